@@ -1,0 +1,65 @@
+// @ts-check
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', 'docs/api/**', 'apps/bench/results/**', '**/*.d.ts'],
+  },
+  js.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.strictTypeChecked, tseslint.configs.stylisticTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // Hot paths index typed arrays and cast the element (`bytes[i] as number`) on purpose:
+      // noUncheckedIndexedAccess types it `number | undefined` while the bounds are checked by the loop.
+      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
+      '@typescript-eslint/no-unnecessary-condition': 'off',
+      '@typescript-eslint/prefer-literal-enum-member': 'off',
+      'max-lines': ['warn', { max: 600, skipBlankLines: true, skipComments: true }],
+      // STYLE R3 and R25: siblings share code through @annal/native/internal, never deep imports.
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@annal/*/src/*', '@annal/*/dist/*'], message: 'Import the package or its ./internal subpath.' }] },
+      ],
+    },
+  },
+  {
+    // Tests may use the full API loosely: fixtures, casts and non-null assertions on known data.
+    files: ['**/test/**/*.ts', 'vitest.config.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        SharedArrayBuffer: 'readonly',
+        Atomics: 'readonly',
+        URL: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+      },
+    },
+  },
+  prettier,
+);

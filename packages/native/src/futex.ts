@@ -1,0 +1,128 @@
+/**
+ * Futex wait and wake on a 32-bit word inside mapped memory: the way one thread or process
+ * sleeps until another changes a word, across processes and across separate mappings of the
+ * same file (where `Atomics.wait`/`notify` cannot help: V8 keys its waiters on the virtual
+ * address, so two mappings of one file never wake each other).
+ *
+ * The protocol is the classic one: load the word; if it says "nothing yet", wait while it still
+ * holds that value; the other side changes the word and then wakes. A wait can end spuriously,
+ * so callers always re-check the word.
+ *
+ * @module
+ */
+import { FUTEX_NOT_EQUAL, FUTEX_TIMED_OUT, FUTEX_WOKEN, type NativeBinding } from './binding.js';
+import { checkNonNegativeInteger } from './check.js';
+import { AbortedError } from './errors/aborted-error.js';
+import { fromErrno } from './errors/from-errno.js';
+import { InvalidArgumentError } from './errors/invalid-argument-error.js';
+import { getBinding } from './native.js';
+
+/** How a futex wait ended; the same words as `Atomics.wait`. */
+export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
+
+/** Options of {@link futexWaitAsync}. */
+export interface FutexWaitOptions {
+  /** Stop waiting after this many milliseconds (→ `'timed-out'`). Default: no limit. */
+  readonly timeoutMs?: number;
+  /** Abort the wait: the promise rejects with ERR_ANNAL_ABORTED. */
+  readonly signal?: AbortSignal;
+}
+
+function resultName(code: number): FutexWaitResult {
+  if (code === FUTEX_WOKEN) return 'ok';
+  if (code === FUTEX_NOT_EQUAL) return 'not-equal';
+  if (code === FUTEX_TIMED_OUT) return 'timed-out';
+  throw new RangeError(`unexpected futex result ${code}`);
+}
+
+function checkWord(view: Int32Array, index: number): void {
+  if (!(view instanceof Int32Array)) {
+    throw new InvalidArgumentError('view must be an Int32Array over mapped or shared memory', { field: 'view' });
+  }
+  checkNonNegativeInteger(index, 'index');
+  if (index >= view.length) {
+    throw new InvalidArgumentError(`index must be below view.length: index=${index}, view.length=${view.length}`, {
+      field: 'index',
+    });
+  }
+}
+
+function checkTimeout(timeoutMs: number): number {
+  if (timeoutMs === Infinity) return -1;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
+    throw new InvalidArgumentError(`timeoutMs must be a number ≥ 0 or Infinity: timeoutMs=${String(timeoutMs)}`, {
+      field: 'timeoutMs',
+    });
+  }
+  return Math.ceil(timeoutMs);
+}
+
+function waitArguments(view: Int32Array, index: number, expected: number): [NativeBinding, number, number] {
+  checkWord(view, index);
+  if (typeof expected !== 'number' || !Number.isInteger(expected)) {
+    throw new InvalidArgumentError(`expected must be an integer: expected=${String(expected)}`, { field: 'expected' });
+  }
+  return [getBinding(), view.byteOffset + index * 4, expected | 0];
+}
+
+/**
+ * Blocks the calling thread while `view[index] === expected`, until woken or `timeoutMs` passes.
+ * For worker threads: on the main thread use {@link futexWaitAsync}.
+ *
+ * @returns `'ok'` when woken (possibly spuriously), `'not-equal'` when the word had already
+ *   changed, `'timed-out'`
+ */
+export function futexWait(view: Int32Array, index: number, expected: number, timeoutMs = Infinity): FutexWaitResult {
+  const [binding, byteOffset, value] = waitArguments(view, index, expected);
+  const timeout = checkTimeout(timeoutMs);
+  try {
+    return resultName(binding.futexWait(view.buffer, byteOffset, value, timeout));
+  } catch (error) {
+    throw fromErrno(error, { field: 'view' });
+  }
+}
+
+/**
+ * Waits on a native thread while `view[index] === expected`; the event loop keeps running.
+ *
+ * @returns as {@link futexWait}
+ * @throws ERR_ANNAL_ABORTED when `signal` aborts
+ */
+export async function futexWaitAsync(
+  view: Int32Array,
+  index: number,
+  expected: number,
+  options: FutexWaitOptions = {},
+): Promise<FutexWaitResult> {
+  const [binding, byteOffset, value] = waitArguments(view, index, expected);
+  const { timeoutMs = Infinity, signal } = options;
+  const timeout = checkTimeout(timeoutMs);
+  signal?.throwIfAborted();
+  const wait = binding.futexWaitAsync(view.buffer, byteOffset, value, timeout);
+  const onAbort = (): void => wait.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const code = (await wait.promise) as number;
+    if (signal?.aborted === true) throw new AbortedError('The futex wait was aborted', { cause: signal.reason });
+    return resultName(code);
+  } catch (error) {
+    throw fromErrno(error, { field: 'view' });
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Wakes up to `count` threads or processes waiting on `view[index]`.
+ * @returns how many were woken
+ */
+export function futexWake(view: Int32Array, index: number, count = Infinity): number {
+  checkWord(view, index);
+  const limit = count === Infinity ? 0x7fffffff : count;
+  checkNonNegativeInteger(limit, 'count');
+  try {
+    return getBinding().futexWake(view.buffer, view.byteOffset + index * 4, Math.min(limit, 0x7fffffff));
+  } catch (error) {
+    throw fromErrno(error, { field: 'view' });
+  }
+}

@@ -1,0 +1,68 @@
+import {
+  AnnalError,
+  ClosedError,
+  ErrorCode,
+  FullError,
+  InvalidArgumentError,
+  IoError,
+  LockedError,
+  NotFoundError,
+  TooLargeError,
+  fromErrno,
+} from '@annal/native';
+import { describe, expect, it } from 'vitest';
+
+function systemError(code: string, errno: number, syscall: string): Error {
+  return Object.assign(new Error(`${syscall} failed: message (${code})`), { code, errno, syscall });
+}
+
+describe('fromErrno()', () => {
+  it.each([
+    ['ENOSPC', 28, FullError, ErrorCode.FULL],
+    ['EDQUOT', 122, FullError, ErrorCode.FULL],
+    ['EFBIG', 27, TooLargeError, ErrorCode.TOO_LARGE],
+    ['ENOENT', 2, NotFoundError, ErrorCode.NOT_FOUND],
+    ['EAGAIN', 11, LockedError, ErrorCode.LOCKED],
+    ['EBADF', 9, InvalidArgumentError, ErrorCode.INVALID_ARGUMENT],
+    ['EIO', 5, IoError, ErrorCode.IO],
+    ['EWHATEVER', 999, IoError, ErrorCode.IO],
+  ])('maps %s to its class and code', (code, errno, ErrorClass, annalCode) => {
+    const error = fromErrno(systemError(code, errno, 'fallocate'), { path: '/data/x.cq4', offset: 4096 });
+    expect(error).toBeInstanceOf(ErrorClass);
+    expect(error.code).toBe(annalCode);
+    expect(error.errno).toBe(errno);
+    expect(error.syscall).toBe('fallocate');
+    expect(error.path).toBe('/data/x.cq4');
+    expect(error.message).toContain('/data/x.cq4');
+    expect(error.message).toContain('4096');
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it('returns an AnnalError unchanged', () => {
+    const original = new ClosedError('closed');
+    expect(fromErrno(original)).toBe(original);
+  });
+});
+
+describe('AnnalError.isInstance()', () => {
+  it('recognises errors by marker and code, not by prototype', () => {
+    const error = new FullError('disk full', { path: '/d' });
+    // A copy from another installed version of the package has another prototype but the same marker.
+    const lookalike = Object.assign(Object.create(Error.prototype) as object, { code: ErrorCode.FULL });
+    Object.defineProperty(lookalike, Symbol.for('annal.error'), { value: true });
+    expect(FullError.isInstance(error)).toBe(true);
+    expect(FullError.isInstance(lookalike)).toBe(true);
+    expect(AnnalError.isInstance(lookalike)).toBe(true);
+    expect(TooLargeError.isInstance(error)).toBe(false);
+    expect(AnnalError.isInstance(new Error('plain'))).toBe(false);
+    expect(AnnalError.isInstance(null)).toBe(false);
+  });
+
+  it('gives every subclass a readable name and a stable code', () => {
+    const error = new InvalidArgumentError('bad', { field: 'offset' });
+    expect(error.name).toBe('InvalidArgumentError');
+    expect(error.code).toBe('ERR_ANNAL_INVALID_ARGUMENT');
+    expect(error.field).toBe('offset');
+    expect(error).toBeInstanceOf(Error);
+  });
+});

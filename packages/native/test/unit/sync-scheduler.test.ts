@@ -1,0 +1,105 @@
+import { ClosedError, InvalidOptionError, IoError, SyncScheduler } from '@annal/native';
+import { describe, expect, it } from 'vitest';
+
+/** A sync target whose completions the test releases by hand, so nothing depends on timing. */
+function manualSync() {
+  const pending: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  return {
+    calls: () => pending.length,
+    sync: () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject })),
+    complete: (index: number) => pending[index]!.resolve(),
+    fail: (index: number, error: Error) => pending[index]!.reject(error),
+  };
+}
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('SyncScheduler', () => {
+  it("under 'each' syncs on write and group-commits writes made meanwhile into one more sync", async () => {
+    const target = manualSync();
+    const scheduler = new SyncScheduler({ policy: 'each', sync: target.sync });
+    const first = scheduler.written();
+    expect(target.calls()).toBe(1);
+    const later = [scheduler.written(), scheduler.written(), scheduler.written()];
+    expect(target.calls()).toBe(1); // one sync in flight at a time
+    const firstDone = scheduler.synced(first);
+    const laterDone = Promise.all(later.map((generation) => scheduler.synced(generation)));
+    target.complete(0);
+    await firstDone;
+    await flush();
+    expect(target.calls()).toBe(2); // the three later writes share the second sync
+    target.complete(1);
+    await laterDone;
+    expect(scheduler.durableGeneration).toBe(4);
+  });
+
+  it("under 'manual' syncs only when asked", async () => {
+    const target = manualSync();
+    const scheduler = new SyncScheduler({ policy: 'manual', sync: target.sync });
+    scheduler.written();
+    scheduler.written();
+    await flush();
+    expect(target.calls()).toBe(0);
+    const done = scheduler.synced();
+    expect(target.calls()).toBe(1);
+    target.complete(0);
+    await done;
+    expect(scheduler.durableGeneration).toBe(2);
+  });
+
+  it('under { everyMs } syncs once per interval after a write, and never while idle', async () => {
+    const target = manualSync();
+    const scheduler = new SyncScheduler({ policy: { everyMs: 1 }, sync: target.sync });
+    await flush();
+    expect(target.calls()).toBe(0);
+    const generation = scheduler.written();
+    const done = scheduler.synced(generation);
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (target.calls() === 1 ? resolve() : void setImmediate(poll));
+      poll();
+    });
+    target.complete(0);
+    await done;
+    expect(scheduler.durableGeneration).toBe(generation);
+  });
+
+  it('reports a failed sync to every waiter, and to every later caller', async () => {
+    const target = manualSync();
+    const errors: unknown[] = [];
+    const scheduler = new SyncScheduler({ policy: 'each', sync: target.sync, onError: (error) => errors.push(error) });
+    const waiting = [scheduler.synced(scheduler.written()), scheduler.synced(scheduler.written())];
+    target.fail(0, Object.assign(new Error('fdatasync failed: EIO'), { code: 'EIO', errno: 5, syscall: 'fdatasync' }));
+    for (const promise of waiting) await expect(promise).rejects.toBeInstanceOf(IoError);
+    expect(errors).toHaveLength(1);
+    expect(() => scheduler.written()).toThrow(IoError);
+    await expect(scheduler.synced()).rejects.toThrow(/may not be durable/);
+  });
+
+  it('syncs what was written at close, then refuses writes', async () => {
+    const target = manualSync();
+    const scheduler = new SyncScheduler({ policy: 'manual', sync: target.sync });
+    scheduler.written();
+    const closing = scheduler.close();
+    target.complete(0);
+    await closing;
+    expect(scheduler.durableGeneration).toBe(1);
+    expect(() => scheduler.written()).toThrow(ClosedError);
+    await scheduler.close(); // idempotent
+  });
+
+  it("does not sync at close under 'none'", async () => {
+    const target = manualSync();
+    const scheduler = new SyncScheduler({ policy: 'none', sync: target.sync });
+    scheduler.written();
+    await scheduler.close();
+    expect(target.calls()).toBe(0);
+  });
+
+  it('validates the policy', () => {
+    expect(() => new SyncScheduler({ policy: { everyMs: 0 }, sync: () => Promise.resolve() })).toThrow(InvalidOptionError);
+    expect(() => new SyncScheduler({ policy: 'sometimes' as 'each', sync: () => Promise.resolve() })).toThrow(InvalidOptionError);
+    expect(new SyncScheduler({ policy: { everyMs: '200ms' as unknown as number }, sync: () => Promise.resolve() }).policy).toEqual({
+      everyMs: 200,
+    });
+  });
+});

@@ -1,0 +1,10 @@
+/**
+ * The shared test kit (STYLE R35). Source-only: vitest loads it as TypeScript; it is never built
+ * or published.
+ *
+ * @module
+ */
+export { temporaryDirectory } from './temporary-directory.js';
+export { seededRandom } from './seeded-random.js';
+export { runNode, spawnNode } from './node-process.js';
+export type { NodeProcess, NodeRunResult } from './node-process.js';

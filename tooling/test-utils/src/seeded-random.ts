@@ -1,0 +1,16 @@
+/**
+ * A small, fast, seeded PRNG (mulberry32), so a randomized test that fails can be replayed: print
+ * the seed in the failure message and pass it back in.
+ *
+ * @returns a function giving floats in [0, 1)
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One vitest run over every package (vitest "projects"). Tests import packages by name and
+ * resolve the `@annal/source` export condition, so they run against src/ without a build;
+ * worker and child-process fixtures are plain .mjs files that import the built dist/.
+ */
+export default defineConfig({
+  resolve: { conditions: ['@annal/source'] },
+  test: {
+    // A concurrency library must not hide a flaky failure behind a retry (STYLE R36).
+    retry: 0,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'native', root: 'packages/native', include: ['test/**/*.test.ts'] },
+      },
+    ],
+  },
+});
