@@ -135,17 +135,35 @@ export interface NativeBinding {
   /** Facts about a buffer returned by {@link map}; throws a TypeError for any other buffer. */
   mappingInfo(buffer: ArrayBuffer | SharedArrayBuffer): NativeMappingInfo;
   /** msync(2) of [offset, offset+length) of a mapping; `async` selects MS_ASYNC. On the JS thread. */
-  msync(buffer: ArrayBuffer | SharedArrayBuffer, offset: number, length: number, async: boolean): void;
+  msync(
+    buffer: ArrayBuffer | SharedArrayBuffer,
+    offset: number,
+    length: number,
+    async: boolean,
+  ): void;
   /** msync(MS_SYNC) in the libuv thread pool. */
-  msyncAsync(buffer: ArrayBuffer | SharedArrayBuffer, offset: number, length: number): Promise<void>;
+  msyncAsync(
+    buffer: ArrayBuffer | SharedArrayBuffer,
+    offset: number,
+    length: number,
+  ): Promise<void>;
   /** madvise(2) over a range of a mapping. */
-  madvise(buffer: ArrayBuffer | SharedArrayBuffer, offset: number, length: number, advice: number): void;
+  madvise(
+    buffer: ArrayBuffer | SharedArrayBuffer,
+    offset: number,
+    length: number,
+    advice: number,
+  ): void;
   /**
    * Faults in [offset, offset+length) of a mapping off the JS thread (MADV_POPULATE_WRITE, or a
    * read-modify-write of zero into each page where the kernel lacks it, which is safe against
    * concurrent writers). Resolves when every page is resident.
    */
-  prefaultAsync(buffer: ArrayBuffer | SharedArrayBuffer, offset: number, length: number): Promise<void>;
+  prefaultAsync(
+    buffer: ArrayBuffer | SharedArrayBuffer,
+    offset: number,
+    length: number,
+  ): Promise<void>;
 
   // ---- lock.cc -------------------------------------------------------------------------------
   /**
@@ -158,7 +176,13 @@ export interface NativeBinding {
    * `timeoutMs` (-1 = no limit). The promise resolves true when acquired, false on timeout or
    * cancel; rejects with the errno error.
    */
-  lockAsync(fd: number, exclusive: boolean, start: number, length: number, timeoutMs: number): NativeWaitHandle;
+  lockAsync(
+    fd: number,
+    exclusive: boolean,
+    start: number,
+    length: number,
+    timeoutMs: number,
+  ): NativeWaitHandle;
   /** Releases an OFD lock range (F_UNLCK). */
   unlock(fd: number, start: number, length: number): void;
 
@@ -168,7 +192,12 @@ export interface NativeBinding {
    * while it equals `expected`, for at most `timeoutMs` (-1 = no limit). Blocks the calling
    * thread: for workers. Returns FUTEX_WOKEN, FUTEX_NOT_EQUAL or FUTEX_TIMED_OUT.
    */
-  futexWait(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): number;
+  futexWait(
+    buffer: ArrayBuffer | SharedArrayBuffer,
+    byteOffset: number,
+    expected: number,
+    timeoutMs: number,
+  ): number;
   /** The same wait on a native thread; the promise settles with a FUTEX_* code. */
   futexWaitAsync(
     buffer: ArrayBuffer | SharedArrayBuffer,
@@ -207,7 +236,10 @@ function loadBinding(): NativeBinding | AddonLoadFailure {
     try {
       return require(path) as NativeBinding;
     } catch (error) {
-      tried.push({ path, reason: error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error) });
+      tried.push({
+        path,
+        reason: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
+      });
     }
   }
   return { tried };

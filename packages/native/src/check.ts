@@ -12,9 +12,12 @@ import { InvalidArgumentError } from './errors/invalid-argument-error.js';
  */
 export function checkNonNegativeInteger(value: unknown, field: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidArgumentError(`${field} must be a non-negative safe integer: ${field}=${String(value)}`, {
-      field,
-    });
+    throw new InvalidArgumentError(
+      `${field} must be a non-negative safe integer: ${field}=${String(value)}`,
+      {
+        field,
+      },
+    );
   }
 }
 
@@ -24,7 +27,10 @@ export function checkNonNegativeInteger(value: unknown, field: string): asserts 
  */
 export function checkPositiveInteger(value: unknown, field: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${field} must be a positive safe integer: ${field}=${String(value)}`, { field });
+    throw new InvalidArgumentError(
+      `${field} must be a positive safe integer: ${field}=${String(value)}`,
+      { field },
+    );
   }
 }
 
@@ -34,7 +40,10 @@ export function checkPositiveInteger(value: unknown, field: string): asserts val
  */
 export function checkAligned(value: number, alignment: number, field: string): void {
   if (value % alignment !== 0) {
-    throw new InvalidArgumentError(`${field} must be a multiple of ${alignment}: ${field}=${value}`, { field });
+    throw new InvalidArgumentError(
+      `${field} must be a multiple of ${alignment}: ${field}=${value}`,
+      { field },
+    );
   }
 }
 
@@ -59,8 +68,11 @@ export function checkRange(offset: number, length: number, capacity: number, wha
  */
 export function checkPath(value: unknown, field: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.includes('\0')) {
-    throw new InvalidArgumentError(`${field} must be a non-empty path without NUL bytes: ${field}=${JSON.stringify(value)}`, {
-      field,
-    });
+    throw new InvalidArgumentError(
+      `${field} must be a non-empty path without NUL bytes: ${field}=${JSON.stringify(value)}`,
+      {
+        field,
+      },
+    );
   }
 }

@@ -68,23 +68,24 @@ export function parseDurationMs(text: string): number | undefined {
  */
 export function byteSize(options: { min?: number; max?: number } = {}) {
   const { min = 0, max = Number.MAX_SAFE_INTEGER } = options;
-  return z
-    .union([z.number(), z.string()])
-    .transform((value, context) => {
-      const bytes = typeof value === 'number' ? value : parseByteSize(value);
-      if (bytes === undefined || !Number.isSafeInteger(bytes)) {
-        context.addIssue({
-          code: 'custom',
-          message: `must be a whole number of bytes or a size such as "64 KiB" (got ${JSON.stringify(value)})`,
-        });
-        return z.NEVER;
-      }
-      if (bytes < min || bytes > max) {
-        context.addIssue({ code: 'custom', message: `must be between ${min} and ${max} bytes (got ${bytes})` });
-        return z.NEVER;
-      }
-      return bytes;
-    });
+  return z.union([z.number(), z.string()]).transform((value, context) => {
+    const bytes = typeof value === 'number' ? value : parseByteSize(value);
+    if (bytes === undefined || !Number.isSafeInteger(bytes)) {
+      context.addIssue({
+        code: 'custom',
+        message: `must be a whole number of bytes or a size such as "64 KiB" (got ${JSON.stringify(value)})`,
+      });
+      return z.NEVER;
+    }
+    if (bytes < min || bytes > max) {
+      context.addIssue({
+        code: 'custom',
+        message: `must be between ${min} and ${max} bytes (got ${bytes})`,
+      });
+      return z.NEVER;
+    }
+    return bytes;
+  });
 }
 
 /**
@@ -93,23 +94,24 @@ export function byteSize(options: { min?: number; max?: number } = {}) {
  */
 export function durationMs(options: { min?: number; max?: number } = {}) {
   const { min = 0, max = 2 ** 31 - 1 } = options;
-  return z
-    .union([z.number(), z.string()])
-    .transform((value, context) => {
-      const milliseconds = typeof value === 'number' ? value : parseDurationMs(value);
-      if (milliseconds === undefined || !Number.isFinite(milliseconds)) {
-        context.addIssue({
-          code: 'custom',
-          message: `must be milliseconds or a duration such as "200ms" or "5s" (got ${JSON.stringify(value)})`,
-        });
-        return z.NEVER;
-      }
-      if (milliseconds < min || milliseconds > max) {
-        context.addIssue({ code: 'custom', message: `must be between ${min} and ${max} ms (got ${milliseconds})` });
-        return z.NEVER;
-      }
-      return milliseconds;
-    });
+  return z.union([z.number(), z.string()]).transform((value, context) => {
+    const milliseconds = typeof value === 'number' ? value : parseDurationMs(value);
+    if (milliseconds === undefined || !Number.isFinite(milliseconds)) {
+      context.addIssue({
+        code: 'custom',
+        message: `must be milliseconds or a duration such as "200ms" or "5s" (got ${JSON.stringify(value)})`,
+      });
+      return z.NEVER;
+    }
+    if (milliseconds < min || milliseconds > max) {
+      context.addIssue({
+        code: 'custom',
+        message: `must be between ${min} and ${max} ms (got ${milliseconds})`,
+      });
+      return z.NEVER;
+    }
+    return milliseconds;
+  });
 }
 
 /** A schema for a power of two within [min, max] (e.g. a capacity or an index spacing). */
@@ -130,7 +132,11 @@ function editDistance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const above = row[j] ?? 0;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        above + 1,
+        (row[j - 1] ?? 0) + 1,
+        diagonal + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
       diagonal = above;
     }
   }
@@ -160,7 +166,11 @@ function closestKey(unknownKey: string, knownKeys: readonly string[]): string | 
  * @param where - the API that took the options, named in messages (e.g. `'MappedFile.create'`)
  * @throws {@link InvalidOptionError} ERR_ANNAL_INVALID_OPTION naming the first bad option
  */
-export function parseOptions<Schema extends z.ZodType>(schema: Schema, input: unknown, where: string): Readonly<z.output<Schema>> {
+export function parseOptions<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+  where: string,
+): Readonly<z.output<Schema>> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return Object.freeze(result.data);
   const issue = result.error.issues[0];
@@ -171,13 +181,19 @@ export function parseOptions<Schema extends z.ZodType>(schema: Schema, input: un
     const key = issue.keys[0] ?? '';
     const field = path === '' ? key : `${path}.${key}`;
     const suggestion = closestKey(key, known);
-    const hint = suggestion === undefined ? ` (known options: ${known.join(', ')})` : `; did you mean "${suggestion}"?`;
+    const hint =
+      suggestion === undefined
+        ? ` (known options: ${known.join(', ')})`
+        : `; did you mean "${suggestion}"?`;
     throw new InvalidOptionError(`${where}: "${field}" is not an option${hint}`, { field });
   }
   const value = valueAt(input, issue.path);
-  throw new InvalidOptionError(`${where}: ${path === '' ? 'options' : path} ${issue.message}: ${path}=${describe(value)}`, {
-    field: path,
-  });
+  throw new InvalidOptionError(
+    `${where}: ${path === '' ? 'options' : path} ${issue.message}: ${path}=${describe(value)}`,
+    {
+      field: path,
+    },
+  );
 }
 
 function describe(value: unknown): string {
@@ -212,7 +228,9 @@ function knownKeysOf(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
 }
 
 function shapeOf(schema: unknown): Record<string, unknown> | undefined {
-  let current = schema as { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown } } | undefined;
+  let current = schema as
+    | { shape?: Record<string, unknown>; unwrap?: () => unknown; def?: { innerType?: unknown } }
+    | undefined;
   for (let depth = 0; depth < 8 && current !== undefined; depth++) {
     if (current.shape !== undefined) return current.shape;
     const inner = current.def?.innerType;

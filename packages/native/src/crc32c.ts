@@ -48,13 +48,20 @@ function sliceTables(): Int32Array {
 
 function toBytes(bytes: ArrayBufferView | ArrayBufferLike): Uint8Array {
   if (bytes instanceof Uint8Array) return bytes;
-  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)) {
+  if (ArrayBuffer.isView(bytes))
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (
+    bytes instanceof ArrayBuffer ||
+    (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)
+  ) {
     return new Uint8Array(bytes);
   }
-  throw new InvalidArgumentError('bytes must be an ArrayBuffer, a SharedArrayBuffer or an ArrayBufferView', {
-    field: 'bytes',
-  });
+  throw new InvalidArgumentError(
+    'bytes must be an ArrayBuffer, a SharedArrayBuffer or an ArrayBufferView',
+    {
+      field: 'bytes',
+    },
+  );
 }
 
 /**
@@ -74,7 +81,12 @@ export function crc32cJs(bytes: Uint8Array, offset: number, length: number, seed
   const end = offset + length;
   // Slice-by-8: eight table lookups fold eight bytes at a time.
   for (; i + 8 <= end; i += 8) {
-    const low = crc ^ ((bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24));
+    const low =
+      crc ^
+      ((bytes[i] as number) |
+        ((bytes[i + 1] as number) << 8) |
+        ((bytes[i + 2] as number) << 16) |
+        ((bytes[i + 3] as number) << 24));
     crc =
       (table[7 * 256 + (low & 0xff)] as number) ^
       (table[6 * 256 + ((low >>> 8) & 0xff)] as number) ^
@@ -104,7 +116,8 @@ export function crc32cJs(bytes: Uint8Array, offset: number, length: number, seed
 export function crc32c(bytes: ArrayBufferView | ArrayBufferLike, seed = 0): number {
   const view = toBytes(bytes);
   checkSeed(seed);
-  if (view.byteLength < CRC32C_NATIVE_THRESHOLD_BYTES) return crc32cJs(view, 0, view.byteLength, seed);
+  if (view.byteLength < CRC32C_NATIVE_THRESHOLD_BYTES)
+    return crc32cJs(view, 0, view.byteLength, seed);
   return getBinding().crc32c(view, 0, view.byteLength, seed >>> 0);
 }
 
@@ -112,7 +125,12 @@ export function crc32c(bytes: ArrayBufferView | ArrayBufferLike, seed = 0): numb
  * CRC32C of `bytes[offset, offset + length)`, by the addon regardless of length (for tests and
  * for callers who measured that they want it). Checks its arguments.
  */
-export function crc32cNative(bytes: ArrayBufferView | ArrayBufferLike, offset: number, length: number, seed = 0): number {
+export function crc32cNative(
+  bytes: ArrayBufferView | ArrayBufferLike,
+  offset: number,
+  length: number,
+  seed = 0,
+): number {
   const view = toBytes(bytes);
   checkRange(offset, length, view.byteLength, 'buffer');
   checkSeed(seed);
@@ -127,6 +145,9 @@ export function hasHardwareCrc32c(): boolean {
 function checkSeed(seed: number): void {
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
     checkNonNegativeInteger(seed, 'seed');
-    throw new InvalidArgumentError(`seed must be an unsigned 32-bit integer: seed=${String(seed)}`, { field: 'seed' });
+    throw new InvalidArgumentError(
+      `seed must be an unsigned 32-bit integer: seed=${String(seed)}`,
+      { field: 'seed' },
+    );
   }
 }

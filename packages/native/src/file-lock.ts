@@ -90,17 +90,29 @@ export class FileLock implements Disposable {
   static async acquire(path: string, options: AcquireFileLockOptions = {}): Promise<FileLock> {
     checkPath(path, 'path');
     const { exclusive = true, timeoutMs, signal } = options;
-    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
-      throw new InvalidArgumentError(`timeoutMs must be a finite number ≥ 0: timeoutMs=${String(timeoutMs)}`, {
-        field: 'timeoutMs',
-      });
+    if (
+      timeoutMs !== undefined &&
+      !(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))
+    ) {
+      throw new InvalidArgumentError(
+        `timeoutMs must be a finite number ≥ 0: timeoutMs=${String(timeoutMs)}`,
+        {
+          field: 'timeoutMs',
+        },
+      );
     }
     signal?.throwIfAborted();
     const immediate = FileLock.tryAcquire(path, { exclusive });
     if (immediate !== null) return immediate;
 
     const file = NativeFile.open(path, { create: true, mode: 0o644 });
-    const wait = getBinding().lockAsync(file.fd, exclusive, 0, 0, timeoutMs === undefined ? -1 : Math.ceil(timeoutMs));
+    const wait = getBinding().lockAsync(
+      file.fd,
+      exclusive,
+      0,
+      0,
+      timeoutMs === undefined ? -1 : Math.ceil(timeoutMs),
+    );
     const onAbort = (): void => wait.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     let acquired: boolean;
@@ -115,9 +127,15 @@ export class FileLock implements Disposable {
     if (acquired) return new FileLock(file, exclusive);
     file.close();
     if (signal?.aborted === true) {
-      throw new AbortedError(`Waiting for the lock on ${path} was aborted`, { path, cause: signal.reason });
+      throw new AbortedError(`Waiting for the lock on ${path} was aborted`, {
+        path,
+        cause: signal.reason,
+      });
     }
-    throw new TimeoutError(`The lock on ${path} was not acquired within ${timeoutMs} ms${describeHolder(path)}`, { path });
+    throw new TimeoutError(
+      `The lock on ${path} was not acquired within ${timeoutMs} ms${describeHolder(path)}`,
+      { path },
+    );
   }
 
   /**
@@ -151,7 +169,8 @@ export class FileLock implements Disposable {
 
   /** @throws ERR_ANNAL_CLOSED when released */
   assertHeld(): void {
-    if (this.#file === undefined) throw new ClosedError(`The lock on ${this.path} was released`, { path: this.path });
+    if (this.#file === undefined)
+      throw new ClosedError(`The lock on ${this.path} was released`, { path: this.path });
   }
 }
 

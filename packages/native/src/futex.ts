@@ -37,30 +37,44 @@ function resultName(code: number): FutexWaitResult {
 
 function checkWord(view: Int32Array, index: number): void {
   if (!(view instanceof Int32Array)) {
-    throw new InvalidArgumentError('view must be an Int32Array over mapped or shared memory', { field: 'view' });
+    throw new InvalidArgumentError('view must be an Int32Array over mapped or shared memory', {
+      field: 'view',
+    });
   }
   checkNonNegativeInteger(index, 'index');
   if (index >= view.length) {
-    throw new InvalidArgumentError(`index must be below view.length: index=${index}, view.length=${view.length}`, {
-      field: 'index',
-    });
+    throw new InvalidArgumentError(
+      `index must be below view.length: index=${index}, view.length=${view.length}`,
+      {
+        field: 'index',
+      },
+    );
   }
 }
 
 function checkTimeout(timeoutMs: number): number {
   if (timeoutMs === Infinity) return -1;
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
-    throw new InvalidArgumentError(`timeoutMs must be a number ≥ 0 or Infinity: timeoutMs=${String(timeoutMs)}`, {
-      field: 'timeoutMs',
-    });
+    throw new InvalidArgumentError(
+      `timeoutMs must be a number ≥ 0 or Infinity: timeoutMs=${String(timeoutMs)}`,
+      {
+        field: 'timeoutMs',
+      },
+    );
   }
   return Math.ceil(timeoutMs);
 }
 
-function waitArguments(view: Int32Array, index: number, expected: number): [NativeBinding, number, number] {
+function waitArguments(
+  view: Int32Array,
+  index: number,
+  expected: number,
+): [NativeBinding, number, number] {
   checkWord(view, index);
   if (typeof expected !== 'number' || !Number.isInteger(expected)) {
-    throw new InvalidArgumentError(`expected must be an integer: expected=${String(expected)}`, { field: 'expected' });
+    throw new InvalidArgumentError(`expected must be an integer: expected=${String(expected)}`, {
+      field: 'expected',
+    });
   }
   return [getBinding(), view.byteOffset + index * 4, expected | 0];
 }
@@ -72,7 +86,12 @@ function waitArguments(view: Int32Array, index: number, expected: number): [Nati
  * @returns `'ok'` when woken (possibly spuriously), `'not-equal'` when the word had already
  *   changed, `'timed-out'`
  */
-export function futexWait(view: Int32Array, index: number, expected: number, timeoutMs = Infinity): FutexWaitResult {
+export function futexWait(
+  view: Int32Array,
+  index: number,
+  expected: number,
+  timeoutMs = Infinity,
+): FutexWaitResult {
   const [binding, byteOffset, value] = waitArguments(view, index, expected);
   const timeout = checkTimeout(timeoutMs);
   try {
@@ -103,7 +122,8 @@ export async function futexWaitAsync(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const code = (await wait.promise) as number;
-    if (signal?.aborted === true) throw new AbortedError('The futex wait was aborted', { cause: signal.reason });
+    if (signal?.aborted === true)
+      throw new AbortedError('The futex wait was aborted', { cause: signal.reason });
     return resultName(code);
   } catch (error) {
     throw fromErrno(error, { field: 'view' });
@@ -121,7 +141,11 @@ export function futexWake(view: Int32Array, index: number, count = Infinity): nu
   const limit = count === Infinity ? 0x7fffffff : count;
   checkNonNegativeInteger(limit, 'count');
   try {
-    return getBinding().futexWake(view.buffer, view.byteOffset + index * 4, Math.min(limit, 0x7fffffff));
+    return getBinding().futexWake(
+      view.buffer,
+      view.byteOffset + index * 4,
+      Math.min(limit, 0x7fffffff),
+    );
   } catch (error) {
     throw fromErrno(error, { field: 'view' });
   }

@@ -14,7 +14,12 @@
 export { NativeFile, syncDirectory } from './native-file.js';
 export type { OpenFileOptions, WriteBatchOptions, WriteBatchResult } from './native-file.js';
 export { MappedFile } from './mapped-file.js';
-export type { CreateMappedFileOptions, MappedBuffer, MappingAdvice, OpenMappedFileOptions } from './mapped-file.js';
+export type {
+  CreateMappedFileOptions,
+  MappedBuffer,
+  MappingAdvice,
+  OpenMappedFileOptions,
+} from './mapped-file.js';
 export { pageSize, ioUringAvailable } from './system.js';
 
 // Locks and waiting
@@ -24,17 +29,35 @@ export { futexWait, futexWaitAsync, futexWake } from './futex.js';
 export type { FutexWaitOptions, FutexWaitResult } from './futex.js';
 
 // Checksums
-export { CRC32C_NATIVE_THRESHOLD_BYTES, crc32c, crc32cJs, crc32cNative, hasHardwareCrc32c } from './crc32c.js';
+export {
+  CRC32C_NATIVE_THRESHOLD_BYTES,
+  crc32c,
+  crc32cJs,
+  crc32cNative,
+  hasHardwareCrc32c,
+} from './crc32c.js';
 
 // Durability
 export { SyncScheduler, syncPolicySchema } from './sync-scheduler.js';
 export type { SyncPolicy, SyncSchedulerOptions } from './sync-scheduler.js';
 
 // Names from users
-export { MAX_PATH_SEGMENT_BYTES, decodePathSegment, encodePathSegment, safePath } from './safe-path.js';
+export {
+  MAX_PATH_SEGMENT_BYTES,
+  decodePathSegment,
+  encodePathSegment,
+  safePath,
+} from './safe-path.js';
 
 // Configuration
-export { byteSize, durationMs, parseByteSize, parseDurationMs, parseOptions, powerOfTwo } from './config.js';
+export {
+  byteSize,
+  durationMs,
+  parseByteSize,
+  parseDurationMs,
+  parseOptions,
+  powerOfTwo,
+} from './config.js';
 
 // Errors
 export { ErrorCode } from './errors/codes.js';

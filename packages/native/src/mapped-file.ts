@@ -6,7 +6,7 @@
  * @module
  */
 import type { NativeBinding } from './binding.js';
-import { checkNonNegativeInteger, checkPath, checkPositiveInteger, checkRange } from './check.js';
+import { checkAligned, checkNonNegativeInteger, checkPath, checkPositiveInteger, checkRange } from './check.js';
 import { ClosedError } from './errors/closed-error.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
@@ -51,6 +51,13 @@ export interface OpenMappedFileOptions {
   readonly shared?: boolean;
   /** As {@link CreateMappedFileOptions.prefault}. Default `false`. */
   readonly prefault?: boolean;
+  /**
+   * Map the file from this byte offset, a multiple of the page size ({@link pageSize}).
+   * Default `0`.
+   */
+  readonly offsetBytes?: number;
+  /** Map this many bytes from `offsetBytes`. Default: up to the end of the file. */
+  readonly lengthBytes?: number;
 }
 
 const ADVICE_CONSTANT: Readonly<Record<MappingAdvice, keyof NativeBinding['constants']>> = {
@@ -99,11 +106,20 @@ export class MappedFile implements Disposable {
   readonly readOnly: boolean;
   /** True when {@link buffer} is a SharedArrayBuffer. */
   readonly shared: boolean;
+  /** Where in the file the mapping starts (0 unless opened with `offsetBytes`). */
+  readonly offsetBytes: number;
 
-  private constructor(binding: NativeBinding, file: NativeFile, buffer: MappedBuffer, shared: boolean) {
+  private constructor(
+    binding: NativeBinding,
+    file: NativeFile,
+    buffer: MappedBuffer,
+    shared: boolean,
+    offsetBytes: number,
+  ) {
     this.#binding = binding;
     this.#file = file;
     this.#buffer = buffer;
+    this.offsetBytes = offsetBytes;
     this.path = file.path;
     this.readOnly = file.readOnly;
     this.shared = shared;
@@ -120,14 +136,22 @@ export class MappedFile implements Disposable {
   static create(path: string, options: CreateMappedFileOptions): MappedFile {
     checkPath(path, 'path');
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('options must be an object with lengthBytes', { field: 'options' });
+      throw new InvalidArgumentError('options must be an object with lengthBytes', {
+        field: 'options',
+      });
     }
-    const { lengthBytes, exclusive = false, mode = 0o644, shared = false, prefault = false } = options;
+    const {
+      lengthBytes,
+      exclusive = false,
+      mode = 0o644,
+      shared = false,
+      prefault = false,
+    } = options;
     checkPositiveInteger(lengthBytes, 'lengthBytes');
     const file = NativeFile.open(path, { create: true, exclusive, mode });
     try {
       if (file.lengthBytes() < lengthBytes) file.allocate(0, lengthBytes);
-      return MappedFile.#mapWhole(file, shared, prefault);
+      return MappedFile.#map(file, shared, prefault, 0, undefined);
     } catch (error) {
       file.close();
       throw error;
@@ -135,33 +159,50 @@ export class MappedFile implements Disposable {
   }
 
   /**
-   * Maps an existing file whole.
+   * Maps an existing file, whole or from `offsetBytes` for `lengthBytes`.
    *
-   * @throws ERR_ANNAL_NOT_FOUND, ERR_ANNAL_PERMISSION, ERR_ANNAL_INVALID_ARGUMENT for an empty file
+   * @throws ERR_ANNAL_NOT_FOUND, ERR_ANNAL_PERMISSION; ERR_ANNAL_INVALID_ARGUMENT for an empty
+   *   file, an offset that is not page-aligned, or a range past the end of the file
    */
   static open(path: string, options: OpenMappedFileOptions = {}): MappedFile {
     checkPath(path, 'path');
-    const { readOnly = false, shared = false, prefault = false } = options;
+    const { readOnly = false, shared = false, prefault = false, offsetBytes = 0, lengthBytes } = options;
+    checkNonNegativeInteger(offsetBytes, 'offsetBytes');
+    checkAligned(offsetBytes, getBinding().pageSize, 'offsetBytes');
+    if (lengthBytes !== undefined) checkPositiveInteger(lengthBytes, 'lengthBytes');
     const file = NativeFile.open(path, { readOnly });
     try {
-      return MappedFile.#mapWhole(file, shared, prefault);
+      return MappedFile.#map(file, shared, prefault, offsetBytes, lengthBytes);
     } catch (error) {
       file.close();
       throw error;
     }
   }
 
-  static #mapWhole(file: NativeFile, shared: boolean, prefault: boolean): MappedFile {
+  static #map(
+    file: NativeFile,
+    shared: boolean,
+    prefault: boolean,
+    offsetBytes: number,
+    requestedLengthBytes: number | undefined,
+  ): MappedFile {
     const binding = getBinding();
-    const lengthBytes = file.lengthBytes();
-    if (lengthBytes === 0) {
+    const fileLengthBytes = file.lengthBytes();
+    if (fileLengthBytes === 0) {
       throw new InvalidArgumentError(`${file.path} is empty; an empty file cannot be mapped`, {
         path: file.path,
         field: 'path',
       });
     }
-    const buffer = mapRange(binding, file, lengthBytes, shared, prefault);
-    return new MappedFile(binding, file, buffer, shared);
+    const lengthBytes = requestedLengthBytes ?? fileLengthBytes - offsetBytes;
+    if (lengthBytes <= 0 || offsetBytes + lengthBytes > fileLengthBytes) {
+      throw new InvalidArgumentError(
+        `offsetBytes + lengthBytes must lie inside ${file.path}: offsetBytes=${offsetBytes}, lengthBytes=${lengthBytes}, file length=${fileLengthBytes}`,
+        { path: file.path, field: offsetBytes >= fileLengthBytes ? 'offsetBytes' : 'lengthBytes' },
+      );
+    }
+    const buffer = mapRange(binding, file, offsetBytes, lengthBytes, shared, prefault);
+    return new MappedFile(binding, file, buffer, shared, offsetBytes);
   }
 
   /**
@@ -169,7 +210,8 @@ export class MappedFile implements Disposable {
    * @throws ERR_ANNAL_CLOSED after close
    */
   get buffer(): MappedBuffer {
-    if (this.#buffer === undefined) throw new ClosedError(`${this.path} is closed`, { path: this.path });
+    if (this.#buffer === undefined)
+      throw new ClosedError(`${this.path} is closed`, { path: this.path });
     return this.#buffer;
   }
 
@@ -199,7 +241,8 @@ export class MappedFile implements Disposable {
   grow(lengthBytes: number): void {
     checkPositiveInteger(lengthBytes, 'lengthBytes');
     const current = this.lengthBytes;
-    if (this.readOnly) throw new ReadOnlyError(`grow on ${this.path}: mapped read-only`, { path: this.path });
+    if (this.readOnly)
+      throw new ReadOnlyError(`grow on ${this.path}: mapped read-only`, { path: this.path });
     if (lengthBytes < current) {
       throw new InvalidArgumentError(
         `lengthBytes must not be less than the mapped length: lengthBytes=${lengthBytes}, mapped=${current}`,
@@ -207,7 +250,7 @@ export class MappedFile implements Disposable {
       );
     }
     if (lengthBytes === current) return;
-    this.#file.allocate(current, lengthBytes - current);
+    this.#file.allocate(this.offsetBytes + current, lengthBytes - current);
     this.#replace(lengthBytes);
   }
 
@@ -216,7 +259,7 @@ export class MappedFile implements Disposable {
    * @returns true when the mapping changed
    */
   remap(): boolean {
-    const lengthBytes = this.#file.lengthBytes();
+    const lengthBytes = this.#file.lengthBytes() - this.offsetBytes;
     if (lengthBytes === this.lengthBytes) return false;
     if (lengthBytes < this.lengthBytes) {
       throw new InvalidArgumentError(
@@ -229,7 +272,7 @@ export class MappedFile implements Disposable {
   }
 
   #replace(lengthBytes: number): void {
-    const next = mapRange(this.#binding, this.#file, lengthBytes, this.shared, false);
+    const next = mapRange(this.#binding, this.#file, this.offsetBytes, lengthBytes, this.shared, false);
     this.#retired.push(this.buffer);
     this.#buffer = next;
   }
@@ -277,12 +320,18 @@ export class MappedFile implements Disposable {
   advise(advice: MappingAdvice, offset = 0, length = this.lengthBytes - offset): void {
     const constant = ADVICE_CONSTANT[advice];
     if (constant === undefined) {
-      throw new InvalidArgumentError(`advice must be one of ${Object.keys(ADVICE_CONSTANT).join(', ')}: advice=${String(advice)}`, {
-        field: 'advice',
-      });
+      throw new InvalidArgumentError(
+        `advice must be one of ${Object.keys(ADVICE_CONSTANT).join(', ')}: advice=${JSON.stringify(advice)}`,
+        {
+          field: 'advice',
+        },
+      );
     }
     checkRange(offset, length, this.lengthBytes, 'mapping');
-    this.#call(() => this.#binding.madvise(this.buffer, offset, length, this.#binding.constants[constant]), offset);
+    this.#call(
+      () => this.#binding.madvise(this.buffer, offset, length, this.#binding.constants[constant]),
+      offset,
+    );
   }
 
   /**
@@ -315,10 +364,16 @@ export class MappedFile implements Disposable {
   }
 }
 
-function mapRange(binding: NativeBinding, file: NativeFile, lengthBytes: number, shared: boolean, prefault: boolean): MappedBuffer {
-  checkNonNegativeInteger(lengthBytes, 'lengthBytes');
+function mapRange(
+  binding: NativeBinding,
+  file: NativeFile,
+  offsetBytes: number,
+  lengthBytes: number,
+  shared: boolean,
+  prefault: boolean,
+): MappedBuffer {
   try {
-    return binding.map(file.fd, 0, lengthBytes, !file.readOnly, shared, prefault);
+    return binding.map(file.fd, offsetBytes, lengthBytes, !file.readOnly, shared, prefault);
   } catch (error) {
     throw fromErrno(error, { path: file.path });
   }

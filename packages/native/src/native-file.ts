@@ -79,7 +79,13 @@ export class NativeFile implements Disposable {
    */
   static open(path: string, options: OpenFileOptions = {}): NativeFile {
     checkPath(path, 'path');
-    const { create = false, exclusive = false, truncate = false, readOnly = false, mode = 0o644 } = options;
+    const {
+      create = false,
+      exclusive = false,
+      truncate = false,
+      readOnly = false,
+      mode = 0o644,
+    } = options;
     checkNonNegativeInteger(mode, 'mode');
     const binding = getBinding();
     const { constants } = binding;
@@ -199,7 +205,13 @@ export class NativeFile implements Disposable {
     this.#checkWritable('writeBatch');
     const { dataSync = true, forceFallback = false } = options;
     try {
-      return await this.#binding.writeBatchAsync(this.fd, buffers, positions, dataSync, forceFallback);
+      return await this.#binding.writeBatchAsync(
+        this.fd,
+        buffers,
+        positions,
+        dataSync,
+        forceFallback,
+      );
     } catch (error) {
       throw fromErrno(error, { path: this.path });
     }
@@ -224,7 +236,9 @@ export class NativeFile implements Disposable {
 
   #checkWritable(operation: string): void {
     if (this.readOnly) {
-      throw new ReadOnlyError(`${operation} on ${this.path}: the file was opened read-only`, { path: this.path });
+      throw new ReadOnlyError(`${operation} on ${this.path}: the file was opened read-only`, {
+        path: this.path,
+      });
     }
   }
 
@@ -232,20 +246,28 @@ export class NativeFile implements Disposable {
     try {
       return operation();
     } catch (error) {
-      throw fromErrno(error, offset === undefined ? { path: this.path } : { path: this.path, offset });
+      throw fromErrno(
+        error,
+        offset === undefined ? { path: this.path } : { path: this.path, offset },
+      );
     }
   }
 }
 
 function checkViews(buffers: readonly ArrayBufferView[]): void {
   if (!Array.isArray(buffers)) {
-    throw new InvalidArgumentError('buffers must be an array of ArrayBufferViews', { field: 'buffers' });
+    throw new InvalidArgumentError('buffers must be an array of ArrayBufferViews', {
+      field: 'buffers',
+    });
   }
   buffers.forEach((buffer, i) => {
     if (!ArrayBuffer.isView(buffer)) {
-      throw new InvalidArgumentError(`buffers[${i}] must be an ArrayBufferView (e.g. a Uint8Array)`, {
-        field: `buffers[${i}]`,
-      });
+      throw new InvalidArgumentError(
+        `buffers[${i}] must be an ArrayBufferView (e.g. a Uint8Array)`,
+        {
+          field: `buffers[${i}]`,
+        },
+      );
     }
   });
 }

@@ -9,7 +9,9 @@ import { NativeLoadError } from './errors/native-load-error.js';
  */
 export function getBinding(): NativeBinding {
   if ('tried' in bindingOrFailure) {
-    const lines = bindingOrFailure.tried.map(({ path, reason }) => `  ${path}: ${reason}`).join('\n');
+    const lines = bindingOrFailure.tried
+      .map(({ path, reason }) => `  ${path}: ${reason}`)
+      .join('\n');
     throw new NativeLoadError(
       `@annal/native: the native addon could not be loaded. Reinstall the package so that it builds ` +
         `(that needs a C++ compiler, make and python3), or run "pnpm --filter @annal/native build".\nTried:\n${lines}`,

@@ -52,9 +52,12 @@ export function safePath(directory: string, ...segments: string[]): string {
     }
     const problem = describeProblem(segment);
     if (problem !== undefined) {
-      throw new UnsafePathError(`The name ${JSON.stringify(segment)} ${problem}, so it cannot name a file inside ${root}`, {
-        path: root,
-      });
+      throw new UnsafePathError(
+        `The name ${JSON.stringify(segment)} ${problem}, so it cannot name a file inside ${root}`,
+        {
+          path: root,
+        },
+      );
     }
     path = resolve(path, segment);
     // A symbolic link planted inside the directory would lead outside it; refuse to follow one.
@@ -65,20 +68,25 @@ export function safePath(directory: string, ...segments: string[]): string {
       // Does not exist yet: nothing to follow.
     }
     if (isLink) {
-      throw new UnsafePathError(`The name ${JSON.stringify(segment)} is a symbolic link inside ${root}; annal does not follow it`, {
-        path,
-      });
+      throw new UnsafePathError(
+        `The name ${JSON.stringify(segment)} is a symbolic link inside ${root}; annal does not follow it`,
+        {
+          path,
+        },
+      );
     }
   }
   // Belt and braces: whatever the checks above missed must still land below the root.
   if (path !== root && !path.startsWith(root + sep)) {
-    throw new UnsafePathError(`${JSON.stringify(segments.join(sep))} resolves outside ${root}`, { path: root });
+    throw new UnsafePathError(`${JSON.stringify(segments.join(sep))} resolves outside ${root}`, {
+      path: root,
+    });
   }
   return path;
 }
 
 /** Characters kept as they are by {@link encodePathSegment}; everything else is %XX-encoded. */
-const SAFE_CHARACTER = /^[A-Za-z0-9_\-]$/;
+const SAFE_CHARACTER = /^[A-Za-z0-9_-]$/;
 
 /**
  * Encodes any string as one safe path component: letters, digits, `_` and `-` stay, every other

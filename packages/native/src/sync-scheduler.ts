@@ -85,7 +85,9 @@ export class SyncScheduler {
   constructor(options: SyncSchedulerOptions) {
     const policy = parseOptions(syncPolicySchema, options.policy, 'SyncScheduler policy');
     if (typeof options.sync !== 'function') {
-      throw new InvalidArgumentError('sync must be a function returning a Promise', { field: 'sync' });
+      throw new InvalidArgumentError('sync must be a function returning a Promise', {
+        field: 'sync',
+      });
     }
     this.#policy = policy;
     this.#sync = options.sync;
@@ -142,7 +144,9 @@ export class SyncScheduler {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (generation <= this.#durableGeneration) return Promise.resolve();
     if (this.#closed) return Promise.reject(this.#closedError());
-    const promise = new Promise<void>((resolve, reject) => this.#waiters.push({ generation, resolve, reject }));
+    const promise = new Promise<void>((resolve, reject) =>
+      this.#waiters.push({ generation, resolve, reject }),
+    );
     if (this.#intervalMs === 0 && !this.#running) this.#start();
     return promise;
   }
@@ -161,7 +165,8 @@ export class SyncScheduler {
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    const finalSync = this.#policy === 'none' || this.#failure !== undefined ? undefined : this.syncNow();
+    const finalSync =
+      this.#policy === 'none' || this.#failure !== undefined ? undefined : this.syncNow();
     this.#closed = true;
     this.#disarm();
     if (finalSync !== undefined) await finalSync;

@@ -7,4 +7,4 @@
 export { temporaryDirectory } from './temporary-directory.js';
 export { seededRandom } from './seeded-random.js';
 export { runNode, spawnNode } from './node-process.js';
-export type { NodeProcess, NodeRunResult } from './node-process.js';
+export type { NodeProcess, NodeRunResult, SpawnNodeOptions } from './node-process.js';

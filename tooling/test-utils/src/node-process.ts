@@ -10,6 +10,14 @@ export interface NodeProcess {
   readonly exited: Promise<NodeRunResult>;
 }
 
+/** How to start the child. */
+export interface SpawnNodeOptions {
+  /** Shell commands run before `exec node …` in the same shell, e.g. `ulimit -f 64`. */
+  readonly shellPrefix?: string;
+  /** Run the shell in new user and mount namespaces (`unshare -rm`), so it may mount a private tmpfs. */
+  readonly unshare?: boolean;
+}
+
 /** How a child ended and what it printed. */
 export interface NodeRunResult {
   readonly code: number | null;
@@ -22,13 +30,28 @@ export interface NodeRunResult {
  * Starts `node script ...args` with the test's environment. Lines are collected so a test can
  * synchronise on what the child printed (never on time).
  */
-export function spawnNode(script: string, args: readonly string[] = [], options: { shellPrefix?: string } = {}): NodeProcess {
-  const child =
-    options.shellPrefix === undefined
-      ? spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('/bin/sh', ['-c', `${options.shellPrefix}; exec "$0" "$@"`, process.execPath, script, ...args], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+export function spawnNode(
+  script: string,
+  args: readonly string[] = [],
+  options: SpawnNodeOptions = {},
+): NodeProcess {
+  const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
+  let child: ChildProcess;
+  if (options.shellPrefix === undefined) {
+    child = spawn(process.execPath, [script, ...args], { stdio });
+  } else {
+    // `sh -c '<prefix> && exec node script args…'`: the prefix sets limits or mounts for the child only.
+    const shell = [
+      '-c',
+      `${options.shellPrefix} && exec "$0" "$@"`,
+      process.execPath,
+      script,
+      ...args,
+    ];
+    child = options.unshare
+      ? spawn('unshare', ['-rm', '/bin/sh', ...shell], { stdio })
+      : spawn('/bin/sh', shell, { stdio });
+  }
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();
   let stdout = '';
@@ -59,7 +82,11 @@ export function spawnNode(script: string, args: readonly string[] = [], options:
         listeners.add(listener);
         void exited.then((result) => {
           if (listeners.delete(listener)) {
-            reject(new Error(`child exited (${result.code ?? result.signal}) before the line; stderr:\n${result.stderr}`));
+            reject(
+              new Error(
+                `child exited (${result.code ?? result.signal}) before the line; stderr:\n${result.stderr}`,
+              ),
+            );
           }
         });
       });
@@ -68,6 +95,10 @@ export function spawnNode(script: string, args: readonly string[] = [], options:
 }
 
 /** Runs `node script ...args` to completion. */
-export function runNode(script: string, args: readonly string[] = [], options: { shellPrefix?: string } = {}): Promise<NodeRunResult> {
+export function runNode(
+  script: string,
+  args: readonly string[] = [],
+  options: SpawnNodeOptions = {},
+): Promise<NodeRunResult> {
   return spawnNode(script, args, options).exited;
 }

@@ -53,7 +53,8 @@ export class AnnalError extends Error {
   constructor(message: string, details: AnnalErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     const code = (new.target as typeof AnnalError).CODE;
-    if (code === undefined) throw new TypeError('AnnalError is abstract: throw one of its subclasses');
+    if (code === undefined)
+      throw new TypeError('AnnalError is abstract: throw one of its subclasses');
     this.code = code;
     this.path = details.path;
     this.offset = details.offset;
@@ -68,7 +69,10 @@ export class AnnalError extends Error {
    * True when `error` is an annal error of this class (by code), from any copy of the package.
    * On `AnnalError` itself: true for every annal error.
    */
-  static isInstance<T extends typeof AnnalError>(this: T, error: unknown): error is InstanceType<T> {
+  static isInstance<T extends typeof AnnalError>(
+    this: T,
+    error: unknown,
+  ): error is InstanceType<T> {
     if (typeof error !== 'object' || error === null) return false;
     if ((error as Record<symbol, unknown>)[ANNAL_ERROR_MARKER] !== true) return false;
     return this.CODE === undefined || (error as { code?: unknown }).code === this.CODE;

@@ -73,7 +73,7 @@ export function fromErrno(error: unknown, context: ErrnoContext = {}): AnnalErro
   const syscall = typeof shape.syscall === 'string' ? shape.syscall : undefined;
   const errno = typeof shape.errno === 'number' ? Math.abs(shape.errno) : undefined;
   const ErrorClass = (code === undefined ? undefined : CLASS_BY_ERRNO_CODE[code]) ?? IoError;
-  const what = syscall === undefined ? 'operation' : syscall;
+  const what = syscall ?? 'operation';
   const where = context.path === undefined ? '' : ` on ${context.path}`;
   const at = context.offset === undefined ? '' : ` at offset ${context.offset}`;
   const blame = context.field === undefined ? '' : ` (argument ${context.field})`;

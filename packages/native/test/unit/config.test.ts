@@ -1,4 +1,12 @@
-import { InvalidOptionError, byteSize, durationMs, parseByteSize, parseDurationMs, parseOptions, powerOfTwo } from '@annal/native';
+import {
+  InvalidOptionError,
+  byteSize,
+  durationMs,
+  parseByteSize,
+  parseDurationMs,
+  parseOptions,
+  powerOfTwo,
+} from '@annal/native';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -43,12 +51,19 @@ const schema = z.strictObject({
 describe('parseOptions()', () => {
   it('applies the defaults that live in the schema and freezes the result', () => {
     const options = parseOptions(schema, undefined, 'Queue.open');
-    expect(options).toEqual({ blockSizeBytes: 65536, syncIntervalMs: 200, indexSpacing: 64, nested: { readOnly: false } });
+    expect(options).toEqual({
+      blockSizeBytes: 65536,
+      syncIntervalMs: 200,
+      indexSpacing: 64,
+      nested: { readOnly: false },
+    });
     expect(Object.isFrozen(options)).toBe(true);
   });
 
   it('accepts sizes and durations as text', () => {
-    expect(parseOptions(schema, { blockSizeBytes: '1 MiB', syncIntervalMs: '1s' }, 'Queue.open')).toMatchObject({
+    expect(
+      parseOptions(schema, { blockSizeBytes: '1 MiB', syncIntervalMs: '1s' }, 'Queue.open'),
+    ).toMatchObject({
       blockSizeBytes: 1048576,
       syncIntervalMs: 1000,
     });
@@ -67,7 +82,9 @@ describe('parseOptions()', () => {
   });
 
   it('rejects a power-of-two option that is not one', () => {
-    expect(() => parseOptions(schema, { indexSpacing: 48 }, 'Queue.open')).toThrow(/indexSpacing.*power of two.*48/);
+    expect(() => parseOptions(schema, { indexSpacing: 48 }, 'Queue.open')).toThrow(
+      /indexSpacing.*power of two.*48/,
+    );
   });
 
   it('suggests the right name for a misspelled option', () => {
@@ -80,6 +97,8 @@ describe('parseOptions()', () => {
   });
 
   it('lists the known options when nothing is close', () => {
-    expect(() => parseOptions(schema, { zzzzzzzzzzzz: 1 }, 'Queue.open')).toThrow(/known options: blockSizeBytes/);
+    expect(() => parseOptions(schema, { zzzzzzzzzzzz: 1 }, 'Queue.open')).toThrow(
+      /known options: blockSizeBytes/,
+    );
   });
 });

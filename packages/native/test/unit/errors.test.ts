@@ -27,7 +27,10 @@ describe('fromErrno()', () => {
     ['EIO', 5, IoError, ErrorCode.IO],
     ['EWHATEVER', 999, IoError, ErrorCode.IO],
   ])('maps %s to its class and code', (code, errno, ErrorClass, annalCode) => {
-    const error = fromErrno(systemError(code, errno, 'fallocate'), { path: '/data/x.cq4', offset: 4096 });
+    const error = fromErrno(systemError(code, errno, 'fallocate'), {
+      path: '/data/x.cq4',
+      offset: 4096,
+    });
     expect(error).toBeInstanceOf(ErrorClass);
     expect(error.code).toBe(annalCode);
     expect(error.errno).toBe(errno);
@@ -48,7 +51,9 @@ describe('AnnalError.isInstance()', () => {
   it('recognises errors by marker and code, not by prototype', () => {
     const error = new FullError('disk full', { path: '/d' });
     // A copy from another installed version of the package has another prototype but the same marker.
-    const lookalike = Object.assign(Object.create(Error.prototype) as object, { code: ErrorCode.FULL });
+    const lookalike = Object.assign(Object.create(Error.prototype) as object, {
+      code: ErrorCode.FULL,
+    });
     Object.defineProperty(lookalike, Symbol.for('annal.error'), { value: true });
     expect(FullError.isInstance(error)).toBe(true);
     expect(FullError.isInstance(lookalike)).toBe(true);

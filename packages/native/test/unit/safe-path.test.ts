@@ -11,15 +11,18 @@ describe('safePath()', () => {
     expect(safePath(root, 'orders', 'reader-1')).toBe(join(root, 'orders', 'reader-1'));
   });
 
-  it.each(['', '.', '..', '../etc', 'a/b', 'a\\b', 'nul\0byte', 'x'.repeat(256)])('refuses %j with a coded error', (name) => {
-    const root = temporaryDirectory();
-    expect(() => safePath(root, name)).toThrow(UnsafePathError);
-    try {
-      safePath(root, name);
-    } catch (error) {
-      expect((error as UnsafePathError).code).toBe('ERR_ANNAL_UNSAFE_PATH');
-    }
-  });
+  it.each(['', '.', '..', '../etc', 'a/b', 'a\\b', 'nul\0byte', 'x'.repeat(256)])(
+    'refuses %j with a coded error',
+    (name) => {
+      const root = temporaryDirectory();
+      expect(() => safePath(root, name)).toThrow(UnsafePathError);
+      try {
+        safePath(root, name);
+      } catch (error) {
+        expect((error as UnsafePathError).code).toBe('ERR_ANNAL_UNSAFE_PATH');
+      }
+    },
+  );
 
   it('refuses to follow a symbolic link planted in the directory', () => {
     const root = temporaryDirectory();
@@ -30,15 +33,18 @@ describe('safePath()', () => {
   it('never returns a path outside the directory, whatever the names', () => {
     const root = temporaryDirectory();
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { minLength: 1, maxLength: 3 }), (names) => {
-        let path: string;
-        try {
-          path = safePath(root, ...names);
-        } catch (error) {
-          return UnsafePathError.isInstance(error);
-        }
-        return path.startsWith(`${root}/`);
-      }),
+      fc.property(
+        fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { minLength: 1, maxLength: 3 }),
+        (names) => {
+          let path: string;
+          try {
+            path = safePath(root, ...names);
+          } catch (error) {
+            return UnsafePathError.isInstance(error);
+          }
+          return path.startsWith(`${root}/`);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

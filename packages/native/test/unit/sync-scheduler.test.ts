@@ -66,9 +66,20 @@ describe('SyncScheduler', () => {
   it('reports a failed sync to every waiter, and to every later caller', async () => {
     const target = manualSync();
     const errors: unknown[] = [];
-    const scheduler = new SyncScheduler({ policy: 'each', sync: target.sync, onError: (error) => errors.push(error) });
+    const scheduler = new SyncScheduler({
+      policy: 'each',
+      sync: target.sync,
+      onError: (error) => errors.push(error),
+    });
     const waiting = [scheduler.synced(scheduler.written()), scheduler.synced(scheduler.written())];
-    target.fail(0, Object.assign(new Error('fdatasync failed: EIO'), { code: 'EIO', errno: 5, syscall: 'fdatasync' }));
+    target.fail(
+      0,
+      Object.assign(new Error('fdatasync failed: EIO'), {
+        code: 'EIO',
+        errno: 5,
+        syscall: 'fdatasync',
+      }),
+    );
     for (const promise of waiting) await expect(promise).rejects.toBeInstanceOf(IoError);
     expect(errors).toHaveLength(1);
     expect(() => scheduler.written()).toThrow(IoError);
@@ -96,9 +107,18 @@ describe('SyncScheduler', () => {
   });
 
   it('validates the policy', () => {
-    expect(() => new SyncScheduler({ policy: { everyMs: 0 }, sync: () => Promise.resolve() })).toThrow(InvalidOptionError);
-    expect(() => new SyncScheduler({ policy: 'sometimes' as 'each', sync: () => Promise.resolve() })).toThrow(InvalidOptionError);
-    expect(new SyncScheduler({ policy: { everyMs: '200ms' as unknown as number }, sync: () => Promise.resolve() }).policy).toEqual({
+    expect(
+      () => new SyncScheduler({ policy: { everyMs: 0 }, sync: () => Promise.resolve() }),
+    ).toThrow(InvalidOptionError);
+    expect(
+      () => new SyncScheduler({ policy: 'sometimes' as 'each', sync: () => Promise.resolve() }),
+    ).toThrow(InvalidOptionError);
+    expect(
+      new SyncScheduler({
+        policy: { everyMs: '200ms' as unknown as number },
+        sync: () => Promise.resolve(),
+      }).policy,
+    ).toEqual({
       everyMs: 200,
     });
   });

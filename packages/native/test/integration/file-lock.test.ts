@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import { AbortedError, FileLock, LockedError, TimeoutError } from '@annal/native';
+import { spawnNode, temporaryDirectory } from '@annal/test-utils';
+import { describe, expect, it } from 'vitest';
+import { fixturePath } from '../fixture-path.js';
+
+describe('FileLock', () => {
+  it('excludes a second holder in the same process (OFD locks belong to the open file)', () => {
+    const path = join(temporaryDirectory(), 'owner.lock');
+    const first = FileLock.tryAcquire(path);
+    expect(first).not.toBeNull();
+    expect(FileLock.tryAcquire(path)).toBeNull();
+    first!.release();
+    const second = FileLock.tryAcquire(path);
+    expect(second).not.toBeNull();
+    second!.release();
+    second!.release(); // idempotent
+  });
+
+  it('lets shared holders in together and keeps an exclusive one out', () => {
+    const path = join(temporaryDirectory(), 'owner.lock');
+    using a = FileLock.tryAcquire(path, { exclusive: false });
+    using b = FileLock.tryAcquire(path, { exclusive: false });
+    expect(a).not.toBeNull();
+    expect(b).not.toBeNull();
+    expect(FileLock.tryAcquire(path)).toBeNull();
+  });
+
+  it('refuses a lock held by another process, naming the holder, and gets it once that process is killed', async () => {
+    const path = join(temporaryDirectory(), 'owner.lock');
+    const holder = spawnNode(fixturePath('hold-lock.mjs'), [path]);
+    await holder.waitForLine((line) => line === 'locked');
+    expect(FileLock.tryAcquire(path)).toBeNull();
+    expect(() => FileLock.acquireOrThrow(path)).toThrow(LockedError);
+    expect(() => FileLock.acquireOrThrow(path)).toThrow(`pid=${holder.child.pid}`);
+    await expect(FileLock.acquire(path, { timeoutMs: 50 })).rejects.toBeInstanceOf(TimeoutError);
+
+    // A waiter that is already waiting gets the lock when the holder dies by SIGKILL.
+    const waiting = FileLock.acquire(path);
+    holder.child.kill('SIGKILL');
+    await holder.exited;
+    const lock = await waiting;
+    expect(lock.held).toBe(true);
+    lock.release();
+  });
+
+  it('a waiting acquire can be aborted, and the event loop is never blocked meanwhile', async () => {
+    const path = join(temporaryDirectory(), 'owner.lock');
+    using held = FileLock.tryAcquire(path);
+    expect(held).not.toBeNull();
+    const controller = new AbortController();
+    const waiting = FileLock.acquire(path, { signal: controller.signal });
+    let turns = 0;
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        turns++;
+        if (turns === 20) resolve();
+        else setImmediate(tick);
+      };
+      tick();
+    });
+    controller.abort(new Error('shutting down'));
+    await expect(waiting).rejects.toBeInstanceOf(AbortedError);
+  });
+
+  it('a second process that tries while another holds the lock is told busy', async () => {
+    const path = join(temporaryDirectory(), 'owner.lock');
+    using held = FileLock.tryAcquire(path);
+    expect(held).not.toBeNull();
+    const other = spawnNode(fixturePath('hold-lock.mjs'), [path]);
+    await other.waitForLine((line) => line === 'busy');
+    other.child.kill('SIGKILL');
+    await other.exited;
+  });
+});

@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  AbortedError,
+  InvalidArgumentError,
+  MappedFile,
+  futexWait,
+  futexWaitAsync,
+  futexWake,
+} from '@annal/native';
+import { spawnNode, temporaryDirectory } from '@annal/test-utils';
+import { describe, expect, it } from 'vitest';
+import { fixturePath } from '../fixture-path.js';
+
+function mappedWords() {
+  const path = join(temporaryDirectory(), 'futex.bin');
+  const file = MappedFile.create(path, { lengthBytes: 4096 });
+  return { path, file, words: new Int32Array(file.buffer) };
+}
+
+describe('futexWake() and futexWaitAsync() across processes', () => {
+  it('wakes a process waiting on the same word of its own mapping', async () => {
+    const { path, file, words } = mappedWords();
+    const waiter = spawnNode(fixturePath('futex-waiter.mjs'), [path]);
+    await waiter.waitForLine((line) => line === 'waiting');
+    Atomics.store(words, 0, 42);
+    // The waiter may not be asleep yet; it re-checks the word, so one wake after the store is enough
+    // once it sleeps. Keep waking until it reports, as a real appender would on each commit.
+    let reported = false;
+    void waiter
+      .waitForLine((line) => line.startsWith('ok') || line.startsWith('not-equal'))
+      .then(() => (reported = true));
+    while (!reported) {
+      futexWake(words, 0);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const result = await waiter.exited;
+    expect(result.stdout).toMatch(/(ok|not-equal) 42/);
+    file.close();
+  });
+
+  it('times out when nobody wakes', async () => {
+    const { path, file } = mappedWords();
+    const waiter = spawnNode(fixturePath('futex-waiter.mjs'), [path, '20']);
+    const result = await waiter.exited;
+    expect(result.stdout).toContain('timed-out 0');
+    file.close();
+  });
+});
+
+describe('futexWait() in a worker', () => {
+  it('blocks a worker until the main thread stores and wakes, across separate mappings', async () => {
+    const { path, file, words } = mappedWords();
+    const worker = new Worker(fixturePath('futex-worker.mjs'), { workerData: { path } });
+    const messages: string[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: string) => {
+        messages.push(message);
+        if (message !== 'waiting') resolve();
+      });
+      worker.once('error', reject);
+    });
+    await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+    Atomics.store(words, 0, 7);
+    let finished = false;
+    void done.then(() => (finished = true));
+    while (!finished) {
+      futexWake(words, 0, 1);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(messages.at(-1)).toMatch(/^(ok|not-equal) 7$/);
+    await worker.terminate();
+    file.close();
+  });
+});
+
+describe('futexWait() and futexWaitAsync() results', () => {
+  it("returns 'not-equal' at once when the word already differs", async () => {
+    const { file, words } = mappedWords();
+    Atomics.store(words, 3, 5);
+    expect(futexWait(words, 3, 4, 1000)).toBe('not-equal');
+    await expect(futexWaitAsync(words, 3, 4, { timeoutMs: 1000 })).resolves.toBe('not-equal');
+    file.close();
+  });
+
+  it("returns 'timed-out' after the timeout", async () => {
+    const { file, words } = mappedWords();
+    expect(futexWait(words, 0, 0, 5)).toBe('timed-out');
+    await expect(futexWaitAsync(words, 0, 0, { timeoutMs: 5 })).resolves.toBe('timed-out');
+    file.close();
+  });
+
+  it('rejects with ERR_ANNAL_ABORTED when the signal aborts', async () => {
+    const { file, words } = mappedWords();
+    const controller = new AbortController();
+    const waiting = futexWaitAsync(words, 0, 0, { signal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toBeInstanceOf(AbortedError);
+    await expect(futexWaitAsync(words, 0, 0, { signal: controller.signal })).rejects.toThrow();
+    file.close();
+  });
+
+  it('wakes nobody when nobody waits', () => {
+    const { file, words } = mappedWords();
+    expect(futexWake(words, 0)).toBe(0);
+    file.close();
+  });
+
+  it.each([
+    ['index', (words: Int32Array) => futexWake(words, 1024)],
+    ['index', (words: Int32Array) => futexWait(words, -1, 0, 1)],
+    ['timeoutMs', (words: Int32Array) => futexWait(words, 0, 0, -5)],
+    ['expected', (words: Int32Array) => futexWait(words, 0, 0.5, 1)],
+    ['view', () => futexWake(new Uint32Array(4) as unknown as Int32Array, 0)],
+  ])('rejects a bad %s with a coded error naming it', (field, call) => {
+    const { file, words } = mappedWords();
+    expect(() => call(words)).toThrow(InvalidArgumentError);
+    expect(() => call(words)).toThrow(field);
+    file.close();
+  });
+});
