@@ -1,0 +1,13 @@
+/**
+ * Every suite the CLI knows, in the order it runs and reports them. A new suite is one file
+ * under `suites/<package>/` and one line here.
+ *
+ * @module
+ */
+import type { Suite } from '../suite.js';
+import { callCostSuite } from './native/call-cost.js';
+import { mappedWriteSuite } from './native/mapped-write.js';
+import { syncLatencySuite } from './native/sync-latency.js';
+
+/** All suites, in run order. */
+export const SUITES: readonly Suite[] = [callCostSuite, syncLatencySuite, mappedWriteSuite];
