@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+/** Absolute, so a run started from inside a package (turbo's `test` task) finds the same files. */
+const packageRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 /**
  * One vitest run over every package (vitest "projects"). Tests import packages by name and
@@ -10,12 +14,17 @@ export default defineConfig({
   test: {
     // A concurrency library must not hide a flaky failure behind a retry (STYLE R36).
     retry: 0,
+    reporters: ['default', packageRoot('./tooling/test-utils/src/summary-reporter.ts')],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
       {
         extends: true,
-        test: { name: 'native', root: 'packages/native', include: ['test/**/*.test.ts'] },
+        test: {
+          name: 'native',
+          root: packageRoot('./packages/native'),
+          include: ['test/**/*.test.ts'],
+        },
       },
     ],
   },

@@ -71,7 +71,10 @@ async function main(): Promise<void> {
       const length = Atomics.load(readWords, offset >> 2);
       if (length === 0) break; // nothing committed here yet: the end
       const payloadOffset = offset + RECORD_HEADER_BYTES;
-      if (crc32cJs(readBytes, payloadOffset, length) !== readWords[(offset >> 2) + 1] >>> 0) {
+      if (
+        crc32cJs(readBytes, payloadOffset, length) !==
+        (readWords[(offset >> 2) + 1] as number) >>> 0
+      ) {
         throw new Error(`checksum mismatch in ${path} at offset ${offset}`);
       }
       if (readPayloadWords[payloadOffset >> 2] !== verified)

@@ -26,7 +26,8 @@ function fail(message) {
 
 function newestSourceMtimeMs() {
   const sources = [join(packageDir, 'binding.gyp')];
-  for (const name of readdirSync(join(packageDir, 'addon'))) sources.push(join(packageDir, 'addon', name));
+  for (const name of readdirSync(join(packageDir, 'addon')))
+    sources.push(join(packageDir, 'addon', name));
   return Math.max(...sources.map((file) => statSync(file).mtimeMs));
 }
 
@@ -87,7 +88,9 @@ if (!hasCommand(compiler)) {
 }
 if (!hasCommand('make')) fail('"make" was not found; on Debian or Ubuntu: apt-get install -y make');
 if (!hasCommand(process.env.PYTHON ?? 'python3')) {
-  fail('node-gyp needs Python 3 ("python3" was not found); on Debian or Ubuntu: apt-get install -y python3');
+  fail(
+    'node-gyp needs Python 3 ("python3" was not found); on Debian or Ubuntu: apt-get install -y python3',
+  );
 }
 
 const nodeGyp = findNodeGyp();
@@ -106,5 +109,7 @@ if (nodeDir) {
 
 const result = spawnSync(process.execPath, args, { cwd: packageDir, stdio: 'inherit' });
 if (result.status !== 0) {
-  fail(`building the addon failed (node-gyp exited with ${result.status ?? result.signal}); see the output above.`);
+  fail(
+    `building the addon failed (node-gyp exited with ${result.status ?? result.signal}); see the output above.`,
+  );
 }

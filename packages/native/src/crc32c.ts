@@ -19,7 +19,7 @@ import { getBinding } from './native.js';
  * `pnpm bench crc32c` (apps/bench `native/call-cost`): below it the N-API crossing costs more
  * than the JS loop.
  */
-export const CRC32C_NATIVE_THRESHOLD_BYTES = 256;
+export const CRC32C_NATIVE_THRESHOLD_BYTES = 128;
 
 /** The reflected Castagnoli polynomial. */
 const POLYNOMIAL = 0x82f63b78;

@@ -6,7 +6,13 @@
  * @module
  */
 import type { NativeBinding } from './binding.js';
-import { checkAligned, checkNonNegativeInteger, checkPath, checkPositiveInteger, checkRange } from './check.js';
+import {
+  checkAligned,
+  checkNonNegativeInteger,
+  checkPath,
+  checkPositiveInteger,
+  checkRange,
+} from './check.js';
 import { ClosedError } from './errors/closed-error.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
@@ -166,7 +172,13 @@ export class MappedFile implements Disposable {
    */
   static open(path: string, options: OpenMappedFileOptions = {}): MappedFile {
     checkPath(path, 'path');
-    const { readOnly = false, shared = false, prefault = false, offsetBytes = 0, lengthBytes } = options;
+    const {
+      readOnly = false,
+      shared = false,
+      prefault = false,
+      offsetBytes = 0,
+      lengthBytes,
+    } = options;
     checkNonNegativeInteger(offsetBytes, 'offsetBytes');
     checkAligned(offsetBytes, getBinding().pageSize, 'offsetBytes');
     if (lengthBytes !== undefined) checkPositiveInteger(lengthBytes, 'lengthBytes');
@@ -272,7 +284,14 @@ export class MappedFile implements Disposable {
   }
 
   #replace(lengthBytes: number): void {
-    const next = mapRange(this.#binding, this.#file, this.offsetBytes, lengthBytes, this.shared, false);
+    const next = mapRange(
+      this.#binding,
+      this.#file,
+      this.offsetBytes,
+      lengthBytes,
+      this.shared,
+      false,
+    );
     this.#retired.push(this.buffer);
     this.#buffer = next;
   }
