@@ -69,6 +69,27 @@ export default tseslint.config(
     },
   },
   {
+    // STYLE R25: only native.ts loads the addon; everything else goes through typed wrappers.
+    // Type-only imports of the binding's interface are fine.
+    files: ['packages/native/src/**/*.ts'],
+    ignores: ['packages/native/src/native.ts', 'packages/native/src/futex.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [],
+          patterns: [
+            {
+              group: ['./binding.js', '../binding.js'],
+              allowTypeImports: true,
+              message: 'Load the addon through getBinding() in native.ts (STYLE R25).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Root config files sit outside every tsconfig: lint them without type information.
     files: ['vitest.config.ts'],
     extends: [tseslint.configs.disableTypeChecked],
