@@ -11,8 +11,9 @@
  */
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { checkNotAborted } from './abort.js';
+import type { NativeWaitHandle } from './binding.js';
 import { checkPath } from './check.js';
-import { AbortedError } from './errors/aborted-error.js';
 import { ClosedError } from './errors/closed-error.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
@@ -101,19 +102,28 @@ export class FileLock implements Disposable {
         },
       );
     }
-    signal?.throwIfAborted();
+    const what = `Waiting for the lock on ${path}`;
+    checkNotAborted(signal, what, path);
     const immediate = FileLock.tryAcquire(path, { exclusive });
     if (immediate !== null) return immediate;
 
     const file = NativeFile.open(path, { create: true, mode: 0o644 });
-    const wait = getBinding().lockAsync(
-      file.fd,
-      exclusive,
-      0,
-      0,
-      timeoutMs === undefined ? -1 : Math.ceil(timeoutMs),
-    );
-    const onAbort = (): void => wait.cancel();
+    let wait: NativeWaitHandle;
+    try {
+      wait = getBinding().lockAsync(
+        file.fd,
+        exclusive,
+        0,
+        0,
+        timeoutMs === undefined ? -1 : Math.ceil(timeoutMs),
+      );
+    } catch (error) {
+      file.close();
+      throw fromErrno(error, { path });
+    }
+    const onAbort = (): void => {
+      wait.cancel();
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     let acquired: boolean;
     try {
@@ -124,14 +134,11 @@ export class FileLock implements Disposable {
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
-    if (acquired) return new FileLock(file, exclusive);
+    // The native wait may have taken the lock just before the cancel arrived: a caller that
+    // aborted has given up, so release it rather than hand back a lock nobody will release.
+    if (acquired && signal?.aborted !== true) return new FileLock(file, exclusive);
     file.close();
-    if (signal?.aborted === true) {
-      throw new AbortedError(`Waiting for the lock on ${path} was aborted`, {
-        path,
-        cause: signal.reason,
-      });
-    }
+    checkNotAborted(signal, what, path);
     throw new TimeoutError(
       `The lock on ${path} was not acquired within ${timeoutMs} ms${describeHolder(path)}`,
       { path },

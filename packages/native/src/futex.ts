@@ -10,9 +10,15 @@
  *
  * @module
  */
-import { FUTEX_NOT_EQUAL, FUTEX_TIMED_OUT, FUTEX_WOKEN, type NativeBinding } from './binding.js';
+import {
+  FUTEX_NOT_EQUAL,
+  FUTEX_TIMED_OUT,
+  FUTEX_WOKEN,
+  type NativeBinding,
+  type NativeWaitHandle,
+} from './binding.js';
 import { checkNonNegativeInteger } from './check.js';
-import { AbortedError } from './errors/aborted-error.js';
+import { checkNotAborted } from './abort.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { getBinding } from './native.js';
@@ -116,20 +122,27 @@ export async function futexWaitAsync(
   const [binding, byteOffset, value] = waitArguments(view, index, expected);
   const { timeoutMs = Infinity, signal } = options;
   const timeout = checkTimeout(timeoutMs);
-  signal?.throwIfAborted();
-  const wait = binding.futexWaitAsync(view.buffer, byteOffset, value, timeout);
-  const onAbort = (): void => wait.cancel();
-  signal?.addEventListener('abort', onAbort, { once: true });
+  checkNotAborted(signal, 'The futex wait');
+  let wait: NativeWaitHandle;
   try {
-    const code = (await wait.promise) as number;
-    if (signal?.aborted === true)
-      throw new AbortedError('The futex wait was aborted', { cause: signal.reason });
-    return resultName(code);
+    wait = binding.futexWaitAsync(view.buffer, byteOffset, value, timeout);
+  } catch (error) {
+    throw fromErrno(error, { field: 'view' });
+  }
+  const onAbort = (): void => {
+    wait.cancel();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let code: number;
+  try {
+    code = (await wait.promise) as number;
   } catch (error) {
     throw fromErrno(error, { field: 'view' });
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+  checkNotAborted(signal, 'The futex wait');
+  return resultName(code);
 }
 
 /**

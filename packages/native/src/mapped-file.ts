@@ -114,6 +114,8 @@ export class MappedFile implements Disposable {
   readonly shared: boolean;
   /** Where in the file the mapping starts (0 unless opened with `offsetBytes`). */
   readonly offsetBytes: number;
+  /** True when opened with an explicit `lengthBytes`: {@link remap} keeps the window as it is. */
+  readonly #fixedWindow: boolean;
 
   private constructor(
     binding: NativeBinding,
@@ -121,7 +123,9 @@ export class MappedFile implements Disposable {
     buffer: MappedBuffer,
     shared: boolean,
     offsetBytes: number,
+    fixedWindow: boolean,
   ) {
+    this.#fixedWindow = fixedWindow;
     this.#binding = binding;
     this.#file = file;
     this.#buffer = buffer;
@@ -214,7 +218,14 @@ export class MappedFile implements Disposable {
       );
     }
     const buffer = mapRange(binding, file, offsetBytes, lengthBytes, shared, prefault);
-    return new MappedFile(binding, file, buffer, shared, offsetBytes);
+    return new MappedFile(
+      binding,
+      file,
+      buffer,
+      shared,
+      offsetBytes,
+      requestedLengthBytes !== undefined,
+    );
   }
 
   /**
@@ -267,10 +278,13 @@ export class MappedFile implements Disposable {
   }
 
   /**
-   * Maps the file again at its current length, for when another process has grown it.
+   * Maps the file again at its current length, for when another process has grown it. A window
+   * opened with an explicit `lengthBytes` is left as it is.
    * @returns true when the mapping changed
    */
   remap(): boolean {
+    // A window opened with an explicit length stays that window: growth of the file is not its business.
+    if (this.#fixedWindow) return false;
     const lengthBytes = this.#file.lengthBytes() - this.offsetBytes;
     if (lengthBytes === this.lengthBytes) return false;
     if (lengthBytes < this.lengthBytes) {

@@ -87,6 +87,14 @@ export class NativeFile implements Disposable {
       mode = 0o644,
     } = options;
     checkNonNegativeInteger(mode, 'mode');
+    if (mode > 0o7777) {
+      throw new InvalidArgumentError(
+        `mode must be permission bits (at most 0o7777): mode=0o${mode.toString(8)}`,
+        {
+          field: 'mode',
+        },
+      );
+    }
     const binding = getBinding();
     const { constants } = binding;
     let flags = readOnly ? constants.O_RDONLY : constants.O_RDWR;
@@ -167,8 +175,8 @@ export class NativeFile implements Disposable {
    */
   readv(buffers: readonly ArrayBufferView[], position: number): number {
     checkNonNegativeInteger(position, 'position');
-    checkViews(buffers);
-    return this.#call(() => this.#binding.preadv(this.fd, buffers, position), position);
+    const views = checkViews(buffers, position);
+    return this.#call(() => this.#binding.preadv(this.fd, views, position), position);
   }
 
   /**
@@ -177,9 +185,9 @@ export class NativeFile implements Disposable {
    */
   writev(buffers: readonly ArrayBufferView[], position: number): number {
     checkNonNegativeInteger(position, 'position');
-    checkViews(buffers);
+    const views = checkViews(buffers, position);
     this.#checkWritable('writev');
-    return this.#call(() => this.#binding.pwritev(this.fd, buffers, position), position);
+    return this.#call(() => this.#binding.pwritev(this.fd, views, position), position);
   }
 
   /**
@@ -194,21 +202,25 @@ export class NativeFile implements Disposable {
     positions: readonly number[],
     options: WriteBatchOptions = {},
   ): Promise<WriteBatchResult> {
-    checkViews(buffers);
-    if (!Array.isArray(positions) || positions.length !== buffers.length) {
+    checkViews(buffers, 0);
+    if (!Array.isArray(positions as unknown) || positions.length !== buffers.length) {
       throw new InvalidArgumentError(
         `positions must have one entry per buffer: buffers.length=${buffers.length}, positions.length=${String((positions as unknown[] | undefined)?.length)}`,
         { field: 'positions' },
       );
     }
-    positions.forEach((position, i) => checkNonNegativeInteger(position, `positions[${i}]`));
+    const views = buffers.map((buffer, i) => {
+      const position = positions[i];
+      checkNonNegativeInteger(position, `positions[${i}]`);
+      return checkViews([buffer], position)[0] as ArrayBufferView;
+    });
     this.#checkWritable('writeBatch');
     const { dataSync = true, forceFallback = false } = options;
     try {
       return await this.#binding.writeBatchAsync(
         this.fd,
-        buffers,
-        positions,
+        views,
+        [...positions],
         dataSync,
         forceFallback,
       );
@@ -254,13 +266,19 @@ export class NativeFile implements Disposable {
   }
 }
 
-function checkViews(buffers: readonly ArrayBufferView[]): void {
-  if (!Array.isArray(buffers)) {
+/**
+ * Checks that `buffers` is an array of views whose bytes, written from `position`, stay below
+ * 2^53, and returns a copy of the array (so a getter cannot swap an element after the check).
+ */
+function checkViews(buffers: readonly ArrayBufferView[], position: number): ArrayBufferView[] {
+  if (!Array.isArray(buffers as unknown)) {
     throw new InvalidArgumentError('buffers must be an array of ArrayBufferViews', {
       field: 'buffers',
     });
   }
-  buffers.forEach((buffer, i) => {
+  const views = [...buffers];
+  let end = position;
+  views.forEach((buffer, i) => {
     if (!ArrayBuffer.isView(buffer)) {
       throw new InvalidArgumentError(
         `buffers[${i}] must be an ArrayBufferView (e.g. a Uint8Array)`,
@@ -269,7 +287,14 @@ function checkViews(buffers: readonly ArrayBufferView[]): void {
         },
       );
     }
+    end += buffer.byteLength;
   });
+  if (end > Number.MAX_SAFE_INTEGER) {
+    throw new InvalidArgumentError(`position + bytes must stay below 2^53: position=${position}`, {
+      field: 'position',
+    });
+  }
+  return views;
 }
 
 /**

@@ -80,6 +80,8 @@ export class SyncScheduler {
   #waiters: Waiter[] = [];
   #failure: AnnalError | undefined;
   #closed = false;
+  /** syncNow() arrived while a sync ran: start another as soon as it ends, whatever the policy. */
+  #syncRequested = false;
 
   /** @throws ERR_ANNAL_INVALID_OPTION for a bad policy */
   constructor(options: SyncSchedulerOptions) {
@@ -141,6 +143,17 @@ export class SyncScheduler {
    * @throws (rejects) ERR_ANNAL_IO when a sync fails, ERR_ANNAL_CLOSED after close
    */
   synced(generation = this.#writtenGeneration): Promise<void> {
+    if (
+      !Number.isSafeInteger(generation) ||
+      generation < 0 ||
+      generation > this.#writtenGeneration
+    ) {
+      // A generation nobody has written yet would never be synced: refuse it rather than hang.
+      throw new InvalidArgumentError(
+        `generation must be an integer from 0 to the latest written generation (${this.#writtenGeneration}): generation=${String(generation)}`,
+        { field: 'generation' },
+      );
+    }
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (generation <= this.#durableGeneration) return Promise.resolve();
     if (this.#closed) return Promise.reject(this.#closedError());
@@ -155,7 +168,11 @@ export class SyncScheduler {
   syncNow(): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const promise = this.synced();
-    if (!this.#running && this.#writtenGeneration > this.#durableGeneration) this.#start();
+    if (this.#writtenGeneration > this.#durableGeneration) {
+      // A sync already running may have started before the latest writes: ask for another.
+      if (this.#running) this.#syncRequested = true;
+      else this.#start();
+    }
     return promise;
   }
 
@@ -165,12 +182,16 @@ export class SyncScheduler {
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    const finalSync =
-      this.#policy === 'none' || this.#failure !== undefined ? undefined : this.syncNow();
+    const failure = this.#failure;
+    const finalSync = this.#policy === 'none' || failure !== undefined ? undefined : this.syncNow();
     this.#closed = true;
     this.#disarm();
-    if (finalSync !== undefined) await finalSync;
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#closedError());
+    try {
+      if (failure !== undefined) throw failure;
+      if (finalSync !== undefined) await finalSync;
+    } finally {
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#closedError());
+    }
   }
 
   #arm(): void {
@@ -190,6 +211,7 @@ export class SyncScheduler {
   #start(): void {
     this.#disarm();
     this.#running = true;
+    this.#syncRequested = false;
     // Everything written before this point is covered by this sync; later writes wait for the next.
     const target = this.#writtenGeneration;
     let pending: Promise<void>;
@@ -216,8 +238,13 @@ export class SyncScheduler {
     this.#waiters = waiting;
     if (this.#writtenGeneration <= durable) return;
     // More was written while the sync ran: group-commit it now, or leave it to the timer.
-    if (this.#policy === 'each' || (this.#intervalMs === 0 && waiting.length > 0)) this.#start();
-    else if (this.#intervalMs > 0 && !this.#closed) this.#arm();
+    const restart =
+      this.#policy === 'each' ||
+      this.#syncRequested ||
+      this.#closed || // close() waits for everything written before it
+      (this.#intervalMs === 0 && waiting.length > 0);
+    if (restart) this.#start();
+    else if (this.#intervalMs > 0) this.#arm();
   }
 
   #fail(cause: unknown): void {

@@ -45,8 +45,21 @@ const CLASS_BY_ERRNO_CODE: Readonly<Record<string, AnnalErrorClass>> = {
   EISDIR: InvalidArgumentError,
   ENOTDIR: InvalidArgumentError,
   ERR_ANNAL_CLOSED: ClosedError,
+  // The addon's own argument checks (a backstop behind the TS checks) use Node's codes.
+  ERR_INVALID_ARG_TYPE: InvalidArgumentError,
+  ERR_INVALID_ARG_VALUE: InvalidArgumentError,
+  ERR_OUT_OF_RANGE: InvalidArgumentError,
   ERR_ANNAL_EXTERNAL_BUFFERS_FORBIDDEN: UnsupportedError,
 };
+
+/** Syscalls whose EAGAIN means "someone else holds the lock"; elsewhere EAGAIN is a resource shortage. */
+const LOCK_SYSCALLS: ReadonlySet<string> = new Set([
+  'fcntl',
+  'flock',
+  'lock',
+  'tryLock',
+  'lockAsync',
+]);
 
 /** The shape of an error thrown by the addon (and of Node's own fs errors). */
 interface SystemErrorShape {
@@ -72,7 +85,10 @@ export function fromErrno(error: unknown, context: ErrnoContext = {}): AnnalErro
   const code = typeof shape.code === 'string' ? shape.code : undefined;
   const syscall = typeof shape.syscall === 'string' ? shape.syscall : undefined;
   const errno = typeof shape.errno === 'number' ? Math.abs(shape.errno) : undefined;
-  const ErrorClass = (code === undefined ? undefined : CLASS_BY_ERRNO_CODE[code]) ?? IoError;
+  const isLockBusy =
+    (code === 'EAGAIN' || code === 'EWOULDBLOCK') && LOCK_SYSCALLS.has(syscall ?? '');
+  const mapped = code === undefined ? undefined : CLASS_BY_ERRNO_CODE[code];
+  const ErrorClass = mapped === LockedError && !isLockBusy ? IoError : (mapped ?? IoError);
   const what = syscall ?? 'operation';
   const where = context.path === undefined ? '' : ` on ${context.path}`;
   const at = context.offset === undefined ? '' : ` at offset ${context.offset}`;

@@ -61,6 +61,10 @@ describe('FileLock', () => {
     });
     controller.abort(new Error('shutting down'));
     await expect(waiting).rejects.toBeInstanceOf(AbortedError);
+    // An already-aborted signal is refused up front with the same coded error.
+    await expect(FileLock.acquire(path, { signal: controller.signal })).rejects.toBeInstanceOf(
+      AbortedError,
+    );
   });
 
   it('a second process that tries while another holds the lock is told busy', async () => {

@@ -51,6 +51,8 @@ describe('NativeFile#writev() and #readv()', () => {
     expect(() => file.writev(['x' as unknown as Uint8Array], 0)).toThrow(/buffers\[0\]/);
     expect(() => file.allocate(0, 0)).toThrow(/length/);
     expect(() => file.truncate(-5)).toThrow(/lengthBytes/);
+    expect(() => file.writev([Buffer.from('x')], Number.MAX_SAFE_INTEGER)).toThrow(/position/);
+    expect(() => NativeFile.open(path, { mode: 2 ** 33 })).toThrow(/mode/);
   });
 
   it('refuses writes on a read-only file', () => {

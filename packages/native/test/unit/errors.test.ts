@@ -22,7 +22,7 @@ describe('fromErrno()', () => {
     ['EDQUOT', 122, FullError, ErrorCode.FULL],
     ['EFBIG', 27, TooLargeError, ErrorCode.TOO_LARGE],
     ['ENOENT', 2, NotFoundError, ErrorCode.NOT_FOUND],
-    ['EAGAIN', 11, LockedError, ErrorCode.LOCKED],
+    ['EIO', 5, IoError, ErrorCode.IO],
     ['EBADF', 9, InvalidArgumentError, ErrorCode.INVALID_ARGUMENT],
     ['EIO', 5, IoError, ErrorCode.IO],
     ['EWHATEVER', 999, IoError, ErrorCode.IO],
@@ -40,6 +40,22 @@ describe('fromErrno()', () => {
     expect(error.message).toContain('4096');
     expect(error.cause).toBeInstanceOf(Error);
   });
+
+  it('maps EAGAIN to ERR_ANNAL_LOCKED only for a lock, and to ERR_ANNAL_IO elsewhere', () => {
+    expect(fromErrno(systemError('EAGAIN', 11, 'fcntl'))).toBeInstanceOf(LockedError);
+    expect(fromErrno(systemError('EAGAIN', 11, 'mmap'))).toBeInstanceOf(IoError);
+  });
+
+  it.each(['ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE'])(
+    "maps the addon's backstop argument error %s to ERR_ANNAL_INVALID_ARGUMENT",
+    (code) => {
+      const error = fromErrno(Object.assign(new RangeError('offset out of range'), { code }), {
+        field: 'offset',
+      });
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error.field).toBe('offset');
+    },
+  );
 
   it('returns an AnnalError unchanged', () => {
     const original = new ClosedError('closed');

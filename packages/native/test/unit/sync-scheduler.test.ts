@@ -1,4 +1,10 @@
-import { ClosedError, InvalidOptionError, IoError, SyncScheduler } from '@annal/native';
+import {
+  ClosedError,
+  InvalidArgumentError,
+  InvalidOptionError,
+  IoError,
+  SyncScheduler,
+} from '@annal/native';
 import { describe, expect, it } from 'vitest';
 
 /** A sync target whose completions the test releases by hand, so nothing depends on timing. */
@@ -105,6 +111,61 @@ describe('SyncScheduler', () => {
     await scheduler.close();
     expect(target.calls()).toBe(0);
   });
+
+  it('under { everyMs } a close while a sync runs still syncs what was written meanwhile', async () => {
+    const target = manualSync();
+    const scheduler = new SyncScheduler({ policy: { everyMs: 60_000 }, sync: target.sync });
+    scheduler.written();
+    const first = scheduler.syncNow();
+    expect(target.calls()).toBe(1);
+    const second = scheduler.written();
+    const closing = scheduler.close();
+    target.complete(0);
+    await first;
+    await flush();
+    expect(target.calls()).toBe(2); // the final sync for the write made during the first
+    target.complete(1);
+    await closing;
+    expect(scheduler.durableGeneration).toBe(second);
+  });
+
+  it('under { everyMs } a syncNow() while a sync runs starts the next one as soon as it ends', async () => {
+    const target = manualSync();
+    const scheduler = new SyncScheduler({ policy: { everyMs: 60_000 }, sync: target.sync });
+    scheduler.written();
+    const first = scheduler.syncNow();
+    scheduler.written();
+    const now = scheduler.syncNow();
+    target.complete(0);
+    await first;
+    await flush();
+    expect(target.calls()).toBe(2); // not after the 60 s interval
+    target.complete(1);
+    await now;
+    expect(scheduler.durableGeneration).toBe(2);
+  });
+
+  it('close() after a failed sync rejects with that failure', async () => {
+    const target = manualSync();
+    const scheduler = new SyncScheduler({ policy: 'each', sync: target.sync });
+    const waiting = scheduler.synced(scheduler.written());
+    target.fail(
+      0,
+      Object.assign(new Error('EIO'), { code: 'EIO', errno: 5, syscall: 'fdatasync' }),
+    );
+    await expect(waiting).rejects.toBeInstanceOf(IoError);
+    await expect(scheduler.close()).rejects.toBeInstanceOf(IoError);
+  });
+
+  it.each([5, -1, 1.5, Number.NaN])(
+    'synced(%s) beyond what was written throws a coded error',
+    (generation) => {
+      const scheduler = new SyncScheduler({ policy: 'manual', sync: () => Promise.resolve() });
+      scheduler.written();
+      expect(() => scheduler.synced(generation)).toThrow(InvalidArgumentError);
+      expect(() => scheduler.synced(generation)).toThrow(/generation/);
+    },
+  );
 
   it('validates the policy', () => {
     expect(
