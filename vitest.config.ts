@@ -26,6 +26,14 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'logbuf',
+          root: packageRoot('./packages/logbuf'),
+          include: ['test/**/*.test.ts'],
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,257 @@
+/**
+ * The consumer side shared by both rings: read in claim order, skip padding, zero what was
+ * consumed so the next lap sees 0, publish the head once per operation or batch. In an MPSC
+ * ring it also unblocks claims whose producer died (Aeron's unblock; nexus-logbuf has none).
+ *
+ * @module
+ */
+import { InvalidArgumentError } from './errors.js';
+import {
+  RECORD_HEADER_BYTES,
+  addUnblockedCount,
+  compareExchangeLengthWord,
+  computeFrameLength,
+  isPadding,
+  loadHead,
+  loadLengthWord,
+  loadTail,
+  packPaddingWord,
+  payloadOffset,
+  recordOffset,
+  setLengthWord,
+  storeHead,
+  unpackLength,
+} from './layout.js';
+import { ReadClaim } from './read-claim.js';
+import { EMPTY } from './status.js';
+import type { RingViews } from './storage.js';
+
+/** Called by `drain`/`drainBytes` with each record; the record is released when it returns. */
+export type RecordHandler = (record: ReadClaim) => void;
+
+/** The clock used to time stuck claims; `performance.now` exists in Node and browsers. */
+const now = (): number => performance.now();
+
+/**
+ * Consumer state of one ring object. Single consumer: only one thread may read a ring.
+ * @internal
+ */
+export class Consumer {
+  readonly claim: ReadClaim;
+  readonly #views: RingViews;
+  readonly #words: Int32Array;
+  readonly #bytes: Uint8Array;
+  readonly #mask: number;
+  readonly #capacity: number;
+  /** Milliseconds a claim may stay uncommitted before it is unblocked; Infinity for SPSC. */
+  readonly #unblockTimeoutMs: number;
+  /** Local head (int32, mod 2^32): ahead of the published head inside a batch. */
+  #head: number;
+  /** The head value last stored to the shared word. */
+  #publishedHead: number;
+  /** Frame length of the record the claim points at, 0 when none. */
+  #currentFrameLength = 0;
+  #draining = false;
+  /** Head position at which a stuck claim (or zero gap) was first seen, and when. */
+  #stuckHead = 0;
+  #stuckSinceMs = -1;
+
+  constructor(views: RingViews, unblockTimeoutMs: number) {
+    this.#views = views;
+    this.#words = views.words;
+    this.#bytes = views.bytes;
+    this.#mask = views.mask;
+    this.#capacity = views.capacity;
+    this.#unblockTimeoutMs = unblockTimeoutMs;
+    // Attach may happen after records were consumed by an earlier consumer object.
+    this.#head = loadHead(views.words);
+    this.#publishedHead = this.#head;
+    this.claim = new ReadClaim(views, this);
+  }
+
+  /** Local head as an int32 (mod 2^32). */
+  get head(): number {
+    return this.#head;
+  }
+
+  /**
+   * Returns the next committed record, or EMPTY. Skips and zeroes padding on the way.
+   */
+  tryRead(): ReadClaim | typeof EMPTY {
+    if (this.claim.active) throw claimStillActive();
+    const found = this.#advanceToRecord();
+    if (found < 0) {
+      this.#publish();
+      return EMPTY;
+    }
+    return this.claim;
+  }
+
+  /** Releases the record `tryRead` returned (ReadClaim#release). */
+  releaseClaim(): void {
+    if (this.#draining) {
+      throw new InvalidArgumentError(
+        'release() inside a drain handler: drain releases records itself',
+        {
+          field: 'claim',
+        },
+      );
+    }
+    if (!this.claim.active) {
+      throw new InvalidArgumentError(
+        'release() on a record that is not active: it was released already',
+        {
+          field: 'claim',
+        },
+      );
+    }
+    this.claim.active = false;
+    this.#consumeCurrent();
+    this.#publish();
+  }
+
+  /**
+   * Hands up to `limit` records to `handler`, releasing each after it returns; publishes the
+   * head once at the end (also when the handler throws: the record that threw counts as read).
+   */
+  drain(handler: RecordHandler, limit: number): number {
+    return this.#drain(handler, limit, Infinity);
+  }
+
+  /** Like {@link Consumer.drain}, stopping once `maxBytes` of payload were handed over. */
+  drainBytes(handler: RecordHandler, maxBytes: number): number {
+    return this.#drain(handler, Infinity, maxBytes);
+  }
+
+  #drain(handler: RecordHandler, limit: number, maxBytes: number): number {
+    if (this.claim.active) throw claimStillActive();
+    const claim = this.claim;
+    let count = 0;
+    let bytes = 0;
+    this.#draining = true;
+    try {
+      while (count < limit && bytes < maxBytes && this.#advanceToRecord() >= 0) {
+        count++;
+        bytes += claim.length;
+        handler(claim);
+        claim.active = false;
+        this.#consumeCurrent();
+      }
+    } finally {
+      this.#draining = false;
+      // A handler threw: its record counts as read, so one bad record is not handed over again.
+      if (claim.active) {
+        claim.active = false;
+        this.#consumeCurrent();
+      }
+      this.#publish();
+    }
+    return count;
+  }
+
+  /**
+   * Moves the local head over padding until it points at a committed record, and wraps the claim
+   * around it. Returns the record's frame length, or -1 when there is none yet.
+   */
+  #advanceToRecord(): number {
+    const words = this.#words;
+    for (;;) {
+      const offset = this.#head & this.#mask;
+      // Acquire: the payload stored before the producer's publish of this word is visible after it.
+      const word = loadLengthWord(words, offset);
+      if (word > 0) {
+        const length = unpackLength(word);
+        const frameLength = computeFrameLength(length);
+        this.#currentFrameLength = frameLength;
+        this.claim.wrap(payloadOffset(offset), length);
+        return frameLength;
+      }
+      if (word !== 0 && isPadding(word)) {
+        this.#currentFrameLength = unpackLength(word);
+        this.#consumeCurrent();
+        continue;
+      }
+      // 0 (nothing claimed, or an MPSC producer between its tail CAS and its claimed mark) or a
+      // claimed-but-uncommitted MPSC frame.
+      if (this.#unblockTimeoutMs === Infinity || !this.#tryUnblock(offset, word)) return -1;
+    }
+  }
+
+  /** Zeroes the current frame and moves the local head past it (published later). */
+  #consumeCurrent(): void {
+    const offset = this.#head & this.#mask;
+    const frameLength = this.#currentFrameLength;
+    // Plain writes: the producer reuses these bytes only after it loads the head we publish after
+    // this (Atomics.store), which orders the zeroing before it. The length word is zeroed too, so
+    // the next lap sees 0 ("not written") there.
+    if (frameLength === RECORD_HEADER_BYTES) {
+      setLengthWord(this.#words, offset, 0);
+    } else {
+      const start = recordOffset(offset);
+      this.#bytes.fill(0, start, start + frameLength);
+    }
+    this.#head = (this.#head + frameLength) | 0;
+    this.#currentFrameLength = 0;
+  }
+
+  #publish(): void {
+    if (this.#head !== this.#publishedHead) {
+      this.#publishedHead = this.#head;
+      // publish: the zeroed frames before the head are free for producers from here on.
+      storeHead(this.#words, this.#head);
+    }
+  }
+
+  /**
+   * MPSC only: after the head has pointed at the same stuck frame for longer than the unblock
+   * timeout, turn it into padding with a CAS, so a late commit fails detectably instead of
+   * corrupting anything. Returns true when it padded something (the caller loops and skips it).
+   */
+  #tryUnblock(offset: number, word: number): boolean {
+    const head = this.#head;
+    const time = now();
+    if (this.#stuckSinceMs < 0 || this.#stuckHead !== head) {
+      this.#stuckHead = head;
+      this.#stuckSinceMs = time;
+      return false;
+    }
+    if (time - this.#stuckSinceMs < this.#unblockTimeoutMs) return false;
+    const words = this.#words;
+    let replacement: number;
+    if (word === 0) {
+      // Either the ring is empty, or a producer moved the tail and never marked its frame.
+      const tail = loadTail(words);
+      if (tail === head) {
+        this.#stuckSinceMs = time; // truly empty: look again after another timeout
+        return false;
+      }
+      // The gap runs to the next non-zero word, the tail or the end of the data area, whichever
+      // comes first: everything unconsumed and unwritten is zero, so that is the dead claim.
+      const toTail = (tail - head) | 0;
+      const toEnd = this.#capacity - offset;
+      const limit = toTail < toEnd ? toTail : toEnd;
+      let gap = RECORD_HEADER_BYTES;
+      while (gap < limit && loadLengthWord(words, offset + gap) === 0) gap += RECORD_HEADER_BYTES;
+      replacement = packPaddingWord(gap);
+    } else {
+      replacement = packPaddingWord(unpackLength(word));
+    }
+    this.#stuckSinceMs = -1;
+    // Fails if the producer marked or committed the frame meanwhile: then read it normally.
+    if (compareExchangeLengthWord(words, offset, word, replacement) !== word) return true;
+    addUnblockedCount(words);
+    return true;
+  }
+
+  /** Views of the ring (for observers). */
+  get views(): RingViews {
+    return this.#views;
+  }
+}
+
+function claimStillActive(): InvalidArgumentError {
+  return new InvalidArgumentError(
+    'the previous record is still active: release() it before reading the next one',
+    { field: 'claim' },
+  );
+}

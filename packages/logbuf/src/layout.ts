@@ -1,0 +1,386 @@
+/**
+ * The byte layout of a logbuf ring: the only module that knows offsets (STYLE R6).
+ *
+ * A ring is one SharedArrayBuffer: a 256-byte header of four 64-byte lines, then the data area of
+ * `capacity` bytes (a power of two). Every word is a 32-bit integer in the platform's byte order
+ * (little-endian on every platform Node.js supports); all are accessed through one Int32Array.
+ *
+ * ```
+ *  offset 0     +---------------------------------------------------------------+
+ *               | line 0, read-mostly configuration (written once by allocate)   |
+ *               |   magic, version, kind, capacity, then padding                 |
+ *  offset 64    +---------------------------------------------------------------+
+ *               | line 1, producer-owned                                          |
+ *               |   tail position, back-pressure count, late-commit count, pad    |
+ *  offset 128   +---------------------------------------------------------------+
+ *               | line 2, consumer-owned                                          |
+ *               |   head position, unblocked count, pad                           |
+ *  offset 192   +---------------------------------------------------------------+
+ *               | line 3, channel (written rarely, read by senders per commit)    |
+ *               |   receiver-sleeping flag, sender-closed, receiver-closed, pad   |
+ *  offset 256   +---------------------------------------------------------------+
+ *               | data area: `capacity` bytes of 8-byte aligned records           |
+ *               +---------------------------------------------------------------+
+ * ```
+ *
+ * Positions (tail, head) are free-running byte counts stored modulo 2^32; the offset of a
+ * position in the data area is `position & (capacity - 1)`. Differences are taken with
+ * `(a - b) | 0`, exact while two positions are less than 2^31 apart, which a capacity of at most
+ * 2^30 guarantees for the head and tail.
+ *
+ * Each record starts with an 8-byte header:
+ *
+ * ```
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-------------------------------------------------------------+-+-+
+ *  |                 Length (30 bits)                            |C|S|  <- length word, stored last (publish)
+ *  +-------------------------------------------------------------+-+-+
+ *  |                 Reserved (0)                                    |
+ *  +-----------------------------------------------------------------+
+ *  |                 Payload ...                                     |
+ *  |                 ... zero padding to the next multiple of 8      |
+ * ```
+ * (bit 31 is S, "skip"; bit 30 is C, "committed"; the ruler numbers bits from the least significant.)
+ *
+ * | S | C | word                 | meaning                                                   |
+ * |---|---|----------------------|-----------------------------------------------------------|
+ * | 0 | 0 | 0                    | not written yet: the consumer stops here                  |
+ * | 0 | 1 | C + payload length   | a committed record (payload length may be 0)              |
+ * | 1 | 1 | S + C + frame length | padding: skip `frame length` bytes (wrap, abort, unblock) |
+ * | 1 | 0 | S + frame length     | claimed by an MPSC producer that has not committed yet    |
+ *
+ * @module
+ */
+
+/** Bytes in one cache line; producer, consumer and configuration words never share one (R8). */
+export const CACHE_LINE_BYTES = 64;
+
+/** "ANLB" read as a little-endian u32: the first word of every ring. */
+export const RING_MAGIC = 0x424c4e41;
+/** Version of this layout; attach refuses any other. */
+export const RING_VERSION = 1;
+/** Value of the kind word for an {@link SpscRing}. */
+export const RING_KIND_SPSC = 1;
+/** Value of the kind word for an {@link MpscRing}. */
+export const RING_KIND_MPSC = 2;
+
+/** Smallest data area, in bytes. */
+export const MIN_CAPACITY_BYTES = 64;
+/** Largest data area, in bytes (2^30): keeps head and tail within 2^31 of each other. */
+export const MAX_CAPACITY_BYTES = 0x40000000;
+
+// ---- line 0: configuration ---------------------------------------------------------------
+/** u32 magic ({@link RING_MAGIC}). */
+export const MAGIC_OFFSET = 0;
+/** u32 layout version ({@link RING_VERSION}). */
+export const VERSION_OFFSET = MAGIC_OFFSET + 4;
+/** u32 ring kind ({@link RING_KIND_SPSC} or {@link RING_KIND_MPSC}). */
+export const KIND_OFFSET = VERSION_OFFSET + 4;
+/** u32 capacity of the data area in bytes. */
+export const CAPACITY_OFFSET = KIND_OFFSET + 4;
+
+// ---- line 1: producer-owned -------------------------------------------------------------
+/** u32 tail position (mod 2^32): the end of the last claim. CAS'd by MPSC producers. */
+export const TAIL_OFFSET = MAGIC_OFFSET + CACHE_LINE_BYTES;
+/** u32 count of claims refused with BACK_PRESSURED (mod 2^32). */
+export const BACK_PRESSURE_COUNT_OFFSET = TAIL_OFFSET + 4;
+/** u32 count of commits that came after the consumer had unblocked the claim (mod 2^32). */
+export const LATE_COMMIT_COUNT_OFFSET = BACK_PRESSURE_COUNT_OFFSET + 4;
+
+// ---- line 2: consumer-owned -------------------------------------------------------------
+/** u32 head position (mod 2^32): everything before it is consumed and zeroed. */
+export const HEAD_OFFSET = TAIL_OFFSET + CACHE_LINE_BYTES;
+/** u32 count of stuck claims the consumer turned into padding (mod 2^32). */
+export const UNBLOCKED_COUNT_OFFSET = HEAD_OFFSET + 4;
+
+// ---- line 3: channel --------------------------------------------------------------------
+/** i32 1 while the receiver sleeps (or is about to) in `Atomics.wait`; senders wake it. */
+export const RECEIVER_SLEEPING_OFFSET = HEAD_OFFSET + CACHE_LINE_BYTES;
+/** i32 1 once a sender closed the channel. */
+export const SENDER_CLOSED_OFFSET = RECEIVER_SLEEPING_OFFSET + 4;
+/** i32 1 once the receiver closed the channel. */
+export const RECEIVER_CLOSED_OFFSET = SENDER_CLOSED_OFFSET + 4;
+
+/** Bytes before the data area. */
+export const HEADER_BYTES = RECEIVER_SLEEPING_OFFSET + CACHE_LINE_BYTES;
+/** Offset of the data area in the SharedArrayBuffer. */
+export const DATA_OFFSET = HEADER_BYTES;
+
+// ---- records ----------------------------------------------------------------------------
+/** Records start on multiples of 8 bytes. */
+export const RECORD_ALIGNMENT_BYTES = 8;
+/** Bytes of a record header: the length word and a reserved word. */
+export const RECORD_HEADER_BYTES = 8;
+/** Offset of the length word inside a record header. */
+export const LENGTH_WORD_OFFSET = 0;
+/** Offset of the reserved word inside a record header (always 0 in version 1). */
+export const RESERVED_WORD_OFFSET = LENGTH_WORD_OFFSET + 4;
+
+/** Bit 30 of the length word: the record is complete (data, or padding when SKIP is set too). */
+export const COMMITTED_FLAG = 0x40000000;
+/** Bit 31 of the length word: skip this frame (padding, or a pending MPSC claim). */
+export const SKIP_FLAG = -0x80000000;
+/** The low 30 bits: payload length (records) or frame length (padding, claims). */
+export const LENGTH_MASK = 0x3fffffff;
+/** Word of a padding frame, before its length is added. */
+export const PADDING_FLAGS = SKIP_FLAG | COMMITTED_FLAG;
+
+/**
+ * Bytes a record of `payloadLength` bytes takes in the ring: header plus payload, rounded up to
+ * {@link RECORD_ALIGNMENT_BYTES}.
+ */
+export function computeFrameLength(payloadLength: number): number {
+  return (
+    (payloadLength + RECORD_HEADER_BYTES + RECORD_ALIGNMENT_BYTES - 1) &
+    ~(RECORD_ALIGNMENT_BYTES - 1)
+  );
+}
+
+/**
+ * Largest payload a ring of `capacity` bytes accepts: a frame of at most half the ring, so a
+ * record plus the padding before a wrap always fit in an empty ring.
+ */
+export function computeMaxPayloadLength(capacity: number): number {
+  return capacity / 2 - RECORD_HEADER_BYTES;
+}
+
+/** Length word of a committed record of `payloadLength` bytes (non-zero even for 0 bytes). */
+export function packRecordWord(payloadLength: number): number {
+  return COMMITTED_FLAG | payloadLength;
+}
+
+/** Length word of a padding frame of `frameLength` bytes. */
+export function packPaddingWord(frameLength: number): number {
+  return PADDING_FLAGS | frameLength;
+}
+
+/** Length word of a pending MPSC claim of `frameLength` bytes. */
+export function packClaimedWord(frameLength: number): number {
+  return SKIP_FLAG | frameLength;
+}
+
+/** The 30-bit length field (payload length of a record, frame length otherwise). */
+export function unpackLength(word: number): number {
+  return word & LENGTH_MASK;
+}
+
+/** True for a committed data record (word is positive: C set, S clear). */
+export function isRecord(word: number): boolean {
+  return word > 0;
+}
+
+/** True for padding (S and C set). */
+export function isPadding(word: number): boolean {
+  return (word & PADDING_FLAGS) === PADDING_FLAGS;
+}
+
+/** True for a pending MPSC claim (S set, C clear). */
+export function isClaimed(word: number): boolean {
+  return (word & PADDING_FLAGS) === SKIP_FLAG;
+}
+
+/** Bytes of SharedArrayBuffer a ring with a data area of `capacity` bytes needs. */
+export function computeBufferLength(capacity: number): number {
+  return HEADER_BYTES + capacity;
+}
+
+/** Index into an Int32Array over the ring of the word at byte `offset`. */
+function wordIndex(offset: number): number {
+  return offset >> 2;
+}
+
+// ---- header accessors ---------------------------------------------------------------------
+// Header fields read at attach are written before the buffer is shared (allocate), so plain
+// reads suffice: the postMessage that shared the buffer orders them.
+
+/** Reads the magic word. */
+export function getMagic(words: Int32Array): number {
+  return (words[wordIndex(MAGIC_OFFSET)] as number) >>> 0;
+}
+/** Reads the version word. */
+export function getVersion(words: Int32Array): number {
+  return words[wordIndex(VERSION_OFFSET)] as number;
+}
+/** Reads the kind word. */
+export function getKind(words: Int32Array): number {
+  return words[wordIndex(KIND_OFFSET)] as number;
+}
+/** Reads the capacity word. */
+export function getCapacity(words: Int32Array): number {
+  return (words[wordIndex(CAPACITY_OFFSET)] as number) >>> 0;
+}
+
+/** Writes the configuration line of a fresh ring (before it is shared). */
+export function setHeader(words: Int32Array, kind: number, capacity: number): void {
+  words[wordIndex(MAGIC_OFFSET)] = RING_MAGIC;
+  words[wordIndex(VERSION_OFFSET)] = RING_VERSION;
+  words[wordIndex(KIND_OFFSET)] = kind;
+  words[wordIndex(CAPACITY_OFFSET)] = capacity;
+}
+
+/** Atomically reads the tail position (mod 2^32, as an int32). */
+export function loadTail(words: Int32Array): number {
+  return Atomics.load(words, wordIndex(TAIL_OFFSET));
+}
+/** Atomically writes the tail position. */
+export function storeTail(words: Int32Array, tail: number): void {
+  Atomics.store(words, wordIndex(TAIL_OFFSET), tail);
+}
+/** Plain write of the tail: for SPSC, where only observers read it and may be stale. */
+export function setTail(words: Int32Array, tail: number): void {
+  words[wordIndex(TAIL_OFFSET)] = tail;
+}
+/** CAS of the tail; returns the value found (equal to `expected` on success). */
+export function compareExchangeTail(
+  words: Int32Array,
+  expected: number,
+  replacement: number,
+): number {
+  return Atomics.compareExchange(words, wordIndex(TAIL_OFFSET), expected, replacement);
+}
+
+/** Atomically reads the head position (mod 2^32, as an int32). */
+export function loadHead(words: Int32Array): number {
+  return Atomics.load(words, wordIndex(HEAD_OFFSET));
+}
+/** Atomically writes the head position. */
+export function storeHead(words: Int32Array, head: number): void {
+  Atomics.store(words, wordIndex(HEAD_OFFSET), head);
+}
+
+/** Atomically reads the back-pressure count. */
+export function loadBackPressureCount(words: Int32Array): number {
+  return Atomics.load(words, wordIndex(BACK_PRESSURE_COUNT_OFFSET)) >>> 0;
+}
+/** Atomically adds one to the back-pressure count. */
+export function addBackPressureCount(words: Int32Array): void {
+  Atomics.add(words, wordIndex(BACK_PRESSURE_COUNT_OFFSET), 1);
+}
+/** Atomically reads the late-commit count. */
+export function loadLateCommitCount(words: Int32Array): number {
+  return Atomics.load(words, wordIndex(LATE_COMMIT_COUNT_OFFSET)) >>> 0;
+}
+/** Atomically adds one to the late-commit count. */
+export function addLateCommitCount(words: Int32Array): void {
+  Atomics.add(words, wordIndex(LATE_COMMIT_COUNT_OFFSET), 1);
+}
+/** Atomically reads the unblocked count. */
+export function loadUnblockedCount(words: Int32Array): number {
+  return Atomics.load(words, wordIndex(UNBLOCKED_COUNT_OFFSET)) >>> 0;
+}
+/** Atomically adds one to the unblocked count. */
+export function addUnblockedCount(words: Int32Array): void {
+  Atomics.add(words, wordIndex(UNBLOCKED_COUNT_OFFSET), 1);
+}
+
+/** Index of the receiver-sleeping word, for `Atomics.wait`/`waitAsync`/`notify`. */
+export const RECEIVER_SLEEPING_INDEX = wordIndex(RECEIVER_SLEEPING_OFFSET);
+
+/** Atomically reads the receiver-sleeping flag. */
+export function loadReceiverSleeping(words: Int32Array): number {
+  return Atomics.load(words, RECEIVER_SLEEPING_INDEX);
+}
+/** Atomically writes the receiver-sleeping flag. */
+export function storeReceiverSleeping(words: Int32Array, sleeping: number): void {
+  Atomics.store(words, RECEIVER_SLEEPING_INDEX, sleeping);
+}
+/** Atomically reads the sender-closed flag. */
+export function loadSenderClosed(words: Int32Array): number {
+  return Atomics.load(words, wordIndex(SENDER_CLOSED_OFFSET));
+}
+/** Atomically writes the sender-closed flag. */
+export function storeSenderClosed(words: Int32Array): void {
+  Atomics.store(words, wordIndex(SENDER_CLOSED_OFFSET), 1);
+}
+/** Atomically reads the receiver-closed flag. */
+export function loadReceiverClosed(words: Int32Array): number {
+  return Atomics.load(words, wordIndex(RECEIVER_CLOSED_OFFSET));
+}
+/** Atomically writes the receiver-closed flag. */
+export function storeReceiverClosed(words: Int32Array): void {
+  Atomics.store(words, wordIndex(RECEIVER_CLOSED_OFFSET), 1);
+}
+
+// ---- record accessors (offset = byte offset of the record in the data area) ---------------
+
+/** Index into the ring's Int32Array of the length word of the record at data `offset`. */
+export function lengthWordIndex(offset: number): number {
+  return (DATA_OFFSET + offset + LENGTH_WORD_OFFSET) >> 2;
+}
+
+/** Byte offset in the SharedArrayBuffer of the payload of the record at data `offset`. */
+export function payloadOffset(offset: number): number {
+  return DATA_OFFSET + offset + RECORD_HEADER_BYTES;
+}
+
+/** Byte offset in the SharedArrayBuffer of the record at data `offset`. */
+export function recordOffset(offset: number): number {
+  return DATA_OFFSET + offset;
+}
+
+/** Acquire-load of a record's length word. */
+export function loadLengthWord(words: Int32Array, offset: number): number {
+  return Atomics.load(words, lengthWordIndex(offset));
+}
+/** Plain write of a record's length word (consumer zeroing, ordered by the next head publish). */
+export function setLengthWord(words: Int32Array, offset: number, word: number): void {
+  words[lengthWordIndex(offset)] = word;
+}
+/** Release-store of a record's length word. */
+export function storeLengthWord(words: Int32Array, offset: number, word: number): void {
+  Atomics.store(words, lengthWordIndex(offset), word);
+}
+/** CAS of a record's length word; returns the value found. */
+export function compareExchangeLengthWord(
+  words: Int32Array,
+  offset: number,
+  expected: number,
+  replacement: number,
+): number {
+  return Atomics.compareExchange(words, lengthWordIndex(offset), expected, replacement);
+}
+
+// ---- channel wake-ups -----------------------------------------------------------------------
+
+/**
+ * Wakes a receiver that flagged it sleeps, after a commit. The common path is one plain load of
+ * a line the receiver writes rarely: no notify, no syscall. The CAS clears the flag before the
+ * notify, so a receiver that flagged but has not reached `Atomics.wait` yet sees a changed value
+ * and does not sleep (no lost wake-up); of several MPSC senders only one notifies.
+ */
+export function wakeReceiver(words: Int32Array): void {
+  // Ordered after the caller's publish (both sequentially consistent): either the receiver's
+  // re-check after setting the flag sees the record, or this load sees the flag.
+  if (Atomics.load(words, RECEIVER_SLEEPING_INDEX) !== 0) {
+    if (Atomics.compareExchange(words, RECEIVER_SLEEPING_INDEX, 1, 0) === 1) {
+      Atomics.notify(words, RECEIVER_SLEEPING_INDEX, 1);
+    }
+  }
+}
+
+/** Clears the sleeping flag and wakes the receiver unconditionally (close, abort). */
+export function notifyReceiver(words: Int32Array): void {
+  Atomics.store(words, RECEIVER_SLEEPING_INDEX, 0);
+  Atomics.notify(words, RECEIVER_SLEEPING_INDEX, 1);
+}
+
+/**
+ * Sleeps while the sleeping flag is still 1, at most `timeoutMs` (worker threads, or Node's
+ * main thread; browsers forbid it on their main thread).
+ */
+export function waitReceiverSleeping(words: Int32Array, timeoutMs: number): void {
+  Atomics.wait(words, RECEIVER_SLEEPING_INDEX, 1, timeoutMs);
+}
+
+/**
+ * Like {@link waitReceiverSleeping} without blocking the thread: resolves when woken or after
+ * `timeoutMs`. Falls back to a timer where `Atomics.waitAsync` is missing (older browsers).
+ */
+export function waitAsyncReceiverSleeping(words: Int32Array, timeoutMs: number): Promise<unknown> {
+  if (typeof Atomics.waitAsync === 'function') {
+    const result = Atomics.waitAsync(words, RECEIVER_SLEEPING_INDEX, 1, timeoutMs);
+    return result.async ? result.value : Promise.resolve(result.value);
+  }
+  return new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 1)));
+}

@@ -1,0 +1,82 @@
+/**
+ * The consumer's record flyweight (STYLE R11).
+ *
+ * @module
+ */
+import type { RingViews } from './storage.js';
+
+/** What a ReadClaim calls back into to free its record. @internal */
+export interface ReadClaimOwner {
+  /** Zeroes the current record, advances and publishes the head. */
+  releaseClaim(): void;
+}
+
+/**
+ * One committed record, read in place (zero-copy). A ring returns the same ReadClaim object
+ * from every `tryRead` and passes it to every `drain` handler, so copy what you need to keep
+ * before releasing it.
+ *
+ * Threading: consumer thread only.
+ *
+ * The payload lives at `buffer[offset .. offset + length)`; reading through the cached `buffer`
+ * allocates nothing. {@link ReadClaim.bytes} creates a view per call.
+ */
+export class ReadClaim {
+  /** Uint8Array over the whole SharedArrayBuffer of the ring (the same object for every record). */
+  readonly buffer: Uint8Array;
+  /** Byte offset of the payload in {@link ReadClaim.buffer}. */
+  offset = 0;
+  /** Payload length in bytes (may be 0). */
+  length = 0;
+  /** True between `tryRead` returning this claim and `release()`. */
+  active = false;
+
+  readonly #owner: ReadClaimOwner;
+
+  /** @internal */
+  constructor(views: RingViews, owner: ReadClaimOwner) {
+    this.buffer = views.bytes;
+    this.#owner = owner;
+  }
+
+  /** Points the flyweight at a record. @internal */
+  wrap(offset: number, length: number): void {
+    this.offset = offset;
+    this.length = length;
+    this.active = true;
+  }
+
+  /**
+   * A new Uint8Array view of exactly the payload. Allocates a view object per call; in a hot loop
+   * read {@link ReadClaim.buffer} from {@link ReadClaim.offset}.
+   *
+   * @returns a view valid until `release()` (after it the bytes read as zeros, then as a later record)
+   */
+  get bytes(): Uint8Array {
+    return this.buffer.subarray(this.offset, this.offset + this.length);
+  }
+
+  /**
+   * Copies the payload into a new Uint8Array (allocates; for records you keep).
+   *
+   * @returns a copy of the payload
+   */
+  copy(): Uint8Array {
+    return this.buffer.slice(this.offset, this.offset + this.length);
+  }
+
+  /**
+   * Zeroes the record and frees its space for the producer (publishes the consumer position).
+   *
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active, or inside a `drain` handler
+   *   (drain releases each record itself)
+   */
+  release(): void {
+    this.#owner.releaseClaim();
+  }
+
+  /** Releases the record if it is still active (`using record = ring.tryRead()`). */
+  [Symbol.dispose](): void {
+    if (this.active) this.#owner.releaseClaim();
+  }
+}

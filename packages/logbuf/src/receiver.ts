@@ -1,0 +1,246 @@
+/**
+ * The blocking side of a channel.
+ *
+ * @module
+ */
+import { AbortedError, ClosedError, InvalidArgumentError, InvalidOptionError } from './errors.js';
+import {
+  loadSenderClosed,
+  notifyReceiver,
+  storeReceiverClosed,
+  storeReceiverSleeping,
+  waitAsyncReceiverSleeping,
+  waitReceiverSleeping,
+} from './layout.js';
+import type { MpscRing } from './mpsc-ring.js';
+import type { ReadClaim } from './read-claim.js';
+import type { SpscRing } from './spsc-ring.js';
+import { CLOSED, EMPTY, TIMED_OUT } from './status.js';
+
+/** Options of a {@link Receiver}. */
+export interface ReceiverOptions {
+  /**
+   * Empty polls before the receiver flags that it sleeps and waits. Waking a sleeping thread
+   * costs tens of microseconds here, so a brief spin catches records that follow closely.
+   * Default 1000 (a few microseconds).
+   */
+  readonly spinCount?: number;
+}
+
+/** Default of {@link ReceiverOptions.spinCount}. */
+export const DEFAULT_SPIN_COUNT = 1000;
+
+/** Longest single wait when nothing bounds it, so a receiver rechecks its AbortSignal now and then. */
+const MAX_WAIT_SLICE_MS = 1000;
+
+/**
+ * The receiving side of a channel over a ring: it reads like the ring's consumer and, when
+ * the ring is empty, spins briefly, flags that it sleeps, and waits (`Atomics.wait` in workers,
+ * `Atomics.waitAsync` on a main thread) until a sender's commit or close wakes it.
+ *
+ * Threading: the ring's consumer thread only, one Receiver per ring.
+ *
+ * Durability: none (memory).
+ *
+ * @example
+ * ```ts
+ * const receiver = new Receiver(SpscRing.attach(sab));
+ * for await (const record of receiver.records()) archive(record.copy());
+ * // the loop ends after the sender closed and everything it sent was read
+ * ```
+ */
+export class Receiver {
+  /** The ring records come from. */
+  readonly ring: SpscRing | MpscRing;
+  /** Empty polls before sleeping. */
+  readonly spinCount: number;
+  readonly #words: Int32Array;
+  /** Longest single wait, so an MPSC consumer wakes to unblock stuck claims. */
+  readonly #waitSliceMs: number;
+  /** How long the next wait lasts, set by #prepareToSleep. */
+  #waitMs = 0;
+  #closed = false;
+
+  /**
+   * @param ring - an attached {@link SpscRing} or {@link MpscRing} (the consumer's object)
+   * @param options - see {@link ReceiverOptions}
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `ring` is not a logbuf ring
+   * @throws ERR_ANNAL_INVALID_OPTION when `spinCount` is not a non-negative integer
+   */
+  constructor(ring: SpscRing | MpscRing, options: ReceiverOptions = {}) {
+    const views = (ring as { views?: { words?: unknown } } | null)?.views;
+    if (views === undefined || !(views.words instanceof Int32Array)) {
+      throw new InvalidArgumentError('ring must be an SpscRing or MpscRing', { field: 'ring' });
+    }
+    const spinCount = options.spinCount ?? DEFAULT_SPIN_COUNT;
+    if (!Number.isInteger(spinCount) || spinCount < 0) {
+      throw new InvalidOptionError(
+        `spinCount must be a non-negative integer: spinCount=${String(spinCount)}`,
+        { field: 'spinCount' },
+      );
+    }
+    this.ring = ring;
+    this.spinCount = spinCount;
+    this.#words = ring.views.words;
+    const unblockTimeoutMs = ring.kind === 'mpsc' ? ring.unblockTimeoutMs : Infinity;
+    this.#waitSliceMs = Math.max(1, Math.min(MAX_WAIT_SLICE_MS, unblockTimeoutMs));
+  }
+
+  /**
+   * True once every sender closed the channel (loaded now). Records may still be left to read.
+   *
+   * @returns whether the sending side closed
+   */
+  get senderClosed(): boolean {
+    return loadSenderClosed(this.#words) !== 0;
+  }
+
+  /**
+   * Reads without waiting.
+   *
+   * @returns the ring's reusable record (release it before the next read), EMPTY, or CLOSED when
+   *   the sender closed and everything was read
+   * @throws ERR_ANNAL_CLOSED when this receiver was closed
+   */
+  tryRecv(): ReadClaim | typeof EMPTY | typeof CLOSED {
+    if (this.#closed) throw receiverClosed();
+    const record = this.ring.tryRead();
+    if (record !== EMPTY) return record;
+    if (loadSenderClosed(this.#words) === 0) return EMPTY;
+    // The flag was stored after the sender's last commit: read once more to see all of them.
+    const last = this.ring.tryRead();
+    return last === EMPTY ? CLOSED : last;
+  }
+
+  /**
+   * Waits for the next record, blocking the thread (workers; on a browser's main thread
+   * `Atomics.wait` throws — use {@link Receiver.recvAsync}). An AbortSignal cannot interrupt a
+   * blocked thread: it is checked before waiting and at least once a second while waiting.
+   *
+   * @param timeoutMs - the longest wait in milliseconds; default Infinity
+   * @param signal - aborts the wait (see above)
+   * @returns the ring's reusable record (release it before the next receive), CLOSED when the
+   *   sender closed and everything was read, or TIMED_OUT
+   * @throws ERR_ANNAL_CLOSED when this receiver was closed
+   * @throws ERR_ANNAL_ABORTED when `signal` was aborted
+   */
+  recv(timeoutMs = Infinity, signal?: AbortSignal): ReadClaim | typeof CLOSED | typeof TIMED_OUT {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      checkSignal(signal);
+      const result = this.#prepareToSleep(deadline);
+      if (result !== undefined) return result;
+      waitReceiverSleeping(this.#words, this.#waitMs);
+      storeReceiverSleeping(this.#words, 0);
+    }
+  }
+
+  /**
+   * Waits for the next record without blocking the thread (`Atomics.waitAsync`; a timer where
+   * that is missing). The signal interrupts the wait at once.
+   *
+   * @param timeoutMs - the longest wait in milliseconds; default Infinity
+   * @param signal - aborts the wait; the promise rejects with ERR_ANNAL_ABORTED
+   * @returns the ring's reusable record, CLOSED when the sender closed and everything was read,
+   *   or TIMED_OUT
+   * @throws ERR_ANNAL_CLOSED when this receiver was closed
+   * @throws ERR_ANNAL_ABORTED when `signal` was aborted
+   */
+  async recvAsync(
+    timeoutMs = Infinity,
+    signal?: AbortSignal,
+  ): Promise<ReadClaim | typeof CLOSED | typeof TIMED_OUT> {
+    const deadline = performance.now() + timeoutMs;
+    const words = this.#words;
+    const onAbort = (): void => notifyReceiver(words);
+    signal?.addEventListener('abort', onAbort);
+    try {
+      for (;;) {
+        checkSignal(signal);
+        const result = this.#prepareToSleep(deadline);
+        if (result !== undefined) return result;
+        await waitAsyncReceiverSleeping(words, this.#waitMs);
+        storeReceiverSleeping(words, 0);
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Async iterator over received records: each record stays valid until the loop asks for the
+   * next one (it is released then, or when the loop ends early). Ends after the sender closed
+   * and everything was read.
+   *
+   * @param signal - aborts the iteration; the loop throws ERR_ANNAL_ABORTED
+   * @returns an async iterable of the reusable record
+   * @throws ERR_ANNAL_CLOSED when this receiver was closed
+   * @throws ERR_ANNAL_ABORTED when `signal` was aborted
+   */
+  async *records(signal?: AbortSignal): AsyncGenerator<ReadClaim, void, undefined> {
+    for (;;) {
+      const record = await this.recvAsync(Infinity, signal);
+      if (record === CLOSED) return;
+      if (record === TIMED_OUT) continue;
+      try {
+        yield record;
+      } finally {
+        if (record.active) record.release();
+      }
+    }
+  }
+
+  /** Same as {@link Receiver.records} without a signal. */
+  [Symbol.asyncIterator](): AsyncGenerator<ReadClaim, void, undefined> {
+    return this.records();
+  }
+
+  /**
+   * Closes the channel from the receiving side: senders get CLOSED from then on. Records still
+   * in the ring are not read. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    storeReceiverClosed(this.#words);
+  }
+
+  /** Calls {@link Receiver.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Spins, then flags that the receiver sleeps and re-checks (the Dekker handshake with
+   * `wakeReceiver`). Returns a result to hand back, or undefined to wait `#waitMs` with the
+   * flag set.
+   */
+  #prepareToSleep(deadline: number): ReadClaim | typeof CLOSED | typeof TIMED_OUT | undefined {
+    for (let spin = 0; spin <= this.spinCount; spin++) {
+      const record = this.tryRecv();
+      if (record !== EMPTY) return record;
+    }
+    const remaining = deadline - performance.now();
+    if (!(remaining > 0)) return TIMED_OUT;
+    // Flag first, then look again: a sender's commit is either seen by this read, or its load of
+    // the flag (after its publish) sees 1 and it wakes us. Both are sequentially consistent.
+    storeReceiverSleeping(this.#words, 1);
+    const record = this.tryRecv();
+    if (record !== EMPTY) {
+      storeReceiverSleeping(this.#words, 0);
+      return record;
+    }
+    this.#waitMs = remaining < this.#waitSliceMs ? remaining : this.#waitSliceMs;
+    return undefined;
+  }
+}
+
+function checkSignal(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) {
+    throw new AbortedError('the receive was aborted', { field: 'signal', cause: signal.reason });
+  }
+}
+
+function receiverClosed(): ClosedError {
+  return new ClosedError('the receiver was closed', { field: 'receiver' });
+}

@@ -1,0 +1,170 @@
+/**
+ * The producer's claim flyweight (STYLE R11).
+ *
+ * @module
+ */
+import { InvalidArgumentError } from './errors.js';
+import {
+  addLateCommitCount,
+  compareExchangeLengthWord,
+  packPaddingWord,
+  packRecordWord,
+  payloadOffset,
+  storeLengthWord,
+  wakeReceiver,
+} from './layout.js';
+import type { RingViews } from './storage.js';
+
+/**
+ * Space claimed in a ring for one record, to be filled and then committed or aborted. A ring
+ * returns the same WriteClaim object from every `tryClaim`, so a claim must be committed or
+ * aborted before the next `tryClaim` on the same ring object.
+ *
+ * Threading: used only by the thread that claimed it.
+ *
+ * The payload lives at `buffer[offset .. offset + length)`; writing there through the cached
+ * `buffer` (or {@link WriteClaim.write}) allocates nothing. {@link WriteClaim.bytes} is a
+ * convenience that creates a new `Uint8Array` view per call (see
+ * docs/decisions/2026-11-22-logbuf-claim-views.md).
+ *
+ * @example
+ * ```ts
+ * const claim = ring.tryClaim(8);
+ * if (claim !== BACK_PRESSURED) {
+ *   claim.buffer[claim.offset] = 42; // or claim.write(payload)
+ *   claim.commit();
+ * }
+ * ```
+ */
+export class WriteClaim {
+  /** Uint8Array over the whole SharedArrayBuffer of the ring (the same object for every claim). */
+  readonly buffer: Uint8Array;
+  /** Byte offset of the payload in {@link WriteClaim.buffer}. */
+  offset = 0;
+  /** Payload length in bytes, as passed to `tryClaim`. */
+  length = 0;
+  /** True between a successful `tryClaim` and `commit`/`abort`. */
+  active = false;
+
+  readonly #words: Int32Array;
+  readonly #shared: boolean;
+  /** Data-area offset of the record's header. */
+  #recordAt = 0;
+  /** Bytes of the frame (header, payload, alignment). */
+  #frameLength = 0;
+  /** The word an MPSC producer stored at claim time, which commit/abort replace by CAS. */
+  #claimedWord = 0;
+
+  /**
+   * @param views - the ring's views
+   * @param shared - true for MPSC: commit and abort CAS the claimed word instead of storing
+   * @internal
+   */
+  constructor(views: RingViews, shared: boolean) {
+    this.buffer = views.bytes;
+    this.#words = views.words;
+    this.#shared = shared;
+  }
+
+  /**
+   * Points the flyweight at a freshly claimed record. @internal
+   */
+  wrap(recordAt: number, length: number, frameLength: number, claimedWord: number): void {
+    this.#recordAt = recordAt;
+    this.offset = payloadOffset(recordAt);
+    this.length = length;
+    this.#frameLength = frameLength;
+    this.#claimedWord = claimedWord;
+    this.active = true;
+  }
+
+  /**
+   * A new Uint8Array view of exactly the payload's `length` bytes. Allocates a view object per
+   * call: in a hot loop write through {@link WriteClaim.buffer} at {@link WriteClaim.offset} or
+   * use {@link WriteClaim.write}.
+   *
+   * @returns a view valid until `commit` or `abort`
+   */
+  get bytes(): Uint8Array {
+    return this.buffer.subarray(this.offset, this.offset + this.length);
+  }
+
+  /**
+   * Copies `source` into the payload at `at` (allocates nothing).
+   *
+   * @param source - the bytes to copy
+   * @param at - byte offset inside the payload; default 0
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `source` does not fit in the payload from `at`
+   */
+  write(source: Uint8Array, at = 0): void {
+    if (!(at >= 0 && at + source.length <= this.length)) {
+      throw new InvalidArgumentError(
+        `source does not fit in the claim: at=${at}, source.length=${source.length}, claim.length=${this.length}`,
+        { field: 'source' },
+      );
+    }
+    this.buffer.set(source, this.offset + at);
+  }
+
+  /**
+   * Publishes the record: from here on the consumer may read it. Wakes a receiver that sleeps in
+   * a {@link Receiver} on the same buffer (only then: a notify costs a syscall).
+   *
+   * @returns true when published; false (MPSC only) when the consumer had already turned this
+   *   stuck claim into padding after its unblock timeout. The record is then lost, and the ring's
+   *   `lateCommitCount()` counts it.
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active (committed or aborted already)
+   */
+  commit(): boolean {
+    if (!this.active) throw inactiveClaim('commit');
+    this.active = false;
+    const words = this.#words;
+    const word = packRecordWord(this.length);
+    if (this.#shared) {
+      // publish: the CAS (sequentially consistent) makes the payload written before it visible to
+      // the consumer's Atomics.load of the length word; it fails if the consumer unblocked us.
+      if (
+        compareExchangeLengthWord(words, this.#recordAt, this.#claimedWord, word) !==
+        this.#claimedWord
+      ) {
+        addLateCommitCount(words);
+        return false;
+      }
+    } else {
+      // publish: the payload written before this store is visible to the consumer once it loads the word.
+      storeLengthWord(words, this.#recordAt, word);
+    }
+    wakeReceiver(words);
+    return true;
+  }
+
+  /**
+   * Turns the claimed space into padding: the consumer skips it. Calling it on an inactive
+   * claim does nothing, so `finally { claim.abort() }` is safe after a commit.
+   */
+  abort(): void {
+    if (!this.active) return;
+    this.active = false;
+    const padding = packPaddingWord(this.#frameLength);
+    if (this.#shared) {
+      // Fails only if the consumer already padded this claim; either way it is padding now.
+      compareExchangeLengthWord(this.#words, this.#recordAt, this.#claimedWord, padding);
+    } else {
+      // publish: the consumer skips (and zeroes) the frame from here on.
+      storeLengthWord(this.#words, this.#recordAt, padding);
+    }
+    wakeReceiver(this.#words);
+  }
+
+  /** Aborts the claim if it was neither committed nor aborted (`using claim = ring.tryClaim(…)`). */
+  [Symbol.dispose](): void {
+    this.abort();
+  }
+}
+
+function inactiveClaim(operation: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${operation}() on a claim that is not active: it was committed or aborted already, or never claimed`,
+    { field: 'claim' },
+  );
+}

@@ -1,0 +1,23 @@
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { MpscRing } from '@annal/logbuf';
+import { RingModel, ringCommands } from './ring-model.js';
+
+describe('MpscRing (model-based)', () => {
+  it.each([64, 256, 1024])('behaves like a FIFO of byte arrays with capacity %i', (capacity) => {
+    const maxPayloadLength = capacity / 2 - 8;
+    fc.assert(
+      fc.property(ringCommands(maxPayloadLength), (commands) => {
+        const buffer = MpscRing.allocate(capacity);
+        fc.modelRun(
+          () => ({
+            model: new RingModel(capacity),
+            real: { producer: MpscRing.attach(buffer), consumer: MpscRing.attach(buffer) },
+          }),
+          commands,
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,23 @@
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { SpscRing } from '@annal/logbuf';
+import { RingModel, ringCommands } from './ring-model.js';
+
+describe('SpscRing (model-based)', () => {
+  it.each([64, 256, 1024])('behaves like a FIFO of byte arrays with capacity %i', (capacity) => {
+    const maxPayloadLength = capacity / 2 - 8;
+    fc.assert(
+      fc.property(ringCommands(maxPayloadLength), (commands) => {
+        const buffer = SpscRing.allocate(capacity);
+        fc.modelRun(
+          () => ({
+            model: new RingModel(capacity),
+            real: { producer: SpscRing.attach(buffer), consumer: SpscRing.attach(buffer) },
+          }),
+          commands,
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
