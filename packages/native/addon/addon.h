@@ -4,8 +4,11 @@
 // Every entry point receives the instance's AddonState as its callback data (info.Data()).
 #pragma once
 
+#include <fcntl.h>
 #include <napi.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -22,12 +25,42 @@ class RingPool;      // uring.cc: cached io_uring instances
 // teardown are shared_ptrs they hold themselves.
 struct AddonState {
   size_t pageSize = 4096;
-  int ioUringProbe = -1;  // -1 not probed yet, 0 unavailable, 1 available (JS thread only)
+  int ioUringProbe = -1;        // -1 not probed yet, 0 unavailable, 1 available (JS thread only)
+  int externalBuffersOk = -1;   // -1 not probed yet, 0 forbidden (V8 sandbox), 1 allowed (mapping.cc)
+  uint32_t nextFutexBit = 0;    // futexWaitAsync: which FUTEX_WAIT_BITSET bit the next wait uses
   std::shared_ptr<WaitRegistry> waits;
   std::shared_ptr<RingPool> rings;
 };
 
 inline AddonState* StateOf(const Napi::CallbackInfo& info) { return static_cast<AddonState*>(info.Data()); }
+
+// A private duplicate (F_DUPFD_CLOEXEC) of the caller's descriptor, for work that uses it after
+// the call returned (a libuv-pool job, a wait thread). Meanwhile JS may close() its fd and a new
+// open() may get the same number; the duplicate still names the open file description the call
+// was made with. Made on the JS thread; error() is the errno when that failed (EBADF for a closed
+// fd, EMFILE), which the operation reports as its own failure.
+class DupFd {
+ public:
+  explicit DupFd(int fd) {
+    fd_ = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    err_ = fd_ < 0 ? errno : 0;
+  }
+  ~DupFd() { Close(); }
+  DupFd(const DupFd&) = delete;
+  DupFd& operator=(const DupFd&) = delete;
+
+  int get() const { return fd_; }
+  int error() const { return err_; }
+  // Closes the duplicate (any thread; idempotent). Not retried on EINTR: Linux released it anyway.
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+  int err_;
+};
 
 // A libuv-pool operation settling a promise, on raw napi_async_work. (Not Napi::AsyncWorker:
 // its completion path goes through node-addon-api wrappers that turn a failed napi call into a

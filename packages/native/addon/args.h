@@ -246,30 +246,37 @@ inline std::optional<std::string> RequireString(const Napi::CallbackInfo& info, 
 struct Bytes {
   uint8_t* data;
   size_t length;
+  bool detached;  // the (Shared)ArrayBuffer behind it was detached (e.g. its mapping was unmapped)
 };
 
 // The bytes of a JS value that is an ArrayBufferView, ArrayBuffer or SharedArrayBuffer (or, when
 // acceptBuffers is false, only a view). Uses the V8 API because napi_get_arraybuffer_info rejects
-// a SharedArrayBuffer on Node 20. A detached buffer yields {nullptr, 0}.
+// a SharedArrayBuffer on Node 20. A detached buffer yields {nullptr, 0, true}: callers must refuse
+// it (ERR_ANNAL_CLOSED) rather than treat it as empty. Never runs JS.
 inline std::optional<Bytes> BytesOf(napi_value value, bool acceptBuffers) {
   if (value == nullptr) return std::nullopt;
   v8::Local<v8::Value> v = ToV8(value);
   if (v->IsArrayBufferView()) {
     v8::Local<v8::ArrayBufferView> view = v.As<v8::ArrayBufferView>();
     size_t length = view->ByteLength();
-    if (length == 0) return Bytes{nullptr, 0};
+    if (length == 0) {
+      // Only an ArrayBuffer can be detached (a SharedArrayBuffer never is).
+      v8::Local<v8::ArrayBuffer> buffer = view->Buffer();
+      return Bytes{nullptr, 0, !buffer->IsSharedArrayBuffer() && buffer->WasDetached()};
+    }
     uint8_t* base = static_cast<uint8_t*>(view->Buffer()->Data());
-    if (base == nullptr) return Bytes{nullptr, 0};
-    return Bytes{base + view->ByteOffset(), length};
+    if (base == nullptr) return Bytes{nullptr, 0, false};
+    return Bytes{base + view->ByteOffset(), length, false};
   }
   if (!acceptBuffers) return std::nullopt;
   if (v->IsArrayBuffer()) {
     v8::Local<v8::ArrayBuffer> buffer = v.As<v8::ArrayBuffer>();
-    return Bytes{static_cast<uint8_t*>(buffer->Data()), buffer->Data() == nullptr ? 0 : buffer->ByteLength()};
+    if (buffer->WasDetached()) return Bytes{nullptr, 0, true};
+    return Bytes{static_cast<uint8_t*>(buffer->Data()), buffer->Data() == nullptr ? 0 : buffer->ByteLength(), false};
   }
   if (v->IsSharedArrayBuffer()) {
     v8::Local<v8::SharedArrayBuffer> buffer = v.As<v8::SharedArrayBuffer>();
-    return Bytes{static_cast<uint8_t*>(buffer->Data()), buffer->Data() == nullptr ? 0 : buffer->ByteLength()};
+    return Bytes{static_cast<uint8_t*>(buffer->Data()), buffer->Data() == nullptr ? 0 : buffer->ByteLength(), false};
   }
   return std::nullopt;
 }
@@ -280,18 +287,6 @@ inline std::optional<Bytes> RequireBuffer(const Napi::CallbackInfo& info, size_t
   auto bytes = BytesOf(value, true);
   if (!bytes) ThrowBadArgument(info.Env(), false, name, "an ArrayBuffer, SharedArrayBuffer or ArrayBufferView", value);
   return bytes;
-}
-
-// True when `value` is an ArrayBuffer that has been detached (e.g. an unmapped mapping).
-inline bool IsDetachedArrayBuffer(napi_value value) {
-  v8::Local<v8::Value> v = ToV8(value);
-  if (v->IsArrayBuffer()) return v.As<v8::ArrayBuffer>()->WasDetached();
-  if (v->IsArrayBufferView()) {
-    v8::Local<v8::ArrayBufferView> view = v.As<v8::ArrayBufferView>();
-    v8::Local<v8::ArrayBuffer> buffer = view->Buffer();
-    return !buffer->IsSharedArrayBuffer() && buffer->WasDetached();
-  }
-  return false;
 }
 
 // [offset, offset + length) must lie within a region of `size` bytes (named e.g. "bytes.byteLength").

@@ -193,6 +193,10 @@ Napi::Value Crc32cCall(const Napi::CallbackInfo& info, bool hardware) {
   napi_env env = info.Env();
   auto bytes = RequireBuffer(info, 0, "bytes");
   if (!bytes) return Napi::Value();
+  if (bytes->detached) {  // not "zero bytes, CRC 0": the data the caller meant is gone
+    napi_throw(env, MakeDetachedError(env, "crc32c", "bytes"));
+    return Napi::Value();
+  }
   auto offset = RequireSafeInteger(info, 1, "offset");
   if (!offset) return Napi::Value();
   auto length = RequireSafeInteger(info, 2, "length");

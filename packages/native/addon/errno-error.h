@@ -110,4 +110,13 @@ inline napi_value MakeClosedError(napi_env env, const char* syscall) {
                         std::string(syscall) + " failed: the mapping was unmapped (ERR_ANNAL_CLOSED)", syscall);
 }
 
+// The error for a buffer argument whose ArrayBuffer is detached: a view over a mapping that
+// unmap() released (or over a buffer transferred elsewhere). Same code as MakeClosedError.
+inline napi_value MakeDetachedError(napi_env env, const char* syscall, const char* name) {
+  return MakeCodedError(env, "ERR_ANNAL_CLOSED",
+                        std::string(syscall) + " failed: " + name +
+                            " is detached (its mapping was unmapped, or it was transferred) (ERR_ANNAL_CLOSED)",
+                        syscall);
+}
+
 }  // namespace annal

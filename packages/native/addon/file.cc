@@ -13,13 +13,16 @@
 #include "addon.h"
 #include "args.h"
 #include "errno-error.h"
+#include "mapping.h"
 
 namespace annal {
 namespace {
 
-// Reads (buffers, position) of preadv/pwritev into iovecs; false after throwing.
-bool RequireIovecs(const Napi::CallbackInfo& info, size_t i, const char* name, std::vector<iovec>* iovecs,
-                   uint64_t* total) {
+// Reads the buffers of preadv/pwritev into iovecs, pinning the mappings they point into; false
+// after throwing. First every element (a getter may run JS, even unmap a mapping), then — with no
+// JS running until the syscall returns — pointers and detached checks.
+bool RequireIovecs(const Napi::CallbackInfo& info, size_t i, const char* name, const char* syscall,
+                   std::vector<iovec>* iovecs, uint64_t* total, MappingPins* pins) {
   napi_env env = info.Env();
   napi_value array = info[i];
   bool isArray = false;
@@ -29,20 +32,31 @@ bool RequireIovecs(const Napi::CallbackInfo& info, size_t i, const char* name, s
   }
   uint32_t count = 0;
   napi_get_array_length(env, array, &count);
+  std::vector<napi_value> elements(count);
+  for (uint32_t k = 0; k < count; k++) {
+    if (napi_get_element(env, array, k, &elements[k]) != napi_ok) return false;
+  }
   iovecs->reserve(count);
   *total = 0;
   for (uint32_t k = 0; k < count; k++) {
-    napi_value element = nullptr;
-    if (napi_get_element(env, array, k, &element) != napi_ok) return false;
-    auto bytes = BytesOf(element, false);
-    if (!bytes) {
+    auto bytes = BytesOf(elements[k], false);
+    if (!bytes || bytes->detached) {
       std::string elementName = std::string(name) + "[" + std::to_string(k) + "]";
-      ThrowBadArgument(env, false, elementName.c_str(), "an ArrayBufferView", element);
+      if (!bytes) {
+        ThrowBadArgument(env, false, elementName.c_str(), "an ArrayBufferView", elements[k]);
+      } else {
+        napi_throw(env, MakeDetachedError(env, syscall, elementName.c_str()));
+      }
       return false;
     }
     if (bytes->length == 0) continue;
+    pins->Pin(env, elements[k]);
     iovecs->push_back(iovec{bytes->data, bytes->length});
     *total += bytes->length;
+  }
+  if (pins->AnyUnmapped()) {  // a SharedArrayBuffer mapping: its views now show zero pages
+    napi_throw(env, MakeClosedError(env, syscall));
+    return false;
   }
   return true;
 }
@@ -99,15 +113,17 @@ Napi::Value VectorIo(const Napi::CallbackInfo& info, bool write) {
   napi_env env = info.Env();
   auto fd = RequireFd(info, 0);
   if (!fd) return Napi::Value();
+  const char* syscall = write ? "pwritev" : "preadv";
   std::vector<iovec> iovecs;
   uint64_t total = 0;
-  if (!RequireIovecs(info, 1, "buffers", &iovecs, &total)) return Napi::Value();
+  MappingPins pins;  // held until the syscall returns (a SharedArrayBuffer may be unmapped elsewhere)
+  if (!RequireIovecs(info, 1, "buffers", syscall, &iovecs, &total, &pins)) return Napi::Value();
   auto position = RequireSafeInteger(info, 2, "position");
   if (!position) return Napi::Value();
   if (!RequirePositionRange(env, *position, total)) return Napi::Value();
   int64_t moved = TransferVectors(*fd, std::move(iovecs), *position, write);
   if (moved < 0) {
-    ThrowErrno(env, static_cast<int>(-moved), write ? "pwritev" : "preadv");
+    ThrowErrno(env, static_cast<int>(-moved), syscall);
     return Napi::Value();
   }
   return Napi::Number::New(env, static_cast<double>(moved));

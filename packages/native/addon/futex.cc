@@ -26,17 +26,29 @@ constexpr int kFutexWoken = 0;
 constexpr int kFutexNotEqual = 1;
 constexpr int kFutexTimedOut = 2;
 constexpr int kFutexCancelled = 3;
+constexpr int kFutexStopped = -1;  // WaitInSlices: keepGoing() said stop
+constexpr int kFutexFailed = -2;   // WaitInSlices: *err holds the errno
 
+// futexWait (synchronous) sleeps at most this long per syscall, then checks whether its
+// environment is being torn down (worker.terminate(), process.exit()), which cannot interrupt a
+// thread blocked in the kernel.
+constexpr int64_t kSyncSliceNs = 50 * 1000 * 1000;
 // An asynchronous wait sleeps at most this long per syscall, then re-checks its cancel flag.
-// It bounds how late cancel() can be when its FUTEX_WAKE lands just before the thread enters
-// the kernel (the wake cannot change the word the kernel compares).
+// It bounds how late cancel() can be when its wake lands just before the thread enters the
+// kernel (the wake cannot change the word the kernel compares).
 constexpr int64_t kAsyncSliceNs = 100 * 1000 * 1000;
 
-long FutexWait(uint32_t* word, uint32_t expected, const timespec* timeout) {
-  return syscall(SYS_futex, word, FUTEX_WAIT, expected, timeout, nullptr, 0);
+// FUTEX_WAIT_BITSET until an absolute CLOCK_MONOTONIC time. A plain FUTEX_WAKE (futexWake, from
+// any process) wakes every bitset; FUTEX_WAKE_BITSET only waits sharing a bit with it.
+long FutexWaitUntil(uint32_t* word, uint32_t expected, const timespec* deadline, uint32_t bitset) {
+  return syscall(SYS_futex, word, FUTEX_WAIT_BITSET, expected, deadline, nullptr, bitset);
 }
 
 long FutexWake(uint32_t* word, int count) { return syscall(SYS_futex, word, FUTEX_WAKE, count, nullptr, nullptr, 0); }
+
+long FutexWakeBitset(uint32_t* word, int count, uint32_t bitset) {
+  return syscall(SYS_futex, word, FUTEX_WAKE_BITSET, count, nullptr, nullptr, bitset);
+}
 
 timespec ToTimespec(int64_t ns) {
   timespec ts{};
@@ -49,6 +61,45 @@ int64_t DeadlineOf(double timeoutMs) {
   return timeoutMs < 0 ? INT64_MAX : MonotonicNs() + static_cast<int64_t>(timeoutMs * 1e6);
 }
 
+// Waits while *word == expected until `deadline` (MonotonicNs; INT64_MAX: no limit), in slices of
+// at most sliceNs; between slices keepGoing() may end the wait (→ kFutexStopped). Returns a
+// kFutex* code, or kFutexFailed with *err set.
+template <typename F>
+int WaitInSlices(uint32_t* word, uint32_t expected, uint32_t bitset, int64_t deadline, int64_t sliceNs,
+                 F keepGoing, int* err) {
+  for (bool first = true;; first = false) {
+    if (!first && !keepGoing()) return kFutexStopped;
+    int64_t now = MonotonicNs();
+    int64_t sliceEnd = deadline - now > sliceNs ? now + sliceNs : deadline;
+    timespec until = ToTimespec(sliceEnd > 0 ? sliceEnd : 0);
+    if (FutexWaitUntil(word, expected, &until, bitset) == 0) return kFutexWoken;
+    switch (errno) {
+      case EAGAIN:
+        // At the first call the word already differed. Later, it changed while we waited (the
+        // wake that came with the store fell between two slices): as good as woken.
+        return first ? kFutexNotEqual : kFutexWoken;
+      case ETIMEDOUT:
+        if (sliceEnd >= deadline) return kFutexTimedOut;
+        break;
+      case EINTR:
+        break;
+      default:
+        *err = errno;
+        return kFutexFailed;
+    }
+  }
+}
+
+// Whether this environment may still run JS. A termination request (worker.terminate(), or
+// process.exit() stopping the workers) only takes effect when V8 next runs JS, so run a trivial
+// script: it fails once the isolate is terminating, and the caller must then return at once.
+bool StillRunning(napi_env env) {
+  napi_value source = nullptr;
+  napi_value result = nullptr;
+  if (napi_create_string_utf8(env, "0", NAPI_AUTO_LENGTH, &source) != napi_ok) return false;
+  return napi_run_script(env, source, &result) == napi_ok;
+}
+
 // (buffer, byteOffset): the word's address, or nullptr after throwing.
 uint32_t* RequireWord(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
@@ -56,7 +107,7 @@ uint32_t* RequireWord(const Napi::CallbackInfo& info) {
   if (!bytes) return nullptr;
   auto byteOffset = RequireSafeInteger(info, 1, "byteOffset");
   if (!byteOffset) return nullptr;
-  if (bytes->data == nullptr && IsDetachedArrayBuffer(info[0])) {
+  if (bytes->detached) {
     napi_throw(env, MakeClosedError(env, "futex"));
     return nullptr;
   }
@@ -77,7 +128,8 @@ uint32_t* RequireWord(const Napi::CallbackInfo& info) {
 
 class FutexWaitOp : public WaitOp {
  public:
-  FutexWaitOp(uint32_t* word, uint32_t expected, double timeoutMs) : word_(word), expected_(expected), timeoutMs_(timeoutMs) {}
+  FutexWaitOp(uint32_t* word, uint32_t expected, double timeoutMs, uint32_t bit)
+      : word_(word), expected_(expected), timeoutMs_(timeoutMs), bit_(bit) {}
 
   void Keep(napi_env env, napi_value buffer, Mapping* mapping) {
     napi_create_reference(env, buffer, 1, &keep_);
@@ -86,41 +138,20 @@ class FutexWaitOp : public WaitOp {
   }
 
   void Run() override {
-    const int64_t deadline = DeadlineOf(timeoutMs_);
-    for (;;) {
-      if (cancelled.load()) {
-        result_ = kFutexCancelled;
-        return;
-      }
-      int64_t remaining = deadline == INT64_MAX ? kAsyncSliceNs : deadline - MonotonicNs();
-      if (remaining < 0) remaining = 0;
-      bool lastSlice = remaining <= kAsyncSliceNs;
-      timespec slice = ToTimespec(lastSlice ? remaining : kAsyncSliceNs);
-      if (FutexWait(word_, expected_, &slice) == 0) {
-        result_ = cancelled.load() ? kFutexCancelled : kFutexWoken;
-        return;
-      }
-      switch (errno) {
-        case EAGAIN:
-          result_ = kFutexNotEqual;
-          return;
-        case ETIMEDOUT:
-          if (lastSlice && deadline != INT64_MAX) {
-            result_ = kFutexTimedOut;
-            return;
-          }
-          break;
-        case EINTR:
-          break;
-        default:
-          err_ = errno;
-          return;
-      }
+    if (cancelled.load()) {
+      result_ = kFutexCancelled;
+      return;
     }
+    int result = WaitInSlices(word_, expected_, bit_, DeadlineOf(timeoutMs_), kAsyncSliceNs,
+                              [this] { return !cancelled.load(); }, &err_);
+    if (result == kFutexStopped || (result == kFutexWoken && cancelled.load())) result = kFutexCancelled;
+    result_ = result;
   }
 
   // Only while the op holds its buffer reference (the caller guarantees it): the word is mapped.
-  void Wake() override { FutexWake(word_, INT_MAX); }
+  // Wakes only waits sharing this wait's bit (of 32, round-robin): cancelling one wait does not
+  // end every other wait on the word, except for the odd spurious wake-up, which callers allow.
+  void Wake() override { FutexWakeBitset(word_, INT_MAX, bit_); }
 
   napi_value Settle(napi_env env, bool* reject) override {
     if (err_ != 0) {
@@ -143,6 +174,7 @@ class FutexWaitOp : public WaitOp {
   uint32_t* word_;
   uint32_t expected_;
   double timeoutMs_;
+  uint32_t bit_;
   napi_ref keep_ = nullptr;
   Mapping* mapping_ = nullptr;
   int result_ = kFutexWoken;
@@ -152,7 +184,8 @@ class FutexWaitOp : public WaitOp {
 }  // namespace
 
 // futexWait(buffer, byteOffset, expected, timeoutMs): FUTEX_WOKEN | FUTEX_NOT_EQUAL | FUTEX_TIMED_OUT.
-// Blocks the calling thread.
+// Blocks the calling thread, in slices, so that terminating its worker (or the process) is not
+// held up: then it returns with no value and V8's termination unwinds the caller.
 Napi::Value JsFutexWait(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   uint32_t* word = RequireWord(info);
@@ -161,23 +194,15 @@ Napi::Value JsFutexWait(const Napi::CallbackInfo& info) {
   if (!expected) return Napi::Value();
   auto timeoutMs = RequireTimeoutMs(info, 3, "timeoutMs");
   if (!timeoutMs) return Napi::Value();
-  const int64_t deadline = DeadlineOf(*timeoutMs);
-  for (;;) {
-    long result;
-    if (deadline == INT64_MAX) {
-      result = FutexWait(word, *expected, nullptr);
-    } else {
-      int64_t remaining = deadline - MonotonicNs();
-      timespec timeout = ToTimespec(remaining > 0 ? remaining : 0);
-      result = FutexWait(word, *expected, &timeout);
-    }
-    if (result == 0) return Napi::Number::New(env, kFutexWoken);
-    if (errno == EAGAIN) return Napi::Number::New(env, kFutexNotEqual);
-    if (errno == ETIMEDOUT) return Napi::Number::New(env, kFutexTimedOut);
-    if (errno == EINTR) continue;  // retried with the remaining time
-    ThrowErrno(env, errno, "futex");
+  int err = 0;
+  int result = WaitInSlices(word, *expected, FUTEX_BITSET_MATCH_ANY, DeadlineOf(*timeoutMs), kSyncSliceNs,
+                            [env] { return StillRunning(env); }, &err);
+  if (result == kFutexStopped) return Napi::Value();
+  if (result == kFutexFailed) {
+    ThrowErrno(env, err, "futex");
     return Napi::Value();
   }
+  return Napi::Number::New(env, result);
 }
 
 // futexWaitAsync(buffer, byteOffset, expected, timeoutMs): { promise: Promise<number>, cancel() }
@@ -189,10 +214,12 @@ Napi::Value JsFutexWaitAsync(const Napi::CallbackInfo& info) {
   if (!expected) return Napi::Value();
   auto timeoutMs = RequireTimeoutMs(info, 3, "timeoutMs");
   if (!timeoutMs) return Napi::Value();
-  auto op = std::make_shared<FutexWaitOp>(word, *expected, *timeoutMs);
+  AddonState* state = StateOf(info);
+  uint32_t bit = 1u << (state->nextFutexBit++ % 32);
+  auto op = std::make_shared<FutexWaitOp>(word, *expected, *timeoutMs, bit);
   // Keep the buffer reachable, and a mapping's pages mapped, until the wait is finalized.
   op->Keep(env, info[0], LookupMapping(env, info[0]));
-  napi_value handle = StartWait(env, StateOf(info)->waits, op, "annal:futexWaitAsync");
+  napi_value handle = StartWait(env, state->waits, op, "annal:futexWaitAsync");
   if (handle == nullptr) return Napi::Value();
   return Napi::Value(env, handle);
 }

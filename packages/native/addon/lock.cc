@@ -39,18 +39,48 @@ int SetOfdLock(int fd, short type, int64_t start, int64_t length) {
   }
 }
 
+// Locks through a duplicate of the caller's fd (see DupFd): the lock belongs to the open file
+// description, which the duplicate shares, so it is the caller's lock — and if JS closed its fd
+// and a new open() got the same number meanwhile, the other file is never locked. The duplicate
+// is closed when the wait ends, before the promise settles: a lock taken after the caller closed
+// its fd then goes with it.
 class LockWait : public WaitOp {
  public:
   LockWait(int fd, bool exclusive, int64_t start, int64_t length, double timeoutMs)
       : fd_(fd), type_(exclusive ? F_WRLCK : F_RDLCK), start_(start), length_(length), timeoutMs_(timeoutMs) {}
 
+  void Run() override {
+    if (fd_.error() != 0) {
+      err_ = fd_.error();
+    } else {
+      Poll();
+    }
+    fd_.Close();
+  }
+
+  void Wake() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    cv_.notify_all();
+  }
+
+  napi_value Settle(napi_env env, bool* reject) override {
+    if (err_ != 0) {
+      *reject = true;
+      return MakeErrnoError(env, err_, "fcntl");
+    }
+    napi_value result = nullptr;
+    napi_get_boolean(env, acquired_, &result);
+    return result;
+  }
+
+ private:
   // Polls F_OFD_SETLK with a backoff from 50 µs doubling to 1 ms. (F_OFD_SETLKW could only be
   // interrupted by a signal, which cannot be aimed at this wait alone.)
-  void Run() override {
+  void Poll() {
     const int64_t deadline = timeoutMs_ < 0 ? INT64_MAX : MonotonicNs() + static_cast<int64_t>(timeoutMs_ * 1e6);
     int64_t backoff = kFirstBackoffNs;
     for (;;) {
-      int err = SetOfdLock(fd_, type_, start_, length_);
+      int err = SetOfdLock(fd_.get(), type_, start_, length_);
       if (err == 0) {
         acquired_ = true;
         return;
@@ -70,23 +100,7 @@ class LockWait : public WaitOp {
     }
   }
 
-  void Wake() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    cv_.notify_all();
-  }
-
-  napi_value Settle(napi_env env, bool* reject) override {
-    if (err_ != 0) {
-      *reject = true;
-      return MakeErrnoError(env, err_, "fcntl");
-    }
-    napi_value result = nullptr;
-    napi_get_boolean(env, acquired_, &result);
-    return result;
-  }
-
- private:
-  int fd_;
+  DupFd fd_;
   short type_;
   int64_t start_;
   int64_t length_;

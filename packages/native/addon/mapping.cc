@@ -1,5 +1,6 @@
-// mmap(2)/munmap(2)/madvise(2): files mapped into memory as ArrayBuffers (external, pure
-// Node-API) or SharedArrayBuffers (V8 backing store over the mapping).
+// mmap(2)/munmap(2)/madvise(2): files mapped into memory as ArrayBuffers or SharedArrayBuffers,
+// both over a V8 backing store that points at the mapping. (Not napi_create_external_arraybuffer:
+// on Node 20 it refuses lengths over 4 GiB, and then calls the finalizer itself before failing.)
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -39,16 +40,64 @@ SharedRegistry& Shared() {
   return *registry;
 }
 
-void MaybeMunmapLocked(Mapping* mapping) {
+// Swaps a SharedArrayBuffer mapping's file pages for anonymous zero pages. Returns 0 or errno.
+int ZeroPages(Mapping* mapping) {
+  void* replaced = mmap(mapping->addr, mapping->length, PROT_READ | PROT_WRITE,
+                        MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return replaced == MAP_FAILED ? errno : 0;
+}
+
+// Releases what may be released now (see mapping.h). Any thread, mapping->mu held.
+void ReleasePagesLocked(Mapping* mapping) {
   if (mapping->munmapped || mapping->ops != 0) return;
-  if (!mapping->storeAlive || (!mapping->shared && mapping->unmapped.load())) {
+  if (!mapping->storeAlive) {
+    munmap(mapping->addr, mapping->length);
+    mapping->munmapped = true;
+    mapping->unmapped.store(true);  // a transferred ArrayBuffer's new owner was collected
+    return;
+  }
+  if (!mapping->unmapped.load()) return;
+  if (mapping->shared) {
+    // Deferred from unmap() while an operation was in flight. If it fails now (ENOMEM), the
+    // file pages simply stay mapped until the backing store goes.
+    if (!mapping->zeroed) ZeroPages(mapping);
+    mapping->zeroed = true;
+  } else if (!mapping->transferred) {
     munmap(mapping->addr, mapping->length);
     mapping->munmapped = true;
   }
 }
 
-// napi finalizer of an external ArrayBuffer (JS thread, after the backing store died).
-void FinalizeExternal(napi_env, void*, void* hint) { ReleaseMapping(static_cast<Mapping*>(hint), MappingRef::kStore); }
+// V8 backing-store deleter of an ArrayBuffer mapping: any thread (V8 may free backing stores on
+// a background thread), no V8 calls allowed.
+void DeleteExternal(void*, size_t, void* deleterData) {
+  ReleaseMapping(static_cast<Mapping*>(deleterData), MappingRef::kStore);
+}
+
+// Whether this runtime lets a buffer point at memory V8 did not allocate. Where it does not (a V8
+// memory cage, e.g. Electron), handing V8 the mapping would crash, and a copy would silently
+// break persistence: map() refuses instead (STYLE R28). Node-API knows; ask it once per instance
+// with a one-byte external buffer that needs no finalizer.
+bool ExternalBuffersAllowed(napi_env env, AddonState* state) {
+  if (state->externalBuffersOk < 0) {
+    static uint8_t probeByte = 0;
+    napi_value probe = nullptr;
+    napi_status status = napi_create_external_arraybuffer(env, &probeByte, 1, nullptr, nullptr, &probe);
+    if (status == napi_no_external_buffers_allowed) {
+      state->externalBuffersOk = 0;
+    } else {
+      // Any other failure says nothing about external buffers: forget it and go on.
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending) {
+        napi_value ignored = nullptr;
+        napi_get_and_clear_last_exception(env, &ignored);
+      }
+      state->externalBuffersOk = 1;
+    }
+  }
+  return state->externalBuffersOk == 1;
+}
 
 // napi_wrap finalizer of the original ArrayBuffer object (JS thread).
 void FinalizeWrap(napi_env, void* data, void*) { ReleaseMapping(static_cast<Mapping*>(data), MappingRef::kWrap); }
@@ -180,7 +229,7 @@ void ReleaseMapping(Mapping* mapping, MappingRef ref) {
         mapping->ops--;
         break;
     }
-    MaybeMunmapLocked(mapping);
+    ReleasePagesLocked(mapping);
     destroy = !mapping->storeAlive && !mapping->wrapAlive && mapping->ops == 0;
   }
   if (destroy) delete mapping;
@@ -207,6 +256,16 @@ Mapping* LookupMapping(napi_env env, napi_value value) {
     return it->second;
   }
   return nullptr;
+}
+
+Mapping* LookupViewMapping(napi_env env, napi_value value) {
+  if (value == nullptr) return nullptr;
+  v8::Local<v8::Value> v = ToV8(value);
+  if (v->IsArrayBufferView()) {
+    v8::Local<v8::Value> buffer = v.As<v8::ArrayBufferView>()->Buffer();
+    return LookupMapping(env, FromV8(buffer));
+  }
+  return LookupMapping(env, value);
 }
 
 Mapping* RequireMapping(const Napi::CallbackInfo& info, size_t i, const char* name) {
@@ -245,6 +304,14 @@ Napi::Value JsMap(const Napi::CallbackInfo& info) {
   auto populate = RequireBool(info, 5, "populate");
   if (!populate) return Napi::Value();
 
+  if (!ExternalBuffersAllowed(env, state)) {
+    ThrowCoded(env, "ERR_ANNAL_EXTERNAL_BUFFERS_FORBIDDEN",
+               "mmap failed: this runtime forbids external ArrayBuffers (e.g. a V8 memory cage), and copying "
+               "the mapping would silently break persistence (ERR_ANNAL_EXTERNAL_BUFFERS_FORBIDDEN)",
+               "mmap");
+    return Napi::Value();
+  }
+
   size_t size = static_cast<size_t>(*length);
   int prot = PROT_READ | (*writable ? PROT_WRITE : 0);
   int flags = MAP_SHARED | (*populate ? MAP_POPULATE : 0);
@@ -260,24 +327,14 @@ Napi::Value JsMap(const Napi::CallbackInfo& info) {
   mapping->writable = *writable;
   mapping->shared = *shared;
 
+  // From here the backing store's deleter owns the store reference: it munmaps (once nothing
+  // else holds the mapping) when V8 frees the store, on whatever thread.
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
   if (!*shared) {
-    napi_value buffer = nullptr;
-    napi_status status = napi_create_external_arraybuffer(env, addr, size, FinalizeExternal, mapping, &buffer);
-    if (status != napi_ok) {
-      munmap(addr, size);
-      delete mapping;
-      if (status == napi_no_external_buffers_allowed) {
-        ThrowCoded(env, "ERR_ANNAL_EXTERNAL_BUFFERS_FORBIDDEN",
-                   "mmap failed: this runtime forbids external ArrayBuffers (e.g. a V8 memory cage), and copying "
-                   "the mapping would silently break persistence (ERR_ANNAL_EXTERNAL_BUFFERS_FORBIDDEN)",
-                   "mmap");
-      } else if (!IsPendingException(env)) {
-        ThrowCoded(env, "ERR_ANNAL_NATIVE", "napi_create_external_arraybuffer failed", "mmap");
-      }
-      return Napi::Value();
-    }
-    // From here the finalizer owns the store reference. Tag and wrap the object so unmap() and
-    // mappingInfo() recognise it even after it is detached.
+    std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(addr, size, DeleteExternal, mapping);
+    v8::Local<v8::ArrayBuffer> object = v8::ArrayBuffer::New(isolate, std::shared_ptr<v8::BackingStore>(std::move(store)));
+    napi_value buffer = FromV8(object);
+    // Tag and wrap the object so unmap() and mappingInfo() recognise it even after it is detached.
     {
       std::lock_guard<std::mutex> lock(mapping->mu);
       mapping->wrapAlive = true;
@@ -291,7 +348,6 @@ Napi::Value JsMap(const Napi::CallbackInfo& info) {
     return Napi::Value(env, buffer);
   }
 
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
   std::unique_ptr<v8::BackingStore> store = v8::SharedArrayBuffer::NewBackingStore(addr, size, DeleteShared, mapping);
   {
     SharedRegistry& registry = Shared();
@@ -311,28 +367,37 @@ Napi::Value JsUnmap(const Napi::CallbackInfo& info) {
   if (mapping->unmapped.load()) return info.Env().Undefined();
 
   if (!mapping->shared) {
+    // Already detached without unmap(): transferred (postMessage, structuredClone), so another
+    // ArrayBuffer now owns the backing store, and the range may only go with that store.
+    bool transferred = ToV8(info[0]).As<v8::ArrayBuffer>()->WasDetached();
     // Detach first: only a buffer no JS view can reach may be munmapped.
-    napi_status status = napi_detach_arraybuffer(env, info[0]);
-    if (status != napi_ok) {
-      if (!IsPendingException(env)) ThrowCoded(env, "ERR_ANNAL_NATIVE", "could not detach the mapping", "munmap");
-      return Napi::Value();
+    if (!transferred) {
+      napi_status status = napi_detach_arraybuffer(env, info[0]);
+      if (status != napi_ok) {
+        if (!IsPendingException(env)) ThrowCoded(env, "ERR_ANNAL_NATIVE", "could not detach the mapping", "munmap");
+        return Napi::Value();
+      }
     }
     std::lock_guard<std::mutex> lock(mapping->mu);
+    mapping->transferred = transferred;
     mapping->unmapped.store(true);
-    MaybeMunmapLocked(mapping);  // deferred while an async operation is in flight
+    ReleasePagesLocked(mapping);  // deferred while an operation is in flight
     return info.Env().Undefined();
   }
 
   // A SharedArrayBuffer cannot be detached: swap the file pages for anonymous zero pages, so the
   // file is released and stale views (here or in other threads) read zeros instead of faulting.
-  // The deleter munmaps the range once the last SharedArrayBuffer over it is collected.
+  // Deferred while an operation is in flight (it must see the file's pages to the end). The
+  // deleter munmaps the range once the last SharedArrayBuffer over it is collected.
   std::lock_guard<std::mutex> lock(mapping->mu);
   if (mapping->unmapped.load()) return info.Env().Undefined();
-  void* replaced = mmap(mapping->addr, mapping->length, PROT_READ | PROT_WRITE,
-                        MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (replaced == MAP_FAILED) {
-    ThrowErrno(env, errno, "mmap");
-    return Napi::Value();
+  if (mapping->ops == 0 && !mapping->munmapped) {
+    int err = ZeroPages(mapping);
+    if (err != 0) {
+      ThrowErrno(env, err, "mmap");
+      return Napi::Value();
+    }
+    mapping->zeroed = true;
   }
   mapping->unmapped.store(true);
   return info.Env().Undefined();
@@ -366,6 +431,7 @@ Napi::Value JsMadvise(const Napi::CallbackInfo& info) {
   if (!RequireRange(env, *offset, *length, mapping->length, "offset", "length", "buffer.byteLength")) {
     return Napi::Value();
   }
+  ScopedMappingOp op(mapping);  // the range stays mapped until madvise returns
   if (mapping->unmapped.load()) {
     napi_throw(env, MakeClosedError(env, "madvise"));
     return Napi::Value();

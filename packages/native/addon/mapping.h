@@ -2,14 +2,16 @@
 // files find it again from a buffer.
 //
 // Lifetime. A Mapping is referenced by
-//   - the buffer's backing store (released by the external-ArrayBuffer finalizer or the
-//     SharedArrayBuffer deleter, which may run on any thread),
+//   - the buffer's backing store (released by its V8 deleter, which may run on any thread),
 //   - the napi_wrap on the original ArrayBuffer object (so mappingInfo/unmap still recognise a
 //     detached ArrayBuffer),
-//   - each asynchronous operation in flight (msyncAsync, prefaultAsync, futexWaitAsync).
-// The address range is munmapped exactly once, when no operation is in flight and either the
-// backing store is gone or (ArrayBuffer only) unmap() detached it. The struct is deleted when all
-// three kinds of reference are gone.
+//   - each operation in flight that reads or writes its pages (msyncAsync, prefaultAsync,
+//     futexWaitAsync, and writeBatchAsync/preadv/pwritev of views over it).
+// The pages are released exactly once, when no operation is in flight and either the backing
+// store is gone or unmap() ran: an ArrayBuffer's range is munmapped (unless the buffer had been
+// transferred away, then its new owner's backing store keeps it until collected); a
+// SharedArrayBuffer's file pages are swapped for anonymous zero pages and the range munmapped
+// when the backing store goes. The struct is deleted when all three kinds of reference are gone.
 #pragma once
 
 #include <napi.h>
@@ -18,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 #include "addon.h"
 
@@ -29,9 +32,13 @@ struct Mapping {
   bool writable = false;
   bool shared = false;  // SharedArrayBuffer (V8 backing store) rather than external ArrayBuffer
 
-  std::atomic<bool> unmapped{false};  // unmap() ran (read lock-free by pool threads)
+  // unmap() ran, or the range was munmapped after a transferred buffer's new owner was collected:
+  // its pages are no longer the file's to use (read lock-free by pool threads).
+  std::atomic<bool> unmapped{false};
   std::mutex mu;                      // guards everything below
   bool munmapped = false;
+  bool zeroed = false;       // SharedArrayBuffer: the file pages were swapped for zero pages
+  bool transferred = false;  // ArrayBuffer: found already detached by unmap() (moved elsewhere)
   bool storeAlive = true;
   bool wrapAlive = false;
   uint32_t ops = 0;
@@ -52,6 +59,59 @@ Mapping* LookupMapping(napi_env env, napi_value value);
 
 // Like LookupMapping but throws a TypeError naming `name` when `value` is not a mapping.
 Mapping* RequireMapping(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+// The Mapping behind a buffer or a view's buffer, else nullptr. Never throws, never runs JS.
+Mapping* LookupViewMapping(napi_env env, napi_value value);
+
+// An in-flight reference for the duration of a synchronous call (msync, madvise).
+class ScopedMappingOp {
+ public:
+  explicit ScopedMappingOp(Mapping* mapping) : mapping_(mapping) { AcquireMappingOp(mapping_); }
+  ~ScopedMappingOp() { ReleaseMapping(mapping_, MappingRef::kOp); }
+  ScopedMappingOp(const ScopedMappingOp&) = delete;
+  ScopedMappingOp& operator=(const ScopedMappingOp&) = delete;
+
+ private:
+  Mapping* mapping_;
+};
+
+// In-flight references on the mappings under a set of buffers/views, so their pages stay mapped
+// (and a SharedArrayBuffer's stay the file's) until the operation is done, whatever unmap() does
+// meanwhile — on this thread or, for a SharedArrayBuffer, another. Released by the destructor
+// (any thread).
+class MappingPins {
+ public:
+  MappingPins() = default;
+  ~MappingPins() { Clear(); }
+  MappingPins(const MappingPins&) = delete;
+  MappingPins& operator=(const MappingPins&) = delete;
+  MappingPins(MappingPins&& other) noexcept : pinned_(std::move(other.pinned_)) { other.pinned_.clear(); }
+
+  // Pins the mapping under `value` (buffer or view), if any. JS thread.
+  void Pin(napi_env env, napi_value value) {
+    Mapping* mapping = LookupViewMapping(env, value);
+    if (mapping == nullptr) return;
+    for (Mapping* pinned : pinned_) {
+      if (pinned == mapping) return;
+    }
+    AcquireMappingOp(mapping);
+    pinned_.push_back(mapping);
+  }
+  // True when unmap() ran on any pinned mapping (its bytes are no longer the file's to use).
+  bool AnyUnmapped() const {
+    for (Mapping* pinned : pinned_) {
+      if (pinned->unmapped.load()) return true;
+    }
+    return false;
+  }
+  void Clear() {
+    for (Mapping* pinned : pinned_) ReleaseMapping(pinned, MappingRef::kOp);
+    pinned_.clear();
+  }
+
+ private:
+  std::vector<Mapping*> pinned_;
+};
 
 // Base of the libuv-pool operations on a mapping (msyncAsync, prefaultAsync): keeps the buffer
 // reachable and holds an in-flight reference so unmap() cannot munmap under the operation.

@@ -30,16 +30,18 @@ int SyncRange(PageRange range, int flags) {
   }
 }
 
+// Syncs a duplicate of the caller's fd (see DupFd): JS may close its fd before the job runs.
 class SyncFdWorker : public PromiseWorker {
  public:
   SyncFdWorker(napi_env env, int fd, bool dataOnly) : PromiseWorker(env, "annal:sync"), fd_(fd), dataOnly_(dataOnly) {}
   void Execute() override {
-    int err = SyncFd(fd_, dataOnly_);
+    int err = fd_.error() != 0 ? fd_.error() : SyncFd(fd_.get(), dataOnly_);
+    fd_.Close();  // before the promise settles
     if (err != 0) Fail(err, dataOnly_ ? "fdatasync" : "fsync");
   }
 
  private:
-  int fd_;
+  DupFd fd_;
   bool dataOnly_;
 };
 
@@ -109,6 +111,7 @@ Napi::Value JsMsync(const Napi::CallbackInfo& info) {
   if (mapping == nullptr) return Napi::Value();
   auto async = RequireBool(info, 3, "async");
   if (!async) return Napi::Value();
+  ScopedMappingOp op(mapping);  // the range stays mapped until msync returns
   if (mapping->unmapped.load()) {
     napi_throw(env, MakeClosedError(env, "msync"));
     return Napi::Value();

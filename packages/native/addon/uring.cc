@@ -21,6 +21,7 @@
 #include "addon.h"
 #include "args.h"
 #include "errno-error.h"
+#include "mapping.h"
 
 namespace annal {
 
@@ -340,31 +341,44 @@ void CloseIdleRings(const std::shared_ptr<RingPool>& pool) { pool->CloseIdle(); 
 
 namespace {
 
+// Writes through a duplicate of the caller's fd (see DupFd) from views whose mappings are pinned
+// (see MappingPins): JS may close the file, or unmap a mapping a view points into, before the
+// job runs. A mapping unmapped by then fails the batch with ERR_ANNAL_CLOSED, writing nothing.
 class WriteBatchWorker : public PromiseWorker {
  public:
-  WriteBatchWorker(napi_env env, std::shared_ptr<RingPool> pool, int fd, std::vector<WriteItem> items, bool dataSync,
-                   bool forceFallback, napi_value keep)
+  WriteBatchWorker(napi_env env, std::shared_ptr<RingPool> pool, int fd, std::vector<WriteItem> items,
+                   MappingPins pins, bool dataSync, bool forceFallback, napi_value keep)
       : PromiseWorker(env, "annal:writeBatch"),
         pool_(std::move(pool)),
         fd_(fd),
         items_(std::move(items)),
+        pins_(std::move(pins)),
         dataSync_(dataSync),
         forceFallback_(forceFallback) {
     Keep(keep);  // a private array holding every view until completion
   }
 
   void Execute() override {
+    Run();
+    // Before the promise settles: the file description and the mappings are the caller's again.
+    fd_.Close();
+    pins_.Clear();
+  }
+
+  void Run() {
+    if (fd_.error() != 0) return Fail(fd_.error(), "write");
+    if (pins_.AnyUnmapped()) return FailClosed("write");
     const char* syscallName = "write";
     int err = 0;
     if (!forceFallback_) {
       std::unique_ptr<Ring> ring = pool_->Take();
       if (ring != nullptr) {
         usedIoUring_ = true;
-        err = WriteWithRing(ring.get(), fd_, &items_, dataSync_, &bytes_, &syscallName);
+        err = WriteWithRing(ring.get(), fd_.get(), &items_, dataSync_, &bytes_, &syscallName);
         pool_->Give(std::move(ring));
       }
     }
-    if (!usedIoUring_) err = WriteWithPwrite(fd_, &items_, dataSync_, &bytes_, &syscallName);
+    if (!usedIoUring_) err = WriteWithPwrite(fd_.get(), &items_, dataSync_, &bytes_, &syscallName);
     if (err != 0) Fail(err, syscallName);
   }
 
@@ -382,13 +396,22 @@ class WriteBatchWorker : public PromiseWorker {
 
  private:
   std::shared_ptr<RingPool> pool_;
-  int fd_;
+  DupFd fd_;
   std::vector<WriteItem> items_;
+  MappingPins pins_;
   bool dataSync_;
   bool forceFallback_;
   uint64_t bytes_ = 0;
   bool usedIoUring_ = false;
 };
+
+// A fresh array of `values` (created whole: no Array.prototype setter can intercept an element).
+napi_value NewArrayOf(std::vector<napi_value>& values) {
+  std::vector<v8::Local<v8::Value>> elements;
+  elements.reserve(values.size());
+  for (napi_value value : values) elements.push_back(ToV8(value));
+  return FromV8(v8::Array::New(v8::Isolate::GetCurrent(), elements.data(), elements.size()));
+}
 
 bool RequireArray(napi_env env, napi_value value, const char* name, uint32_t* length) {
   bool isArray = false;
@@ -422,23 +445,31 @@ Napi::Value JsWriteBatchAsync(const Napi::CallbackInfo& info) {
   auto forceFallback = RequireBool(info, 4, "forceFallback");
   if (!forceFallback) return Napi::Value();
 
-  napi_value keep = nullptr;
-  napi_create_array_with_length(env, bufferCount, &keep);
+  // First every element (a getter may run JS, even unmap a mapping), then — with no JS running
+  // until the job is queued — pointers, detached checks and pins.
+  std::vector<napi_value> views(bufferCount);
+  std::vector<napi_value> positionValues(bufferCount);
+  for (uint32_t i = 0; i < bufferCount; i++) {
+    if (napi_get_element(env, info[1], i, &views[i]) != napi_ok) return Napi::Value();
+    if (napi_get_element(env, info[2], i, &positionValues[i]) != napi_ok) return Napi::Value();
+  }
   std::vector<WriteItem> items;
   items.reserve(bufferCount);
+  MappingPins pins;
   for (uint32_t i = 0; i < bufferCount; i++) {
     std::string bufferName = "buffers[" + std::to_string(i) + "]";
     std::string positionName = "positions[" + std::to_string(i) + "]";
-    napi_value view = nullptr;
-    napi_value positionValue = nullptr;
-    if (napi_get_element(env, info[1], i, &view) != napi_ok) return Napi::Value();
-    if (napi_get_element(env, info[2], i, &positionValue) != napi_ok) return Napi::Value();
+    napi_value view = views[i];
     auto bytes = BytesOf(view, false);
     if (!bytes) {
       ThrowBadArgument(env, false, bufferName.c_str(), "an ArrayBufferView", view);
       return Napi::Value();
     }
-    auto position = RequireSafeIntegerValue(env, positionValue, positionName.c_str());
+    if (bytes->detached) {
+      napi_throw(env, MakeDetachedError(env, "write", bufferName.c_str()));
+      return Napi::Value();
+    }
+    auto position = RequireSafeIntegerValue(env, positionValues[i], positionName.c_str());
     if (!position) return Napi::Value();
     if (static_cast<double>(*position) + static_cast<double>(bytes->length) > kMaxSafeInteger) {
       ThrowArgumentError(env, true,
@@ -446,11 +477,17 @@ Napi::Value JsWriteBatchAsync(const Napi::CallbackInfo& info) {
                              "=" + std::to_string(*position));
       return Napi::Value();
     }
-    napi_set_element(env, keep, i, view);
+    if (bytes->length > 0) pins.Pin(env, view);
     items.push_back(WriteItem{bytes->data, bytes->length, static_cast<uint64_t>(*position)});
   }
-  napi_value promise =
-      (new WriteBatchWorker(env, StateOf(info)->rings, *fd, std::move(items), *dataSync, *forceFallback, keep))->Queue();
+  if (pins.AnyUnmapped()) {  // a SharedArrayBuffer mapping: its views now show zero pages
+    napi_throw(env, MakeClosedError(env, "write"));
+    return Napi::Value();
+  }
+  napi_value keep = NewArrayOf(views);
+  napi_value promise = (new WriteBatchWorker(env, StateOf(info)->rings, *fd, std::move(items), std::move(pins),
+                                             *dataSync, *forceFallback, keep))
+                           ->Queue();
   return promise == nullptr ? Napi::Value() : Napi::Value(env, promise);
 }
 
