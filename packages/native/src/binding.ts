@@ -7,9 +7,9 @@
  * argument types as a backstop, but the wrappers validate first and throw our coded errors.
  * On failure a native function throws a plain `Error` carrying `errno` (the positive errno
  * number), `code` (its name, e.g. `'ENOSPC'`) and `syscall`; the wrappers map it to an
- * {@link AnnalError} subclass with `fromErrno`.
+ * {@link AnnalError} subclass with `fromErrno`. Views over a mapping that was unmapped (detached
+ * buffers) make every call that takes them throw an Error with code `ERR_ANNAL_CLOSED`.
  *
- * @internal
  * @module
  */
 import { createRequire } from 'node:module';
@@ -112,9 +112,12 @@ export interface NativeBinding {
   // ---- mapping.cc ----------------------------------------------------------------------------
   /**
    * mmap(2) `length` bytes of `fd` from `offset` (page-aligned), MAP_SHARED, PROT_READ or
-   * PROT_READ|PROT_WRITE. Returns an external ArrayBuffer (`shared` false, pure Node-API) or a
-   * SharedArrayBuffer over the same kind of mapping (`shared` true, V8 API). `populate` adds
-   * MAP_POPULATE.
+   * PROT_READ|PROT_WRITE. Returns an ArrayBuffer (`shared` false) or a SharedArrayBuffer
+   * (`shared` true) over the mapping; both are created through V8's backing-store API (so there
+   * is no 4 GiB limit), after asking Node-API whether the runtime allows external buffers at all
+   * (it does not in Electron: then an Error with code `ERR_ANNAL_EXTERNAL_BUFFERS_FORBIDDEN`).
+   * Transferring the ArrayBuffer (postMessage with a transfer list) moves the mapping to the
+   * receiver. `populate` adds MAP_POPULATE.
    */
   map(
     fd: number,

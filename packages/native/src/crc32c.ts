@@ -11,6 +11,7 @@
  * @module
  */
 import { checkNonNegativeInteger, checkRange } from './check.js';
+import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { getBinding } from './native.js';
 
@@ -134,7 +135,15 @@ export function crc32cNative(
   const view = toBytes(bytes);
   checkRange(offset, length, view.byteLength, 'buffer');
   checkSeed(seed);
-  return getBinding().crc32c(view, offset, length, seed >>> 0);
+  return nativeCrc32c(view, offset, length, seed);
+}
+
+function nativeCrc32c(view: Uint8Array, offset: number, length: number, seed: number): number {
+  try {
+    return getBinding().crc32c(view, offset, length, seed >>> 0);
+  } catch (error) {
+    throw fromErrno(error, { field: 'bytes', offset });
+  }
 }
 
 /** True when the addon uses the CPU's CRC32C instruction (SSE4.2). */

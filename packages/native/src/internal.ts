@@ -1,8 +1,8 @@
 /**
  * Not public API, no semver. Helpers that the sibling annal packages (core, wal, bench) share.
- * Anything here may change in any release.
+ * Anything here may change in any release. (Deliberately not tagged internal: that would strip it from the
+ * declarations, and sibling packages need its types.)
  *
- * @internal
  * @module
  */
 export { getBinding } from './native.js';

@@ -90,7 +90,9 @@ const ADVICE_CONSTANT: Readonly<Record<MappingAdvice, keyof NativeBinding['const
  * throws on `Atomics` or `DataView` access instead of touching freed memory; a SharedArrayBuffer
  * cannot be detached, so its pages are swapped for anonymous zero pages (stale views read zeros).
  * Never truncate a file while it is mapped: touching a page past the end of the file is a bus
- * error that kills the process.
+ * error that kills the process. Transferring {@link MappedFile.buffer} to a worker (postMessage
+ * with a transfer list) moves the mapping there: this object can no longer use or unmap it, and
+ * the memory is released when the receiver's buffer is collected.
  *
  * @example
  * ```ts

@@ -4,8 +4,7 @@ import { NativeLoadError } from './errors/native-load-error.js';
 /**
  * The loaded addon. Throws ERR_ANNAL_NATIVE_LOAD (listing every path tried) when it could not be
  * loaded, so the failure surfaces at the first call with a fix, rather than at import time.
- *
- * @internal
+ * Reached by sibling packages through `@annal/native/internal` (not public API).
  */
 export function getBinding(): NativeBinding {
   if ('tried' in bindingOrFailure) {
