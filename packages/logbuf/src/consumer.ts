@@ -105,7 +105,7 @@ export class Consumer {
         },
       );
     }
-    this.claim.active = false;
+    this.claim.deactivate();
     this.#consumeCurrent();
     this.#publish();
   }
@@ -134,14 +134,14 @@ export class Consumer {
         count++;
         bytes += claim.length;
         handler(claim);
-        claim.active = false;
+        claim.deactivate();
         this.#consumeCurrent();
       }
     } finally {
       this.#draining = false;
       // A handler threw: its record counts as read, so one bad record is not handed over again.
       if (claim.active) {
-        claim.active = false;
+        claim.deactivate();
         this.#consumeCurrent();
       }
       this.#publish();

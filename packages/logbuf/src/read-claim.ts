@@ -24,12 +24,24 @@ export interface ReadClaimOwner {
 export class ReadClaim {
   /** Uint8Array over the whole SharedArrayBuffer of the ring (the same object for every record). */
   readonly buffer: Uint8Array;
+  #offset = 0;
   /** Byte offset of the payload in {@link ReadClaim.buffer}. */
-  offset = 0;
+  get offset(): number {
+    return this.#offset;
+  }
   /** Payload length in bytes (may be 0). */
-  length = 0;
+  get length(): number {
+    return this.#length;
+  }
   /** True between `tryRead` returning this claim and `release()`. */
-  active = false;
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /** Payload length in bytes (may be 0). */
+  #length = 0;
+  /** True between `tryRead` returning this claim and `release()`. */
+  #active = false;
 
   readonly #owner: ReadClaimOwner;
 
@@ -39,11 +51,16 @@ export class ReadClaim {
     this.#owner = owner;
   }
 
+  /** Marks the record as released. @internal */
+  deactivate(): void {
+    this.#active = false;
+  }
+
   /** Points the flyweight at a record. @internal */
   wrap(offset: number, length: number): void {
-    this.offset = offset;
-    this.length = length;
-    this.active = true;
+    this.#offset = offset;
+    this.#length = length;
+    this.#active = true;
   }
 
   /**
@@ -53,7 +70,7 @@ export class ReadClaim {
    * @returns a view valid until `release()` (after it the bytes read as zeros, then as a later record)
    */
   get bytes(): Uint8Array {
-    return this.buffer.subarray(this.offset, this.offset + this.length);
+    return this.buffer.subarray(this.#offset, this.#offset + this.#length);
   }
 
   /**
@@ -62,7 +79,7 @@ export class ReadClaim {
    * @returns a copy of the payload
    */
   copy(): Uint8Array {
-    return this.buffer.slice(this.offset, this.offset + this.length);
+    return this.buffer.slice(this.#offset, this.#offset + this.#length);
   }
 
   /**
@@ -77,6 +94,6 @@ export class ReadClaim {
 
   /** Releases the record if it is still active (`using record = ring.tryRead()`). */
   [Symbol.dispose](): void {
-    if (this.active) this.#owner.releaseClaim();
+    if (this.#active) this.#owner.releaseClaim();
   }
 }

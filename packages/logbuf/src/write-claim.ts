@@ -39,12 +39,24 @@ import type { RingViews } from './storage.js';
 export class WriteClaim {
   /** Uint8Array over the whole SharedArrayBuffer of the ring (the same object for every claim). */
   readonly buffer: Uint8Array;
+  #offset = 0;
   /** Byte offset of the payload in {@link WriteClaim.buffer}. */
-  offset = 0;
+  get offset(): number {
+    return this.#offset;
+  }
   /** Payload length in bytes, as passed to `tryClaim`. */
-  length = 0;
+  get length(): number {
+    return this.#length;
+  }
   /** True between a successful `tryClaim` and `commit`/`abort`. */
-  active = false;
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /** Payload length in bytes, as passed to `tryClaim`. */
+  #length = 0;
+  /** True between a successful `tryClaim` and `commit`/`abort`. */
+  #active = false;
 
   readonly #words: Int32Array;
   readonly #shared: boolean;
@@ -71,11 +83,11 @@ export class WriteClaim {
    */
   wrap(recordAt: number, length: number, frameLength: number, claimedWord: number): void {
     this.#recordAt = recordAt;
-    this.offset = payloadOffset(recordAt);
-    this.length = length;
+    this.#offset = payloadOffset(recordAt);
+    this.#length = length;
     this.#frameLength = frameLength;
     this.#claimedWord = claimedWord;
-    this.active = true;
+    this.#active = true;
   }
 
   /**
@@ -86,7 +98,7 @@ export class WriteClaim {
    * @returns a view valid until `commit` or `abort`
    */
   get bytes(): Uint8Array {
-    return this.buffer.subarray(this.offset, this.offset + this.length);
+    return this.buffer.subarray(this.#offset, this.#offset + this.#length);
   }
 
   /**
@@ -97,13 +109,13 @@ export class WriteClaim {
    * @throws ERR_ANNAL_INVALID_ARGUMENT when `source` does not fit in the payload from `at`
    */
   write(source: Uint8Array, at = 0): void {
-    if (!(at >= 0 && at + source.length <= this.length)) {
+    if (!(at >= 0 && at + source.length <= this.#length)) {
       throw new InvalidArgumentError(
-        `source does not fit in the claim: at=${at}, source.length=${source.length}, claim.length=${this.length}`,
+        `source does not fit in the claim: at=${at}, source.length=${source.length}, claim.length=${this.#length}`,
         { field: 'source' },
       );
     }
-    this.buffer.set(source, this.offset + at);
+    this.buffer.set(source, this.#offset + at);
   }
 
   /**
@@ -116,10 +128,10 @@ export class WriteClaim {
    * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active (committed or aborted already)
    */
   commit(): boolean {
-    if (!this.active) throw inactiveClaim('commit');
-    this.active = false;
+    if (!this.#active) throw inactiveClaim('commit');
+    this.#active = false;
     const words = this.#words;
-    const word = packRecordWord(this.length);
+    const word = packRecordWord(this.#length);
     if (this.#shared) {
       // publish: the CAS (sequentially consistent) makes the payload written before it visible to
       // the consumer's Atomics.load of the length word; it fails if the consumer unblocked us.
@@ -143,8 +155,8 @@ export class WriteClaim {
    * claim does nothing, so `finally { claim.abort() }` is safe after a commit.
    */
   abort(): void {
-    if (!this.active) return;
-    this.active = false;
+    if (!this.#active) return;
+    this.#active = false;
     const padding = packPaddingWord(this.#frameLength);
     if (this.#shared) {
       // Fails only if the consumer already padded this claim; either way it is padding now.
