@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from './errors.js';
+import { CorruptError, InvalidArgumentError } from './errors.js';
 import {
   RECORD_HEADER_BYTES,
   addUnblockedCount,
@@ -167,7 +167,17 @@ export class Consumer {
         return frameLength;
       }
       if (word !== 0 && isPadding(word)) {
-        this.#currentFrameLength = unpackLength(word);
+        const frameLength = unpackLength(word);
+        // A padding frame shorter than a header, misaligned or past the end can only come from
+        // something else writing the buffer; skipping 0 bytes would spin here forever.
+        if (
+          frameLength < RECORD_HEADER_BYTES ||
+          (frameLength & 7) !== 0 ||
+          frameLength > this.#capacity - offset
+        ) {
+          throw corruptPadding(offset, word);
+        }
+        this.#currentFrameLength = frameLength;
         this.#consumeCurrent();
         continue;
       }
@@ -181,6 +191,8 @@ export class Consumer {
   #consumeCurrent(): void {
     const offset = this.#head & this.#mask;
     const frameLength = this.#currentFrameLength;
+    // Uint8Array#fill, measured: a Float64Array fill was faster in one thread but halved the
+    // cross-thread throughput (16 → 8 M msg/s at 64 B), and a word loop was slower still.
     // Plain writes: the producer reuses these bytes only after it loads the head we publish after
     // this (Atomics.store), which orders the zeroing before it. The length word is zeroed too, so
     // the next lap sees 0 ("not written") there.
@@ -253,5 +265,12 @@ function claimStillActive(): InvalidArgumentError {
   return new InvalidArgumentError(
     'the previous record is still active: release() it before reading the next one',
     { field: 'claim' },
+  );
+}
+
+function corruptPadding(offset: number, word: number): CorruptError {
+  return new CorruptError(
+    `invalid padding frame at data offset ${offset}: word=0x${(word >>> 0).toString(16)}`,
+    { field: 'lengthWord', offset },
   );
 }

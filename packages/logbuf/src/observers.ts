@@ -73,7 +73,7 @@ export class RingObserver {
       if (isRecord(word)) {
         count++;
         position = (position + computeFrameLength(unpackLength(word))) | 0;
-      } else if (isPadding(word)) {
+      } else if (isPadding(word) && unpackLength(word) >= 8) {
         position = (position + unpackLength(word)) | 0;
       } else {
         break; // a claim not yet committed: nothing after it is readable yet

@@ -85,3 +85,14 @@ describe('SpscRing#tryRead()', () => {
     );
   });
 });
+
+describe('SpscRing#tryRead() on a damaged buffer', () => {
+  it('throws ERR_ANNAL_CORRUPT for a padding frame of length 0 instead of spinning', () => {
+    const buffer = SpscRing.allocate(1024);
+    const consumer = SpscRing.attach(buffer);
+    new Int32Array(buffer)[256 / 4] = -0x40000000; // skip + committed flags, length 0
+    expect(() => consumer.tryRead()).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', field: 'lengthWord', offset: 0 }),
+    );
+  });
+});
