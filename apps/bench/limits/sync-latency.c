@@ -8,10 +8,12 @@
  *                     <time-ms> <min-samples> <max-samples>
  *
  * It creates <path>, preallocates it (posix_fallocate), writes zeros over it in pwrites of
- * <fill-chunk-bytes> and fsyncs, exactly as the JS side does, so every measured sync flushes data
- * only (no unwritten-extent conversion). The chunk size matters for msync: on Linux 6.18 ext4
- * caches a file in folios as large as the writes that filled it, and msync writes back whole
- * folios, so one dirty 4 KiB page costs a 1 MiB write after 1 MiB fills. Then, operation i touches the
+ * <fill-chunk-bytes> (0: no fill, the extents stay unwritten as in a fresh annal segment) and
+ * fsyncs, exactly as the JS side does. After a fill every measured sync flushes data only; without
+ * one, each first write to a block also converts its extent (a journal commit). The chunk size
+ * matters for msync: on Linux 6.18 ext4 caches a file in folios as large as the writes that
+ * filled it, and msync writes back whole folios, so one dirty 4 KiB page costs a 1 MiB write
+ * after 1 MiB fills. Then, operation i touches the
  * 4 KiB page i mod (file-bytes / 4096):
  *   msync:     memcpy 4 KiB into the MAP_SHARED mapping (pre-faulted for writing), then
  *              msync(MS_SYNC) of that page;
@@ -65,7 +67,7 @@ static void prepare_file(int fd, size_t file_bytes, size_t fill_chunk_bytes) {
     die("posix_fallocate");
   }
   static unsigned char zeros[MAX_FILL_CHUNK_BYTES];
-  for (size_t offset = 0; offset < file_bytes;) {
+  for (size_t offset = 0; fill_chunk_bytes > 0 && offset < file_bytes;) {
     size_t length = file_bytes - offset < fill_chunk_bytes ? file_bytes - offset : fill_chunk_bytes;
     ssize_t written = pwrite(fd, zeros, length, (off_t)offset);
     if (written < 0) die("pwrite zeros");
@@ -113,10 +115,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "sync-latency: unknown mode '%s'\n", mode);
     return 2;
   }
-  if (file_bytes < PAGE_BYTES || file_bytes % PAGE_BYTES != 0 || max_samples < 1 || fill_chunk_bytes < 1 ||
+  if (file_bytes < PAGE_BYTES || file_bytes % PAGE_BYTES != 0 || max_samples < 1 ||
       fill_chunk_bytes > MAX_FILL_CHUNK_BYTES) {
     fprintf(stderr,
-            "sync-latency: file-bytes must be a multiple of 4096, fill-chunk-bytes within 1..1 MiB "
+            "sync-latency: file-bytes must be a multiple of 4096, fill-chunk-bytes within 0..1 MiB "
             "and max-samples >= 1\n");
     return 2;
   }

@@ -126,7 +126,10 @@ async function main(): Promise<number> {
   writeFileSync(join(outDirectory, 'latest.md'), markdown);
   writeFileSync(join(outDirectory, 'latest.svg'), renderSvg(input));
   writeFileSync(join(outDirectory, 'latest.json'), `${JSON.stringify(rows, null, 2)}\n`);
-  const shownDirectory = relative(process.cwd(), outDirectory) || '.';
+  const relativeDirectory = relative(process.cwd(), outDirectory);
+  const shownDirectory = relativeDirectory.startsWith('..')
+    ? outDirectory
+    : relativeDirectory || '.';
   process.stdout.write(
     `\nwrote ${join(shownDirectory, 'latest.md')}, latest.svg and latest.json\n`,
   );

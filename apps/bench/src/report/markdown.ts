@@ -54,7 +54,7 @@ export function renderMarkdown(input: ReportInput): string {
     '',
     ...(input.smoke
       ? [
-          '> **Smoke run**: about 100 ms per row, one run. It proves the suites work; do not read the numbers.',
+          '> **Smoke run**: a budget of about 100 ms per row. It proves the suites work; do not read the numbers.',
           '',
         ]
       : []),

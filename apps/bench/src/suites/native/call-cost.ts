@@ -7,7 +7,8 @@
  */
 import { randomFillSync } from 'node:crypto';
 
-import { getBinding } from '../../native-binding.js';
+import { getBinding } from '@annal/native/internal';
+
 import { computeJsCrc32c, CRC32C_CHECK_VALUE } from '../../peers/js-crc32c.js';
 import type { Implementation, Scenario, Suite, TimedMeasurement } from '../../suite.js';
 

@@ -9,11 +9,12 @@
 import { randomFillSync } from 'node:crypto';
 import { join } from 'node:path';
 
+import { getBinding } from '@annal/native/internal';
+
 import {
   createTemporaryDirectory,
   removeTemporaryDirectory,
 } from '../../fixtures/temporary-directory.js';
-import { getBinding } from '../../native-binding.js';
 import type { Implementation, Scenario, Suite, TimedMeasurement } from '../../suite.js';
 
 /** The ring the writer laps: larger than any cache, so this measures memory, not L2. */
