@@ -69,6 +69,19 @@ export default tseslint.config(
     },
   },
   {
+    // STYLE R40 `atomics-in-layout`: every atomic access to a shared or mapped buffer goes through
+    // a named accessor in the package's layout.ts (loadX/storeX/compareExchangeX), so the memory
+    // ordering of each field is decided, and reviewed, in one place.
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['packages/*/src/layout.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'Atomics', message: 'Use the named accessors in layout.ts (STYLE R7, R40).' },
+      ],
+    },
+  },
+  {
     // STYLE R25: only native.ts loads the addon; everything else goes through typed wrappers.
     // Type-only imports of the binding's interface are fine.
     files: ['packages/native/src/**/*.ts'],
