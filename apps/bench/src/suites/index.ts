@@ -5,9 +5,17 @@
  * @module
  */
 import type { Suite } from '../suite.js';
+import { logbufMpscSuite } from './logbuf/mpsc.js';
+import { logbufSpscSuite } from './logbuf/spsc.js';
 import { callCostSuite } from './native/call-cost.js';
 import { mappedWriteSuite } from './native/mapped-write.js';
 import { syncLatencySuite } from './native/sync-latency.js';
 
 /** All suites, in run order. */
-export const SUITES: readonly Suite[] = [callCostSuite, syncLatencySuite, mappedWriteSuite];
+export const SUITES: readonly Suite[] = [
+  callCostSuite,
+  syncLatencySuite,
+  mappedWriteSuite,
+  logbufSpscSuite,
+  logbufMpscSuite,
+];
