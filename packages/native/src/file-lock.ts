@@ -165,6 +165,15 @@ export class FileLock implements Disposable {
     const file = this.#file;
     if (file === undefined) return;
     this.#file = undefined;
+    // Erase our holder note while we still hold the lock, so a later refusal (say, by shared
+    // holders) never names a process that is gone.
+    if (this.exclusive) {
+      try {
+        file.truncate(0);
+      } catch {
+        // The note is a courtesy; releasing the lock is what matters.
+      }
+    }
     // Closing the only descriptor of the open file description releases its OFD locks.
     file.close();
   }

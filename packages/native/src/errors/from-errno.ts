@@ -53,13 +53,7 @@ const CLASS_BY_ERRNO_CODE: Readonly<Record<string, AnnalErrorClass>> = {
 };
 
 /** Syscalls whose EAGAIN means "someone else holds the lock"; elsewhere EAGAIN is a resource shortage. */
-const LOCK_SYSCALLS: ReadonlySet<string> = new Set([
-  'fcntl',
-  'flock',
-  'lock',
-  'tryLock',
-  'lockAsync',
-]);
+const LOCK_SYSCALLS: ReadonlySet<string> = new Set(['fcntl', 'flock']);
 
 /** The shape of an error thrown by the addon (and of Node's own fs errors). */
 interface SystemErrorShape {

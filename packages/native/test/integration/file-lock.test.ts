@@ -17,6 +17,15 @@ describe('FileLock', () => {
     second!.release(); // idempotent
   });
 
+  it('forgets an exclusive holder once it releases, so a later refusal does not name it', () => {
+    const path = join(temporaryDirectory(), 'owner.lock');
+    FileLock.tryAcquire(path)!.release();
+    using shared = FileLock.tryAcquire(path, { exclusive: false });
+    expect(shared).not.toBeNull();
+    expect(() => FileLock.acquireOrThrow(path)).toThrow(LockedError);
+    expect(() => FileLock.acquireOrThrow(path)).not.toThrow(/held by/);
+  });
+
   it('lets shared holders in together and keeps an exclusive one out', () => {
     const path = join(temporaryDirectory(), 'owner.lock');
     using a = FileLock.tryAcquire(path, { exclusive: false });
