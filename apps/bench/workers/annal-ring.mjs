@@ -1,17 +1,19 @@
 /**
  * Producer or consumer of an `@annal/logbuf` SpscRing or MpscRing (workerData.kind). The
  * producer claims, writes the payload and its sequence number in place, and commits, spinning
- * on BACK_PRESSURED; it times batches of 64 claims with performance.now() and keeps the batches
- * that met no back-pressure. The consumer drains in a busy loop and verifies every record.
+ * on BACK_PRESSURED (with workerData.publishEvery > 1 it uses `commitDeferred()` and publishes
+ * with `commit()` once every publishEvery records and at the end of the round); it times batches of 64 claims with performance.now() and keeps the batches
+ * that met no back-pressure. The consumer polls drain() paced by an IdleStrategy (a short spin
+ * after an empty poll, as the logbuf README recommends) and verifies every record.
  */
 import { workerData } from 'node:worker_threads';
 
-import { BACK_PRESSURED, MpscRing, SpscRing } from '@annal/logbuf';
+import { BACK_PRESSURED, IdleStrategy, MpscRing, SpscRing } from '@annal/logbuf';
 
 import { Verifier, makeTemplate, serveRounds, writeSequence } from './common.mjs';
 
 const BATCH = 64;
-const { role, kind, buffer, payloadBytes, producerId } = workerData;
+const { role, kind, buffer, payloadBytes, producerId, publishEvery = 1 } = workerData;
 const ring = kind === 'mpsc' ? MpscRing.attach(buffer) : SpscRing.attach(buffer);
 
 function produce(count) {
@@ -34,7 +36,11 @@ function produce(count) {
       const offset = claim.offset;
       bytes.set(template, offset);
       writeSequence(bytes, offset, sequence);
-      claim.commit();
+      if (publishEvery > 1 && (sequence + 1) % publishEvery !== 0 && sequence + 1 !== count) {
+        claim.commitDeferred();
+      } else {
+        claim.commit();
+      }
     }
     const elapsedMs = performance.now() - started;
     if (pressured) pressuredBatches++;
@@ -50,7 +56,8 @@ const handler = (record) => {
 
 function consume(count) {
   verifier.reset();
-  while (verifier.received < count) ring.drain(handler, 1024);
+  const idle = new IdleStrategy();
+  while (verifier.received < count) idle.idle(ring.drain(handler, 1024));
   return verifier.done();
 }
 

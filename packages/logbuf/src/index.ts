@@ -14,6 +14,8 @@ export type { RecordHandler } from './consumer.js';
 export { Sender, DEFAULT_SEND_SPINS } from './sender.js';
 export { Receiver, DEFAULT_SPIN_COUNT } from './receiver.js';
 export type { ReceiverOptions } from './receiver.js';
+export { IdleStrategy, DEFAULT_IDLE_PAUSE_MICROS } from './idle-strategy.js';
+export type { IdleStrategyOptions } from './idle-strategy.js';
 export { BACK_PRESSURED, EMPTY, CLOSED, TIMED_OUT } from './status.js';
 export type { Status } from './status.js';
 export {

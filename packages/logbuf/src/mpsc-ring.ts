@@ -206,6 +206,16 @@ export class MpscRing {
   }
 
   /**
+   * Does nothing: over an MPSC ring `commitDeferred()` publishes at once (a producer's CAS on its
+   * own length word cannot wait for a later record). Here so code can flush either ring kind.
+   *
+   * @returns false
+   */
+  flush(): boolean {
+    return false;
+  }
+
+  /**
    * Copies `payload` into a new record and commits it.
    *
    * @param payload - the record's bytes (may be empty)

@@ -106,13 +106,24 @@ export class Sender {
   }
 
   /**
-   * Closes the channel from the sending side: the receiver gets what was committed before, then
+   * Publishes records committed with `WriteClaim#commitDeferred()` (see `SpscRing#flush`).
+   *
+   * @returns true when something was published
+   */
+  flush(): boolean {
+    return this.ring.flush();
+  }
+
+  /**
+   * Closes the channel from the sending side: the receiver gets what was committed before (deferred commits included: close publishes them), then
    * CLOSED. Over an MPSC ring this closes it for every producer, so call it once all are done.
    * Idempotent.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Deferred commits become visible before the flag, so the receiver drains them too.
+    this.ring.flush();
     // Sequentially consistent after every commit of this thread: a receiver that sees the flag
     // and then reads finds all of them.
     storeSenderClosed(this.#words);

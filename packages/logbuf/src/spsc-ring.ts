@@ -12,9 +12,7 @@ import {
   computeFrameLength,
   loadHead,
   loadTail,
-  packPaddingWord,
   setTail,
-  storeLengthWord,
 } from './layout.js';
 import { RingObserver } from './observers.js';
 import type { ReadClaim } from './read-claim.js';
@@ -148,6 +146,8 @@ export class SpscRing {
     if (((tail - this.#headCache) | 0) > capacity - required) {
       this.#headCache = loadHead(this.#words); // acquire: the consumer zeroed what it freed
       if (((tail - this.#headCache) | 0) > capacity - required) {
+        // The consumer cannot free space it cannot see: publish deferred commits first.
+        claim.publishDeferred();
         addBackPressureCount(this.#words);
         return BACK_PRESSURED;
       }
@@ -156,7 +156,7 @@ export class SpscRing {
     let recordAt = offset;
     if (required !== frameLength) {
       // publish: padding to the end of the data area; the consumer skips it and wraps to 0.
-      storeLengthWord(this.#words, offset, packPaddingWord(toEnd));
+      claim.pad(offset, toEnd);
       recordAt = 0;
     }
     this.#tail = (tail + required) | 0;
@@ -180,6 +180,19 @@ export class SpscRing {
     this.#bytes.set(payload, claim.offset);
     claim.commit();
     return payload.length;
+  }
+
+  /**
+   * Publishes records committed with `WriteClaim#commitDeferred()` that are not visible yet (one
+   * sequentially consistent store; nothing when none wait). Producer thread only.
+   *
+   * @returns true when something was published
+   */
+  flush(): boolean {
+    const claim = this.#claim;
+    if (!claim.hasDeferred) return false;
+    claim.publishDeferred();
+    return true;
   }
 
   /**

@@ -29,6 +29,8 @@ export interface RingViews {
   readonly words: Int32Array;
   /** Uint8Array over the whole buffer: payloads. */
   readonly bytes: Uint8Array;
+  /** Float64Array over the whole buffer: zeroing consumed frames, 8 bytes a write. */
+  readonly float64s: Float64Array;
   /** Bytes in the data area (a power of two). */
   readonly capacity: number;
   /** `capacity - 1`, to turn a position into an offset. */
@@ -124,6 +126,7 @@ export function attachRing(buffer: unknown, kind: number): RingViews {
     buffer,
     words,
     bytes: new Uint8Array(buffer),
+    float64s: new Float64Array(buffer),
     capacity,
     mask: capacity - 1,
     maxPayloadLength: computeMaxPayloadLength(capacity),

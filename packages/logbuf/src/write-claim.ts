@@ -10,6 +10,7 @@ import {
   packPaddingWord,
   packRecordWord,
   payloadOffset,
+  setLengthWord,
   storeLengthWord,
   wakeReceiver,
 } from './layout.js';
@@ -66,6 +67,14 @@ export class WriteClaim {
   #frameLength = 0;
   /** The word an MPSC producer stored at claim time, which commit/abort replace by CAS. */
   #claimedWord = 0;
+  /**
+   * SPSC deferred commits: data-area offset of the first record committed with
+   * `commitDeferred()` and not published yet (-1 when none), and the length word it will get.
+   * Its word stays 0, so the consumer stops there; every later word of the batch is written
+   * plainly, and one release-store of this word publishes them all.
+   */
+  #deferredAt = -1;
+  #deferredWord = 0;
 
   /**
    * @param views - the ring's views
@@ -132,6 +141,12 @@ export class WriteClaim {
     this.#active = false;
     const words = this.#words;
     const word = packRecordWord(this.#length);
+    if (this.#deferredAt >= 0) {
+      // Part of a deferred batch: written plainly, published with the batch's first word below.
+      setLengthWord(words, this.#recordAt, word);
+      this.#publishDeferred();
+      return true;
+    }
     if (this.#shared) {
       // publish: the CAS (sequentially consistent) makes the payload written before it visible to
       // the consumer's Atomics.load of the length word; it fails if the consumer unblocked us.
@@ -151,6 +166,64 @@ export class WriteClaim {
   }
 
   /**
+   * Completes the record without publishing it yet: the consumer sees it, together with every
+   * record committed before it, at the next `commit()`, at `flush()` on the ring, or when a
+   * `tryClaim` meets back-pressure. A producer that sends bursts publishes once per burst this
+   * way: JavaScript has no release-only store, and the sequentially consistent store that
+   * `commit()` needs costs a full fence per record (measured in apps/bench, logbuf/spsc).
+   *
+   * Over an {@link MpscRing} this is `commit()`: each producer's claim is published by a CAS
+   * on its own length word, which cannot wait for a later record.
+   *
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active
+   */
+  commitDeferred(): void {
+    if (this.#shared) {
+      this.commit();
+      return;
+    }
+    if (!this.#active) throw inactiveClaim('commitDeferred');
+    this.#active = false;
+    const word = packRecordWord(this.#length);
+    if (this.#deferredAt < 0) {
+      this.#deferredAt = this.#recordAt;
+      this.#deferredWord = word;
+    } else {
+      setLengthWord(this.#words, this.#recordAt, word);
+    }
+  }
+
+  /** True while records committed with `commitDeferred()` wait to be published. */
+  get hasDeferred(): boolean {
+    return this.#deferredAt >= 0;
+  }
+
+  /**
+   * Publishes the deferred batch, if any: one release-store of its first length word, after
+   * every plain write of the batch in program order. @internal
+   */
+  publishDeferred(): void {
+    if (this.#deferredAt >= 0) this.#publishDeferred();
+  }
+
+  #publishDeferred(): void {
+    // publish: everything written before this store (payloads, later length words, padding) is
+    // visible to a consumer that loads this word, and it reads the batch in order from here.
+    storeLengthWord(this.#words, this.#deferredAt, this.#deferredWord);
+    this.#deferredAt = -1;
+    wakeReceiver(this.#words);
+  }
+
+  /**
+   * Writes a padding word at data `offset` (SPSC wrap): plainly inside a deferred batch, which
+   * publishes it, else with a release-store. @internal
+   */
+  pad(offset: number, frameLength: number): void {
+    if (this.#deferredAt >= 0) setLengthWord(this.#words, offset, packPaddingWord(frameLength));
+    else storeLengthWord(this.#words, offset, packPaddingWord(frameLength));
+  }
+
+  /**
    * Turns the claimed space into padding: the consumer skips it. Calling it on an inactive
    * claim does nothing, so `finally { claim.abort() }` is safe after a commit.
    */
@@ -161,6 +234,10 @@ export class WriteClaim {
     if (this.#shared) {
       // Fails only if the consumer already padded this claim; either way it is padding now.
       compareExchangeLengthWord(this.#words, this.#recordAt, this.#claimedWord, padding);
+    } else if (this.#deferredAt >= 0) {
+      // Inside a deferred batch: published with it; nothing to wake anyone for yet.
+      setLengthWord(this.#words, this.#recordAt, padding);
+      return;
     } else {
       // publish: the consumer skips (and zeroes) the frame from here on.
       storeLengthWord(this.#words, this.#recordAt, padding);

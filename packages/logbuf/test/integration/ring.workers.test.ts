@@ -44,11 +44,12 @@ function startConsumer(
 
 describe('SpscRing across worker_threads', () => {
   it.each([
-    ['recv per record', false],
-    ['recv then drain', true],
+    ['recv per record', false, false],
+    ['recv then drain', true, false],
+    ['deferred commits, published by commit, back-pressure and close', true, true],
   ])(
     'main-thread producer → worker consumer (%s): no loss, duplication or reordering',
-    async (_name, batch) => {
+    async (_name, batch, deferred) => {
       const count = SOAK ? 20_000_000 : 1_000_000;
       const buffer = SpscRing.allocate(1 << 16);
       const consumer = startConsumer(buffer, 'spsc', 1, batch);
@@ -59,8 +60,9 @@ describe('SpscRing across worker_threads', () => {
       let backPressured = 0;
       const scratch = new Uint8Array(sender.ring.maxPayloadLength);
       for (let sequence = 0; sequence < count;) {
-        // Alternate the zero-copy claim (payload written in place) and trySend (copied in).
-        if (sequence % 2 === 0) {
+        // Alternate the zero-copy claim (payload written in place) and trySend (copied in); with
+        // deferred commits, claim every record and publish only every 37th one explicitly.
+        if (deferred || sequence % 2 === 0) {
           const length = PAYLOAD_HEADER_BYTES + bodyLength(0, sequence, maxBody);
           const claim = sender.tryClaim(length);
           if (claim === BACK_PRESSURED) {
@@ -69,7 +71,8 @@ describe('SpscRing across worker_threads', () => {
           }
           if (typeof claim === 'number') throw new Error(`unexpected ${claim}`);
           writePayload(claim.buffer, claim.offset, 0, sequence, maxBody);
-          claim.commit();
+          if (deferred && sequence % 37 !== 0) claim.commitDeferred();
+          else claim.commit();
         } else {
           const length = writePayload(scratch, 0, 0, sequence, maxBody);
           if (sender.trySend(scratch.subarray(0, length)) === BACK_PRESSURED) {

@@ -11,7 +11,7 @@ describe('MpscRing (model-based)', () => {
         const buffer = MpscRing.allocate(capacity);
         fc.modelRun(
           () => ({
-            model: new RingModel(capacity),
+            model: new RingModel(capacity, false),
             real: { producer: MpscRing.attach(buffer), consumer: MpscRing.attach(buffer) },
           }),
           commands,

@@ -23,7 +23,21 @@ export class RingModel {
   tail = 0;
   head = 0;
   readonly entries: Entry[] = [];
-  constructor(readonly capacity: number) {}
+  /** Entries at the end committed with `commitDeferred()` (or aborted after one): not visible yet. */
+  pending = 0;
+  /**
+   * @param capacity - bytes of the data area
+   * @param defers - true when `commitDeferred()` defers (SPSC); false when it commits (MPSC)
+   */
+  constructor(
+    readonly capacity: number,
+    readonly defers = true,
+  ) {}
+
+  /** Bytes of the frame of a `length`-byte payload. */
+  static frame(length: number): number {
+    return (length + 8 + 7) & ~7;
+  }
 
   /** What a claim of `length` would take, or -1 when the ring is full for it. */
   required(length: number): number {
@@ -33,22 +47,45 @@ export class RingModel {
     return required <= this.capacity - (this.tail - this.head) ? required : -1;
   }
 
-  push(payload: number[] | null, required: number): void {
+  /**
+   * Adds a committed (or, for null, aborted) entry. `deferred`: committed with
+   * `commitDeferred()`. An immediate commit publishes every pending entry before it; an abort
+   * inside a deferred batch joins the batch.
+   */
+  push(payload: number[] | null, required: number, frame: number, deferred = false): void {
+    if (required > frame) {
+      // Wrap padding, written at claim time: visible at once unless a deferred batch is open.
+      this.push(null, required - frame, required - frame);
+      required = frame;
+    }
     this.tail += required;
     this.entries.push({ payload, required });
+    if (deferred && this.defers) this.pending++;
+    else if (payload === null && this.pending > 0) this.pending++;
+    else this.pending = 0;
+  }
+
+  /** A flush, or a claim refused with back-pressure: every pending entry becomes visible. */
+  publish(): void {
+    this.pending = 0;
+  }
+
+  /** Entries the consumer can see. */
+  get visible(): number {
+    return this.entries.length - this.pending;
   }
 
   /** Skips aborted entries at the front (as the consumer skips padding). */
   skipPadding(): void {
-    while (this.entries.length > 0 && this.entries[0]!.payload === null) {
+    while (this.visible > 0 && this.entries[0]!.payload === null) {
       this.head += this.entries.shift()!.required;
     }
   }
 
   pop(): number[] | undefined {
     this.skipPadding();
-    const entry = this.entries.shift();
-    if (entry === undefined) return undefined;
+    if (this.visible === 0) return undefined;
+    const entry = this.entries.shift()!;
     this.head += entry.required;
     return entry.payload!;
   }
@@ -65,6 +102,7 @@ class SendCommand implements Command {
     readonly length: number,
     readonly seed: number,
     readonly viaClaim: boolean,
+    readonly deferred = false,
   ) {}
   check(): boolean {
     return true;
@@ -75,18 +113,25 @@ class SendCommand implements Command {
     if (this.viaClaim) {
       const claim = real.producer.tryClaim(this.length);
       expect(claim === BACK_PRESSURED).toBe(required < 0);
-      if (claim === BACK_PRESSURED) return;
+      if (claim === BACK_PRESSURED) {
+        model.publish();
+        return;
+      }
       claim.buffer.set(payload, claim.offset);
-      expect(claim.commit()).toBe(true);
+      if (this.deferred) claim.commitDeferred();
+      else expect(claim.commit()).toBe(true);
     } else {
       const result = real.producer.trySend(Uint8Array.from(payload));
       expect(result).toBe(required < 0 ? BACK_PRESSURED : this.length);
-      if (required < 0) return;
+      if (required < 0) {
+        model.publish();
+        return;
+      }
     }
-    model.push(payload, required);
+    model.push(payload, required, RingModel.frame(this.length), this.deferred);
   }
   toString(): string {
-    return `send(${this.length}${this.viaClaim ? ', claim' : ''})`;
+    return `send(${this.length}${this.deferred ? ', deferred' : this.viaClaim ? ', claim' : ''})`;
   }
 }
 
@@ -99,10 +144,13 @@ class AbortCommand implements Command {
     const required = model.required(this.length);
     const claim = real.producer.tryClaim(this.length);
     expect(claim === BACK_PRESSURED).toBe(required < 0);
-    if (claim === BACK_PRESSURED) return;
+    if (claim === BACK_PRESSURED) {
+      model.publish();
+      return;
+    }
     claim.bytes.fill(0xab);
     claim.abort();
-    model.push(null, required);
+    model.push(null, required, RingModel.frame(this.length));
   }
   toString(): string {
     return `abort(${this.length})`;
@@ -163,6 +211,19 @@ class DrainCommand implements Command {
   }
 }
 
+class FlushCommand implements Command {
+  check(): boolean {
+    return true;
+  }
+  run(model: RingModel, real: RingPair): void {
+    expect(real.producer.flush()).toBe(model.defers && model.pending > 0);
+    model.publish();
+  }
+  toString(): string {
+    return 'flush';
+  }
+}
+
 class ObserveCommand implements Command {
   check(): boolean {
     return true;
@@ -171,7 +232,7 @@ class ObserveCommand implements Command {
     expect(real.producer.producerPosition()).toBe(model.tail);
     expect(real.producer.bytesAvailable()).toBe(model.tail - model.head);
     expect(real.consumer.recordsAvailable()).toBe(
-      model.entries.filter((entry) => entry.payload !== null).length,
+      model.entries.slice(0, model.visible).filter((entry) => entry.payload !== null).length,
     );
   }
   toString(): string {
@@ -190,6 +251,10 @@ export function ringCommands(maxPayloadLength: number): fc.Arbitrary<Iterable<Co
       fc
         .tuple(length, fc.nat(255), fc.boolean())
         .map(([bytes, seed, viaClaim]) => new SendCommand(bytes, seed, viaClaim)),
+      fc
+        .tuple(length, fc.nat(255))
+        .map(([bytes, seed]) => new SendCommand(bytes, seed, true, true)),
+      fc.constant(new FlushCommand()),
       length.map((bytes) => new AbortCommand(bytes)),
       fc.constant(new ReadCommand()),
       fc

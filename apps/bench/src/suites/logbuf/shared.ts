@@ -73,12 +73,24 @@ export function crossThreadImplementation(
   };
 }
 
-/** Starts `producers` producer workers and one consumer worker over a fresh annal ring. */
+/** Records per publish in the deferred-commit variant (`commitDeferred()`, then `commit()`). */
+export const PUBLISH_EVERY = 64;
+
+/**
+ * Starts `producers` producer workers and one consumer worker over a fresh annal ring;
+ * `publishEvery` > 1 makes producers commit with `commitDeferred()` and publish once per that
+ * many records.
+ */
 export function startAnnalRig(
   kind: 'spsc' | 'mpsc',
   producers: number,
   payloadBytes: number,
+  publishEvery = 1,
 ): Promise<CrossThreadRig> {
   const buffer = kind === 'mpsc' ? MpscRing.allocate(RING_BYTES) : SpscRing.allocate(RING_BYTES);
-  return startWorkerRig(workerScript('annal-ring.mjs'), producers, payloadBytes, { kind, buffer });
+  return startWorkerRig(workerScript('annal-ring.mjs'), producers, payloadBytes, {
+    kind,
+    buffer,
+    publishEvery,
+  });
 }

@@ -12,7 +12,12 @@ import { startPostMessageRig } from '../../peers/post-message.js';
 import { startRingbufRig } from '../../peers/ringbuf-js.js';
 import { startThreadStreamRig } from '../../peers/thread-stream.js';
 import type { Suite } from '../../suite.js';
-import { PAYLOAD_SIZES, crossThreadImplementation, startAnnalRig } from './shared.js';
+import {
+  PAYLOAD_SIZES,
+  PUBLISH_EVERY,
+  crossThreadImplementation,
+  startAnnalRig,
+} from './shared.js';
 
 /** SPSC throughput of annal's ring against the in-memory peers of RESULTS.md section a). */
 export const logbufSpscSuite: Suite = {
@@ -27,11 +32,20 @@ export const logbufSpscSuite: Suite = {
       crossThreadImplementation(
         'annal-spsc',
         'annal',
-        'SpscRing (1 MiB): producer worker tryClaim + write in place + commit, spinning on BACK_PRESSURED; consumer worker drain(…, 1024) in a busy loop',
+        'SpscRing (1 MiB): producer worker tryClaim + write in place + commit, spinning on BACK_PRESSURED; consumer worker polls drain(…, 1024) paced by an IdleStrategy (10 µs pause after an empty poll)',
         size,
         size.counts,
         (payloadBytes) => startAnnalRig('spsc', 1, payloadBytes),
         'worker → worker over a 1 MiB SpscRing',
+      ),
+      crossThreadImplementation(
+        'annal-spsc-deferred',
+        'annal',
+        `SpscRing (1 MiB): as annal-spsc, but commitDeferred() and one publishing commit() every ${PUBLISH_EVERY} records (one sequentially consistent store per batch instead of per record)`,
+        size,
+        size.counts,
+        (payloadBytes) => startAnnalRig('spsc', 1, payloadBytes, PUBLISH_EVERY),
+        'worker → worker over a 1 MiB SpscRing, deferred commits',
       ),
       crossThreadImplementation(
         'ringbuf-js',
