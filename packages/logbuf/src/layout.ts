@@ -53,7 +53,13 @@
  * @module
  */
 
-/** Bytes in one cache line; producer, consumer and configuration words never share one (R8). */
+/**
+ * Bytes in one cache line; producer, consumer and configuration words never share one (R8).
+ * Measured (`pnpm bench annal 64B`, head moved onto the tail's line, same machine, two runs):
+ * no difference beyond run-to-run noise (SPSC 16.8 vs 16.3 M msg/s, MPSC 1P 10.5 vs 8.9 M),
+ * because `drain` publishes the head once per batch and producers reload it only when the ring
+ * looks full. Kept for consumers that release record by record, which store the head each time.
+ */
 export const CACHE_LINE_BYTES = 64;
 
 /** "ANLB" read as a little-endian u32: the first word of every ring. */
