@@ -34,6 +34,14 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'core',
+          root: packageRoot('./packages/core'),
+          include: ['test/**/*.test.ts'],
+        },
+      },
     ],
   },
 });

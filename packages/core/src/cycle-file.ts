@@ -1,0 +1,275 @@
+/**
+ * One cycle file: creating it so that it appears whole or not at all, validating its header,
+ * and mapping its data blocks on demand.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+import { AlreadyExistsError, CorruptError, MappedFile, crc32c, syncDirectory } from '@annal/native';
+
+import {
+  CONFIGURATION_BYTES,
+  CYCLE_FILE_MAGIC,
+  FORMAT_VERSION,
+  HEADER_PAGE_BYTES,
+  type CycleFileConfiguration,
+  computeHeaderBytes,
+  getHeaderChecksum,
+  getMagic,
+  getVersion,
+  readConfiguration,
+  setHeaderChecksum,
+  writeConfiguration,
+} from './layout.js';
+
+/** One mapped data block. */
+export interface Block {
+  /** Block number within the cycle file. */
+  readonly number: number;
+  /** Data position of the block's first byte. */
+  readonly start: number;
+  readonly mapping: MappedFile;
+  /** Int32Array over the block: length words, checksum words, index entries. */
+  readonly words: Int32Array;
+  /** Uint8Array over the block: payloads. */
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * A cycle file of a queue, shared by the appender and readers of one `Queue` object. Blocks are
+ * mapped when first used and stay mapped until the file is closed, so a zero-copy view handed
+ * out earlier never points at unmapped memory while the queue is open.
+ */
+export class CycleFile {
+  readonly path: string;
+  readonly configuration: CycleFileConfiguration;
+  readonly readOnly: boolean;
+  /** Int32Array over the header region. */
+  readonly header: Int32Array;
+  readonly #headerMapping: MappedFile;
+  readonly #blocks: (Block | undefined)[] = [];
+  #closed = false;
+
+  private constructor(path: string, headerMapping: MappedFile, readOnly: boolean) {
+    this.path = path;
+    this.readOnly = readOnly;
+    this.#headerMapping = headerMapping;
+    this.header = new Int32Array(headerMapping.buffer);
+    this.configuration = readConfiguration(this.header, new Float64Array(headerMapping.buffer));
+  }
+
+  /** The cycle number. */
+  get cycle(): number {
+    return this.configuration.cycle;
+  }
+
+  /**
+   * Creates the file for a cycle, or opens it if another appender created it first. The header
+   * is written and fsync'd in a temporary file, which is then linked into place (link fails if
+   * the name exists, so a file is never replaced) and the directory fsync'd: a reader either
+   * sees no file or a complete header.
+   *
+   * @throws ERR_ANNAL_FULL when the first block cannot be reserved
+   */
+  static create(path: string, configuration: CycleFileConfiguration): CycleFile {
+    const directory = dirname(path);
+    const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    const length = configuration.headerBytes + configuration.blockSize;
+    const mapping = MappedFile.create(temporary, {
+      lengthBytes: length,
+      exclusive: true,
+      mode: 0o644,
+    });
+    try {
+      const header = new Int32Array(mapping.buffer, 0, configuration.headerBytes / 4);
+      writeConfiguration(header, new Float64Array(mapping.buffer, 0, 8), configuration);
+      setHeaderChecksum(header, crc32c(new Uint8Array(mapping.buffer, 0, CONFIGURATION_BYTES)));
+      mapping.sync(0, configuration.headerBytes);
+      mapping.file.sync();
+    } finally {
+      mapping.close();
+    }
+    try {
+      linkSync(temporary, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        unlinkSync(temporary);
+        throw error;
+      }
+      // Another appender created this cycle first: use theirs.
+    }
+    unlinkSync(temporary);
+    syncDirectory(directory);
+    return CycleFile.open(path, false);
+  }
+
+  /**
+   * Opens and validates an existing cycle file.
+   *
+   * @throws ERR_ANNAL_CORRUPT naming the file and field when the header is not a valid version-1
+   *   header (wrong magic, version, checksum, or sizes that do not add up)
+   */
+  static open(path: string, readOnly: boolean): CycleFile {
+    const probe = MappedFile.open(path, { readOnly: true, lengthBytes: HEADER_PAGE_BYTES });
+    let headerBytes: number;
+    try {
+      const words = new Int32Array(probe.buffer);
+      validateFixedHeader(path, words, new Uint8Array(probe.buffer));
+      headerBytes = readConfiguration(words, new Float64Array(probe.buffer)).headerBytes;
+    } finally {
+      probe.close();
+    }
+    const mapping = MappedFile.open(path, { readOnly, lengthBytes: headerBytes });
+    const file = new CycleFile(path, mapping, readOnly);
+    try {
+      validateConfiguration(path, file.configuration, mapping.file.lengthBytes());
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    return file;
+  }
+
+  /** Bytes of the file on disk now (a syscall). */
+  fileLength(): number {
+    return this.#headerMapping.file.lengthBytes();
+  }
+
+  /** Number of data blocks allocated on disk now (a syscall). */
+  allocatedBlocks(): number {
+    const { headerBytes, blockSize } = this.configuration;
+    return Math.floor((this.fileLength() - headerBytes) / blockSize);
+  }
+
+  /**
+   * Reserves disk for blocks `[0, count)` (posix_fallocate; never sparse).
+   *
+   * @throws ERR_ANNAL_FULL when the disk is full (nothing already written is affected)
+   */
+  allocateBlocks(count: number): void {
+    const { headerBytes, blockSize } = this.configuration;
+    const end = headerBytes + count * blockSize;
+    const length = this.fileLength();
+    if (length < end) this.#headerMapping.file.allocate(length, end - length);
+  }
+
+  /**
+   * The mapping of block `number`, mapping it now if needed; undefined when the file does not
+   * reach that far yet.
+   */
+  block(number: number): Block | undefined {
+    const existing = this.#blocks[number];
+    if (existing !== undefined) return existing;
+    if (this.#closed) return undefined;
+    const { headerBytes, blockSize } = this.configuration;
+    const offset = headerBytes + number * blockSize;
+    if (this.fileLength() < offset + blockSize) return undefined;
+    const mapping = MappedFile.open(this.path, {
+      readOnly: this.readOnly,
+      offsetBytes: offset,
+      lengthBytes: blockSize,
+    });
+    const block: Block = {
+      number,
+      start: number * blockSize,
+      mapping,
+      words: new Int32Array(mapping.buffer),
+      bytes: new Uint8Array(mapping.buffer),
+    };
+    this.#blocks[number] = block;
+    return block;
+  }
+
+  /** Starts faulting in block `number` off the JS thread (Chronicle's pretoucher). */
+  prefault(number: number): void {
+    const block = this.block(number);
+    if (block !== undefined && !this.readOnly) {
+      block.mapping.prefault().catch(() => {
+        // Prefaulting is an optimisation: a failure shows up again, typed, on the real access.
+      });
+    }
+  }
+
+  /** msync of every mapped block and the header (blocking). */
+  sync(): void {
+    this.#headerMapping.sync();
+    for (const block of this.#blocks) block?.mapping.sync();
+  }
+
+  /** msync off the JS thread. */
+  async syncAsync(): Promise<void> {
+    await this.#headerMapping.syncAsync();
+    for (const block of this.#blocks) if (block !== undefined) await block.mapping.syncAsync();
+  }
+
+  /** Unmaps everything; views over the blocks then read as empty instead of crashing. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const block of this.#blocks) block?.mapping.close();
+    this.#blocks.length = 0;
+    this.#headerMapping.close();
+  }
+
+  /** True after {@link CycleFile.close}. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Throws ERR_ANNAL_ALREADY_EXISTS if `path` exists (used before creating). */
+  static assertAbsent(path: string): void {
+    if (existsSync(path)) throw new AlreadyExistsError(`${path} already exists`, { path });
+  }
+}
+
+function validateFixedHeader(path: string, words: Int32Array, bytes: Uint8Array): void {
+  const magic = getMagic(words);
+  if (magic !== CYCLE_FILE_MAGIC) {
+    throw new CorruptError(
+      `${path} is not an annal queue file: magic=0x${magic.toString(16)} at offset 0, expected 0x${CYCLE_FILE_MAGIC.toString(16)}`,
+      { path, offset: 0, field: 'magic' },
+    );
+  }
+  const version = getVersion(words);
+  if (version !== FORMAT_VERSION) {
+    throw new CorruptError(
+      `${path} has format version ${version} at offset 4; this version of @annal/core reads version ${FORMAT_VERSION}`,
+      { path, offset: 4, field: 'version' },
+    );
+  }
+  const expected = getHeaderChecksum(words);
+  const actual = crc32c(bytes.subarray(0, CONFIGURATION_BYTES));
+  if (expected !== actual) {
+    throw new CorruptError(
+      `${path}: header checksum mismatch at offset ${CONFIGURATION_BYTES} (stored 0x${expected.toString(16)}, computed 0x${actual.toString(16)}): the configuration line is damaged`,
+      { path, offset: CONFIGURATION_BYTES, field: 'headerChecksum' },
+    );
+  }
+}
+
+function validateConfiguration(
+  path: string,
+  configuration: CycleFileConfiguration,
+  fileLength: number,
+): void {
+  const { headerBytes, blockSize, indexCount, indexSpacing, maxPayloadLength } = configuration;
+  const isPowerOfTwo = (value: number): boolean => value > 0 && (value & (value - 1)) === 0;
+  const problem =
+    !isPowerOfTwo(blockSize) || blockSize < 65536
+      ? `blockSize=${blockSize}`
+      : !isPowerOfTwo(indexCount) || !isPowerOfTwo(indexSpacing)
+        ? `indexCount=${indexCount}, indexSpacing=${indexSpacing}`
+        : headerBytes !== computeHeaderBytes(indexCount)
+          ? `headerBytes=${headerBytes} for indexCount=${indexCount}`
+          : maxPayloadLength > blockSize / 4
+            ? `maxPayloadLength=${maxPayloadLength} for blockSize=${blockSize}`
+            : fileLength < headerBytes + blockSize
+              ? `file length ${fileLength} < header + one block (${headerBytes + blockSize})`
+              : undefined;
+  if (problem !== undefined) {
+    throw new CorruptError(`${path}: inconsistent header: ${problem}`, { path, offset: 0 });
+  }
+}

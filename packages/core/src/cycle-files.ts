@@ -1,0 +1,96 @@
+/**
+ * The cycle files of one queue directory: naming, listing, and one shared open `CycleFile` per
+ * cycle for the appender and readers of a `Queue` object.
+ *
+ * @module
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { CycleFile } from './cycle-file.js';
+import { CYCLE_FILE_EXTENSION, type CycleFileConfiguration } from './layout.js';
+import { cycleAt, cycleFileStem, cycleStartMs, parseCycleFileStem } from './roll-cycle.js';
+
+/** How new cycle files are shaped (from the queue's options). */
+export interface CycleShape {
+  readonly cycleLengthMs: number;
+  readonly epochMs: number;
+  readonly blockSize: number;
+  readonly indexCount: number;
+  readonly indexSpacing: number;
+  readonly sequenceBits: number;
+  readonly checksums: boolean;
+  readonly maxPayloadLength: number;
+  readonly headerBytes: number;
+}
+
+/** The cycle files of a directory. Threading: one JS thread (each thread opens its own Queue). */
+export class CycleFiles {
+  readonly directory: string;
+  readonly shape: CycleShape;
+  readonly readOnly: boolean;
+  readonly #open = new Map<number, CycleFile>();
+
+  constructor(directory: string, shape: CycleShape, readOnly: boolean) {
+    this.directory = directory;
+    this.shape = shape;
+    this.readOnly = readOnly;
+  }
+
+  /** Path of the file for `cycle`. */
+  pathOf(cycle: number): string {
+    const start = cycleStartMs(cycle, this.shape.epochMs, this.shape.cycleLengthMs);
+    return join(this.directory, cycleFileStem(start) + CYCLE_FILE_EXTENSION);
+  }
+
+  /**
+   * Cycle numbers that have a file, ascending (a readdir: not for hot loops). Files of another
+   * cycle length or epoch map to the cycle containing their start.
+   */
+  listCycles(): number[] {
+    const cycles: number[] = [];
+    for (const name of readdirSync(this.directory)) {
+      if (!name.endsWith(CYCLE_FILE_EXTENSION) || name.startsWith('.')) continue;
+      const startMs = parseCycleFileStem(name.slice(0, -CYCLE_FILE_EXTENSION.length));
+      if (startMs === undefined) continue;
+      cycles.push(cycleAt(startMs, this.shape.epochMs, this.shape.cycleLengthMs));
+    }
+    return cycles.sort((a, b) => a - b);
+  }
+
+  /** The open file of `cycle`, opening it if it exists; undefined if it does not. */
+  get(cycle: number): CycleFile | undefined {
+    const existing = this.#open.get(cycle);
+    if (existing !== undefined) return existing;
+    let file: CycleFile;
+    try {
+      file = CycleFile.open(this.pathOf(cycle), this.readOnly);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_ANNAL_NOT_FOUND') return undefined;
+      throw error;
+    }
+    this.#open.set(cycle, file);
+    return file;
+  }
+
+  /** The file of `cycle`, creating it (atomically) if needed. */
+  getOrCreate(cycle: number, nowMs: number): CycleFile {
+    const existing = this.get(cycle);
+    if (existing !== undefined) return existing;
+    const configuration: CycleFileConfiguration = { ...this.shape, cycle, createdAtMs: nowMs };
+    const file = CycleFile.create(this.pathOf(cycle), configuration);
+    this.#open.set(cycle, file);
+    return file;
+  }
+
+  /** The first existing cycle after `cycle`, or undefined. */
+  nextCycleAfter(cycle: number): number | undefined {
+    return this.listCycles().find((candidate) => candidate > cycle);
+  }
+
+  /** Unmaps every open file. */
+  close(): void {
+    for (const file of this.#open.values()) file.close();
+    this.#open.clear();
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * `@annal/core`: a persistent, memory-mapped, rolling message queue (Chronicle Queue's model)
+ * for Node.js. Appenders write records into preallocated, mapped cycle files with one atomic
+ * store per record; readers in any thread or process read them in place, seek by index, and
+ * tail across processes.
+ *
+ * @packageDocumentation
+ */
+export { Queue } from './queue.js';
+export { Appender, AppendClaim, APPENDER_LOCK_FILE } from './appender.js';
+export { Reader } from './reader.js';
+export type { RecordHandler, WaitNextOptions } from './reader.js';
+export { QueueRecord } from './record.js';
+export { IndexCodec, indexFromBigInt, indexToBigInt } from './queue-index.js';
+export { ROLL_CYCLES } from './roll-cycle.js';
+export type { RollCycle, RollCycleName } from './roll-cycle.js';
+export {
+  queueOptionsSchema,
+  DEFAULT_BLOCK_SIZE,
+  MAX_BLOCK_SIZE,
+  MIN_BLOCK_SIZE,
+} from './options.js';
+export type { QueueOptions, ResolvedQueueOptions } from './options.js';
+export { CYCLE_FILE_EXTENSION, FORMAT_VERSION } from './layout.js';

@@ -1,0 +1,354 @@
+/**
+ * The byte layout of a queue's cycle file: the only module that knows offsets (STYLE R6).
+ * docs/format.md describes the same bytes and changes in the same commit.
+ *
+ * A queue is a directory of cycle files, one per roll cycle, named by the cycle's UTC start
+ * (`20261122T000000Z.annalq`), so names sort in time order. A cycle file is a header region
+ * (whole pages), then a data area cut into blocks of `blockSize` bytes. Every integer is
+ * little-endian; 32-bit words are read through an Int32Array, 64-bit floats through a
+ * Float64Array (epoch and creation time, exact integers of milliseconds).
+ *
+ * ```
+ *  file offset 0  +--------------------------------------------------------------------+
+ *                 | line 0: configuration, written once before the file becomes visible  |
+ *                 |   magic "ANLQ", version, headerBytes, blockSize, cycleLengthMs, cycle,|
+ *                 |   epochMs (f64), indexCount, indexSpacing, sequenceBits, flags,      |
+ *                 |   maxPayloadLength, createdAtMs (f64), headerChecksum               |
+ *  64             +--------------------------------------------------------------------+
+ *                 | line 1: appender state (advisory; readers never trust it for the end)|
+ *                 |   writePosition (8-byte units), records, sealed                      |
+ *  128            +--------------------------------------------------------------------+
+ *                 | line 2: tailing: commit counter (a futex word), waiter count         |
+ *  192            +--------------------------------------------------------------------+
+ *                 | reserved (zero)                                                      |
+ *  256            +--------------------------------------------------------------------+
+ *                 | first-level index: indexCount u32 entries; entry k = file offset / 8 |
+ *                 |   of index page k (0 = not created yet)                              |
+ *  headerBytes    +--------------------------------------------------------------------+
+ *                 | data block 0 (blockSize bytes) | block 1 | ... (preallocated)        |
+ *                 +--------------------------------------------------------------------+
+ * ```
+ *
+ * headerBytes = 256 + 4 × indexCount, rounded up to a multiple of 4096 (20480 for the default
+ * indexCount 4096). Data positions are byte offsets from headerBytes; block `b` holds positions
+ * `[b × blockSize, (b + 1) × blockSize)`, and a frame never straddles two blocks.
+ *
+ * Every frame starts on a multiple of 8 bytes with an 8-byte header:
+ *
+ * ```
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-------------------------------------------------------------+-+-+
+ *  |                 Length (30 bits)                            |C|S|  <- length word, stored last
+ *  +-------------------------------------------------------------+-+-+
+ *  |                 Checksum: CRC32C of the payload, or 0 when checksums are off    |
+ *  +-----------------------------------------------------------------+
+ *  |                 Payload ... then zero padding to a multiple of 8 |
+ * ```
+ * (bit 31 is S, "skip"; bit 30 is C, "complete"; the ruler numbers bits from the least significant.)
+ *
+ * | S | C | length word           | meaning                                                     |
+ * |---|---|-----------------------|-------------------------------------------------------------|
+ * | 0 | 0 | 0                     | free: nothing written here yet; readers stop                |
+ * | 0 | 1 | C + payload length    | a record (payload length may be 0)                          |
+ * | 1 | 1 | S + C + frame length  | skip `frame length` bytes: block-end padding or index page |
+ * | 1 | 1 | S + C + 0             | end of cycle: the appender rolled; go to the next cycle     |
+ * | 1 | 0 | S + frame length      | claimed, not committed (reserved for concurrent appenders)  |
+ *
+ * An index page is a skip frame whose payload is `indexCount` u32 entries: entry j of page k is
+ * the file offset / 8 of the record with sequence `(k × indexCount + j) × indexSpacing` (0 = not
+ * written yet). Readers skip it like padding, so sequences count records only.
+ *
+ * @module
+ */
+
+/** Bytes in one cache line: appender and reader words never share one (R8). */
+export const CACHE_LINE_BYTES = 64;
+/** Bytes in a page of the header region; headerBytes is a multiple of it. */
+export const HEADER_PAGE_BYTES = 4096;
+
+/** "ANLQ" read as a little-endian u32: the first word of every cycle file. */
+export const CYCLE_FILE_MAGIC = 0x514c4e41;
+/** Version of this layout; open refuses any other. */
+export const FORMAT_VERSION = 1;
+/** File name extension of cycle files. */
+export const CYCLE_FILE_EXTENSION = '.annalq';
+
+/** Flag bit: payload checksums are CRC32C (else the checksum word is 0). */
+export const FLAG_CHECKSUM_CRC32C = 1;
+
+// ---- line 0: configuration ---------------------------------------------------------------
+/** u32 magic ({@link CYCLE_FILE_MAGIC}). */
+export const MAGIC_OFFSET = 0;
+/** u32 layout version ({@link FORMAT_VERSION}). */
+export const VERSION_OFFSET = 4;
+/** u32 bytes before the data area (a multiple of {@link HEADER_PAGE_BYTES}). */
+export const HEADER_BYTES_OFFSET = 8;
+/** u32 bytes per data block (a power of two). */
+export const BLOCK_SIZE_OFFSET = 12;
+/** u32 length of the roll cycle in milliseconds. */
+export const CYCLE_LENGTH_MS_OFFSET = 16;
+/** u32 cycle number of this file. */
+export const CYCLE_OFFSET = 20;
+/** f64 epoch in Unix milliseconds: cycle 0 starts here. */
+export const EPOCH_MS_OFFSET = 24;
+/** u32 entries per index page and in the first-level index (a power of two). */
+export const INDEX_COUNT_OFFSET = 32;
+/** u32 records per index entry (a power of two). */
+export const INDEX_SPACING_OFFSET = 36;
+/** u32 bits of the sequence in a queue index. */
+export const SEQUENCE_BITS_OFFSET = 40;
+/** u32 flags ({@link FLAG_CHECKSUM_CRC32C}). */
+export const FLAGS_OFFSET = 44;
+/** u32 largest payload a record of this file may have. */
+export const MAX_PAYLOAD_LENGTH_OFFSET = 48;
+/** f64 Unix milliseconds when the file was created. */
+export const CREATED_AT_MS_OFFSET = 56;
+
+/** Bytes of line 0 covered by the header checksum (everything before the checksum word). */
+export const CONFIGURATION_BYTES = 60;
+/** u32 CRC32C of bytes [0, 60): a torn or flipped configuration is detected. */
+export const HEADER_CHECKSUM_OFFSET = 60;
+
+// ---- line 1: appender state (advisory) -----------------------------------------------------
+/** u32 end of the last committed frame, in 8-byte units of data position. Advisory. */
+export const WRITE_POSITION_OFFSET = CACHE_LINE_BYTES;
+/** u32 records committed (mod 2^32). Advisory. */
+export const RECORD_COUNT_OFFSET = WRITE_POSITION_OFFSET + 4;
+/** i32 1 once an end-of-cycle frame was written. */
+export const SEALED_OFFSET = RECORD_COUNT_OFFSET + 4;
+
+// ---- line 2: tailing -----------------------------------------------------------------------
+/** i32 commit counter: bumped (and futex-woken) after a commit when someone waits. */
+export const COMMIT_COUNTER_OFFSET = 2 * CACHE_LINE_BYTES;
+/** i32 number of readers waiting on the commit counter. */
+export const WAITER_COUNT_OFFSET = COMMIT_COUNTER_OFFSET + 4;
+
+// ---- first-level index ---------------------------------------------------------------------
+/** Offset of the first-level index (indexCount u32 entries). */
+export const FIRST_LEVEL_INDEX_OFFSET = 4 * CACHE_LINE_BYTES;
+
+/** Bytes of the header region for `indexCount` entries. */
+export function computeHeaderBytes(indexCount: number): number {
+  const raw = FIRST_LEVEL_INDEX_OFFSET + 4 * indexCount;
+  return Math.ceil(raw / HEADER_PAGE_BYTES) * HEADER_PAGE_BYTES;
+}
+
+// ---- frames --------------------------------------------------------------------------------
+/** Frames start on multiples of 8 bytes. */
+export const FRAME_ALIGNMENT_BYTES = 8;
+/** Bytes of a frame header: the length word and the checksum word. */
+export const FRAME_HEADER_BYTES = 8;
+/** Offset of the checksum word inside a frame header. */
+export const CHECKSUM_WORD_OFFSET = 4;
+
+/** Bit 30: the frame is complete (record, padding, index page or end of cycle). */
+export const COMPLETE_FLAG = 0x40000000;
+/** Bit 31: skip this frame (padding, index page, end of cycle, or a pending claim). */
+export const SKIP_FLAG = -0x80000000;
+/** The low 30 bits: payload length (records) or frame length (skip frames). */
+export const LENGTH_MASK = 0x3fffffff;
+/** Length word of a skip frame before its length is added. */
+export const SKIP_FLAGS = SKIP_FLAG | COMPLETE_FLAG;
+/** Length word of the end-of-cycle frame. */
+export const END_OF_CYCLE_WORD = SKIP_FLAGS;
+
+/** Bytes a record of `payloadLength` takes: header plus payload, rounded up to 8. */
+export function computeFrameLength(payloadLength: number): number {
+  return (payloadLength + FRAME_HEADER_BYTES + FRAME_ALIGNMENT_BYTES - 1) & ~7;
+}
+/** Length word of a committed record. */
+export function packRecordWord(payloadLength: number): number {
+  return COMPLETE_FLAG | payloadLength;
+}
+/** Length word of a skip frame of `frameLength` bytes (padding or index page). */
+export function packSkipWord(frameLength: number): number {
+  return SKIP_FLAGS | frameLength;
+}
+/** True for a committed record (C set, S clear: the word is positive). */
+export function isRecordWord(word: number): boolean {
+  return word > 0;
+}
+/** The 30-bit length field. */
+export function unpackLength(word: number): number {
+  return word & LENGTH_MASK;
+}
+
+/** Bytes of an index page frame for `indexCount` entries. */
+export function computeIndexPageFrameLength(indexCount: number): number {
+  return FRAME_HEADER_BYTES + 4 * indexCount;
+}
+
+// ---- header accessors ----------------------------------------------------------------------
+// `header` is an Int32Array over the header region; `header64` a Float64Array over the same.
+
+/** Word index of the byte offset. */
+function word(offset: number): number {
+  return offset >> 2;
+}
+
+/** What a cycle file's configuration line says. */
+export interface CycleFileConfiguration {
+  readonly headerBytes: number;
+  readonly blockSize: number;
+  readonly cycleLengthMs: number;
+  readonly cycle: number;
+  readonly epochMs: number;
+  readonly indexCount: number;
+  readonly indexSpacing: number;
+  readonly sequenceBits: number;
+  readonly checksums: boolean;
+  readonly maxPayloadLength: number;
+  readonly createdAtMs: number;
+}
+
+/** Writes line 0 of a new file (before it becomes visible, so plain writes suffice). */
+export function writeConfiguration(
+  header: Int32Array,
+  header64: Float64Array,
+  configuration: CycleFileConfiguration,
+): void {
+  header[word(MAGIC_OFFSET)] = CYCLE_FILE_MAGIC;
+  header[word(VERSION_OFFSET)] = FORMAT_VERSION;
+  header[word(HEADER_BYTES_OFFSET)] = configuration.headerBytes;
+  header[word(BLOCK_SIZE_OFFSET)] = configuration.blockSize;
+  header[word(CYCLE_LENGTH_MS_OFFSET)] = configuration.cycleLengthMs;
+  header[word(CYCLE_OFFSET)] = configuration.cycle;
+  header64[EPOCH_MS_OFFSET >> 3] = configuration.epochMs;
+  header[word(INDEX_COUNT_OFFSET)] = configuration.indexCount;
+  header[word(INDEX_SPACING_OFFSET)] = configuration.indexSpacing;
+  header[word(SEQUENCE_BITS_OFFSET)] = configuration.sequenceBits;
+  header[word(FLAGS_OFFSET)] = configuration.checksums ? FLAG_CHECKSUM_CRC32C : 0;
+  header[word(MAX_PAYLOAD_LENGTH_OFFSET)] = configuration.maxPayloadLength;
+  header64[CREATED_AT_MS_OFFSET >> 3] = configuration.createdAtMs;
+}
+
+/** Stores the header checksum (computed over bytes [0, {@link CONFIGURATION_BYTES})). */
+export function setHeaderChecksum(header: Int32Array, checksum: number): void {
+  header[word(HEADER_CHECKSUM_OFFSET)] = checksum;
+}
+
+/** Reads the header checksum as an unsigned number. */
+export function getHeaderChecksum(header: Int32Array): number {
+  return (header[word(HEADER_CHECKSUM_OFFSET)] as number) >>> 0;
+}
+
+/** Reads the magic word as an unsigned number. */
+export function getMagic(header: Int32Array): number {
+  return (header[word(MAGIC_OFFSET)] as number) >>> 0;
+}
+/** Reads the version word. */
+export function getVersion(header: Int32Array): number {
+  return header[word(VERSION_OFFSET)] as number;
+}
+
+/** Reads line 0 (validated by the caller). */
+export function readConfiguration(
+  header: Int32Array,
+  header64: Float64Array,
+): CycleFileConfiguration {
+  const u32 = (offset: number): number => (header[word(offset)] as number) >>> 0;
+  return {
+    headerBytes: u32(HEADER_BYTES_OFFSET),
+    blockSize: u32(BLOCK_SIZE_OFFSET),
+    cycleLengthMs: u32(CYCLE_LENGTH_MS_OFFSET),
+    cycle: u32(CYCLE_OFFSET),
+    epochMs: header64[EPOCH_MS_OFFSET >> 3] as number,
+    indexCount: u32(INDEX_COUNT_OFFSET),
+    indexSpacing: u32(INDEX_SPACING_OFFSET),
+    sequenceBits: u32(SEQUENCE_BITS_OFFSET),
+    checksums: (u32(FLAGS_OFFSET) & FLAG_CHECKSUM_CRC32C) !== 0,
+    maxPayloadLength: u32(MAX_PAYLOAD_LENGTH_OFFSET),
+    createdAtMs: header64[CREATED_AT_MS_OFFSET >> 3] as number,
+  };
+}
+
+/** Advisory end of the committed data, in bytes of data position. */
+export function loadWritePosition(header: Int32Array): number {
+  return (Atomics.load(header, word(WRITE_POSITION_OFFSET)) >>> 0) * 8;
+}
+/** Stores the advisory end of the committed data (bytes, a multiple of 8). */
+export function storeWritePosition(header: Int32Array, position: number): void {
+  Atomics.store(header, word(WRITE_POSITION_OFFSET), position / 8);
+}
+/** Advisory count of committed records (mod 2^32). */
+export function loadRecordCount(header: Int32Array): number {
+  return Atomics.load(header, word(RECORD_COUNT_OFFSET)) >>> 0;
+}
+/** Stores the advisory record count. */
+export function storeRecordCount(header: Int32Array, count: number): void {
+  Atomics.store(header, word(RECORD_COUNT_OFFSET), count | 0);
+}
+/** True once the file has an end-of-cycle frame. */
+export function loadSealed(header: Int32Array): boolean {
+  return Atomics.load(header, word(SEALED_OFFSET)) !== 0;
+}
+/** Marks the file sealed (after its end-of-cycle frame is published). */
+export function storeSealed(header: Int32Array): void {
+  Atomics.store(header, word(SEALED_OFFSET), 1);
+}
+
+/** Index of the commit counter, for futex wait/wake. */
+export const COMMIT_COUNTER_INDEX = word(COMMIT_COUNTER_OFFSET);
+/** Reads the commit counter. */
+export function loadCommitCounter(header: Int32Array): number {
+  return Atomics.load(header, COMMIT_COUNTER_INDEX);
+}
+/** Bumps the commit counter (the caller wakes the futex). */
+export function bumpCommitCounter(header: Int32Array): void {
+  Atomics.add(header, COMMIT_COUNTER_INDEX, 1);
+}
+/** Reads the number of waiting readers (a plain-cost load on x86; sequentially consistent). */
+export function loadWaiterCount(header: Int32Array): number {
+  return Atomics.load(header, word(WAITER_COUNT_OFFSET));
+}
+/** Adds `delta` (+1 or -1) to the waiter count. */
+export function addWaiterCount(header: Int32Array, delta: number): void {
+  Atomics.add(header, word(WAITER_COUNT_OFFSET), delta);
+}
+
+/** Reads first-level index entry `k`: the file offset of index page k, or 0. */
+export function loadFirstLevelEntry(header: Int32Array, k: number): number {
+  return (Atomics.load(header, word(FIRST_LEVEL_INDEX_OFFSET) + k) >>> 0) * 8;
+}
+/** Publishes first-level index entry `k` (file offset, a multiple of 8). */
+export function storeFirstLevelEntry(header: Int32Array, k: number, fileOffset: number): void {
+  Atomics.store(header, word(FIRST_LEVEL_INDEX_OFFSET) + k, fileOffset / 8);
+}
+
+// ---- frame accessors (`words` is an Int32Array over one data block; offset is in the block) --
+
+/** Acquire-load of the length word of the frame at block `offset`. */
+export function loadLengthWord(words: Int32Array, offset: number): number {
+  return Atomics.load(words, offset >> 2);
+}
+/** Release-store of the length word of the frame at block `offset` (publishes the frame). */
+export function storeLengthWord(words: Int32Array, offset: number, lengthWord: number): void {
+  Atomics.store(words, offset >> 2, lengthWord);
+}
+/** Plain write of the checksum word of the frame at block `offset` (before the publish). */
+export function setChecksumWord(words: Int32Array, offset: number, checksum: number): void {
+  words[(offset + CHECKSUM_WORD_OFFSET) >> 2] = checksum;
+}
+/** Reads the checksum word of the frame at block `offset` (after loading its length word). */
+export function getChecksumWord(words: Int32Array, offset: number): number {
+  return (words[(offset + CHECKSUM_WORD_OFFSET) >> 2] as number) >>> 0;
+}
+/** Byte offset in the block of the payload of the frame at `offset`. */
+export function payloadOffset(offset: number): number {
+  return offset + FRAME_HEADER_BYTES;
+}
+
+/** Reads entry `j` of the index page whose frame starts at block `offset`: a file offset or 0. */
+export function loadIndexPageEntry(words: Int32Array, offset: number, j: number): number {
+  return (Atomics.load(words, ((offset + FRAME_HEADER_BYTES) >> 2) + j) >>> 0) * 8;
+}
+/** Publishes entry `j` of the index page at block `offset` (file offset, a multiple of 8). */
+export function storeIndexPageEntry(
+  words: Int32Array,
+  offset: number,
+  j: number,
+  fileOffset: number,
+): void {
+  Atomics.store(words, ((offset + FRAME_HEADER_BYTES) >> 2) + j, fileOffset / 8);
+}

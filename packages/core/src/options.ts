@@ -1,0 +1,87 @@
+/**
+ * The options of {@link Queue.open}: one zod schema holding every default (STYLE R32).
+ *
+ * @module
+ */
+import { byteSize, parseOptions, powerOfTwo, syncPolicySchema } from '@annal/native';
+import { z } from 'zod';
+
+import { LENGTH_MASK, computeFrameLength } from './layout.js';
+import { ROLL_CYCLES, type RollCycleName } from './roll-cycle.js';
+
+const ROLL_CYCLE_NAMES = Object.keys(ROLL_CYCLES) as [RollCycleName, ...RollCycleName[]];
+
+/** Smallest block: 64 KiB. */
+export const MIN_BLOCK_SIZE = 64 * 1024;
+/** Largest block: 1 GiB. */
+export const MAX_BLOCK_SIZE = 1024 * 1024 * 1024;
+/** Default block: 64 MiB (Chronicle Queue's default too). */
+export const DEFAULT_BLOCK_SIZE = 64 * 1024 * 1024;
+
+/**
+ * Options of `Queue.open`. Sizes take a number of bytes or a string such as `'64 MiB'`.
+ */
+export const queueOptionsSchema = z.strictObject({
+  /** Length of one cycle file. Default `'FAST_DAILY'`. Used when creating files only. */
+  rollCycle: z.enum(ROLL_CYCLE_NAMES).default('FAST_DAILY'),
+  /**
+   * Unix milliseconds where cycle 0 starts; moves every cycle boundary (e.g. `5 * 3600_000` makes
+   * daily files start at 05:00 UTC; for a local time zone, add its offset). Default 0.
+   */
+  epochMs: z.number().int().min(0).default(0),
+  /**
+   * Bytes of one data block: the unit of preallocation and of mapping, and 4× the largest
+   * record. A power of two from 64 KiB to 1 GiB. Default 64 MiB.
+   */
+  blockSize: byteSize({ min: MIN_BLOCK_SIZE, max: MAX_BLOCK_SIZE })
+    .pipe(powerOfTwo({ min: MIN_BLOCK_SIZE, max: MAX_BLOCK_SIZE }))
+    .default(DEFAULT_BLOCK_SIZE),
+  /** `'crc32c'` stores and verifies a CRC32C of each payload; `'off'` stores 0. Default `'off'`. */
+  checksums: z.enum(['off', 'crc32c']).default('off'),
+  /** Entries per index page (a power of two, 8 to 65536). Default: the roll cycle's. */
+  indexCount: powerOfTwo({ min: 8, max: 65536 }).optional(),
+  /** Records per index entry (a power of two, 1 to 65536). Default: the roll cycle's. */
+  indexSpacing: powerOfTwo({ min: 1, max: 65536 }).optional(),
+  /** Open without writing anything: files are mapped PROT_READ. Default false. */
+  readOnly: z.boolean().default(false),
+  /**
+   * When appended records are flushed to disk (msync): `'none'` (the kernel decides; survives a
+   * process crash, not power loss), `'manual'` (`queue.sync()`), `'each'` (every append waits
+   * for its msync), or `{ everyMs }`. Default `'none'`. See docs/durability.md.
+   */
+  sync: syncPolicySchema.default('none'),
+  /**
+   * Largest payload in bytes. Default and upper bound: a quarter of the block size minus the
+   * 8-byte frame header.
+   */
+  maxPayloadLength: byteSize({ min: 0, max: LENGTH_MASK }).optional(),
+  /** The clock that decides the cycle, in Unix milliseconds. Default `Date.now`. */
+  clock: z
+    .custom<() => number>((value) => typeof value === 'function', 'must be a function')
+    .default(() => Date.now),
+  /**
+   * Milliseconds an appender waits for a record claimed by another appender before treating
+   * that appender as dead (reserved for concurrent appenders). Default 10 000.
+   */
+  timeoutMs: z.number().int().min(1).default(10_000),
+});
+
+/** What `Queue.open` accepts. */
+export type QueueOptions = z.input<typeof queueOptionsSchema>;
+/** Options after defaults were applied. */
+export type ResolvedQueueOptions = z.output<typeof queueOptionsSchema>;
+
+/** Parses `Queue.open` options. @throws ERR_ANNAL_INVALID_OPTION naming the option */
+export function parseQueueOptions(input: unknown): ResolvedQueueOptions {
+  return parseOptions(queueOptionsSchema, input, 'Queue.open');
+}
+
+/** Largest payload a block of `blockSize` bytes allows: a frame of at most a quarter block. */
+export function maxPayloadForBlock(blockSize: number): number {
+  return Math.min(blockSize / 4 - 8, LENGTH_MASK);
+}
+
+/** Frame length of the largest payload, for bounds that must hold any frame. */
+export function maxFrameLength(maxPayloadLength: number): number {
+  return computeFrameLength(maxPayloadLength);
+}

@@ -1,0 +1,216 @@
+/**
+ * The queue: a directory of cycle files, with its appender and readers.
+ *
+ * @module
+ */
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { ClosedError, InvalidOptionError, ReadOnlyError } from '@annal/native';
+
+import { Appender } from './appender.js';
+import { coarseClock } from './coarse-clock.js';
+import { CycleFile } from './cycle-file.js';
+import type { CycleShape } from './cycle-files.js';
+import { CycleFiles } from './cycle-files.js';
+import { CYCLE_FILE_EXTENSION, computeHeaderBytes, computeIndexPageFrameLength } from './layout.js';
+import {
+  maxPayloadForBlock,
+  parseQueueOptions,
+  type QueueOptions,
+  type ResolvedQueueOptions,
+} from './options.js';
+import { IndexCodec } from './queue-index.js';
+import { Reader } from './reader.js';
+import { ROLL_CYCLES, maxCycle, sequenceBitsFor } from './roll-cycle.js';
+
+/**
+ * A persistent, memory-mapped, rolling message queue in a directory (Chronicle Queue's model).
+ *
+ * Durability: a record is in the kernel's page cache the moment `append` returns, so it survives
+ * a crash of the process at once; it survives power loss or an OS crash only after an msync
+ * (the `sync` option, `appender.sync()`, `await appender.synced()`). docs/durability.md.
+ *
+ * Threading: a Queue object belongs to the thread that opened it; other threads and processes
+ * open the same directory themselves.
+ *
+ * @example
+ * ```ts
+ * using queue = Queue.open('/var/lib/app/orders');
+ * const appender = queue.appender();
+ * const index = appender.append(bytes);
+ * const reader = queue.reader();
+ * for (let record = reader.next(); record; record = reader.next()) handle(record.bytes);
+ * ```
+ */
+export class Queue implements Disposable {
+  /** Absolute path of the queue directory. */
+  readonly directory: string;
+  /** The options in force (defaults applied). */
+  readonly options: ResolvedQueueOptions;
+  /** Index arithmetic of this queue (cycle and sequence of an index, and back). */
+  readonly indices: IndexCodec;
+  readonly #files: CycleFiles;
+  readonly #clock: () => number;
+  #appender: Appender | undefined;
+  readonly #readers = new Set<Reader>();
+  #closed = false;
+
+  private constructor(directory: string, options: ResolvedQueueOptions) {
+    this.directory = directory;
+    this.options = options;
+    // An existing queue keeps the shape its newest file records (a reader never needs the
+    // writer's options); the options shape a new queue.
+    const shape = existingShape(directory) ?? shapeOf(options);
+    this.#files = new CycleFiles(directory, shape, options.readOnly);
+    this.indices = new IndexCodec(shape.sequenceBits);
+    this.#clock = options.clock === Date.now ? coarseClock() : options.clock;
+  }
+
+  /**
+   * Opens (creating the directory if needed, unless read-only) a queue.
+   *
+   * @param directory - the queue's directory
+   * @param options - see {@link QueueOptions}; they shape new cycle files only: existing files
+   *   keep what their headers say
+   * @throws ERR_ANNAL_INVALID_OPTION naming the option
+   */
+  static open(directory: string, options: QueueOptions = {}): Queue {
+    const resolved = parseQueueOptions(options);
+    const absolute = resolve(directory);
+    if (!resolved.readOnly) mkdirSync(absolute, { recursive: true });
+    return new Queue(absolute, resolved);
+  }
+
+  /**
+   * The queue's appender, opened on first call. It holds the directory's appender lock.
+   *
+   * @throws ERR_ANNAL_LOCKED (naming the holder) when another appender, in this or another
+   *   process, holds it; ERR_ANNAL_READ_ONLY for a read-only queue
+   */
+  appender(): Appender {
+    this.#checkOpen();
+    if (this.options.readOnly) {
+      throw new ReadOnlyError(`${this.directory} was opened read-only: it cannot be appended to`, {
+        path: this.directory,
+      });
+    }
+    this.#appender ??= new Appender({
+      files: this.#files,
+      clock: this.#clock,
+      sync: this.options.sync,
+    });
+    return this.#appender;
+  }
+
+  /** A new reader positioned at the start of the queue. */
+  reader(): Reader {
+    this.#checkOpen();
+    const reader = new Reader(this.#files);
+    this.#readers.add(reader);
+    return reader;
+  }
+
+  /** Cycles that have a file now, ascending (a directory listing). */
+  cycles(): number[] {
+    this.#checkOpen();
+    return this.#files.listCycles();
+  }
+
+  /** Closes the appender and readers and unmaps every file: later views read as empty. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#appender?.close();
+    for (const reader of this.#readers) reader.close();
+    this.#files.close();
+  }
+
+  /** Calls {@link Queue.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed)
+      throw new ClosedError(`the queue ${this.directory} is closed`, { path: this.directory });
+  }
+}
+
+/** The shape recorded by the newest cycle file in `directory`, if there is one. */
+function existingShape(directory: string): CycleShape | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return undefined;
+  }
+  const newest = names
+    .filter((name) => name.endsWith(CYCLE_FILE_EXTENSION) && !name.startsWith('.'))
+    .sort()
+    .at(-1);
+  if (newest === undefined) return undefined;
+  const file = CycleFile.open(join(directory, newest), true);
+  try {
+    const c = file.configuration;
+    return {
+      cycleLengthMs: c.cycleLengthMs,
+      epochMs: c.epochMs,
+      blockSize: c.blockSize,
+      indexCount: c.indexCount,
+      indexSpacing: c.indexSpacing,
+      sequenceBits: c.sequenceBits,
+      checksums: c.checksums,
+      maxPayloadLength: c.maxPayloadLength,
+      headerBytes: c.headerBytes,
+    };
+  } finally {
+    file.close();
+  }
+}
+
+function shapeOf(options: ResolvedQueueOptions): CycleShape {
+  const cycle = ROLL_CYCLES[options.rollCycle];
+  const indexCount = options.indexCount ?? cycle.indexCount;
+  const indexSpacing = options.indexSpacing ?? cycle.indexSpacing;
+  const sequenceBits = sequenceBitsFor(indexCount, indexSpacing);
+  if (sequenceBits > 32) {
+    throw new InvalidOptionError(
+      `Queue.open: indexCount² × indexSpacing must not exceed 2^32 records per cycle (got 2^${sequenceBits})`,
+      { field: 'indexCount' },
+    );
+  }
+  const lastCycle = maxCycle(sequenceBits);
+  const yearsMs = 150 * 365.25 * 24 * 3600_000;
+  if (lastCycle * cycle.lengthMs < yearsMs) {
+    throw new InvalidOptionError(
+      `Queue.open: with 2^${sequenceBits} records per ${options.rollCycle} cycle, indices would pass 2^53 within 150 years; lower indexCount or indexSpacing`,
+      { field: 'indexSpacing' },
+    );
+  }
+  if (computeIndexPageFrameLength(indexCount) > options.blockSize / 4) {
+    throw new InvalidOptionError(
+      `Queue.open: an index page of ${indexCount} entries does not fit a quarter of blockSize=${options.blockSize}`,
+      { field: 'indexCount' },
+    );
+  }
+  const maxPayload = maxPayloadForBlock(options.blockSize);
+  const maxPayloadLength = options.maxPayloadLength ?? maxPayload;
+  if (maxPayloadLength > maxPayload) {
+    throw new InvalidOptionError(
+      `Queue.open: maxPayloadLength must be at most a quarter block minus 8 bytes (${maxPayload}): maxPayloadLength=${maxPayloadLength}`,
+      { field: 'maxPayloadLength' },
+    );
+  }
+  return {
+    cycleLengthMs: cycle.lengthMs,
+    epochMs: options.epochMs,
+    blockSize: options.blockSize,
+    indexCount,
+    indexSpacing,
+    sequenceBits,
+    checksums: options.checksums === 'crc32c',
+    maxPayloadLength,
+    headerBytes: computeHeaderBytes(indexCount),
+  };
+}

@@ -1,0 +1,429 @@
+/**
+ * The reader (Chronicle's tailer): reads records in order across cycle files, zero-copy, from
+ * any thread or process, and can wait for the next one.
+ *
+ * @module
+ */
+import {
+  AbortedError,
+  ClosedError,
+  CorruptError,
+  futexWaitAsync,
+  type AnnalError,
+} from '@annal/native';
+
+import { payloadChecksum } from './checksum.js';
+import type { CycleFile } from './cycle-file.js';
+import type { CycleFiles } from './cycle-files.js';
+import { frameLengthOf, indexedStart, lastIndexedStart, scanFrames } from './frame-scan.js';
+import {
+  COMMIT_COUNTER_INDEX,
+  END_OF_CYCLE_WORD,
+  FRAME_HEADER_BYTES,
+  LENGTH_MASK,
+  addWaiterCount,
+  computeFrameLength,
+  getChecksumWord,
+  loadCommitCounter,
+  loadLengthWord,
+} from './layout.js';
+import { IndexCodec } from './queue-index.js';
+import { QueueRecord } from './record.js';
+
+/** Called with each record by `poll` and `readWith`; the record object is reused. */
+export type RecordHandler = (record: QueueRecord) => void;
+
+/** Options of {@link Reader.waitNext}. */
+export interface WaitNextOptions {
+  /** Give up after this many milliseconds (resolves false). Default: wait forever. */
+  readonly timeoutMs?: number;
+  /** Abort the wait (rejects with ERR_ANNAL_ABORTED). */
+  readonly signal?: AbortSignal;
+}
+
+/** Milliseconds a read-only reader sleeps between looks while tailing (it cannot register). */
+const READ_ONLY_POLL_MS = 1;
+
+/**
+ * Reads a queue forward, record by record. `next()` returns the same {@link QueueRecord} object
+ * every time, pointing into the mapped file (zero-copy), or undefined when there is nothing
+ * more yet.
+ *
+ * Threading: one thread. Any number of readers may read a queue at once, in any thread or
+ * process (each opens the queue itself).
+ */
+export class Reader implements Disposable {
+  readonly #files: CycleFiles;
+  readonly #record = new QueueRecord();
+  #closed = false;
+
+  #file: CycleFile | undefined;
+  #codec!: IndexCodec;
+  #indexBase = 0;
+  #blockSize = 0;
+  #maxPayloadLength = 0;
+  #checksums = false;
+
+  #words: Int32Array = new Int32Array(0);
+  #bytes: Uint8Array = new Uint8Array(0);
+  #blockStart = 0;
+  #blockEnd = 0;
+
+  #position = 0;
+  #sequence = 0;
+
+  /** @internal Use `queue.reader()`. */
+  constructor(files: CycleFiles) {
+    this.#files = files;
+    this.toStart();
+  }
+
+  /** Queue index of the record `next()` would return (if there is one). */
+  get index(): number {
+    return this.#indexBase + this.#sequence;
+  }
+
+  /** Cycle the reader is in (-1 before the queue has any file). */
+  get cycle(): number {
+    return this.#file?.cycle ?? -1;
+  }
+
+  /**
+   * Moves to the first record of the queue.
+   *
+   * @returns this reader
+   */
+  toStart(): this {
+    this.#checkOpen();
+    const first = this.#files.listCycles()[0];
+    if (first === undefined) this.#detach();
+    else this.#attach(first, 0, 0);
+    return this;
+  }
+
+  /**
+   * Moves past the last record committed so far (so `next()` returns only new records). Finds
+   * the end by scanning from the last index entry, never from a cached write position.
+   *
+   * @returns this reader
+   */
+  toEnd(): this {
+    this.#checkOpen();
+    const last = this.#files.listCycles().at(-1);
+    if (last === undefined) {
+      this.#detach();
+      return this;
+    }
+    const file = this.#files.get(last);
+    if (file === undefined) return this.toStart();
+    const end = scanFrames(file, lastIndexedStart(file));
+    this.#attach(last, end.position, end.sequence);
+    return this;
+  }
+
+  /**
+   * Moves to the record with queue index `index`: an index lookup, then a scan bounded by the
+   * index spacing.
+   *
+   * @returns true when that record exists (the next `next()` returns it); false when it does not
+   *   (the reader does not move)
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for an index that is not a non-negative safe integer
+   */
+  seek(index: number): boolean {
+    this.#checkOpen();
+    const codec = this.#codec ?? new IndexCodec(this.#files.shape.sequenceBits);
+    codec.check(index);
+    const cycle = codec.cycleOf(index);
+    const sequence = codec.sequenceOf(index);
+    const file = this.#files.get(cycle);
+    if (file === undefined) return false;
+    const found = scanFrames(file, indexedStart(file, sequence), sequence);
+    if (found.sequence !== sequence) return false;
+    const saved = this.#save();
+    this.#attach(cycle, found.position, found.sequence);
+    if (this.#skipToRecord()) return true;
+    this.#restore(saved);
+    return false;
+  }
+
+  /**
+   * The next record, or undefined when none is committed yet. Skips padding and index pages,
+   * and moves to the next cycle file at an end-of-cycle mark.
+   *
+   * @returns the reader's reused {@link QueueRecord} (valid until the next call)
+   * @throws ERR_ANNAL_CORRUPT naming file and offset when a frame is invalid or (with checksums)
+   *   its payload does not match its checksum; the reader stays before that record
+   */
+  next(): QueueRecord | undefined {
+    if (!this.#skipToRecord()) return undefined;
+    const offset = this.#position - this.#blockStart;
+    const word = loadLengthWord(this.#words, offset);
+    const length = word & LENGTH_MASK;
+    const record = this.#record;
+    const payloadAt = offset + FRAME_HEADER_BYTES;
+    if (this.#checksums) this.#verify(offset, payloadAt, length);
+    record.index = this.#indexBase + this.#sequence;
+    record.sequence = this.#sequence;
+    record.buffer = this.#bytes;
+    record.offset = payloadAt;
+    record.length = length;
+    this.#position += computeFrameLength(length);
+    this.#sequence++;
+    return record;
+  }
+
+  /**
+   * The next record without moving past it, or undefined.
+   *
+   * @returns the reused record (the same object `next()` returns)
+   */
+  peek(): QueueRecord | undefined {
+    const position = this.#position;
+    const sequence = this.#sequence;
+    const record = this.next();
+    if (record !== undefined) {
+      this.#position = position;
+      this.#sequence = sequence;
+    }
+    return record;
+  }
+
+  /**
+   * Reads one record into `handler`.
+   *
+   * @returns true when a record was read
+   */
+  readWith(handler: RecordHandler): boolean {
+    const record = this.next();
+    if (record === undefined) return false;
+    handler(record);
+    return true;
+  }
+
+  /**
+   * Hands up to `limit` records to `handler`.
+   *
+   * @returns how many were read (0 when none is available)
+   */
+  poll(handler: RecordHandler, limit = Infinity): number {
+    let count = 0;
+    while (count < limit) {
+      const record = this.next();
+      if (record === undefined) break;
+      handler(record);
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * Resolves true as soon as `next()` has a record, false after `timeoutMs`. Sleeps on a futex
+   * word in the cycle file's header that appenders bump (and wake) only when a reader waits, so
+   * it works across processes; a reader of a read-only queue cannot register and looks every
+   * millisecond instead.
+   *
+   * @throws ERR_ANNAL_ABORTED when `signal` aborts
+   */
+  async waitNext(options: WaitNextOptions = {}): Promise<boolean> {
+    const { timeoutMs = Infinity, signal } = options;
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      this.#checkOpen();
+      if (signal?.aborted === true) throw aborted(signal);
+      if (this.#skipToRecord()) return true;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return false;
+      const file = this.#file ?? this.#reattach();
+      if (file === undefined || this.#files.readOnly) {
+        await sleep(Math.min(READ_ONLY_POLL_MS, remaining), signal);
+        continue;
+      }
+      const header = file.header;
+      addWaiterCount(header, 1);
+      try {
+        const counter = loadCommitCounter(header);
+        // Re-check after registering: an append that missed our registration is seen here.
+        if (this.#skipToRecord()) return true;
+        await futexWaitAsync(header, COMMIT_COUNTER_INDEX, counter, {
+          timeoutMs: Math.min(remaining, 1000),
+          ...(signal === undefined ? {} : { signal }),
+        });
+      } finally {
+        addWaiterCount(header, -1);
+      }
+    }
+  }
+
+  /**
+   * Tails the queue: yields each record as it is committed, until `signal` aborts (then it
+   * returns quietly).
+   */
+  async *tail(signal?: AbortSignal): AsyncGenerator<QueueRecord, void, undefined> {
+    for (;;) {
+      let record = this.next();
+      while (record !== undefined) {
+        yield record;
+        record = this.next();
+      }
+      try {
+        await this.waitNext(signal === undefined ? {} : { signal });
+      } catch (error) {
+        if ((error as AnnalError).code === 'ERR_ANNAL_ABORTED') return;
+        throw error;
+      }
+    }
+  }
+
+  /** Stops reading; the queue's files stay open for others. */
+  close(): void {
+    this.#closed = true;
+    this.#detach();
+  }
+
+  /** Calls {@link Reader.close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  /**
+   * Moves over skip frames, block ends and end-of-cycle marks until the position holds a
+   * committed record (true) or nothing yet (false).
+   */
+  #skipToRecord(): boolean {
+    if (this.#closed) throw new ClosedError('the reader is closed', { field: 'reader' });
+    if (this.#file === undefined && this.#reattach() === undefined) return false;
+    for (;;) {
+      if (this.#position >= this.#blockEnd && !this.#enterBlock(this.#position)) return false;
+      const offset = this.#position - this.#blockStart;
+      const word = loadLengthWord(this.#words, offset);
+      if (word > 0) {
+        const length = word & LENGTH_MASK;
+        if (
+          length > this.#maxPayloadLength ||
+          offset + computeFrameLength(length) > this.#blockSize
+        ) {
+          frameLengthOf(this.#currentFile(), this.#position, word); // throws the typed error
+        }
+        return true;
+      }
+      if (word === 0) return false;
+      if (word === END_OF_CYCLE_WORD) {
+        if (!this.#nextCycle()) return false;
+        continue;
+      }
+      this.#position += frameLengthOf(this.#currentFile(), this.#position, word);
+    }
+  }
+
+  #verify(offset: number, payloadAt: number, length: number): void {
+    const stored = getChecksumWord(this.#words, offset);
+    const actual = payloadChecksum(this.#bytes, payloadAt, length);
+    if (stored !== actual) {
+      const file = this.#currentFile();
+      const fileOffset = file.configuration.headerBytes + this.#position;
+      throw new CorruptError(
+        `${file.path}: checksum mismatch in the record at file offset ${fileOffset} (sequence ${this.#sequence}): stored 0x${stored.toString(16)}, computed 0x${actual.toString(16)}`,
+        { path: file.path, offset: fileOffset, field: 'checksum' },
+      );
+    }
+  }
+
+  /** Maps the block holding `position`; false when the file does not reach it yet. */
+  #enterBlock(position: number): boolean {
+    const block = this.#currentFile().block(Math.floor(position / this.#blockSize));
+    if (block === undefined) return false;
+    this.#words = block.words;
+    this.#bytes = block.bytes;
+    this.#blockStart = block.start;
+    this.#blockEnd = block.start + this.#blockSize;
+    return true;
+  }
+
+  /** At an end-of-cycle mark: move to the next existing cycle, if any yet. */
+  #nextCycle(): boolean {
+    const next = this.#files.nextCycleAfter(this.#currentFile().cycle);
+    if (next === undefined) return false;
+    this.#attach(next, 0, 0);
+    return true;
+  }
+
+  /** Before the queue had files: look again. */
+  #reattach(): CycleFile | undefined {
+    const first = this.#files.listCycles()[0];
+    if (first === undefined) return undefined;
+    this.#attach(first, 0, 0);
+    return this.#file;
+  }
+
+  #attach(cycle: number, position: number, sequence: number): void {
+    const file = this.#files.get(cycle);
+    if (file === undefined) {
+      this.#detach();
+      return;
+    }
+    const configuration = file.configuration;
+    this.#file = file;
+    this.#codec = new IndexCodec(configuration.sequenceBits);
+    this.#indexBase = cycle * this.#codec.sequencesPerCycle;
+    this.#blockSize = configuration.blockSize;
+    this.#maxPayloadLength = configuration.maxPayloadLength;
+    this.#checksums = configuration.checksums;
+    this.#record.cycle = cycle;
+    this.#position = position;
+    this.#sequence = sequence;
+    this.#blockStart = 0;
+    this.#blockEnd = 0; // forces #enterBlock on the next read
+    this.#enterBlock(position);
+  }
+
+  #detach(): void {
+    this.#file = undefined;
+    this.#blockStart = 0;
+    this.#blockEnd = 0;
+    this.#position = 0;
+    this.#sequence = 0;
+    this.#indexBase = 0;
+  }
+
+  #save(): { file: CycleFile | undefined; position: number; sequence: number } {
+    return { file: this.#file, position: this.#position, sequence: this.#sequence };
+  }
+
+  #restore(saved: { file: CycleFile | undefined; position: number; sequence: number }): void {
+    if (saved.file === undefined) this.#detach();
+    else this.#attach(saved.file.cycle, saved.position, saved.sequence);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ClosedError('the reader is closed', { field: 'reader' });
+  }
+
+  /** The current file; only called where one is attached. */
+  #currentFile(): CycleFile {
+    const file = this.#file;
+    if (file === undefined)
+      throw new ClosedError('the reader has no cycle file', { field: 'reader' });
+    return file;
+  }
+}
+
+function aborted(signal: AbortSignal): AbortedError {
+  return new AbortedError('waitNext was aborted', { field: 'signal', cause: signal.reason });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    function onAbort(): void {
+      clearTimeout(timer);
+      if (signal !== undefined) reject(aborted(signal));
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * The reader's record flyweight (STYLE R11).
+ *
+ * @module
+ */
+
+/**
+ * One record as a reader sees it, reused for every record the reader returns: read its fields
+ * before the next `next()`. The payload is `buffer[offset .. offset + length)` — a zero-copy
+ * view into the mapped file; `bytes` makes an exact view (one allocation), `copy()` a copy.
+ *
+ * Lifetime: the bytes stay valid while the queue is open (blocks stay mapped until
+ * `queue.close()`); after close, a kept view reads as empty instead of crashing.
+ */
+export class QueueRecord {
+  /** The record's queue index (cycle × 2^sequenceBits + sequence). */
+  index = 0;
+  /** The cycle (file) it is in. */
+  cycle = 0;
+  /** Its sequence within the cycle (0, 1, 2, …). */
+  sequence = 0;
+  /** Uint8Array over the mapped block that holds the payload. */
+  buffer: Uint8Array = new Uint8Array(0);
+  /** Byte offset of the payload in {@link QueueRecord.buffer}. */
+  offset = 0;
+  /** Payload length in bytes. */
+  length = 0;
+
+  /** An exact Uint8Array view of the payload (allocates a view object). */
+  get bytes(): Uint8Array {
+    return this.buffer.subarray(this.offset, this.offset + this.length);
+  }
+
+  /** A copy of the payload (for records you keep). */
+  copy(): Uint8Array {
+    return this.buffer.slice(this.offset, this.offset + this.length);
+  }
+
+  /** The payload decoded as UTF-8 (allocates). */
+  text(): string {
+    return textDecoder.decode(this.bytes);
+  }
+
+  /** The payload parsed as JSON (allocates). */
+  json(): unknown {
+    return JSON.parse(this.text()) as unknown;
+  }
+}
+
+const textDecoder = new TextDecoder();

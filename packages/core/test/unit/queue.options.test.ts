@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { Queue, indexFromBigInt, indexToBigInt } from '@annal/core';
+import { temporaryDirectory } from '@annal/test-utils';
+import { ManualClock, SMALL } from '../queue-helpers.js';
+
+describe('Queue options and errors', () => {
+  it.each([
+    [{ blockSize: 1000 }, 'blockSize'],
+    [{ blockSize: '3 MiB' }, 'blockSize'],
+    [{ rollCycle: 'WEEKLY' }, 'rollCycle'],
+    [{ checksums: 'md5' }, 'checksums'],
+    [{ indexSpacing: 3 }, 'indexSpacing'],
+    [
+      { blockSize: '64 KiB', rollCycle: 'TEST_SECONDLY', maxPayloadLength: 20_000 },
+      'maxPayloadLength',
+    ],
+    [{ rollCycle: 'FIVE_MINUTELY', indexCount: 4096, indexSpacing: 256 }, 'indexSpacing'],
+    [{ blokSize: 1 }, 'blokSize'],
+  ])('rejects %j with ERR_ANNAL_INVALID_OPTION naming %s', (options, field) => {
+    expect(() => Queue.open(temporaryDirectory(), options as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_OPTION', field }),
+    );
+  });
+
+  it('rejects a record longer than maxPayloadLength before writing anything', () => {
+    using queue = Queue.open(temporaryDirectory(), { ...SMALL, clock: new ManualClock().read });
+    const appender = queue.appender();
+    expect(appender.maxPayloadLength).toBe(16376);
+    expect(() => appender.append(new Uint8Array(16377))).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_TOO_LARGE', field: 'length' }),
+    );
+    expect(() => appender.tryClaim(-1)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'length' }),
+    );
+    expect(queue.reader().next()).toBeUndefined();
+  });
+
+  it('allows one appender per directory: a second one gets ERR_ANNAL_LOCKED', () => {
+    const directory = temporaryDirectory();
+    using first = Queue.open(directory, SMALL);
+    using second = Queue.open(directory, SMALL);
+    first.appender();
+    expect(() => second.appender()).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_LOCKED' }));
+    first.appender().close();
+    expect(second.appender().append(Uint8Array.of(1))).toBeGreaterThan(0);
+  });
+
+  it('a read-only queue refuses an appender with ERR_ANNAL_READ_ONLY but reads', () => {
+    const directory = temporaryDirectory();
+    const writer = Queue.open(directory, SMALL);
+    writer.appender().append(Uint8Array.of(7));
+    writer.close();
+    using reader = Queue.open(directory, { readOnly: true });
+    expect(() => reader.appender()).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_READ_ONLY' }),
+    );
+    expect(reader.reader().next()?.copy()).toEqual(Uint8Array.of(7));
+  });
+
+  it('keeps the shape an existing queue recorded, whatever the options say', () => {
+    const directory = temporaryDirectory();
+    const clock = new ManualClock();
+    const writer = Queue.open(directory, { ...SMALL, clock: clock.read });
+    const index = writer.appender().append(Uint8Array.of(1));
+    writer.close();
+    using reopened = Queue.open(directory, { clock: clock.read }); // FAST_DAILY, 64 MiB by default
+    expect(reopened.indices.sequenceBits).toBe(20);
+    expect(reopened.appender().append(Uint8Array.of(2))).toBe(index + 1);
+  });
+
+  it('converts indices to and from BigInt exactly', () => {
+    using queue = Queue.open(temporaryDirectory(), SMALL);
+    const index = queue.indices.compose(123_456, 789);
+    expect(queue.indices.cycleOf(index)).toBe(123_456);
+    expect(queue.indices.sequenceOf(index)).toBe(789);
+    expect(indexFromBigInt(indexToBigInt(index))).toBe(index);
+    expect(() => queue.indices.compose(1, 2 ** 20)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_TOO_LARGE' }),
+    );
+  });
+});
