@@ -5,6 +5,8 @@
  * @module
  */
 import type { Suite } from '../suite.js';
+import { coreAppendSuite } from './core/append.js';
+import { coreReadSuite } from './core/read.js';
 import { logbufMpscSuite } from './logbuf/mpsc.js';
 import { logbufSpscSuite } from './logbuf/spsc.js';
 import { callCostSuite } from './native/call-cost.js';
@@ -18,4 +20,6 @@ export const SUITES: readonly Suite[] = [
   mappedWriteSuite,
   logbufSpscSuite,
   logbufMpscSuite,
+  coreAppendSuite,
+  coreReadSuite,
 ];

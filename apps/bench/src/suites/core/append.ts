@@ -1,0 +1,112 @@
+/**
+ * Persistent append without any sync, 64 B and 1 KiB records: what a Node user would use instead
+ * of `@annal/core`'s appender (the peers of RESULTS.md section b). Every row is a self-timed
+ * child that appends in rounds of 4 MiB of payload and counts a round only once its records have
+ * reached the kernel; see `shared.ts` for what is timed and how each store is verified.
+ *
+ * The annal rows are not here yet: `@annal/core` is being written. Add them to
+ * {@link annalAppendImplementations} (each an `appendImplementation(…)` over an `AppendTarget`
+ * for the core queue); they are listed before the peers.
+ *
+ * Every peer asked for installed and runs here, so none is left out; better-sqlite3 needs its
+ * binding compiled once after install (see `peers/append/better-sqlite3.ts` and the README).
+ *
+ * @module
+ */
+import type { AppendTargetFactory } from '../../peers/append/append-target.js';
+import { createBatchedWriteSyncTarget } from '../../peers/append/batched-write-sync.js';
+import {
+  SQLITE_RECORDS_PER_TRANSACTION,
+  createBetterSqlite3Target,
+} from '../../peers/append/better-sqlite3.js';
+import { createLmdbTarget } from '../../peers/append/lmdb.js';
+import { SONIC_BOOM_MIN_LENGTH, createSonicBoomTarget } from '../../peers/append/sonic-boom.js';
+import type { Implementation, Scenario, Suite } from '../../suite.js';
+import { APPEND_SIZES, appendImplementation, type AppendScenarioId } from './shared.js';
+
+/**
+ * The annal rows of each `core/append` scenario, listed before the peers. Empty until
+ * `@annal/core` can append; e.g. `'64B': [appendImplementation('annal', 'annal', …, APPEND_SIZES[0], …)]`.
+ */
+export const annalAppendImplementations: Readonly<
+  Record<AppendScenarioId, readonly Implementation[]>
+> = {
+  '64B': [],
+  '1KiB': [],
+};
+
+/** A peer row, the same at every record size. */
+interface AppendPeer {
+  readonly id: string;
+  readonly description: string;
+  readonly createTarget: AppendTargetFactory;
+  /** Batching, sync settings and what ends a round; the suite adds the round counts. */
+  readonly notes: string;
+}
+
+const APPEND_PEERS: readonly AppendPeer[] = [
+  {
+    id: 'batched-write-sync',
+    description:
+      'plain Node: u32 length + payload copied into a 64 KiB Buffer, fs.writeSync when the next frame does not fit',
+    createTarget: createBatchedWriteSyncTarget,
+    notes:
+      'one writeSync per 64 KiB, plus one short write for the partial batch at the end of each round; no fsync; file not preallocated',
+  },
+  {
+    id: 'sonic-boom',
+    description: `sonic-boom 5.0.2: sync: false, contentMode buffer, minLength ${SONIC_BOOM_MIN_LENGTH / 1024} KiB, u32-length frames; the producer awaits 'drain' when write() returns false`,
+    createTarget: createSonicBoomTarget,
+    notes:
+      'one Buffer.allocUnsafe frame per record (sonic-boom holds references until written); async fs.write of ≤ 16 KiB (maxWrite) on the thread pool; a round ends when no write is in flight and flushSync() has written the tail (buffer mode: writeSync, no fsync); end() (which fsyncs) only in teardown, untimed',
+  },
+  {
+    id: 'lmdb',
+    description:
+      'lmdb 3.5.6: put(uint32 sequence, binary payload) without awaiting each, noSync: true; lmdb-js commits an event turn of puts as one transaction',
+    createTarget: createLmdbTarget,
+    notes:
+      'one Buffer copy per record (lmdb-js reads an async put value after put() returns); a round ends when the last put() resolves (committed to the map, never synced)',
+  },
+  {
+    id: 'better-sqlite3',
+    description: `better-sqlite3 12.11.1 (SQLite 3.53.2): journal_mode=WAL, synchronous=OFF, prepared INSERT (INTEGER PRIMARY KEY, BLOB) in transactions of ${SQLITE_RECORDS_PER_TRANSACTION}`,
+    createTarget: createBetterSqlite3Target,
+    notes: `COMMIT every ${SQLITE_RECORDS_PER_TRANSACTION} records and at the end of each round; never synced; WAL auto-checkpoints (every 1000 pages) fall inside the timed rounds`,
+  },
+];
+
+/**
+ * The `core/append` scenarios, each with `extra[scenario id]` first and then the peers. The
+ * suite below passes {@link annalAppendImplementations}.
+ */
+export function buildAppendScenarios(
+  extra: Readonly<Partial<Record<AppendScenarioId, readonly Implementation[]>>> = {},
+): Scenario[] {
+  return APPEND_SIZES.map((size): Scenario => ({
+    id: size.label,
+    description: `append ${size.payloadBytes}-byte records to a persistent store, no sync`,
+    payloadBytes: size.payloadBytes,
+    implementations: [
+      ...(extra[size.label] ?? []),
+      ...APPEND_PEERS.map((peer) =>
+        appendImplementation(
+          peer.id,
+          'peer',
+          peer.description,
+          size,
+          peer.createTarget,
+          peer.notes,
+        ),
+      ),
+    ],
+  }));
+}
+
+/** Appends without sync: annal's queue (once it exists) against the peers of RESULTS.md b). */
+export const coreAppendSuite: Suite = {
+  id: 'core/append',
+  title: 'Persistent append, no sync',
+  tags: ['core', 'append', 'persistent'],
+  scenarios: buildAppendScenarios(annalAppendImplementations),
+};
