@@ -47,7 +47,8 @@ export const APPENDER_LOCK_FILE = 'appender.lock';
 /** What an {@link Appender} needs from its queue. */
 export interface AppenderContext {
   readonly files: CycleFiles;
-  readonly clock: () => number;
+  /** The clock: a function, or the coarse clock's Float64Array (read inline, element 0). */
+  readonly clock: (() => number) | Float64Array;
   readonly sync: SyncPolicy;
 }
 
@@ -122,6 +123,8 @@ export class AppendClaim {
 export class Appender implements Disposable {
   readonly #files: CycleFiles;
   readonly #clock: () => number;
+  /** The coarse clock's view when no clock function was given (read without a call). */
+  readonly #clockView: Float64Array | undefined;
   readonly #lock: FileLock;
   readonly #claim: AppendClaim;
   readonly #scheduler: SyncScheduler | undefined;
@@ -165,7 +168,9 @@ export class Appender implements Disposable {
   /** @internal Use `queue.appender()`. */
   constructor(context: AppenderContext) {
     this.#files = context.files;
-    this.#clock = context.clock;
+    const clock = context.clock;
+    this.#clockView = clock instanceof Float64Array ? clock : undefined;
+    this.#clock = clock instanceof Float64Array ? () => clock[0] as number : clock;
     this.#lock = FileLock.acquireOrThrow(join(context.files.directory, APPENDER_LOCK_FILE));
     this.#claim = new AppendClaim(this);
     const policy = context.sync;
@@ -312,7 +317,10 @@ export class Appender implements Disposable {
     if (!(length >= 0 && length <= this.#maxPayloadLength && (length | 0) === length)) {
       throw rejectLength(length, this.#maxPayloadLength);
     }
-    if (this.#clock() >= this.#cycleEndMs) this.#roll();
+    const clockView = this.#clockView;
+    if ((clockView === undefined ? this.#clock() : (clockView[0] as number)) >= this.#cycleEndMs) {
+      this.#roll();
+    }
     const sequence = this.#sequence;
     if (sequence >= this.#sequencesPerCycle) throw cycleFull(this.#file.path, sequence);
     if (sequence % this.#indexSpacing === 0) this.#prepareIndexEntry(sequence);

@@ -20,31 +20,31 @@ setInterval(() => { now[0] = Date.now(); }, 1);
 `;
 
 let shared: Float64Array | undefined;
-let worker: Worker | undefined;
 
 function start(): Float64Array {
   const buffer = new SharedArrayBuffer(8);
   const view = new Float64Array(buffer);
   view[0] = Date.now();
-  worker = new Worker(TICKER_SOURCE, { eval: true, workerData: buffer });
-  // The ticker never keeps the process alive, and an error there only costs precision: fall back.
+  const worker = new Worker(TICKER_SOURCE, { eval: true, workerData: buffer });
+  // The ticker never keeps the process alive.
   worker.unref();
   worker.on('error', () => {
-    worker = undefined;
+    // Keep time moving from this thread instead (coarser while it is busy, never frozen for long).
+    setInterval(() => {
+      view[0] = Date.now();
+    }, 1).unref();
   });
   shared = view;
   return view;
 }
 
 /**
- * Returns a function that reads the coarse clock (Unix milliseconds, lagging by about 1 ms).
+ * The coarse clock: element 0 holds Unix milliseconds, lagging real time by about 1 ms. Read it
+ * inline (`view[0]`): a function returning the double would box it into a heap number on every
+ * call that is not inlined, which is an allocation per append (measured: 11 young-generation
+ * collections per 3 M appends through a closure, none reading the element).
  * Starts the ticker worker on first use; it is unref'd, so it never keeps the process alive.
  */
-export function coarseClock(): () => number {
-  const view = shared ?? start();
-  return () => {
-    // If the ticker died, its last value would freeze time: read the real clock instead.
-    if (worker === undefined) return Date.now();
-    return view[0] as number;
-  };
+export function coarseClockView(): Float64Array {
+  return shared ?? start();
 }

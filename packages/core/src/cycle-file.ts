@@ -8,7 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-import { AlreadyExistsError, CorruptError, MappedFile, crc32c, syncDirectory } from '@annal/native';
+import {
+  AlreadyExistsError,
+  CorruptError,
+  MappedFile,
+  NativeFile,
+  crc32c,
+  syncDirectory,
+} from '@annal/native';
 
 import {
   CONFIGURATION_BYTES,
@@ -113,6 +120,13 @@ export class CycleFile {
    *   header (wrong magic, version, checksum, or sizes that do not add up)
    */
   static open(path: string, readOnly: boolean): CycleFile {
+    const length = fileLengthOf(path);
+    if (length < HEADER_PAGE_BYTES) {
+      throw new CorruptError(
+        `${path} is truncated: ${length} bytes, shorter than a cycle file header (${HEADER_PAGE_BYTES})`,
+        { path, offset: length, field: 'length' },
+      );
+    }
     const probe = MappedFile.open(path, { readOnly: true, lengthBytes: HEADER_PAGE_BYTES });
     let headerBytes: number;
     try {
@@ -222,6 +236,15 @@ export class CycleFile {
   /** Throws ERR_ANNAL_ALREADY_EXISTS if `path` exists (used before creating). */
   static assertAbsent(path: string): void {
     if (existsSync(path)) throw new AlreadyExistsError(`${path} already exists`, { path });
+  }
+}
+
+function fileLengthOf(path: string): number {
+  const file = NativeFile.open(path, { readOnly: true });
+  try {
+    return file.lengthBytes();
+  } finally {
+    file.close();
   }
 }
 

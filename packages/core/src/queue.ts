@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { ClosedError, InvalidOptionError, ReadOnlyError } from '@annal/native';
 
 import { Appender } from './appender.js';
-import { coarseClock } from './coarse-clock.js';
+import { coarseClockView } from './coarse-clock.js';
 import { CycleFile } from './cycle-file.js';
 import type { CycleShape } from './cycle-files.js';
 import { CycleFiles } from './cycle-files.js';
@@ -51,7 +51,7 @@ export class Queue implements Disposable {
   /** Index arithmetic of this queue (cycle and sequence of an index, and back). */
   readonly indices: IndexCodec;
   readonly #files: CycleFiles;
-  readonly #clock: () => number;
+  readonly #clock: (() => number) | Float64Array;
   #appender: Appender | undefined;
   readonly #readers = new Set<Reader>();
   #closed = false;
@@ -64,7 +64,7 @@ export class Queue implements Disposable {
     const shape = existingShape(directory) ?? shapeOf(options);
     this.#files = new CycleFiles(directory, shape, options.readOnly);
     this.indices = new IndexCodec(shape.sequenceBits);
-    this.#clock = options.clock === Date.now ? coarseClock() : options.clock;
+    this.#clock = options.clock === Date.now ? coarseClockView() : options.clock;
   }
 
   /**

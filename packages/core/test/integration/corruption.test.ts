@@ -1,0 +1,111 @@
+import { closeSync, openSync, readdirSync, readSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Queue } from '@annal/core';
+import { temporaryDirectory } from '@annal/test-utils';
+import { ManualClock, SMALL, payloadOf, readAll } from '../queue-helpers.js';
+
+/** Header bytes of the TEST_SECONDLY shape (indexCount 256). */
+const HEADER_BYTES = 4096;
+
+function writeQueue(
+  checksums: 'off' | 'crc32c',
+  records = 20,
+): { directory: string; file: string } {
+  const directory = temporaryDirectory();
+  const clock = new ManualClock();
+  const queue = Queue.open(directory, { ...SMALL, clock: clock.read, checksums });
+  const appender = queue.appender();
+  for (let n = 0; n < records; n++) appender.append(payloadOf(n, 40));
+  queue.close();
+  const name = readdirSync(directory).find((entry) => entry.endsWith('.annalq'));
+  if (name === undefined) throw new Error('no cycle file');
+  return { directory, file: join(directory, name) };
+}
+
+function patch(file: string, offset: number, bytes: Uint8Array): void {
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, bytes, 0, bytes.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readByte(file: string, offset: number): number {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(1);
+    readSync(fd, buffer, 0, 1, offset);
+    return buffer[0]!;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Data position of record n: index page (8 + 4 × 256 bytes) first, then 48-byte frames. */
+function recordOffset(n: number): number {
+  return HEADER_BYTES + 8 + 4 * 256 + n * 48;
+}
+
+describe('corrupt and truncated queue files', () => {
+  it('reports a flip of any byte of the configuration line as ERR_ANNAL_CORRUPT naming the file', () => {
+    const { directory, file } = writeQueue('off');
+    for (let offset = 0; offset < 64; offset++) {
+      const original = readByte(file, offset);
+      patch(file, offset, Uint8Array.of(original ^ 0x10));
+      expect(() => readAll(Queue.open(directory, { readOnly: true }))).toThrow(
+        expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: file }),
+      );
+      patch(file, offset, Uint8Array.of(original));
+    }
+    using queue = Queue.open(directory, { readOnly: true });
+    expect(readAll(queue)).toHaveLength(20);
+  });
+
+  it('reports a file cut short, inside the header or inside the first block', () => {
+    for (const length of [100, HEADER_BYTES + 1000]) {
+      const { directory, file } = writeQueue('off');
+      truncateSync(file, length);
+      expect(() => Queue.open(directory, { readOnly: true })).toThrow(
+        expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: file }),
+      );
+    }
+  });
+
+  it.each(['off', 'crc32c'] as const)(
+    'never returns a record whose length word is garbage: ERR_ANNAL_CORRUPT with the file offset (checksums %s)',
+    (checksums) => {
+      const { directory, file } = writeQueue(checksums);
+      const offset = recordOffset(5);
+      patch(file, offset, Uint8Array.of(0xff, 0xff, 0xff, 0x7f)); // committed, length 2^30 - 1
+      using queue = Queue.open(directory, { readOnly: true });
+      const reader = queue.reader();
+      for (let n = 0; n < 5; n++) expect(reader.next()?.copy()).toEqual(payloadOf(n, 40));
+      expect(() => reader.next()).toThrow(
+        expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: file, offset }),
+      );
+      // The reader stays before the bad record: it reports again rather than skipping silently.
+      expect(() => reader.next()).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT' }));
+    },
+  );
+
+  it('with checksums, a flipped payload byte is ERR_ANNAL_CORRUPT naming the record offset', () => {
+    const { directory, file } = writeQueue('crc32c');
+    const offset = recordOffset(7);
+    patch(file, offset + 8 + 3, Uint8Array.of(readByte(file, offset + 8 + 3) ^ 1));
+    using queue = Queue.open(directory, { readOnly: true });
+    const reader = queue.reader();
+    for (let n = 0; n < 7; n++) reader.next();
+    expect(() => reader.next()).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', field: 'checksum', offset }),
+    );
+  });
+
+  it('an appender refuses to continue after a corrupt frame instead of writing past it', () => {
+    const { directory, file } = writeQueue('off');
+    patch(file, recordOffset(19), Uint8Array.of(0x08, 0x00, 0x00, 0x80)); // a claim flag pattern
+    using queue = Queue.open(directory, { ...SMALL, clock: new ManualClock().read });
+    expect(() => queue.appender()).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT' }));
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { Queue } from '@annal/core';
+import { seededRandom, spawnNode, temporaryDirectory } from '@annal/test-utils';
+import { fixturePath } from '../fixture-path.js';
+import { payloadOf } from '../queue-helpers.js';
+
+const SOAK = process.env['ANNAL_SOAK'] === '1';
+
+/** Reads every record, checking that record n has record n's length and bytes. */
+function verify(directory: string): number {
+  using queue = Queue.open(directory, { readOnly: true });
+  const reader = queue.reader();
+  let n = 0;
+  for (let record = reader.next(); record !== undefined; record = reader.next()) {
+    const expected = payloadOf(n, (n * 37) % 3000);
+    if (record.length !== expected.length || !record.copy().every((b, i) => b === expected[i])) {
+      throw new Error(`record ${n} (index ${record.index}) is not what was appended`);
+    }
+    n++;
+  }
+  return n;
+}
+
+describe('an appender killed with SIGKILL at random points', () => {
+  it.each(['off', 'crc32c'])(
+    'loses no committed record, never shows a torn one, and appending continues (checksums %s)',
+    async (checksums) => {
+      const trials = SOAK ? 400 : 40;
+      const random = seededRandom(checksums === 'off' ? 1 : 2);
+      const directory = temporaryDirectory();
+      let total = 0;
+      for (let trial = 0; trial < trials; trial++) {
+        const child = spawnNode(fixturePath('append-forever.mjs'), [
+          directory,
+          checksums,
+          String(total),
+        ]);
+        // Wait for some progress, then kill at a random later moment (no sleep: a random
+        // number of further progress lines).
+        const lines = 1 + Math.floor(random() * 8);
+        let acknowledged = 0;
+        for (let seen = 0; seen < lines;) {
+          const line = await child.waitForLine((text) => {
+            const count = Number(text.split(' ')[1]);
+            return count > acknowledged;
+          });
+          acknowledged = Number(line.split(' ')[1]);
+          seen++;
+        }
+        child.child.kill('SIGKILL');
+        const result = await child.exited;
+        expect(result.signal).toBe('SIGKILL');
+        const recovered = verify(directory);
+        expect(recovered).toBeGreaterThanOrEqual(acknowledged);
+        total = recovered;
+      }
+      expect(total).toBeGreaterThan(0);
+    },
+  );
+});
