@@ -14,6 +14,7 @@
  * @module
  */
 import type { AppendTargetFactory } from '../../peers/append/append-target.js';
+import { createAnnalCoreTarget } from '../../peers/append/annal-core.js';
 import { createBatchedWriteSyncTarget } from '../../peers/append/batched-write-sync.js';
 import {
   SQLITE_RECORDS_PER_TRANSACTION,
@@ -31,9 +32,22 @@ import { APPEND_SIZES, appendImplementation, type AppendScenarioId } from './sha
 export const annalAppendImplementations: Readonly<
   Record<AppendScenarioId, readonly Implementation[]>
 > = {
-  '64B': [],
-  '1KiB': [],
+  '64B': annalRows(APPEND_SIZES[0]),
+  '1KiB': annalRows(APPEND_SIZES[1]),
 };
+
+function annalRows(size: (typeof APPEND_SIZES)[number]): Implementation[] {
+  return (['off', 'crc32c'] as const).map((checksums) =>
+    appendImplementation(
+      checksums === 'off' ? 'annal' : 'annal-crc32c',
+      'annal',
+      `@annal/core Queue (FAST_DAILY, 64 MiB blocks): appender.append(record), checksums ${checksums}`,
+      size,
+      () => createAnnalCoreTarget({ checksums }),
+      'no sync (each record is in the page cache when append returns); rounds append into one growing queue, so later rounds run over fresh preallocated blocks (sustained, not a warm block)',
+    ),
+  );
+}
 
 /** A peer row, the same at every record size. */
 interface AppendPeer {

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { createAnnalCoreSource } from '../../peers/read/annal-core.js';
 import { createFramedFileSource, READ_CHUNK_BYTES } from '../../peers/read/framed-file-read.js';
 import { createLmdbSource } from '../../peers/read/lmdb.js';
 import type { Implementation, Scenario, Suite } from '../../suite.js';
@@ -22,7 +23,18 @@ export const READ_SIZE = { label: '64B', payloadBytes: 64 } as const satisfies R
 export const READ_COUNTS: ReadCounts = { full: 1_048_576, smoke: 65_536 };
 
 /** The annal rows of the `64B` scenario, listed before the peers. Empty until `@annal/core` can read. */
-export const annalReadImplementations: readonly Implementation[] = [];
+export const annalReadImplementations: readonly Implementation[] = (['off', 'crc32c'] as const).map(
+  (checksums) =>
+    readImplementation(
+      checksums === 'off' ? 'annal' : 'annal-crc32c',
+      'annal',
+      `@annal/core Queue reader: next() over the mapped file, zero-copy, checksums ${checksums}`,
+      READ_SIZE,
+      READ_COUNTS,
+      (count, template) => createAnnalCoreSource(count, template, checksums),
+      'a Reader positioned with toStart() each round',
+    ),
+);
 
 /** The `core/read` scenarios, with `extra` rows first and then the peers. */
 export function buildReadScenarios(extra: readonly Implementation[] = []): Scenario[] {

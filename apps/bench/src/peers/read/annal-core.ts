@@ -1,0 +1,66 @@
+/**
+ * `@annal/core` as a read source: the records are appended in setup (untimed); each round opens
+ * a reader at the start and reads every record in place with `next()`, checking its length and
+ * sequence number (read from the mapped bytes, no copy).
+ *
+ * @module
+ */
+import { Queue } from '@annal/core';
+
+import {
+  createTemporaryDirectory,
+  removeTemporaryDirectory,
+} from '../../fixtures/temporary-directory.js';
+import { stampSequence } from '../records.js';
+import { badRecordError, type ReadSource } from './read-source.js';
+
+/** A read source over a `@annal/core` queue filled with `count` records. */
+export function createAnnalCoreSource(
+  count: number,
+  template: Buffer,
+  checksums: 'off' | 'crc32c' = 'off',
+): ReadSource {
+  const directory = createTemporaryDirectory();
+  const queue = Queue.open(directory, { checksums });
+  try {
+    const appender = queue.appender();
+    const record = Buffer.from(template);
+    for (let sequence = 0; sequence < count; sequence++) {
+      stampSequence(record, sequence);
+      appender.append(record);
+    }
+    appender.close();
+  } catch (error) {
+    queue.close();
+    removeTemporaryDirectory(directory);
+    throw error;
+  }
+  const payloadBytes = template.length;
+  const reader = queue.reader();
+  return {
+    readAll(): number {
+      reader.toStart();
+      let expected = 0;
+      for (let record = reader.next(); record !== undefined; record = reader.next()) {
+        const bytes = record.buffer;
+        const at = record.offset;
+        const sequence =
+          ((bytes[at] as number) |
+            ((bytes[at + 1] as number) << 8) |
+            ((bytes[at + 2] as number) << 16) |
+            ((bytes[at + 3] as number) << 24)) >>>
+          0;
+        if (record.length !== payloadBytes || sequence !== expected) {
+          throw badRecordError(expected, record.length, sequence);
+        }
+        expected++;
+      }
+      return expected;
+    },
+    notes: `checksums ${checksums}${checksums === 'crc32c' ? ' (every payload verified on read)' : ''}; zero-copy: the reader's record points into the mapped file`,
+    close(): void {
+      queue.close();
+      removeTemporaryDirectory(directory);
+    },
+  };
+}
