@@ -144,6 +144,9 @@ export class Appender implements Disposable {
   #maxPayloadLength = 0;
   #indexCount = 0;
   #indexSpacing = 0;
+  /** indexSpacing − 1: `(sequence & mask) === 0` marks indexed records (a power of two; `&`
+   * keeps the low 32 bits exactly, and a modulo by a variable is an integer division). */
+  #indexMask = 0;
 
   // current block
   #block!: Block;
@@ -323,7 +326,7 @@ export class Appender implements Disposable {
     }
     const sequence = this.#sequence;
     if (sequence >= this.#sequencesPerCycle) throw cycleFull(this.#file.path, sequence);
-    if (sequence % this.#indexSpacing === 0) this.#prepareIndexEntry(sequence);
+    if ((sequence & this.#indexMask) === 0) this.#prepareIndexEntry(sequence);
     const frameLength = computeFrameLength(length);
     if (this.#position + frameLength > this.#blockEnd) this.#nextBlock();
     return this.#position - this.#blockStart;
@@ -332,7 +335,7 @@ export class Appender implements Disposable {
   /** Bookkeeping after a publish: index entry, end, waiters, sync. Returns the queue index. */
   #committed(offset: number, frameLength: number): number {
     const sequence = this.#sequence;
-    if (sequence % this.#indexSpacing === 0 && this.#indexPageWords !== undefined) {
+    if ((sequence & this.#indexMask) === 0 && this.#indexPageWords !== undefined) {
       storeIndexPageEntry(
         this.#indexPageWords,
         this.#indexPageOffset,
@@ -405,6 +408,7 @@ export class Appender implements Disposable {
     this.#maxPayloadLength = configuration.maxPayloadLength;
     this.#indexCount = configuration.indexCount;
     this.#indexSpacing = configuration.indexSpacing;
+    this.#indexMask = configuration.indexSpacing - 1;
     this.#position = end.position;
     this.#sequence = end.sequence;
     this.#useBlock(Math.floor(end.position / this.#blockSize));

@@ -13,7 +13,7 @@
  *                 | line 0: configuration, written once before the file becomes visible  |
  *                 |   magic "ANLQ", version, headerBytes, blockSize, cycleLengthMs, cycle,|
  *                 |   epochMs (f64), indexCount, indexSpacing, sequenceBits, flags,      |
- *                 |   maxPayloadLength, createdAtMs (f64), headerChecksum               |
+ *                 |   createdAtMs (f64), maxPayloadLength, headerChecksum               |
  *  64             +--------------------------------------------------------------------+
  *                 | line 1: appender state (advisory; readers never trust it for the end)|
  *                 |   writePosition (8-byte units), records, sealed                      |
@@ -100,10 +100,10 @@ export const INDEX_SPACING_OFFSET = 36;
 export const SEQUENCE_BITS_OFFSET = 40;
 /** u32 flags ({@link FLAG_CHECKSUM_CRC32C}). */
 export const FLAGS_OFFSET = 44;
-/** u32 largest payload a record of this file may have. */
-export const MAX_PAYLOAD_LENGTH_OFFSET = 48;
 /** f64 Unix milliseconds when the file was created. */
-export const CREATED_AT_MS_OFFSET = 56;
+export const CREATED_AT_MS_OFFSET = 48;
+/** u32 largest payload a record of this file may have. */
+export const MAX_PAYLOAD_LENGTH_OFFSET = 56;
 
 /** Bytes of line 0 covered by the header checksum (everything before the checksum word). */
 export const CONFIGURATION_BYTES = 60;

@@ -155,20 +155,39 @@ export class Reader implements Disposable {
    *   its payload does not match its checksum; the reader stays before that record
    */
   next(): QueueRecord | undefined {
+    // Fast path: a valid record at the position in the current block. Everything else (block
+    // and cycle ends, skip frames, corrupt words, a closed or unattached reader) goes the slow way.
+    const position = this.#position;
+    if (position < this.#blockEnd) {
+      const offset = position - this.#blockStart;
+      const word = loadLengthWord(this.#words, offset);
+      if (word > 0) {
+        const length = word & LENGTH_MASK;
+        const frameLength = computeFrameLength(length);
+        if (length <= this.#maxPayloadLength && offset + frameLength <= this.#blockSize) {
+          return this.#take(offset, length, frameLength);
+        }
+      }
+    }
     if (!this.#skipToRecord()) return undefined;
     const offset = this.#position - this.#blockStart;
-    const word = loadLengthWord(this.#words, offset);
-    const length = word & LENGTH_MASK;
-    const record = this.#record;
+    const length = loadLengthWord(this.#words, offset) & LENGTH_MASK;
+    return this.#take(offset, length, computeFrameLength(length));
+  }
+
+  /** Hands out the (validated) record at block `offset` and moves past it. */
+  #take(offset: number, length: number, frameLength: number): QueueRecord {
     const payloadAt = offset + FRAME_HEADER_BYTES;
     if (this.#checksums) this.#verify(offset, payloadAt, length);
-    record.index = this.#indexBase + this.#sequence;
-    record.sequence = this.#sequence;
+    const record = this.#record;
+    const sequence = this.#sequence;
+    record.index = this.#indexBase + sequence;
+    record.sequence = sequence;
     record.buffer = this.#bytes;
     record.offset = payloadAt;
     record.length = length;
-    this.#position += computeFrameLength(length);
-    this.#sequence++;
+    this.#position += frameLength;
+    this.#sequence = sequence + 1;
     return record;
   }
 
