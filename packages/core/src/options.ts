@@ -3,7 +3,13 @@
  *
  * @module
  */
-import { byteSize, parseOptions, powerOfTwo, syncPolicySchema } from '@annal/native';
+import {
+  byteSize,
+  parseOptions,
+  powerOfTwo,
+  syncPolicySchema,
+  type SyncPolicy,
+} from '@annal/native';
 import { z } from 'zod';
 
 import { LENGTH_MASK, computeFrameLength } from './layout.js';
@@ -21,7 +27,7 @@ export const DEFAULT_BLOCK_SIZE = 64 * 1024 * 1024;
 /**
  * Options of `Queue.open`. Sizes take a number of bytes or a string such as `'64 MiB'`.
  */
-export const queueOptionsSchema = z.strictObject({
+const schema = z.strictObject({
   /** Length of one cycle file. Default `'FAST_DAILY'`. Used when creating files only. */
   rollCycle: z.enum(ROLL_CYCLE_NAMES).default('FAST_DAILY'),
   /**
@@ -66,14 +72,53 @@ export const queueOptionsSchema = z.strictObject({
   timeoutMs: z.number().int().min(1).default(10_000),
 });
 
-/** What `Queue.open` accepts. */
-export type QueueOptions = z.input<typeof queueOptionsSchema>;
-/** Options after defaults were applied. */
-export type ResolvedQueueOptions = z.output<typeof queueOptionsSchema>;
+/** What `Queue.open` accepts; every field is optional (defaults in brackets). */
+export interface QueueOptions {
+  /** Length of one cycle file. [`'FAST_DAILY'`] Shapes new queues only. */
+  readonly rollCycle?: RollCycleName | undefined;
+  /** Unix milliseconds where cycle 0 starts; moves every cycle boundary. [0] */
+  readonly epochMs?: number | undefined;
+  /** Bytes per data block, a power of two from 64 KiB to 1 GiB; a number or e.g. `'64 MiB'`. [64 MiB] */
+  readonly blockSize?: number | string | undefined;
+  /** `'crc32c'` stores and verifies a CRC32C of each payload. [`'off'`] */
+  readonly checksums?: 'off' | 'crc32c' | undefined;
+  /** Entries per index page, a power of two from 8 to 65536. [the roll cycle's] */
+  readonly indexCount?: number | undefined;
+  /** Records per index entry, a power of two from 1 to 65536. [the roll cycle's] */
+  readonly indexSpacing?: number | undefined;
+  /** Map PROT_READ and refuse appenders. [false] */
+  readonly readOnly?: boolean | undefined;
+  /** When appends are msync'd: `'none'`, `'manual'`, `'each'` or `{ everyMs }`. [`'none'`] */
+  readonly sync?: 'none' | 'manual' | 'each' | { readonly everyMs: number | string } | undefined;
+  /** Largest payload in bytes, at most a quarter block minus 8. [that bound] */
+  readonly maxPayloadLength?: number | string | undefined;
+  /** The clock deciding the cycle, Unix ms, called on every append. [a coarse `Date.now`] */
+  readonly clock?: (() => number) | undefined;
+  /** Milliseconds before a stuck claim of another appender counts as dead (reserved). [10 000] */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** Options after defaults were applied (sizes in bytes). */
+export interface ResolvedQueueOptions {
+  readonly rollCycle: RollCycleName;
+  readonly epochMs: number;
+  readonly blockSize: number;
+  readonly checksums: 'off' | 'crc32c';
+  readonly indexCount?: number | undefined;
+  readonly indexSpacing?: number | undefined;
+  readonly readOnly: boolean;
+  readonly sync: SyncPolicy;
+  readonly maxPayloadLength?: number | undefined;
+  readonly clock: () => number;
+  readonly timeoutMs: number;
+}
+
+/** The zod schema of `Queue.open`'s options, defaults included (for composing configuration). */
+export const queueOptionsSchema: z.ZodType<ResolvedQueueOptions, QueueOptions> = schema;
 
 /** Parses `Queue.open` options. @throws ERR_ANNAL_INVALID_OPTION naming the option */
 export function parseQueueOptions(input: unknown): ResolvedQueueOptions {
-  return parseOptions(queueOptionsSchema, input, 'Queue.open');
+  return parseOptions(schema, input, 'Queue.open');
 }
 
 /** Largest payload a block of `blockSize` bytes allows: a frame of at most a quarter block. */

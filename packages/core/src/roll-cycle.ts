@@ -26,7 +26,7 @@ const MINUTE_MS = 60_000;
 /**
  * The built-in cycles. Index shapes give each cycle `indexCount² × indexSpacing` records per
  * file, chosen so that a queue index (cycle × 2^sequenceBits + sequence) stays below 2^53 for
- * at least 150 years after the default epoch (1970): see {@link maxCycle}.
+ * at least 150 years after the default epoch (1970) (see `maxCycle`).
  *
  * | cycle | length | records per cycle | cycles before 2^53 |
  * |---|---|---|---|
