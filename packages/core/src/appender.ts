@@ -471,10 +471,23 @@ export class Appender implements Disposable {
     this.#useBlock(this.#block.number + 1);
   }
 
-  /** Maps block `number` (allocating it and the one after), and pre-faults the one after. */
+  /**
+   * Maps block `number` (allocating it first), and allocates and pre-faults the one after.
+   *
+   * @throws ERR_ANNAL_FULL when block `number` cannot be allocated; the appender stays where it
+   *   was, so a later append retries (and succeeds once space is free)
+   */
   #useBlock(number: number): void {
     const file = this.#file;
-    if (!this.#files.readOnly) file.allocateBlocks(number + 2);
+    if (!this.#files.readOnly) {
+      file.allocateBlocks(number + 1);
+      try {
+        file.allocateBlocks(number + 2);
+      } catch {
+        // Allocating ahead is an optimisation: if the disk is full now, the same error comes back,
+        // typed, when this block fills and the next one is really needed.
+      }
+    }
     const block = file.block(number);
     if (block === undefined) throw new Error(`block ${number} of ${file.path} is missing`);
     this.#block = block;
