@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { CycleFile } from './cycle-file.js';
 import { CYCLE_FILE_EXTENSION, type CycleFileConfiguration } from './layout.js';
+import { MetadataFile } from './metadata-file.js';
 import { cycleAt, cycleFileStem, cycleStartMs, parseCycleFileStem } from './roll-cycle.js';
 
 /** How new cycle files are shaped (from the queue's options). */
@@ -30,6 +31,8 @@ export class CycleFiles {
   readonly shape: CycleShape;
   readonly readOnly: boolean;
   readonly #open = new Map<number, CycleFile>();
+  #metadata: MetadataFile | undefined;
+  #metadataOpened = false;
 
   constructor(directory: string, shape: CycleShape, readOnly: boolean) {
     this.directory = directory;
@@ -80,17 +83,35 @@ export class CycleFiles {
     const configuration: CycleFileConfiguration = { ...this.shape, cycle, createdAtMs: nowMs };
     const file = CycleFile.create(this.pathOf(cycle), configuration);
     this.#open.set(cycle, file);
+    this.metadata()?.recordCycle(cycle);
     return file;
   }
 
-  /** The first existing cycle after `cycle`, or undefined. */
+  /**
+   * The first existing cycle after `cycle`, or undefined. Looks at the metadata file's highest
+   * cycle first, so a tailer waiting at the end of the newest cycle lists no directory.
+   */
   nextCycleAfter(cycle: number): number | undefined {
+    const metadata = this.metadata();
+    if (metadata !== undefined && metadata.highestCycle() <= cycle) return undefined;
     return this.listCycles().find((candidate) => candidate > cycle);
+  }
+
+  /** The directory's metadata file (created on first use unless read-only; undefined if absent). */
+  metadata(): MetadataFile | undefined {
+    if (!this.#metadataOpened) {
+      this.#metadata = MetadataFile.open(this.directory, this.readOnly);
+      this.#metadataOpened = this.#metadata !== undefined || !this.readOnly;
+    }
+    return this.#metadata;
   }
 
   /** Unmaps every open file. */
   close(): void {
     for (const file of this.#open.values()) file.close();
     this.#open.clear();
+    this.#metadata?.close();
+    this.#metadata = undefined;
+    this.#metadataOpened = false;
   }
 }

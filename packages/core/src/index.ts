@@ -9,7 +9,8 @@
 export { Queue } from './queue.js';
 export { Appender, AppendClaim, APPENDER_LOCK_FILE } from './appender.js';
 export { Reader } from './reader.js';
-export type { RecordHandler, WaitNextOptions } from './reader.js';
+export { READER_LOCK_DIRECTORY } from './reader.js';
+export type { ReaderOptions, RecordHandler, WaitNextOptions } from './reader.js';
 export { QueueRecord } from './record.js';
 export { IndexCodec, indexFromBigInt, indexToBigInt } from './queue-index.js';
 export { ROLL_CYCLES } from './roll-cycle.js';
@@ -21,4 +22,9 @@ export {
   MIN_BLOCK_SIZE,
 } from './options.js';
 export type { QueueOptions, ResolvedQueueOptions } from './options.js';
-export { CYCLE_FILE_EXTENSION, FORMAT_VERSION } from './layout.js';
+export {
+  CYCLE_FILE_EXTENSION,
+  FORMAT_VERSION,
+  MAX_READER_NAME_BYTES,
+  METADATA_FILE_NAME,
+} from './layout.js';

@@ -21,7 +21,7 @@ import {
   type ResolvedQueueOptions,
 } from './options.js';
 import { IndexCodec } from './queue-index.js';
-import { Reader } from './reader.js';
+import { Reader, type ReaderOptions } from './reader.js';
 import { ROLL_CYCLES, maxCycle, sequenceBitsFor } from './roll-cycle.js';
 
 /**
@@ -103,12 +103,25 @@ export class Queue implements Disposable {
     return this.#appender;
   }
 
-  /** A new reader positioned at the start of the queue. */
-  reader(): Reader {
+  /**
+   * A new reader: anonymous, at the start of the queue; or named (`{ name }`), where the reader
+   * of that name stopped last time (restartable, like Chronicle's named tailers).
+   *
+   * @throws ERR_ANNAL_LOCKED when a reader of that name is open (in any process);
+   *   ERR_ANNAL_READ_ONLY for a named reader of a read-only queue;
+   *   ERR_ANNAL_INVALID_ARGUMENT for an empty name or one over 40 UTF-8 bytes
+   */
+  reader(options: ReaderOptions = {}): Reader {
     this.#checkOpen();
-    const reader = new Reader(this.#files);
+    const reader = new Reader(this.#files, options);
     this.#readers.add(reader);
     return reader;
+  }
+
+  /** Names of the named readers this queue has kept positions for. */
+  readerNames(): string[] {
+    this.#checkOpen();
+    return this.#files.metadata()?.readerNames() ?? [];
   }
 
   /** Cycles that have a file now, ascending (a directory listing). */

@@ -4,11 +4,18 @@
  *
  * @module
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
 import {
   AbortedError,
   ClosedError,
   CorruptError,
+  FileLock,
+  ReadOnlyError,
+  encodePathSegment,
   futexWaitAsync,
+  safePath,
   type AnnalError,
 } from '@annal/native';
 
@@ -27,6 +34,7 @@ import {
   loadCommitCounter,
   loadLengthWord,
 } from './layout.js';
+import { encodeName, type MetadataFile } from './metadata-file.js';
 import { IndexCodec } from './queue-index.js';
 import { QueueRecord } from './record.js';
 
@@ -39,6 +47,19 @@ export interface WaitNextOptions {
   readonly timeoutMs?: number;
   /** Abort the wait (rejects with ERR_ANNAL_ABORTED). */
   readonly signal?: AbortSignal;
+}
+
+/** Directory (inside the queue) of the lock files of named readers. */
+export const READER_LOCK_DIRECTORY = 'readers';
+
+/** Options of `queue.reader()`. */
+export interface ReaderOptions {
+  /**
+   * Name of a restartable reader: its position is kept in the queue's metadata file, and a reader
+   * opened later with the same name continues where it stopped. At most 40 UTF-8 bytes. One
+   * reader per name at a time (an OFD lock; a second gets ERR_ANNAL_LOCKED).
+   */
+  readonly name?: string;
 }
 
 /** Milliseconds a read-only reader sleeps between looks while tailing (it cannot register). */
@@ -56,6 +77,12 @@ export class Reader implements Disposable {
   readonly #files: CycleFiles;
   readonly #record = new QueueRecord();
   #closed = false;
+  /** The reader's name, or undefined for an anonymous reader. */
+  readonly name: string | undefined;
+  /** Named readers: the metadata slot holding the position (-1 for anonymous readers). */
+  readonly #slot: number = -1;
+  readonly #metadata: MetadataFile | undefined;
+  readonly #lock: FileLock | undefined;
 
   #file: CycleFile | undefined;
   #codec!: IndexCodec;
@@ -73,9 +100,37 @@ export class Reader implements Disposable {
   #sequence = 0;
 
   /** @internal Use `queue.reader()`. */
-  constructor(files: CycleFiles) {
+  constructor(files: CycleFiles, options: ReaderOptions = {}) {
     this.#files = files;
-    this.toStart();
+    this.name = options.name;
+    if (options.name === undefined) {
+      this.toStart();
+      return;
+    }
+    if (files.readOnly) {
+      throw new ReadOnlyError(
+        `a named reader keeps its position in the queue, which was opened read-only`,
+        { path: files.directory, field: 'name' },
+      );
+    }
+    encodeName(options.name); // validates before anything is created
+    const lockDirectory = join(files.directory, READER_LOCK_DIRECTORY);
+    mkdirSync(lockDirectory, { recursive: true });
+    this.#lock = FileLock.acquireOrThrow(
+      safePath(lockDirectory, `${encodePathSegment(options.name)}.lock`),
+    );
+    try {
+      const metadata = files.metadata();
+      if (metadata === undefined) throw new Error('the metadata file is missing');
+      const { slot, created } = metadata.slotFor(options.name);
+      this.#metadata = metadata;
+      this.#slot = slot;
+      if (created) this.toStart();
+      else this.#positionAt(metadata.position(slot));
+    } catch (error) {
+      this.#lock.release();
+      throw error;
+    }
   }
 
   /** Queue index of the record `next()` would return (if there is one). */
@@ -188,6 +243,8 @@ export class Reader implements Disposable {
     record.length = length;
     this.#position += frameLength;
     this.#sequence = sequence + 1;
+    // A named reader restarts at the record it returned last: it may not have been handled yet.
+    if (this.#slot >= 0) this.#metadata?.setPosition(this.#slot, record.index);
     return record;
   }
 
@@ -293,10 +350,17 @@ export class Reader implements Disposable {
     }
   }
 
-  /** Stops reading; the queue's files stay open for others. */
+  /**
+   * Stops reading; the queue's files stay open for others. A named reader stores its position
+   * (after the last record it returned) and releases its name.
+   */
   close(): void {
+    if (this.#closed) return;
+    if (this.#slot >= 0 && this.#file !== undefined)
+      this.#metadata?.setPosition(this.#slot, this.index);
     this.#closed = true;
     this.#detach();
+    this.#lock?.release();
   }
 
   /** Calls {@link Reader.close}. */
@@ -395,6 +459,25 @@ export class Reader implements Disposable {
     this.#blockStart = 0;
     this.#blockEnd = 0; // forces #enterBlock on the next read
     this.#enterBlock(position);
+  }
+
+  /**
+   * Positions at queue index `index` (a named reader's stored position): at that record, or at
+   * the end of its cycle when the index is the cycle's next one, or at the next cycle's start.
+   */
+  #positionAt(index: number): void {
+    const codec = new IndexCodec(this.#files.shape.sequenceBits);
+    const cycle = codec.cycleOf(index);
+    const sequence = codec.sequenceOf(index);
+    const file = this.#files.get(cycle);
+    if (file === undefined) {
+      const next = this.#files.listCycles().find((candidate) => candidate > cycle);
+      if (next === undefined) this.toEnd();
+      else this.#attach(next, 0, 0);
+      return;
+    }
+    const found = scanFrames(file, indexedStart(file, sequence), sequence);
+    this.#attach(cycle, found.position, found.sequence);
   }
 
   #detach(): void {
