@@ -5,11 +5,14 @@
  *
  * @module
  */
-import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJs, crc32cNative } from '@annal/native';
+import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsInt32, crc32cNative } from '@annal/native';
 
-/** CRC32C of `bytes[offset, offset + length)`, as an unsigned 32-bit number. */
+/**
+ * CRC32C of `bytes[offset, offset + length)` as a signed 32-bit integer (the bits an Int32Array
+ * stores): signed, so the JIT keeps it unboxed and a checksum costs no allocation.
+ */
 export function payloadChecksum(bytes: Uint8Array, offset: number, length: number): number {
   return length < CRC32C_NATIVE_THRESHOLD_BYTES
-    ? crc32cJs(bytes, offset, length, 0)
-    : crc32cNative(bytes, offset, length, 0);
+    ? crc32cJsInt32(bytes, offset, length)
+    : crc32cNative(bytes, offset, length, 0) | 0;
 }

@@ -330,9 +330,9 @@ export function storeLengthWord(words: Int32Array, offset: number, lengthWord: n
 export function setChecksumWord(words: Int32Array, offset: number, checksum: number): void {
   words[(offset + CHECKSUM_WORD_OFFSET) >> 2] = checksum;
 }
-/** Reads the checksum word of the frame at block `offset` (after loading its length word). */
+/** Reads the checksum word of the frame at block `offset` as a signed 32-bit integer. */
 export function getChecksumWord(words: Int32Array, offset: number): number {
-  return (words[(offset + CHECKSUM_WORD_OFFSET) >> 2] as number) >>> 0;
+  return words[(offset + CHECKSUM_WORD_OFFSET) >> 2] as number;
 }
 /** Byte offset in the block of the payload of the frame at `offset`. */
 export function payloadOffset(offset: number): number {

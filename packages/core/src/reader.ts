@@ -407,7 +407,7 @@ export class Reader implements Disposable {
       const file = this.#currentFile();
       const fileOffset = file.configuration.headerBytes + this.#position;
       throw new CorruptError(
-        `${file.path}: checksum mismatch in the record at file offset ${fileOffset} (sequence ${this.#sequence}): stored 0x${stored.toString(16)}, computed 0x${actual.toString(16)}`,
+        `${file.path}: checksum mismatch in the record at file offset ${fileOffset} (sequence ${this.#sequence}): stored 0x${(stored >>> 0).toString(16)}, computed 0x${(actual >>> 0).toString(16)}`,
         { path: file.path, offset: fileOffset, field: 'checksum' },
       );
     }

@@ -76,6 +76,26 @@ function toBytes(bytes: ArrayBufferView | ArrayBufferLike): Uint8Array {
  * @returns the CRC as an unsigned 32-bit number
  */
 export function crc32cJs(bytes: Uint8Array, offset: number, length: number, seed = 0): number {
+  return crc32cUpdate(bytes, offset, length, seed) >>> 0;
+}
+
+/**
+ * Like {@link crc32cJs}, but returns the CRC's 32 bits as a signed integer (`crc | 0`). An
+ * optimizing compiler keeps a signed 32-bit result unboxed, while an unsigned one of 2^31 or more
+ * becomes a heap number when the call is not inlined: use this to store CRCs into an Int32Array
+ * on a hot path without allocating, and compare them as signed integers.
+ *
+ * @param bytes - the data
+ * @param offset - first byte
+ * @param length - bytes to include
+ * @returns the CRC as a signed 32-bit integer (`crc32cJs(…) | 0`)
+ */
+export function crc32cJsInt32(bytes: Uint8Array, offset: number, length: number): number {
+  return crc32cUpdate(bytes, offset, length, 0) | 0;
+}
+
+/** The CRC32C arithmetic shared by {@link crc32cJs} and {@link crc32cJsInt32}: returns ~state. */
+function crc32cUpdate(bytes: Uint8Array, offset: number, length: number, seed: number): number {
   const table = sliceTables();
   let crc = ~seed;
   let i = offset;
@@ -99,7 +119,7 @@ export function crc32cJs(bytes: Uint8Array, offset: number, length: number, seed
       (table[bytes[i + 7] as number] as number);
   }
   for (; i < end; i++) crc = (table[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
-  return ~crc >>> 0;
+  return ~crc;
 }
 
 /**

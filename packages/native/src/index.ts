@@ -33,6 +33,7 @@ export {
   CRC32C_NATIVE_THRESHOLD_BYTES,
   crc32c,
   crc32cJs,
+  crc32cJsInt32,
   crc32cNative,
   hasHardwareCrc32c,
 } from './crc32c.js';

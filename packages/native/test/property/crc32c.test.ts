@@ -3,6 +3,7 @@ import {
   InvalidArgumentError,
   crc32c,
   crc32cJs,
+  crc32cJsInt32,
   crc32cNative,
   hasHardwareCrc32c,
 } from '@annal/native';
@@ -32,6 +33,15 @@ describe('crc32c()', () => {
   ])('matches RFC 3720 for %s', (_, bytes, expected) => {
     expect(crc32c(bytes)).toBe(expected);
     expect(crc32cNative(bytes, 0, 32)).toBe(expected);
+  });
+
+  it('crc32cJsInt32 has the same bits as crc32cJs, as a signed integer', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const unsigned = crc32cJs(bytes, 0, bytes.length);
+        expect(crc32cJsInt32(bytes, 0, bytes.length)).toBe(unsigned | 0);
+      }),
+    );
   });
 
   it('reports whether the CPU instruction is used', () => {
