@@ -195,6 +195,11 @@ export class Appender implements Disposable {
     return this.#indexBase + this.#sequence;
   }
 
+  /** True after {@link Appender.close}. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** The cycle being appended to. */
   get cycle(): number {
     return this.#cycle;

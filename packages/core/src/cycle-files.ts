@@ -4,8 +4,10 @@
  *
  * @module
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { syncDirectory } from '@annal/native';
 
 import { CycleFile } from './cycle-file.js';
 import { CYCLE_FILE_EXTENSION, type CycleFileConfiguration } from './layout.js';
@@ -25,19 +27,32 @@ export interface CycleShape {
   readonly headerBytes: number;
 }
 
+/** Told when a Queue maps a cycle file (acquired) and unmaps it (released). */
+export interface CycleFileListener {
+  readonly onAcquired?: ((cycle: number, path: string) => void) | undefined;
+  readonly onReleased?: ((cycle: number, path: string) => void) | undefined;
+}
+
 /** The cycle files of a directory. Threading: one JS thread (each thread opens its own Queue). */
 export class CycleFiles {
   readonly directory: string;
   readonly shape: CycleShape;
   readonly readOnly: boolean;
+  readonly #listener: CycleFileListener;
   readonly #open = new Map<number, CycleFile>();
   #metadata: MetadataFile | undefined;
   #metadataOpened = false;
 
-  constructor(directory: string, shape: CycleShape, readOnly: boolean) {
+  constructor(
+    directory: string,
+    shape: CycleShape,
+    readOnly: boolean,
+    listener: CycleFileListener = {},
+  ) {
     this.directory = directory;
     this.shape = shape;
     this.readOnly = readOnly;
+    this.#listener = listener;
   }
 
   /** Path of the file for `cycle`. */
@@ -73,6 +88,7 @@ export class CycleFiles {
       throw error;
     }
     this.#open.set(cycle, file);
+    this.#listener.onAcquired?.(cycle, file.path);
     return file;
   }
 
@@ -83,6 +99,7 @@ export class CycleFiles {
     const configuration: CycleFileConfiguration = { ...this.shape, cycle, createdAtMs: nowMs };
     const file = CycleFile.create(this.pathOf(cycle), configuration);
     this.#open.set(cycle, file);
+    this.#listener.onAcquired?.(cycle, file.path);
     this.metadata()?.recordCycle(cycle);
     return file;
   }
@@ -106,10 +123,39 @@ export class CycleFiles {
     return this.#metadata;
   }
 
+  /** Unmaps the file of `cycle` if this object has it open (views over it then read empty). */
+  release(cycle: number): void {
+    const file = this.#open.get(cycle);
+    if (file === undefined) return;
+    this.#open.delete(cycle);
+    file.close();
+    this.#listener.onReleased?.(cycle, file.path);
+  }
+
+  /**
+   * Unmaps and deletes the files of `cycles`, then fsyncs the directory once.
+   *
+   * @returns the cycles whose file was deleted
+   */
+  delete(cycles: readonly number[]): number[] {
+    const deleted: number[] = [];
+    for (const cycle of cycles) {
+      this.release(cycle);
+      try {
+        unlinkSync(this.pathOf(cycle));
+        deleted.push(cycle);
+      } catch (error) {
+        // Another process deleted it first: the outcome is the same.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    if (deleted.length > 0) syncDirectory(this.directory);
+    return deleted;
+  }
+
   /** Unmaps every open file. */
   close(): void {
-    for (const file of this.#open.values()) file.close();
-    this.#open.clear();
+    for (const cycle of [...this.#open.keys()]) this.release(cycle);
     this.#metadata?.close();
     this.#metadata = undefined;
     this.#metadataOpened = false;

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export { Queue } from './queue.js';
+export type { DeleteCyclesOptions } from './queue.js';
 export { Appender, AppendClaim, APPENDER_LOCK_FILE } from './appender.js';
 export { Reader } from './reader.js';
 export { READER_LOCK_DIRECTORY } from './reader.js';

@@ -70,6 +70,20 @@ const schema = z.strictObject({
    * that appender as dead (reserved for concurrent appenders). Default 10 000.
    */
   timeoutMs: z.number().int().min(1).default(10_000),
+  /** Called when this Queue maps a cycle file (first use). */
+  onFileAcquired: z
+    .custom<(cycle: number, path: string) => void>(
+      (value) => typeof value === 'function',
+      'must be a function',
+    )
+    .optional(),
+  /** Called when this Queue unmaps a cycle file (close, or deletion by `deleteCycles`). */
+  onFileReleased: z
+    .custom<(cycle: number, path: string) => void>(
+      (value) => typeof value === 'function',
+      'must be a function',
+    )
+    .optional(),
 });
 
 /** What `Queue.open` accepts; every field is optional (defaults in brackets). */
@@ -96,6 +110,10 @@ export interface QueueOptions {
   readonly clock?: (() => number) | undefined;
   /** Milliseconds before a stuck claim of another appender counts as dead (reserved). [10 000] */
   readonly timeoutMs?: number | undefined;
+  /** Called when this Queue maps a cycle file (its first use here). */
+  readonly onFileAcquired?: ((cycle: number, path: string) => void) | undefined;
+  /** Called when this Queue unmaps a cycle file (at close, or when `deleteCycles` deletes it). */
+  readonly onFileReleased?: ((cycle: number, path: string) => void) | undefined;
 }
 
 /** Options after defaults were applied (sizes in bytes). */
@@ -111,6 +129,8 @@ export interface ResolvedQueueOptions {
   readonly maxPayloadLength?: number | undefined;
   readonly clock: () => number;
   readonly timeoutMs: number;
+  readonly onFileAcquired?: ((cycle: number, path: string) => void) | undefined;
+  readonly onFileReleased?: ((cycle: number, path: string) => void) | undefined;
 }
 
 /** The zod schema of `Queue.open`'s options, defaults included (for composing configuration). */

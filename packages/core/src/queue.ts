@@ -6,7 +6,12 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { ClosedError, InvalidOptionError, ReadOnlyError } from '@annal/native';
+import {
+  ClosedError,
+  InvalidArgumentError,
+  InvalidOptionError,
+  ReadOnlyError,
+} from '@annal/native';
 
 import { Appender } from './appender.js';
 import { coarseClockView } from './coarse-clock.js';
@@ -23,6 +28,14 @@ import {
 import { IndexCodec } from './queue-index.js';
 import { Reader, type ReaderOptions } from './reader.js';
 import { ROLL_CYCLES, maxCycle, sequenceBitsFor } from './roll-cycle.js';
+
+/** What {@link Queue.deleteCycles} deletes. */
+export interface DeleteCyclesOptions {
+  /** Keep at least the newest `keep` cycle files (an integer ≥ 1). */
+  readonly keep?: number;
+  /** Delete only the cycles this returns true for. */
+  readonly where?: (cycle: number, path: string) => boolean;
+}
 
 /**
  * A persistent, memory-mapped, rolling message queue in a directory (Chronicle Queue's model).
@@ -62,7 +75,10 @@ export class Queue implements Disposable {
     // An existing queue keeps the shape its newest file records (a reader never needs the
     // writer's options); the options shape a new queue.
     const shape = existingShape(directory) ?? shapeOf(options);
-    this.#files = new CycleFiles(directory, shape, options.readOnly);
+    this.#files = new CycleFiles(directory, shape, options.readOnly, {
+      onAcquired: options.onFileAcquired,
+      onReleased: options.onFileReleased,
+    });
     this.indices = new IndexCodec(shape.sequenceBits);
     this.#clock = options.clock === Date.now ? coarseClockView() : options.clock;
   }
@@ -116,6 +132,51 @@ export class Queue implements Disposable {
     const reader = new Reader(this.#files, options);
     this.#readers.add(reader);
     return reader;
+  }
+
+  /**
+   * Deletes old cycle files (retention). Never deletes the newest cycle, the appender's cycle,
+   * or the cycle of any open reader of this Queue or anything after it, so nothing this Queue
+   * reads is removed under it. Readers in other processes keep reading a deleted file they have
+   * mapped (Linux frees its space when they unmap it); record views of this Queue over a deleted
+   * file read as empty afterwards.
+   *
+   * @param options - `keep`: keep at least the newest `keep` cycles; `where`: delete only the
+   *   cycles it returns true for (called with the cycle and its path). At least one is required.
+   * @returns the cycles whose files were deleted
+   * @throws ERR_ANNAL_READ_ONLY for a read-only queue; ERR_ANNAL_INVALID_ARGUMENT without a rule
+   */
+  deleteCycles(options: DeleteCyclesOptions): number[] {
+    this.#checkOpen();
+    if (this.options.readOnly) {
+      throw new ReadOnlyError(`${this.directory} was opened read-only: nothing can be deleted`, {
+        path: this.directory,
+      });
+    }
+    const { keep, where } = options;
+    if (keep === undefined && where === undefined) {
+      throw new InvalidArgumentError('deleteCycles needs `keep` or `where`', { field: 'options' });
+    }
+    if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1)) {
+      throw new InvalidArgumentError(`keep must be an integer ≥ 1: keep=${String(keep)}`, {
+        field: 'keep',
+      });
+    }
+    const cycles = this.#files.listCycles();
+    // The first cycle that must stay: the newest, the appender's, and every open reader's.
+    let firstKept = cycles.at(-1) ?? 0;
+    if (this.#appender !== undefined && !this.#appender.closed) {
+      firstKept = Math.min(firstKept, this.#appender.cycle);
+    }
+    for (const reader of this.#readers) {
+      if (!reader.closed && reader.cycle >= 0) firstKept = Math.min(firstKept, reader.cycle);
+    }
+    let candidates = cycles.filter((cycle) => cycle < firstKept);
+    if (keep !== undefined) candidates = candidates.slice(0, Math.max(0, cycles.length - keep));
+    if (where !== undefined) {
+      candidates = candidates.filter((cycle) => where(cycle, this.#files.pathOf(cycle)));
+    }
+    return this.#files.delete(candidates);
   }
 
   /** Names of the named readers this queue has kept positions for. */

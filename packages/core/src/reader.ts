@@ -138,6 +138,11 @@ export class Reader implements Disposable {
     return this.#indexBase + this.#sequence;
   }
 
+  /** True after {@link Reader.close}. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Cycle the reader is in (-1 before the queue has any file). */
   get cycle(): number {
     return this.#file?.cycle ?? -1;
