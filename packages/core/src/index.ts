@@ -13,6 +13,8 @@ export { Reader } from './reader.js';
 export { READER_LOCK_DIRECTORY } from './reader.js';
 export type { ReaderOptions, RecordHandler, WaitNextOptions } from './reader.js';
 export { QueueRecord } from './record.js';
+export { Channel, ChannelReader, ChannelWriter } from './channel.js';
+export type { ChannelCreateOptions, ChannelStatus } from './channel.js';
 export { IndexCodec, indexFromBigInt, indexToBigInt } from './queue-index.js';
 export { ROLL_CYCLES } from './roll-cycle.js';
 export type { RollCycle, RollCycleName } from './roll-cycle.js';

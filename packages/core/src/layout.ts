@@ -464,3 +464,101 @@ export function storeSlotPosition(words: Int32Array, slot: number, index: number
   // publish: the copy written above is complete before it becomes the active one.
   Atomics.store(words, activeWord, copy);
 }
+
+// ---- fixed-capacity channel file (the kekbit seed) -----------------------------------------
+//
+//  offset 0    u32 magic "ANLC"     4  u32 version (1)     8  u32 capacity (data bytes)
+//         12   u32 maxPayloadLength 16 u32 writerTimeoutMs 20..23 reserved
+//         24   f64 createdAtMs      32..59 reserved         60 u32 CRC32C of bytes [0, 60)
+//         64   i32 state: 0 open, 1 closed, 2 full (stored after the end frame)
+//         72   f64 heartbeat: Unix ms of the writer's last sign of life (plain aligned store)
+//         80   u32 records written (advisory)
+//  offset 128  data: `capacity` bytes of frames laid out as in a cycle file (length word,
+//              checksum word 0, payload, padding), ended by an end-of-cycle word when the writer
+//              closes or runs out of room.
+
+/** "ANLC" read as a little-endian u32. */
+export const CHANNEL_MAGIC = 0x434c4e41;
+/** Version of the channel layout. */
+export const CHANNEL_VERSION = 1;
+/** Bytes before a channel's data area. */
+export const CHANNEL_HEADER_BYTES = 128;
+/** Bytes of the channel header covered by its checksum. */
+export const CHANNEL_CHECKED_BYTES = 60;
+/** Channel state: the writer may still write. */
+export const CHANNEL_OPEN = 0;
+/** Channel state: the writer closed it. */
+export const CHANNEL_CLOSED = 1;
+/** Channel state: the writer ran out of room. */
+export const CHANNEL_FULL = 2;
+
+const CHANNEL_CAPACITY_OFFSET = 8;
+const CHANNEL_MAX_PAYLOAD_OFFSET = 12;
+const CHANNEL_TIMEOUT_OFFSET = 16;
+const CHANNEL_CREATED_AT_OFFSET = 24;
+const CHANNEL_CHECKSUM_OFFSET = 60;
+const CHANNEL_STATE_OFFSET = 64;
+const CHANNEL_HEARTBEAT_OFFSET = 72;
+const CHANNEL_RECORDS_OFFSET = 80;
+
+/** What a channel's header says. */
+export interface ChannelConfiguration {
+  readonly capacity: number;
+  readonly maxPayloadLength: number;
+  readonly writerTimeoutMs: number;
+  readonly createdAtMs: number;
+}
+
+/** Writes the header of a new channel (before it is visible) without its checksum. */
+export function writeChannelHeader(
+  words: Int32Array,
+  float64s: Float64Array,
+  configuration: ChannelConfiguration,
+): void {
+  words[word(MAGIC_OFFSET)] = CHANNEL_MAGIC;
+  words[word(VERSION_OFFSET)] = CHANNEL_VERSION;
+  words[word(CHANNEL_CAPACITY_OFFSET)] = configuration.capacity;
+  words[word(CHANNEL_MAX_PAYLOAD_OFFSET)] = configuration.maxPayloadLength;
+  words[word(CHANNEL_TIMEOUT_OFFSET)] = configuration.writerTimeoutMs;
+  float64s[CHANNEL_CREATED_AT_OFFSET >> 3] = configuration.createdAtMs;
+  float64s[CHANNEL_HEARTBEAT_OFFSET >> 3] = configuration.createdAtMs;
+}
+/** Stores the channel header checksum. */
+export function setChannelChecksum(words: Int32Array, checksum: number): void {
+  words[word(CHANNEL_CHECKSUM_OFFSET)] = checksum;
+}
+/** Reads the channel header (validated by the caller, with its checksum). */
+export function readChannelHeader(
+  words: Int32Array,
+  float64s: Float64Array,
+): ChannelConfiguration & { magic: number; version: number; checksum: number } {
+  return {
+    magic: (words[word(MAGIC_OFFSET)] as number) >>> 0,
+    version: words[word(VERSION_OFFSET)] as number,
+    capacity: (words[word(CHANNEL_CAPACITY_OFFSET)] as number) >>> 0,
+    maxPayloadLength: (words[word(CHANNEL_MAX_PAYLOAD_OFFSET)] as number) >>> 0,
+    writerTimeoutMs: (words[word(CHANNEL_TIMEOUT_OFFSET)] as number) >>> 0,
+    createdAtMs: float64s[CHANNEL_CREATED_AT_OFFSET >> 3] as number,
+    checksum: (words[word(CHANNEL_CHECKSUM_OFFSET)] as number) >>> 0,
+  };
+}
+/** Reads the channel state ({@link CHANNEL_OPEN}, {@link CHANNEL_CLOSED}, {@link CHANNEL_FULL}). */
+export function loadChannelState(words: Int32Array): number {
+  return Atomics.load(words, word(CHANNEL_STATE_OFFSET));
+}
+/** Stores the channel state (after the end frame is published). */
+export function storeChannelState(words: Int32Array, state: number): void {
+  Atomics.store(words, word(CHANNEL_STATE_OFFSET), state);
+}
+/** The writer's last heartbeat, Unix ms. */
+export function getHeartbeat(float64s: Float64Array): number {
+  return float64s[CHANNEL_HEARTBEAT_OFFSET >> 3] as number;
+}
+/** Stores a heartbeat (an aligned 8-byte store; readers only compare it with a timeout). */
+export function setHeartbeat(float64s: Float64Array, nowMs: number): void {
+  float64s[CHANNEL_HEARTBEAT_OFFSET >> 3] = nowMs;
+}
+/** Stores the advisory record count. */
+export function setChannelRecordCount(words: Int32Array, count: number): void {
+  words[word(CHANNEL_RECORDS_OFFSET)] = count;
+}

@@ -12,6 +12,7 @@ import {
   ClosedError,
   CorruptError,
   FileLock,
+  InvalidArgumentError,
   ReadOnlyError,
   encodePathSegment,
   futexWaitAsync,
@@ -98,6 +99,13 @@ export class Reader implements Disposable {
 
   #position = 0;
   #sequence = 0;
+
+  // backward reading: positions of a run of records, collected by one forward scan
+  #backward = false;
+  /** Data positions of records `#backBase …` of the current file, ascending. */
+  readonly #backPositions: number[] = [];
+  #backBase = 0;
+  #backCount = 0;
 
   /** @internal Use `queue.reader()`. */
   constructor(files: CycleFiles, options: ReaderOptions = {}) {
@@ -215,6 +223,7 @@ export class Reader implements Disposable {
    *   its payload does not match its checksum; the reader stays before that record
    */
   next(): QueueRecord | undefined {
+    if (this.#backward) return this.#previous();
     // Fast path: a valid record at the position in the current block. Everything else (block
     // and cycle ends, skip frames, corrupt words, a closed or unattached reader) goes the slow way.
     const position = this.#position;
@@ -254,6 +263,89 @@ export class Reader implements Disposable {
   }
 
   /**
+   * Sets the reading direction. `'backward'`: `next()` returns the record before the reader's
+   * position and moves before it, crossing into earlier cycles; it finds records through the
+   * index, scanning forward at most `indexSpacing` records once per `indexSpacing` records read.
+   * The position is shared: after a backward `next()` returned record r, a forward `next()`
+   * returns r again.
+   *
+   * @returns this reader
+   */
+  direction(direction: 'forward' | 'backward'): this {
+    if (direction !== 'forward' && direction !== 'backward') {
+      throw new InvalidArgumentError(
+        `direction must be 'forward' or 'backward': direction=${JSON.stringify(direction)}`,
+        { field: 'direction' },
+      );
+    }
+    this.#backward = direction === 'backward';
+    this.#backCount = 0;
+    return this;
+  }
+
+  /** Backward `next()`: the record before the position, or undefined at the very start. */
+  #previous(): QueueRecord | undefined {
+    this.#checkOpen();
+    if (this.#backCount === 0 && !this.#collectBackward()) return undefined;
+    this.#backCount--;
+    const sequence = this.#backBase + this.#backCount;
+    const position = this.#backPositions[this.#backCount] as number;
+    this.#enterBlock(position);
+    const offset = position - this.#blockStart;
+    const length = loadLengthWord(this.#words, offset) & LENGTH_MASK;
+    this.#position = position;
+    this.#sequence = sequence;
+    const record = this.#take(offset, length, computeFrameLength(length));
+    // #take moved past the record; backward, the reader stays before it.
+    this.#position = position;
+    this.#sequence = sequence;
+    return record;
+  }
+
+  /**
+   * Fills the run of record positions that ends just before the reader's position: from the
+   * indexed record at or before it, forward. Moves to the previous cycle at a file's start.
+   */
+  #collectBackward(): boolean {
+    let file = this.#file ?? this.#reattach();
+    if (file === undefined) return false;
+    while (this.#sequence === 0) {
+      const cycle = file.cycle;
+      const earlier = this.#files
+        .listCycles()
+        .filter((candidate) => candidate < cycle)
+        .at(-1);
+      if (earlier === undefined) return false;
+      const previous = this.#files.get(earlier);
+      if (previous === undefined) return false;
+      const end = scanFrames(previous, lastIndexedStart(previous));
+      this.#attach(earlier, end.position, end.sequence);
+      file = previous;
+    }
+    const target = this.#sequence - 1;
+    const start = indexedStart(file, target);
+    const positions = this.#backPositions;
+    positions.length = 0;
+    const { blockSize } = file.configuration;
+    let { position, sequence } = start;
+    while (sequence <= target) {
+      const block = file.block(Math.floor(position / blockSize));
+      if (block === undefined) break;
+      const word = loadLengthWord(block.words, position - block.start);
+      const frameLength = frameLengthOf(file, position, word);
+      if (frameLength < 0) break;
+      if (word > 0) {
+        positions.push(position);
+        sequence++;
+      }
+      position += frameLength;
+    }
+    this.#backBase = start.sequence;
+    this.#backCount = positions.length;
+    return positions.length > 0;
+  }
+
+  /**
    * The next record without moving past it, or undefined.
    *
    * @returns the reused record (the same object `next()` returns)
@@ -261,10 +353,12 @@ export class Reader implements Disposable {
   peek(): QueueRecord | undefined {
     const position = this.#position;
     const sequence = this.#sequence;
+    const backCount = this.#backCount;
     const record = this.next();
     if (record !== undefined) {
       this.#position = position;
       this.#sequence = sequence;
+      this.#backCount = backCount;
     }
     return record;
   }
@@ -446,6 +540,7 @@ export class Reader implements Disposable {
   }
 
   #attach(cycle: number, position: number, sequence: number): void {
+    this.#backCount = 0;
     const file = this.#files.get(cycle);
     if (file === undefined) {
       this.#detach();
