@@ -19,7 +19,8 @@ import {
 import { payloadChecksum } from './checksum.js';
 import type { Block, CycleFile } from './cycle-file.js';
 import type { CycleFiles } from './cycle-files.js';
-import { lastIndexedStart, scanFrames } from './frame-scan.js';
+import { lastIndexedStart, scanFrames, type ScanResult } from './frame-scan.js';
+import { truncateAt } from './truncate.js';
 import {
   COMMIT_COUNTER_INDEX,
   END_OF_CYCLE_WORD,
@@ -47,6 +48,8 @@ export const APPENDER_LOCK_FILE = 'appender.lock';
 /** What an {@link Appender} needs from its queue. */
 export interface AppenderContext {
   readonly files: CycleFiles;
+  /** `'truncate'`: a corrupt frame met while recovering the end is dropped with all after it. */
+  readonly onCorrupt: 'stop' | 'skip' | 'truncate';
   /** The clock: a function, or the coarse clock's Float64Array (read inline, element 0). */
   readonly clock: (() => number) | Float64Array;
   readonly sync: SyncPolicy;
@@ -129,6 +132,7 @@ export class Appender implements Disposable {
   readonly #claim: AppendClaim;
   readonly #scheduler: SyncScheduler | undefined;
   readonly #syncEach: boolean;
+  readonly #truncateCorrupt: boolean;
   #closed = false;
 
   // current cycle
@@ -178,6 +182,7 @@ export class Appender implements Disposable {
     this.#claim = new AppendClaim(this);
     const policy = context.sync;
     this.#syncEach = policy === 'each';
+    this.#truncateCorrupt = context.onCorrupt === 'truncate';
     this.#scheduler =
       policy === 'none' || policy === 'each'
         ? undefined
@@ -381,7 +386,7 @@ export class Appender implements Disposable {
       // The previous appender stopped (or died) before rolling: recover its end and seal it,
       // so readers go on to the new cycle instead of waiting for more records there.
       const previous = files.get(highest);
-      if (previous !== undefined && !scanFrames(previous, lastIndexedStart(previous)).sealed) {
+      if (previous !== undefined && !this.#findEnd(previous).sealed) {
         this.#attach(highest, now);
         this.#seal();
       }
@@ -392,12 +397,12 @@ export class Appender implements Disposable {
   /** Makes `cycle` current: finds its true end by scanning from the last index entry. */
   #attach(cycle: number, now: number): void {
     let file = this.#files.getOrCreate(cycle, now);
-    let end = scanFrames(file, lastIndexedStart(file));
+    let end = this.#findEnd(file);
     while (end.sealed) {
       // Someone rolled past this cycle already (a clock that went back): append after it.
       cycle++;
       file = this.#files.getOrCreate(cycle, now);
-      end = scanFrames(file, lastIndexedStart(file));
+      end = this.#findEnd(file);
     }
     const configuration = file.configuration;
     const shape = this.#files.shape;
@@ -419,6 +424,17 @@ export class Appender implements Disposable {
     this.#useBlock(Math.floor(end.position / this.#blockSize));
     this.#zeroPastEnd();
     this.#findIndexPage();
+  }
+
+  /**
+   * The true end of `file`: scanned from the last index entry. A corrupt frame on the way throws
+   * (`onCorrupt: 'stop'`/`'skip'`), or with `'truncate'` becomes the end: it and everything
+   * after it are zeroed, and index entries pointing there are cleared.
+   */
+  #findEnd(file: CycleFile): ScanResult {
+    const end = scanFrames(file, lastIndexedStart(file), Infinity, this.#truncateCorrupt);
+    if (end.corrupt !== undefined) truncateAt(file, end.position);
+    return end;
   }
 
   /**

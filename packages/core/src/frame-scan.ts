@@ -32,6 +32,8 @@ export interface FramePosition {
 export interface ScanResult extends FramePosition {
   /** True when it stopped at an end-of-cycle frame (`position` is that frame's). */
   sealed: boolean;
+  /** With `stopAtCorrupt`: the error of the invalid frame it stopped at (`position` is its). */
+  corrupt?: CorruptError;
 }
 
 /**
@@ -73,6 +75,7 @@ export function scanFrames(
   file: CycleFile,
   start: FramePosition,
   stopAtSequence = Infinity,
+  stopAtCorrupt = false,
 ): ScanResult {
   const { blockSize } = file.configuration;
   let { position, sequence } = start;
@@ -82,7 +85,15 @@ export function scanFrames(
     if (block === undefined) return { position, sequence, sealed: false };
     const offset = position - block.start;
     const word = loadLengthWord(block.words, offset);
-    const frameLength = frameLengthOf(file, position, word);
+    let frameLength: number;
+    try {
+      frameLength = frameLengthOf(file, position, word);
+    } catch (error) {
+      if (stopAtCorrupt && error instanceof CorruptError) {
+        return { position, sequence, sealed: false, corrupt: error };
+      }
+      throw error;
+    }
     if (frameLength === -1) return { position, sequence, sealed: false };
     if (frameLength === -2) return { position, sequence, sealed: true };
     if (isRecordWord(word)) sequence++;

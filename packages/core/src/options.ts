@@ -70,6 +70,12 @@ const schema = z.strictObject({
    * that appender as dead (reserved for concurrent appenders). Default 10 000.
    */
   timeoutMs: z.number().int().min(1).default(10_000),
+  /**
+   * What to do with a corrupt record: `'stop'` (throw ERR_ANNAL_CORRUPT, loudly; the default),
+   * `'skip'` (readers skip a record whose checksum fails and count it), or `'truncate'` (an
+   * appender that finds a corrupt frame while recovering the end drops it and everything after).
+   */
+  onCorrupt: z.enum(['stop', 'skip', 'truncate']).default('stop'),
   /** Called when this Queue maps a cycle file (first use). */
   onFileAcquired: z
     .custom<(cycle: number, path: string) => void>(
@@ -110,6 +116,12 @@ export interface QueueOptions {
   readonly clock?: (() => number) | undefined;
   /** Milliseconds before a stuck claim of another appender counts as dead (reserved). [10 000] */
   readonly timeoutMs?: number | undefined;
+  /**
+   * Corrupt records: `'stop'` throws ERR_ANNAL_CORRUPT; `'skip'` makes readers skip (and
+   * count) records whose checksum fails; `'truncate'` makes an appender that meets a corrupt
+   * frame while recovering drop it and everything after it. [`'stop'`]
+   */
+  readonly onCorrupt?: 'stop' | 'skip' | 'truncate' | undefined;
   /** Called when this Queue maps a cycle file (its first use here). */
   readonly onFileAcquired?: ((cycle: number, path: string) => void) | undefined;
   /** Called when this Queue unmaps a cycle file (at close, or when `deleteCycles` deletes it). */
@@ -129,6 +141,7 @@ export interface ResolvedQueueOptions {
   readonly maxPayloadLength?: number | undefined;
   readonly clock: () => number;
   readonly timeoutMs: number;
+  readonly onCorrupt: 'stop' | 'skip' | 'truncate';
   readonly onFileAcquired?: ((cycle: number, path: string) => void) | undefined;
   readonly onFileReleased?: ((cycle: number, path: string) => void) | undefined;
 }

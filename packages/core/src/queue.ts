@@ -115,6 +115,7 @@ export class Queue implements Disposable {
       files: this.#files,
       clock: this.#clock,
       sync: this.options.sync,
+      onCorrupt: this.options.onCorrupt,
     });
     return this.#appender;
   }
@@ -129,7 +130,7 @@ export class Queue implements Disposable {
    */
   reader(options: ReaderOptions = {}): Reader {
     this.#checkOpen();
-    const reader = new Reader(this.#files, options);
+    const reader = new Reader(this.#files, options, this.options.onCorrupt);
     this.#readers.add(reader);
     return reader;
   }

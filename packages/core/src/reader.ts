@@ -99,6 +99,9 @@ export class Reader implements Disposable {
 
   #position = 0;
   #sequence = 0;
+  /** `onCorrupt: 'skip'`: records whose checksum fails are skipped and counted. */
+  readonly #skipBadChecksums: boolean;
+  #skippedRecords = 0;
 
   // backward reading: positions of a run of records, collected by one forward scan
   #backward = false;
@@ -108,8 +111,13 @@ export class Reader implements Disposable {
   #backCount = 0;
 
   /** @internal Use `queue.reader()`. */
-  constructor(files: CycleFiles, options: ReaderOptions = {}) {
+  constructor(
+    files: CycleFiles,
+    options: ReaderOptions = {},
+    onCorrupt: 'stop' | 'skip' | 'truncate' = 'stop',
+  ) {
     this.#files = files;
+    this.#skipBadChecksums = onCorrupt === 'skip';
     this.name = options.name;
     if (options.name === undefined) {
       this.toStart();
@@ -144,6 +152,11 @@ export class Reader implements Disposable {
   /** Queue index of the record `next()` would return (if there is one). */
   get index(): number {
     return this.#indexBase + this.#sequence;
+  }
+
+  /** Records this reader skipped because their checksum failed (`onCorrupt: 'skip'`). */
+  get skippedRecords(): number {
+    return this.#skippedRecords;
   }
 
   /** True after {@link Reader.close}. */
@@ -245,9 +258,16 @@ export class Reader implements Disposable {
   }
 
   /** Hands out the (validated) record at block `offset` and moves past it. */
-  #take(offset: number, length: number, frameLength: number): QueueRecord {
+  #take(offset: number, length: number, frameLength: number): QueueRecord | undefined {
     const payloadAt = offset + FRAME_HEADER_BYTES;
-    if (this.#checksums) this.#verify(offset, payloadAt, length);
+    if (this.#checksums && !this.#verify(offset, payloadAt, length)) {
+      // onCorrupt 'skip': the length word is valid (it passed validation), so the frame can be
+      // stepped over; the record keeps its sequence, so later indices stay right.
+      this.#skippedRecords++;
+      this.#position += frameLength;
+      this.#sequence++;
+      return this.#backward ? undefined : this.next();
+    }
     const record = this.#record;
     const sequence = this.#sequence;
     record.index = this.#indexBase + sequence;
@@ -299,7 +319,8 @@ export class Reader implements Disposable {
     // #take moved past the record; backward, the reader stays before it.
     this.#position = position;
     this.#sequence = sequence;
-    return record;
+    // undefined: the record was skipped (bad checksum, onCorrupt 'skip'): go on to the one before.
+    return record ?? this.#previous();
   }
 
   /**
@@ -499,10 +520,12 @@ export class Reader implements Disposable {
     }
   }
 
-  #verify(offset: number, payloadAt: number, length: number): void {
+  /** True when the checksum matches; false (skip policy) or throws (stop) when it does not. */
+  #verify(offset: number, payloadAt: number, length: number): boolean {
     const stored = getChecksumWord(this.#words, offset);
     const actual = payloadChecksum(this.#bytes, payloadAt, length);
     if (stored !== actual) {
+      if (this.#skipBadChecksums) return false;
       const file = this.#currentFile();
       const fileOffset = file.configuration.headerBytes + this.#position;
       throw new CorruptError(
@@ -510,6 +533,7 @@ export class Reader implements Disposable {
         { path: file.path, offset: fileOffset, field: 'checksum' },
       );
     }
+    return true;
   }
 
   /** Maps the block holding `position`; false when the file does not reach it yet. */

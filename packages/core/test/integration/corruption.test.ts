@@ -108,4 +108,34 @@ describe('corrupt and truncated queue files', () => {
     using queue = Queue.open(directory, { ...SMALL, clock: new ManualClock().read });
     expect(() => queue.appender()).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT' }));
   });
+
+  it("onCorrupt 'skip': readers step over a record whose checksum fails, count it, and keep indices right", () => {
+    const { directory, file } = writeQueue('crc32c');
+    const offset = recordOffset(7);
+    patch(file, offset + 8, Uint8Array.of(readByte(file, offset + 8) ^ 0x40));
+    using queue = Queue.open(directory, { readOnly: true, onCorrupt: 'skip' });
+    const reader = queue.reader();
+    const sequences: number[] = [];
+    for (let record = reader.next(); record !== undefined; record = reader.next()) {
+      expect(record.copy()).toEqual(payloadOf(record.sequence, 40));
+      sequences.push(record.sequence);
+    }
+    expect(sequences).toEqual([...Array(20).keys()].filter((n) => n !== 7));
+    expect(reader.skippedRecords).toBe(1);
+  });
+
+  it("onCorrupt 'truncate': an appender drops a corrupt frame and all after it, then appends there", () => {
+    const { directory, file } = writeQueue('off');
+    // After the last index entry (record 16): where recovery scans for the end.
+    patch(file, recordOffset(18), Uint8Array.of(0xff, 0xff, 0xff, 0x7f));
+    const clock = new ManualClock();
+    using queue = Queue.open(directory, { ...SMALL, clock: clock.read, onCorrupt: 'truncate' });
+    const appender = queue.appender();
+    const index = appender.append(payloadOf(99, 40));
+    expect(queue.indices.sequenceOf(index)).toBe(18);
+    const records = readAll(queue);
+    expect(records).toHaveLength(19);
+    expect(records.at(-1)?.bytes).toEqual(payloadOf(99, 40));
+    records.slice(0, 18).forEach((record, n) => expect(record.bytes).toEqual(payloadOf(n, 40)));
+  });
 });
