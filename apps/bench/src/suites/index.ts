@@ -7,6 +7,7 @@
 import type { Suite } from '../suite.js';
 import { coreAppendSuite } from './core/append.js';
 import { coreReadSuite } from './core/read.js';
+import { coreTailSuite } from './core/tail.js';
 import { logbufMpscSuite } from './logbuf/mpsc.js';
 import { logbufSpscSuite } from './logbuf/spsc.js';
 import { callCostSuite } from './native/call-cost.js';
@@ -22,4 +23,5 @@ export const SUITES: readonly Suite[] = [
   logbufMpscSuite,
   coreAppendSuite,
   coreReadSuite,
+  coreTailSuite,
 ];

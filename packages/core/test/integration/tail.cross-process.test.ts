@@ -62,6 +62,20 @@ describe('tailing across processes and threads', () => {
     await worker.terminate();
   });
 
+  it('waitNextSync returns false after its timeout and true as soon as a record is there', () => {
+    using queue = Queue.open(temporaryDirectory(), {
+      blockSize: '64 KiB',
+      rollCycle: 'TEST_SECONDLY',
+    });
+    const appender = queue.appender();
+    appender.append(Uint8Array.of(1));
+    const reader = queue.reader().toEnd();
+    expect(reader.waitNextSync(1)).toBe(false);
+    appender.append(Uint8Array.of(2));
+    expect(reader.waitNextSync(1000)).toBe(true);
+    expect(reader.next()?.copy()).toEqual(Uint8Array.of(2));
+  });
+
   it('waitNext resolves false after its timeout and rejects when aborted', async () => {
     using queue = Queue.open(temporaryDirectory(), {
       blockSize: '64 KiB',
