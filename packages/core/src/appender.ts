@@ -422,6 +422,8 @@ export class Appender implements Disposable {
     this.#position = end.position;
     this.#sequence = end.sequence;
     this.#useBlock(Math.floor(end.position / this.#blockSize));
+    // The rest of the block we start in was not pre-faulted by anyone yet.
+    if (!this.#files.readOnly) file.prefault(this.#block.number, end.position - this.#blockStart);
     this.#zeroPastEnd();
     this.#findIndexPage();
   }

@@ -25,7 +25,7 @@ describe('an appender killed with SIGKILL at random points', () => {
   it.each(['off', 'crc32c'])(
     'loses no committed record, never shows a torn one, and appending continues (checksums %s)',
     async (checksums) => {
-      const trials = SOAK ? 400 : 40;
+      const trials = SOAK ? 1000 : 50;
       const random = seededRandom(checksums === 'off' ? 1 : 2);
       const directory = temporaryDirectory();
       let total = 0;
@@ -37,7 +37,7 @@ describe('an appender killed with SIGKILL at random points', () => {
         ]);
         // Wait for some progress, then kill at a random later moment (no sleep: a random
         // number of further progress lines).
-        const lines = 1 + Math.floor(random() * 8);
+        const lines = 1 + Math.floor(random() * 4);
         let acknowledged = 0;
         for (let seen = 0; seen < lines;) {
           const line = await child.waitForLine((text) => {
