@@ -183,10 +183,15 @@ export class Appender implements Disposable {
     const policy = context.sync;
     this.#syncEach = policy === 'each';
     this.#truncateCorrupt = context.onCorrupt === 'truncate';
+    // After close() the queue unmaps its files: a sync the timer starts later has nothing to do
+    // (close() made everything durable with a blocking msync first).
     this.#scheduler =
       policy === 'none' || policy === 'each'
         ? undefined
-        : new SyncScheduler({ policy, sync: () => this.#file.syncAsync() });
+        : new SyncScheduler({
+            policy,
+            sync: () => (this.#closed ? Promise.resolve() : this.#file.syncAsync()),
+          });
     try {
       this.#start();
     } catch (error) {
@@ -307,14 +312,31 @@ export class Appender implements Disposable {
     return scheduler.synced(generation);
   }
 
-  /** Releases the appender lock; the queue files stay open for the queue's readers. */
+  /**
+   * Releases the appender lock; the queue files stay open for the queue's readers. Under the
+   * `'manual'`, `{ everyMs }` and `'each'` policies it first msyncs what was appended (blocking),
+   * so nothing is left for a background sync after the queue unmaps its files.
+   *
+   * @throws ERR_ANNAL_IO when that last msync, or an earlier background one, failed (the lock is
+   *   released and the appender closed all the same)
+   */
   close(): void {
     if (this.#closed) return;
     if (this.#claim.active) this.#claim.abort();
     this.#publishAdvisory();
+    let failure: Error | undefined = this.#scheduler?.failure;
+    if (this.#scheduler !== undefined || this.#syncEach) {
+      try {
+        this.#file.sync();
+      } catch (error) {
+        failure ??= error instanceof Error ? error : new Error(String(error));
+      }
+    }
     this.#closed = true;
-    void this.#scheduler?.close();
+    // Its final sync finds #closed and does nothing; a failure was taken above.
+    this.#scheduler?.close().catch(() => undefined);
     this.#lock.release();
+    if (failure !== undefined) throw failure;
   }
 
   /** Calls {@link Appender.close}. */

@@ -79,3 +79,20 @@ describe('Queue options and errors', () => {
     );
   });
 });
+
+describe('Appender#close under a background sync policy', () => {
+  it('msyncs before the files are unmapped, so no background sync fails afterwards', async () => {
+    const directory = temporaryDirectory();
+    const queue = Queue.open(directory, { ...SMALL, sync: { everyMs: 1 } });
+    const appender = queue.appender();
+    appender.append(Uint8Array.of(1));
+    await appender.synced();
+    appender.append(Uint8Array.of(2)); // arms the next background sync
+    // Closes the appender first (a blocking msync), then unmaps the files; the armed timer's sync
+    // then finds the appender closed and does nothing (vitest fails the run on an unhandled
+    // rejection, which is what an msync of an unmapped file used to raise).
+    queue.close();
+    using reopened = Queue.open(directory, { readOnly: true });
+    expect(reopened.reader().poll(() => undefined)).toBe(2);
+  });
+});
