@@ -396,7 +396,14 @@ export function waitReceiverSleeping(words: Int32Array, timeoutMs: number): void
 export function waitAsyncReceiverSleeping(words: Int32Array, timeoutMs: number): Promise<unknown> {
   if (typeof Atomics.waitAsync === 'function') {
     const result = Atomics.waitAsync(words, RECEIVER_SLEEPING_INDEX, 1, timeoutMs);
-    return result.async ? result.value : Promise.resolve(result.value);
+    if (!result.async) return Promise.resolve(result.value);
+    // Node does not count a pending Atomics.waitAsync as work that keeps the event loop alive: a
+    // worker whose only task is this wait exits in the middle of it (found by a worker that
+    // drained, then awaited recvAsync, and vanished). A timer over the same span keeps it alive.
+    const keepAlive = setTimeout(() => undefined, timeoutMs);
+    return result.value.finally(() => {
+      clearTimeout(keepAlive);
+    });
   }
   return new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 1)));
 }

@@ -36,9 +36,10 @@ function startConsumer(
   kind: string,
   producerCount: number,
   batch: boolean,
+  useAsync = false,
 ): Worker {
   return new Worker(fixturePath('consumer.mjs'), {
-    workerData: { buffer, kind, producerCount, batch },
+    workerData: { buffer, kind, producerCount, batch, useAsync },
   });
 }
 
@@ -47,12 +48,13 @@ describe('SpscRing across worker_threads', () => {
     ['recv per record', false, false],
     ['recv then drain', true, false],
     ['deferred commits, published by commit, back-pressure and close', true, true],
+    ['recvAsync then drain, in a worker with nothing else to keep it alive', true, false, true],
   ])(
     'main-thread producer → worker consumer (%s): no loss, duplication or reordering',
-    async (_name, batch, deferred) => {
+    async (_name, batch, deferred, useAsync = false) => {
       const count = SOAK ? 20_000_000 : 1_000_000;
       const buffer = SpscRing.allocate(1 << 16);
-      const consumer = startConsumer(buffer, 'spsc', 1, batch);
+      const consumer = startConsumer(buffer, 'spsc', 1, batch, useAsync);
       const verdict = message<Verdict>(consumer, 'done');
       await message(consumer, 'ready');
       const sender = new Sender(SpscRing.attach(buffer));
@@ -66,7 +68,8 @@ describe('SpscRing across worker_threads', () => {
           const length = PAYLOAD_HEADER_BYTES + bodyLength(0, sequence, maxBody);
           const claim = sender.tryClaim(length);
           if (claim === BACK_PRESSURED) {
-            backPressured++;
+            // Yield now and then: a consumer that died must fail the test, not hang it.
+            if (++backPressured % 100_000 === 0) await new Promise(setImmediate);
             continue;
           }
           if (typeof claim === 'number') throw new Error(`unexpected ${claim}`);
@@ -76,7 +79,7 @@ describe('SpscRing across worker_threads', () => {
         } else {
           const length = writePayload(scratch, 0, 0, sequence, maxBody);
           if (sender.trySend(scratch.subarray(0, length)) === BACK_PRESSURED) {
-            backPressured++;
+            if (++backPressured % 100_000 === 0) await new Promise(setImmediate);
             continue;
           }
         }
