@@ -5,10 +5,6 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { linkSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-
 import {
   AlreadyExistsError,
   ClosedError,
@@ -20,11 +16,11 @@ import {
   crc32c,
   durationMs,
   parseOptions,
-  syncDirectory,
   byteSize,
 } from '@annal/native';
 import { z } from 'zod';
 
+import { createFileAtomically } from './atomic-file.js';
 import { coarseClockView } from './coarse-clock.js';
 import {
   CHANNEL_CHECKED_BYTES,
@@ -98,32 +94,18 @@ export const Channel = {
       writerTimeoutMs: parsed.writerTimeoutMs,
       createdAtMs: Date.now(),
     };
-    const directory = dirname(path);
-    const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-    const mapping = MappedFile.create(temporary, {
-      lengthBytes: CHANNEL_HEADER_BYTES + capacity,
-      exclusive: true,
+    const created = createFileAtomically(path, CHANNEL_HEADER_BYTES + capacity, (buffer) => {
+      const words = new Int32Array(buffer);
+      writeChannelHeader(words, new Float64Array(buffer, 0, 16), configuration);
+      setChannelChecksum(words, crc32c(new Uint8Array(buffer, 0, CHANNEL_CHECKED_BYTES)));
     });
-    try {
-      const words = new Int32Array(mapping.buffer);
-      writeChannelHeader(words, new Float64Array(mapping.buffer, 0, 16), configuration);
-      setChannelChecksum(words, crc32c(new Uint8Array(mapping.buffer, 0, CHANNEL_CHECKED_BYTES)));
-      mapping.sync();
-      mapping.file.sync();
-      linkSync(temporary, path); // EEXIST: never replace a channel
-    } catch (error) {
-      mapping.close();
-      unlinkSync(temporary);
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new AlreadyExistsError(`${path} already exists: a channel is written once`, {
-          path,
-          field: 'path',
-        });
-      }
-      throw error;
+    if (!created) {
+      throw new AlreadyExistsError(`${path} already exists: a channel is written once`, {
+        path,
+        field: 'path',
+      });
     }
-    unlinkSync(temporary);
-    syncDirectory(directory);
+    const mapping = MappedFile.open(path);
     return new ChannelWriter(path, mapping, configuration);
   },
 

@@ -4,18 +4,11 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 
-import {
-  AlreadyExistsError,
-  CorruptError,
-  MappedFile,
-  NativeFile,
-  crc32c,
-  syncDirectory,
-} from '@annal/native';
+import { AlreadyExistsError, CorruptError, MappedFile, NativeFile, crc32c } from '@annal/native';
+
+import { createFileAtomically } from './atomic-file.js';
 
 import {
   CONFIGURATION_BYTES,
@@ -82,34 +75,12 @@ export class CycleFile {
    * @throws ERR_ANNAL_FULL when the first block cannot be reserved
    */
   static create(path: string, configuration: CycleFileConfiguration): CycleFile {
-    const directory = dirname(path);
-    const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-    const length = configuration.headerBytes + configuration.blockSize;
-    const mapping = MappedFile.create(temporary, {
-      lengthBytes: length,
-      exclusive: true,
-      mode: 0o644,
+    createFileAtomically(path, configuration.headerBytes + configuration.blockSize, (buffer) => {
+      const header = new Int32Array(buffer, 0, configuration.headerBytes / 4);
+      writeConfiguration(header, new Float64Array(buffer, 0, 8), configuration);
+      setHeaderChecksum(header, crc32c(new Uint8Array(buffer, 0, CONFIGURATION_BYTES)));
     });
-    try {
-      const header = new Int32Array(mapping.buffer, 0, configuration.headerBytes / 4);
-      writeConfiguration(header, new Float64Array(mapping.buffer, 0, 8), configuration);
-      setHeaderChecksum(header, crc32c(new Uint8Array(mapping.buffer, 0, CONFIGURATION_BYTES)));
-      mapping.sync(0, configuration.headerBytes);
-      mapping.file.sync();
-    } finally {
-      mapping.close();
-    }
-    try {
-      linkSync(temporary, path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        unlinkSync(temporary);
-        throw error;
-      }
-      // Another appender created this cycle first: use theirs.
-    }
-    unlinkSync(temporary);
-    syncDirectory(directory);
+    // false: another appender created this cycle first; its file is as good as ours.
     return CycleFile.open(path, false);
   }
 

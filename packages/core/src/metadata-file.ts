@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { linkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -14,8 +12,9 @@ import {
   MappedFile,
   TooLargeError,
   crc32c,
-  syncDirectory,
 } from '@annal/native';
+
+import { createFileAtomically } from './atomic-file.js';
 
 import {
   MAX_READER_NAME_BYTES,
@@ -71,7 +70,7 @@ export class MetadataFile {
     } catch (error) {
       if ((error as { code?: string }).code !== 'ERR_ANNAL_NOT_FOUND') throw error;
       if (readOnly) return undefined;
-      create(directory, path);
+      create(path);
       mapping = MappedFile.open(path, { readOnly });
     }
     try {
@@ -188,32 +187,13 @@ export function encodeName(name: string): Uint8Array {
   return encoded;
 }
 
-function create(directory: string, path: string): void {
-  const temporary = join(directory, `.${METADATA_FILE_NAME}.${randomBytes(6).toString('hex')}.tmp`);
-  const mapping = MappedFile.create(temporary, {
-    lengthBytes: METADATA_FILE_BYTES,
-    exclusive: true,
+function create(path: string): void {
+  // false (someone else created it first) is fine: theirs is used.
+  createFileAtomically(path, METADATA_FILE_BYTES, (buffer) => {
+    const words = new Int32Array(buffer);
+    writeMetadataHeader(words, new Float64Array(buffer));
+    setMetadataChecksum(words, crc32c(new Uint8Array(buffer, 0, METADATA_CHECKED_BYTES)));
   });
-  try {
-    const words = new Int32Array(mapping.buffer);
-    writeMetadataHeader(words, new Float64Array(mapping.buffer));
-    setMetadataChecksum(words, crc32c(new Uint8Array(mapping.buffer, 0, METADATA_CHECKED_BYTES)));
-    mapping.sync();
-    mapping.file.sync();
-  } finally {
-    mapping.close();
-  }
-  try {
-    linkSync(temporary, path);
-  } catch (error) {
-    // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      unlinkSync(temporary);
-      throw error;
-    }
-  }
-  unlinkSync(temporary);
-  syncDirectory(directory);
 }
 
 function validate(path: string, mapping: MappedFile): void {

@@ -1,0 +1,54 @@
+/**
+ * Creating a file so that it appears complete or not at all: what cycle, metadata and channel
+ * files share.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { linkSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+import { MappedFile, syncDirectory } from '@annal/native';
+
+/**
+ * Creates `path` with `lengthBytes` reserved (posix_fallocate): `initialise` writes the mapped
+ * temporary file, which is msync'd and fsync'd, then linked into place (a link never replaces
+ * an existing file), and the directory is fsync'd. A reader therefore sees no file or a whole one.
+ *
+ * @returns true when this call created the file; false when one was already there (the caller
+ *   then uses that one: another process created it first)
+ * @throws ERR_ANNAL_FULL when the space cannot be reserved
+ */
+export function createFileAtomically(
+  path: string,
+  lengthBytes: number,
+  initialise: (buffer: ArrayBuffer) => void,
+): boolean {
+  const directory = dirname(path);
+  // A leading dot: listings of cycle files skip temporary files.
+  const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const mapping = MappedFile.create(temporary, { lengthBytes, exclusive: true, mode: 0o644 });
+  try {
+    initialise(mapping.buffer as ArrayBuffer);
+    mapping.sync();
+    mapping.file.sync();
+  } catch (error) {
+    mapping.close();
+    unlinkSync(temporary);
+    throw error;
+  }
+  mapping.close();
+  let created = true;
+  try {
+    linkSync(temporary, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      unlinkSync(temporary);
+      throw error;
+    }
+    created = false;
+  }
+  unlinkSync(temporary);
+  if (created) syncDirectory(directory);
+  return created;
+}
