@@ -1,6 +1,7 @@
 // Module initialisation of @annal/native: per-instance state, its cleanup hook, the Js* entry
 // points and the exported constants. The addon is context-aware: every Node environment (the main
 // thread and each worker) gets its own AddonState.
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -53,7 +54,22 @@ Napi::Object MakeConstants(Napi::Env env) {
   return constants;
 }
 
+// Keeps this shared object loaded for the life of the process. Node unloads an addon when the
+// last environment that loaded it ends (a worker thread's, for instance), but V8 frees that
+// worker's ArrayBuffers only afterwards, in Isolate::Delete: the shared_ptr control blocks of the
+// backing stores we made (and the deleters they call) live in this object's code, so freeing
+// them after the unload jumped into unmapped memory (SIGSEGV in ArrayBufferSweeper::ReleaseAll
+// whenever a worker ended with a mapping alive). RTLD_NODELETE on our own handle prevents it.
+void PinThisLibrary() {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&PinThisLibrary), &info) != 0 && info.dli_fname != nullptr) {
+    // RTLD_NOLOAD: only take another reference to the object already loaded; never load anew.
+    dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  PinThisLibrary();
   auto* state = new AddonState();
   long pageSize = sysconf(_SC_PAGESIZE);
   state->pageSize = pageSize > 0 ? static_cast<size_t>(pageSize) : 4096;

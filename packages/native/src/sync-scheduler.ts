@@ -161,6 +161,9 @@ export class SyncScheduler {
       this.#waiters.push({ generation, resolve, reject }),
     );
     if (this.#intervalMs === 0 && !this.#running) this.#start();
+    // Someone now waits for the scheduled sync: its timer must keep the event loop alive, or a
+    // process (or worker) with nothing else to do would exit before the sync it awaits.
+    this.#timer?.ref();
     return promise;
   }
 
@@ -199,8 +202,9 @@ export class SyncScheduler {
       this.#timer = undefined;
       if (!this.#running) this.#start();
     }, this.#intervalMs);
-    // Page-cache data already survives a process crash; the timer must not keep a process alive.
-    this.#timer.unref();
+    // Page-cache data already survives a process crash; the timer must not keep a process alive,
+    // unless someone awaits the sync it starts (see synced()).
+    if (this.#waiters.length === 0) this.#timer.unref();
   }
 
   #disarm(): void {
