@@ -8,6 +8,7 @@ import { join } from 'node:path';
 
 import {
   ClosedError,
+  CorruptError,
   FileLock,
   InvalidArgumentError,
   SyncScheduler,
@@ -534,7 +535,13 @@ export class Appender implements Disposable {
       }
     }
     const block = file.block(number);
-    if (block === undefined) throw new Error(`block ${number} of ${file.path} is missing`);
+    if (block === undefined) {
+      // Allocated a moment ago, yet shorter now: something else truncated the file.
+      throw new CorruptError(`${file.path} ends before block ${number}, which was just allocated`, {
+        path: file.path,
+        field: 'length',
+      });
+    }
     this.#block = block;
     this.#words = block.words;
     this.#bytes = block.bytes;

@@ -10,7 +10,7 @@ import {
   ClosedError,
   CorruptError,
   FullError,
-  InvalidArgumentError,
+  InvalidOptionError,
   MappedFile,
   TooLargeError,
   crc32c,
@@ -83,7 +83,7 @@ export const Channel = {
     const capacity = Math.ceil(parsed.capacity / 8) * 8;
     const maxPayloadLength = parsed.maxRecordLength ?? capacity / 16 - FRAME_HEADER_BYTES;
     if (computeFrameLength(maxPayloadLength) + FRAME_HEADER_BYTES > capacity) {
-      throw new InvalidArgumentError(
+      throw new InvalidOptionError(
         `Channel.create: maxRecordLength=${maxPayloadLength} does not fit capacity=${capacity}`,
         { field: 'maxRecordLength' },
       );

@@ -4,12 +4,9 @@
  *
  * @module
  */
-import { existsSync } from 'node:fs';
-
-import { AlreadyExistsError, CorruptError, MappedFile, NativeFile, crc32c } from '@annal/native';
+import { CorruptError, MappedFile, NativeFile, crc32c } from '@annal/native';
 
 import { createFileAtomically } from './atomic-file.js';
-
 import {
   CONFIGURATION_BYTES,
   CYCLE_FILE_MAGIC,
@@ -207,11 +204,6 @@ export class CycleFile {
   /** True after {@link CycleFile.close}. */
   get closed(): boolean {
     return this.#closed;
-  }
-
-  /** Throws ERR_ANNAL_ALREADY_EXISTS if `path` exists (used before creating). */
-  static assertAbsent(path: string): void {
-    if (existsSync(path)) throw new AlreadyExistsError(`${path} already exists`, { path });
   }
 }
 

@@ -263,25 +263,13 @@ export function readConfiguration(
   };
 }
 
-/** Advisory end of the committed data, in bytes of data position. */
-export function loadWritePosition(header: Int32Array): number {
-  return (Atomics.load(header, word(WRITE_POSITION_OFFSET)) >>> 0) * 8;
-}
 /** Stores the advisory end of the committed data (bytes, a multiple of 8). */
 export function storeWritePosition(header: Int32Array, position: number): void {
   Atomics.store(header, word(WRITE_POSITION_OFFSET), position / 8);
 }
-/** Advisory count of committed records (mod 2^32). */
-export function loadRecordCount(header: Int32Array): number {
-  return Atomics.load(header, word(RECORD_COUNT_OFFSET)) >>> 0;
-}
 /** Stores the advisory record count. */
 export function storeRecordCount(header: Int32Array, count: number): void {
   Atomics.store(header, word(RECORD_COUNT_OFFSET), count | 0);
-}
-/** True once the file has an end-of-cycle frame. */
-export function loadSealed(header: Int32Array): boolean {
-  return Atomics.load(header, word(SEALED_OFFSET)) !== 0;
 }
 /** Marks the file sealed (after its end-of-cycle frame is published). */
 export function storeSealed(header: Int32Array): void {
@@ -333,10 +321,6 @@ export function setChecksumWord(words: Int32Array, offset: number, checksum: num
 /** Reads the checksum word of the frame at block `offset` as a signed 32-bit integer. */
 export function getChecksumWord(words: Int32Array, offset: number): number {
   return words[(offset + CHECKSUM_WORD_OFFSET) >> 2] as number;
-}
-/** Byte offset in the block of the payload of the frame at `offset`. */
-export function payloadOffset(offset: number): number {
-  return offset + FRAME_HEADER_BYTES;
 }
 
 /** Reads entry `j` of the index page whose frame starts at block `offset`: a file offset or 0. */

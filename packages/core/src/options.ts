@@ -12,7 +12,7 @@ import {
 } from '@annal/native';
 import { z } from 'zod';
 
-import { LENGTH_MASK, computeFrameLength } from './layout.js';
+import { LENGTH_MASK } from './layout.js';
 import { ROLL_CYCLES, type RollCycleName } from './roll-cycle.js';
 
 const ROLL_CYCLE_NAMES = Object.keys(ROLL_CYCLES) as [RollCycleName, ...RollCycleName[]];
@@ -66,11 +66,6 @@ const schema = z.strictObject({
     .custom<() => number>((value) => typeof value === 'function', 'must be a function')
     .default(() => Date.now),
   /**
-   * Milliseconds an appender waits for a record claimed by another appender before treating
-   * that appender as dead (reserved for concurrent appenders). Default 10 000.
-   */
-  timeoutMs: z.number().int().min(1).default(10_000),
-  /**
    * What to do with a corrupt record: `'stop'` (throw ERR_ANNAL_CORRUPT, loudly; the default),
    * `'skip'` (readers skip a record whose checksum fails and count it), or `'truncate'` (an
    * appender that finds a corrupt frame while recovering the end drops it and everything after).
@@ -114,8 +109,6 @@ export interface QueueOptions {
   readonly maxPayloadLength?: number | string | undefined;
   /** The clock deciding the cycle, Unix ms, called on every append. [a coarse `Date.now`] */
   readonly clock?: (() => number) | undefined;
-  /** Milliseconds before a stuck claim of another appender counts as dead (reserved). [10 000] */
-  readonly timeoutMs?: number | undefined;
   /**
    * Corrupt records: `'stop'` throws ERR_ANNAL_CORRUPT; `'skip'` makes readers skip (and
    * count) records whose checksum fails; `'truncate'` makes an appender that meets a corrupt
@@ -140,7 +133,6 @@ export interface ResolvedQueueOptions {
   readonly sync: SyncPolicy;
   readonly maxPayloadLength?: number | undefined;
   readonly clock: () => number;
-  readonly timeoutMs: number;
   readonly onCorrupt: 'stop' | 'skip' | 'truncate';
   readonly onFileAcquired?: ((cycle: number, path: string) => void) | undefined;
   readonly onFileReleased?: ((cycle: number, path: string) => void) | undefined;
@@ -157,9 +149,4 @@ export function parseQueueOptions(input: unknown): ResolvedQueueOptions {
 /** Largest payload a block of `blockSize` bytes allows: a frame of at most a quarter block. */
 export function maxPayloadForBlock(blockSize: number): number {
   return Math.min(blockSize / 4 - 8, LENGTH_MASK);
-}
-
-/** Frame length of the largest payload, for bounds that must hold any frame. */
-export function maxFrameLength(maxPayloadLength: number): number {
-  return computeFrameLength(maxPayloadLength);
 }

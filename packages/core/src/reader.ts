@@ -13,6 +13,7 @@ import {
   CorruptError,
   FileLock,
   InvalidArgumentError,
+  NotFoundError,
   ReadOnlyError,
   encodePathSegment,
   futexWait,
@@ -140,7 +141,11 @@ export class Reader implements Disposable {
     );
     try {
       const metadata = files.metadata();
-      if (metadata === undefined) throw new Error('the metadata file is missing');
+      if (metadata === undefined) {
+        throw new NotFoundError(`${files.directory} has no metadata file for named readers`, {
+          path: files.directory,
+        });
+      }
       const { slot, created } = metadata.slotFor(options.name);
       this.#metadata = metadata;
       this.#slot = slot;

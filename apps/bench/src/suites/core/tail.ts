@@ -59,7 +59,11 @@ async function measureTail(mode: Mode, budget: MeasureBudget): Promise<number[]>
   const count = budget.timeMs < 1000 ? COUNTS.smoke : COUNTS.full;
   const directory = createTemporaryDirectory();
   // The queue exists (with its first file) before the reader opens it.
-  if (mode !== 'pipe') Queue.open(directory).appender().close();
+  if (mode !== 'pipe') {
+    const setup = Queue.open(directory);
+    setup.appender();
+    setup.close();
+  }
   const writer = startWriter(mode, directory, count);
   const latencies: number[] = [];
   try {
