@@ -1,11 +1,16 @@
 /**
  * The payload checksum of a frame: CRC32C, in JS for short payloads (a native call costs more
- * than the arithmetic below 128 bytes, measured in apps/bench native/crc32c) and in the addon
+ * than the arithmetic below 128 bytes, measured in apps/bench native/call-cost) and in the addon
  * (hardware CRC32C) above.
  *
  * @module
  */
-import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsInt32, crc32cNative } from '@annal/native';
+import {
+  CRC32C_NATIVE_THRESHOLD_BYTES,
+  crc32cJsInt32,
+  crc32cJsWordsInt32,
+  crc32cNative,
+} from '@annal/native';
 
 /**
  * CRC32C of `bytes[offset, offset + length)` as a signed 32-bit integer (the bits an Int32Array
@@ -14,5 +19,27 @@ import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsInt32, crc32cNative } from '@ann
 export function payloadChecksum(bytes: Uint8Array, offset: number, length: number): number {
   return length < CRC32C_NATIVE_THRESHOLD_BYTES
     ? crc32cJsInt32(bytes, offset, length)
+    : crc32cNative(bytes, offset, length, 0) | 0;
+}
+
+/**
+ * {@link payloadChecksum} for a payload on a 4-byte boundary (frames start on 8, so payloads
+ * do): below the threshold it reads two Int32 words per 8 bytes instead of eight bytes, about
+ * 20% faster at 16–128 B (apps/bench native/call-cost). Same result as {@link payloadChecksum}.
+ *
+ * @param words - an Int32Array over the block, starting where `bytes` starts
+ * @param bytes - a Uint8Array over the same block
+ * @param offset - the payload's first byte in both views; a multiple of 4 (not checked)
+ * @param length - payload bytes
+ * @returns the CRC32C as a signed 32-bit integer
+ */
+export function payloadChecksumWords(
+  words: Int32Array,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+): number {
+  return length < CRC32C_NATIVE_THRESHOLD_BYTES
+    ? crc32cJsWordsInt32(words, bytes, offset, length, 0)
     : crc32cNative(bytes, offset, length, 0) | 0;
 }

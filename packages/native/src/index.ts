@@ -34,6 +34,7 @@ export {
   crc32c,
   crc32cJs,
   crc32cJsInt32,
+  crc32cJsWordsInt32,
   crc32cNative,
   hasHardwareCrc32c,
 } from './crc32c.js';

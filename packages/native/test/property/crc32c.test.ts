@@ -4,6 +4,7 @@ import {
   crc32c,
   crc32cJs,
   crc32cJsInt32,
+  crc32cJsWordsInt32,
   crc32cNative,
   hasHardwareCrc32c,
 } from '@annal/native';
@@ -12,6 +13,23 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 const encoder = new TextEncoder();
+
+/**
+ * `data` copied to byte `offset` of a fresh buffer that ends right after it (so a read past the
+ * end reads `undefined` and shows in the result), with an Int32Array and a Uint8Array over the
+ * buffer from `viewStart` (a multiple of 4), as a mapped block's views are.
+ */
+function alignedCopy(
+  data: Uint8Array,
+  offset: number,
+  viewStart = 0,
+): { words: Int32Array; bytes: Uint8Array; offset: number } {
+  const buffer = new ArrayBuffer(viewStart + offset + data.length);
+  const bytes = new Uint8Array(buffer, viewStart);
+  bytes.set(data, offset);
+  const words = new Int32Array(buffer, viewStart, Math.floor(bytes.length / 4));
+  return { words, bytes, offset };
+}
 
 describe('crc32c()', () => {
   // Known answers: RFC 3720 (iSCSI) appendix B.4 and the common check value.
@@ -24,6 +42,8 @@ describe('crc32c()', () => {
     expect(crc32c(bytes)).toBe(expected);
     expect(crc32cJs(bytes, 0, bytes.length)).toBe(expected);
     expect(crc32cNative(bytes, 0, bytes.length)).toBe(expected);
+    const { words, bytes: aligned, offset } = alignedCopy(bytes, 8);
+    expect(crc32cJsWordsInt32(words, aligned, offset, bytes.length)).toBe(expected | 0);
   });
 
   it.each([
@@ -33,6 +53,8 @@ describe('crc32c()', () => {
   ])('matches RFC 3720 for %s', (_, bytes, expected) => {
     expect(crc32c(bytes)).toBe(expected);
     expect(crc32cNative(bytes, 0, 32)).toBe(expected);
+    const { words, bytes: aligned, offset } = alignedCopy(bytes, 4);
+    expect(crc32cJsWordsInt32(words, aligned, offset, 32)).toBe(expected | 0);
   });
 
   it('crc32cJsInt32 has the same bits as crc32cJs, as a signed integer', () => {
@@ -41,6 +63,50 @@ describe('crc32c()', () => {
         const unsigned = crc32cJs(bytes, 0, bytes.length);
         expect(crc32cJsInt32(bytes, 0, bytes.length)).toBe(unsigned | 0);
       }),
+    );
+  });
+
+  it('crc32cJsWordsInt32 equals crc32cNative and crc32cJs at 4- and 8-byte aligned offsets', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.nat({ max: 16 }),
+        fc.boolean(),
+        fc.nat({ max: 4 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (data, slot, eightAligned, viewSlot, seed) => {
+          const { words, bytes, offset } = alignedCopy(
+            data,
+            slot * (eightAligned ? 8 : 4),
+            viewSlot * 4,
+          );
+          const expected = crc32cNative(bytes, offset, data.length, seed);
+          expect(crc32cJs(bytes, offset, data.length, seed)).toBe(expected);
+          expect(crc32cJsWordsInt32(words, bytes, offset, data.length, seed)).toBe(expected | 0);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('crc32cJsWordsInt32 chains: its signed result seeds the next call', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (data, cut, seed) => {
+          const { words, bytes, offset } = alignedCopy(data, 8);
+          const whole = crc32cJsWordsInt32(words, bytes, offset, data.length, seed);
+          // The second call must start on a multiple of 4 too.
+          const split = data.length === 0 ? 0 : (cut % (data.length + 1)) & ~3;
+          const head = crc32cJsWordsInt32(words, bytes, offset, split, seed);
+          const rest = data.length - split;
+          expect(crc32cJsWordsInt32(words, bytes, offset + split, rest, head)).toBe(whole);
+          expect(crc32cJs(bytes, offset + split, rest, head >>> 0) | 0).toBe(whole);
+          expect(crc32cNative(bytes, offset + split, rest, head >>> 0) | 0).toBe(whole);
+        },
+      ),
     );
   });
 

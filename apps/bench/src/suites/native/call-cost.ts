@@ -7,6 +7,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 
+import { crc32cJsInt32, crc32cJsWordsInt32, crc32cNative } from '@annal/native';
 import { getBinding } from '@annal/native/internal';
 
 import { computeJsCrc32c, CRC32C_CHECK_VALUE } from '../../peers/js-crc32c.js';
@@ -134,16 +135,107 @@ function jsCrc(lengthBytes: number): Implementation {
   };
 }
 
+function nativeCheckedCrc(lengthBytes: number): Implementation {
+  return {
+    id: 'annal-native-checked',
+    role: 'annal',
+    description: `crc32cNative(bytes, 0, ${lengthBytes}) | 0: the addon behind the public, checked wrapper that payloadChecksum calls at or above the threshold`,
+    create(): TimedMeasurement {
+      const check = crc32cNative(CRC_CHECK_INPUT, 0, CRC_CHECK_INPUT.length);
+      if (check !== CRC32C_CHECK_VALUE)
+        throw new Error(`crc32cNative("123456789") = ${check}, want ${CRC32C_CHECK_VALUE}`);
+      const bytes = createCrcInput(lengthBytes);
+      const callsPerSample = Math.max(16, Math.floor(CRC_BYTES_PER_SAMPLE / lengthBytes));
+      let sink = 0;
+      return {
+        kind: 'timed',
+        callsPerSample,
+        operation: () => {
+          sink ^= crc32cNative(bytes, 0, lengthBytes, 0) | 0;
+        },
+        teardown: () => checkSink(sink, 'crc32cNative'),
+        notes: `batch of ${callsPerSample} per sample; argument checks + N-API call`,
+      };
+    },
+  };
+}
+
+function jsBytesCrc(lengthBytes: number): Implementation {
+  return {
+    id: 'annal-js-bytes',
+    role: 'annal',
+    description: `crc32cJsInt32 over ${lengthBytes} B: slice-by-8, eight Uint8Array loads per 8 bytes`,
+    create(): TimedMeasurement {
+      const check = crc32cJsInt32(CRC_CHECK_INPUT, 0, CRC_CHECK_INPUT.length);
+      if (check !== (CRC32C_CHECK_VALUE | 0))
+        throw new Error(`crc32cJsInt32("123456789") = ${check}, want ${CRC32C_CHECK_VALUE | 0}`);
+      const bytes = createCrcInput(lengthBytes);
+      const callsPerSample = Math.max(16, Math.floor(CRC_BYTES_PER_SAMPLE / lengthBytes));
+      let sink = 0;
+      return {
+        kind: 'timed',
+        callsPerSample,
+        operation: () => {
+          sink ^= crc32cJsInt32(bytes, 0, lengthBytes);
+        },
+        teardown: () => checkSink(sink, 'crc32cJsInt32'),
+        notes: `batch of ${callsPerSample} per sample; signed result, no boxing`,
+      };
+    },
+  };
+}
+
+function jsWordsCrc(lengthBytes: number): Implementation {
+  return {
+    id: 'annal-js-words',
+    role: 'annal',
+    description: `crc32cJsWordsInt32 over ${lengthBytes} B at an 8-aligned offset: slice-by-8, two Int32Array loads per 8 bytes`,
+    create(): TimedMeasurement {
+      const checkBytes = new Uint8Array(16);
+      checkBytes.set(CRC_CHECK_INPUT);
+      const checkWords = new Int32Array(checkBytes.buffer);
+      const check = crc32cJsWordsInt32(checkWords, checkBytes, 0, CRC_CHECK_INPUT.length);
+      if (check !== (CRC32C_CHECK_VALUE | 0))
+        throw new Error(
+          `crc32cJsWordsInt32("123456789") = ${check}, want ${CRC32C_CHECK_VALUE | 0}`,
+        );
+      const bytes = createCrcInput(lengthBytes);
+      // Both views over one buffer from byte 0, as the queue holds them over a mapped block.
+      const words = new Int32Array(bytes.buffer, 0, Math.floor(lengthBytes / 4));
+      const callsPerSample = Math.max(16, Math.floor(CRC_BYTES_PER_SAMPLE / lengthBytes));
+      let sink = 0;
+      return {
+        kind: 'timed',
+        callsPerSample,
+        operation: () => {
+          sink ^= crc32cJsWordsInt32(words, bytes, 0, lengthBytes);
+        },
+        teardown: () => checkSink(sink, 'crc32cJsWordsInt32'),
+        notes: `batch of ${callsPerSample} per sample; signed result, no boxing`,
+      };
+    },
+  };
+}
+
 function crcScenario(lengthBytes: number, label: string): Scenario {
   return {
     id: `crc32c-${label}`,
     description: `CRC32C of a ${label} buffer`,
     payloadBytes: lengthBytes,
-    implementations: [nativeCrc(lengthBytes), jsCrc(lengthBytes)],
+    implementations: [
+      nativeCrc(lengthBytes),
+      nativeCheckedCrc(lengthBytes),
+      jsBytesCrc(lengthBytes),
+      jsWordsCrc(lengthBytes),
+      jsCrc(lengthBytes),
+    ],
   };
 }
 
-/** N-API call cost, and native vs pure-JS CRC32C from 16 B to 4 KiB. */
+/**
+ * N-API call cost, and native vs pure-JS CRC32C (byte-at-a-time and word-at-a-time) from 16 B to
+ * 4 KiB: the figures behind CRC32C_NATIVE_THRESHOLD_BYTES.
+ */
 export const callCostSuite: Suite = {
   id: 'native/call-cost',
   title: 'N-API call cost and CRC32C across the boundary',
@@ -157,6 +249,7 @@ export const callCostSuite: Suite = {
     },
     crcScenario(16, '16B'),
     crcScenario(64, '64B'),
+    crcScenario(128, '128B'),
     crcScenario(256, '256B'),
     crcScenario(1024, '1KiB'),
     crcScenario(4096, '4KiB'),
