@@ -6,11 +6,16 @@
  * them, and never per call.
  *
  * - **Append**: a round appends N records (4 MiB of payload) and ends when the target has handed
- *   every one of them to the kernel, without any sync (`settle`). Warm-up rounds fill the warm-up
- *   budget first; then timed rounds run until the time budget is spent (at least
- *   {@link MINIMUM_TIMED_ROUNDS}). The store keeps growing over all rounds (no preallocation, no
- *   rolling). After the last round, untimed, the target verifies that it holds every record
- *   appended (count, order, and a spread of records byte for byte); a failed check fails the row.
+ *   every one of them to the kernel, without any sync (`settle`). Before each round, untimed, a
+ *   target may prepare (`prepareRound`: the warm-block annal rows move to a fresh, prefaulted
+ *   queue there when the round would not fit in the current block). Warm-up rounds fill the
+ *   warm-up budget first; then timed rounds run until the time budget is spent (at least
+ *   {@link MINIMUM_TIMED_ROUNDS}, and in a real run at least enough to append a row's
+ *   `minimumTimedBytes`: the sustained annal rows ask for 1 GiB). Every other row appends into
+ *   one store that keeps growing over all rounds. After the last round, untimed, the target
+ *   verifies that it holds every record appended (count, order, and a spread of records byte for
+ *   byte); a failed check fails the row. The notes count the minor page faults of the whole
+ *   process during the timed rounds.
  * - **Read**: setup (untimed) fills the store with N records; a round reads all of them, in
  *   order, checking each one's length and sequence number; the count must be N.
  *
@@ -57,35 +62,67 @@ export interface ReadCounts {
 interface RoundTimes {
   readonly perRecordNs: number[];
   readonly warmupRounds: number;
+  /** Minor page faults of the whole process (every thread) during the timed rounds. */
+  readonly timedMinorFaults: number;
+}
+
+/** How {@link runRounds} runs besides its budget. */
+interface RoundOptions {
+  /** Called before every round (warm-up and timed), outside the timing. */
+  readonly prepareRound?: (() => void | Promise<void>) | undefined;
+  /** Timed rounds to take even when the time budget runs out first. */
+  readonly minimumTimedRounds: number;
 }
 
 function formatMiB(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(bytes < 16 * 1024 * 1024 ? 1 : 0)} MiB`;
 }
 
+function isSmoke(budget: MeasureBudget): boolean {
+  return budget.timeMs < SMOKE_THRESHOLD_MS;
+}
+
 /**
  * Runs warm-up rounds until `budget.warmupMs` is spent (at least one), then timed rounds until
- * `budget.timeMs` is spent (at least {@link MINIMUM_TIMED_ROUNDS}); `runRound` resolves with the
- * records it moved.
+ * `budget.timeMs` is spent (at least `options.minimumTimedRounds`); `runRound` resolves with the
+ * records it moved. Only `runRound` is timed: `prepareRound` and the page-fault count are not.
  */
 async function runRounds(
   runRound: () => Promise<number>,
   budget: MeasureBudget,
+  options: RoundOptions,
 ): Promise<RoundTimes> {
+  const { prepareRound, minimumTimedRounds } = options;
   let warmupRounds = 0;
   const warmupStart = performance.now();
   do {
+    await prepareRound?.();
     await runRound();
     warmupRounds++;
   } while (performance.now() - warmupStart < budget.warmupMs);
   const perRecordNs: number[] = [];
+  let timedMinorFaults = 0;
   const start = performance.now();
   do {
+    await prepareRound?.();
+    const faultsBefore = process.resourceUsage().minorPageFault;
     const roundStart = process.hrtime.bigint();
     const records = await runRound();
-    perRecordNs.push(Number(process.hrtime.bigint() - roundStart) / records);
-  } while (perRecordNs.length < MINIMUM_TIMED_ROUNDS || performance.now() - start < budget.timeMs);
-  return { perRecordNs, warmupRounds };
+    const roundNs = Number(process.hrtime.bigint() - roundStart);
+    timedMinorFaults += process.resourceUsage().minorPageFault - faultsBefore;
+    perRecordNs.push(roundNs / records);
+  } while (perRecordNs.length < minimumTimedRounds || performance.now() - start < budget.timeMs);
+  return { perRecordNs, warmupRounds, timedMinorFaults };
+}
+
+/** How one `core/append` row measures, besides its target. */
+export interface AppendMeasureOptions {
+  /**
+   * Payload bytes the timed rounds must append in all in a real run (a smoke run ignores it):
+   * timed rounds go on past the time budget until they have. The sustained annal rows ask for
+   * 1 GiB so that they run over many fresh blocks. Default: none.
+   */
+  readonly minimumTimedBytes?: number;
 }
 
 /**
@@ -96,6 +133,7 @@ export function measureAppend(
   target: AppendTarget,
   payloadBytes: number,
   baseNotes: string,
+  options: AppendMeasureOptions = {},
 ): SelfTimedMeasurement {
   const recordsPerRound = APPEND_ROUND_BYTES / payloadBytes;
   const template = createRecordTemplate(payloadBytes);
@@ -113,17 +151,32 @@ export function measureAppend(
     appended = end;
     return recordsPerRound;
   };
+  const prepare = target.prepareRound;
+  const prepareRound =
+    prepare === undefined ? undefined : () => prepare(recordsPerRound, appended, template);
   return {
     kind: 'self-timed',
     async measure(budget: MeasureBudget): Promise<readonly number[]> {
-      const { perRecordNs, warmupRounds } = await runRounds(runRound, budget);
+      const minimumTimedBytes = isSmoke(budget) ? 0 : (options.minimumTimedBytes ?? 0);
+      const minimumTimedRounds = Math.max(
+        MINIMUM_TIMED_ROUNDS,
+        Math.ceil(minimumTimedBytes / APPEND_ROUND_BYTES),
+      );
+      const { perRecordNs, warmupRounds, timedMinorFaults } = await runRounds(runRound, budget, {
+        prepareRound,
+        minimumTimedRounds,
+      });
       await target.verify(appended, template);
-      const diskBytesPerRecord = allocatedBytes(target.directory) / appended;
+      const timedBytes = perRecordNs.length * APPEND_ROUND_BYTES;
+      const directory = target.directory;
       resultNotes = [
         `${recordsPerRound} records (${formatMiB(APPEND_ROUND_BYTES)} of payload) per round, timed from the first append until all are handed to the kernel (no sync); each sample is one round's mean`,
-        `${perRecordNs.length} timed rounds after ${warmupRounds} warm-up round(s)`,
-        `${appended} records (${formatMiB(appended * payloadBytes)}) appended in all into one growing store, then verified (count, order, 17 records byte for byte)`,
-        `disk ${diskBytesPerRecord.toFixed(0)} B/record`,
+        `${perRecordNs.length} timed rounds (${formatMiB(timedBytes)} of payload${minimumTimedBytes > 0 ? `, at least ${formatMiB(minimumTimedBytes)} asked for` : ''}) after ${warmupRounds} warm-up round(s)`,
+        `${appended} records (${formatMiB(appended * payloadBytes)}) appended in all${directory === undefined ? '' : ' into one growing store'}, then verified (count, order, 17 records byte for byte)`,
+        `${timedMinorFaults} minor page faults in the process during the timed rounds (${(timedMinorFaults / perRecordNs.length).toFixed(1)} per round)`,
+        ...(directory === undefined
+          ? []
+          : [`disk ${(allocatedBytes(directory) / appended).toFixed(0)} B/record`]),
         ...(target.notes === undefined ? [] : [target.notes]),
       ].join('; ');
       return perRecordNs;
@@ -150,7 +203,7 @@ export function measureRead(
   return {
     kind: 'self-timed',
     async measure(budget: MeasureBudget): Promise<readonly number[]> {
-      const count = budget.timeMs < SMOKE_THRESHOLD_MS ? counts.smoke : counts.full;
+      const count = isSmoke(budget) ? counts.smoke : counts.full;
       const opened = await createSource(count, createRecordTemplate(payloadBytes));
       source = opened;
       const runRound = async (): Promise<number> => {
@@ -158,7 +211,9 @@ export function measureRead(
         if (read !== count) throw new Error(`read ${read} records, expected ${count}`);
         return read;
       };
-      const { perRecordNs, warmupRounds } = await runRounds(runRound, budget);
+      const { perRecordNs, warmupRounds } = await runRounds(runRound, budget, {
+        minimumTimedRounds: MINIMUM_TIMED_ROUNDS,
+      });
       resultNotes = [
         `N = ${count} records (${formatMiB(count * payloadBytes)} of payload) per round, each round reads all of them in order and checks every length and sequence number; each sample is one round's mean`,
         `${perRecordNs.length} timed rounds after ${warmupRounds} warm-up round(s); filled in setup (untimed), read from a hot page cache`,
@@ -187,6 +242,7 @@ export function appendImplementation(
   size: RecordSize,
   createTarget: AppendTargetFactory,
   notes: string,
+  options: AppendMeasureOptions = {},
 ): Implementation {
   return {
     id,
@@ -194,7 +250,7 @@ export function appendImplementation(
     description,
     async create(): Promise<SelfTimedMeasurement> {
       const target = await createTarget(size.payloadBytes);
-      return measureAppend(target, size.payloadBytes, notes);
+      return measureAppend(target, size.payloadBytes, notes, options);
     },
   };
 }
