@@ -4,18 +4,20 @@
  *
  * @module
  */
-import { join } from 'node:path';
-
 import {
   ClosedError,
   CorruptError,
-  FileLock,
   InvalidArgumentError,
   SyncScheduler,
   TooLargeError,
   futexWake,
+  type FileLock,
   type SyncPolicy,
 } from '@annal/native';
+
+import { AppendClaim } from './append-claim.js';
+import { AppendLock } from './append-lock.js';
+import { SharedMembership, acquireExclusive } from './appender-membership.js';
 
 import { payloadChecksum } from './checksum.js';
 import type { Block, CycleFile } from './cycle-file.js';
@@ -30,9 +32,14 @@ import {
   computeFrameLength,
   computeIndexPageFrameLength,
   loadFirstLevelEntry,
+  loadRecordCount,
+  loadSealed,
   loadWaiterCount,
+  loadWritePosition,
   packRecordWord,
   packSkipWord,
+  resetAppendLock,
+  setAppendEnd,
   setChecksumWord,
   storeFirstLevelEntry,
   storeIndexPageEntry,
@@ -43,8 +50,11 @@ import {
 } from './layout.js';
 import { cycleAt, cycleStartMs } from './roll-cycle.js';
 
-/** File name of the lock an appender holds for its lifetime. */
-export const APPENDER_LOCK_FILE = 'appender.lock';
+export { APPENDER_LOCK_FILE } from './appender-membership.js';
+export { AppendClaim } from './append-claim.js';
+
+/** Data positions are stored in 8-byte units in a u32 (line 1), so a file holds at most this. */
+const MAX_SHARED_DATA_BYTES = 2 ** 35;
 
 /** What an {@link Appender} needs from its queue. */
 export interface AppenderContext {
@@ -54,73 +64,30 @@ export interface AppenderContext {
   /** The clock: a function, or the coarse clock's Float64Array (read inline, element 0). */
   readonly clock: (() => number) | Float64Array;
   readonly sync: SyncPolicy;
+  /** Append alongside other shared appenders (append lock word) instead of exclusively. */
+  readonly shared: boolean;
+  /** Shared: how long to wait for an append lock held by a live appender (ms). */
+  readonly lockTimeoutMs: number;
 }
 
 /**
- * Space claimed at the end of the queue for one record: fill `buffer[offset .. offset + length)`
- * and `commit()` (or `abort()`). One object per appender, reused by every claim.
- */
-export class AppendClaim {
-  /** Uint8Array over the mapped block holding the claim (changes between claims). */
-  buffer: Uint8Array = new Uint8Array(0);
-  /** Byte offset of the payload in {@link AppendClaim.buffer}. */
-  offset = 0;
-  /** Payload length in bytes. */
-  length = 0;
-  readonly #appender: Appender;
-  #active = false;
-
-  /** @internal */
-  constructor(appender: Appender) {
-    this.#appender = appender;
-  }
-
-  /** True between `tryClaim` and `commit`/`abort`. */
-  get active(): boolean {
-    return this.#active;
-  }
-
-  /** @internal */
-  activate(buffer: Uint8Array, offset: number, length: number): void {
-    this.buffer = buffer;
-    this.offset = offset;
-    this.length = length;
-    this.#active = true;
-  }
-
-  /**
-   * Publishes the record (checksumming it first when the queue has checksums).
-   *
-   * @returns the record's queue index
-   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active
-   */
-  commit(): number {
-    if (!this.#active) throw inactiveClaim('commit');
-    this.#active = false;
-    return this.#appender.commitClaim();
-  }
-
-  /** Turns the claimed space into padding that readers skip. Does nothing when not active. */
-  abort(): void {
-    if (!this.#active) return;
-    this.#active = false;
-    this.#appender.abortClaim();
-  }
-
-  /** Aborts the claim if it is still active (`using claim = appender.tryClaim(n)`). */
-  [Symbol.dispose](): void {
-    this.abort();
-  }
-}
-
-/**
- * Appends records to a queue. One appender per queue directory at a time, across threads and
- * processes: it holds an OFD lock on `appender.lock` for its lifetime (released by the kernel
- * if the process dies, so a crashed appender never blocks the next one; no PID is involved).
+ * Appends records to a queue, in one of two modes (chosen when it is opened; see
+ * docs/decisions/2026-11-22-core-shared-appenders.md):
  *
- * Per record it writes the payload into the mapped block, then publishes the frame with one
- * `Atomics.store` of the length word: no syscall, no allocation, no native call (except CRC32C of
- * payloads of 128 bytes or more when checksums are on).
+ * - **exclusive** (the default): the only appender of the queue directory, across threads and
+ *   processes, through an OFD lock on `appender.lock` held for its lifetime (released by the
+ *   kernel if the process dies, so a crashed appender never blocks the next one; no PID is
+ *   involved). Per record it writes the payload into the mapped block, then publishes the frame
+ *   with one `Atomics.store` of the length word.
+ * - **shared**: any number of shared appenders (up to 1024) in any threads and processes append
+ *   to one queue at once, in one total order. Each record is written while holding the append
+ *   lock word in the cycle file's header (a CAS to take it, a store to release it), so a claim
+ *   (`tryClaim` … `commit`) holds it too: keep claims short. An appender that dies holding it
+ *   (even by SIGKILL) is detected through its slot's OFD lock and its unfinished record dropped;
+ *   a live holder is waited for, up to `lockTimeoutMs`.
+ *
+ * Either way: per record no syscall, no allocation, no native call (except CRC32C of payloads of
+ * 128 bytes or more when checksums are on).
  *
  * Threading: the thread that opened it.
  */
@@ -129,7 +96,13 @@ export class Appender implements Disposable {
   readonly #clock: () => number;
   /** The coarse clock's view when no clock function was given (read without a call). */
   readonly #clockView: Float64Array | undefined;
-  readonly #lock: FileLock;
+  /** Exclusive mode: the lock on the whole of `appender.lock`. */
+  readonly #lock: FileLock | undefined;
+  /** Shared mode: this appender's slot among the queue's shared appenders. */
+  readonly #membership: SharedMembership | undefined;
+  readonly #shared: boolean;
+  /** Shared mode: its side of the append lock words. */
+  #appendLock!: AppendLock;
   readonly #claim: AppendClaim;
   readonly #scheduler: SyncScheduler | undefined;
   readonly #syncEach: boolean;
@@ -143,6 +116,8 @@ export class Appender implements Disposable {
   #cycleEndMs = 0;
   #indexBase = 0;
   #sequencesPerCycle = 0;
+  /** Sequences below this may be appended (shared: one fewer, the record count is a u32). */
+  #sequenceLimit = 0;
   #blockSize = 0;
   #headerBytes = 0;
   #checksums = false;
@@ -179,7 +154,7 @@ export class Appender implements Disposable {
     const clock = context.clock;
     this.#clockView = clock instanceof Float64Array ? clock : undefined;
     this.#clock = clock instanceof Float64Array ? () => clock[0] as number : clock;
-    this.#lock = FileLock.acquireOrThrow(join(context.files.directory, APPENDER_LOCK_FILE));
+    this.#shared = context.shared;
     this.#claim = new AppendClaim(this);
     const policy = context.sync;
     this.#syncEach = policy === 'each';
@@ -193,6 +168,20 @@ export class Appender implements Disposable {
             policy,
             sync: () => (this.#closed ? Promise.resolve() : this.#file.syncAsync()),
           });
+    if (this.#shared) {
+      this.#lock = undefined;
+      this.#membership = SharedMembership.join(
+        context.files.directory,
+        context.lockTimeoutMs,
+        (alone, membership) => {
+          this.#appendLock = new AppendLock(membership, context.lockTimeoutMs);
+          this.#startShared(alone);
+        },
+      );
+      return;
+    }
+    this.#membership = undefined;
+    this.#lock = acquireExclusive(context.files.directory);
     try {
       this.#start();
     } catch (error) {
@@ -201,9 +190,17 @@ export class Appender implements Disposable {
     }
   }
 
-  /** Queue index the next record will get (if no roll happens first). */
+  /**
+   * Queue index the next record will get (if no roll happens first). Shared appenders: the index
+   * after this appender's last record or claim; others may append first.
+   */
   get nextIndex(): number {
     return this.#indexBase + this.#sequence;
+  }
+
+  /** True for a shared appender (see the class description). */
+  get shared(): boolean {
+    return this.#shared;
   }
 
   /** True after {@link Appender.close}. */
@@ -289,6 +286,7 @@ export class Appender implements Disposable {
     // The payload may hold anything; a skip frame makes readers jump over it.
     storeLengthWord(this.#words, this.#claimOffset, packSkipWord(this.#claimFrameLength));
     this.#position += this.#claimFrameLength;
+    if (this.#shared) this.#releaseShared();
   }
 
   /**
@@ -324,7 +322,8 @@ export class Appender implements Disposable {
   close(): void {
     if (this.#closed) return;
     if (this.#claim.active) this.#claim.abort();
-    this.#publishAdvisory();
+    // Between shared appenders line 1 is only written under the append lock.
+    if (!this.#shared) this.#publishAdvisory();
     let failure: Error | undefined = this.#scheduler?.failure;
     if (this.#scheduler !== undefined || this.#syncEach) {
       try {
@@ -336,7 +335,8 @@ export class Appender implements Disposable {
     this.#closed = true;
     // Its final sync finds #closed and does nothing; a failure was taken above.
     this.#scheduler?.close().catch(() => undefined);
-    this.#lock.release();
+    this.#lock?.release();
+    this.#membership?.leave();
     if (failure !== undefined) throw failure;
   }
 
@@ -353,16 +353,194 @@ export class Appender implements Disposable {
     if (!(length >= 0 && length <= this.#maxPayloadLength && (length | 0) === length)) {
       throw rejectLength(length, this.#maxPayloadLength);
     }
+    if (this.#shared) return this.#reserveShared(length);
     const clockView = this.#clockView;
     if ((clockView === undefined ? this.#clock() : (clockView[0] as number)) >= this.#cycleEndMs) {
       this.#roll();
     }
     const sequence = this.#sequence;
-    if (sequence >= this.#sequencesPerCycle) throw cycleFull(this.#file.path, sequence);
+    if (sequence >= this.#sequenceLimit) throw cycleFull(this.#file.path, sequence);
     if ((sequence & this.#indexMask) === 0) this.#prepareIndexEntry(sequence);
     const frameLength = computeFrameLength(length);
     if (this.#position + frameLength > this.#blockEnd) this.#nextBlock();
     return this.#position - this.#blockStart;
+  }
+
+  // ---- shared mode -----------------------------------------------------------------------
+  //
+  // The append lock word of the current cycle file is held from #reserveShared until the frame
+  // is published (#committed) or dropped (abortClaim), so frames are written one at a time, in
+  // the order the lock was taken. While holding it an appender reads the end (write position and
+  // record count, line 1), writes its frame there (and any index page, block padding or
+  // end-of-cycle frame), stores the new end, and releases: the release store publishes it all to
+  // the next holder. Readers need nothing of this: they see frames published as always.
+
+  /** #reserve for a shared appender: returns holding the append lock (released on a throw). */
+  #reserveShared(length: number): number {
+    this.#acquireShared();
+    try {
+      const clockView = this.#clockView;
+      if (
+        (clockView === undefined ? this.#clock() : (clockView[0] as number)) >= this.#cycleEndMs
+      ) {
+        this.#rollShared();
+      }
+      const sequence = this.#sequence;
+      if (sequence >= this.#sequenceLimit) throw cycleFull(this.#file.path, sequence);
+      if ((sequence & this.#indexMask) === 0) this.#prepareIndexEntry(sequence);
+      const frameLength = computeFrameLength(length);
+      if (this.#position + frameLength > this.#blockEnd) this.#nextBlock();
+      return this.#position - this.#blockStart;
+    } catch (error) {
+      // Whatever was written (an index page, padding) is complete: publish the end it reached.
+      this.#releaseShared();
+      throw error;
+    }
+  }
+
+  /** Stores the end reached and releases the append lock. */
+  #releaseShared(): void {
+    setAppendEnd(this.#header, this.#position, this.#sequence);
+    this.#appendLock.release(this.#header);
+  }
+
+  /**
+   * Takes the append lock of the newest unsealed cycle file and loads the end of its data. A
+   * sealed file sends it on to the next cycle (created by whoever sealed it, before sealing).
+   */
+  #acquireShared(): void {
+    for (;;) {
+      const header = this.#header;
+      if (!this.#appendLock.acquire(header, this.#file.path)) this.#recoverSharedEnd();
+      if (loadSealed(header) === 0) {
+        this.#loadSharedEnd();
+        return;
+      }
+      this.#followSealed();
+    }
+  }
+
+  /** Reads the end from line 1 (we hold the lock) and maps the block it is in. */
+  #loadSharedEnd(): void {
+    const header = this.#header;
+    const position = loadWritePosition(header);
+    this.#sequence = loadRecordCount(header);
+    this.#position = position;
+    this.#mapBlockAt(position);
+  }
+
+  /**
+   * Makes the block holding `position` current unless it already is. A position on a block
+   * boundary belongs to the block it ends: #reserveShared moves on from there (allocating the
+   * next block, which may fail with ERR_ANNAL_FULL and be retried later).
+   */
+  #mapBlockAt(position: number): void {
+    if (position >= this.#blockStart && position <= this.#blockEnd) return;
+    const number = Math.floor(Math.max(position - 1, 0) / this.#blockSize);
+    this.#useBlock(number);
+    // Another appender started this block; fault in the rest for this process too.
+    this.#file.prefault(number, position - this.#blockStart);
+  }
+
+  /**
+   * After taking over from a dead holder: it may have published a frame (a record, an index
+   * page, padding, the end of the cycle) without storing the new end, and left a partial payload
+   * past it. Scans forward from the stored end to the true one, zeroes past it, and stores it.
+   */
+  #recoverSharedEnd(): void {
+    const header = this.#header;
+    try {
+      this.#loadSharedEnd();
+      const end = scanFrames(
+        this.#file,
+        { position: this.#position, sequence: this.#sequence },
+        Infinity,
+        this.#truncateCorrupt,
+      );
+      if (end.corrupt !== undefined) truncateAt(this.#file, end.position);
+      this.#position = end.position;
+      this.#sequence = end.sequence;
+      this.#mapBlockAt(end.position);
+      if (end.sealed) storeSealed(header);
+      else this.#zeroPastEnd();
+      this.#indexPageNumber = -1;
+      this.#findIndexPage();
+    } catch (error) {
+      this.#appendLock.release(this.#header);
+      throw error;
+    }
+    setAppendEnd(header, this.#position, this.#sequence);
+  }
+
+  /**
+   * Holding the lock of a sealed file: moves to the next cycle file. Whoever sealed it created
+   * that file first; a file sealed otherwise (by an exclusive appender that died before creating
+   * the next) gets its successor created here, under this lock, so only one is ever created.
+   */
+  #followSealed(): void {
+    const files = this.#files;
+    let next = files.listCycles().find((cycle) => cycle > this.#cycle);
+    if (next === undefined) {
+      const now = this.#clock();
+      const shape = files.shape;
+      next = Math.max(this.#cycle + 1, cycleAt(now, shape.epochMs, shape.cycleLengthMs));
+      try {
+        files.getOrCreate(next, now);
+      } catch (error) {
+        this.#appendLock.release(this.#header);
+        throw error;
+      }
+    }
+    this.#appendLock.release(this.#header);
+    this.#attachShared(next);
+  }
+
+  /** Holding the lock: the clock passed the cycle's end. Creates the next file, then seals. */
+  #rollShared(): void {
+    const now = this.#clock();
+    const shape = this.#files.shape;
+    const next = Math.max(this.#cycle + 1, cycleAt(now, shape.epochMs, shape.cycleLengthMs));
+    // Created before the seal, so an appender that finds the file sealed finds its successor.
+    this.#files.getOrCreate(next, now);
+    this.#seal();
+    this.#appendLock.release(this.#header);
+    if (this.#scheduler !== undefined || this.#syncEach) this.#file.sync();
+    this.#attachShared(next);
+    this.#acquireShared();
+  }
+
+  /** Makes `cycle` current without positioning: the end is read under its lock. */
+  #attachShared(cycle: number): void {
+    const file = this.#files.getOrCreate(cycle, this.#clock());
+    this.#useFile(file, cycle);
+    this.#blockStart = 0;
+    this.#blockEnd = -1;
+    this.#indexPageNumber = -1;
+    this.#indexPageWords = undefined;
+  }
+
+  /**
+   * Starts a shared appender, called while it holds the join lock. Alone (no other shared
+   * appender lives), it recovers the end from the files as an exclusive appender does, and
+   * clears whatever a dead appender left in the lock word. Otherwise the live appenders keep the
+   * end in line 1: it attaches to the newest cycle and reads the end under the lock.
+   */
+  #startShared(alone: boolean): void {
+    if (alone) {
+      this.#start();
+      setAppendEnd(this.#header, this.#position, this.#sequence);
+      resetAppendLock(this.#header);
+      return;
+    }
+    const files = this.#files;
+    const now = this.#clock();
+    const shape = files.shape;
+    const newest = files.listCycles().at(-1) ?? cycleAt(now, shape.epochMs, shape.cycleLengthMs);
+    this.#attachShared(newest);
+    if (this.#appendLock.reclaimFromPredecessor(this.#header)) {
+      this.#recoverSharedEnd();
+      this.#appendLock.release(this.#header);
+    }
   }
 
   /** Bookkeeping after a publish: index entry, end, waiters, sync. Returns the queue index. */
@@ -378,6 +556,7 @@ export class Appender implements Disposable {
     }
     this.#position += frameLength;
     this.#sequence = sequence + 1;
+    if (this.#shared) this.#releaseShared();
     // Ordered after the publish (both sequentially consistent): a reader that registered as a
     // waiter either sees this record in its re-check, or is counted here and woken.
     if (loadWaiterCount(this.#header) !== 0) {
@@ -427,6 +606,18 @@ export class Appender implements Disposable {
       file = this.#files.getOrCreate(cycle, now);
       end = this.#findEnd(file);
     }
+    this.#useFile(file, cycle);
+    this.#position = end.position;
+    this.#sequence = end.sequence;
+    this.#useBlock(Math.floor(end.position / this.#blockSize));
+    // The rest of the block we start in was not pre-faulted by anyone yet.
+    if (!this.#files.readOnly) file.prefault(this.#block.number, end.position - this.#blockStart);
+    this.#zeroPastEnd();
+    this.#findIndexPage();
+  }
+
+  /** Takes `file`'s shape; the caller positions the appender in it. */
+  #useFile(file: CycleFile, cycle: number): void {
     const configuration = file.configuration;
     const shape = this.#files.shape;
     this.#file = file;
@@ -434,6 +625,9 @@ export class Appender implements Disposable {
     this.#cycle = cycle;
     this.#cycleEndMs = cycleStartMs(cycle + 1, shape.epochMs, shape.cycleLengthMs);
     this.#sequencesPerCycle = 2 ** configuration.sequenceBits;
+    this.#sequenceLimit = this.#shared
+      ? Math.min(this.#sequencesPerCycle, 2 ** 32 - 1)
+      : this.#sequencesPerCycle;
     this.#indexBase = cycle * this.#sequencesPerCycle;
     this.#blockSize = configuration.blockSize;
     this.#headerBytes = configuration.headerBytes;
@@ -442,13 +636,6 @@ export class Appender implements Disposable {
     this.#indexCount = configuration.indexCount;
     this.#indexSpacing = configuration.indexSpacing;
     this.#indexMask = configuration.indexSpacing - 1;
-    this.#position = end.position;
-    this.#sequence = end.sequence;
-    this.#useBlock(Math.floor(end.position / this.#blockSize));
-    // The rest of the block we start in was not pre-faulted by anyone yet.
-    if (!this.#files.readOnly) file.prefault(this.#block.number, end.position - this.#blockStart);
-    this.#zeroPastEnd();
-    this.#findIndexPage();
   }
 
   /**
@@ -475,24 +662,30 @@ export class Appender implements Disposable {
   }
 
   #findIndexPage(): void {
-    const perPage = this.#indexCount * this.#indexSpacing;
-    const pageNumber = Math.floor(this.#sequence / perPage);
-    const fileOffset = loadFirstLevelEntry(this.#header, pageNumber);
     this.#indexPageNumber = -1;
     this.#indexPageWords = undefined;
-    if (fileOffset === 0) return;
+    this.#adoptIndexPage(Math.floor(this.#sequence / (this.#indexCount * this.#indexSpacing)));
+  }
+
+  /** Makes index page `pageNumber` current if it exists already (false when not). */
+  #adoptIndexPage(pageNumber: number): boolean {
+    const fileOffset = loadFirstLevelEntry(this.#header, pageNumber);
+    if (fileOffset === 0) return false;
     const position = fileOffset - this.#headerBytes;
     const block = this.#file.block(Math.floor(position / this.#blockSize));
-    if (block === undefined) return;
+    if (block === undefined) return false;
     this.#indexPageNumber = pageNumber;
     this.#indexPageWords = block.words;
     this.#indexPageOffset = position - block.start;
+    return true;
   }
 
   /** Before publishing an indexed record: make sure the index page for its range exists. */
   #prepareIndexEntry(sequence: number): void {
     const pageNumber = Math.floor(sequence / (this.#indexCount * this.#indexSpacing));
     if (pageNumber === this.#indexPageNumber) return;
+    // A shared appender may have created it (or, after a crash, an earlier appender).
+    if (this.#adoptIndexPage(pageNumber)) return;
     const frameLength = computeIndexPageFrameLength(this.#indexCount);
     if (this.#position + frameLength > this.#blockEnd) this.#nextBlock();
     const offset = this.#position - this.#blockStart;
@@ -509,6 +702,9 @@ export class Appender implements Disposable {
 
   /** Pads the rest of the block (if any) and moves to the next one, allocating ahead. */
   #nextBlock(): void {
+    if (this.#shared && this.#blockEnd + this.#blockSize > MAX_SHARED_DATA_BYTES) {
+      throw cycleFull(this.#file.path, this.#sequence);
+    }
     const rest = this.#blockEnd - this.#position;
     if (rest > 0) {
       storeLengthWord(this.#words, this.#position - this.#blockStart, packSkipWord(rest));
@@ -602,12 +798,5 @@ function cycleFull(path: string, sequence: number): TooLargeError {
   return new TooLargeError(
     `${path} holds ${sequence} records, the most its index shape allows: use a shorter roll cycle or a larger indexCount/indexSpacing`,
     { path, field: 'sequence' },
-  );
-}
-
-function inactiveClaim(operation: string): InvalidArgumentError {
-  return new InvalidArgumentError(
-    `${operation}() on a claim that is not active: it was committed or aborted already`,
-    { field: 'claim' },
   );
 }

@@ -149,10 +149,12 @@ export class CycleFile {
     const { headerBytes, blockSize } = this.configuration;
     const offset = headerBytes + number * blockSize;
     if (this.fileLength() < offset + blockSize) return undefined;
+    // No descriptor per block: a long queue of small blocks would run out of them.
     const mapping = MappedFile.open(this.path, {
       readOnly: this.readOnly,
       offsetBytes: offset,
       lengthBytes: blockSize,
+      closeDescriptor: true,
     });
     const block: Block = {
       number,

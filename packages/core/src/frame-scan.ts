@@ -58,7 +58,8 @@ export function frameLengthOf(file: CycleFile, position: number, word: number): 
       throw corruptFrame(file, position, word, 'skip length');
     }
   } else {
-    // A claim never committed: concurrent appenders are not in this format version yet.
+    // S set, C clear: no appender of this format writes it (shared appenders write a frame
+    // whole while holding the append lock), so it can only be damage.
     throw corruptFrame(file, position, word, 'flags');
   }
   if (inBlock + frameLength > blockSize) {

@@ -23,8 +23,15 @@ export {
   DEFAULT_BLOCK_SIZE,
   MAX_BLOCK_SIZE,
   MIN_BLOCK_SIZE,
+  DEFAULT_LOCK_TIMEOUT_MS,
 } from './options.js';
-export type { QueueOptions, ResolvedQueueOptions } from './options.js';
+export type {
+  AppenderOptions,
+  QueueOptions,
+  ResolvedAppenderOptions,
+  ResolvedQueueOptions,
+} from './options.js';
+export { MAX_SHARED_APPENDERS } from './appender-membership.js';
 export {
   CYCLE_FILE_EXTENSION,
   FORMAT_VERSION,

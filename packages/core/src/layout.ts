@@ -15,8 +15,8 @@
  *                 |   epochMs (f64), indexCount, indexSpacing, sequenceBits, flags,      |
  *                 |   createdAtMs (f64), maxPayloadLength, headerChecksum               |
  *  64             +--------------------------------------------------------------------+
- *                 | line 1: appender state (advisory; readers never trust it for the end)|
- *                 |   writePosition (8-byte units), records, sealed                      |
+ *                 | line 1: appender state (readers never trust it for the end)          |
+ *                 |   writePosition (8-byte units), records, sealed, append lock, handoff|
  *  128            +--------------------------------------------------------------------+
  *                 | line 2: tailing: commit counter (a futex word), waiter count         |
  *  192            +--------------------------------------------------------------------+
@@ -53,7 +53,12 @@
  * | 0 | 1 | C + payload length    | a record (payload length may be 0)                          |
  * | 1 | 1 | S + C + frame length  | skip `frame length` bytes: block-end padding or index page |
  * | 1 | 1 | S + C + 0             | end of cycle: the appender rolled; go to the next cycle     |
- * | 1 | 0 | S + frame length      | claimed, not committed (reserved for concurrent appenders)  |
+ * | 1 | 0 | S + frame length      | never written (reserved); readers report it as corrupt      |
+ *
+ * Shared appenders (several at once, in any threads and processes) take the append lock word
+ * of line 1 by CAS before writing a frame and release it after publishing it, updating
+ * writePosition and records on the way: between live shared appenders those two words are the
+ * end of the data. An exclusive appender never touches the lock word and keeps them advisory.
  *
  * An index page is a skip frame whose payload is `indexCount` u32 entries: entry j of page k is
  * the file offset / 8 of the record with sequence `(k × indexCount + j) × indexSpacing` (0 = not
@@ -117,6 +122,18 @@ export const WRITE_POSITION_OFFSET = CACHE_LINE_BYTES;
 export const RECORD_COUNT_OFFSET = WRITE_POSITION_OFFSET + 4;
 /** i32 1 once an end-of-cycle frame was written. */
 export const SEALED_OFFSET = RECORD_COUNT_OFFSET + 4;
+/**
+ * i32 append lock of shared appenders: 0 free, else the holder's slot + 1 (its byte range in
+ * `appender.lock`, whose OFD lock tells whether the holder lives). Never used by an exclusive
+ * appender.
+ */
+export const APPEND_LOCK_OFFSET = SEALED_OFFSET + 4;
+/**
+ * i32 hand-off request of shared appenders: 0, or the slot + 1 of an appender that has waited
+ * for the append lock past its spinning phase. The holder releases the lock to it instead of to
+ * 0 (and wakes it), so a busy appender that takes the lock again at once cannot starve others.
+ */
+export const APPEND_HANDOFF_OFFSET = APPEND_LOCK_OFFSET + 4;
 
 // ---- line 2: tailing -----------------------------------------------------------------------
 /** i32 commit counter: bumped (and futex-woken) after a commit when someone waits. */
@@ -274,6 +291,67 @@ export function storeRecordCount(header: Int32Array, count: number): void {
 /** Marks the file sealed (after its end-of-cycle frame is published). */
 export function storeSealed(header: Int32Array): void {
   Atomics.store(header, word(SEALED_OFFSET), 1);
+}
+/** 1 once the file is sealed, else 0. */
+export function loadSealed(header: Int32Array): number {
+  return Atomics.load(header, word(SEALED_OFFSET));
+}
+/** The write position (bytes): the end of the data while shared appenders live. */
+export function loadWritePosition(header: Int32Array): number {
+  return (Atomics.load(header, word(WRITE_POSITION_OFFSET)) >>> 0) * 8;
+}
+/** The record count: the next sequence while shared appenders live. */
+export function loadRecordCount(header: Int32Array): number {
+  return Atomics.load(header, word(RECORD_COUNT_OFFSET)) >>> 0;
+}
+/**
+ * Plain stores of the write position and record count by the holder of the append lock:
+ * {@link releaseAppendLock} publishes them to the next holder.
+ */
+export function setAppendEnd(header: Int32Array, position: number, count: number): void {
+  header[word(WRITE_POSITION_OFFSET)] = position / 8;
+  header[word(RECORD_COUNT_OFFSET)] = count;
+}
+
+/** Index of the append lock word, for futex waits while it is held. */
+export const APPEND_LOCK_INDEX = word(APPEND_LOCK_OFFSET);
+/** Takes the append lock for `owner` (slot + 1) if it is free. */
+export function tryTakeAppendLock(header: Int32Array, owner: number): boolean {
+  return Atomics.compareExchange(header, APPEND_LOCK_INDEX, 0, owner) === 0;
+}
+/** The append lock's holder (slot + 1), or 0 when free. */
+export function loadAppendLock(header: Int32Array): number {
+  return Atomics.load(header, APPEND_LOCK_INDEX);
+}
+/** Moves the append lock from `from` to `to` (a dead holder's lock taken over). */
+export function swapAppendLock(header: Int32Array, from: number, to: number): boolean {
+  return Atomics.compareExchange(header, APPEND_LOCK_INDEX, from, to) === from;
+}
+/**
+ * Releases the append lock: to the appender asking for a hand-off if there is one, else to
+ * nobody. The stores made while holding it become visible to the next holder.
+ *
+ * @returns true when it was handed off (the caller wakes the futex of the lock word)
+ */
+export function releaseAppendLock(header: Int32Array): boolean {
+  const handoff = Atomics.load(header, APPEND_HANDOFF_INDEX);
+  Atomics.store(header, APPEND_LOCK_INDEX, handoff);
+  return handoff !== 0;
+}
+/** Clears the append lock and hand-off words without owning them: when no shared appender lives. */
+export function resetAppendLock(header: Int32Array): void {
+  Atomics.store(header, APPEND_HANDOFF_INDEX, 0);
+  Atomics.store(header, APPEND_LOCK_INDEX, 0);
+}
+
+const APPEND_HANDOFF_INDEX = word(APPEND_HANDOFF_OFFSET);
+/** Asks for the next release to hand the lock to `owner`; false when another waiter asked first. */
+export function requestAppendHandoff(header: Int32Array, owner: number): boolean {
+  return Atomics.compareExchange(header, APPEND_HANDOFF_INDEX, 0, owner) === 0;
+}
+/** Withdraws `owner`'s hand-off request (it got the lock, or it is dead). */
+export function withdrawAppendHandoff(header: Int32Array, owner: number): void {
+  Atomics.compareExchange(header, APPEND_HANDOFF_INDEX, owner, 0);
 }
 
 /** Index of the commit counter, for futex wait/wake. */

@@ -150,3 +150,43 @@ export function parseQueueOptions(input: unknown): ResolvedQueueOptions {
 export function maxPayloadForBlock(blockSize: number): number {
   return Math.min(blockSize / 4 - 8, LENGTH_MASK);
 }
+
+/** Default `lockTimeoutMs` of shared appenders: 10 s. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+
+const appenderSchema = z.strictObject({
+  shared: z.boolean().default(false),
+  lockTimeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1)
+    .default(DEFAULT_LOCK_TIMEOUT_MS),
+});
+
+/** What `queue.appender()` accepts; every field is optional (defaults in brackets). */
+export interface AppenderOptions {
+  /**
+   * Append alongside other shared appenders of this queue, in any threads and processes (up to
+   * 1024), instead of as its only appender. Exclusive appenders are faster; shared and exclusive
+   * appenders exclude each other. [false]
+   */
+  readonly shared?: boolean | undefined;
+  /**
+   * Shared appenders: how long (ms) to wait for the append lock while a live appender holds it
+   * (a claim left open) before failing with ERR_ANNAL_TIMEOUT. A dead holder's lock is taken
+   * over within about a millisecond whatever this says. [10000]
+   */
+  readonly lockTimeoutMs?: number | undefined;
+}
+
+/** Appender options after defaults were applied. */
+export interface ResolvedAppenderOptions {
+  readonly shared: boolean;
+  readonly lockTimeoutMs: number;
+}
+
+/** Parses `queue.appender()` options. @throws ERR_ANNAL_INVALID_OPTION naming the option */
+export function parseAppenderOptions(input: unknown): ResolvedAppenderOptions {
+  return parseOptions(appenderSchema, input, 'queue.appender');
+}

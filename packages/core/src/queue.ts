@@ -21,7 +21,9 @@ import { CycleFiles } from './cycle-files.js';
 import { CYCLE_FILE_EXTENSION, computeHeaderBytes, computeIndexPageFrameLength } from './layout.js';
 import {
   maxPayloadForBlock,
+  parseAppenderOptions,
   parseQueueOptions,
+  type AppenderOptions,
   type QueueOptions,
   type ResolvedQueueOptions,
 } from './options.js';
@@ -99,23 +101,41 @@ export class Queue implements Disposable {
   }
 
   /**
-   * The queue's appender, opened on first call. It holds the directory's appender lock.
+   * The queue's appender, opened on first call (later calls return it). Exclusive by default:
+   * it holds the directory's appender lock. With `{ shared: true }` it appends alongside other
+   * shared appenders in any threads and processes (each thread or process opens its own Queue
+   * and appender); see {@link AppenderOptions}.
    *
-   * @throws ERR_ANNAL_LOCKED (naming the holder) when another appender, in this or another
-   *   process, holds it; ERR_ANNAL_READ_ONLY for a read-only queue
+   * @throws ERR_ANNAL_LOCKED (naming the holder) when an exclusive appender, in this or another
+   *   process, holds the queue, or when shared appenders do and this one is exclusive;
+   *   ERR_ANNAL_READ_ONLY for a read-only queue; ERR_ANNAL_INVALID_OPTION for bad options or
+   *   options that differ from those of the appender already open
    */
-  appender(): Appender {
+  appender(options: AppenderOptions = {}): Appender {
     this.#checkOpen();
+    const resolved = parseAppenderOptions(options);
     if (this.options.readOnly) {
       throw new ReadOnlyError(`${this.directory} was opened read-only: it cannot be appended to`, {
         path: this.directory,
       });
     }
-    this.#appender ??= new Appender({
+    const open = this.#appender;
+    if (open !== undefined && !open.closed) {
+      if (open.shared !== resolved.shared) {
+        throw new InvalidOptionError(
+          `queue.appender: shared=${String(resolved.shared)}, but this Queue's appender is open with shared=${String(open.shared)}`,
+          { field: 'shared' },
+        );
+      }
+      return open;
+    }
+    this.#appender = new Appender({
       files: this.#files,
       clock: this.#clock,
       sync: this.options.sync,
       onCorrupt: this.options.onCorrupt,
+      shared: resolved.shared,
+      lockTimeoutMs: resolved.lockTimeoutMs,
     });
     return this.#appender;
   }

@@ -26,6 +26,18 @@ import { NativeFile } from './native-file.js';
 export interface FileLockOptions {
   /** Exclusive (one holder) or shared (many holders, no exclusive one). Default `true`. */
   readonly exclusive?: boolean;
+  /**
+   * Lock only the bytes `[start, start + length)` of the file (they need not exist) instead of
+   * the whole file. Locks on disjoint ranges do not conflict, so one lock file can carry many
+   * independent locks (one per slot, say). A ranged lock writes no holder note.
+   */
+  readonly range?: LockRange | undefined;
+}
+
+/** A byte range of a lock file: `length` ≥ 1 bytes from `start`. */
+export interface LockRange {
+  readonly start: number;
+  readonly length: number;
 }
 
 /** Options of {@link FileLock.acquire}. */
@@ -56,12 +68,20 @@ export class FileLock implements Disposable {
   readonly path: string;
   /** True for an exclusive lock. */
   readonly exclusive: boolean;
+  /** The locked range, or undefined when the whole file is locked. */
+  readonly range: LockRange | undefined;
 
-  private constructor(file: NativeFile, exclusive: boolean) {
+  private constructor(file: NativeFile, exclusive: boolean, range: LockRange | undefined) {
     this.#file = file;
     this.path = file.path;
     this.exclusive = exclusive;
-    if (exclusive) writeHolder(file);
+    this.range = range;
+    if (this.#notesHolder) writeHolder(file);
+  }
+
+  /** Whole-file exclusive holders leave a note saying who they are; ranged locks share the file. */
+  get #notesHolder(): boolean {
+    return this.exclusive && this.range === undefined;
   }
 
   /**
@@ -70,10 +90,13 @@ export class FileLock implements Disposable {
    */
   static tryAcquire(path: string, options: FileLockOptions = {}): FileLock | null {
     checkPath(path, 'path');
-    const { exclusive = true } = options;
+    const { exclusive = true, range } = options;
+    checkRange(range);
     const file = NativeFile.open(path, { create: true, mode: 0o644 });
     try {
-      if (getBinding().tryLock(file.fd, exclusive, 0, 0)) return new FileLock(file, exclusive);
+      if (getBinding().tryLock(file.fd, exclusive, range?.start ?? 0, range?.length ?? 0)) {
+        return new FileLock(file, exclusive, range);
+      }
     } catch (error) {
       file.close();
       throw fromErrno(error, { path });
@@ -90,7 +113,8 @@ export class FileLock implements Disposable {
    */
   static async acquire(path: string, options: AcquireFileLockOptions = {}): Promise<FileLock> {
     checkPath(path, 'path');
-    const { exclusive = true, timeoutMs, signal } = options;
+    const { exclusive = true, timeoutMs, signal, range } = options;
+    checkRange(range);
     if (
       timeoutMs !== undefined &&
       !(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))
@@ -104,7 +128,7 @@ export class FileLock implements Disposable {
     }
     const what = `Waiting for the lock on ${path}`;
     checkNotAborted(signal, what, path);
-    const immediate = FileLock.tryAcquire(path, { exclusive });
+    const immediate = FileLock.tryAcquire(path, { exclusive, range });
     if (immediate !== null) return immediate;
 
     const file = NativeFile.open(path, { create: true, mode: 0o644 });
@@ -113,8 +137,8 @@ export class FileLock implements Disposable {
       wait = getBinding().lockAsync(
         file.fd,
         exclusive,
-        0,
-        0,
+        range?.start ?? 0,
+        range?.length ?? 0,
         timeoutMs === undefined ? -1 : Math.ceil(timeoutMs),
       );
     } catch (error) {
@@ -136,7 +160,7 @@ export class FileLock implements Disposable {
     }
     // The native wait may have taken the lock just before the cancel arrived: a caller that
     // aborted has given up, so release it rather than hand back a lock nobody will release.
-    if (acquired && signal?.aborted !== true) return new FileLock(file, exclusive);
+    if (acquired && signal?.aborted !== true) return new FileLock(file, exclusive, range);
     file.close();
     checkNotAborted(signal, what, path);
     throw new TimeoutError(
@@ -167,7 +191,7 @@ export class FileLock implements Disposable {
     this.#file = undefined;
     // Erase our holder note while we still hold the lock, so a later refusal (say, by shared
     // holders) never names a process that is gone.
-    if (this.exclusive) {
+    if (this.#notesHolder) {
       try {
         file.truncate(0);
       } catch {
@@ -191,6 +215,23 @@ export class FileLock implements Disposable {
 }
 
 const encoder = new TextEncoder();
+
+function checkRange(range: LockRange | undefined): void {
+  if (range === undefined) return;
+  const { start, length } = range;
+  if (!(Number.isSafeInteger(start) && start >= 0)) {
+    throw new InvalidArgumentError(
+      `range.start must be a non-negative integer: range.start=${String(start)}`,
+      { field: 'range.start' },
+    );
+  }
+  if (!(Number.isSafeInteger(length) && length >= 1)) {
+    throw new InvalidArgumentError(
+      `range.length must be a positive integer: range.length=${String(length)}`,
+      { field: 'range.length' },
+    );
+  }
+}
 
 function writeHolder(file: NativeFile): void {
   const text = `pid=${process.pid} host=${hostname()} since=${new Date().toISOString()}\n`;

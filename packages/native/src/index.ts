@@ -24,7 +24,7 @@ export { pageSize, ioUringAvailable } from './system.js';
 
 // Locks and waiting
 export { FileLock } from './file-lock.js';
-export type { AcquireFileLockOptions, FileLockOptions } from './file-lock.js';
+export type { AcquireFileLockOptions, FileLockOptions, LockRange } from './file-lock.js';
 export { futexWait, futexWaitAsync, futexWake } from './futex.js';
 export type { FutexWaitOptions, FutexWaitResult } from './futex.js';
 

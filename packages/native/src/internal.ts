@@ -6,3 +6,4 @@
  * @module
  */
 export { getBinding } from './native.js';
+export { describeHolder } from './file-lock.js';

@@ -64,6 +64,14 @@ export interface OpenMappedFileOptions {
   readonly offsetBytes?: number;
   /** Map this many bytes from `offsetBytes`. Default: up to the end of the file. */
   readonly lengthBytes?: number;
+  /**
+   * Close the file descriptor as soon as the file is mapped (the mapping keeps the file alive):
+   * for many fixed windows of one file, which would otherwise hold a descriptor each. Such a
+   * MappedFile can still be read, written, synced (msync), prefaulted and closed, but has no
+   * {@link MappedFile.file} and cannot {@link MappedFile.grow} or {@link MappedFile.remap}.
+   * Default `false`.
+   */
+  readonly closeDescriptor?: boolean;
 }
 
 const ADVICE_CONSTANT: Readonly<Record<MappingAdvice, keyof NativeBinding['constants']>> = {
@@ -184,17 +192,21 @@ export class MappedFile implements Disposable {
       prefault = false,
       offsetBytes = 0,
       lengthBytes,
+      closeDescriptor = false,
     } = options;
     checkNonNegativeInteger(offsetBytes, 'offsetBytes');
     checkAligned(offsetBytes, getBinding().pageSize, 'offsetBytes');
     if (lengthBytes !== undefined) checkPositiveInteger(lengthBytes, 'lengthBytes');
     const file = NativeFile.open(path, { readOnly });
+    let mapped: MappedFile;
     try {
-      return MappedFile.#map(file, shared, prefault, offsetBytes, lengthBytes);
+      mapped = MappedFile.#map(file, shared, prefault, offsetBytes, lengthBytes);
     } catch (error) {
       file.close();
       throw error;
     }
+    if (closeDescriptor) file.close();
+    return mapped;
   }
 
   static #map(
@@ -248,6 +260,12 @@ export class MappedFile implements Disposable {
   /** The underlying open file (for fdatasync, preadv and friends). */
   get file(): NativeFile {
     if (this.closed) throw new ClosedError(`${this.path} is closed`, { path: this.path });
+    if (this.#file.closed) {
+      throw new ClosedError(
+        `${this.path} was mapped with closeDescriptor: true, so it has no open file`,
+        { path: this.path },
+      );
+    }
     return this.#file;
   }
 
@@ -275,7 +293,7 @@ export class MappedFile implements Disposable {
       );
     }
     if (lengthBytes === current) return;
-    this.#file.allocate(this.offsetBytes + current, lengthBytes - current);
+    this.file.allocate(this.offsetBytes + current, lengthBytes - current);
     this.#replace(lengthBytes);
   }
 
@@ -287,7 +305,7 @@ export class MappedFile implements Disposable {
   remap(): boolean {
     // A window opened with an explicit length stays that window: growth of the file is not its business.
     if (this.#fixedWindow) return false;
-    const lengthBytes = this.#file.lengthBytes() - this.offsetBytes;
+    const lengthBytes = this.file.lengthBytes() - this.offsetBytes;
     if (lengthBytes === this.lengthBytes) return false;
     if (lengthBytes < this.lengthBytes) {
       throw new InvalidArgumentError(

@@ -35,6 +35,32 @@ describe('FileLock', () => {
     expect(FileLock.tryAcquire(path)).toBeNull();
   });
 
+  it('locks byte ranges independently: disjoint ranges coexist, overlapping ones and the whole file conflict', () => {
+    const path = join(temporaryDirectory(), 'slots.lock');
+    using slot1 = FileLock.tryAcquire(path, { range: { start: 1, length: 1 } });
+    using slot2 = FileLock.tryAcquire(path, { range: { start: 2, length: 1 } });
+    expect(slot1?.range).toEqual({ start: 1, length: 1 });
+    expect(slot2).not.toBeNull();
+    expect(FileLock.tryAcquire(path, { range: { start: 1, length: 1 } })).toBeNull();
+    expect(FileLock.tryAcquire(path, { range: { start: 0, length: 4 } })).toBeNull();
+    expect(FileLock.tryAcquire(path)).toBeNull();
+    using zero = FileLock.tryAcquire(path, { range: { start: 0, length: 1 } });
+    expect(zero).not.toBeNull();
+    slot1?.release();
+    using again = FileLock.tryAcquire(path, { range: { start: 1, length: 1 } });
+    expect(again).not.toBeNull();
+  });
+
+  it('rejects a bad range with a coded error naming the field', () => {
+    const path = join(temporaryDirectory(), 'slots.lock');
+    expect(() => FileLock.tryAcquire(path, { range: { start: -1, length: 1 } })).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'range.start' }),
+    );
+    expect(() => FileLock.tryAcquire(path, { range: { start: 0, length: 0 } })).toThrow(
+      /range\.length/,
+    );
+  });
+
   it('refuses a lock held by another process, naming the holder, and gets it once that process is killed', async () => {
     const path = join(temporaryDirectory(), 'owner.lock');
     const holder = spawnNode(fixturePath('hold-lock.mjs'), [path]);

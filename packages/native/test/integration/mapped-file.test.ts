@@ -1,4 +1,4 @@
-import { openSync, readFileSync, writeSync, closeSync, statSync } from 'node:fs';
+import { openSync, readFileSync, readdirSync, writeSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
@@ -50,6 +50,25 @@ describe('MappedFile.create()', () => {
 });
 
 describe('MappedFile.open()', () => {
+  it('with closeDescriptor holds no descriptor, yet reads, writes and syncs through the mapping', () => {
+    const path = join(temporaryDirectory(), 'data.bin');
+    const page = pageSize();
+    MappedFile.create(path, { lengthBytes: 2 * page }).close();
+    const before = readdirSync('/proc/self/fd').length;
+    const windows = Array.from({ length: 64 }, () =>
+      MappedFile.open(path, { offsetBytes: page, lengthBytes: page, closeDescriptor: true }),
+    );
+    expect(readdirSync('/proc/self/fd').length).toBe(before);
+    const [first, second] = windows;
+    new Uint8Array(first!.buffer).set([1, 2, 3]);
+    expect([...new Uint8Array(second!.buffer, 0, 3)]).toEqual([1, 2, 3]);
+    first!.sync();
+    expect([...readFileSync(path).subarray(page, page + 3)]).toEqual([1, 2, 3]);
+    expect(() => first!.file).toThrow(ClosedError);
+    expect(() => first!.grow(4 * page)).toThrow(/closeDescriptor/);
+    for (const window of windows) window.close();
+  });
+
   it('fails with ERR_ANNAL_NOT_FOUND naming a missing file', () => {
     const path = join(temporaryDirectory(), 'missing.bin');
     expect(() => MappedFile.open(path)).toThrow(NotFoundError);

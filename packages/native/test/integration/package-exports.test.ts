@@ -24,6 +24,6 @@ describe('@annal/native exports', () => {
     ]) {
       expect(main).toContain(name);
     }
-    expect(internal).toEqual(['getBinding']);
+    expect(internal).toEqual(['describeHolder', 'getBinding']);
   });
 });

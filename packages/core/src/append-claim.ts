@@ -1,0 +1,80 @@
+/**
+ * The zero-copy claim an appender hands out: space at the end of the queue, written in place.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from '@annal/native';
+
+/** What a claim needs from its appender. */
+export interface ClaimOwner {
+  commitClaim(): number;
+  abortClaim(): void;
+}
+
+/**
+ * Space claimed at the end of the queue for one record: fill `buffer[offset .. offset + length)`
+ * and `commit()` (or `abort()`). One object per appender, reused by every claim.
+ *
+ * A shared appender holds the queue's append lock from `tryClaim` until `commit`/`abort`: other
+ * appenders wait meanwhile, so fill a claim at once (and prefer `using`, which aborts it if the
+ * encoder throws).
+ */
+export class AppendClaim {
+  /** Uint8Array over the mapped block holding the claim (changes between claims). */
+  buffer: Uint8Array = new Uint8Array(0);
+  /** Byte offset of the payload in {@link AppendClaim.buffer}. */
+  offset = 0;
+  /** Payload length in bytes. */
+  length = 0;
+  readonly #appender: ClaimOwner;
+  #active = false;
+
+  /** @internal */
+  constructor(appender: ClaimOwner) {
+    this.#appender = appender;
+  }
+
+  /** True between `tryClaim` and `commit`/`abort`. */
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /** @internal */
+  activate(buffer: Uint8Array, offset: number, length: number): void {
+    this.buffer = buffer;
+    this.offset = offset;
+    this.length = length;
+    this.#active = true;
+  }
+
+  /**
+   * Publishes the record (checksumming it first when the queue has checksums).
+   *
+   * @returns the record's queue index
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active
+   */
+  commit(): number {
+    if (!this.#active) throw inactiveClaim('commit');
+    this.#active = false;
+    return this.#appender.commitClaim();
+  }
+
+  /** Turns the claimed space into padding that readers skip. Does nothing when not active. */
+  abort(): void {
+    if (!this.#active) return;
+    this.#active = false;
+    this.#appender.abortClaim();
+  }
+
+  /** Aborts the claim if it is still active (`using claim = appender.tryClaim(n)`). */
+  [Symbol.dispose](): void {
+    this.abort();
+  }
+}
+
+function inactiveClaim(operation: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${operation}() on a claim that is not active: it was committed or aborted already`,
+    { field: 'claim' },
+  );
+}

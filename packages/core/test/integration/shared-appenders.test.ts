@@ -1,0 +1,247 @@
+import { Worker } from 'node:worker_threads';
+
+import { Queue } from '@annal/core';
+import { runNode, seededRandom, spawnNode, temporaryDirectory } from '@annal/test-utils';
+import { describe, expect, it } from 'vitest';
+
+import { fixturePath } from '../fixture-path.js';
+import { checkTagged, taggedPayload } from '../fixtures/tagged-payload.mjs';
+import { ManualClock, SMALL } from '../queue-helpers.js';
+
+const SOAK = process.env['ANNAL_SOAK'] === '1';
+
+/**
+ * Reads the whole queue and checks the promises of shared appending: indices strictly increase
+ * (one total order), every record is intact, and each writer's records appear in the order it
+ * appended them, each once. @returns the number of records of each writer
+ */
+function verifyShared(directory: string): Map<number, number> {
+  using queue = Queue.open(directory, { readOnly: true });
+  const reader = queue.reader();
+  const next = new Map<number, number>();
+  let lastIndex = -1;
+  for (let record = reader.next(); record !== undefined; record = reader.next()) {
+    if (record.index <= lastIndex) {
+      throw new Error(`index ${record.index} follows ${lastIndex}: not one total order`);
+    }
+    lastIndex = record.index;
+    const { writer, n } = checkTagged(record.copy());
+    const expected = next.get(writer) ?? 0;
+    if (n !== expected) {
+      throw new Error(
+        `writer ${writer}: record ${n} at index ${record.index}, expected ${expected}`,
+      );
+    }
+    next.set(writer, n + 1);
+  }
+  return next;
+}
+
+function runWorker(directory: string, writer: number, count: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(fixturePath('shared-appender.mjs'), {
+      workerData: [directory, String(writer), 'count', String(count)],
+    });
+    let done = false;
+    worker.on('message', (message) => {
+      if (message === 'done') done = true;
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (code === 0 && done) resolve();
+      else reject(new Error(`worker ${writer} exited with ${code} before finishing`));
+    });
+  });
+}
+
+describe('shared appenders', () => {
+  it('interleave in one thread: one total order, indices handed back in that order', () => {
+    const directory = temporaryDirectory();
+    using first = Queue.open(directory, SMALL);
+    using second = Queue.open(directory, SMALL);
+    const a = first.appender({ shared: true });
+    const b = second.appender({ shared: true });
+    expect(a.shared).toBe(true);
+    const indices: number[] = [];
+    for (let n = 0; n < 3000; n++) {
+      indices.push(a.append(taggedPayload(0, n)));
+      indices.push(b.append(taggedPayload(1, n)));
+      if (n % 7 === 0) {
+        using claim = b.tryClaim(5);
+        claim.buffer.fill(9, claim.offset, claim.offset + 5);
+        // dropped: `using` aborts it, and the next append goes on from there
+      }
+    }
+    for (let k = 1; k < indices.length; k++) expect(indices[k]).toBeGreaterThan(indices[k - 1]!);
+    expect(verifyShared(directory)).toEqual(
+      new Map([
+        [0, 3000],
+        [1, 3000],
+      ]),
+    );
+  });
+
+  it('append from several worker threads and processes at once: no loss, no overlap', async () => {
+    const directory = temporaryDirectory();
+    const perWriter = SOAK ? 200_000 : 20_000;
+    await Promise.all([
+      runWorker(directory, 0, perWriter),
+      runWorker(directory, 1, perWriter),
+      runNode(fixturePath('shared-appender.mjs'), [directory, '2', 'count', String(perWriter)]),
+      runNode(fixturePath('shared-appender.mjs'), [directory, '3', 'count', String(perWriter)]),
+    ]).then((results) => {
+      for (const result of results.slice(2)) {
+        expect(result).toMatchObject({ code: 0, stdout: 'done\n' });
+      }
+    });
+    const counts = verifyShared(directory);
+    expect([...counts.entries()].sort()).toEqual([
+      [0, perWriter],
+      [1, perWriter],
+      [2, perWriter],
+      [3, perWriter],
+    ]);
+  });
+
+  it('follow a roll made by another appender whose clock is ahead', () => {
+    const directory = temporaryDirectory();
+    const early = new ManualClock();
+    const late = new ManualClock();
+    using first = Queue.open(directory, { ...SMALL, clock: early.read });
+    using second = Queue.open(directory, { ...SMALL, clock: late.read });
+    const a = first.appender({ shared: true });
+    const b = second.appender({ shared: true });
+    a.append(taggedPayload(0, 0));
+    b.append(taggedPayload(1, 0));
+    late.advance(2000); // b's clock is two cycles on: it seals this cycle and starts another
+    b.append(taggedPayload(1, 1));
+    const rolledTo = b.cycle;
+    a.append(taggedPayload(0, 1)); // a's clock still says the old cycle: it follows b
+    expect(a.cycle).toBe(rolledTo);
+    expect(first.cycles()).toHaveLength(2);
+    expect(verifyShared(directory)).toEqual(
+      new Map([
+        [0, 2],
+        [1, 2],
+      ]),
+    );
+  });
+
+  it('and an exclusive appender exclude each other, each told why', () => {
+    const directory = temporaryDirectory();
+    {
+      using queue = Queue.open(directory, SMALL);
+      queue.appender();
+      using other = Queue.open(directory, SMALL);
+      expect(() => other.appender({ shared: true })).toThrow(
+        expect.objectContaining({ code: 'ERR_ANNAL_LOCKED' }),
+      );
+      expect(() => other.appender({ shared: true })).toThrow(/exclusive appender/);
+    }
+    using queue = Queue.open(directory, SMALL);
+    queue.appender({ shared: true });
+    expect(() => queue.appender()).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_OPTION', field: 'shared' }),
+    );
+    using other = Queue.open(directory, SMALL);
+    expect(() => other.appender()).toThrow(/shared appenders/);
+    expect(() => other.appender({ shared: true, lockTimeoutMs: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_OPTION' }),
+    );
+  });
+
+  it('wait for a live holder at most lockTimeoutMs, then fail with ERR_ANNAL_TIMEOUT', () => {
+    const directory = temporaryDirectory();
+    using first = Queue.open(directory, SMALL);
+    using second = Queue.open(directory, SMALL);
+    const holder = first.appender({ shared: true });
+    const waiter = second.appender({ shared: true, lockTimeoutMs: 20 });
+    const claim = holder.tryClaim(16);
+    expect(() => waiter.append(taggedPayload(1, 0))).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_TIMEOUT', field: 'lockTimeoutMs' }),
+    );
+    expect(() => waiter.append(taggedPayload(1, 0))).toThrow(/held .* by shared appender slot/);
+    claim.abort();
+    waiter.append(taggedPayload(1, 0));
+    expect(verifyShared(directory)).toEqual(new Map([[1, 1]]));
+  });
+
+  it('take over the lock of an appender killed while holding it, and drop its half-written record', async () => {
+    const directory = temporaryDirectory();
+    using queue = Queue.open(directory, SMALL);
+    const survivor = queue.appender({ shared: true });
+    survivor.append(taggedPayload(0, 0));
+    const child = spawnNode(fixturePath('shared-appender.mjs'), [directory, '1', 'hold', '0']);
+    await child.waitForLine((line) => line === 'holding');
+    child.child.kill('SIGKILL');
+    await child.exited;
+    // The append lock word still names the dead appender: the survivor finds it dead and goes on.
+    survivor.append(taggedPayload(0, 1));
+    // A newcomer takes the dead appender's slot; the lock is free and the end is right.
+    using late = Queue.open(directory, SMALL);
+    late.appender({ shared: true }).append(taggedPayload(2, 0));
+    survivor.append(taggedPayload(0, 2));
+    expect(verifyShared(directory)).toEqual(
+      new Map([
+        [0, 3],
+        [2, 1],
+      ]),
+    );
+  });
+
+  it('recover when the only shared appender was killed holding the lock (the next one joins alone)', async () => {
+    const directory = temporaryDirectory();
+    const child = spawnNode(fixturePath('shared-appender.mjs'), [directory, '1', 'hold', '0']);
+    await child.waitForLine((line) => line === 'holding');
+    child.child.kill('SIGKILL');
+    await child.exited;
+    using queue = Queue.open(directory, SMALL);
+    queue.appender({ shared: true }).append(taggedPayload(0, 0));
+    expect(verifyShared(directory)).toEqual(new Map([[0, 1]]));
+  });
+
+  it('killed with SIGKILL at random points lose no committed record; the others go on', async () => {
+    const trials = SOAK ? 300 : 15;
+    const random = seededRandom(4);
+    const directory = temporaryDirectory();
+    // Writer 0 lives throughout in another process; writers 1 and 2 are killed and restarted.
+    const steady = spawnNode(fixturePath('shared-appender.mjs'), [directory, '0', 'paced', '0']);
+    await steady.waitForLine((line) => line.startsWith('committed'));
+    const next = [0, 0, 0];
+    for (let trial = 0; trial < trials; trial++) {
+      const acknowledged = [0, 0, 0];
+      // Each victim appends flat out and is killed after a random number of progress lines.
+      await Promise.all(
+        [1, 2].map(async (writer) => {
+          const victim = spawnNode(fixturePath('shared-appender.mjs'), [
+            directory,
+            String(writer),
+            'forever',
+            String(next[writer]),
+          ]);
+          const lines = 1 + Math.floor(random() * 3);
+          for (let seen = 0; seen < lines; seen++) {
+            const line = await victim.waitForLine(
+              (text) => Number(text.split(' ')[1]) > acknowledged[writer]!,
+            );
+            acknowledged[writer] = Number(line.split(' ')[1]);
+          }
+          victim.child.kill('SIGKILL');
+          expect((await victim.exited).signal).toBe('SIGKILL');
+        }),
+      );
+      const counts = verifyShared(directory);
+      for (const writer of [1, 2]) {
+        const count = counts.get(writer) ?? 0;
+        expect(count).toBeGreaterThanOrEqual(acknowledged[writer]!);
+        next[writer] = count;
+      }
+    }
+    // The steady writer was never blocked for good: it still commits after all the kills.
+    const before = verifyShared(directory).get(0) ?? 0;
+    await steady.waitForLine((line) => Number(line.split(' ')[1]) > before + 25);
+    steady.child.kill('SIGKILL');
+    await steady.exited;
+    verifyShared(directory);
+  });
+});
