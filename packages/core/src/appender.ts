@@ -19,7 +19,7 @@ import { AppendClaim } from './append-claim.js';
 import { AppendLock } from './append-lock.js';
 import { SharedMembership, acquireExclusive } from './appender-membership.js';
 
-import { payloadChecksum } from './checksum.js';
+import { payloadChecksumWords } from './checksum.js';
 import type { Block, CycleFile } from './cycle-file.js';
 import type { CycleFiles } from './cycle-files.js';
 import { lastIndexedStart, scanFrames, type ScanResult } from './frame-scan.js';
@@ -233,7 +233,11 @@ export class Appender implements Disposable {
     const payloadAt = offset + FRAME_HEADER_BYTES;
     bytes.set(payload, payloadAt);
     if (this.#checksums) {
-      setChecksumWord(this.#words, offset, payloadChecksum(bytes, payloadAt, length));
+      setChecksumWord(
+        this.#words,
+        offset,
+        payloadChecksumWords(this.#words, bytes, payloadAt, length),
+      );
     }
     // publish: the payload and checksum written above are visible to any reader that loads this word.
     storeLengthWord(this.#words, offset, packRecordWord(length));
@@ -273,7 +277,7 @@ export class Appender implements Disposable {
       setChecksumWord(
         this.#words,
         offset,
-        payloadChecksum(claim.buffer, claim.offset, claim.length),
+        payloadChecksumWords(this.#words, this.#bytes, claim.offset, claim.length),
       );
     }
     // publish: the payload the caller wrote in place is visible to readers that load this word.

@@ -7,25 +7,15 @@
  */
 import {
   CRC32C_NATIVE_THRESHOLD_BYTES,
-  crc32cJsInt32,
   crc32cJsWordsInt32,
   crc32cNative,
 } from '@annal/native';
 
 /**
- * CRC32C of `bytes[offset, offset + length)` as a signed 32-bit integer (the bits an Int32Array
- * stores): signed, so the JIT keeps it unboxed and a checksum costs no allocation.
- */
-export function payloadChecksum(bytes: Uint8Array, offset: number, length: number): number {
-  return length < CRC32C_NATIVE_THRESHOLD_BYTES
-    ? crc32cJsInt32(bytes, offset, length)
-    : crc32cNative(bytes, offset, length, 0) | 0;
-}
-
-/**
- * {@link payloadChecksum} for a payload on a 4-byte boundary (frames start on 8, so payloads
- * do): below the threshold it reads two Int32 words per 8 bytes instead of eight bytes, about
- * 20% faster at 16–128 B (apps/bench native/call-cost). Same result as {@link payloadChecksum}.
+ * CRC32C of a payload as a signed 32-bit integer (the bits an Int32Array stores: signed, so the
+ * JIT keeps it unboxed and a checksum costs no allocation). Payloads start on a 4-byte boundary
+ * (frames start on 8), so below the threshold it reads two Int32 words per 8 bytes instead of
+ * eight bytes, about 20% faster at 16–128 B than bytewise (apps/bench native/call-cost).
  *
  * @param words - an Int32Array over the block, starting where `bytes` starts
  * @param bytes - a Uint8Array over the same block

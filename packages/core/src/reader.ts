@@ -22,7 +22,7 @@ import {
   type AnnalError,
 } from '@annal/native';
 
-import { payloadChecksum } from './checksum.js';
+import { payloadChecksumWords } from './checksum.js';
 import type { CycleFile } from './cycle-file.js';
 import type { CycleFiles } from './cycle-files.js';
 import { frameLengthOf, indexedStart, lastIndexedStart, scanFrames } from './frame-scan.js';
@@ -562,7 +562,7 @@ export class Reader implements Disposable {
   /** True when the checksum matches; false (skip policy) or throws (stop) when it does not. */
   #verify(offset: number, payloadAt: number, length: number): boolean {
     const stored = getChecksumWord(this.#words, offset);
-    const actual = payloadChecksum(this.#bytes, payloadAt, length);
+    const actual = payloadChecksumWords(this.#words, this.#bytes, payloadAt, length);
     if (stored !== actual) {
       if (this.#skipBadChecksums) return false;
       const file = this.#currentFile();
