@@ -5,11 +5,7 @@
  *
  * @module
  */
-import {
-  CRC32C_NATIVE_THRESHOLD_BYTES,
-  crc32cJsWordsInt32,
-  crc32cNative,
-} from '@annal/native';
+import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsWordsInt32, crc32cNative } from '@annal/native';
 
 /**
  * CRC32C of a payload as a signed 32-bit integer (the bits an Int32Array stores: signed, so the
