@@ -32,10 +32,10 @@ import {
   computeFrameLength,
   computeIndexPageFrameLength,
   loadFirstLevelEntry,
-  loadRecordCount,
-  loadSealed,
+  getRecordCount,
+  getSealed,
   loadWaiterCount,
-  loadWritePosition,
+  getWritePosition,
   packRecordWord,
   packSkipWord,
   resetAppendLock,
@@ -416,7 +416,7 @@ export class Appender implements Disposable {
     for (;;) {
       const header = this.#header;
       if (!this.#appendLock.acquire(header, this.#file.path)) this.#recoverSharedEnd();
-      if (loadSealed(header) === 0) {
+      if (getSealed(header) === 0) {
         this.#loadSharedEnd();
         return;
       }
@@ -427,8 +427,8 @@ export class Appender implements Disposable {
   /** Reads the end from line 1 (we hold the lock) and maps the block it is in. */
   #loadSharedEnd(): void {
     const header = this.#header;
-    const position = loadWritePosition(header);
-    this.#sequence = loadRecordCount(header);
+    const position = getWritePosition(header);
+    this.#sequence = getRecordCount(header);
     this.#position = position;
     this.#mapBlockAt(position);
   }

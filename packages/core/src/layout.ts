@@ -292,17 +292,20 @@ export function storeRecordCount(header: Int32Array, count: number): void {
 export function storeSealed(header: Int32Array): void {
   Atomics.store(header, word(SEALED_OFFSET), 1);
 }
-/** 1 once the file is sealed, else 0. */
-export function loadSealed(header: Int32Array): number {
-  return Atomics.load(header, word(SEALED_OFFSET));
+// The three reads below are plain: their callers hold the append lock, and every write of these
+// words happens under it, so taking the lock (a CAS that reads the releasing store) orders them.
+
+/** 1 once the file is sealed, else 0 (read holding the append lock). */
+export function getSealed(header: Int32Array): number {
+  return header[word(SEALED_OFFSET)] as number;
 }
-/** The write position (bytes): the end of the data while shared appenders live. */
-export function loadWritePosition(header: Int32Array): number {
-  return (Atomics.load(header, word(WRITE_POSITION_OFFSET)) >>> 0) * 8;
+/** The write position in bytes: the end of the data between shared appenders (read holding the lock). */
+export function getWritePosition(header: Int32Array): number {
+  return ((header[word(WRITE_POSITION_OFFSET)] as number) >>> 0) * 8;
 }
-/** The record count: the next sequence while shared appenders live. */
-export function loadRecordCount(header: Int32Array): number {
-  return Atomics.load(header, word(RECORD_COUNT_OFFSET)) >>> 0;
+/** The record count: the next sequence between shared appenders (read holding the lock). */
+export function getRecordCount(header: Int32Array): number {
+  return (header[word(RECORD_COUNT_OFFSET)] as number) >>> 0;
 }
 /**
  * Plain stores of the write position and record count by the holder of the append lock:
@@ -334,7 +337,9 @@ export function swapAppendLock(header: Int32Array, from: number, to: number): bo
  * @returns true when it was handed off (the caller wakes the futex of the lock word)
  */
 export function releaseAppendLock(header: Int32Array): boolean {
-  const handoff = Atomics.load(header, APPEND_HANDOFF_INDEX);
+  // A plain read: a request raised this instant may be missed, and its waiter then takes the
+  // lock on its next look (at most a millisecond later); the store below publishes the frame.
+  const handoff = header[APPEND_HANDOFF_INDEX] as number;
   Atomics.store(header, APPEND_LOCK_INDEX, handoff);
   return handoff !== 0;
 }

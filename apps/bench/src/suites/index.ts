@@ -7,6 +7,7 @@
 import type { Suite } from '../suite.js';
 import { coreAppendSuite } from './core/append.js';
 import { coreReadSuite } from './core/read.js';
+import { coreSharedSuite } from './core/shared-appenders.js';
 import { coreTailSuite } from './core/tail.js';
 import { logbufMpscSuite } from './logbuf/mpsc.js';
 import { logbufSpscSuite } from './logbuf/spsc.js';
@@ -23,5 +24,6 @@ export const SUITES: readonly Suite[] = [
   logbufMpscSuite,
   coreAppendSuite,
   coreReadSuite,
+  coreSharedSuite,
   coreTailSuite,
 ];

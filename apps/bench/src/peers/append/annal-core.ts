@@ -46,13 +46,15 @@ export function verifyQueueRecords(
 /** Options of the annal append rows. */
 export interface AnnalAppendOptions {
   readonly checksums: 'off' | 'crc32c';
+  /** A shared appender (append lock per record) instead of the exclusive one. */
+  readonly shared?: boolean;
 }
 
 /** An append target over a new `@annal/core` queue (FAST_DAILY, 64 MiB blocks, no sync). */
 export function createAnnalCoreTarget(options: AnnalAppendOptions): AppendTarget {
   const directory = createTemporaryDirectory();
   const queue = Queue.open(directory, { checksums: options.checksums });
-  const appender = queue.appender();
+  const appender = queue.appender({ shared: options.shared ?? false });
   return {
     append(record: Buffer): boolean {
       appender.append(record);
@@ -65,7 +67,7 @@ export function createAnnalCoreTarget(options: AnnalAppendOptions): AppendTarget
       verifyQueueRecords(queue, 0, count, template);
     },
     directory,
-    notes: `checksums ${options.checksums}; blocks of 64 MiB preallocated with posix_fallocate and prefaulted one ahead off the JS thread`,
+    notes: `${options.shared === true ? 'shared appender; ' : ''}checksums ${options.checksums}; blocks of 64 MiB preallocated with posix_fallocate and prefaulted one ahead off the JS thread`,
     close(): void {
       queue.close();
       removeTemporaryDirectory(directory);

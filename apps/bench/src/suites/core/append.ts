@@ -71,7 +71,16 @@ function annalRows(size: (typeof APPEND_SIZES)[number]): Implementation[] {
       'no sync (each record is in the page cache when append returns); warm block, not sustained: every round appends into block 0 of a queue whose pages the appender prefaulted (writable) before the round, so no round faults a page or allocates a block; the queue is replaced, untimed, when block 0 has no room for another round',
     ),
   );
-  return [...sustained, ...warm];
+  const shared = appendImplementation(
+    'annal-shared',
+    'annal',
+    '@annal/core Queue (FAST_DAILY, 64 MiB blocks): appender({ shared: true }).append(record), checksums off; one shared appender, so its append lock is taken and released per record uncontended; sustained as the annal row',
+    size,
+    () => createAnnalCoreTarget({ checksums: 'off', shared: true }),
+    'no sync; sustained over ≥ 1 GiB like the annal row; contended shared appenders are measured in core/shared',
+    { minimumTimedBytes: SUSTAINED_TIMED_BYTES },
+  );
+  return [...sustained, shared, ...warm];
 }
 
 /** A peer row, the same at every record size. */

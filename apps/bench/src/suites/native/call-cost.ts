@@ -139,7 +139,7 @@ function nativeCheckedCrc(lengthBytes: number): Implementation {
   return {
     id: 'annal-native-checked',
     role: 'annal',
-    description: `crc32cNative(bytes, 0, ${lengthBytes}) | 0: the addon behind the public, checked wrapper that payloadChecksum calls at or above the threshold`,
+    description: `crc32cNative(bytes, 0, ${lengthBytes}) | 0: the addon behind the public, checked wrapper that payloadChecksumWords calls at or above the threshold`,
     create(): TimedMeasurement {
       const check = crc32cNative(CRC_CHECK_INPUT, 0, CRC_CHECK_INPUT.length);
       if (check !== CRC32C_CHECK_VALUE)
