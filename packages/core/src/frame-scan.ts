@@ -7,7 +7,7 @@
  */
 import { CorruptError } from '@annal/native';
 
-import type { CycleFile } from './cycle-file.js';
+import type { Block, CycleFile } from './cycle-file.js';
 import {
   END_OF_CYCLE_WORD,
   FRAME_HEADER_BYTES,
@@ -78,14 +78,30 @@ export function scanFrames(
   stopAtSequence = Infinity,
   stopAtCorrupt = false,
 ): ScanResult {
-  const { blockSize } = file.configuration;
+  const { blockSize, maxPayloadLength } = file.configuration;
   let { position, sequence } = start;
+  let block: Block | undefined;
+  let blockEnd = -1;
   for (;;) {
     if (sequence >= stopAtSequence) return { position, sequence, sealed: false };
-    const block = file.block(Math.floor(position / blockSize));
-    if (block === undefined) return { position, sequence, sealed: false };
+    if (block === undefined || position >= blockEnd) {
+      // Frames never straddle blocks: the next frame is in the block holding `position`.
+      block = file.block(Math.floor(position / blockSize));
+      if (block === undefined) return { position, sequence, sealed: false };
+      blockEnd = block.start + blockSize;
+    }
     const offset = position - block.start;
     const word = loadLengthWord(block.words, offset);
+    if (isRecordWord(word)) {
+      // The common case, checked inline: a record whose length fits the file and its block.
+      const length = unpackLength(word);
+      const frameLength = computeFrameLength(length);
+      if (length <= maxPayloadLength && offset + frameLength <= blockSize) {
+        sequence++;
+        position += frameLength;
+        continue;
+      }
+    }
     let frameLength: number;
     try {
       frameLength = frameLengthOf(file, position, word);

@@ -14,12 +14,15 @@ import {
 import { stampSequence } from '../records.js';
 import { badRecordError, type ReadSource } from './read-source.js';
 
-/** A read source over a `@annal/core` queue filled with `count` records. */
-export function createAnnalCoreSource(
+/**
+ * A queue in a fresh temporary directory holding records 0…count-1 made from `template` (setup
+ * of the read and seek rows; untimed).
+ */
+export function createFilledQueue(
   count: number,
   template: Buffer,
   checksums: 'off' | 'crc32c' = 'off',
-): ReadSource {
+): { directory: string; queue: Queue } {
   const directory = createTemporaryDirectory();
   const queue = Queue.open(directory, { checksums });
   try {
@@ -35,6 +38,16 @@ export function createAnnalCoreSource(
     removeTemporaryDirectory(directory);
     throw error;
   }
+  return { directory, queue };
+}
+
+/** A read source over a `@annal/core` queue filled with `count` records. */
+export function createAnnalCoreSource(
+  count: number,
+  template: Buffer,
+  checksums: 'off' | 'crc32c' = 'off',
+): ReadSource {
+  const { directory, queue } = createFilledQueue(count, template, checksums);
   const payloadBytes = template.length;
   const reader = queue.reader();
   return {

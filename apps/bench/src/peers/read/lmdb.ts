@@ -24,7 +24,8 @@ import { badRecordError, type ReadSource } from './read-source.js';
 /** Records per write transaction while filling (bounds a transaction's dirty pages). */
 const FILL_RECORDS_PER_TRANSACTION = 65_536;
 
-function fillStore(store: LmdbRecordStore, count: number, template: Buffer): void {
+/** Puts records 0…count-1 made from `template` under keys 0…count-1 (setup; untimed). */
+export function fillStore(store: LmdbRecordStore, count: number, template: Buffer): void {
   const record = Buffer.from(template);
   for (let first = 0; first < count; first += FILL_RECORDS_PER_TRANSACTION) {
     const end = Math.min(count, first + FILL_RECORDS_PER_TRANSACTION);

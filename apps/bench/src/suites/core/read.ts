@@ -1,12 +1,10 @@
 /**
- * Sequential read of 64 B records from a persistent store, front to back: what a Node user would
- * use instead of `@annal/core`'s reader (the read-back peers of RESULTS.md section d). Setup
- * fills the store (untimed); every round then reads all N records in order and checks each
- * one's length and sequence number; see `shared.ts`.
+ * Reading 64 B records from a persistent store: what a Node user would use instead of
+ * `@annal/core`'s reader (the read-back peers of RESULTS.md section d).
  *
- * The annal row is not here yet: `@annal/core` is being written. Add it to
- * {@link annalReadImplementations} (a `readImplementation(…)` over a `ReadSource` for the core
- * queue, with {@link READ_SIZE} and {@link READ_COUNTS}); it is listed before the peers.
+ * - `64B`: sequential, front to back. Setup fills the store (untimed); every round then reads
+ *   all N records in order and checks each one's length and sequence number; see `shared.ts`.
+ * - `seek-64B`: random access by index (`seek.ts`).
  *
  * @module
  */
@@ -14,6 +12,7 @@ import { createAnnalCoreSource } from '../../peers/read/annal-core.js';
 import { createFramedFileSource, READ_CHUNK_BYTES } from '../../peers/read/framed-file-read.js';
 import { createLmdbSource } from '../../peers/read/lmdb.js';
 import type { Implementation, Scenario, Suite } from '../../suite.js';
+import { seekScenario } from './seek.js';
 import { readImplementation, type ReadCounts, type RecordSize } from './shared.js';
 
 /** The one record size of `core/read`. */
@@ -22,7 +21,7 @@ export const READ_SIZE = { label: '64B', payloadBytes: 64 } as const satisfies R
 /** Records per round: 2^20 as in RESULTS.md (1M), 2^16 in a smoke run (which fills less). */
 export const READ_COUNTS: ReadCounts = { full: 1_048_576, smoke: 65_536 };
 
-/** The annal rows of the `64B` scenario, listed before the peers. Empty until `@annal/core` can read. */
+/** The annal rows of the `64B` scenario, listed before the peers. */
 export const annalReadImplementations: readonly Implementation[] = (['off', 'crc32c'] as const).map(
   (checksums) =>
     readImplementation(
@@ -68,10 +67,10 @@ export function buildReadScenarios(extra: readonly Implementation[] = []): Scena
   ];
 }
 
-/** Sequential reads: annal's queue (once it exists) against the peers of RESULTS.md d). */
+/** Sequential and random reads: annal's queue against the peers of RESULTS.md d). */
 export const coreReadSuite: Suite = {
   id: 'core/read',
   title: 'Sequential read of a persistent store',
   tags: ['core', 'read', 'persistent'],
-  scenarios: buildReadScenarios(annalReadImplementations),
+  scenarios: [...buildReadScenarios(annalReadImplementations), seekScenario],
 };
