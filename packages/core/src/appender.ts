@@ -357,10 +357,18 @@ export class Appender implements Disposable {
     if (!(length >= 0 && length <= this.#maxPayloadLength && (length | 0) === length)) {
       throw rejectLength(length, this.#maxPayloadLength);
     }
-    if (this.#shared) return this.#reserveShared(length);
+    return this.#shared ? this.#reserveShared(length) : this.#placeFrame(length);
+  }
+
+  /**
+   * Rolls if the clock passed the cycle's end, makes room for the index page and the frame, and
+   * returns the block offset where a frame of `length` payload bytes goes.
+   */
+  #placeFrame(length: number): number {
     const clockView = this.#clockView;
     if ((clockView === undefined ? this.#clock() : (clockView[0] as number)) >= this.#cycleEndMs) {
-      this.#roll();
+      if (this.#shared) this.#rollShared();
+      else this.#roll();
     }
     const sequence = this.#sequence;
     if (sequence >= this.#sequenceLimit) throw cycleFull(this.#file.path, sequence);
@@ -383,18 +391,7 @@ export class Appender implements Disposable {
   #reserveShared(length: number): number {
     this.#acquireShared();
     try {
-      const clockView = this.#clockView;
-      if (
-        (clockView === undefined ? this.#clock() : (clockView[0] as number)) >= this.#cycleEndMs
-      ) {
-        this.#rollShared();
-      }
-      const sequence = this.#sequence;
-      if (sequence >= this.#sequenceLimit) throw cycleFull(this.#file.path, sequence);
-      if ((sequence & this.#indexMask) === 0) this.#prepareIndexEntry(sequence);
-      const frameLength = computeFrameLength(length);
-      if (this.#position + frameLength > this.#blockEnd) this.#nextBlock();
-      return this.#position - this.#blockStart;
+      return this.#placeFrame(length);
     } catch (error) {
       // Whatever was written (an index page, padding) is complete: publish the end it reached.
       this.#releaseShared();
