@@ -56,7 +56,12 @@ export class AppendLock {
    * @throws ERR_ANNAL_TIMEOUT when a live appender holds it for `timeoutMs`
    */
   acquire(header: Int32Array, path: string): boolean {
-    return tryTakeAppendLock(header, this.owner) || this.#wait(header, path);
+    return this.tryTake(header) || this.wait(header, path);
+  }
+
+  /** Takes the lock word if it is free (one CAS). */
+  tryTake(header: Int32Array): boolean {
+    return tryTakeAppendLock(header, this.owner);
   }
 
   /** Releases the lock word (to a waiter that asked for a hand-off, woken here, if any). */
@@ -74,7 +79,8 @@ export class AppendLock {
     return loadAppendLock(header) === this.owner;
   }
 
-  #wait(header: Int32Array, path: string): boolean {
+  /** The slow half of {@link AppendLock.acquire}, after a failed {@link AppendLock.tryTake}. */
+  wait(header: Int32Array, path: string): boolean {
     const owner = this.owner;
     let holder = 0;
     let spins = 0;
@@ -84,8 +90,9 @@ export class AppendLock {
     try {
       for (;;) {
         const current = loadAppendLock(header);
-        // Handed off to us by the last holder (we asked).
-        if (current === owner) return true;
+        // Our own value: handed off to us if we asked; otherwise left by a throw while we held
+        // it, or by a dead appender that had our slot: taken, but the end must be recovered.
+        if (current === owner) return requested;
         if (current === 0) {
           if (tryTakeAppendLock(header, owner)) return true;
           continue;
@@ -95,7 +102,7 @@ export class AppendLock {
           continue;
         }
         if (!requested) requested = requestAppendHandoff(header, owner);
-        const now = Date.now();
+        const now = performance.now();
         if (current !== holder) {
           // The lock moved: whoever holds it now gets the whole timeout.
           holder = current;

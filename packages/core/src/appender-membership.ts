@@ -116,7 +116,7 @@ export class SharedMembership {
 }
 
 function waitForJoinLock(path: string, directory: string, timeoutMs: number): FileLock {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const lock = FileLock.tryAcquire(path, { range: { start: JOIN_BYTE, length: 1 } });
     if (lock !== null) return lock;
@@ -126,7 +126,7 @@ function waitForJoinLock(path: string, directory: string, timeoutMs: number): Fi
         { path },
       );
     }
-    if (Date.now() >= deadline) {
+    if (performance.now() >= deadline) {
       throw new TimeoutError(
         `another appender of ${directory} was still joining after ${timeoutMs} ms`,
         { path },

@@ -34,6 +34,7 @@ import {
   loadFirstLevelEntry,
   getRecordCount,
   getSealed,
+  loadSealed,
   loadWaiterCount,
   getWritePosition,
   packRecordWord,
@@ -231,7 +232,13 @@ export class Appender implements Disposable {
     const offset = this.#reserve(length);
     const bytes = this.#bytes;
     const payloadAt = offset + FRAME_HEADER_BYTES;
-    bytes.set(payload, payloadAt);
+    try {
+      bytes.set(payload, payloadAt);
+    } catch (error) {
+      // E.g. a detached payload: the frame becomes padding (and a shared appender's lock is freed).
+      this.#dropFrame(offset, computeFrameLength(length));
+      throw error;
+    }
     if (this.#checksums) {
       setChecksumWord(
         this.#words,
@@ -287,9 +294,13 @@ export class Appender implements Disposable {
 
   /** @internal AppendClaim#abort */
   abortClaim(): void {
-    // The payload may hold anything; a skip frame makes readers jump over it.
-    storeLengthWord(this.#words, this.#claimOffset, packSkipWord(this.#claimFrameLength));
-    this.#position += this.#claimFrameLength;
+    this.#dropFrame(this.#claimOffset, this.#claimFrameLength);
+  }
+
+  /** Turns a reserved frame into padding (its payload may hold anything: readers jump over it). */
+  #dropFrame(offset: number, frameLength: number): void {
+    storeLengthWord(this.#words, offset, packSkipWord(frameLength));
+    this.#position += frameLength;
     if (this.#shared) this.#releaseShared();
   }
 
@@ -357,19 +368,21 @@ export class Appender implements Disposable {
     if (!(length >= 0 && length <= this.#maxPayloadLength && (length | 0) === length)) {
       throw rejectLength(length, this.#maxPayloadLength);
     }
-    return this.#shared ? this.#reserveShared(length) : this.#placeFrame(length);
+    if (this.#shared) return this.#reserveShared(length);
+    if (this.#clockPassedCycleEnd()) this.#roll();
+    return this.#placeFrame(length);
+  }
+
+  #clockPassedCycleEnd(): boolean {
+    const clockView = this.#clockView;
+    return (clockView === undefined ? this.#clock() : (clockView[0] as number)) >= this.#cycleEndMs;
   }
 
   /**
-   * Rolls if the clock passed the cycle's end, makes room for the index page and the frame, and
-   * returns the block offset where a frame of `length` payload bytes goes.
+   * Makes room for the index page and the frame, and returns the block offset where a frame of
+   * `length` payload bytes goes.
    */
   #placeFrame(length: number): number {
-    const clockView = this.#clockView;
-    if ((clockView === undefined ? this.#clock() : (clockView[0] as number)) >= this.#cycleEndMs) {
-      if (this.#shared) this.#rollShared();
-      else this.#roll();
-    }
     const sequence = this.#sequence;
     if (sequence >= this.#sequenceLimit) throw cycleFull(this.#file.path, sequence);
     if ((sequence & this.#indexMask) === 0) this.#prepareIndexEntry(sequence);
@@ -390,6 +403,11 @@ export class Appender implements Disposable {
   /** #reserve for a shared appender: returns holding the append lock (released on a throw). */
   #reserveShared(length: number): number {
     this.#acquireShared();
+    // Rolling seals this cycle and releases its lock: then start over in the next one.
+    while (this.#clockPassedCycleEnd()) {
+      this.#rollShared();
+      this.#acquireShared();
+    }
     try {
       return this.#placeFrame(length);
     } catch (error) {
@@ -412,13 +430,32 @@ export class Appender implements Disposable {
   #acquireShared(): void {
     for (;;) {
       const header = this.#header;
-      if (!this.#appendLock.acquire(header, this.#file.path)) this.#recoverSharedEnd();
+      const lock = this.#appendLock;
+      if (!lock.tryTake(header)) {
+        // A sealed file with a successor needs no lock to leave (its lock word may even name an
+        // appender that died in it).
+        if (loadSealed(header) !== 0 && this.#moveToSuccessor()) continue;
+        if (!lock.wait(header, this.#file.path)) this.#recoverSharedEnd();
+      }
       if (getSealed(header) === 0) {
-        this.#loadSharedEnd();
+        try {
+          this.#loadSharedEnd();
+        } catch (error) {
+          lock.release(header);
+          throw error;
+        }
         return;
       }
       this.#followSealed();
     }
+  }
+
+  /** Attaches to the next existing cycle after the current one; false when there is none yet. */
+  #moveToSuccessor(): boolean {
+    const next = this.#files.listCycles().find((cycle) => cycle > this.#cycle);
+    if (next === undefined) return false;
+    this.#attachShared(next);
+    return true;
   }
 
   /** Reads the end from line 1 (we hold the lock) and maps the block it is in. */
@@ -451,19 +488,13 @@ export class Appender implements Disposable {
   #recoverSharedEnd(): void {
     const header = this.#header;
     try {
-      this.#loadSharedEnd();
-      const end = scanFrames(
-        this.#file,
-        { position: this.#position, sequence: this.#sequence },
-        Infinity,
-        this.#truncateCorrupt,
-      );
-      if (end.corrupt !== undefined) truncateAt(this.#file, end.position);
+      // The stored end may be torn (position stored, count not): scan from the index instead.
+      const end = this.#findEnd(this.#file);
       this.#position = end.position;
       this.#sequence = end.sequence;
       this.#mapBlockAt(end.position);
       if (end.sealed) storeSealed(header);
-      else this.#zeroPastEnd();
+      else this.#zeroAt(end.position);
       this.#indexPageNumber = -1;
       this.#findIndexPage();
     } catch (error) {
@@ -501,13 +532,18 @@ export class Appender implements Disposable {
     const now = this.#clock();
     const shape = this.#files.shape;
     const next = Math.max(this.#cycle + 1, cycleAt(now, shape.epochMs, shape.cycleLengthMs));
-    // Created before the seal, so an appender that finds the file sealed finds its successor.
-    this.#files.getOrCreate(next, now);
-    this.#seal();
-    this.#appendLock.release(this.#header);
-    if (this.#scheduler !== undefined || this.#syncEach) this.#file.sync();
+    const file = this.#file;
+    try {
+      // Sealed first, then the successor created, both under this file's lock: an appender that
+      // finds the file sealed either finds the successor or (if we died in between) creates it
+      // under the same lock, so the chain of cycles never forks and no cycle stays unsealed.
+      this.#seal();
+      this.#files.getOrCreate(next, now);
+    } finally {
+      this.#appendLock.release(this.#header);
+    }
     this.#attachShared(next);
-    this.#acquireShared();
+    if (this.#scheduler !== undefined || this.#syncEach) file.sync();
   }
 
   /** Makes `cycle` current without positioning: the end is read under its lock. */
@@ -613,7 +649,7 @@ export class Appender implements Disposable {
     this.#useBlock(Math.floor(end.position / this.#blockSize));
     // The rest of the block we start in was not pre-faulted by anyone yet.
     if (!this.#files.readOnly) file.prefault(this.#block.number, end.position - this.#blockStart);
-    this.#zeroPastEnd();
+    this.#zeroAt(this.#position);
     this.#findIndexPage();
   }
 
@@ -651,15 +687,19 @@ export class Appender implements Disposable {
   }
 
   /**
-   * Zeroes what a dead appender may have written past the true end (a payload whose length word
-   * it never stored), so a later, shorter frame never leaves stale bytes where a reader expects
-   * a length word. A frame is at most a quarter block, so that bound suffices.
+   * Zeroes what a dead appender may have written past the true end `position` (a payload whose
+   * length word it never stored), so a later, shorter frame never leaves stale bytes where a
+   * reader expects a length word. A frame is at most a quarter block, so that bound suffices. A
+   * position on a block boundary is zeroed in the block that starts there: where the next frame
+   * goes (and where the dead appender wrote).
    */
-  #zeroPastEnd(): void {
+  #zeroAt(position: number): void {
     if (this.#files.readOnly) return;
-    const offset = this.#position - this.#blockStart;
+    const block = this.#file.block(Math.floor(position / this.#blockSize));
+    if (block === undefined) return;
+    const offset = position - block.start;
     const end = Math.min(this.#blockSize, offset + computeFrameLength(this.#maxPayloadLength) + 8);
-    this.#bytes.fill(0, offset, end);
+    block.bytes.fill(0, offset, end);
   }
 
   #findIndexPage(): void {
@@ -703,7 +743,7 @@ export class Appender implements Disposable {
 
   /** Pads the rest of the block (if any) and moves to the next one, allocating ahead. */
   #nextBlock(): void {
-    if (this.#shared && this.#blockEnd + this.#blockSize > MAX_SHARED_DATA_BYTES) {
+    if (this.#shared && this.#blockEnd + this.#blockSize >= MAX_SHARED_DATA_BYTES) {
       throw cycleFull(this.#file.path, this.#sequence);
     }
     const rest = this.#blockEnd - this.#position;

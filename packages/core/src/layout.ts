@@ -292,6 +292,11 @@ export function storeRecordCount(header: Int32Array, count: number): void {
 export function storeSealed(header: Int32Array): void {
   Atomics.store(header, word(SEALED_OFFSET), 1);
 }
+/** 1 once the file is sealed, else 0 (an atomic read, for appenders not holding the lock). */
+export function loadSealed(header: Int32Array): number {
+  return Atomics.load(header, word(SEALED_OFFSET));
+}
+
 // The three reads below are plain: their callers hold the append lock, and every write of these
 // words happens under it, so taking the lock (a CAS that reads the releasing store) orders them.
 

@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { Queue } from '@annal/core';
@@ -5,10 +7,27 @@ import { runNode, seededRandom, spawnNode, temporaryDirectory } from '@annal/tes
 import { describe, expect, it } from 'vitest';
 
 import { fixturePath } from '../fixture-path.js';
-import { checkTagged, taggedPayload } from '../fixtures/tagged-payload.mjs';
+import { checkTagged, taggedLength, taggedPayload } from '../fixtures/tagged-payload.mjs';
 import { ManualClock, SMALL } from '../queue-helpers.js';
 
 const SOAK = process.env['ANNAL_SOAK'] === '1';
+
+/** The write position stored in the newest cycle file's header (bytes of data). */
+function endOf(directory: string): number {
+  const name = readdirSync(directory)
+    .filter((entry) => entry.endsWith('.annalq'))
+    .sort()
+    .at(-1);
+  if (name === undefined) return 0;
+  const word = Buffer.alloc(4);
+  const fd = openSync(join(directory, name), 'r');
+  try {
+    readSync(fd, word, 0, 4, 64);
+  } finally {
+    closeSync(fd);
+  }
+  return word.readUInt32LE(0) * 8;
+}
 
 /**
  * Reads the whole queue and checks the promises of shared appending: indices strictly increase
@@ -187,6 +206,35 @@ describe('shared appenders', () => {
         [2, 1],
       ]),
     );
+  });
+
+  it('zero what an appender killed at a block boundary wrote into the next block', async () => {
+    const directory = temporaryDirectory();
+    using queue = Queue.open(directory, SMALL);
+    const survivor = queue.appender({ shared: true });
+    // Fill block 0 until a large record no longer fits: the child's claim pads it and moves on.
+    const blockBytes = 64 * 1024;
+    let n = 0;
+    while (survivor.append(taggedPayload(0, n)) >= 0 && blockBytes - endOf(directory) > 500) n++;
+    let big = 0;
+    while (taggedLength(1, big) < 590) big++;
+    const child = spawnNode(fixturePath('shared-appender.mjs'), [
+      directory,
+      '1',
+      'hold',
+      String(big),
+    ]);
+    await child.waitForLine((line) => line === 'holding');
+    child.child.kill('SIGKILL');
+    await child.exited;
+    // The survivor takes over and writes a short record where the dead one's payload began.
+    survivor.append(taggedPayload(0, n + 1));
+    expect(verifyShared(directory)).toEqual(new Map([[0, n + 2]]));
+    queue.close();
+    // Nothing stale is left for a later appender to trip over either.
+    using again = Queue.open(directory, SMALL);
+    again.appender({ shared: true }).append(taggedPayload(0, n + 2));
+    expect(verifyShared(directory)).toEqual(new Map([[0, n + 3]]));
   });
 
   it('recover when the only shared appender was killed holding the lock (the next one joins alone)', async () => {
