@@ -19,6 +19,7 @@ namespace {
 struct Teardown {
   std::shared_ptr<WaitRegistry> waits;
   std::shared_ptr<RingPool> rings;
+  std::shared_ptr<std::unordered_set<int>> lockedFds;
 };
 
 // Runs at environment teardown (process exit, worker termination): stop every waiting thread so
@@ -27,6 +28,9 @@ void CleanupHook(void* arg) {
   std::unique_ptr<Teardown> teardown(static_cast<Teardown*>(arg));
   teardown->waits->CancelAll();
   CloseIdleRings(teardown->rings);
+  // A worker ended (terminate() included) with locks held: release them with their descriptors.
+  for (int fd : *teardown->lockedFds) close(fd);
+  teardown->lockedFds->clear();
 }
 
 Napi::Value JsNoop(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
@@ -75,8 +79,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   state->pageSize = pageSize > 0 ? static_cast<size_t>(pageSize) : 4096;
   state->waits = std::make_shared<WaitRegistry>();
   state->rings = NewRingPool();
+  state->lockedFds = std::make_shared<std::unordered_set<int>>();
   env.SetInstanceData<AddonState>(state);  // deleted by node-addon-api's default finalizer
-  napi_add_env_cleanup_hook(env, CleanupHook, new Teardown{state->waits, state->rings});
+  napi_add_env_cleanup_hook(env, CleanupHook, new Teardown{state->waits, state->rings, state->lockedFds});
 
   // Template form: a static trampoline per entry point, no per-function heap data.
 #define ANNAL_EXPORT(name, callback) exports.Set(name, Napi::Function::New<callback>(env, name, state))

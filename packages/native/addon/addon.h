@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <unordered_set>
 
 #include "errno-error.h"
 
@@ -30,6 +31,9 @@ struct AddonState {
   uint32_t nextFutexBit = 0;    // futexWaitAsync: which FUTEX_WAIT_BITSET bit the next wait uses
   std::shared_ptr<WaitRegistry> waits;
   std::shared_ptr<RingPool> rings;
+  // Descriptors this environment took an OFD lock on with tryLock (until it closes them): closed
+  // at environment teardown, so a terminated worker's locks go away as a dead process's do.
+  std::shared_ptr<std::unordered_set<int>> lockedFds;
 };
 
 inline AddonState* StateOf(const Napi::CallbackInfo& info) { return static_cast<AddonState*>(info.Data()); }

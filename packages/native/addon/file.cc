@@ -154,6 +154,7 @@ Napi::Value JsOpen(const Napi::CallbackInfo& info) {
 Napi::Value JsClose(const Napi::CallbackInfo& info) {
   auto fd = RequireFd(info, 0);
   if (!fd) return Napi::Value();
+  StateOf(info)->lockedFds->erase(*fd);
   if (close(*fd) != 0 && errno != EINTR) {
     ThrowErrno(info.Env(), errno, "close");
     return Napi::Value();

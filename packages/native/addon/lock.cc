@@ -144,6 +144,7 @@ Napi::Value JsTryLock(const Napi::CallbackInfo& info) {
     ThrowErrno(info.Env(), err, "fcntl");
     return Napi::Value();
   }
+  StateOf(info)->lockedFds->insert(args.fd);
   return Napi::Boolean::New(info.Env(), true);
 }
 

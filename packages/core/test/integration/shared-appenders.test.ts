@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -235,6 +236,21 @@ describe('shared appenders', () => {
     using again = Queue.open(directory, SMALL);
     again.appender({ shared: true }).append(taggedPayload(0, n + 2));
     expect(verifyShared(directory)).toEqual(new Map([[0, n + 3]]));
+  });
+
+  it('take over from a worker thread terminated while holding the lock', async () => {
+    const directory = temporaryDirectory();
+    using queue = Queue.open(directory, SMALL);
+    const survivor = queue.appender({ shared: true });
+    survivor.append(taggedPayload(0, 0));
+    const worker = new Worker(fixturePath('shared-appender.mjs'), {
+      workerData: [directory, '1', 'hold', '0'],
+    });
+    const [message] = (await once(worker, 'message')) as [string];
+    expect(message).toBe('holding');
+    await worker.terminate();
+    survivor.append(taggedPayload(0, 1));
+    expect(verifyShared(directory)).toEqual(new Map([[0, 2]]));
   });
 
   it('recover when the only shared appender was killed holding the lock (the next one joins alone)', async () => {

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { AbortedError, FileLock, LockedError, TimeoutError } from '@annal/native';
 import { spawnNode, temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +52,23 @@ describe('FileLock', () => {
     using again = FileLock.tryAcquire(path, { range: { start: 1, length: 1 } });
     expect(again).not.toBeNull();
   });
+
+  it.each([undefined, { start: 3, length: 1 }])(
+    'is released when the worker holding it is terminated (range %j)',
+    async (range) => {
+      const path = join(temporaryDirectory(), 'owner.lock');
+      const worker = new Worker(fixturePath('hold-lock-worker.mjs'), {
+        workerData: { path, range },
+      });
+      const [message] = (await once(worker, 'message')) as [string];
+      expect(message).toBe('locked');
+      const options = range === undefined ? {} : { range };
+      expect(FileLock.tryAcquire(path, options)).toBeNull();
+      await worker.terminate();
+      using after = FileLock.tryAcquire(path, options);
+      expect(after).not.toBeNull();
+    },
+  );
 
   it('rejects a bad range with a coded error naming the field', () => {
     const path = join(temporaryDirectory(), 'slots.lock');
