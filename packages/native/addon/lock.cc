@@ -10,6 +10,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <unordered_set>
+#include <utility>
 
 #include "addon.h"
 #include "args.h"
@@ -46,8 +48,15 @@ int SetOfdLock(int fd, short type, int64_t start, int64_t length) {
 // its fd then goes with it.
 class LockWait : public WaitOp {
  public:
-  LockWait(int fd, bool exclusive, int64_t start, int64_t length, double timeoutMs)
-      : fd_(fd), type_(exclusive ? F_WRLCK : F_RDLCK), start_(start), length_(length), timeoutMs_(timeoutMs) {}
+  LockWait(int fd, bool exclusive, int64_t start, int64_t length, double timeoutMs,
+           std::shared_ptr<std::unordered_set<int>> lockedFds)
+      : fd_(fd),
+        callerFd_(fd),
+        type_(exclusive ? F_WRLCK : F_RDLCK),
+        start_(start),
+        length_(length),
+        timeoutMs_(timeoutMs),
+        lockedFds_(std::move(lockedFds)) {}
 
   void Run() override {
     if (fd_.error() != 0) {
@@ -68,6 +77,9 @@ class LockWait : public WaitOp {
       *reject = true;
       return MakeErrnoError(env, err_, "fcntl");
     }
+    // As tryLock does: the caller's descriptor now carries a lock, closed at environment teardown
+    // unless the caller closes it first.
+    if (acquired_) lockedFds_->insert(callerFd_);
     napi_value result = nullptr;
     napi_get_boolean(env, acquired_, &result);
     return result;
@@ -101,10 +113,12 @@ class LockWait : public WaitOp {
   }
 
   DupFd fd_;
+  int callerFd_;  // the JS side's descriptor (JS thread only)
   short type_;
   int64_t start_;
   int64_t length_;
   double timeoutMs_;
+  std::shared_ptr<std::unordered_set<int>> lockedFds_;  // JS thread only
   std::mutex mu_;
   std::condition_variable cv_;
   bool acquired_ = false;  // written by the thread before `done`, read after settle
@@ -154,7 +168,8 @@ Napi::Value JsLockAsync(const Napi::CallbackInfo& info) {
   if (!RequireLockArgs(info, &args)) return Napi::Value();
   auto timeoutMs = RequireTimeoutMs(info, 4, "timeoutMs");
   if (!timeoutMs) return Napi::Value();
-  auto op = std::make_shared<LockWait>(args.fd, args.exclusive, args.start, args.length, *timeoutMs);
+  auto op = std::make_shared<LockWait>(args.fd, args.exclusive, args.start, args.length, *timeoutMs,
+                                       StateOf(info)->lockedFds);
   napi_value handle = StartWait(info.Env(), StateOf(info)->waits, op, "annal:lockAsync");
   if (handle == nullptr) return Napi::Value();
   return Napi::Value(info.Env(), handle);

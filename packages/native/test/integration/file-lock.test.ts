@@ -53,22 +53,30 @@ describe('FileLock', () => {
     expect(again).not.toBeNull();
   });
 
-  it.each([undefined, { start: 3, length: 1 }])(
-    'is released when the worker holding it is terminated (range %j)',
-    async (range) => {
-      const path = join(temporaryDirectory(), 'owner.lock');
-      const worker = new Worker(fixturePath('hold-lock-worker.mjs'), {
-        workerData: { path, range },
-      });
-      const [message] = (await once(worker, 'message')) as [string];
-      expect(message).toBe('locked');
-      const options = range === undefined ? {} : { range };
-      expect(FileLock.tryAcquire(path, options)).toBeNull();
-      await worker.terminate();
-      using after = FileLock.tryAcquire(path, options);
-      expect(after).not.toBeNull();
-    },
-  );
+  it.each([
+    { range: undefined, wait: false },
+    { range: { start: 3, length: 1 }, wait: false },
+    { range: { start: 3, length: 1 }, wait: true },
+  ])('is released when the worker holding it is terminated (%j)', async ({ range, wait }) => {
+    const path = join(temporaryDirectory(), 'owner.lock');
+    const options = range === undefined ? {} : { range };
+    // With `wait`, the worker gets the lock through the waiting path: we hold it until then.
+    const held = wait ? FileLock.tryAcquire(path, options) : null;
+    const worker = new Worker(fixturePath('hold-lock-worker.mjs'), {
+      workerData: { path, range, wait },
+    });
+    if (wait) {
+      const [waiting] = (await once(worker, 'message')) as [string];
+      expect(waiting).toBe('waiting');
+      held?.release();
+    }
+    const [message] = (await once(worker, 'message')) as [string];
+    expect(message).toBe('locked');
+    expect(FileLock.tryAcquire(path, options)).toBeNull();
+    await worker.terminate();
+    using after = FileLock.tryAcquire(path, options);
+    expect(after).not.toBeNull();
+  });
 
   it('rejects a bad range with a coded error naming the field', () => {
     const path = join(temporaryDirectory(), 'slots.lock');
