@@ -48,17 +48,6 @@ export class AppendLock {
     this.#timeoutMs = timeoutMs;
   }
 
-  /**
-   * Takes the lock word of the file whose header is `header` (`path` names it in errors).
-   *
-   * @returns true when taken from a live appender or a free word; false when taken over from a
-   *   dead holder, whose half-done work the caller must recover before appending
-   * @throws ERR_ANNAL_TIMEOUT when a live appender holds it for `timeoutMs`
-   */
-  acquire(header: Int32Array, path: string): boolean {
-    return this.tryTake(header) || this.wait(header, path);
-  }
-
   /** Takes the lock word if it is free (one CAS). */
   tryTake(header: Int32Array): boolean {
     return tryTakeAppendLock(header, this.owner);
@@ -79,7 +68,15 @@ export class AppendLock {
     return loadAppendLock(header) === this.owner;
   }
 
-  /** The slow half of {@link AppendLock.acquire}, after a failed {@link AppendLock.tryTake}. */
+  /**
+   * Waits for the lock word of the file whose header is `header` (`path` names it in errors),
+   * after a failed {@link AppendLock.tryTake}.
+   *
+   * @returns true when taken from a live appender or a free word (or handed to us); false when
+   *   taken over from a dead holder (or found holding our own value unasked), whose half-done
+   *   work the caller must recover before appending
+   * @throws ERR_ANNAL_TIMEOUT when a live appender holds it for `timeoutMs`
+   */
   wait(header: Int32Array, path: string): boolean {
     const owner = this.owner;
     let holder = 0;

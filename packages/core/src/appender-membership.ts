@@ -166,6 +166,6 @@ function sharedAppendersPresent(path: string): boolean {
 const pauseCell = new Int32Array(1);
 
 /** Blocks the thread for about `ms` (whole ms; the append API is synchronous, so waits block). */
-export function pauseMs(ms: number): void {
+function pauseMs(ms: number): void {
   futexWait(pauseCell, 0, 0, ms);
 }

@@ -425,7 +425,7 @@ export class Appender implements Disposable {
 
   /**
    * Takes the append lock of the newest unsealed cycle file and loads the end of its data. A
-   * sealed file sends it on to the next cycle (created by whoever sealed it, before sealing).
+   * sealed file sends it on to the next cycle (created by whoever sealed it, right after sealing).
    */
   #acquireShared(): void {
     for (;;) {
@@ -452,10 +452,21 @@ export class Appender implements Disposable {
 
   /** Attaches to the next existing cycle after the current one; false when there is none yet. */
   #moveToSuccessor(): boolean {
-    const next = this.#files.listCycles().find((cycle) => cycle > this.#cycle);
+    const next = this.#successorCycle();
     if (next === undefined) return false;
     this.#attachShared(next);
     return true;
+  }
+
+  /** The first cycle after the current one that has a file (a readdir: rolls only). */
+  #successorCycle(): number | undefined {
+    return this.#files.listCycles().find((cycle) => cycle > this.#cycle);
+  }
+
+  /** The cycle to roll to at `now`: the clock's, or the next one if the clock is behind. */
+  #rollTarget(now: number): number {
+    const shape = this.#files.shape;
+    return Math.max(this.#cycle + 1, cycleAt(now, shape.epochMs, shape.cycleLengthMs));
   }
 
   /** Reads the end from line 1 (we hold the lock) and maps the block it is in. */
@@ -482,8 +493,9 @@ export class Appender implements Disposable {
 
   /**
    * After taking over from a dead holder: it may have published a frame (a record, an index
-   * page, padding, the end of the cycle) without storing the new end, and left a partial payload
-   * past it. Scans forward from the stored end to the true one, zeroes past it, and stores it.
+   * page, padding, the end of the cycle) without storing the new end, or stored the position and
+   * not the count, and left a partial payload past it. Finds the true end from the last index
+   * entry (as recovery after a crash does), zeroes past it, and stores it.
    */
   #recoverSharedEnd(): void {
     const header = this.#header;
@@ -495,7 +507,6 @@ export class Appender implements Disposable {
       this.#mapBlockAt(end.position);
       if (end.sealed) storeSealed(header);
       else this.#zeroAt(end.position);
-      this.#indexPageNumber = -1;
       this.#findIndexPage();
     } catch (error) {
       this.#appendLock.release(this.#header);
@@ -506,18 +517,16 @@ export class Appender implements Disposable {
 
   /**
    * Holding the lock of a sealed file: moves to the next cycle file. Whoever sealed it created
-   * that file first; a file sealed otherwise (by an exclusive appender that died before creating
-   * the next) gets its successor created here, under this lock, so only one is ever created.
+   * that file under this lock; if it died first (or an exclusive appender sealed it and died),
+   * the successor is created here, under the same lock, so only one is ever created.
    */
   #followSealed(): void {
-    const files = this.#files;
-    let next = files.listCycles().find((cycle) => cycle > this.#cycle);
+    let next = this.#successorCycle();
     if (next === undefined) {
       const now = this.#clock();
-      const shape = files.shape;
-      next = Math.max(this.#cycle + 1, cycleAt(now, shape.epochMs, shape.cycleLengthMs));
+      next = this.#rollTarget(now);
       try {
-        files.getOrCreate(next, now);
+        this.#files.getOrCreate(next, now);
       } catch (error) {
         this.#appendLock.release(this.#header);
         throw error;
@@ -527,11 +536,10 @@ export class Appender implements Disposable {
     this.#attachShared(next);
   }
 
-  /** Holding the lock: the clock passed the cycle's end. Creates the next file, then seals. */
+  /** Holding the lock: the clock passed the cycle's end. Seals, creates the next file, releases. */
   #rollShared(): void {
     const now = this.#clock();
-    const shape = this.#files.shape;
-    const next = Math.max(this.#cycle + 1, cycleAt(now, shape.epochMs, shape.cycleLengthMs));
+    const next = this.#rollTarget(now);
     const file = this.#file;
     try {
       // Sealed first, then the successor created, both under this file's lock: an appender that
@@ -804,8 +812,7 @@ export class Appender implements Disposable {
     const file = this.#file;
     if (this.#scheduler !== undefined || this.#syncEach) file.sync();
     const now = this.#clock();
-    const shape = this.#files.shape;
-    this.#attach(Math.max(this.#cycle + 1, cycleAt(now, shape.epochMs, shape.cycleLengthMs)), now);
+    this.#attach(this.#rollTarget(now), now);
   }
 
   #publishAdvisory(): void {

@@ -28,6 +28,17 @@ export function createRecordTemplate(payloadBytes: number): Buffer {
   return template;
 }
 
+/** The sequence number of the record whose payload starts at `bytes[at]` (read in place). */
+export function readSequence(bytes: Uint8Array, at: number): number {
+  return (
+    ((bytes[at] as number) |
+      ((bytes[at + 1] as number) << 8) |
+      ((bytes[at + 2] as number) << 16) |
+      ((bytes[at + 3] as number) << 24)) >>>
+    0
+  );
+}
+
 /** Turns `record` (a template or a copy of one) into record number `sequence`. */
 export function stampSequence(record: Buffer, sequence: number): void {
   record.writeUInt32LE(sequence, 0);

@@ -11,7 +11,7 @@ import {
   createTemporaryDirectory,
   removeTemporaryDirectory,
 } from '../../fixtures/temporary-directory.js';
-import { stampSequence } from '../records.js';
+import { readSequence, stampSequence } from '../records.js';
 import { badRecordError, type ReadSource } from './read-source.js';
 
 /**
@@ -55,14 +55,7 @@ export function createAnnalCoreSource(
       reader.toStart();
       let expected = 0;
       for (let record = reader.next(); record !== undefined; record = reader.next()) {
-        const bytes = record.buffer;
-        const at = record.offset;
-        const sequence =
-          ((bytes[at] as number) |
-            ((bytes[at + 1] as number) << 8) |
-            ((bytes[at + 2] as number) << 16) |
-            ((bytes[at + 3] as number) << 24)) >>>
-          0;
+        const sequence = readSequence(record.buffer, record.offset);
         if (record.length !== payloadBytes || sequence !== expected) {
           throw badRecordError(expected, record.length, sequence);
         }

@@ -10,7 +10,7 @@
 import { createFilledQueue } from '../../peers/read/annal-core.js';
 import { fillStore } from '../../peers/read/lmdb.js';
 import { openLmdbRecordStore } from '../../peers/append/lmdb.js';
-import { createRecordTemplate } from '../../peers/records.js';
+import { createRecordTemplate, readSequence } from '../../peers/records.js';
 import {
   createTemporaryDirectory,
   removeTemporaryDirectory,
@@ -39,14 +39,29 @@ function permutation(count: number): Uint32Array {
   return order;
 }
 
-function sequenceAt(bytes: Uint8Array, at: number): number {
-  return (
-    ((bytes[at] as number) |
-      ((bytes[at + 1] as number) << 8) |
-      ((bytes[at + 2] as number) << 16) |
-      ((bytes[at + 3] as number) << 24)) >>>
-    0
-  );
+/**
+ * A timed measurement that reads the record of each index of a fixed random permutation in
+ * turn, through `read` (which returns the sequence number it found there), and checks it.
+ */
+function randomReads(
+  read: (k: number) => number | undefined,
+  teardown: () => void | Promise<void>,
+  notes: string,
+): TimedMeasurement {
+  const order = permutation(RECORDS);
+  let cursor = 0;
+  return {
+    kind: 'timed',
+    callsPerSample: SEEKS_PER_SAMPLE,
+    operation: () => {
+      const k = order[cursor] as number;
+      cursor = (cursor + 1) & (RECORDS - 1);
+      const found = read(k);
+      if (found !== k) throw new Error(`reading record ${k} found record ${String(found)}`);
+    },
+    teardown,
+    notes: `2^20 records of 64 B; batch of ${SEEKS_PER_SAMPLE} reads per sample; ${notes}`,
+  };
 }
 
 const annalSeek: Implementation = {
@@ -58,25 +73,17 @@ const annalSeek: Implementation = {
     const { directory, queue } = createFilledQueue(RECORDS, createRecordTemplate(PAYLOAD_BYTES));
     const reader = queue.reader();
     const first = reader.toStart().next()?.index ?? 0;
-    const order = permutation(RECORDS);
-    let cursor = 0;
-    return {
-      kind: 'timed',
-      callsPerSample: SEEKS_PER_SAMPLE,
-      operation: () => {
-        const k = order[cursor] as number;
-        cursor = (cursor + 1) & (RECORDS - 1);
+    return randomReads(
+      (k) => {
         const record = reader.seek(first + k) ? reader.next() : undefined;
-        if (record === undefined || sequenceAt(record.buffer, record.offset) !== k) {
-          throw new Error(`seek to record ${k} read something else`);
-        }
+        return record === undefined ? undefined : readSequence(record.buffer, record.offset);
       },
-      teardown: () => {
+      () => {
         queue.close();
         removeTemporaryDirectory(directory);
       },
-      notes: `2^20 records of 64 B (FAST_DAILY: index entry every 64 records); batch of ${SEEKS_PER_SAMPLE} seeks per sample`,
-    };
+      'FAST_DAILY: an index entry every 64 records',
+    );
   },
 };
 
@@ -89,25 +96,14 @@ const lmdbGet: Implementation = {
     const directory = createTemporaryDirectory();
     const { store, notes } = await openLmdbRecordStore(directory);
     fillStore(store, RECORDS, createRecordTemplate(PAYLOAD_BYTES));
-    const order = permutation(RECORDS);
-    let cursor = 0;
-    return {
-      kind: 'timed',
-      callsPerSample: SEEKS_PER_SAMPLE,
-      operation: () => {
-        const k = order[cursor] as number;
-        cursor = (cursor + 1) & (RECORDS - 1);
-        const value = store.getBinary(k);
-        if (value?.readUInt32LE(0) !== k) {
-          throw new Error(`get(${k}) read something else`);
-        }
-      },
-      teardown: async () => {
+    return randomReads(
+      (k) => store.getBinary(k)?.readUInt32LE(0),
+      async () => {
         await store.close();
         removeTemporaryDirectory(directory);
       },
-      notes: `${notes}; 2^20 records of 64 B; batch of ${SEEKS_PER_SAMPLE} gets per sample`,
-    };
+      notes,
+    );
   },
 };
 

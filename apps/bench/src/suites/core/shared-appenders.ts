@@ -36,6 +36,7 @@ import {
   createTemporaryDirectory,
   removeTemporaryDirectory,
 } from '../../fixtures/temporary-directory.js';
+import { readSequence } from '../../peers/records.js';
 import type { Implementation, Suite, TimedMeasurement } from '../../suite.js';
 import { RING_BYTES } from '../logbuf/shared.js';
 
@@ -76,12 +77,7 @@ function verifyProducers(directory: string, producers: number, perProducer: numb
     const at = record.offset;
     const producer = bytes[at + 4] ?? -1;
     const template = templates[producer];
-    const sequence =
-      ((bytes[at] ?? 0) |
-        ((bytes[at + 1] ?? 0) << 8) |
-        ((bytes[at + 2] ?? 0) << 16) |
-        ((bytes[at + 3] ?? 0) << 24)) >>>
-      0;
+    const sequence = readSequence(bytes, at);
     if (template === undefined || record.length !== PAYLOAD_BYTES || next[producer] !== sequence) {
       throw new Error(
         `record ${record.index}: producer ${producer}, length ${record.length}, sequence ${sequence}, expected ${next[producer] ?? 'no such producer'}`,
