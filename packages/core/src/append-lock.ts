@@ -3,15 +3,16 @@
  * layout.ts) taken by CAS and released by a store, held while one frame is written. What makes
  * it safe between processes that may die at any instruction:
  *
- * - **Liveness without PIDs.** The word holds the holder's slot + 1; the slot is a byte of
- *   `appender.lock` that the holder keeps OFD-locked for its lifetime, so "is the holder alive"
- *   is "is that byte locked", which the kernel answers truthfully even after a SIGKILL.
- * - **Take-over.** A waiter that finds the holder dead takes the word over by CAS while holding
- *   the dead slot's byte (so no newcomer can reuse that slot meanwhile), and the caller then
- *   recovers the end of the data the dead holder may have left half-updated.
+ * - **Liveness without PIDs.** The word holds the holder's lock value: its slot and generation
+ *   (see appender-membership.ts). The slot is a byte of `appender.lock` that the holder keeps
+ *   OFD-locked for its lifetime, so "is the holder alive" is "is that byte locked, and by the
+ *   same generation", which the kernel answers truthfully even after a SIGKILL.
+ * - **Take-over.** A waiter that finds the holder gone takes the word over by CAS, and the
+ *   caller then recovers the end of the data the dead holder may have left half-updated.
  * - **No starvation.** A waiter past its spinning phase asks for a hand-off: the next release
- *   stores the waiter's value instead of 0 and wakes it, so an appender retaking the lock at
- *   once cannot keep others out.
+ *   takes the request (a CAS, so a waiter that withdraws at that instant knows it lost the race
+ *   and waits for the lock on its way) and stores the waiter's value instead of 0, then wakes
+ *   it, so an appender retaking the lock at once cannot keep others out.
  * - **No unbounded wait.** A live holder (a claim left open) is waited for up to `timeoutMs`,
  *   then ERR_ANNAL_TIMEOUT.
  *
@@ -19,7 +20,7 @@
  */
 import { TimeoutError, futexWait, futexWake } from '@annal/native';
 
-import { MAX_SHARED_APPENDERS, type SharedMembership } from './appender-membership.js';
+import { type SharedMembership, slotOf } from './appender-membership.js';
 import {
   APPEND_LOCK_INDEX,
   loadAppendLock,
@@ -37,13 +38,13 @@ const LIVENESS_CHECK_MS = 1;
 
 /** One shared appender's side of the append locks of every cycle file it appends to. */
 export class AppendLock {
-  /** The value this appender stores in lock words: its slot + 1. */
+  /** The value this appender stores in lock words: its slot and generation. */
   readonly owner: number;
   readonly #membership: SharedMembership;
   readonly #timeoutMs: number;
 
   constructor(membership: SharedMembership, timeoutMs: number) {
-    this.owner = membership.slot + 1;
+    this.owner = membership.lockValue;
     this.#membership = membership;
     this.#timeoutMs = timeoutMs;
   }
@@ -59,22 +60,12 @@ export class AppendLock {
   }
 
   /**
-   * Takes the word if it holds our own value, left by a dead appender that had our slot before
-   * us (nobody else takes over from a slot that lives again). Also withdraws its hand-off
-   * request. @returns true when the caller now holds the lock and must recover the end
-   */
-  reclaimFromPredecessor(header: Int32Array): boolean {
-    withdrawAppendHandoff(header, this.owner);
-    return loadAppendLock(header) === this.owner;
-  }
-
-  /**
    * Waits for the lock word of the file whose header is `header` (`path` names it in errors),
    * after a failed {@link AppendLock.tryTake}.
    *
    * @returns true when taken from a live appender or a free word (or handed to us); false when
-   *   taken over from a dead holder (or found holding our own value unasked), whose half-done
-   *   work the caller must recover before appending
+   *   taken over from a dead holder (or found holding our own value unasked: a hand-off that
+   *   arrived after we gave up), whose half-done work the caller must recover before appending
    * @throws ERR_ANNAL_TIMEOUT when a live appender holds it for `timeoutMs`
    */
   wait(header: Int32Array, path: string): boolean {
@@ -84,12 +75,13 @@ export class AppendLock {
     let waitingSince = 0;
     let nextLivenessCheck = 0;
     let requested = false;
+    let handedOver = false;
     try {
       for (;;) {
         const current = loadAppendLock(header);
         // Our own value: handed off to us if we asked; otherwise left by a throw while we held
-        // it, or by a dead appender that had our slot: taken, but the end must be recovered.
-        if (current === owner) return requested;
+        // it, or by a hand-off that came after we gave up: ours, but recover the end first.
+        if (current === owner) return requested || handedOver;
         if (current === 0) {
           if (tryTakeAppendLock(header, owner)) return true;
           continue;
@@ -110,7 +102,18 @@ export class AppendLock {
           if (this.#takeOverIfDead(header, current)) return false;
           nextLivenessCheck = now + LIVENESS_CHECK_MS;
         }
-        if (now - waitingSince >= this.#timeoutMs) throw this.#timeout(path, current);
+        if (now - waitingSince >= this.#timeoutMs) {
+          if (!requested || withdrawAppendHandoff(header, owner)) {
+            requested = false;
+            throw this.#timeout(path, current);
+          }
+          // The holder took our request an instant ago and is storing our value: wait for it
+          // (or for the holder's death, if it dies in between) rather than leave it a lock
+          // nobody knows it holds.
+          requested = false;
+          handedOver = true;
+          waitingSince = now;
+        }
         futexWait(header, APPEND_LOCK_INDEX, current, LIVENESS_CHECK_MS);
       }
     } finally {
@@ -118,27 +121,19 @@ export class AppendLock {
     }
   }
 
-  /** Takes the word over from `holder` if that appender is dead (its slot byte is unlocked). */
+  /** Takes the word over from `holder` if that appender is gone. */
   #takeOverIfDead(header: Int32Array, holder: number): boolean {
-    const slot = holder - 1;
-    // A value no appender can have (a corrupt word) has no holder to wait for.
-    const valid = slot >= 0 && slot < MAX_SHARED_APPENDERS;
-    const proof = valid ? this.#membership.lockIfDead(slot) : undefined;
-    if (proof === null) return false;
-    try {
-      // Holding the dead slot's byte, nobody can take that slot (and its value) meanwhile.
+    return this.#membership.ifGone(holder, () => {
       if (!swapAppendLock(header, holder, this.owner)) return false;
       // It may have died waiting, with a hand-off request still up.
       withdrawAppendHandoff(header, holder);
       return true;
-    } finally {
-      proof?.release();
-    }
+    });
   }
 
   #timeout(path: string, holder: number): TimeoutError {
     return new TimeoutError(
-      `${path}: the append lock has been held for ${this.#timeoutMs} ms by shared appender slot ${holder - 1}, which is alive (a claim left open?)`,
+      `${path}: the append lock has been held for ${this.#timeoutMs} ms by the shared appender in slot ${slotOf(holder)}, which is alive (a claim left open?)`,
       { path, field: 'lockTimeoutMs' },
     );
   }

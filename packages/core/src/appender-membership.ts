@@ -8,14 +8,25 @@
  *  appender.lock, byte ranges (the file itself stays empty unless an exclusive holder notes
  *  who it is)
  *    byte 0               join lock: held by a shared appender while it joins (moments)
- *    bytes 1 .. 1024      slot k at byte 1 + k: held by shared appender k for its lifetime;
- *                         k + 1 is what it stores in a cycle file's append lock word
+ *    bytes 1 .. 1024      slot k at byte 1 + k: held by shared appender k for its lifetime
  *    byte 1025            sentinel: free unless an exclusive appender holds the whole file
  *    the whole file       the exclusive appender
+ *
+ *  appender.slots, u32 little-endian words, written only under the join lock
+ *    offset 0             joins so far (the next generation is this mod 2^20, plus 1)
+ *    offset 4 + 4k        generation of the shared appender that last took slot k
+ *
+ *  a shared appender's lock value (what it stores in a cycle file's append lock word)
+ *    bits 0 .. 10         slot + 1            (1 .. 1024)
+ *    bits 11 .. 30        generation          (1 .. 2^20, never 0)
  * ```
+ *
+ * The generation makes every joiner's value new: a value a dead appender left in a lock word
+ * (as holder or hand-off target) never names the live appender that took its slot after it.
  *
  * @module
  */
+import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { FileLock, LockedError, TimeoutError, futexWait } from '@annal/native';
@@ -23,12 +34,29 @@ import { describeHolder } from '@annal/native/internal';
 
 /** File name of the lock file of a queue's appenders. */
 export const APPENDER_LOCK_FILE = 'appender.lock';
+/** File name of the generations of shared appenders' slots. */
+export const APPENDER_SLOTS_FILE = 'appender.slots';
 /** Most shared appenders of one queue alive at once. */
 export const MAX_SHARED_APPENDERS = 1024;
 
 const JOIN_BYTE = 0;
 const FIRST_SLOT_BYTE = 1;
 const SENTINEL_BYTE = FIRST_SLOT_BYTE + MAX_SHARED_APPENDERS;
+
+const SLOT_BITS = 11;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+/** Generations run 1 .. 2^20 and then repeat: 2^20 joins apart, with the same slot. */
+const GENERATIONS = 1 << 20;
+
+/** The lock value of the shared appender in `slot` with `generation` (see the module comment). */
+export function lockValue(slot: number, generation: number): number {
+  return slot + 1 + generation * (SLOT_MASK + 1);
+}
+
+/** The slot in a lock value (-1 for 0, which no appender has). */
+export function slotOf(value: number): number {
+  return (value & SLOT_MASK) - 1;
+}
 
 /** Pause between attempts while another appender joins (ms): joining is rare and short. */
 const JOIN_RETRY_MS = 1;
@@ -51,14 +79,19 @@ export function acquireExclusive(directory: string): FileLock {
 
 /** A shared appender's place among the live shared appenders of a queue. */
 export class SharedMembership {
-  /** This appender's slot; it stores `slot + 1` in append lock words. */
+  /** This appender's slot: a byte of `appender.lock` it keeps locked while it lives. */
   readonly slot: number;
+  /** What this appender stores in append lock words: its slot and generation. */
+  readonly lockValue: number;
   readonly #path: string;
+  readonly #slotsPath: string;
   readonly #slotLock: FileLock;
 
-  private constructor(path: string, slot: number, slotLock: FileLock) {
-    this.#path = path;
+  private constructor(directory: string, slot: number, generation: number, slotLock: FileLock) {
+    this.#path = join(directory, APPENDER_LOCK_FILE);
+    this.#slotsPath = join(directory, APPENDER_SLOTS_FILE);
     this.slot = slot;
+    this.lockValue = lockValue(slot, generation);
     this.#slotLock = slotLock;
   }
 
@@ -85,7 +118,14 @@ export class SharedMembership {
       const alone = everyone !== null;
       everyone?.release();
       const slotLock = takeFreeSlot(path, directory);
-      const membership = new SharedMembership(path, slotLock.slot, slotLock.lock);
+      let membership: SharedMembership;
+      try {
+        const generation = newGeneration(join(directory, APPENDER_SLOTS_FILE), slotLock.slot);
+        membership = new SharedMembership(directory, slotLock.slot, generation, slotLock.lock);
+      } catch (error) {
+        slotLock.lock.release();
+        throw error;
+      }
       try {
         initialise(alone, membership);
       } catch (error) {
@@ -99,14 +139,34 @@ export class SharedMembership {
   }
 
   /**
-   * Proof that the appender in `slot` is gone: its slot lock, now held by the caller (which
-   * releases it once done, so nobody can take the slot meanwhile), or null while it lives.
+   * Runs `act` if the appender whose lock value is `value` is gone for good, and returns what it
+   * returns; false (without running it) while that appender may live. Gone: its slot byte is
+   * unlocked (held by us while `act` runs, so nobody takes the slot meanwhile), or the slot now
+   * belongs to an appender of another generation. A value no appender can have (a corrupt
+   * word) counts as gone.
    */
-  lockIfDead(slot: number): FileLock | null {
-    if (slot === this.slot) return null;
-    return FileLock.tryAcquire(this.#path, {
+  ifGone(value: number, act: () => boolean): boolean {
+    if (value === this.lockValue) return false;
+    const slot = slotOf(value);
+    const generation = Math.floor(value / (SLOT_MASK + 1));
+    if (slot < 0 || slot >= MAX_SHARED_APPENDERS || generation < 1 || generation > GENERATIONS) {
+      return act();
+    }
+    if (slot === this.slot) return act();
+    const slotLock = FileLock.tryAcquire(this.#path, {
       range: { start: FIRST_SLOT_BYTE + slot, length: 1 },
     });
+    if (slotLock === null) {
+      // Someone holds the slot: its owner, or a newcomer (whose generation, written before it
+      // could store a value anywhere, differs; while it is still joining, the old one shows and
+      // we only wait longer).
+      return readWord(this.#slotsPath, slotWordOffset(slot)) !== generation && act();
+    }
+    try {
+      return act();
+    } finally {
+      slotLock.release();
+    }
   }
 
   /** Leaves: the slot is free for another appender. */
@@ -147,6 +207,38 @@ function takeFreeSlot(path: string, directory: string): { slot: number; lock: Fi
     `${directory} already has ${MAX_SHARED_APPENDERS} shared appenders, the most a queue allows`,
     { path },
   );
+}
+
+function slotWordOffset(slot: number): number {
+  return 4 + 4 * slot;
+}
+
+/** Under the join lock: counts a join and records its generation as `slot`'s. */
+function newGeneration(path: string, slot: number): number {
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+  try {
+    const word = Buffer.alloc(4);
+    const joins = readSync(fd, word, 0, 4, 0) === 4 ? word.readUInt32LE(0) : 0;
+    const generation = (joins % GENERATIONS) + 1;
+    word.writeUInt32LE((joins + 1) % 2 ** 32, 0);
+    writeSync(fd, word, 0, 4, 0);
+    word.writeUInt32LE(generation, 0);
+    writeSync(fd, word, 0, 4, slotWordOffset(slot));
+    return generation;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A u32 word of `path` at `offset`, or 0 when the file is shorter (a slot never taken). */
+function readWord(path: string, offset: number): number {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    const word = Buffer.alloc(4);
+    return readSync(fd, word, 0, 4, offset) === 4 ? word.readUInt32LE(0) : 0;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function exclusiveAppenderPresent(path: string): boolean {

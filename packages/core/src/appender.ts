@@ -581,11 +581,8 @@ export class Appender implements Disposable {
     const now = this.#clock();
     const shape = files.shape;
     const newest = files.listCycles().at(-1) ?? cycleAt(now, shape.epochMs, shape.cycleLengthMs);
+    // A dead appender's value in the lock word is taken over by the first to wait on it.
     this.#attachShared(newest);
-    if (this.#appendLock.reclaimFromPredecessor(this.#header)) {
-      this.#recoverSharedEnd();
-      this.#appendLock.release(this.#header);
-    }
   }
 
   /** Bookkeeping after a publish: index entry, end, waiters, sync. Returns the queue index. */

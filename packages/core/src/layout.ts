@@ -123,15 +123,16 @@ export const RECORD_COUNT_OFFSET = WRITE_POSITION_OFFSET + 4;
 /** i32 1 once an end-of-cycle frame was written. */
 export const SEALED_OFFSET = RECORD_COUNT_OFFSET + 4;
 /**
- * i32 append lock of shared appenders: 0 free, else the holder's slot + 1 (its byte range in
- * `appender.lock`, whose OFD lock tells whether the holder lives). Never used by an exclusive
- * appender.
+ * i32 append lock of shared appenders: 0 free, else the holder's lock value (its slot, whose byte
+ * of `appender.lock` is OFD-locked while it lives, and its generation; see
+ * appender-membership.ts). Never used by an exclusive appender.
  */
 export const APPEND_LOCK_OFFSET = SEALED_OFFSET + 4;
 /**
- * i32 hand-off request of shared appenders: 0, or the slot + 1 of an appender that has waited
- * for the append lock past its spinning phase. The holder releases the lock to it instead of to
- * 0 (and wakes it), so a busy appender that takes the lock again at once cannot starve others.
+ * i32 hand-off request of shared appenders: 0, or the lock value of an appender that has waited
+ * for the append lock past its spinning phase. The releasing holder takes the request (CAS to 0)
+ * and stores its value in the lock instead of 0 (and wakes it), so a busy appender that takes
+ * the lock again at once cannot starve others.
  */
 export const APPEND_HANDOFF_OFFSET = APPEND_LOCK_OFFSET + 4;
 
@@ -323,11 +324,11 @@ export function setAppendEnd(header: Int32Array, position: number, count: number
 
 /** Index of the append lock word, for futex waits while it is held. */
 export const APPEND_LOCK_INDEX = word(APPEND_LOCK_OFFSET);
-/** Takes the append lock for `owner` (slot + 1) if it is free. */
+/** Takes the append lock for `owner` (a lock value) if it is free. */
 export function tryTakeAppendLock(header: Int32Array, owner: number): boolean {
   return Atomics.compareExchange(header, APPEND_LOCK_INDEX, 0, owner) === 0;
 }
-/** The append lock's holder (slot + 1), or 0 when free. */
+/** The append lock's holder (its lock value), or 0 when free. */
 export function loadAppendLock(header: Int32Array): number {
   return Atomics.load(header, APPEND_LOCK_INDEX);
 }
@@ -342,11 +343,19 @@ export function swapAppendLock(header: Int32Array, from: number, to: number): bo
  * @returns true when it was handed off (the caller wakes the futex of the lock word)
  */
 export function releaseAppendLock(header: Int32Array): boolean {
-  // A plain read: a request raised this instant may be missed, and its waiter then takes the
-  // lock on its next look (at most a millisecond later); the store below publishes the frame.
-  const handoff = header[APPEND_HANDOFF_INDEX] as number;
-  Atomics.store(header, APPEND_LOCK_INDEX, handoff);
-  return handoff !== 0;
+  // A request raised this instant may be missed, and its waiter then takes the lock on its next
+  // look (at most a millisecond later). One that is seen is taken by CAS, so its waiter, if it
+  // withdraws at this instant, learns that the lock is coming and waits for it.
+  const handoff = Atomics.load(header, APPEND_HANDOFF_INDEX);
+  if (
+    handoff !== 0 &&
+    Atomics.compareExchange(header, APPEND_HANDOFF_INDEX, handoff, 0) === handoff
+  ) {
+    Atomics.store(header, APPEND_LOCK_INDEX, handoff);
+    return true;
+  }
+  Atomics.store(header, APPEND_LOCK_INDEX, 0);
+  return false;
 }
 /** Clears the append lock and hand-off words without owning them: when no shared appender lives. */
 export function resetAppendLock(header: Int32Array): void {
@@ -359,9 +368,12 @@ const APPEND_HANDOFF_INDEX = word(APPEND_HANDOFF_OFFSET);
 export function requestAppendHandoff(header: Int32Array, owner: number): boolean {
   return Atomics.compareExchange(header, APPEND_HANDOFF_INDEX, 0, owner) === 0;
 }
-/** Withdraws `owner`'s hand-off request (it got the lock, or it is dead). */
-export function withdrawAppendHandoff(header: Int32Array, owner: number): void {
-  Atomics.compareExchange(header, APPEND_HANDOFF_INDEX, owner, 0);
+/**
+ * Withdraws `owner`'s hand-off request (it got the lock, gave up, or is dead).
+ * @returns false when there was none: a release took it (and hands the lock to `owner`)
+ */
+export function withdrawAppendHandoff(header: Int32Array, owner: number): boolean {
+  return Atomics.compareExchange(header, APPEND_HANDOFF_INDEX, owner, 0) === owner;
 }
 
 /** Index of the commit counter, for futex wait/wake. */

@@ -8,13 +8,18 @@ import { runNode, seededRandom, spawnNode, temporaryDirectory } from '@annal/tes
 import { describe, expect, it } from 'vitest';
 
 import { fixturePath } from '../fixture-path.js';
-import { checkTagged, taggedLength, taggedPayload } from '../fixtures/tagged-payload.mjs';
+import {
+  checkTagged,
+  taggedLength,
+  taggedPayload,
+  writeTagged,
+} from '../fixtures/tagged-payload.mjs';
 import { ManualClock, SMALL } from '../queue-helpers.js';
 
 const SOAK = process.env['ANNAL_SOAK'] === '1';
 
-/** The write position stored in the newest cycle file's header (bytes of data). */
-function endOf(directory: string): number {
+/** The u32 at `offset` of the newest cycle file's header (format.md, line 1), or 0. */
+function headerWord(directory: string, offset: number): number {
   const name = readdirSync(directory)
     .filter((entry) => entry.endsWith('.annalq'))
     .sort()
@@ -23,11 +28,21 @@ function endOf(directory: string): number {
   const word = Buffer.alloc(4);
   const fd = openSync(join(directory, name), 'r');
   try {
-    readSync(fd, word, 0, 4, 64);
+    readSync(fd, word, 0, 4, offset);
   } finally {
     closeSync(fd);
   }
-  return word.readUInt32LE(0) * 8;
+  return word.readUInt32LE(0);
+}
+
+/** The write position stored in the newest cycle file's header (bytes of data). */
+function endOf(directory: string): number {
+  return headerWord(directory, 64) * 8;
+}
+
+/** The hand-off request word of the newest cycle file. */
+function handoffOf(directory: string): number {
+  return headerWord(directory, 80);
 }
 
 /**
@@ -180,7 +195,9 @@ describe('shared appenders', () => {
     expect(() => waiter.append(taggedPayload(1, 0))).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_TIMEOUT', field: 'lockTimeoutMs' }),
     );
-    expect(() => waiter.append(taggedPayload(1, 0))).toThrow(/held .* by shared appender slot/);
+    expect(() => waiter.append(taggedPayload(1, 0))).toThrow(
+      /held .* by the shared appender in slot 0,/,
+    );
     claim.abort();
     waiter.append(taggedPayload(1, 0));
     expect(verifyShared(directory)).toEqual(new Map([[1, 1]]));
@@ -201,6 +218,55 @@ describe('shared appenders', () => {
     using late = Queue.open(directory, SMALL);
     late.appender({ shared: true }).append(taggedPayload(2, 0));
     survivor.append(taggedPayload(0, 2));
+    expect(verifyShared(directory)).toEqual(
+      new Map([
+        [0, 3],
+        [2, 1],
+      ]),
+    );
+  });
+
+  it("take over from a killed holder whose slot a newcomer has taken since (the dead one's value names no live appender)", async () => {
+    const directory = temporaryDirectory();
+    using queue = Queue.open(directory, SMALL);
+    // A short timeout: mistaking the newcomer for the dead holder would make this append fail.
+    const survivor = queue.appender({ shared: true, lockTimeoutMs: 2000 });
+    survivor.append(taggedPayload(0, 0));
+    const child = spawnNode(fixturePath('shared-appender.mjs'), [directory, '1', 'hold', '0']);
+    await child.waitForLine((line) => line === 'holding');
+    child.child.kill('SIGKILL');
+    await child.exited;
+    // The newcomer takes the dead appender's slot and appends nothing yet.
+    using late = Queue.open(directory, SMALL);
+    const newcomer = late.appender({ shared: true, lockTimeoutMs: 2000 });
+    survivor.append(taggedPayload(0, 1));
+    newcomer.append(taggedPayload(2, 0));
+    expect(verifyShared(directory)).toEqual(
+      new Map([
+        [0, 2],
+        [2, 1],
+      ]),
+    );
+  });
+
+  it('hand the lock to a waiter killed while waiting, then take it over although its slot was reused', async () => {
+    const directory = temporaryDirectory();
+    using queue = Queue.open(directory, SMALL);
+    const holder = queue.appender({ shared: true, lockTimeoutMs: 2000 });
+    holder.append(taggedPayload(0, 0));
+    const claim = holder.tryClaim(taggedLength(0, 1));
+    // The child blocks on the lock we hold and, past its spinning phase, asks for a hand-off.
+    const child = spawnNode(fixturePath('shared-appender.mjs'), [directory, '1', 'count', '1']);
+    while (handoffOf(directory) === 0) await new Promise(setImmediate);
+    child.child.kill('SIGKILL');
+    await child.exited;
+    using late = Queue.open(directory, SMALL);
+    const newcomer = late.appender({ shared: true, lockTimeoutMs: 2000 });
+    // The commit hands the lock to the dead waiter; both live appenders still get it back.
+    writeTagged(claim.buffer, claim.offset, 0, 1);
+    claim.commit();
+    holder.append(taggedPayload(0, 2));
+    newcomer.append(taggedPayload(2, 0));
     expect(verifyShared(directory)).toEqual(
       new Map([
         [0, 3],
