@@ -108,6 +108,13 @@ describe('shared appenders', () => {
       }
     }
     for (let k = 1; k < indices.length; k++) expect(indices[k]).toBeGreaterThan(indices[k - 1]!);
+    // The index each append returned is the one a reader finds its record at.
+    const reader = first.reader();
+    const read: number[] = [];
+    for (let record = reader.next(); record !== undefined; record = reader.next()) {
+      read.push(record.index);
+    }
+    expect(read).toEqual(indices);
     expect(verifyShared(directory)).toEqual(
       new Map([
         [0, 3000],
