@@ -5,6 +5,7 @@
       "sources": [
         "addon/addon.cc",
         "addon/crc32c.cc",
+        "addon/fence.cc",
         "addon/file.cc",
         "addon/futex.cc",
         "addon/lock.cc",

@@ -11,6 +11,7 @@ import {
   SyncScheduler,
   TooLargeError,
   futexWake,
+  membarrierRegister,
   type FileLock,
   type SyncPolicy,
 } from '@annal/native';
@@ -45,6 +46,8 @@ import {
   storeFirstLevelEntry,
   storeIndexPageEntry,
   storeLengthWord,
+  publishLengthWordFenceless,
+  markFencelessPublish,
   storeRecordCount,
   storeSealed,
   storeWritePosition,
@@ -108,6 +111,11 @@ export class Appender implements Disposable {
   readonly #scheduler: SyncScheduler | undefined;
   readonly #syncEach: boolean;
   readonly #truncateCorrupt: boolean;
+  /**
+   * Publishes with plain stores (x86-64, where a store is a release store, and only where
+   * membarrier lets sleeping readers make up for the fence it leaves out; see layout.ts).
+   */
+  readonly #fenceless = process.arch === 'x64' && membarrierRegister();
   #closed = false;
 
   // current cycle
@@ -247,7 +255,7 @@ export class Appender implements Disposable {
       );
     }
     // publish: the payload and checksum written above are visible to any reader that loads this word.
-    storeLengthWord(this.#words, offset, packRecordWord(length));
+    this.#publish(offset, packRecordWord(length));
     return this.#committed(offset, computeFrameLength(length));
   }
 
@@ -288,7 +296,7 @@ export class Appender implements Disposable {
       );
     }
     // publish: the payload the caller wrote in place is visible to readers that load this word.
-    storeLengthWord(this.#words, offset, packRecordWord(claim.length));
+    this.#publish(offset, packRecordWord(claim.length));
     return this.#committed(offset, this.#claimFrameLength);
   }
 
@@ -361,6 +369,12 @@ export class Appender implements Disposable {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /** Stores a record's length word: the store that makes it visible to readers. */
+  #publish(offset: number, lengthWord: number): void {
+    if (this.#fenceless) publishLengthWordFenceless(this.#words, offset, lengthWord);
+    else storeLengthWord(this.#words, offset, lengthWord);
+  }
 
   /** Checks, rolls if the clock passed the cycle's end, and returns the block offset of a new frame. */
   #reserve(length: number): number {
@@ -664,6 +678,9 @@ export class Appender implements Disposable {
     const shape = this.#files.shape;
     this.#file = file;
     this.#header = file.header;
+    // Before our first fenceless publish in the file, so that every waiter that could miss it
+    // knows to fence (the mark is a sequentially consistent store).
+    if (this.#fenceless) markFencelessPublish(file.header);
     this.#cycle = cycle;
     this.#cycleEndMs = cycleStartMs(cycle + 1, shape.epochMs, shape.cycleLengthMs);
     this.#sequencesPerCycle = 2 ** configuration.sequenceBits;

@@ -141,6 +141,13 @@ export const APPEND_HANDOFF_OFFSET = APPEND_LOCK_OFFSET + 4;
 export const COMMIT_COUNTER_OFFSET = 2 * CACHE_LINE_BYTES;
 /** i32 number of readers waiting on the commit counter. */
 export const WAITER_COUNT_OFFSET = COMMIT_COUNTER_OFFSET + 4;
+/**
+ * i32 1 once an appender of this file publishes records without a fence (x86-64 with
+ * membarrier; see {@link publishLengthWordFenceless}), else 0. A reader that registers as a
+ * waiter must then call membarrier() before its re-check: the appender's load of the waiter
+ * count may otherwise pass its publishing store, and each would miss the other.
+ */
+export const FENCELESS_PUBLISH_OFFSET = WAITER_COUNT_OFFSET + 4;
 
 // ---- first-level index ---------------------------------------------------------------------
 /** Offset of the first-level index (indexCount u32 entries). */
@@ -395,6 +402,18 @@ export function addWaiterCount(header: Int32Array, delta: number): void {
   Atomics.add(header, word(WAITER_COUNT_OFFSET), delta);
 }
 
+const FENCELESS_PUBLISH_INDEX = word(FENCELESS_PUBLISH_OFFSET);
+/** Marks the file as having an appender that publishes without fences (once; it stays set). */
+export function markFencelessPublish(header: Int32Array): void {
+  if (Atomics.load(header, FENCELESS_PUBLISH_INDEX) === 0) {
+    Atomics.store(header, FENCELESS_PUBLISH_INDEX, 1);
+  }
+}
+/** 1 when an appender of the file may publish without fences (waiters must membarrier). */
+export function loadFencelessPublish(header: Int32Array): number {
+  return Atomics.load(header, FENCELESS_PUBLISH_INDEX);
+}
+
 /** Reads first-level index entry `k`: the file offset of index page k, or 0. */
 export function loadFirstLevelEntry(header: Int32Array, k: number): number {
   return (Atomics.load(header, word(FIRST_LEVEL_INDEX_OFFSET) + k) >>> 0) * 8;
@@ -413,6 +432,21 @@ export function loadLengthWord(words: Int32Array, offset: number): number {
 /** Release-store of the length word of the frame at block `offset` (publishes the frame). */
 export function storeLengthWord(words: Int32Array, offset: number, lengthWord: number): void {
   Atomics.store(words, offset >> 2, lengthWord);
+}
+/**
+ * Publishes a record with a plain store of its length word, for x86-64 only. There a store is
+ * ordered after every earlier store (TSO) and V8 emits typed-array stores in program order, so
+ * the payload and checksum written before it are visible to whoever sees it: a release store,
+ * without the full fence (`xchg`) that `Atomics.store` compiles to, which costs about a third of
+ * a 64-byte append here. The one thing it does not order is a later load (the waiter count):
+ * see {@link FENCELESS_PUBLISH_OFFSET}.
+ */
+export function publishLengthWordFenceless(
+  words: Int32Array,
+  offset: number,
+  lengthWord: number,
+): void {
+  words[offset >> 2] = lengthWord;
 }
 /** Plain write of the checksum word of the frame at block `offset` (before the publish). */
 export function setChecksumWord(words: Int32Array, offset: number, checksum: number): void {

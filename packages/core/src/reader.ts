@@ -18,6 +18,7 @@ import {
   encodePathSegment,
   futexWait,
   futexWaitAsync,
+  membarrier,
   safePath,
   type AnnalError,
 } from '@annal/native';
@@ -35,6 +36,7 @@ import {
   computeFrameLength,
   getChecksumWord,
   loadCommitCounter,
+  loadFencelessPublish,
   loadLengthWord,
 } from './layout.js';
 import { encodeName, type MetadataFile } from './metadata-file.js';
@@ -67,6 +69,20 @@ export interface ReaderOptions {
 
 /** Milliseconds a read-only reader sleeps between looks while tailing (it cannot register). */
 const READ_ONLY_POLL_MS = 1;
+/** Longest single futex sleep of a registered waiter (it then re-checks). */
+const WAIT_SLICE_MS = 1000;
+
+/**
+ * Called by a reader right after it registers as a waiter, before its re-check. If an appender
+ * of the file publishes without fences (layout.ts), a membarrier makes our registration and
+ * its last record meet: it sees us and wakes us, or we see its record. Where membarrier is
+ * unavailable, the wake-up may be missed, so the reader sleeps in slices it would poll at.
+ * @returns how long the reader may sleep before looking again (ms)
+ */
+function sleepAfterRegistering(header: Int32Array): number {
+  if (loadFencelessPublish(header) === 0 || membarrier()) return WAIT_SLICE_MS;
+  return READ_ONLY_POLL_MS;
+}
 
 /**
  * Reads a queue forward, record by record. `next()` returns the same {@link QueueRecord} object
@@ -445,11 +461,12 @@ export class Reader implements Disposable {
       const header = file.header;
       addWaiterCount(header, 1);
       try {
+        const sleepMs = sleepAfterRegistering(header);
         const counter = loadCommitCounter(header);
         // Re-check after registering: an append that missed our registration is seen here.
         if (this.#skipToRecord()) return true;
         await futexWaitAsync(header, COMMIT_COUNTER_INDEX, counter, {
-          timeoutMs: Math.min(remaining, 1000),
+          timeoutMs: Math.min(remaining, sleepMs),
           ...(signal === undefined ? {} : { signal }),
         });
       } finally {
@@ -480,9 +497,10 @@ export class Reader implements Disposable {
       const header = file.header;
       addWaiterCount(header, 1);
       try {
+        const sleepMs = sleepAfterRegistering(header);
         const counter = loadCommitCounter(header);
         if (this.#skipToRecord()) return true;
-        futexWait(header, COMMIT_COUNTER_INDEX, counter, Math.min(remaining, 1000));
+        futexWait(header, COMMIT_COUNTER_INDEX, counter, Math.min(remaining, sleepMs));
       } finally {
         addWaiterCount(header, -1);
       }

@@ -117,6 +117,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ANNAL_EXPORT("futexWait", JsFutexWait);
   ANNAL_EXPORT("futexWaitAsync", JsFutexWaitAsync);
   ANNAL_EXPORT("futexWake", JsFutexWake);
+  // fence.cc
+  ANNAL_EXPORT("membarrierRegister", JsMembarrierRegister);
+  ANNAL_EXPORT("membarrier", JsMembarrier);
   // crc32c.cc
   ANNAL_EXPORT("crc32c", JsCrc32c);
   ANNAL_EXPORT("crc32cSoftware", JsCrc32cSoftware);

@@ -184,6 +184,9 @@ Napi::Value JsUnlock(const Napi::CallbackInfo& info);
 Napi::Value JsFutexWait(const Napi::CallbackInfo& info);
 Napi::Value JsFutexWaitAsync(const Napi::CallbackInfo& info);
 Napi::Value JsFutexWake(const Napi::CallbackInfo& info);
+// fence.cc
+Napi::Value JsMembarrierRegister(const Napi::CallbackInfo& info);
+Napi::Value JsMembarrier(const Napi::CallbackInfo& info);
 // crc32c.cc
 Napi::Value JsCrc32c(const Napi::CallbackInfo& info);
 Napi::Value JsCrc32cSoftware(const Napi::CallbackInfo& info);

@@ -211,6 +211,12 @@ export interface NativeBinding {
   /** FUTEX_WAKE up to `count` waiters on the word; returns how many were woken. */
   futexWake(buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, count: number): number;
 
+  // ---- fence.cc ------------------------------------------------------------------------------
+  /** Registers this process for expedited global membarrier; false when the kernel cannot. */
+  membarrierRegister(): boolean;
+  /** membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED); false when unavailable. */
+  membarrier(): boolean;
+
   // ---- crc32c.cc -----------------------------------------------------------------------------
   /** CRC32C (Castagnoli) of bytes [offset, offset+length) of `bytes`, continuing from `seed`. */
   crc32c(bytes: NativeBytes, offset: number, length: number, seed: number): number;

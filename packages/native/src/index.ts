@@ -27,6 +27,7 @@ export { FileLock } from './file-lock.js';
 export type { AcquireFileLockOptions, FileLockOptions, LockRange } from './file-lock.js';
 export { futexWait, futexWaitAsync, futexWake } from './futex.js';
 export type { FutexWaitOptions, FutexWaitResult } from './futex.js';
+export { membarrier, membarrierRegister } from './fence.js';
 
 // Checksums
 export {

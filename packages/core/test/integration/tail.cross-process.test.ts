@@ -89,4 +89,30 @@ describe('tailing across processes and threads', () => {
     controller.abort();
     await expect(waiting).rejects.toMatchObject({ code: 'ERR_ANNAL_ABORTED' });
   });
+
+  it('a reader chasing an appender in another process sees each record whole the moment it sees it, and is woken after each pause', async () => {
+    const directory = temporaryDirectory();
+    Queue.open(directory, { blockSize: '64 KiB', rollCycle: 'TEST_SECONDLY' }).close();
+    const count = process.env['ANNAL_SOAK'] === '1' ? 2_000_000 : 100_000;
+    const worker = new Worker(fixturePath('tagged-tailer.mjs'), {
+      workerData: { directory, count },
+    });
+    const result = new Promise<{ read: number; error: string }>((resolve, reject) => {
+      worker.on('message', (message: unknown) => {
+        if (message !== 'ready') resolve(message as { read: number; error: string });
+      });
+      worker.on('error', reject);
+    });
+    await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+    const child = spawn(
+      process.execPath,
+      [fixturePath('tagged-appender.mjs'), directory, String(count)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(await result).toEqual({ read: count, error: '' });
+    expect(await exited).toBe(0);
+  });
 });
