@@ -42,6 +42,14 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'wal',
+          root: packageRoot('./packages/wal'),
+          include: ['test/**/*.test.ts'],
+        },
+      },
     ],
   },
 });

@@ -17,10 +17,10 @@ import {
   durationMs,
   parseOptions,
   byteSize,
+  createFileAtomically,
 } from '@annal/native';
 import { z } from 'zod';
 
-import { createFileAtomically } from './atomic-file.js';
 import { coarseClockView } from './coarse-clock.js';
 import {
   CHANNEL_CHECKED_BYTES,

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import { CorruptError, MappedFile, NativeFile, crc32c } from '@annal/native';
+import { CorruptError, MappedFile, NativeFile, crc32c, createFileAtomically } from '@annal/native';
 
-import { createFileAtomically } from './atomic-file.js';
 import {
   CONFIGURATION_BYTES,
   CYCLE_FILE_MAGIC,

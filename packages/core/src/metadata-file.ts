@@ -12,9 +12,8 @@ import {
   MappedFile,
   TooLargeError,
   crc32c,
+  createFileAtomically,
 } from '@annal/native';
-
-import { createFileAtomically } from './atomic-file.js';
 
 import {
   MAX_READER_NAME_BYTES,

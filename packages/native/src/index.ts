@@ -21,6 +21,7 @@ export type {
   OpenMappedFileOptions,
 } from './mapped-file.js';
 export { pageSize, ioUringAvailable } from './system.js';
+export { createFileAtomically } from './atomic-file.js';
 
 // Locks and waiting
 export { FileLock } from './file-lock.js';

@@ -1,6 +1,6 @@
 /**
- * Creating a file so that it appears complete or not at all: what cycle, metadata and channel
- * files share.
+ * Creating a file so that it appears complete or not at all: what every file of a queue or a log
+ * needs before readers may see it (cycle files, segments, metadata and reader tables).
  *
  * @module
  */
@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-import { MappedFile, syncDirectory } from '@annal/native';
+import { MappedFile } from './mapped-file.js';
+import { syncDirectory } from './native-file.js';
 
 /**
  * Creates `path` with `lengthBytes` reserved (posix_fallocate): `initialise` writes the mapped
@@ -25,7 +26,7 @@ export function createFileAtomically(
   initialise: (buffer: ArrayBuffer) => void,
 ): boolean {
   const directory = dirname(path);
-  // A leading dot: listings of cycle files skip temporary files.
+  // A leading dot: listings of data files skip temporary files.
   const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const mapping = MappedFile.create(temporary, { lengthBytes, exclusive: true, mode: 0o644 });
   try {

@@ -1,0 +1,157 @@
+/**
+ * Every byte of the write-ahead log's files, in one place (docs/format.md says the same in
+ * prose and changes in the same commit). All integers are little-endian.
+ *
+ * ```
+ *  <dataDir>/<namespace>/                   namespace and topic names %XX-encoded (names.ts)
+ *    wal.lock                               OFD lock of the process that owns the namespace
+ *    topics/<topic>/
+ *      00000000000000000000.wseg            segments, named by their first entry offset
+ *      00000000000000412345.wseg
+ *      readers.wrd                          named readers' offsets (fixed slots, mapped)
+ *
+ *  segment (segmentBytes, preallocated)
+ *  +----------------------------------------------------------------------------------+
+ *  | header, 4096 bytes                                                               |
+ *  |   0 u32 magic "ANLW"   4 u32 version   8 u32 headerBytes   12 u32 reserved (0)   |
+ *  |  16 f64 segmentBytes  24 f64 firstOffset  32 f64 createdMs  40 u32 crc32c(0..40) |
+ *  +----------------------------------------------------------------------------------+
+ *  | frame | frame | ... | zeros (never written yet)                                  |
+ *  +----------------------------------------------------------------------------------+
+ *
+ *  frame (starts at a multiple of 8)
+ *    0 u32 word      kind << 28 | payload length (< 2^28); 0 = no frame here (the end)
+ *    4 u32 crc32c    of the payload, seeded with frameSeed(kind, entry offset)
+ *    8 payload, then zeros to the next multiple of 8
+ *
+ *  kinds
+ *    1 entry           one entry; takes the next offset
+ *    2 batch member    an entry of a batch; takes the next offset, visible only once its
+ *                      batch's commit frame follows (recovery drops members without one)
+ *    3 batch commit    payload: u32 number of members just before it; takes no offset
+ *    4 end             the writer rolled to the next segment; nothing follows
+ * ```
+ *
+ * The length word is written last (after the payload and checksum), and a frame never crosses
+ * the end of its segment.
+ *
+ * @module
+ */
+
+// ---- segment header ------------------------------------------------------------------------
+
+/** "ANLW" read as a little-endian u32. */
+export const SEGMENT_MAGIC = 0x574c4e41;
+export const SEGMENT_VERSION = 1;
+/** Bytes before the first frame. */
+export const SEGMENT_HEADER_BYTES = 4096;
+/** Bytes of the header covered by its checksum (the checksum sits right after them). */
+export const SEGMENT_HEADER_CHECKED_BYTES = 40;
+
+export const MAGIC_OFFSET = 0;
+export const VERSION_OFFSET = 4;
+export const HEADER_BYTES_OFFSET = 8;
+export const SEGMENT_BYTES_OFFSET = 16;
+export const FIRST_OFFSET_OFFSET = 24;
+export const CREATED_MS_OFFSET = 32;
+export const HEADER_CRC_OFFSET = SEGMENT_HEADER_CHECKED_BYTES;
+
+/** Segment file names: the first entry offset, zero-padded so that names sort. */
+export const SEGMENT_EXTENSION = '.wseg';
+const SEGMENT_NAME_DIGITS = 20;
+
+export function segmentFileName(firstOffset: number): string {
+  return `${String(firstOffset).padStart(SEGMENT_NAME_DIGITS, '0')}${SEGMENT_EXTENSION}`;
+}
+
+/** The first offset a segment file name stands for, or undefined for any other file. */
+export function parseSegmentFileName(name: string): number | undefined {
+  if (name.length !== SEGMENT_NAME_DIGITS + SEGMENT_EXTENSION.length) return undefined;
+  if (!name.endsWith(SEGMENT_EXTENSION)) return undefined;
+  const digits = name.slice(0, SEGMENT_NAME_DIGITS);
+  if (!/^[0-9]+$/.test(digits)) return undefined;
+  const value = Number(digits);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+// ---- frames --------------------------------------------------------------------------------
+
+export const FRAME_HEADER_BYTES = 8;
+export const FRAME_ALIGNMENT = 8;
+export const KIND_SHIFT = 28;
+export const LENGTH_MASK = (1 << KIND_SHIFT) - 1;
+
+export const KIND_ENTRY = 1;
+export const KIND_BATCH_MEMBER = 2;
+export const KIND_BATCH_COMMIT = 3;
+export const KIND_END = 4;
+
+/** Payload of a batch commit frame: u32 member count. */
+export const BATCH_COMMIT_PAYLOAD_BYTES = 4;
+
+/** Bytes a frame of `payloadLength` takes, header and alignment included. */
+export function frameBytes(payloadLength: number): number {
+  return (payloadLength + FRAME_HEADER_BYTES + FRAME_ALIGNMENT - 1) & ~(FRAME_ALIGNMENT - 1);
+}
+
+export function packWord(kind: number, payloadLength: number): number {
+  return ((kind << KIND_SHIFT) | payloadLength) >>> 0;
+}
+
+export function kindOf(word: number): number {
+  return word >>> KIND_SHIFT;
+}
+
+export function lengthOf(word: number): number {
+  return word & LENGTH_MASK;
+}
+
+/**
+ * The seed of a frame's checksum: mixes in its kind and its entry offset, so a frame copied to
+ * another place, or whose kind bits flipped, fails its check even when its payload is intact.
+ */
+export function frameSeed(kind: number, offset: number): number {
+  const low = offset >>> 0;
+  const high = Math.floor(offset / 2 ** 32) >>> 0;
+  return (low ^ Math.imul(high, 0x9e3779b1) ^ (kind << KIND_SHIFT)) >>> 0;
+}
+
+// ---- readers table -------------------------------------------------------------------------
+//
+//  readers.wrd (65,536 bytes)
+//    0 u32 magic "ANLR"   4 u32 version   8 u32 slotBytes (128)   12 u32 slots (511)
+//    slot k at 128 × (k + 1):
+//      0 u32 name length (0: free)          4 u32 crc32c of the name
+//      8 copy A: u32 sequence, u32 crc32c(sequence, offset), f64 offset (next entry to read)
+//     24 copy B: the same
+//     40 name, UTF-8, at most 88 bytes
+//
+//  An update writes the copy with the lower sequence (sequence + 1 of the other): a crash in
+//  the middle of it leaves the other copy whole, and a reader takes the valid copy with the
+//  highest sequence.
+
+/** "ANLR" read as a little-endian u32. */
+export const READERS_MAGIC = 0x524c4e41;
+export const READERS_VERSION = 1;
+export const READERS_FILE = 'readers.wrd';
+export const READERS_FILE_BYTES = 65_536;
+export const READER_SLOT_BYTES = 128;
+export const READER_SLOTS = READERS_FILE_BYTES / READER_SLOT_BYTES - 1;
+export const READER_NAME_MAX_BYTES = 88;
+
+export const READERS_SLOT_BYTES_OFFSET = 8;
+export const READERS_SLOTS_OFFSET = 12;
+
+export const SLOT_NAME_LENGTH = 0;
+export const SLOT_NAME_CRC = 4;
+export const SLOT_COPY_A = 8;
+export const SLOT_COPY_B = 24;
+export const SLOT_NAME = 40;
+/** Within a copy: sequence, checksum, offset. */
+export const COPY_SEQUENCE = 0;
+export const COPY_CRC = 4;
+export const COPY_OFFSET = 8;
+
+export function slotStart(slot: number): number {
+  return READER_SLOT_BYTES * (slot + 1);
+}

@@ -1,0 +1,115 @@
+/**
+ * The options of {@link Wal.open}: one zod schema holding every default (STYLE R32). Defaults
+ * for `dir`, `namespace` and `quiet` may also come from ANNAL_DATA_DIR, ANNAL_NAMESPACE and
+ * ANNAL_QUIET, read once per `Wal.open` (options win); nothing is kept at module level.
+ *
+ * @module
+ */
+import { byteSize, parseOptions, syncPolicySchema, type SyncPolicy } from '@annal/native';
+import { z } from 'zod';
+
+import { LENGTH_MASK, SEGMENT_HEADER_BYTES, frameBytes } from './layout.js';
+
+/** Default data directory when neither `dir` nor ANNAL_DATA_DIR is given. */
+export const DEFAULT_DATA_DIR = './annal-wal';
+/** Default namespace when neither `namespace` nor ANNAL_NAMESPACE is given. */
+export const DEFAULT_NAMESPACE = 'default';
+
+const MIB = 1024 * 1024;
+
+/** How named readers' offsets are kept. See docs/durability.md. */
+export type Consistency =
+  'strictly-once' | { readonly atLeastOnce: { readonly persistEvery: number } };
+
+const consistencySchema = z.union([
+  z.literal('strictly-once'),
+  z.strictObject({
+    atLeastOnce: z.strictObject({ persistEvery: z.number().int().min(1).max(1_000_000) }),
+  }),
+]);
+
+const schema = z
+  .strictObject({
+    /** Data directory (created if missing). Default: ANNAL_DATA_DIR, else `./annal-wal`. */
+    dir: z.string().min(1),
+    /** Namespace: a sub-directory owned by one process at a time. Default: ANNAL_NAMESPACE, else `default`. */
+    namespace: z.string().min(1),
+    /**
+     * When appends become durable (survive power loss): `'each'` (`append` resolves after the
+     * fdatasync that covers it; concurrent appends share one), `{ everyMs: n }`, or `'none'`.
+     * Every mode survives a crash of the process as soon as `append`/`appendSync` returns.
+     * Default `{ everyMs: 200 }`.
+     */
+    fsync: syncPolicySchema.default({ everyMs: 200 }),
+    /**
+     * How named readers' offsets are kept: `'strictly-once'` (stored before `readNext` returns
+     * the entry) or `{ atLeastOnce: { persistEvery: n } }` (stored every n entries; after a crash
+     * a reader sees at most n entries again, never skips one). Default `'strictly-once'`.
+     */
+    consistency: consistencySchema.default('strictly-once'),
+    /** `'mmap'` (segments mapped; the default). */
+    backend: z.enum(['mmap']).default('mmap'),
+    /** Bytes of one segment file, preallocated. 1 MiB to 1 GiB. Default 32 MiB. */
+    segmentBytes: byteSize({ min: MIB, max: 1024 * MIB }).default(32 * MIB),
+    /** Largest entry in bytes. Default 4 MiB (at most a quarter of `segmentBytes`). */
+    maxEntryBytes: byteSize({ min: 0, max: LENGTH_MASK }).default(4 * MIB),
+    /** Most entries in one `appendBatch`. Default 2,000. */
+    maxBatchEntries: z.number().int().min(1).max(1_000_000).default(2000),
+    /** Most payload bytes in one `appendBatch`. Default 8 MiB (at most half of `segmentBytes`). */
+    maxBatchBytes: byteSize({ min: 1, max: 512 * MIB }).default(8 * MIB),
+    /**
+     * What opening a topic does when its last segment holds a bad entry (a flipped or cut
+     * byte): `'stop'` (throw ERR_ANNAL_CORRUPT naming topic, segment and offset) or
+     * `'truncate'` (cut the log there, keeping everything before). Default `'stop'`.
+     */
+    onCorrupt: z.enum(['stop', 'truncate']).default('stop'),
+    /** No warnings on stderr (e.g. when `'truncate'` cuts a log). Default: ANNAL_QUIET=1, else false. */
+    quiet: z.boolean(),
+  })
+  .superRefine((options, context) => {
+    const room = options.segmentBytes - SEGMENT_HEADER_BYTES;
+    if (frameBytes(options.maxEntryBytes) * 4 > room) {
+      context.addIssue({
+        code: 'custom',
+        path: ['maxEntryBytes'],
+        message: `must leave room for 4 entries in a segment of ${options.segmentBytes} bytes`,
+      });
+    }
+    if (options.maxBatchBytes + 16 * options.maxBatchEntries > room / 2) {
+      context.addIssue({
+        code: 'custom',
+        path: ['maxBatchBytes'],
+        message: `a full batch (maxBatchBytes plus 16 bytes per entry) must fit in half a segment of ${options.segmentBytes} bytes`,
+      });
+    }
+  });
+
+/** Options of {@link Wal.open} as given; sizes take bytes or strings such as `'32 MiB'`. */
+export type WalOptions = Partial<z.input<typeof schema>>;
+/** Options after defaults. */
+export type ResolvedWalOptions = Readonly<z.output<typeof schema>> & {
+  readonly fsync: SyncPolicy;
+};
+
+/** Validates `options`, filling defaults from the environment (read now, once) and the schema. */
+export function parseWalOptions(
+  options: WalOptions | undefined,
+  environment: NodeJS.ProcessEnv = process.env,
+): ResolvedWalOptions {
+  // An option given as undefined falls back like a missing one.
+  const given = Object.fromEntries(
+    Object.entries(options ?? {}).filter(([, value]) => value !== undefined),
+  );
+  const withEnvironment = {
+    dir: nonEmpty(environment['ANNAL_DATA_DIR']) ?? DEFAULT_DATA_DIR,
+    namespace: nonEmpty(environment['ANNAL_NAMESPACE']) ?? DEFAULT_NAMESPACE,
+    quiet: environment['ANNAL_QUIET'] === '1' || environment['ANNAL_QUIET'] === 'true',
+    ...given,
+  };
+  return parseOptions(schema, withEnvironment, 'Wal.open') as ResolvedWalOptions;
+}
+
+/** An environment variable set to '' counts as unset. */
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
+}

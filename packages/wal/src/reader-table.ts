@@ -1,0 +1,202 @@
+/**
+ * The named readers of one topic and their offsets: `readers.wrd`, a small mapped file of fixed
+ * slots (layout.ts). Storing an offset is a few stores into the mapping — no file rewritten per
+ * read (walrus's cost) — and each slot keeps two checksummed copies, so a crash in the middle
+ * of an update leaves the previous offset readable.
+ *
+ * @module
+ */
+import { existsSync } from 'node:fs';
+
+import { CorruptError, LockedError, MappedFile, createFileAtomically, crc32c } from '@annal/native';
+
+import {
+  COPY_CRC,
+  COPY_OFFSET,
+  COPY_SEQUENCE,
+  READERS_FILE_BYTES,
+  READERS_MAGIC,
+  READERS_SLOTS_OFFSET,
+  READERS_SLOT_BYTES_OFFSET,
+  READERS_VERSION,
+  READER_SLOTS,
+  READER_SLOT_BYTES,
+  SLOT_COPY_A,
+  SLOT_COPY_B,
+  SLOT_NAME,
+  SLOT_NAME_CRC,
+  SLOT_NAME_LENGTH,
+  slotStart,
+} from './layout.js';
+
+const decoder = new TextDecoder();
+
+/** A named reader's slot: where its offset lives. */
+export interface ReaderSlot {
+  readonly slot: number;
+  /** The copy (SLOT_COPY_A or SLOT_COPY_B) holding the newest offset. */
+  newest: number;
+  sequence: number;
+}
+
+export class ReaderTable {
+  readonly path: string;
+  readonly #mapping: MappedFile;
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  /** Scratch for the checksum of a copy: sequence and offset. */
+  readonly #scratch = new DataView(new ArrayBuffer(12));
+  readonly #scratchBytes = new Uint8Array(this.#scratch.buffer);
+
+  private constructor(path: string, mapping: MappedFile) {
+    this.path = path;
+    this.#mapping = mapping;
+    this.#bytes = new Uint8Array(mapping.buffer as ArrayBuffer);
+    this.#view = new DataView(mapping.buffer as ArrayBuffer);
+    this.#checkHeader();
+  }
+
+  static open(path: string): ReaderTable {
+    if (!existsSync(path)) {
+      createFileAtomically(path, READERS_FILE_BYTES, (buffer) => {
+        const view = new DataView(buffer);
+        view.setUint32(0, READERS_MAGIC, true);
+        view.setUint32(4, READERS_VERSION, true);
+        view.setUint32(READERS_SLOT_BYTES_OFFSET, READER_SLOT_BYTES, true);
+        view.setUint32(READERS_SLOTS_OFFSET, READER_SLOTS, true);
+      });
+    }
+    const mapping = MappedFile.open(path);
+    try {
+      return new ReaderTable(path, mapping);
+    } catch (error) {
+      mapping.close();
+      throw error;
+    }
+  }
+
+  /** Finds the slot of `name`, or takes a free one at offset `initial`. */
+  slotOf(name: Uint8Array, initial: number): { slot: ReaderSlot; offset: number } {
+    let free = -1;
+    for (let slot = 0; slot < READER_SLOTS; slot++) {
+      const start = slotStart(slot);
+      const length = this.#view.getUint32(start + SLOT_NAME_LENGTH, true);
+      if (length === 0) {
+        if (free < 0) free = slot;
+        continue;
+      }
+      if (length !== name.length || !this.#nameEquals(start, name)) continue;
+      return this.#load(slot);
+    }
+    if (free < 0) {
+      throw new LockedError(`${this.path}: all ${READER_SLOTS} named reader slots are taken`, {
+        path: this.path,
+      });
+    }
+    const start = slotStart(free);
+    this.#bytes.set(name, start + SLOT_NAME);
+    this.#view.setUint32(start + SLOT_NAME_CRC, crc32c(name), true);
+    const slot: ReaderSlot = { slot: free, newest: SLOT_COPY_B, sequence: 0 };
+    this.store(slot, initial);
+    this.store(slot, initial);
+    // The name length last: until it is stored the slot is free.
+    this.#view.setUint32(start + SLOT_NAME_LENGTH, name.length, true);
+    return { slot, offset: initial };
+  }
+
+  /** Stores `offset` in the older copy of `slot` (survives a process crash at once). */
+  store(slot: ReaderSlot, offset: number): void {
+    const copy = slot.newest === SLOT_COPY_A ? SLOT_COPY_B : SLOT_COPY_A;
+    const sequence = (slot.sequence + 1) >>> 0;
+    const at = slotStart(slot.slot) + copy;
+    const view = this.#view;
+    view.setFloat64(at + COPY_OFFSET, offset, true);
+    view.setUint32(at + COPY_SEQUENCE, sequence, true);
+    view.setUint32(at + COPY_CRC, this.#copyChecksum(sequence, offset), true);
+    slot.newest = copy;
+    slot.sequence = sequence;
+  }
+
+  /** Every named reader and its offset (for listings). */
+  entries(): { name: string; offset: number }[] {
+    const result: { name: string; offset: number }[] = [];
+    for (let slot = 0; slot < READER_SLOTS; slot++) {
+      const start = slotStart(slot);
+      const length = this.#view.getUint32(start + SLOT_NAME_LENGTH, true);
+      if (length === 0) continue;
+      const name = decoder.decode(
+        this.#bytes.subarray(start + SLOT_NAME, start + SLOT_NAME + length),
+      );
+      result.push({ name, offset: this.#load(slot).offset });
+    }
+    return result;
+  }
+
+  syncAsync(): Promise<void> {
+    return this.#mapping.syncAsync();
+  }
+
+  close(): void {
+    this.#mapping.close();
+  }
+
+  #load(slot: number): { slot: ReaderSlot; offset: number } {
+    const start = slotStart(slot);
+    const a = this.#readCopy(start + SLOT_COPY_A);
+    const b = this.#readCopy(start + SLOT_COPY_B);
+    if (a === undefined && b === undefined) {
+      throw new CorruptError(`${this.path}: both copies of named reader slot ${slot} are damaged`, {
+        path: this.path,
+        offset: start,
+      });
+    }
+    // Sequences wrap at 2^32: the newer of two valid copies is the one one step ahead.
+    const useA = b === undefined || (a !== undefined && ((a.sequence - b.sequence) | 0) > 0);
+    const chosen = useA ? a : b;
+    if (chosen === undefined) throw new Error('unreachable');
+    return {
+      slot: { slot, newest: useA ? SLOT_COPY_A : SLOT_COPY_B, sequence: chosen.sequence },
+      offset: chosen.offset,
+    };
+  }
+
+  #readCopy(at: number): { sequence: number; offset: number } | undefined {
+    const view = this.#view;
+    const sequence = view.getUint32(at + COPY_SEQUENCE, true);
+    const offset = view.getFloat64(at + COPY_OFFSET, true);
+    if (view.getUint32(at + COPY_CRC, true) !== this.#copyChecksum(sequence, offset))
+      return undefined;
+    if (!(Number.isSafeInteger(offset) && offset >= 0)) return undefined;
+    return { sequence, offset };
+  }
+
+  #copyChecksum(sequence: number, offset: number): number {
+    this.#scratch.setUint32(0, sequence, true);
+    this.#scratch.setFloat64(4, offset, true);
+    return crc32c(this.#scratchBytes);
+  }
+
+  #nameEquals(start: number, name: Uint8Array): boolean {
+    const bytes = this.#bytes;
+    for (let i = 0; i < name.length; i++) {
+      if (bytes[start + SLOT_NAME + i] !== name[i]) return false;
+    }
+    return true;
+  }
+
+  #checkHeader(): void {
+    const view = this.#view;
+    const ok =
+      this.#bytes.length === READERS_FILE_BYTES &&
+      view.getUint32(0, true) === READERS_MAGIC &&
+      view.getUint32(4, true) === READERS_VERSION &&
+      view.getUint32(READERS_SLOT_BYTES_OFFSET, true) === READER_SLOT_BYTES &&
+      view.getUint32(READERS_SLOTS_OFFSET, true) === READER_SLOTS;
+    if (!ok) {
+      throw new CorruptError(`${this.path}: not a readers table (bad header or size)`, {
+        path: this.path,
+        offset: 0,
+      });
+    }
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * {@link Wal}: a topic write-ahead log owned by one process. Each instance keeps all of its
+ * state (no module-level state), so several logs on different directories or namespaces live
+ * side by side in one process.
+ *
+ * @module
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import {
+  ClosedError,
+  FileLock,
+  InvalidArgumentError,
+  SyncScheduler,
+  type AnnalError,
+} from '@annal/native';
+
+import { directoryName, readerNameBytes } from './names.js';
+import { parseWalOptions, type ResolvedWalOptions, type WalOptions } from './options.js';
+import { Topic, type Cursor } from './topic.js';
+
+/** File whose OFD lock says which process owns a namespace. */
+export const WAL_LOCK_FILE = 'wal.lock';
+const TOPICS_DIRECTORY = 'topics';
+const DEFAULT_READER = 'default';
+
+/** One entry as read: its offset and a copy of its bytes. */
+export interface WalEntry {
+  readonly offset: number;
+  readonly data: Uint8Array;
+}
+
+/** Options of {@link Wal.readNext}. */
+export interface ReadNextOptions {
+  /** The named reader (its offset persists per topic). Default `'default'`. */
+  readonly reader?: string;
+  /** false: peek — return the entry without consuming it. Default true. */
+  readonly checkpoint?: boolean;
+}
+
+/** Options of {@link Wal.readBatch}. */
+export interface ReadBatchOptions extends ReadNextOptions {
+  /** Stop before this many payload bytes (one entry is returned whatever its size). Default 1 MiB. */
+  readonly maxBytes?: number;
+  /** Stop at this many entries. Default 2,000. */
+  readonly maxEntries?: number;
+}
+
+/**
+ * A write-ahead log of topics in `<dir>/<namespace>`.
+ *
+ * Durability (docs/durability.md): an entry survives a crash of the process as soon as
+ * `appendSync`/`appendBatchSync` returns (it is in the page cache), and survives power loss once
+ * the `fsync` schedule has synced it: `append` resolves after that under `'each'`, and
+ * `synced(topic, offset)` waits for it under any schedule.
+ *
+ * @example
+ * ```ts
+ * await using wal = Wal.open({ dir: '/var/lib/app', fsync: 'each' });
+ * const offset = await wal.append('orders', bytes); // durable
+ * const entry = wal.readNext('orders', { reader: 'billing' });
+ * ```
+ */
+export class Wal implements AsyncDisposable {
+  /** The validated options, defaults filled in. */
+  readonly options: ResolvedWalOptions;
+  /** `<dir>/<namespace>`, absolute. */
+  readonly directory: string;
+  readonly #lock: FileLock;
+  readonly #scheduler: SyncScheduler;
+  readonly #topics = new Map<string, Topic>();
+  readonly #persistEvery: number;
+  #closed = false;
+
+  private constructor(options: ResolvedWalOptions) {
+    this.options = options;
+    const root = resolve(options.dir);
+    this.directory = join(root, directoryName('namespace', options.namespace));
+    mkdirSync(join(this.directory, TOPICS_DIRECTORY), { recursive: true });
+    this.#lock = FileLock.acquireOrThrow(join(this.directory, WAL_LOCK_FILE));
+    const consistency = options.consistency;
+    this.#persistEvery = consistency === 'strictly-once' ? 1 : consistency.atLeastOnce.persistEvery;
+    this.#scheduler = new SyncScheduler({
+      policy: options.fsync,
+      sync: () => this.#syncAll(),
+    });
+  }
+
+  /**
+   * Opens (creating if needed) the log in `<dir>/<namespace>` and takes ownership of it.
+   * @throws ERR_ANNAL_INVALID_OPTION naming the option; ERR_ANNAL_LOCKED naming the process
+   *   that owns the namespace
+   */
+  static open(options?: WalOptions): Wal {
+    return new Wal(parseWalOptions(options));
+  }
+
+  // ---- appending -----------------------------------------------------------------------------
+
+  /**
+   * Appends `bytes` to `topic` (created on first append) and returns its offset once it is
+   * written: readable, and safe from a crash of the process, but durable against power loss
+   * only per the fsync schedule. Never waits.
+   * @throws ERR_ANNAL_TOO_LARGE, ERR_ANNAL_INVALID_ARGUMENT, ERR_ANNAL_FULL (nothing earlier
+   *   is lost), ERR_ANNAL_IO after a failed fsync (until reopened), ERR_ANNAL_CLOSED
+   */
+  appendSync(topic: string, bytes: Uint8Array): number {
+    const log = this.#writable(topic);
+    if (!(bytes instanceof Uint8Array)) {
+      throw new InvalidArgumentError('bytes must be a Uint8Array', { field: 'bytes' });
+    }
+    const offset = log.append(bytes);
+    this.#scheduler.written();
+    return offset;
+  }
+
+  /**
+   * Appends and resolves with the offset when the entry is as durable as the schedule
+   * promises: under `'each'` after the fdatasync that covers it (appends made meanwhile share
+   * it: group commit), otherwise at once.
+   */
+  async append(topic: string, bytes: Uint8Array): Promise<number> {
+    const offset = this.appendSync(topic, bytes);
+    if (this.options.fsync === 'each') await this.#scheduler.synced();
+    return offset;
+  }
+
+  /**
+   * Appends `entries` as one batch: readers see all of them or none, and after a crash
+   * reopening finds all of them or none (a commit frame follows the members on disk).
+   * @returns the offsets, consecutive
+   * @throws ERR_ANNAL_TOO_LARGE past maxBatchEntries or maxBatchBytes (nothing written)
+   */
+  appendBatchSync(topic: string, entries: readonly Uint8Array[]): number[] {
+    const log = this.#writable(topic);
+    if (!Array.isArray(entries)) {
+      throw new InvalidArgumentError('entries must be an array of Uint8Array', {
+        field: 'entries',
+      });
+    }
+    const first = log.appendBatch(entries);
+    this.#scheduler.written();
+    return entries.map((_, i) => first + i);
+  }
+
+  /** {@link appendBatchSync}, resolving once durable under `'each'` (one sync for the batch). */
+  async appendBatch(topic: string, entries: readonly Uint8Array[]): Promise<number[]> {
+    const offsets = this.appendBatchSync(topic, entries);
+    if (this.options.fsync === 'each') await this.#scheduler.synced();
+    return offsets;
+  }
+
+  /**
+   * Resolves when the entry at `offset` of `topic` survives power loss (syncing now if the
+   * schedule would not). Rejects with ERR_ANNAL_IO if a sync failed.
+   */
+  async synced(topic: string, offset: number): Promise<void> {
+    const log = this.#existing(topic);
+    if (!(
+      Number.isSafeInteger(offset) &&
+      offset >= 0 &&
+      log !== undefined &&
+      offset < log.nextOffset
+    )) {
+      throw new InvalidArgumentError(
+        `offset ${offset} of topic ${JSON.stringify(topic)} has not been appended`,
+        { field: 'offset' },
+      );
+    }
+    await this.#scheduler.synced();
+  }
+
+  /** The offset of the newest entry of `topic`, or undefined when it has none. */
+  latestOffset(topic: string): number | undefined {
+    const log = this.#existing(topic);
+    return log === undefined || log.nextOffset === 0 ? undefined : log.nextOffset - 1;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  /**
+   * The next entry of `topic` for the named reader, or undefined when it has read everything.
+   * With `checkpoint` (the default) the entry is consumed: under `'strictly-once'` the reader's
+   * new offset is stored before the entry is returned; under at-least-once every
+   * `persistEvery` entries. @throws ERR_ANNAL_CORRUPT (topic, segment, offset) at a bad entry
+   */
+  readNext(topic: string, options: ReadNextOptions = {}): WalEntry | undefined {
+    const [log, cursor] = this.#cursor(topic, options.reader);
+    if (log === undefined || cursor === undefined) return undefined;
+    const location = log.peek(cursor);
+    if (location === undefined) return undefined;
+    const entry: WalEntry = {
+      offset: location.offset,
+      data: location.bytes.slice(location.start, location.start + location.length),
+    };
+    if (options.checkpoint !== false) {
+      log.advance(cursor, location);
+      this.#consumed(log, cursor, 1);
+    }
+    return entry;
+  }
+
+  /**
+   * Up to `maxEntries` entries (and `maxBytes` of payload, but at least one entry whenever any
+   * is available), consumed together like {@link readNext}.
+   */
+  readBatch(topic: string, options: ReadBatchOptions = {}): WalEntry[] {
+    const maxBytes = options.maxBytes ?? 1024 * 1024;
+    const maxEntries = options.maxEntries ?? 2000;
+    if (!(Number.isSafeInteger(maxEntries) && maxEntries >= 1)) {
+      throw new InvalidArgumentError(`maxEntries must be a positive integer: ${maxEntries}`, {
+        field: 'maxEntries',
+      });
+    }
+    if (!(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
+      throw new InvalidArgumentError(`maxBytes must be a non-negative integer: ${maxBytes}`, {
+        field: 'maxBytes',
+      });
+    }
+    const [log, cursor] = this.#cursor(topic, options.reader);
+    const entries: WalEntry[] = [];
+    if (log === undefined || cursor === undefined) return entries;
+    // A peek must not move the reader: read from a copy of its cursor.
+    const walker: Cursor = options.checkpoint === false ? { ...cursor } : cursor;
+    let bytes = 0;
+    while (entries.length < maxEntries) {
+      const location = log.peek(walker);
+      if (location === undefined) break;
+      if (entries.length > 0 && bytes + location.length > maxBytes) break;
+      bytes += location.length;
+      entries.push({
+        offset: location.offset,
+        data: location.bytes.slice(location.start, location.start + location.length),
+      });
+      log.advance(walker, location);
+    }
+    if (options.checkpoint !== false && entries.length > 0) {
+      this.#consumed(log, cursor, entries.length);
+    }
+    return entries;
+  }
+
+  // ---- lifetime ------------------------------------------------------------------------------
+
+  /**
+   * Syncs (unless the schedule is `'none'`), unmaps everything and releases the namespace.
+   * @throws ERR_ANNAL_IO when the final sync fails (everything is released all the same)
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#scheduler.close();
+    } finally {
+      for (const topic of this.#topics.values()) topic.close();
+      this.#topics.clear();
+      this.#lock.release();
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  #writable(topic: string): Topic {
+    if (this.#closed) throw new ClosedError('the wal is closed', { field: 'wal' });
+    const failure: AnnalError | undefined = this.#scheduler.failure;
+    if (failure !== undefined) throw failure;
+    let log = this.#topics.get(topic);
+    if (log === undefined) {
+      log = this.#openTopic(topic);
+      this.#topics.set(topic, log);
+    }
+    return log;
+  }
+
+  /** The topic if it exists (in memory or on disk), without creating it. */
+  #existing(topic: string): Topic | undefined {
+    if (this.#closed) throw new ClosedError('the wal is closed', { field: 'wal' });
+    let log = this.#topics.get(topic);
+    if (log !== undefined) return log;
+    const directory = this.#topicDirectory(topic);
+    if (!existsDirectory(directory)) return undefined;
+    log = this.#openTopic(topic);
+    this.#topics.set(topic, log);
+    return log;
+  }
+
+  #openTopic(topic: string): Topic {
+    return new Topic(topic, this.#topicDirectory(topic), this.options, (message) => {
+      if (!this.options.quiet) process.emitWarning(message, { code: 'ANNAL_WAL_TRUNCATED' });
+    });
+  }
+
+  #topicDirectory(topic: string): string {
+    return join(this.directory, TOPICS_DIRECTORY, directoryName('topic', topic));
+  }
+
+  #cursor(topic: string, reader: string | undefined): [Topic?, Cursor?] {
+    const name = reader ?? DEFAULT_READER;
+    const nameBytes = readerNameBytes(name);
+    const log = this.#existing(topic);
+    if (log === undefined) return [];
+    return [log, log.cursor(name, nameBytes)];
+  }
+
+  /** After `count` entries were consumed: stores the offset when the consistency mode says so. */
+  #consumed(log: Topic, cursor: Cursor, count: number): void {
+    cursor.sinceStore += count;
+    if (cursor.sinceStore >= this.#persistEvery) log.storeOffset(cursor);
+  }
+
+  async #syncAll(): Promise<void> {
+    await Promise.all([...this.#topics.values()].map((topic) => topic.syncAsync()));
+  }
+}
+
+function existsDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
