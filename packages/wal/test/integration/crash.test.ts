@@ -1,0 +1,151 @@
+import { closeSync, openSync, readSync, readdirSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Wal } from '@annal/wal';
+import { spawnNode, temporaryDirectory } from '@annal/test-utils';
+import { describe, expect, it } from 'vitest';
+
+import { fixturePath } from '../fixture-path.js';
+
+const SOAK = process.env['ANNAL_SOAK'] === '1';
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+const SMALL = {
+  segmentBytes: '1 MiB',
+  maxEntryBytes: 1024,
+  maxBatchBytes: 65536,
+  maxBatchEntries: 100,
+  fsync: 'none',
+} as const;
+
+/** The last number in lines `<word> <n>` a child printed. */
+function lastNumber(stdout: string, word: string): number {
+  const lines = stdout.split('\n').filter((line) => line.startsWith(`${word} `));
+  return lines.length === 0 ? -1 : Number(lines.at(-1)?.split(' ')[1]);
+}
+
+describe('Wal after SIGKILL', () => {
+  it('keeps every append acknowledged under fsync "each", and appending goes on', async () => {
+    const dir = temporaryDirectory();
+    let acknowledged = -1;
+    for (let trial = 0; trial < (SOAK ? 50 : 4); trial++) {
+      const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, 'entries']);
+      const target = acknowledged + 20 + trial * 7;
+      await child.waitForLine(
+        (line) => line.startsWith('acked ') && Number(line.slice(6)) >= target,
+      );
+      child.child.kill('SIGKILL');
+      const result = await child.exited;
+      acknowledged = Math.max(acknowledged, lastNumber(result.stdout, 'acked'));
+      await using wal = Wal.open({ dir, ...SMALL });
+      const entries = wal.readBatch('t', {
+        maxEntries: 100_000,
+        maxBytes: 1 << 30,
+        checkpoint: false,
+      });
+      expect(entries.length).toBeGreaterThan(acknowledged);
+      entries.forEach((entry, n) => {
+        expect(entry.offset).toBe(n);
+        expect(decoder.decode(entry.data)).toBe(`entry ${n}`);
+      });
+    }
+  });
+
+  it('never shows part of a batch: reopening finds each batch whole or not at all', async () => {
+    for (let trial = 0; trial < (SOAK ? 100 : 4); trial++) {
+      const dir = temporaryDirectory();
+      const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, 'batches']);
+      await child.waitForLine((line) => line === `batch ${20 + trial * 13}`);
+      child.child.kill('SIGKILL');
+      const result = await child.exited;
+      const printed = lastNumber(result.stdout, 'batch');
+      await using wal = Wal.open({ dir, ...SMALL });
+      const entries = wal.readBatch('t', { maxEntries: 1_000_000, maxBytes: 1 << 30 });
+      let at = 0;
+      let batch = 0;
+      while (at < entries.length) {
+        const size = 1 + (batch % 50);
+        for (let i = 0; i < size; i++) {
+          expect(decoder.decode(entries[at + i]?.data)).toBe(`${batch} ${size} ${i}`);
+        }
+        at += size;
+        batch++;
+      }
+      expect(batch).toBeGreaterThan(printed);
+      // And the log takes the next batch where the last whole one ended.
+      expect(wal.appendBatchSync('t', [encoder.encode('next')])).toEqual([entries.length]);
+    }
+  });
+
+  it('at-least-once readers replay at most persistEvery entries and skip none', async () => {
+    const dir = temporaryDirectory();
+    {
+      await using wal = Wal.open({ dir, ...SMALL });
+      for (let n = 0; n < 5000; n++) wal.appendSync('t', encoder.encode(String(n)));
+    }
+    const consumed = 2345;
+    const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, 'reader', String(consumed)]);
+    await child.waitForLine((line) => line === `consumed ${consumed}`);
+    child.child.kill('SIGKILL');
+    await child.exited;
+    await using wal = Wal.open({
+      dir,
+      ...SMALL,
+      consistency: { atLeastOnce: { persistEvery: 10 } },
+    });
+    const next = wal.readNext('t', { reader: 'r' })?.offset ?? -1;
+    expect(next).toBeLessThanOrEqual(consumed);
+    expect(next).toBeGreaterThan(consumed - 10);
+  });
+});
+
+describe('Wal with damaged files', () => {
+  /** 200 entries of 92 bytes: entry k's frame at 4096 + 104 k of the only segment. */
+  async function filled(): Promise<{ dir: string; segment: string }> {
+    const dir = temporaryDirectory();
+    await using wal = Wal.open({ dir, ...SMALL });
+    for (let n = 0; n < 200; n++) wal.appendSync('t', new Uint8Array(92).fill(n));
+    const topic = join(wal.directory, 'topics', 't');
+    const name = readdirSync(topic).find((entry) => entry.endsWith('.wseg'));
+    return { dir, segment: join(topic, name ?? '') };
+  }
+
+  function flipByte(path: string, position: number): void {
+    const fd = openSync(path, 'r+');
+    const byte = Buffer.alloc(1);
+    readSync(fd, byte, 0, 1, position);
+    byte[0] = (byte[0] ?? 0) ^ 0x10;
+    writeSync(fd, byte, 0, 1, position);
+    closeSync(fd);
+  }
+
+  it('reports a flipped payload byte as ERR_ANNAL_CORRUPT naming topic, segment and offset', async () => {
+    const { dir, segment } = await filled();
+    flipByte(segment, 4096 + 104 * 150 + 8 + 3);
+    expect(() => Wal.open({ dir, ...SMALL }).latestOffset('t')).toThrow(
+      expect.objectContaining({
+        code: 'ERR_ANNAL_CORRUPT',
+        path: segment,
+        offset: 4096 + 104 * 150,
+        message: expect.stringMatching(/topic "t".*offset 150/) as unknown,
+      }),
+    );
+  });
+
+  it('with onCorrupt "truncate", cuts the log at the first bad entry and appends after it', async () => {
+    const { dir, segment } = await filled();
+    flipByte(segment, 4096 + 104 * 150 + 4);
+    await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate', quiet: true });
+    expect(wal.latestOffset('t')).toBe(149);
+    expect(wal.readBatch('t', { maxEntries: 1000 }).length).toBe(150);
+    expect(wal.appendSync('t', new Uint8Array(1))).toBe(150);
+  });
+
+  it('reports a cut segment instead of reading it', async () => {
+    const { dir, segment } = await filled();
+    truncateSync(segment, 4096 + 104 * 100);
+    expect(() => Wal.open({ dir, ...SMALL }).latestOffset('t')).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: segment }),
+    );
+  });
+});
