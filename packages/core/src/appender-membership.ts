@@ -29,7 +29,7 @@
 import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { FileLock, LockedError, TimeoutError, futexWait } from '@annal/native';
+import { FileLock, LockedError, TimeoutError, fromErrno, futexWait } from '@annal/native';
 import { describeHolder } from '@annal/native/internal';
 
 /** File name of the lock file of a queue's appenders. */
@@ -215,7 +215,7 @@ function slotWordOffset(slot: number): number {
 
 /** Under the join lock: counts a join and records its generation as `slot`'s. */
 function newGeneration(path: string, slot: number): number {
-  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+  const fd = openFile(path, constants.O_RDWR | constants.O_CREAT);
   try {
     const word = Buffer.alloc(4);
     const joins = readSync(fd, word, 0, 4, 0) === 4 ? word.readUInt32LE(0) : 0;
@@ -225,6 +225,8 @@ function newGeneration(path: string, slot: number): number {
     word.writeUInt32LE(generation, 0);
     writeSync(fd, word, 0, 4, slotWordOffset(slot));
     return generation;
+  } catch (error) {
+    throw fromErrno(error, { path });
   } finally {
     closeSync(fd);
   }
@@ -232,12 +234,23 @@ function newGeneration(path: string, slot: number): number {
 
 /** A u32 word of `path` at `offset`, or 0 when the file is shorter (a slot never taken). */
 function readWord(path: string, offset: number): number {
-  const fd = openSync(path, constants.O_RDONLY);
+  const fd = openFile(path, constants.O_RDONLY);
   try {
     const word = Buffer.alloc(4);
     return readSync(fd, word, 0, 4, offset) === 4 ? word.readUInt32LE(0) : 0;
+  } catch (error) {
+    throw fromErrno(error, { path, offset });
   } finally {
     closeSync(fd);
+  }
+}
+
+/** openSync, with a refusal as a coded error naming the file. */
+function openFile(path: string, flags: number): number {
+  try {
+    return openSync(path, flags, 0o644);
+  } catch (error) {
+    throw fromErrno(error, { path });
   }
 }
 

@@ -19,6 +19,7 @@ import {
   READERS_SLOTS_OFFSET,
   READERS_SLOT_BYTES_OFFSET,
   READERS_VERSION,
+  READER_NAME_MAX_BYTES,
   READER_SLOTS,
   READER_SLOT_BYTES,
   SLOT_COPY_A,
@@ -28,8 +29,6 @@ import {
   SLOT_NAME_LENGTH,
   slotStart,
 } from './layout.js';
-
-const decoder = new TextDecoder();
 
 /** A named reader's slot: where its offset lives. */
 export interface ReaderSlot {
@@ -79,14 +78,12 @@ export class ReaderTable {
   slotOf(name: Uint8Array, initial: number): { slot: ReaderSlot; offset: number } {
     let free = -1;
     for (let slot = 0; slot < READER_SLOTS; slot++) {
-      const start = slotStart(slot);
-      const length = this.#view.getUint32(start + SLOT_NAME_LENGTH, true);
-      if (length === 0) {
+      const stored = this.#name(slot);
+      if (stored === undefined) {
         if (free < 0) free = slot;
         continue;
       }
-      if (length !== name.length || !this.#nameEquals(start, name)) continue;
-      return this.#load(slot);
+      if (equalBytes(stored, name)) return this.#load(slot);
     }
     if (free < 0) {
       throw new LockedError(`${this.path}: all ${READER_SLOTS} named reader slots are taken`, {
@@ -117,21 +114,6 @@ export class ReaderTable {
     slot.sequence = sequence;
   }
 
-  /** Every named reader and its offset (for listings). */
-  entries(): { name: string; offset: number }[] {
-    const result: { name: string; offset: number }[] = [];
-    for (let slot = 0; slot < READER_SLOTS; slot++) {
-      const start = slotStart(slot);
-      const length = this.#view.getUint32(start + SLOT_NAME_LENGTH, true);
-      if (length === 0) continue;
-      const name = decoder.decode(
-        this.#bytes.subarray(start + SLOT_NAME, start + SLOT_NAME + length),
-      );
-      result.push({ name, offset: this.#load(slot).offset });
-    }
-    return result;
-  }
-
   syncAsync(): Promise<void> {
     return this.#mapping.syncAsync();
   }
@@ -144,20 +126,17 @@ export class ReaderTable {
     const start = slotStart(slot);
     const a = this.#readCopy(start + SLOT_COPY_A);
     const b = this.#readCopy(start + SLOT_COPY_B);
-    if (a === undefined && b === undefined) {
-      throw new CorruptError(`${this.path}: both copies of named reader slot ${slot} are damaged`, {
-        path: this.path,
-        offset: start,
-      });
-    }
     // Sequences wrap at 2^32: the newer of two valid copies is the one one step ahead.
-    const useA = b === undefined || (a !== undefined && ((a.sequence - b.sequence) | 0) > 0);
-    const chosen = useA ? a : b;
-    if (chosen === undefined) throw new Error('unreachable');
-    return {
-      slot: { slot, newest: useA ? SLOT_COPY_A : SLOT_COPY_B, sequence: chosen.sequence },
-      offset: chosen.offset,
-    };
+    if (a !== undefined && (b === undefined || ((a.sequence - b.sequence) | 0) > 0)) {
+      return { slot: { slot, newest: SLOT_COPY_A, sequence: a.sequence }, offset: a.offset };
+    }
+    if (b !== undefined) {
+      return { slot: { slot, newest: SLOT_COPY_B, sequence: b.sequence }, offset: b.offset };
+    }
+    throw new CorruptError(`${this.path}: both copies of named reader slot ${slot} are damaged`, {
+      path: this.path,
+      offset: start,
+    });
   }
 
   #readCopy(at: number): { sequence: number; offset: number } | undefined {
@@ -176,12 +155,25 @@ export class ReaderTable {
     return crc32c(this.#scratchBytes);
   }
 
-  #nameEquals(start: number, name: Uint8Array): boolean {
-    const bytes = this.#bytes;
-    for (let i = 0; i < name.length; i++) {
-      if (bytes[start + SLOT_NAME + i] !== name[i]) return false;
+  /**
+   * The name in `slot`, or undefined when the slot is free.
+   * @throws ERR_ANNAL_CORRUPT when its length or checksum is wrong
+   */
+  #name(slot: number): Uint8Array | undefined {
+    const start = slotStart(slot);
+    const length = this.#view.getUint32(start + SLOT_NAME_LENGTH, true);
+    if (length === 0) return undefined;
+    const name =
+      length <= READER_NAME_MAX_BYTES
+        ? this.#bytes.subarray(start + SLOT_NAME, start + SLOT_NAME + length)
+        : undefined;
+    if (name === undefined || crc32c(name) !== this.#view.getUint32(start + SLOT_NAME_CRC, true)) {
+      throw new CorruptError(`${this.path}: the name of named reader slot ${slot} is damaged`, {
+        path: this.path,
+        offset: start,
+      });
     }
-    return true;
+    return name;
   }
 
   #checkHeader(): void {
@@ -199,4 +191,10 @@ export class ReaderTable {
       });
     }
   }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

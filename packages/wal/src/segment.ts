@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  AlreadyExistsError,
   CRC32C_NATIVE_THRESHOLD_BYTES,
   CorruptError,
   MappedFile,
@@ -92,7 +93,7 @@ export class Segment {
     segmentBytes: number,
     nowMs: number,
   ): Segment {
-    createFileAtomically(path, segmentBytes, (buffer) => {
+    const created = createFileAtomically(path, segmentBytes, (buffer) => {
       const view = new DataView(buffer);
       view.setUint32(MAGIC_OFFSET, SEGMENT_MAGIC, true);
       view.setUint32(VERSION_OFFSET, SEGMENT_VERSION, true);
@@ -103,6 +104,13 @@ export class Segment {
       const header = new Uint8Array(buffer, 0, SEGMENT_HEADER_CHECKED_BYTES);
       view.setUint32(HEADER_CRC_OFFSET, crc32c(header), true);
     });
+    // Only the owning process creates segments, each once: one already there is not ours.
+    if (!created) {
+      throw new AlreadyExistsError(
+        `topic ${JSON.stringify(topic)}: ${path} already exists; the log will not write over it`,
+        { path },
+      );
+    }
     return Segment.open(path, topic);
   }
 

@@ -12,10 +12,11 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { InvalidArgumentError, TooLargeError } from '@annal/native';
+import { InvalidArgumentError, TooLargeError, fromErrno } from '@annal/native';
 
 import {
   BATCH_COMMIT_PAYLOAD_BYTES,
+  FRAME_HEADER_BYTES,
   KIND_BATCH_COMMIT,
   KIND_BATCH_MEMBER,
   KIND_END,
@@ -85,8 +86,7 @@ export class Topic {
     this.directory = directory;
     this.#options = options;
     this.#warn = warn;
-    mkdirSync(directory, { recursive: true });
-    for (const entry of readdirSync(directory)) {
+    for (const entry of listDirectory(directory)) {
       const first = parseSegmentFileName(entry);
       if (first !== undefined) this.#firstOffsets.push(first);
     }
@@ -210,7 +210,7 @@ export class Topic {
       const location = this.#location;
       location.offset = cursor.offset;
       location.bytes = segment.bytes;
-      location.start = cursor.position + 8;
+      location.start = cursor.position + FRAME_HEADER_BYTES;
       location.length = frame.length;
       return location;
     }
@@ -218,7 +218,7 @@ export class Topic {
 
   /** Moves the cursor past the entry {@link peek} returned. */
   advance(cursor: Cursor, location: EntryLocation): void {
-    cursor.position = location.start - 8 + frameBytes(location.length);
+    cursor.position = location.start - FRAME_HEADER_BYTES + frameBytes(location.length);
     cursor.offset = location.offset + 1;
   }
 
@@ -332,5 +332,15 @@ export class Topic {
       `an entry of ${length} bytes for topic ${JSON.stringify(this.name)} exceeds maxEntryBytes (${this.#options.maxEntryBytes})`,
       { field: 'bytes' },
     );
+  }
+}
+
+/** Creates `directory` if needed and lists it; a refusal is a coded error naming it. */
+function listDirectory(directory: string): string[] {
+  try {
+    mkdirSync(directory, { recursive: true });
+    return readdirSync(directory);
+  } catch (error) {
+    throw fromErrno(error, { path: directory });
   }
 }

@@ -13,6 +13,7 @@ import {
   FileLock,
   InvalidArgumentError,
   SyncScheduler,
+  fromErrno,
   type AnnalError,
 } from '@annal/native';
 
@@ -77,7 +78,12 @@ export class Wal implements AsyncDisposable {
     this.options = options;
     const root = resolve(options.dir);
     this.directory = join(root, directoryName('namespace', options.namespace));
-    mkdirSync(join(this.directory, TOPICS_DIRECTORY), { recursive: true });
+    const topics = join(this.directory, TOPICS_DIRECTORY);
+    try {
+      mkdirSync(topics, { recursive: true });
+    } catch (error) {
+      throw fromErrno(error, { path: topics });
+    }
     this.#lock = FileLock.acquireOrThrow(join(this.directory, WAL_LOCK_FILE));
     const consistency = options.consistency;
     this.#persistEvery = consistency === 'strictly-once' ? 1 : consistency.atLeastOnce.persistEvery;
@@ -106,10 +112,11 @@ export class Wal implements AsyncDisposable {
    *   is lost), ERR_ANNAL_IO after a failed fsync (until reopened), ERR_ANNAL_CLOSED
    */
   appendSync(topic: string, bytes: Uint8Array): number {
-    const log = this.#writable(topic);
+    // Checked first: a rejected call must not create the topic.
     if (!(bytes instanceof Uint8Array)) {
       throw new InvalidArgumentError('bytes must be a Uint8Array', { field: 'bytes' });
     }
+    const log = this.#writable(topic);
     const offset = log.append(bytes);
     this.#scheduler.written();
     return offset;
@@ -133,12 +140,12 @@ export class Wal implements AsyncDisposable {
    * @throws ERR_ANNAL_TOO_LARGE past maxBatchEntries or maxBatchBytes (nothing written)
    */
   appendBatchSync(topic: string, entries: readonly Uint8Array[]): number[] {
-    const log = this.#writable(topic);
     if (!Array.isArray(entries)) {
       throw new InvalidArgumentError('entries must be an array of Uint8Array', {
         field: 'entries',
       });
     }
+    const log = this.#writable(topic);
     const first = log.appendBatch(entries);
     this.#scheduler.written();
     return entries.map((_, i) => first + i);

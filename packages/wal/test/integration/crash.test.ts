@@ -148,4 +148,19 @@ describe('Wal with damaged files', () => {
       expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: segment }),
     );
   });
+
+  it("reports a damaged named reader's name as ERR_ANNAL_CORRUPT instead of starting it afresh", async () => {
+    const { dir, segment } = await filled();
+    {
+      await using wal = Wal.open({ dir, ...SMALL });
+      wal.readBatch('t', { reader: 'billing', maxEntries: 10 });
+    }
+    // Slot 0 starts at byte 128; its name at byte 40 of the slot (docs/format.md).
+    const readers = join(segment, '..', 'readers.wrd');
+    flipByte(readers, 128 + 40);
+    await using wal = Wal.open({ dir, ...SMALL });
+    expect(() => wal.readNext('t', { reader: 'billing' })).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: readers, offset: 128 }),
+    );
+  });
 });

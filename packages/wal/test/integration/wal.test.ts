@@ -144,6 +144,11 @@ describe('Wal: ownership and bad input', () => {
       expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'entries' }),
     );
     expect(wal.latestOffset('t')).toBeUndefined();
+    // A rejected call creates nothing.
+    expect(() => wal.appendSync('fresh', 'text' as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'bytes' }),
+    );
+    expect(existsSync(join(wal.directory, 'topics', 'fresh'))).toBe(false);
   });
 
   it('validates options, naming the field', () => {
