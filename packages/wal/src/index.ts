@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { Wal, WAL_LOCK_FILE } from './wal.js';
-export type { ReadBatchOptions, ReadNextOptions, WalEntry } from './wal.js';
+export type { ReadBatchOptions, ReadLimits, ReadNextOptions, WalEntry } from './wal.js';
 export { DEFAULT_DATA_DIR, DEFAULT_NAMESPACE, parseWalOptions } from './options.js';
 export type { Consistency, ResolvedWalOptions, WalOptions } from './options.js';
 export { READER_NAME_MAX_BYTES, READER_SLOTS } from './layout.js';

@@ -41,8 +41,8 @@ export interface Cursor {
   /** Index in the topic's segment list, and byte position in that segment. */
   segmentIndex: number;
   position: number;
-  /** The persisted slot of a named reader. */
-  readonly slot: ReaderSlot;
+  /** The persisted slot of a named reader; undefined for a one-off read ({@link Topic.readFrom}). */
+  readonly slot: ReaderSlot | undefined;
   /** Entries consumed since the offset was last stored (at-least-once). */
   sinceStore: number;
 }
@@ -164,6 +164,11 @@ export class Topic {
 
   // ---- readers -------------------------------------------------------------------------------
 
+  /** The cursor of named reader `name` if this topic has used it since it was opened. */
+  knownCursor(name: string): Cursor | undefined {
+    return this.#cursors.get(name);
+  }
+
   /** The cursor of named reader `name` (its stored offset, or the start for a new one). */
   cursor(name: string, nameBytes: Uint8Array): Cursor {
     let cursor = this.#cursors.get(name);
@@ -179,8 +184,24 @@ export class Topic {
 
   /** Stores the cursor's offset in its slot (a crash of the process keeps it). */
   storeOffset(cursor: Cursor): void {
-    this.#readers?.store(cursor.slot, cursor.offset);
+    if (cursor.slot !== undefined) this.#readers?.store(cursor.slot, cursor.offset);
     cursor.sinceStore = 0;
+  }
+
+  /**
+   * A cursor at `offset` that belongs to no named reader (nothing is stored): for reads by
+   * offset. An offset before the oldest segment starts at the oldest entry.
+   */
+  cursorAt(offset: number): Cursor {
+    const cursor: Cursor = {
+      offset: 0,
+      segmentIndex: 0,
+      position: SEGMENT_HEADER_BYTES,
+      slot: undefined,
+      sinceStore: 0,
+    };
+    this.#seek(cursor, Math.max(offset, this.#firstOffsets[0] ?? 0));
+    return cursor;
   }
 
   /**

@@ -41,12 +41,7 @@ export interface ReadNextOptions {
 }
 
 /** Options of {@link Wal.readBatch}. */
-export interface ReadBatchOptions extends ReadNextOptions {
-  /** Stop before this many payload bytes (one entry is returned whatever its size). Default 1 MiB. */
-  readonly maxBytes?: number;
-  /** Stop at this many entries. Default 2,000. */
-  readonly maxEntries?: number;
-}
+export interface ReadBatchOptions extends ReadNextOptions, ReadLimits {}
 
 /**
  * A write-ahead log of topics in `<dir>/<namespace>`.
@@ -70,7 +65,10 @@ export class Wal implements AsyncDisposable {
   readonly directory: string;
   readonly #lock: FileLock;
   readonly #scheduler: SyncScheduler;
+  /** Every open log (topics and partitions) by directory name. */
   readonly #topics = new Map<string, Topic>();
+  /** Plain topics by the name users give. */
+  readonly #byName = new Map<string, Topic>();
   readonly #persistEvery: number;
   #closed = false;
 
@@ -113,10 +111,9 @@ export class Wal implements AsyncDisposable {
    */
   appendSync(topic: string, bytes: Uint8Array): number {
     // Checked first: a rejected call must not create the topic.
-    if (!(bytes instanceof Uint8Array)) {
-      throw new InvalidArgumentError('bytes must be a Uint8Array', { field: 'bytes' });
-    }
-    const log = this.#writable(topic);
+    if (!(bytes instanceof Uint8Array)) throw notBytes();
+    this.#checkWritable();
+    const log = this.#byName.get(topic) ?? this.#writable(this.#topicKey(topic), topic);
     const offset = log.append(bytes);
     this.#scheduler.written();
     return offset;
@@ -145,7 +142,8 @@ export class Wal implements AsyncDisposable {
         field: 'entries',
       });
     }
-    const log = this.#writable(topic);
+    this.#checkWritable();
+    const log = this.#byName.get(topic) ?? this.#writable(this.#topicKey(topic), topic);
     const first = log.appendBatch(entries);
     this.#scheduler.written();
     return entries.map((_, i) => first + i);
@@ -163,7 +161,7 @@ export class Wal implements AsyncDisposable {
    * schedule would not). Rejects with ERR_ANNAL_IO if a sync failed.
    */
   async synced(topic: string, offset: number): Promise<void> {
-    const log = this.#existing(topic);
+    const log = this.#existing(this.#topicKey(topic), topic);
     if (!(
       Number.isSafeInteger(offset) &&
       offset >= 0 &&
@@ -180,8 +178,7 @@ export class Wal implements AsyncDisposable {
 
   /** The offset of the newest entry of `topic`, or undefined when it has none. */
   latestOffset(topic: string): number | undefined {
-    const log = this.#existing(topic);
-    return log === undefined || log.nextOffset === 0 ? undefined : log.nextOffset - 1;
+    return latest(this.#existing(this.#topicKey(topic), topic));
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -213,39 +210,71 @@ export class Wal implements AsyncDisposable {
    * is available), consumed together like {@link readNext}.
    */
   readBatch(topic: string, options: ReadBatchOptions = {}): WalEntry[] {
-    const maxBytes = options.maxBytes ?? 1024 * 1024;
-    const maxEntries = options.maxEntries ?? 2000;
-    if (!(Number.isSafeInteger(maxEntries) && maxEntries >= 1)) {
-      throw new InvalidArgumentError(`maxEntries must be a positive integer: ${maxEntries}`, {
-        field: 'maxEntries',
-      });
-    }
-    if (!(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
-      throw new InvalidArgumentError(`maxBytes must be a non-negative integer: ${maxBytes}`, {
-        field: 'maxBytes',
-      });
-    }
+    const [maxEntries, maxBytes] = readLimits(options);
     const [log, cursor] = this.#cursor(topic, options.reader);
-    const entries: WalEntry[] = [];
-    if (log === undefined || cursor === undefined) return entries;
+    if (log === undefined || cursor === undefined) return [];
     // A peek must not move the reader: read from a copy of its cursor.
     const walker: Cursor = options.checkpoint === false ? { ...cursor } : cursor;
-    let bytes = 0;
-    while (entries.length < maxEntries) {
-      const location = log.peek(walker);
-      if (location === undefined) break;
-      if (entries.length > 0 && bytes + location.length > maxBytes) break;
-      bytes += location.length;
-      entries.push({
-        offset: location.offset,
-        data: location.bytes.slice(location.start, location.start + location.length),
-      });
-      log.advance(walker, location);
-    }
+    const entries = collect(log, walker, maxEntries, maxBytes);
     if (options.checkpoint !== false && entries.length > 0) {
       this.#consumed(log, cursor, entries.length);
     }
     return entries;
+  }
+
+  /**
+   * Up to `maxEntries` entries of `topic` from `offset` on (and `maxBytes` of payload, but at
+   * least one entry whenever any is there), without any named reader: nothing is consumed or
+   * stored. An offset older than the oldest entry kept starts at that entry.
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for a bad offset; ERR_ANNAL_CORRUPT at a bad entry
+   */
+  readFrom(topic: string, offset: number, options: ReadLimits = {}): WalEntry[] {
+    checkOffset(offset);
+    const limits = readLimits(options);
+    const log = this.#existing(this.#topicKey(topic), topic);
+    if (log === undefined) return [];
+    return collect(log, log.cursorAt(offset), limits[0], limits[1]);
+  }
+
+  /**
+   * The sub-log for partition `partition` of `topic`, as the event layer uses it: partitions
+   * are independent logs with offsets of their own, kept apart from every plain topic.
+   * @internal
+   */
+  partitionLog(topic: string, partition: number): SubLog {
+    if (!(Number.isSafeInteger(partition) && partition >= 0 && partition <= MAX_PARTITION)) {
+      throw new InvalidArgumentError(
+        `partition must be an integer from 0 to ${MAX_PARTITION}: ${String(partition)}`,
+        { field: 'partition' },
+      );
+    }
+    // '~' never appears in an encoded topic name (names.ts encodes it), so a partition's
+    // directory can never be a plain topic's.
+    const key = `${directoryName('topic', topic)}~${partition}`;
+    const name = `${topic}#${partition}`;
+    const appendSync = (bytes: Uint8Array): number => {
+      if (!(bytes instanceof Uint8Array)) throw notBytes();
+      this.#checkWritable();
+      const offset = this.#writable(key, name).append(bytes);
+      this.#scheduler.written();
+      return offset;
+    };
+    return {
+      appendSync,
+      append: async (bytes) => {
+        const offset = appendSync(bytes);
+        if (this.options.fsync === 'each') await this.#scheduler.synced();
+        return offset;
+      },
+      readFrom: (offset, maxEntries) => {
+        checkOffset(offset);
+        const log = this.#existing(key, name);
+        if (log === undefined) return [];
+        return collect(log, log.cursorAt(offset), maxEntries, Number.MAX_SAFE_INTEGER);
+      },
+      latestOffset: () => latest(this.#existing(key, name)),
+      synced: () => this.#scheduler.synced(),
+    };
   }
 
   // ---- lifetime ------------------------------------------------------------------------------
@@ -262,6 +291,7 @@ export class Wal implements AsyncDisposable {
     } finally {
       for (const topic of this.#topics.values()) topic.close();
       this.#topics.clear();
+      this.#byName.clear();
       this.#lock.release();
     }
   }
@@ -272,46 +302,53 @@ export class Wal implements AsyncDisposable {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  #writable(topic: string): Topic {
+  /** @throws ERR_ANNAL_CLOSED after close, or the failure of an earlier sync */
+  #checkWritable(): void {
     if (this.#closed) throw new ClosedError('the wal is closed', { field: 'wal' });
     const failure: AnnalError | undefined = this.#scheduler.failure;
     if (failure !== undefined) throw failure;
-    let log = this.#topics.get(topic);
-    if (log === undefined) {
-      log = this.#openTopic(topic);
-      this.#topics.set(topic, log);
-    }
-    return log;
   }
 
-  /** The topic if it exists (in memory or on disk), without creating it. */
-  #existing(topic: string): Topic | undefined {
+  /** The log under directory `key` (a topic's encoded name, or a partition's), opened or created. */
+  #writable(key: string, name: string): Topic {
+    return this.#topics.get(key) ?? this.#openTopic(key, name);
+  }
+
+  /** The log under directory `key` if it exists (in memory or on disk), without creating it. */
+  #existing(key: string, name: string): Topic | undefined {
     if (this.#closed) throw new ClosedError('the wal is closed', { field: 'wal' });
-    let log = this.#topics.get(topic);
+    const log = this.#topics.get(key);
     if (log !== undefined) return log;
-    const directory = this.#topicDirectory(topic);
-    if (!existsDirectory(directory)) return undefined;
-    log = this.#openTopic(topic);
-    this.#topics.set(topic, log);
-    return log;
+    if (!existsDirectory(join(this.#topicsDirectory, key))) return undefined;
+    return this.#openTopic(key, name);
   }
 
-  #openTopic(topic: string): Topic {
-    return new Topic(topic, this.#topicDirectory(topic), this.options, (message) => {
+  #openTopic(key: string, name: string): Topic {
+    const log = new Topic(name, join(this.#topicsDirectory, key), this.options, (message) => {
       if (!this.options.quiet) process.emitWarning(message, { code: 'ANNAL_WAL_TRUNCATED' });
     });
+    this.#topics.set(key, log);
+    // Plain topics are also found by name: the append path then never encodes it again.
+    if (!key.includes('~')) this.#byName.set(name, log);
+    return log;
   }
 
-  #topicDirectory(topic: string): string {
-    return join(this.directory, TOPICS_DIRECTORY, directoryName('topic', topic));
+  /** A topic's directory name (validated and %XX-encoded: it can never leave the data directory). */
+  #topicKey(topic: string): string {
+    return directoryName('topic', topic);
+  }
+
+  get #topicsDirectory(): string {
+    return join(this.directory, TOPICS_DIRECTORY);
   }
 
   #cursor(topic: string, reader: string | undefined): [Topic?, Cursor?] {
     const name = reader ?? DEFAULT_READER;
-    const nameBytes = readerNameBytes(name);
-    const log = this.#existing(topic);
+    if (this.#closed) throw new ClosedError('the wal is closed', { field: 'wal' });
+    const log = this.#byName.get(topic) ?? this.#existing(this.#topicKey(topic), topic);
     if (log === undefined) return [];
-    return [log, log.cursor(name, nameBytes)];
+    // A known reader is found by its name alone: its UTF-8 bytes are needed only once.
+    return [log, log.knownCursor(name) ?? log.cursor(name, readerNameBytes(name))];
   }
 
   /** After `count` entries were consumed: stores the offset when the consistency mode says so. */
@@ -323,6 +360,82 @@ export class Wal implements AsyncDisposable {
   async #syncAll(): Promise<void> {
     await Promise.all([...this.#topics.values()].map((topic) => topic.syncAsync()));
   }
+}
+
+/** Limits of a read: how many entries, how many payload bytes. */
+export interface ReadLimits {
+  /** Stop before this many payload bytes (one entry is returned whatever its size). Default 1 MiB. */
+  readonly maxBytes?: number;
+  /** Stop at this many entries. Default 2,000. */
+  readonly maxEntries?: number;
+}
+
+/**
+ * One sub-log as the event layer uses it (a partition of a topic): appends, reads by offset,
+ * the newest offset and durability, with the semantics of the {@link Wal} methods of the same
+ * names. @internal
+ */
+export interface SubLog {
+  appendSync(bytes: Uint8Array): number;
+  append(bytes: Uint8Array): Promise<number>;
+  /** Up to `maxEntries` entries from `offset` on (copies). */
+  readFrom(offset: number, maxEntries: number): WalEntry[];
+  latestOffset(): number | undefined;
+  /** Resolves when everything appended so far survives power loss. */
+  synced(): Promise<void>;
+}
+
+/** Highest partition number (partitions are 0 … MAX_PARTITION). */
+export const MAX_PARTITION = 65_535;
+
+function notBytes(): InvalidArgumentError {
+  return new InvalidArgumentError('bytes must be a Uint8Array', { field: 'bytes' });
+}
+
+function readLimits(options: ReadLimits): [maxEntries: number, maxBytes: number] {
+  const maxBytes = options.maxBytes ?? 1024 * 1024;
+  const maxEntries = options.maxEntries ?? 2000;
+  if (!(Number.isSafeInteger(maxEntries) && maxEntries >= 1)) {
+    throw new InvalidArgumentError(`maxEntries must be a positive integer: ${maxEntries}`, {
+      field: 'maxEntries',
+    });
+  }
+  if (!(Number.isSafeInteger(maxBytes) && maxBytes >= 0)) {
+    throw new InvalidArgumentError(`maxBytes must be a non-negative integer: ${maxBytes}`, {
+      field: 'maxBytes',
+    });
+  }
+  return [maxEntries, maxBytes];
+}
+
+function checkOffset(offset: number): void {
+  if (!(Number.isSafeInteger(offset) && offset >= 0)) {
+    throw new InvalidArgumentError(`offset must be a non-negative integer: ${String(offset)}`, {
+      field: 'offset',
+    });
+  }
+}
+
+/** Copies entries from `cursor` on, moving it, within the limits (at least one if any). */
+function collect(log: Topic, cursor: Cursor, maxEntries: number, maxBytes: number): WalEntry[] {
+  const entries: WalEntry[] = [];
+  let bytes = 0;
+  while (entries.length < maxEntries) {
+    const location = log.peek(cursor);
+    if (location === undefined) break;
+    if (entries.length > 0 && bytes + location.length > maxBytes) break;
+    bytes += location.length;
+    entries.push({
+      offset: location.offset,
+      data: location.bytes.slice(location.start, location.start + location.length),
+    });
+    log.advance(cursor, location);
+  }
+  return entries;
+}
+
+function latest(log: Topic | undefined): number | undefined {
+  return log === undefined || log.nextOffset === 0 ? undefined : log.nextOffset - 1;
 }
 
 function existsDirectory(path: string): boolean {
