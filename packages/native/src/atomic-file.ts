@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, unlinkSync } from 'node:fs';
+import { linkSync, rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 import { MappedFile } from './mapped-file.js';
@@ -28,7 +28,14 @@ export function createFileAtomically(
   const directory = dirname(path);
   // A leading dot: listings of data files skip temporary files.
   const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const mapping = MappedFile.create(temporary, { lengthBytes, exclusive: true, mode: 0o644 });
+  let mapping: MappedFile;
+  try {
+    mapping = MappedFile.create(temporary, { lengthBytes, exclusive: true, mode: 0o644 });
+  } catch (error) {
+    // A full disk fails the reservation after the file was made: leave nothing behind.
+    rmSync(temporary, { force: true });
+    throw error;
+  }
   try {
     initialise(mapping.buffer as ArrayBuffer);
     mapping.sync();

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { byteSize, parseOptions, syncPolicySchema, type SyncPolicy } from '@annal/native';
+import {
+  byteSize,
+  durationMs,
+  parseOptions,
+  syncPolicySchema,
+  type SyncPolicy,
+} from '@annal/native';
 import { z } from 'zod';
 
 import { LENGTH_MASK, SEGMENT_HEADER_BYTES, frameBytes } from './layout.js';
@@ -47,8 +53,27 @@ const schema = z
      * a reader sees at most n entries again, never skips one). Default `'strictly-once'`.
      */
     consistency: consistencySchema.default('strictly-once'),
-    /** `'mmap'` (segments mapped; the default). */
-    backend: z.enum(['mmap']).default('mmap'),
+    /**
+     * How segments are written and read: `'mmap'` (mapped; an entry survives a crash of the
+     * process as soon as `appendSync` returns) or `'fd'` (pwritev/preadv through a staging
+     * buffer, syncs through io_uring; an entry survives a crash of the process once the current
+     * turn of the event loop ends). Both write the same files. Default `'mmap'`.
+     */
+    backend: z.enum(['mmap', 'fd']).default('mmap'),
+    /**
+     * Which segments are deleted (never the one appends go to): `consumed: 'delete'` once every
+     * named reader's stored offset is past them; `maxBytes`, the oldest beyond that many bytes of
+     * segments per topic; `maxAgeMs`, those whose newest entry is older. Checked when a topic
+     * opens or rolls, when a named reader moves past a segment, and at `wal.retain()`.
+     * Default: keep everything.
+     */
+    retention: z
+      .strictObject({
+        consumed: z.enum(['keep', 'delete']).default('keep'),
+        maxBytes: byteSize({ min: 1, max: Number.MAX_SAFE_INTEGER }).optional(),
+        maxAgeMs: durationMs({ min: 1, max: Number.MAX_SAFE_INTEGER }).optional(),
+      })
+      .default({ consumed: 'keep' }),
     /** Bytes of one segment file, preallocated. 1 MiB to 1 GiB. Default 32 MiB. */
     segmentBytes: byteSize({ min: MIB, max: 1024 * MIB }).default(32 * MIB),
     /** Largest entry in bytes. Default 4 MiB (at most a quarter of `segmentBytes`). */

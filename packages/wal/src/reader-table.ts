@@ -101,6 +101,21 @@ export class ReaderTable {
     return { slot, offset: initial };
   }
 
+  /**
+   * The lowest offset stored for any named reader: every reader has consumed everything before
+   * it. Undefined when the topic has no named reader.
+   * @throws ERR_ANNAL_CORRUPT when a slot is damaged
+   */
+  oldestOffset(): number | undefined {
+    let oldest: number | undefined;
+    for (let slot = 0; slot < READER_SLOTS; slot++) {
+      if (this.#name(slot) === undefined) continue;
+      const { offset } = this.#load(slot);
+      if (oldest === undefined || offset < oldest) oldest = offset;
+    }
+    return oldest;
+  }
+
   /** Stores `offset` in the older copy of `slot` (survives a process crash at once). */
   store(slot: ReaderSlot, offset: number): void {
     const copy = slot.newest === SLOT_COPY_A ? SLOT_COPY_B : SLOT_COPY_A;

@@ -1,21 +1,21 @@
 /**
- * One segment file of a topic, mapped whole: creating it (complete or not at all), checking its
- * header, writing frames and reading them back with every check a frame must pass.
+ * One segment file of a topic, whatever carries its bytes: what every backend shares — the
+ * header, the checks every frame must pass, and the scan that finds where valid data ends.
+ * {@link MappedSegment} (mapped-segment.ts) and {@link FileSegment} (file-segment.ts) move the
+ * bytes.
  *
  * @module
  */
 import {
   AlreadyExistsError,
-  CRC32C_NATIVE_THRESHOLD_BYTES,
   CorruptError,
-  MappedFile,
   createFileAtomically,
   crc32c,
-  crc32cJs,
-  crc32cNative,
 } from '@annal/native';
 
+import { frameChecksum, type FrameBuffer } from './checksum.js';
 import {
+  BATCH_COMMIT_PAYLOAD_BYTES,
   CREATED_MS_OFFSET,
   FIRST_OFFSET_OFFSET,
   FRAME_HEADER_BYTES,
@@ -36,16 +36,34 @@ import {
   frameSeed,
   kindOf,
   lengthOf,
-  packWord,
 } from './layout.js';
 
-/** One frame as read: where it is, what it is, and the entry offset it carries. */
+/**
+ * One frame as read: what it is, and where its payload is — valid until the next append, read
+ * or sync on the topic (a backend may reuse the buffer).
+ */
 export interface Frame {
-  /** Byte position of the frame in the segment. */
-  position: number;
+  /** The frame's kind (layout.ts); 0 where no frame was written yet. */
   kind: number;
   /** Payload length in bytes. */
   length: number;
+  /** Bytes holding the payload, from `start`. */
+  bytes: Uint8Array;
+  start: number;
+}
+
+/**
+ * Where a reader that is not backed by a mapping keeps the part of the file it last read (one per
+ * cursor, so readers at different places never evict each other's bytes). Mapped segments need
+ * none.
+ */
+export interface ReadWindow extends FrameBuffer {
+  /** The segment the bytes come from. */
+  segment: Segment | undefined;
+  /** File position of `bytes[0]`. */
+  base: number;
+  /** File position up to which `bytes` holds what the file holds. */
+  end: number;
 }
 
 /** Where a scan of a segment's frames stopped, and why. */
@@ -54,6 +72,8 @@ export interface ScanEnd {
   position: number;
   /** Offset the next entry gets. */
   offset: number;
+  /** Entries (not batch commits, not the end frame) before `position`. */
+  entries: number;
   /** Where scanning stopped: past `position` when it dropped an unfinished batch. */
   scannedTo: number;
   /** True when an end frame closed the segment. */
@@ -62,47 +82,47 @@ export interface ScanEnd {
   corruption?: string;
 }
 
-/** A mapped segment. The topic decides what goes where; this checks and moves bytes. */
-export class Segment {
-  readonly path: string;
+/** A segment's header fields, as created. */
+export interface SegmentHeader {
+  readonly segmentBytes: number;
   readonly firstOffset: number;
-  readonly bytes: Uint8Array;
-  readonly #view: DataView;
-  readonly #mapping: MappedFile;
-  readonly #topic: string;
+  readonly createdMs: number;
+}
 
-  private constructor(path: string, topic: string, mapping: MappedFile) {
+/** A segment. The topic decides what goes where; a segment checks and moves bytes. */
+export abstract class Segment {
+  readonly path: string;
+  readonly topic: string;
+  readonly firstOffset: number;
+  readonly createdMs: number;
+  readonly lengthBytes: number;
+
+  protected constructor(path: string, topic: string, header: Uint8Array, fileBytes: number) {
     this.path = path;
-    this.#topic = topic;
-    this.#mapping = mapping;
-    const buffer = mapping.buffer as ArrayBuffer;
-    this.bytes = new Uint8Array(buffer);
-    this.#view = new DataView(buffer);
-    this.firstOffset = this.#checkHeader();
+    this.topic = topic;
+    this.lengthBytes = fileBytes;
+    const { firstOffset, createdMs } = this.#checkHeader(header, fileBytes);
+    this.firstOffset = firstOffset;
+    this.createdMs = createdMs;
   }
 
   /**
-   * Creates the segment file whose first entry is `firstOffset` (reserved with posix_fallocate,
-   * header synced, linked into place, directory synced) and maps it.
-   * @throws ERR_ANNAL_FULL when the disk has no room for it
+   * Creates the file of a segment (reserved with posix_fallocate, header synced, linked into
+   * place, directory synced): a reader sees no file or a whole one.
+   * @throws ERR_ANNAL_FULL when the disk has no room for it; ERR_ANNAL_ALREADY_EXISTS when a
+   *   file is already there (the log never writes over one)
    */
-  static create(
-    path: string,
-    topic: string,
-    firstOffset: number,
-    segmentBytes: number,
-    nowMs: number,
-  ): Segment {
-    const created = createFileAtomically(path, segmentBytes, (buffer) => {
+  static createFile(path: string, topic: string, header: SegmentHeader): void {
+    const created = createFileAtomically(path, header.segmentBytes, (buffer) => {
       const view = new DataView(buffer);
       view.setUint32(MAGIC_OFFSET, SEGMENT_MAGIC, true);
       view.setUint32(VERSION_OFFSET, SEGMENT_VERSION, true);
       view.setUint32(HEADER_BYTES_OFFSET, SEGMENT_HEADER_BYTES, true);
-      view.setFloat64(SEGMENT_BYTES_OFFSET, segmentBytes, true);
-      view.setFloat64(FIRST_OFFSET_OFFSET, firstOffset, true);
-      view.setFloat64(CREATED_MS_OFFSET, nowMs, true);
-      const header = new Uint8Array(buffer, 0, SEGMENT_HEADER_CHECKED_BYTES);
-      view.setUint32(HEADER_CRC_OFFSET, crc32c(header), true);
+      view.setFloat64(SEGMENT_BYTES_OFFSET, header.segmentBytes, true);
+      view.setFloat64(FIRST_OFFSET_OFFSET, header.firstOffset, true);
+      view.setFloat64(CREATED_MS_OFFSET, header.createdMs, true);
+      const checked = new Uint8Array(buffer, 0, SEGMENT_HEADER_CHECKED_BYTES);
+      view.setUint32(HEADER_CRC_OFFSET, crc32c(checked), true);
     });
     // Only the owning process creates segments, each once: one already there is not ours.
     if (!created) {
@@ -111,58 +131,50 @@ export class Segment {
         { path },
       );
     }
-    return Segment.open(path, topic);
   }
 
-  /** Maps an existing segment and checks its header. @throws ERR_ANNAL_CORRUPT */
-  static open(path: string, topic: string): Segment {
-    const mapping = MappedFile.open(path);
-    try {
-      return new Segment(path, topic, mapping);
-    } catch (error) {
-      mapping.close();
-      throw error;
-    }
-  }
-
-  get lengthBytes(): number {
-    return this.bytes.length;
-  }
-
-  /** Faults the pages in off the JS thread, so appends never wait for a first touch. */
-  prefault(): void {
-    // A failed prefault only costs speed: appends fault the pages in themselves.
-    this.#mapping.prefault(SEGMENT_HEADER_BYTES).catch(() => undefined);
-  }
-
-  /** Makes everything written so far survive power loss (in the libuv pool). */
-  syncAsync(): Promise<void> {
-    return this.#mapping.syncAsync();
-  }
-
-  close(): void {
-    this.#mapping.close();
-  }
-
-  // ---- writing -----------------------------------------------------------------------------
+  // ---- what a backend provides ---------------------------------------------------------------
 
   /**
    * Writes a frame of `kind` for entry offset `offset` at `position` (the caller checked that it
-   * fits), length word last. @returns the position after it
+   * fits; frames are written in order), length word last. @returns the position after it
    */
-  writeFrame(position: number, kind: number, offset: number, payload: Uint8Array): number {
-    const length = payload.length;
-    const view = this.#view;
-    this.bytes.set(payload, position + FRAME_HEADER_BYTES);
-    view.setUint32(position + 4, checksum(payload, 0, length, frameSeed(kind, offset)), true);
-    view.setUint32(position, packWord(kind, length), true);
-    return position + frameBytes(length);
-  }
+  abstract writeFrame(position: number, kind: number, offset: number, payload: Uint8Array): number;
+
+  /** Zeroes `[from, to)`: frames a crash left unfinished, or cut by the truncate policy. */
+  abstract zero(from: number, to: number): void;
+
+  /**
+   * Makes the bytes of the frame at `position` — its header and, once the header says how long
+   * it is, its whole frame (`bytesNeeded`) — readable; @returns the buffer and the index of
+   * `position` in it. May read the file into `window`.
+   */
+  protected abstract bytesAt(
+    position: number,
+    bytesNeeded: number,
+    window: ReadWindow | undefined,
+  ): FrameBuffer;
+
+  /** Where {@link bytesAt}'s last answer holds `position`. */
+  protected abstract at: number;
+
+  /** Makes everything written so far survive power loss (off the JS thread). */
+  abstract syncAsync(): Promise<void>;
+
+  /** Starts faulting the segment's pages in off the JS thread (where that applies). */
+  abstract prefault(): void;
+
+  /** Appends go to `position` on (after recovery, or in a new segment); frames come in order. */
+  abstract appendFrom(position: number): void;
+
+  abstract close(): void;
+
+  // ---- writing -------------------------------------------------------------------------------
 
   /** Writes a batch commit frame for `count` members, the first of which has `firstOffset`. */
   writeBatchCommit(position: number, firstOffset: number, count: number): number {
-    const payload = new Uint8Array(4);
-    new DataView(payload.buffer).setUint32(0, count, true);
+    const payload = this.#commitPayload;
+    this.#commitView.setUint32(0, count, true);
     return this.writeFrame(position, KIND_BATCH_COMMIT, firstOffset, payload);
   }
 
@@ -171,28 +183,48 @@ export class Segment {
     this.writeFrame(position, KIND_END, offset, EMPTY);
   }
 
-  /** Zeroes `[from, to)`: frames a crash left unfinished, or cut by the truncate policy. */
-  zero(from: number, to: number = this.bytes.length): void {
-    this.bytes.fill(0, from, to);
-  }
+  readonly #commitPayload = new Uint8Array(BATCH_COMMIT_PAYLOAD_BYTES);
+  readonly #commitView = new DataView(this.#commitPayload.buffer);
 
-  // ---- reading -----------------------------------------------------------------------------
+  // ---- reading -------------------------------------------------------------------------------
 
   /**
-   * Reads and checks the frame at `position`, expected to carry entry offset `offset`.
-   * @returns the frame; undefined where no frame was written yet (a zero word)
+   * Reads and checks the frame at `position`, expected to carry entry offset `offset`, into
+   * `frame`. @returns the frame; undefined where no frame was written yet (a zero word)
    * @throws ERR_ANNAL_CORRUPT naming topic, segment and offset when it fails a check
    */
-  readFrame(position: number, offset: number, frame: Frame): Frame | undefined {
-    const problem = this.#check(position, offset, frame);
+  readFrame(
+    position: number,
+    offset: number,
+    frame: Frame,
+    window: ReadWindow | undefined,
+  ): Frame | undefined {
+    const problem = this.#probe(position, offset, frame, window);
     if (problem === undefined) return frame.kind === 0 ? undefined : frame;
     throw this.corruption(position, problem);
+  }
+
+  /**
+   * The structure of the frame at `position` without its checksum (kind 0 where none): enough
+   * to step over it when seeking. The entry itself is checked when it is read.
+   */
+  skimFrame(position: number, frame: Frame, window: ReadWindow | undefined): Frame {
+    frame.kind = 0;
+    frame.length = 0;
+    if (position + FRAME_HEADER_BYTES > this.lengthBytes) return frame;
+    const { view } = this.bytesAt(position, FRAME_HEADER_BYTES, window);
+    const word = view.getUint32(this.at, true);
+    const length = lengthOf(word);
+    if (word === 0 || position + frameBytes(length) > this.lengthBytes) return frame;
+    frame.kind = kindOf(word);
+    frame.length = length;
+    return frame;
   }
 
   /** A typed error for a bad frame at `position`. */
   corruption(position: number, problem: string): CorruptError {
     return new CorruptError(
-      `topic ${JSON.stringify(this.#topic)}: ${this.path} at byte ${position}: ${problem}`,
+      `topic ${JSON.stringify(this.topic)}: ${this.path} at byte ${position}: ${problem}`,
       { path: this.path, offset: position },
     );
   }
@@ -201,8 +233,8 @@ export class Segment {
    * Scans every frame from the first, checking each, and says where valid data ends and why:
    * what opening a topic does with its last segment.
    */
-  scan(): ScanEnd {
-    const frame: Frame = { position: 0, kind: 0, length: 0 };
+  scan(window: ReadWindow | undefined): ScanEnd {
+    const frame: Frame = { kind: 0, length: 0, bytes: EMPTY, start: 0 };
     let position = SEGMENT_HEADER_BYTES;
     let offset = this.firstOffset;
     // The last point where everything before is committed (a batch start moves it no further).
@@ -213,6 +245,7 @@ export class Segment {
       const result: ScanEnd = {
         position: committedPosition,
         offset: committedOffset,
+        entries: committedOffset - this.firstOffset,
         scannedTo: position,
         sealed,
       };
@@ -220,7 +253,7 @@ export class Segment {
       return result;
     };
     for (;;) {
-      const problem = this.#check(position, offset, frame);
+      const problem = this.#probe(position, offset, frame, window);
       if (problem !== undefined) return end(false, problem);
       const kind = frame.kind;
       if (kind === 0) return end(false);
@@ -231,7 +264,7 @@ export class Segment {
         return end(true);
       }
       if (kind === KIND_BATCH_COMMIT) {
-        const count = this.#view.getUint32(position + FRAME_HEADER_BYTES, true);
+        const count = commitCount(frame);
         if (count !== members) {
           return end(false, `a batch commit for ${count} entries after ${members} members`);
         }
@@ -252,13 +285,17 @@ export class Segment {
   }
 
   /** Fills `frame` from `position`; @returns what is wrong with it, or undefined. */
-  #check(position: number, offset: number, frame: Frame): string | undefined {
-    frame.position = position;
+  #probe(
+    position: number,
+    offset: number,
+    frame: Frame,
+    window: ReadWindow | undefined,
+  ): string | undefined {
     frame.kind = 0;
     frame.length = 0;
-    const size = this.bytes.length;
+    const size = this.lengthBytes;
     if (position + FRAME_HEADER_BYTES > size) return undefined;
-    const word = this.#view.getUint32(position, true);
+    const word = this.bytesAt(position, FRAME_HEADER_BYTES, window).view.getUint32(this.at, true);
     if (word === 0) return undefined;
     const kind = kindOf(word);
     const length = lengthOf(word);
@@ -266,60 +303,70 @@ export class Segment {
     if (position + frameBytes(length) > size) {
       return `a frame of ${length} payload bytes runs past the end of the segment (${size} bytes)`;
     }
-    if (kind === KIND_BATCH_COMMIT && length !== 4) return `a batch commit of ${length} bytes`;
+    if (kind === KIND_BATCH_COMMIT && length !== BATCH_COMMIT_PAYLOAD_BYTES) {
+      return `a batch commit of ${length} bytes`;
+    }
     if (kind === KIND_END && length !== 0) return `an end frame of ${length} bytes`;
-    const stored = this.#view.getUint32(position + 4, true);
+    const buffer = this.bytesAt(position, frameBytes(length), window);
+    const at = this.at;
+    const view = buffer.view;
+    const stored = view.getInt32(at + 4, true);
     // A batch commit is seeded with its batch's first offset: its count says how far back.
     const seedOffset =
-      kind === KIND_BATCH_COMMIT
-        ? offset - this.#view.getUint32(position + FRAME_HEADER_BYTES, true)
-        : offset;
-    const actual = checksum(
-      this.bytes,
-      position + FRAME_HEADER_BYTES,
-      length,
-      frameSeed(kind, seedOffset),
-    );
+      kind === KIND_BATCH_COMMIT ? offset - view.getUint32(at + FRAME_HEADER_BYTES, true) : offset;
+    const actual = frameChecksum(buffer, at + FRAME_HEADER_BYTES, length, frameSeed(kind, seedOffset));
     if (stored !== actual) {
       const what = kind === KIND_BATCH_COMMIT ? 'the batch commit before' : 'the entry at';
-      return `checksum mismatch for ${what} offset ${offset} (stored ${stored}, computed ${actual})`;
+      return `checksum mismatch for ${what} offset ${offset} (stored ${stored >>> 0}, computed ${actual >>> 0})`;
     }
     frame.kind = kind;
     frame.length = length;
+    frame.bytes = buffer.bytes;
+    frame.start = at + FRAME_HEADER_BYTES;
     return undefined;
   }
 
-  #checkHeader(): number {
-    const view = this.#view;
-    const size = this.bytes.length;
+  #checkHeader(header: Uint8Array, size: number): { firstOffset: number; createdMs: number } {
     const fail = (problem: string): never => {
-      throw new CorruptError(`topic ${JSON.stringify(this.#topic)}: ${this.path}: ${problem}`, {
+      throw new CorruptError(`topic ${JSON.stringify(this.topic)}: ${this.path}: ${problem}`, {
         path: this.path,
         offset: 0,
       });
     };
-    if (size < SEGMENT_HEADER_BYTES) fail(`${size} bytes, shorter than a segment header`);
+    if (size < SEGMENT_HEADER_BYTES || header.length < SEGMENT_HEADER_CHECKED_BYTES + 4) {
+      fail(`${size} bytes, shorter than a segment header`);
+    }
+    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
     if (view.getUint32(MAGIC_OFFSET, true) !== SEGMENT_MAGIC) fail('not a segment (bad magic)');
     const version = view.getUint32(VERSION_OFFSET, true);
-    if (version !== SEGMENT_VERSION)
+    if (version !== SEGMENT_VERSION) {
       fail(`format version ${version}; this build reads ${SEGMENT_VERSION}`);
+    }
     const stored = view.getUint32(HEADER_CRC_OFFSET, true);
-    const actual = crc32c(this.bytes.subarray(0, SEGMENT_HEADER_CHECKED_BYTES));
+    const actual = crc32c(header.subarray(0, SEGMENT_HEADER_CHECKED_BYTES));
     if (stored !== actual) fail('header checksum mismatch');
     if (view.getUint32(HEADER_BYTES_OFFSET, true) !== SEGMENT_HEADER_BYTES) fail('bad header size');
     const declared = view.getFloat64(SEGMENT_BYTES_OFFSET, true);
     if (declared !== size) fail(`header says ${declared} bytes, the file has ${size}`);
     const firstOffset = view.getFloat64(FIRST_OFFSET_OFFSET, true);
-    if (!(Number.isSafeInteger(firstOffset) && firstOffset >= 0))
+    if (!(Number.isSafeInteger(firstOffset) && firstOffset >= 0)) {
       fail(`bad first offset ${firstOffset}`);
-    return firstOffset;
+    }
+    return { firstOffset, createdMs: view.getFloat64(CREATED_MS_OFFSET, true) };
   }
 }
 
-const EMPTY = new Uint8Array(0);
-
-/** CRC32C of `bytes[offset, offset + length)` from `seed`: in JS when short (no native call). */
-function checksum(bytes: Uint8Array, offset: number, length: number, seed: number): number {
-  if (length < CRC32C_NATIVE_THRESHOLD_BYTES) return crc32cJs(bytes, offset, length, seed);
-  return crc32cNative(bytes, offset, length, seed) >>> 0;
+/** The member count a batch commit frame carries. */
+export function commitCount(frame: Frame): number {
+  const bytes = frame.bytes;
+  const at = frame.start;
+  return (
+    ((bytes[at] as number) |
+      ((bytes[at + 1] as number) << 8) |
+      ((bytes[at + 2] as number) << 16) |
+      ((bytes[at + 3] as number) << 24)) >>>
+    0
+  );
 }
+
+export const EMPTY = new Uint8Array(0);

@@ -9,10 +9,15 @@
  *
  * @module
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { InvalidArgumentError, TooLargeError, fromErrno } from '@annal/native';
+
+import { frameBuffer } from './checksum.js';
+import { FileSegment, WINDOW_BYTES } from './file-segment.js';
+import { MappedSegment } from './mapped-segment.js';
 
 import {
   BATCH_COMMIT_PAYLOAD_BYTES,
@@ -29,7 +34,7 @@ import {
 } from './layout.js';
 import type { ResolvedWalOptions } from './options.js';
 import { ReaderTable, type ReaderSlot } from './reader-table.js';
-import { Segment, type Frame } from './segment.js';
+import { EMPTY, type Frame, type ReadWindow, type Segment, type SegmentHeader } from './segment.js';
 
 /** Room always kept at a segment's end for its end frame. */
 const END_FRAME_BYTES = frameBytes(0);
@@ -45,11 +50,15 @@ export interface Cursor {
   readonly slot: ReaderSlot | undefined;
   /** Entries consumed since the offset was last stored (at-least-once). */
   sinceStore: number;
+  /** The `fd` backend's read buffer for this cursor (undefined with `mmap`). */
+  window: ReadWindow | undefined;
 }
 
 /** Where an entry's payload is, valid until the next append or read on the topic. */
 export interface EntryLocation {
   offset: number;
+  /** Byte position of the entry's frame in its segment. */
+  position: number;
   bytes: Uint8Array;
   start: number;
   length: number;
@@ -71,10 +80,17 @@ export class Topic {
   /** The active segment ends with an end frame: the next append starts a new one. */
   #sealed = false;
   #nextOffset = 0;
-  readonly #frame: Frame = { position: 0, kind: 0, length: 0 };
-  readonly #location: EntryLocation = { offset: 0, bytes: new Uint8Array(0), start: 0, length: 0 };
+  readonly #frame: Frame = { kind: 0, length: 0, bytes: EMPTY, start: 0 };
+  readonly #location: EntryLocation = { offset: 0, position: 0, bytes: EMPTY, start: 0, length: 0 };
+  /** Retention: the run in progress, and whether another was asked for meanwhile. */
+  #retaining: Promise<void> | undefined;
+  #retainAgain = false;
+  /** A named reader storing an offset at or past this may let the oldest segment go. */
+  #oldestEnd = Number.POSITIVE_INFINITY;
   /** Segments written since the last sync (they and the readers table are synced together). */
   readonly #dirty = new Set<Segment>();
+  /** The active segment is in {@link #dirty}: an append then skips the Set. */
+  #activeDirty = false;
 
   constructor(
     name: string,
@@ -93,6 +109,8 @@ export class Topic {
     this.#firstOffsets.sort((a, b) => a - b);
     const last = this.#firstOffsets.at(-1);
     if (last !== undefined) this.#recover(this.#segment(this.#firstOffsets.length - 1));
+    this.#oldestEnd = this.#firstOffsets[1] ?? Number.POSITIVE_INFINITY;
+    if (this.#firstOffsets.length > 1) this.retainSoon();
   }
 
   /** Offset the next entry will get. */
@@ -109,7 +127,7 @@ export class Topic {
     const offset = this.#nextOffset;
     this.#position = segment.writeFrame(this.#position, KIND_ENTRY, offset, payload);
     this.#nextOffset = offset + 1;
-    this.#dirty.add(segment);
+    if (!this.#activeDirty) this.#markDirty(segment);
     return offset;
   }
 
@@ -158,7 +176,7 @@ export class Topic {
     // The commit frame last: a crash before it leaves members that reopening drops.
     this.#position = segment.writeBatchCommit(position, first, count);
     this.#nextOffset = first + count;
-    this.#dirty.add(segment);
+    if (!this.#activeDirty) this.#markDirty(segment);
     return first;
   }
 
@@ -176,7 +194,14 @@ export class Topic {
     this.#readers ??= ReaderTable.open(join(this.directory, READERS_FILE));
     const start = this.#firstOffsets[0] ?? 0;
     const { slot, offset } = this.#readers.slotOf(nameBytes, start);
-    cursor = { offset: 0, segmentIndex: 0, position: SEGMENT_HEADER_BYTES, slot, sinceStore: 0 };
+    cursor = {
+      offset: 0,
+      segmentIndex: 0,
+      position: SEGMENT_HEADER_BYTES,
+      slot,
+      sinceStore: 0,
+      window: this.#newWindow(),
+    };
     this.#seek(cursor, Math.max(offset, start));
     this.#cursors.set(name, cursor);
     return cursor;
@@ -186,6 +211,7 @@ export class Topic {
   storeOffset(cursor: Cursor): void {
     if (cursor.slot !== undefined) this.#readers?.store(cursor.slot, cursor.offset);
     cursor.sinceStore = 0;
+    if (cursor.offset >= this.#oldestEnd) this.retainSoon();
   }
 
   /**
@@ -199,6 +225,7 @@ export class Topic {
       position: SEGMENT_HEADER_BYTES,
       slot: undefined,
       sinceStore: 0,
+      window: this.#newWindow(),
     };
     this.#seek(cursor, Math.max(offset, this.#firstOffsets[0] ?? 0));
     return cursor;
@@ -212,7 +239,7 @@ export class Topic {
     for (;;) {
       if (cursor.offset >= this.#nextOffset) return undefined;
       const segment = this.#segment(cursor.segmentIndex);
-      const frame = segment.readFrame(cursor.position, cursor.offset, this.#frame);
+      const frame = segment.readFrame(cursor.position, cursor.offset, this.#frame, cursor.window);
       if (frame === undefined) {
         throw segment.corruption(
           cursor.position,
@@ -230,8 +257,9 @@ export class Topic {
       }
       const location = this.#location;
       location.offset = cursor.offset;
-      location.bytes = segment.bytes;
-      location.start = cursor.position + FRAME_HEADER_BYTES;
+      location.position = cursor.position;
+      location.bytes = frame.bytes;
+      location.start = frame.start;
       location.length = frame.length;
       return location;
     }
@@ -239,7 +267,7 @@ export class Topic {
 
   /** Moves the cursor past the entry {@link peek} returned. */
   advance(cursor: Cursor, location: EntryLocation): void {
-    cursor.position = location.start - FRAME_HEADER_BYTES + frameBytes(location.length);
+    cursor.position = location.position + frameBytes(location.length);
     cursor.offset = location.offset + 1;
   }
 
@@ -249,10 +277,16 @@ export class Topic {
   async syncAsync(): Promise<void> {
     const segments = [...this.#dirty];
     this.#dirty.clear();
+    this.#activeDirty = false;
     await Promise.all([
       ...segments.map((segment) => segment.syncAsync()),
       this.#readers?.syncAsync(),
     ]);
+  }
+
+  /** Resolves when no retention run is in progress (close waits for it). */
+  async settled(): Promise<void> {
+    while (this.#retaining !== undefined) await this.#retaining;
   }
 
   close(): void {
@@ -262,9 +296,111 @@ export class Topic {
     this.#readers = undefined;
   }
 
+  // ---- retention -----------------------------------------------------------------------------
+
+  /** Applies the retention policy soon (off the caller's path); see {@link retain}. */
+  retainSoon(): void {
+    if (this.#retaining !== undefined) {
+      this.#retainAgain = true;
+      return;
+    }
+    this.#retaining = this.#retainLoop();
+  }
+
+  /**
+   * Deletes the oldest segments the retention policy lets go: those every named reader has
+   * consumed (by the offsets stored for them, so a crash never sends a reader back into a
+   * deleted segment), beyond `maxBytes`, or older than `maxAgeMs`. Never the segment appends go
+   * to. @returns when they are gone from disk
+   */
+  async retain(): Promise<void> {
+    this.retainSoon();
+    await this.settled();
+  }
+
+  async #retainLoop(): Promise<void> {
+    try {
+      do {
+        this.#retainAgain = false;
+        // Let the caller's synchronous work finish first: retention is never on its path.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.#deleteOldest();
+      } while (this.#retainAgain);
+    } catch (error) {
+      this.#warn(
+        `annal wal: topic ${JSON.stringify(this.name)}: retention could not delete a segment: ${(error as Error).message}`,
+      );
+    } finally {
+      this.#retaining = undefined;
+    }
+  }
+
+  /** How many of the oldest segments the policy lets go now (never the last one). */
+  #deletable(): number {
+    const retention = this.#options.retention;
+    const firsts = this.#firstOffsets;
+    const sealed = firsts.length - 1;
+    let count = 0;
+    const consumed = retention.consumed === 'delete' ? this.#consumedOffset() : undefined;
+    if (consumed !== undefined) {
+      while (count < sealed && (firsts[count + 1] as number) <= consumed) count++;
+    }
+    if (retention.maxBytes !== undefined) {
+      const segmentBytes = this.#options.segmentBytes;
+      while (count < sealed && (firsts.length - count) * segmentBytes > retention.maxBytes) count++;
+    }
+    if (retention.maxAgeMs !== undefined) {
+      const cutoff = Date.now() - retention.maxAgeMs;
+      // Every entry of a segment is older than its successor's creation.
+      while (count < sealed && this.#segment(count + 1).createdMs < cutoff) count++;
+    }
+    return count;
+  }
+
+  async #deleteOldest(): Promise<void> {
+    const count = this.#deletable();
+    this.#oldestEnd = this.#firstOffsets[1] ?? Number.POSITIVE_INFINITY;
+    if (count === 0) return;
+    // Offsets stored in memory are what made these segments consumable: make them durable
+    // before the segments go, so a power loss cannot send a reader back into a deleted one.
+    if (this.#readers !== undefined) await this.#readers.syncAsync();
+    const gone = this.#firstOffsets.splice(0, count);
+    this.#oldestEnd = this.#firstOffsets[1] ?? Number.POSITIVE_INFINITY;
+    for (const first of gone) {
+      this.#segments.get(first)?.close();
+      this.#segments.delete(first);
+    }
+    // Readers inside a deleted segment (only a size or age policy deletes unread entries) go on
+    // from the oldest entry kept; the others keep their place, one index lower per segment gone.
+    for (const cursor of this.#cursors.values()) {
+      if (cursor.segmentIndex < count) this.#seek(cursor, this.#firstOffsets[0] as number);
+      else cursor.segmentIndex -= count;
+    }
+    // Oldest first: a crash part-way leaves a contiguous run of segments, never a gap.
+    for (const first of gone) await unlink(join(this.directory, segmentFileName(first)));
+    const directory = await open(this.directory, 'r');
+    try {
+      await directory.sync();
+    } finally {
+      await directory.close();
+    }
+  }
+
+  /** The lowest offset stored for a named reader; undefined when the topic has none. */
+  #consumedOffset(): number | undefined {
+    const path = join(this.directory, READERS_FILE);
+    if (this.#readers === undefined && existsSync(path)) this.#readers = ReaderTable.open(path);
+    return this.#readers?.oldestOffset();
+  }
+
   // ---- internals -------------------------------------------------------------------------------
 
   /** The active segment with room for `needed` bytes, rolling to a new one if it has none. */
+  #markDirty(segment: Segment): void {
+    this.#dirty.add(segment);
+    this.#activeDirty = segment === this.#active;
+  }
+
   #room(needed: number): Segment {
     const active = this.#active;
     if (
@@ -286,36 +422,43 @@ export class Topic {
       this.#dirty.add(active);
     }
     const first = this.#nextOffset;
-    const segment = Segment.create(
-      join(this.directory, segmentFileName(first)),
-      this.name,
-      first,
-      this.#options.segmentBytes,
-      Date.now(),
-    );
+    const header: SegmentHeader = {
+      segmentBytes: this.#options.segmentBytes,
+      firstOffset: first,
+      createdMs: Date.now(),
+    };
+    const path = join(this.directory, segmentFileName(first));
+    const segment =
+      this.#options.backend === 'fd'
+        ? FileSegment.create(path, this.name, header)
+        : MappedSegment.create(path, this.name, header);
+    segment.appendFrom(SEGMENT_HEADER_BYTES);
     segment.prefault();
     this.#firstOffsets.push(first);
     this.#segments.set(first, segment);
     this.#active = segment;
+    this.#activeDirty = false;
     this.#position = SEGMENT_HEADER_BYTES;
     this.#sealed = false;
+    if (this.#firstOffsets.length > 1) this.retainSoon();
     return segment;
   }
 
   /** Opens the last segment found on disk and finds the true end (recovery after a crash). */
   #recover(segment: Segment): void {
-    const end = segment.scan();
+    const end = segment.scan(this.#newWindow(1024 * 1024));
     if (end.corruption !== undefined) {
       if (this.#options.onCorrupt === 'stop')
         throw segment.corruption(end.scannedTo, end.corruption);
       this.#warn(
         `annal wal: topic ${JSON.stringify(this.name)}: cut ${segment.path} at byte ${end.position} (offset ${end.offset}): ${end.corruption}`,
       );
-      segment.zero(end.position);
+      segment.zero(end.position, segment.lengthBytes);
     } else if (end.scannedTo > end.position) {
       // A batch without its commit frame: the crash came mid-batch, so none of it counts.
       segment.zero(end.position, end.scannedTo);
     }
+    segment.appendFrom(end.position);
     this.#active = segment;
     this.#position = end.position;
     this.#nextOffset = end.offset;
@@ -327,13 +470,29 @@ export class Topic {
     if (first === undefined) throw new Error(`no segment ${index} in topic ${this.name}`);
     let segment = this.#segments.get(first);
     if (segment === undefined) {
-      segment = Segment.open(join(this.directory, segmentFileName(first)), this.name);
+      const path = join(this.directory, segmentFileName(first));
+      segment =
+        this.#options.backend === 'fd'
+          ? FileSegment.open(path, this.name)
+          : MappedSegment.open(path, this.name);
+      if (segment.firstOffset !== first) {
+        throw segment.corruption(0, `the header says first offset ${segment.firstOffset}`);
+      }
       this.#segments.set(first, segment);
     }
     return segment;
   }
 
-  /** Positions `cursor` at `offset`: the segment holding it, then frame by frame. */
+  /** A read buffer for a cursor under the `fd` backend; none under `mmap`. */
+  #newWindow(bytes = WINDOW_BYTES): ReadWindow | undefined {
+    if (this.#options.backend !== 'fd') return undefined;
+    return { segment: undefined, base: 0, end: 0, ...frameBuffer(new ArrayBuffer(bytes)) };
+  }
+
+  /**
+   * Positions `cursor` at `offset`: the segment holding it (by file name), then frame by frame
+   * without checksums (each entry is checked when it is read).
+   */
   #seek(cursor: Cursor, offset: number): void {
     const firsts = this.#firstOffsets;
     let index = 0;
@@ -341,10 +500,14 @@ export class Topic {
     cursor.segmentIndex = index;
     cursor.position = SEGMENT_HEADER_BYTES;
     cursor.offset = firsts[index] ?? 0;
-    while (cursor.offset < offset) {
-      const location = this.peek(cursor);
-      if (location === undefined) break;
-      this.advance(cursor, location);
+    if (firsts.length === 0) return;
+    const segment = this.#segment(index);
+    const frame = this.#frame;
+    while (cursor.offset < offset && cursor.offset < this.#nextOffset) {
+      segment.skimFrame(cursor.position, frame, cursor.window);
+      if (frame.kind === 0 || frame.kind === KIND_END) break;
+      if (frame.kind !== KIND_BATCH_COMMIT) cursor.offset++;
+      cursor.position += frameBytes(frame.length);
     }
   }
 

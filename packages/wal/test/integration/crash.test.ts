@@ -10,7 +10,7 @@ import { fixturePath } from '../fixture-path.js';
 const SOAK = process.env['ANNAL_SOAK'] === '1';
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-const SMALL = {
+const SMALL_BASE = {
   segmentBytes: '1 MiB',
   maxEntryBytes: 1024,
   maxBatchBytes: 65536,
@@ -18,18 +18,22 @@ const SMALL = {
   fsync: 'none',
 } as const;
 
+/** Every test runs against both backends: they write the same files and keep the same promises. */
+const BACKENDS = ['mmap', 'fd'] as const;
+
 /** The last number in lines `<word> <n>` a child printed. */
 function lastNumber(stdout: string, word: string): number {
   const lines = stdout.split('\n').filter((line) => line.startsWith(`${word} `));
   return lines.length === 0 ? -1 : Number(lines.at(-1)?.split(' ')[1]);
 }
 
-describe('Wal after SIGKILL', () => {
+describe.each(BACKENDS)('Wal after SIGKILL (%s backend)', (backend) => {
+  const SMALL = { ...SMALL_BASE, backend } as const;
   it('keeps every append acknowledged under fsync "each", and appending goes on', async () => {
     const dir = temporaryDirectory();
     let acknowledged = -1;
     for (let trial = 0; trial < (SOAK ? 50 : 4); trial++) {
-      const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, 'entries']);
+      const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, 'entries', '', backend]);
       const target = acknowledged + 20 + trial * 7;
       await child.waitForLine(
         (line) => line.startsWith('acked ') && Number(line.slice(6)) >= target,
@@ -54,7 +58,7 @@ describe('Wal after SIGKILL', () => {
   it('never shows part of a batch: reopening finds each batch whole or not at all', async () => {
     for (let trial = 0; trial < (SOAK ? 100 : 4); trial++) {
       const dir = temporaryDirectory();
-      const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, 'batches']);
+      const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, 'batches', '', backend]);
       await child.waitForLine((line) => line === `batch ${20 + trial * 13}`);
       child.child.kill('SIGKILL');
       const result = await child.exited;
@@ -84,7 +88,7 @@ describe('Wal after SIGKILL', () => {
       for (let n = 0; n < 5000; n++) wal.appendSync('t', encoder.encode(String(n)));
     }
     const consumed = 2345;
-    const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, 'reader', String(consumed)]);
+    const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, 'reader', String(consumed), backend]);
     await child.waitForLine((line) => line === `consumed ${consumed}`);
     child.child.kill('SIGKILL');
     await child.exited;
@@ -99,7 +103,8 @@ describe('Wal after SIGKILL', () => {
   });
 });
 
-describe('Wal with damaged files', () => {
+describe.each(BACKENDS)('Wal with damaged files (%s backend)', (backend) => {
+  const SMALL = { ...SMALL_BASE, backend } as const;
   /** 200 entries of 92 bytes: entry k's frame at 4096 + 104 k of the only segment. */
   async function filled(): Promise<{ dir: string; segment: string }> {
     const dir = temporaryDirectory();

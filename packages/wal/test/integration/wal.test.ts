@@ -11,7 +11,7 @@ const text = (data: Uint8Array | undefined): string | undefined =>
   data === undefined ? undefined : decoder.decode(data);
 
 /** Small segments so that tests roll: 1 MiB, entries up to 64 KiB. */
-const SMALL = {
+const SMALL_BASE = {
   segmentBytes: '1 MiB',
   maxEntryBytes: '64 KiB',
   maxBatchBytes: '256 KiB',
@@ -19,7 +19,11 @@ const SMALL = {
   fsync: 'none',
 } as const;
 
-describe('Wal: append and read', () => {
+/** Every test runs against both backends: they write the same files and keep the same promises. */
+const BACKENDS = ['mmap', 'fd'] as const;
+
+describe.each(BACKENDS)('Wal: append and read (%s backend)', (backend) => {
+  const SMALL = { ...SMALL_BASE, backend } as const;
   it('hands back each entry once, in order, across segment rolls, with consecutive offsets', async () => {
     const dir = temporaryDirectory();
     await using wal = Wal.open({ dir, ...SMALL });
@@ -96,7 +100,8 @@ describe('Wal: append and read', () => {
   });
 });
 
-describe('Wal: ownership and bad input', () => {
+describe.each(BACKENDS)('Wal: ownership and bad input (%s backend)', (backend) => {
+  const SMALL = { ...SMALL_BASE, backend } as const;
   it('lets one owner at a time open a namespace, and several namespaces side by side', async () => {
     const dir = temporaryDirectory();
     await using first = Wal.open({ dir, ...SMALL });

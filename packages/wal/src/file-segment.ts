@@ -1,0 +1,269 @@
+/**
+ * The `fd` backend: a segment behind a file descriptor, written with pwritev and read with
+ * preadv, never mapped — so an I/O error is a coded error instead of a bus error, and a log
+ * holds no mappings (vm.max_map_count, resident memory).
+ *
+ * A syscall per entry would cost 1.5–2 µs here (apps/bench), so entries are staged:
+ *
+ * ```
+ *  file  | handed to the kernel ............ | in flight (a sync)  | stage (this process only) |
+ *        0                                   inFlight.start        stageStart         stageStart + stageUsed
+ * ```
+ *
+ * - An append copies its frame into the stage (256 KiB). The stage is written with one pwritev
+ *   when it is full, at the end of the current turn of the event loop (setImmediate), and at
+ *   close; a larger frame is written on its own.
+ * - A sync hands the stage to the kernel and fdatasyncs in one io_uring submission (linked write
+ *   + fdatasync, off the JS thread; pwrite + fdatasync in the libuv pool where io_uring is
+ *   missing), while appends go on into a second stage.
+ * - Reads are served from the stage or the in-flight buffer when they reach there, and from the
+ *   file otherwise, through the reader's own window (64 KiB per preadv).
+ *
+ * What a crash of the process keeps: everything written before the current turn of the event
+ * loop (and all that `await append` acknowledged); the entries of the current turn may be lost.
+ * docs/durability.md says the same per backend.
+ *
+ * @module
+ */
+import { NativeFile, crc32cNative, fromErrno, type AnnalError } from '@annal/native';
+
+import { frameBuffer, frameChecksum, type FrameBuffer } from './checksum.js';
+import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, frameBytes, frameSeed, packWord } from './layout.js';
+import { Segment, type ReadWindow, type SegmentHeader } from './segment.js';
+
+/** Bytes staged before a write: ~3,600 entries of 64 B per syscall. */
+export const STAGE_BYTES = 256 * 1024;
+/** Bytes a reader's window reads at once. */
+export const WINDOW_BYTES = 64 * 1024;
+
+/** Eight zero bytes: what the file holds past the last frame. */
+const NO_FRAME = frameBuffer(new ArrayBuffer(8));
+
+/** A stage handed to a sync, until the kernel has it. */
+interface InFlight {
+  readonly buffer: FrameBuffer;
+  readonly start: number;
+  readonly end: number;
+}
+
+export class FileSegment extends Segment {
+  readonly #file: NativeFile;
+  #stage: FrameBuffer;
+  #spare: FrameBuffer | undefined;
+  /** File position of the stage's first byte: everything before it is in the kernel or in flight. */
+  #stageStart: number;
+  #stageUsed = 0;
+  #inFlight: InFlight | undefined;
+  #flushScheduled = false;
+  readonly #flushTask = (): void => this.#flushLater();
+  #failure: AnnalError | undefined;
+  #closed = false;
+  protected at = 0;
+
+  private constructor(path: string, topic: string, file: NativeFile, header: Uint8Array) {
+    const length = file.lengthBytes();
+    super(path, topic, header, length);
+    this.#file = file;
+    this.#stage = frameBuffer(new ArrayBuffer(STAGE_BYTES));
+    // Nothing is staged until the topic says where appends go (appendFrom).
+    this.#stageStart = length;
+  }
+
+  /** Creates the segment file (see {@link Segment.createFile}) and opens it. */
+  static create(path: string, topic: string, header: SegmentHeader): FileSegment {
+    Segment.createFile(path, topic, header);
+    return FileSegment.open(path, topic);
+  }
+
+  /** Opens an existing segment and checks its header. @throws ERR_ANNAL_CORRUPT */
+  static open(path: string, topic: string): FileSegment {
+    const file = NativeFile.open(path);
+    try {
+      const header = new Uint8Array(SEGMENT_HEADER_BYTES);
+      file.readv([header], 0);
+      return new FileSegment(path, topic, file, header);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+  }
+
+  /** Appends go to `position` on (after recovery or creation); frames are written in order. */
+  appendFrom(position: number): void {
+    this.flush();
+    this.#stageStart = position;
+  }
+
+  writeFrame(position: number, kind: number, offset: number, payload: Uint8Array): number {
+    if (this.#failure !== undefined) throw this.#failure;
+    const length = payload.length;
+    const size = frameBytes(length);
+    if (position !== this.#stageStart + this.#stageUsed) {
+      throw new Error(`${this.path}: frame at ${position}, expected the stage end`);
+    }
+    if (this.#stageUsed + size > this.#stage.bytes.length) {
+      this.flush();
+      if (size > this.#stage.bytes.length) return this.#writeAlone(position, kind, offset, payload);
+    }
+    const stage = this.#stage;
+    const at = this.#stageUsed;
+    const payloadAt = at + FRAME_HEADER_BYTES;
+    stage.bytes.set(payload, payloadAt);
+    // A reused stage holds old bytes: the padding to the next frame must be zeros, as on disk.
+    const padEnd = at + size;
+    if (payloadAt + length < padEnd) stage.bytes.fill(0, payloadAt + length, padEnd);
+    const words = stage.words;
+    words[(at + 4) >> 2] = frameChecksum(stage, payloadAt, length, frameSeed(kind, offset));
+    words[at >> 2] = packWord(kind, length);
+    this.#stageUsed = padEnd;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flushTask);
+    }
+    return position + size;
+  }
+
+  /** Hands the stage to the kernel now (one pwritev). */
+  flush(): void {
+    const used = this.#stageUsed;
+    if (used === 0) return;
+    const start = this.#stageStart;
+    this.#write([this.#stage.bytes.subarray(0, used)], start);
+    this.#stageStart = start + used;
+    this.#stageUsed = 0;
+  }
+
+  zero(from: number, to: number): void {
+    const zeros = new Uint8Array(Math.min(to - from, 1024 * 1024));
+    for (let at = from; at < to; at += zeros.length) {
+      this.#write([zeros.subarray(0, Math.min(zeros.length, to - at))], at);
+    }
+  }
+
+  async syncAsync(): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure;
+    const used = this.#stageUsed;
+    if (used === 0 || this.#inFlight !== undefined) {
+      this.flush();
+      await this.#file.syncAsync(true);
+      return;
+    }
+    // The stage goes to the kernel with its fdatasync; appends go on into the other buffer.
+    const inFlight: InFlight = {
+      buffer: this.#stage,
+      start: this.#stageStart,
+      end: this.#stageStart + used,
+    };
+    this.#inFlight = inFlight;
+    this.#stage = this.#spare ?? frameBuffer(new ArrayBuffer(STAGE_BYTES));
+    this.#spare = undefined;
+    this.#stageStart = inFlight.end;
+    this.#stageUsed = 0;
+    try {
+      await this.#file.writeBatch([inFlight.buffer.bytes.subarray(0, used)], [inFlight.start], {
+        dataSync: true,
+      });
+    } catch (error) {
+      this.#failure ??= fromErrno(error, { path: this.path });
+      throw this.#failure;
+    } finally {
+      this.#inFlight = undefined;
+      this.#spare = inFlight.buffer;
+      if (this.#closed) this.#file.close();
+    }
+  }
+
+  prefault(): void {
+    // Nothing is mapped: the page cache fills as the stage is written.
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.#failure === undefined) this.flush();
+    } finally {
+      // A sync in flight still writes through the descriptor: it closes it when done.
+      if (this.#inFlight === undefined) this.#file.close();
+    }
+  }
+
+  protected bytesAt(position: number, bytesNeeded: number, window: ReadWindow | undefined): FrameBuffer {
+    const stageStart = this.#stageStart;
+    if (position >= stageStart) {
+      if (position >= stageStart + this.#stageUsed) {
+        this.at = 0;
+        return NO_FRAME;
+      }
+      this.at = position - stageStart;
+      return this.#stage;
+    }
+    const inFlight = this.#inFlight;
+    if (inFlight !== undefined && position >= inFlight.start && position < inFlight.end) {
+      this.at = position - inFlight.start;
+      return inFlight.buffer;
+    }
+    if (window === undefined) throw new Error(`${this.path}: a read from the file needs a window`);
+    if (window.segment !== this || position < window.base || position + bytesNeeded > window.end) {
+      this.#fill(window, position, bytesNeeded);
+    }
+    this.at = position - window.base;
+    return window;
+  }
+
+  /** Reads the file from `position` into `window`: at least `bytesNeeded`, else what is there. */
+  #fill(window: ReadWindow, position: number, bytesNeeded: number): void {
+    if (window.bytes.length < bytesNeeded) {
+      const grown = frameBuffer(new ArrayBuffer(frameBytes(bytesNeeded)));
+      window.bytes = grown.bytes;
+      window.view = grown.view;
+      window.words = grown.words;
+    }
+    // Only bytes the kernel already has are read, and only those count: past them the file
+    // still holds zeros that a staged or in-flight frame will overwrite.
+    const inFlight = this.#inFlight;
+    const limit =
+      inFlight !== undefined && inFlight.start > position ? inFlight.start : this.#stageStart;
+    const length = Math.min(window.bytes.length, limit - position);
+    let read = 0;
+    try {
+      read = this.#file.readv([window.bytes.subarray(0, length)], position);
+    } catch (error) {
+      throw fromErrno(error, { path: this.path, offset: position });
+    }
+    window.segment = this;
+    window.base = position;
+    window.end = position + read;
+    if (read < bytesNeeded) window.bytes.fill(0, read, bytesNeeded);
+  }
+
+  #flushLater(): void {
+    this.#flushScheduled = false;
+    if (this.#closed || this.#failure !== undefined) return;
+    try {
+      this.flush();
+    } catch (error) {
+      // Nobody waits on this write: the next append or sync reports it.
+      this.#failure = fromErrno(error, { path: this.path });
+    }
+  }
+
+  /** Large frames skip the stage: header, then payload, in one pwritev. */
+  #writeAlone(position: number, kind: number, offset: number, payload: Uint8Array): number {
+    const header = frameBuffer(new ArrayBuffer(FRAME_HEADER_BYTES));
+    header.words[1] = crc32cNative(payload, 0, payload.length, frameSeed(kind, offset)) | 0;
+    header.words[0] = packWord(kind, payload.length);
+    this.#write([header.bytes, payload], position);
+    this.#stageStart = position + frameBytes(payload.length);
+    return this.#stageStart;
+  }
+
+  #write(buffers: Uint8Array[], position: number): void {
+    try {
+      this.#file.writev(buffers, position);
+    } catch (error) {
+      this.#failure ??= fromErrno(error, { path: this.path, offset: position });
+      throw this.#failure;
+    }
+  }
+}

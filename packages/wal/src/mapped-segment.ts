@@ -1,0 +1,93 @@
+/**
+ * The `mmap` backend: a segment mapped whole. Frames are written with stores into the mapping
+ * (no syscall per entry) and read in place; an entry is in the page cache, and so survives a
+ * crash of the process, as soon as its length word is stored.
+ *
+ * @module
+ */
+import { MappedFile } from '@annal/native';
+
+import { frameBuffer, frameChecksum, type FrameBuffer } from './checksum.js';
+import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, frameBytes, frameSeed, packWord } from './layout.js';
+import { Segment, type SegmentHeader } from './segment.js';
+
+export class MappedSegment extends Segment {
+  readonly #mapping: MappedFile;
+  readonly #buffer: FrameBuffer;
+  /** What was written since the last sync: a sync msyncs that range, not the whole mapping. */
+  #dirtyFrom = Number.POSITIVE_INFINITY;
+  #dirtyTo = 0;
+  protected at = 0;
+
+  private constructor(path: string, topic: string, mapping: MappedFile, buffer: FrameBuffer) {
+    super(path, topic, buffer.bytes, buffer.bytes.length);
+    this.#mapping = mapping;
+    this.#buffer = buffer;
+  }
+
+  /** Creates the segment file (see {@link Segment.createFile}) and maps it. */
+  static create(path: string, topic: string, header: SegmentHeader): MappedSegment {
+    Segment.createFile(path, topic, header);
+    return MappedSegment.open(path, topic);
+  }
+
+  /** Maps an existing segment and checks its header. @throws ERR_ANNAL_CORRUPT */
+  static open(path: string, topic: string): MappedSegment {
+    const mapping = MappedFile.open(path);
+    try {
+      return new MappedSegment(path, topic, mapping, frameBuffer(mapping.buffer as ArrayBuffer));
+    } catch (error) {
+      mapping.close();
+      throw error;
+    }
+  }
+
+  writeFrame(position: number, kind: number, offset: number, payload: Uint8Array): number {
+    const length = payload.length;
+    const buffer = this.#buffer;
+    const payloadAt = position + FRAME_HEADER_BYTES;
+    buffer.bytes.set(payload, payloadAt);
+    // Checksummed where it landed: the mapping is word-aligned, the caller's bytes may not be.
+    const words = buffer.words;
+    words[(position + 4) >> 2] = frameChecksum(buffer, payloadAt, length, frameSeed(kind, offset));
+    // The length word last (little-endian, as every platform Node supports stores words).
+    words[position >> 2] = packWord(kind, length);
+    const end = position + frameBytes(length);
+    if (position < this.#dirtyFrom) this.#dirtyFrom = position;
+    if (end > this.#dirtyTo) this.#dirtyTo = end;
+    return end;
+  }
+
+  appendFrom(): void {
+    // Stores go straight into the mapping: nothing to set up.
+  }
+
+  zero(from: number, to: number): void {
+    this.#buffer.bytes.fill(0, from, to);
+    if (from < this.#dirtyFrom) this.#dirtyFrom = from;
+    if (to > this.#dirtyTo) this.#dirtyTo = to;
+  }
+
+  protected bytesAt(position: number): FrameBuffer {
+    this.at = position;
+    return this.#buffer;
+  }
+
+  syncAsync(): Promise<void> {
+    const from = this.#dirtyFrom;
+    const to = this.#dirtyTo;
+    this.#dirtyFrom = Number.POSITIVE_INFINITY;
+    this.#dirtyTo = 0;
+    if (from >= to) return Promise.resolve();
+    return this.#mapping.syncAsync(from, to - from);
+  }
+
+  prefault(): void {
+    // A failed prefault only costs speed: appends fault the pages in themselves.
+    this.#mapping.prefault(SEGMENT_HEADER_BYTES).catch(() => undefined);
+  }
+
+  close(): void {
+    this.#mapping.close();
+  }
+}

@@ -1,0 +1,110 @@
+import { closeSync, openSync, readSync, readdirSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { crc32c } from '@annal/native';
+import { Wal } from '@annal/wal';
+import { temporaryDirectory } from '@annal/test-utils';
+import { describe, expect, it } from 'vitest';
+
+const encoder = new TextEncoder();
+const BACKENDS = ['mmap', 'fd'] as const;
+
+/** 1 MiB segments of ~1 KiB entries: about 1,000 entries a segment. */
+const SMALL_BASE = {
+  segmentBytes: '1 MiB',
+  maxEntryBytes: '64 KiB',
+  maxBatchBytes: '256 KiB',
+  fsync: 'none',
+} as const;
+
+const entry = (n: number): Uint8Array => encoder.encode(`${n} `.padEnd(1000, '.'));
+
+function segments(wal: Wal, topic: string): string[] {
+  return readdirSync(join(wal.directory, 'topics', topic)).filter((name) =>
+    name.endsWith('.wseg'),
+  );
+}
+
+describe.each(BACKENDS)('retention (%s backend)', (backend) => {
+  const SMALL = { ...SMALL_BASE, backend } as const;
+
+  it('deletes a segment once every named reader has consumed it, and keeps the rest readable', async () => {
+    const dir = temporaryDirectory();
+    await using wal = Wal.open({ dir, ...SMALL, retention: { consumed: 'delete' } });
+    for (let n = 0; n < 5000; n++) wal.appendSync('t', entry(n));
+    const before = segments(wal, 't').length;
+    expect(before).toBeGreaterThan(4);
+    // Nobody has read anything: nothing may go, even when asked.
+    wal.readNext('t', { reader: 'slow', checkpoint: false });
+    await wal.retain('t');
+    expect(segments(wal, 't')).toHaveLength(before);
+
+    // Two readers; only what both consumed goes.
+    for (let n = 0; n < 4000; n++) expect(wal.readNext('t', { reader: 'fast' })?.offset).toBe(n);
+    for (let n = 0; n < 2500; n++) expect(wal.readNext('t', { reader: 'slow' })?.offset).toBe(n);
+    await wal.retain('t');
+    const kept = segments(wal, 't');
+    expect(kept.length).toBeLessThan(before);
+    expect(Number(kept[0]?.slice(0, 20))).toBeLessThanOrEqual(2500);
+    // Both readers go on where they were; a stateless read starts at the oldest entry kept.
+    expect(wal.readNext('t', { reader: 'slow' })?.offset).toBe(2500);
+    expect(wal.readNext('t', { reader: 'fast' })?.offset).toBe(4000);
+    const oldest = wal.readFrom('t', 0, { maxEntries: 1 })[0]?.offset ?? -1;
+    expect(oldest).toBe(Number(kept[0]?.slice(0, 20)));
+    // Appends go on, and a reopened log finds the same entries.
+    expect(wal.appendSync('t', entry(5000))).toBe(5000);
+    await wal.close();
+    await using again = Wal.open({ dir, ...SMALL, retention: { consumed: 'delete' } });
+    expect(again.readNext('t', { reader: 'slow' })?.offset).toBe(2501);
+    expect(again.latestOffset('t')).toBe(5000);
+  });
+
+  it('keeps at most maxBytes of segments, moving a reader behind them to the oldest entry kept', async () => {
+    const dir = temporaryDirectory();
+    await using wal = Wal.open({ dir, ...SMALL, retention: { maxBytes: '3 MiB' } });
+    expect(wal.readNext('t', { reader: 'r' })).toBeUndefined();
+    for (let n = 0; n < 6000; n++) wal.appendSync('t', entry(n));
+    await wal.retain();
+    const kept = segments(wal, 't');
+    expect(kept).toHaveLength(3);
+    const first = Number(kept[0]?.slice(0, 20));
+    expect(wal.readNext('t', { reader: 'r' })?.offset).toBe(first);
+    expect(wal.readFrom('t', 5999, { maxEntries: 5 }).map((e) => e.offset)).toEqual([5999]);
+  });
+
+  it('deletes segments whose entries are all older than maxAgeMs', async () => {
+    const dir = temporaryDirectory();
+    {
+      await using wal = Wal.open({ dir, ...SMALL });
+      for (let n = 0; n < 3500; n++) wal.appendSync('t', entry(n));
+    }
+    // Make the first two segments a day old, as if written then (header field and checksum).
+    const topicDir = join(dir, 'default', 'topics', 't');
+    const names = readdirSync(topicDir)
+      .filter((name) => name.endsWith('.wseg'))
+      .sort();
+    expect(names.length).toBeGreaterThan(3);
+    for (const name of names.slice(0, 2)) backdate(join(topicDir, name), Date.now() - 86_400_000);
+    await using wal = Wal.open({ dir, ...SMALL, retention: { maxAgeMs: '1h' } });
+    await wal.retain('t');
+    // The first segment's entries are all older than the second's creation: it goes. The second
+    // holds entries up to the third's creation (now): it stays.
+    expect(readdirSync(topicDir).filter((name) => name.endsWith('.wseg'))).toEqual(names.slice(1));
+    expect(wal.readFrom('t', 0, { maxEntries: 1 })[0]?.offset).toBe(Number(names[1]?.slice(0, 20)));
+  });
+});
+
+/** Rewrites a segment's creation time and header checksum (layout.ts: offsets 32 and 40). */
+function backdate(path: string, createdMs: number): void {
+  const header = new Uint8Array(44);
+  const fd = openSync(path, 'r+');
+  try {
+    readSync(fd, header, 0, 44, 0);
+    const view = new DataView(header.buffer);
+    view.setFloat64(32, createdMs, true);
+    view.setUint32(40, crc32c(header.subarray(0, 40)), true);
+    writeSync(fd, header, 0, 44, 0);
+  } finally {
+    closeSync(fd);
+  }
+}
