@@ -38,6 +38,7 @@ then prints a markdown table and writes latest.md, latest.svg and latest.json.
   pnpm bench native              every native suite
   pnpm bench msync               only the msync scenarios
   pnpm bench --smoke native      ~100 ms per pair, one run (CI); writes to results/smoke/
+  pnpm bench wal annal,lmdb      a word with commas matches when any of its parts does
 
 options:
   --smoke             short budget, one run, results under apps/bench/results/smoke/

@@ -14,6 +14,10 @@ import { logbufSpscSuite } from './logbuf/spsc.js';
 import { callCostSuite } from './native/call-cost.js';
 import { mappedWriteSuite } from './native/mapped-write.js';
 import { syncLatencySuite } from './native/sync-latency.js';
+import { walAppendSuite } from './wal/append.js';
+import { walBatchSuite } from './wal/batch.js';
+import { walDurableSuite } from './wal/durable.js';
+import { walReadSuite } from './wal/read.js';
 
 /** All suites, in run order. */
 export const SUITES: readonly Suite[] = [
@@ -26,4 +30,8 @@ export const SUITES: readonly Suite[] = [
   coreReadSuite,
   coreSharedSuite,
   coreTailSuite,
+  walAppendSuite,
+  walDurableSuite,
+  walBatchSuite,
+  walReadSuite,
 ];

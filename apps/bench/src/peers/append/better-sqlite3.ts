@@ -7,6 +7,10 @@
  * pages copied into the database file every 1,000 pages) runs inside the timed rounds, as it
  * would for a user.
  *
+ * `wal/append` also measures it with `synchronous=NORMAL` (in WAL mode: no sync per commit, the
+ * WAL synced at each checkpoint), through {@link betterSqlite3TargetFactory}; the durable rows of
+ * `wal/durable` and `wal/batch` open it with `synchronous=FULL` (`peers/durable/better-sqlite3.ts`).
+ *
  * Install note: better-sqlite3 has no prebuilt binary reachable here, so its install script
  * compiles SQLite with node-gyp (~1 min on 2 cores), and pnpm 10 runs dependency build scripts
  * only when allowed. Without the compiled binding this row fails with "Could not locate the
@@ -25,7 +29,7 @@ import {
   removeTemporaryDirectory,
 } from '../../fixtures/temporary-directory.js';
 import { checkStoredRecord, spotCheckSequences } from '../records.js';
-import type { AppendTarget } from './append-target.js';
+import type { AppendTarget, AppendTargetFactory } from './append-target.js';
 
 /** INSERTs per transaction (RESULTS.md: 1000 INSERTs/txn). */
 export const SQLITE_RECORDS_PER_TRANSACTION = 1000;
@@ -36,8 +40,24 @@ interface CountRow {
   readonly highest: number | null;
 }
 
-/** Loads better-sqlite3 (here, not at module load, like every peer library) and opens `path`. */
-async function openDatabase(path: string): Promise<Database.Database> {
+/**
+ * SQLite's `synchronous` settings the rows use, and the number `PRAGMA synchronous` answers with
+ * for each. In WAL mode OFF never syncs, NORMAL syncs the WAL only at checkpoints, FULL syncs
+ * the WAL at every commit.
+ */
+export const SQLITE_SYNCHRONOUS = { OFF: 0, NORMAL: 1, FULL: 2 } as const;
+
+/** A `synchronous` setting of {@link SQLITE_SYNCHRONOUS}. */
+export type SqliteSynchronous = keyof typeof SQLITE_SYNCHRONOUS;
+
+/**
+ * Loads better-sqlite3 (here, not at module load, like every peer library) and opens `path` in
+ * WAL mode with `synchronous` (default OFF), creating the `log` table.
+ */
+export async function openDatabase(
+  path: string,
+  synchronous: SqliteSynchronous = 'OFF',
+): Promise<Database.Database> {
   const { default: Sqlite } = await import('better-sqlite3');
   const db = new Sqlite(path);
   try {
@@ -45,9 +65,10 @@ async function openDatabase(path: string): Promise<Database.Database> {
     const journalMode: unknown = db.pragma('journal_mode = WAL', { simple: true });
     if (journalMode !== 'wal')
       throw new Error(`SQLite refused WAL mode (got ${String(journalMode)})`);
-    db.pragma('synchronous = OFF');
-    const synchronous: unknown = db.pragma('synchronous', { simple: true });
-    if (synchronous !== 0) throw new Error(`SQLite synchronous is ${String(synchronous)}, not OFF`);
+    db.pragma(`synchronous = ${synchronous}`);
+    const answer: unknown = db.pragma('synchronous', { simple: true });
+    if (answer !== SQLITE_SYNCHRONOUS[synchronous])
+      throw new Error(`SQLite synchronous is ${String(answer)}, not ${synchronous}`);
     db.exec('CREATE TABLE log (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)');
   } catch (error) {
     db.close();
@@ -56,7 +77,11 @@ async function openDatabase(path: string): Promise<Database.Database> {
   return db;
 }
 
-function verifyDatabase(db: Database.Database, count: number, template: Buffer): void {
+/**
+ * Throws unless the `log` table holds exactly `count` rows, ids 0…count-1, whose payloads are the
+ * records made from `template` (a spread of them compared byte for byte).
+ */
+export function verifyDatabase(db: Database.Database, count: number, template: Buffer): void {
   const row = db
     .prepare<[], CountRow>(
       'SELECT count(*) AS count, min(id) AS lowest, max(id) AS highest FROM log',
@@ -81,12 +106,21 @@ function verifyDatabase(db: Database.Database, count: number, template: Buffer):
   }
 }
 
-/** Opens an empty WAL-mode SQLite database in a fresh directory. */
-export async function createBetterSqlite3Target(): Promise<AppendTarget> {
+/** Opens an empty WAL-mode SQLite database (synchronous=OFF) in a fresh directory. */
+export function createBetterSqlite3Target(): Promise<AppendTarget> {
+  return openBetterSqlite3Target('OFF');
+}
+
+/** The factory of a better-sqlite3 row with `synchronous` instead of OFF (`wal/append`). */
+export function betterSqlite3TargetFactory(synchronous: SqliteSynchronous): AppendTargetFactory {
+  return () => openBetterSqlite3Target(synchronous);
+}
+
+async function openBetterSqlite3Target(synchronous: SqliteSynchronous): Promise<AppendTarget> {
   const directory = createTemporaryDirectory();
   let db: Database.Database;
   try {
-    db = await openDatabase(join(directory, 'log.db'));
+    db = await openDatabase(join(directory, 'log.db'), synchronous);
   } catch (error) {
     removeTemporaryDirectory(directory);
     throw error;

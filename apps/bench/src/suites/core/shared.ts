@@ -78,7 +78,8 @@ function formatMiB(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(bytes < 16 * 1024 * 1024 ? 1 : 0)} MiB`;
 }
 
-function isSmoke(budget: MeasureBudget): boolean {
+/** Whether `budget` is a smoke run's (which fills and appends less). */
+export function isSmoke(budget: MeasureBudget): boolean {
   return budget.timeMs < SMOKE_THRESHOLD_MS;
 }
 

@@ -1,0 +1,74 @@
+/**
+ * `@annal/wal` as an append target, sustained: one log in a fresh directory whose one topic
+ * grows over every round, `wal.appendSync(topic, record)` per record. An entry is in the page
+ * cache (mmap backend: written into the mapped segment, its CRC32C computed) when `appendSync`
+ * returns, so a round has nothing left to hand to the kernel; what differs between the rows is
+ * the fsync schedule running beside the appends:
+ *
+ * - `'none'`: nothing is ever synced (not even at close).
+ * - `{ everyMs: n }`: the log's scheduler syncs (off the JS thread) at most n ms after the first
+ *   unsynced append. Its timer needs the event loop, which a round of synchronous appends never
+ *   gives it, so `settle` yields one turn (`setImmediate`) after every round, in both rows alike:
+ *   the timer fires between rounds and its msync then runs in the thread pool while the next
+ *   rounds append.
+ *
+ * A topic rolls to a new segment (default 32 MiB) when the active one is full: `appendSync`
+ * creates the next segment file there and then (temporary file, posix_fallocate, fsync, link,
+ * directory fsync), maps it and starts its prefault off the JS thread; that happens inside the
+ * timed rounds, as it does for a user. Verified after the rounds by reading the whole topic back.
+ *
+ * @module
+ */
+import {
+  closeWal,
+  openWalInTemporaryDirectory,
+  verifyWalTopic,
+  WAL_TOPIC,
+  type WalBackend,
+} from '../annal-wal.js';
+import type { AppendTarget } from './append-target.js';
+
+/** The fsync schedules of the `wal/append` rows (neither makes `appendSync` wait). */
+export type WalAppendFsync = 'none' | { readonly everyMs: number };
+
+/** Options of the annal rows of `wal/append`. */
+export interface AnnalWalAppendOptions {
+  readonly backend: WalBackend;
+  readonly fsync: WalAppendFsync;
+}
+
+/** An fsync schedule as the option is written: `fsync: 'none'`, `fsync: { everyMs: 200 }`. */
+export function describeWalFsync(fsync: WalAppendFsync): string {
+  return fsync === 'none' ? "fsync: 'none'" : `fsync: { everyMs: ${fsync.everyMs} }`;
+}
+
+/** One event-loop turn: lets the fsync schedule's timer fire between rounds. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** An append target over a new `@annal/wal` log (default segment size and batch limits). */
+export function createAnnalWalTarget(options: AnnalWalAppendOptions): AppendTarget {
+  const opened = openWalInTemporaryDirectory({ backend: options.backend, fsync: options.fsync });
+  const { wal } = opened;
+  let closed = false;
+  return {
+    append(record: Buffer): boolean {
+      wal.appendSync(WAL_TOPIC, record);
+      return true;
+    },
+    drain: () => Promise.resolve(),
+    // Each entry is in the page cache when appendSync returns; the turn is for the scheduler.
+    settle: yieldToEventLoop,
+    verify: (count, template) => {
+      verifyWalTopic(wal, count, template);
+    },
+    directory: opened.directory,
+    notes: `backend ${options.backend}, ${describeWalFsync(options.fsync)}, segments of ${wal.options.segmentBytes / 1024 / 1024} MiB (each created, preallocated and synced when the one before is full, inside the rounds); one event-loop turn (setImmediate) after each round; disk counts the preallocated tail of the last segment`,
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await closeWal(opened);
+    },
+  };
+}
