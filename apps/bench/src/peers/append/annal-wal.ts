@@ -1,9 +1,11 @@
 /**
  * `@annal/wal` as an append target, sustained: one log in a fresh directory whose one topic
- * grows over every round, `wal.appendSync(topic, record)` per record. An entry is in the page
- * cache (mmap backend: written into the mapped segment, its CRC32C computed) when `appendSync`
- * returns, so a round has nothing left to hand to the kernel; what differs between the rows is
- * the fsync schedule running beside the appends:
+ * grows over every round, `wal.appendSync(topic, record)` per record. Under the mmap backend an
+ * entry is in the page cache (stored into the mapped segment, its CRC32C computed) when
+ * `appendSync` returns; under the fd backend it is in the topic's stage, which is written with
+ * one pwritev when it fills and at the end of the event-loop turn, so the turn `settle` yields
+ * (below, timed) hands the round's last stage to the kernel. What differs between the rows of a
+ * backend is the fsync schedule running beside the appends:
  *
  * - `'none'`: nothing is ever synced (not even at close).
  * - `{ everyMs: n }`: the log's scheduler syncs (off the JS thread) at most n ms after the first
@@ -58,7 +60,7 @@ export function createAnnalWalTarget(options: AnnalWalAppendOptions): AppendTarg
       return true;
     },
     drain: () => Promise.resolve(),
-    // Each entry is in the page cache when appendSync returns; the turn is for the scheduler.
+    // The turn lets the scheduler's timer run, and the fd backend's end-of-turn write.
     settle: yieldToEventLoop,
     verify: (count, template) => {
       verifyWalTopic(wal, count, template);

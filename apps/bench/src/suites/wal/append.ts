@@ -55,6 +55,12 @@ const ANNAL_SCHEDULES: readonly { readonly suffix: string; readonly fsync: WalAp
   { suffix: '-every-200ms', fsync: { everyMs: 200 } },
 ];
 
+/** How each backend's appendSync hands an entry to the kernel. */
+const WRITE_PATH: Readonly<Record<WalBackend, string>> = {
+  mmap: 'each entry is stored into the mapped segment (in the page cache) when appendSync returns',
+  fd: 'each entry is copied into the 256 KiB stage, written with one pwritev when it fills and at the end of the round (the event-loop turn)',
+};
+
 /** The annal rows of one record size: every backend × every schedule. */
 function annalRows(size: RecordSize, backends: readonly WalBackend[]): Implementation[] {
   return backends.flatMap((backend) =>
@@ -65,9 +71,11 @@ function annalRows(size: RecordSize, backends: readonly WalBackend[]): Implement
         `@annal/wal Wal.open({ backend: '${backend}', ${describeWalFsync(fsync)} }): wal.appendSync(topic, record) per record into one topic; sustained over ≥ 1 GiB of fresh log`,
         size,
         () => createAnnalWalTarget({ backend, fsync }),
-        fsync === 'none'
-          ? 'no sync ever (each entry is in the page cache when appendSync returns)'
-          : `appendSync never waits; the schedule's msync runs off the JS thread at most ${fsync.everyMs} ms after the first unsynced append, i.e. beside the following rounds`,
+        `${WRITE_PATH[backend]}; ${
+          fsync === 'none'
+            ? 'no sync ever'
+            : `appendSync never waits; the schedule's sync runs off the JS thread at most ${fsync.everyMs} ms after the first unsynced append, i.e. beside the following rounds`
+        }`,
         { minimumTimedBytes: SUSTAINED_TIMED_BYTES },
       ),
     ),

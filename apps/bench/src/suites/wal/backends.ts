@@ -9,4 +9,4 @@
 import type { WalBackend } from '../../peers/annal-wal.js';
 
 /** Backends whose annal rows the wal suites list, in that order. */
-export const WAL_BACKENDS = ['mmap'] as const satisfies readonly WalBackend[];
+export const WAL_BACKENDS = ['mmap', 'fd'] as const satisfies readonly WalBackend[];

@@ -35,7 +35,9 @@ function annalRows(backends: readonly WalBackend[]): Implementation[] {
       () => createAnnalWalDurableTarget(backend),
       PAYLOAD_BYTES,
       BATCH_RECORDS,
-      'members plus a commit frame written into the mapped segment, then one sync for the batch; the returned offsets array is part of the call',
+      backend === 'mmap'
+        ? 'members plus a commit frame stored into the mapped segment, then one sync (msync of the range) for the batch; the returned offsets array is part of the call'
+        : 'members plus a commit frame copied into the stage, then one sync for the batch (the stage written and fdatasynced in one io_uring submission); the returned offsets array is part of the call',
     ),
   }));
 }
