@@ -28,7 +28,13 @@
 import { NativeFile, crc32cNative, fromErrno, type AnnalError } from '@annal/native';
 
 import { frameBuffer, frameChecksum, type FrameBuffer } from './checksum.js';
-import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, frameBytes, frameSeed, packWord } from './layout.js';
+import {
+  FRAME_HEADER_BYTES,
+  SEGMENT_HEADER_BYTES,
+  frameBytes,
+  frameSeed,
+  packWord,
+} from './layout.js';
 import { Segment, type ReadWindow, type SegmentHeader } from './segment.js';
 
 /** Bytes staged before a write: ~3,600 entries of 64 B per syscall. */
@@ -188,7 +194,11 @@ export class FileSegment extends Segment {
     }
   }
 
-  protected bytesAt(position: number, bytesNeeded: number, window: ReadWindow | undefined): FrameBuffer {
+  protected bytesAt(
+    position: number,
+    bytesNeeded: number,
+    window: ReadWindow | undefined,
+  ): FrameBuffer {
     const stageStart = this.#stageStart;
     if (position >= stageStart) {
       if (position >= stageStart + this.#stageUsed) {

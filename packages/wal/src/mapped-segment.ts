@@ -8,7 +8,13 @@
 import { MappedFile } from '@annal/native';
 
 import { frameBuffer, frameChecksum, type FrameBuffer } from './checksum.js';
-import { FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, frameBytes, frameSeed, packWord } from './layout.js';
+import {
+  FRAME_HEADER_BYTES,
+  SEGMENT_HEADER_BYTES,
+  frameBytes,
+  frameSeed,
+  packWord,
+} from './layout.js';
 import { Segment, type SegmentHeader } from './segment.js';
 
 export class MappedSegment extends Segment {

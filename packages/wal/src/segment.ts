@@ -6,12 +6,7 @@
  *
  * @module
  */
-import {
-  AlreadyExistsError,
-  CorruptError,
-  createFileAtomically,
-  crc32c,
-} from '@annal/native';
+import { AlreadyExistsError, CorruptError, createFileAtomically, crc32c } from '@annal/native';
 
 import { frameChecksum, type FrameBuffer } from './checksum.js';
 import {
@@ -314,7 +309,12 @@ export abstract class Segment {
     // A batch commit is seeded with its batch's first offset: its count says how far back.
     const seedOffset =
       kind === KIND_BATCH_COMMIT ? offset - view.getUint32(at + FRAME_HEADER_BYTES, true) : offset;
-    const actual = frameChecksum(buffer, at + FRAME_HEADER_BYTES, length, frameSeed(kind, seedOffset));
+    const actual = frameChecksum(
+      buffer,
+      at + FRAME_HEADER_BYTES,
+      length,
+      frameSeed(kind, seedOffset),
+    );
     if (stored !== actual) {
       const what = kind === KIND_BATCH_COMMIT ? 'the batch commit before' : 'the entry at';
       return `checksum mismatch for ${what} offset ${offset} (stored ${stored >>> 0}, computed ${actual >>> 0})`;

@@ -21,7 +21,6 @@ import { MappedSegment } from './mapped-segment.js';
 
 import {
   BATCH_COMMIT_PAYLOAD_BYTES,
-  FRAME_HEADER_BYTES,
   KIND_BATCH_COMMIT,
   KIND_BATCH_MEMBER,
   KIND_END,
@@ -85,6 +84,8 @@ export class Topic {
   /** Retention: the run in progress, and whether another was asked for meanwhile. */
   #retaining: Promise<void> | undefined;
   #retainAgain = false;
+  /** The `fd` backend's window for reads by offset ({@link cursorAt}). */
+  #oneOffWindow: ReadWindow | undefined;
   /** A named reader storing an offset at or past this may let the oldest segment go. */
   #oldestEnd = Number.POSITIVE_INFINITY;
   /** Segments written since the last sync (they and the readers table are synced together). */
@@ -225,7 +226,8 @@ export class Topic {
       position: SEGMENT_HEADER_BYTES,
       slot: undefined,
       sinceStore: 0,
-      window: this.#newWindow(),
+      // One-off reads run to completion before another starts: they share one window.
+      window: (this.#oneOffWindow ??= this.#newWindow()),
     };
     this.#seek(cursor, Math.max(offset, this.#firstOffsets[0] ?? 0));
     return cursor;

@@ -88,7 +88,12 @@ describe.each(BACKENDS)('Wal after SIGKILL (%s backend)', (backend) => {
       for (let n = 0; n < 5000; n++) wal.appendSync('t', encoder.encode(String(n)));
     }
     const consumed = 2345;
-    const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, 'reader', String(consumed), backend]);
+    const child = spawnNode(fixturePath('wal-writer.mjs'), [
+      dir,
+      'reader',
+      String(consumed),
+      backend,
+    ]);
     await child.waitForLine((line) => line === `consumed ${consumed}`);
     child.child.kill('SIGKILL');
     await child.exited;

@@ -20,9 +20,7 @@ const SMALL_BASE = {
 const entry = (n: number): Uint8Array => encoder.encode(`${n} `.padEnd(1000, '.'));
 
 function segments(wal: Wal, topic: string): string[] {
-  return readdirSync(join(wal.directory, 'topics', topic)).filter((name) =>
-    name.endsWith('.wseg'),
-  );
+  return readdirSync(join(wal.directory, 'topics', topic)).filter((name) => name.endsWith('.wseg'));
 }
 
 describe.each(BACKENDS)('retention (%s backend)', (backend) => {
