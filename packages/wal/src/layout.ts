@@ -155,3 +155,79 @@ export const COPY_OFFSET = 8;
 export function slotStart(slot: number): number {
   return READER_SLOT_BYTES * (slot + 1);
 }
+
+// ---- events --------------------------------------------------------------------------------
+//
+//  One event (wal.events(topic, partition)) is one entry of its partition's sub-log, so it is
+//  framed, checksummed and made durable as any entry is. Integers little-endian; the id in the
+//  byte order of its string (RFC 9562).
+//
+//   0                   1                   2                   3
+//   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//  +---------------+---------------+-------------------------------+
+//  |  version (1)  |   data kind   |       header count (H)        |   0
+//  +---------------+---------------+-------------------------------+
+//  |                        data length (D)                        |   4
+//  +---------------------------------------------------------------+
+//  |                                                               |   8
+//  +                 timestamp (f64, Unix ms)                      +
+//  |                                                               |
+//  +---------------------------------------------------------------+
+//  |                                                               |  16
+//  +                                                               +
+//  |                   id (16 bytes, a UUID)                       |
+//  +                                                               +
+//  |                                                               |
+//  +-------------------------------+-------------------------------+
+//  |        type length (T)        |  type, T bytes of UTF-8      ...  32
+//  +-------------------------------+-------------------------------+
+//  |  H headers, each: u16 key length K, K bytes of key (UTF-8),  ...
+//  |                   u32 value length V, V bytes of value (UTF-8)
+//  +---------------------------------------------------------------+
+//  |  data, D bytes: JSON text (UTF-8), text (UTF-8) or raw bytes ...
+//  +---------------------------------------------------------------+
+//
+//  The entry ends exactly where the data ends; a decoder rejects anything else.
+
+/** Version of the event encoding, byte 0 of every event. */
+export const EVENT_VERSION = 1;
+
+/** u8: {@link EVENT_VERSION}. */
+export const EVENT_VERSION_OFFSET = 0;
+/** u8: EVENT_DATA_JSON, EVENT_DATA_TEXT or EVENT_DATA_BYTES. */
+export const EVENT_DATA_KIND_OFFSET = EVENT_VERSION_OFFSET + 1;
+/** u16 LE: number of headers (at most EVENT_HEADERS_MAX). */
+export const EVENT_HEADER_COUNT_OFFSET = EVENT_DATA_KIND_OFFSET + 1;
+/** u32 LE: bytes of data at the end of the entry. */
+export const EVENT_DATA_LENGTH_OFFSET = EVENT_HEADER_COUNT_OFFSET + 2;
+/** f64 LE: the event's timestamp, Unix ms (finite). */
+export const EVENT_TIMESTAMP_OFFSET = EVENT_DATA_LENGTH_OFFSET + 4;
+/** 16 bytes: the event id, a UUID in the byte order of its string. */
+export const EVENT_ID_OFFSET = EVENT_TIMESTAMP_OFFSET + 8;
+/** Bytes of the id. */
+export const EVENT_ID_BYTES = 16;
+/** u16 LE: UTF-8 bytes of the type (1 to EVENT_TYPE_MAX_BYTES). */
+export const EVENT_TYPE_LENGTH_OFFSET = EVENT_ID_OFFSET + EVENT_ID_BYTES;
+/** The type's UTF-8 bytes; the headers follow them, then the data. */
+export const EVENT_TYPE_OFFSET = EVENT_TYPE_LENGTH_OFFSET + 2;
+/** Bytes of an event before its type: the smallest event is this plus a 1-byte type. */
+export const EVENT_FIXED_BYTES = EVENT_TYPE_OFFSET;
+
+/** Width of a header's key length (u16 LE), before the key. */
+export const EVENT_HEADER_KEY_LENGTH_BYTES = 2;
+/** Width of a header's value length (u32 LE), before the value. */
+export const EVENT_HEADER_VALUE_LENGTH_BYTES = 4;
+
+/** Data kind: JSON text (`{ json }`), UTF-8. */
+export const EVENT_DATA_JSON = 1;
+/** Data kind: a string (`{ text }`), UTF-8. */
+export const EVENT_DATA_TEXT = 2;
+/** Data kind: raw bytes (`{ bytes }`). */
+export const EVENT_DATA_BYTES = 3;
+
+/** Most UTF-8 bytes in an event type (at least 1). */
+export const EVENT_TYPE_MAX_BYTES = 255;
+/** Most headers on one event. */
+export const EVENT_HEADERS_MAX = 256;
+/** Most UTF-8 bytes in a header key (at least 1). Values are bounded only by the entry. */
+export const EVENT_HEADER_KEY_MAX_BYTES = 255;

@@ -17,6 +17,7 @@ import {
   type AnnalError,
 } from '@annal/native';
 
+import { EventLog } from './events/event-log.js';
 import { directoryName, readerNameBytes } from './names.js';
 import { parseWalOptions, type ResolvedWalOptions, type WalOptions } from './options.js';
 import { Topic, type Cursor } from './topic.js';
@@ -70,6 +71,8 @@ export class Wal implements AsyncDisposable {
   /** Plain topics by the name users give. */
   readonly #byName = new Map<string, Topic>();
   readonly #persistEvery: number;
+  /** Event logs by topic, then partition: one per partition, so its id generator is one. */
+  readonly #events = new Map<string, Map<number, EventLog>>();
   #closed = false;
 
   private constructor(options: ResolvedWalOptions) {
@@ -275,6 +278,38 @@ export class Wal implements AsyncDisposable {
       latestOffset: () => latest(this.#existing(key, name)),
       synced: () => this.#scheduler.synced(),
     };
+  }
+
+  /**
+   * The events of partition `partition` of `topic`: typed events with UUIDv7 ids over the
+   * partition's own sub-log (offsets of its own, never visible as a plain topic). The same
+   * {@link EventLog} comes back for the same topic and partition.
+   * @param partition - 0 … {@link MAX_PARTITION}; default 0
+   * @throws ERR_ANNAL_INVALID_ARGUMENT naming `topic` or `partition`; ERR_ANNAL_CLOSED
+   * @example
+   * ```ts
+   * const orders = wal.events('orders', 1);
+   * await orders.appendEvent({ type: 'order.created', data: { json: { id: 1 } } });
+   * ```
+   */
+  events(topic: string, partition = 0): EventLog {
+    if (this.#closed) throw new ClosedError('the wal is closed', { field: 'wal' });
+    const cached = this.#events.get(topic)?.get(partition);
+    if (cached !== undefined) return cached;
+    // Validates the topic and the partition before anything is cached.
+    const log = new EventLog(
+      this.partitionLog(topic, partition),
+      topic,
+      partition,
+      this.options.maxEntryBytes,
+    );
+    let partitions = this.#events.get(topic);
+    if (partitions === undefined) {
+      partitions = new Map<number, EventLog>();
+      this.#events.set(topic, partitions);
+    }
+    partitions.set(partition, log);
+    return log;
   }
 
   // ---- lifetime ------------------------------------------------------------------------------
