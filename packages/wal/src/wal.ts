@@ -70,6 +70,9 @@ export class Wal implements AsyncDisposable {
   readonly #topics = new Map<string, Topic>();
   /** Plain topics by the name users give. */
   readonly #byName = new Map<string, Topic>();
+  /** The plain topic appended to last, and its name. */
+  #lastName: string | undefined;
+  #lastTopic: Topic | undefined;
   readonly #persistEvery: number;
   /** Event logs by topic, then partition: one per partition, so its id generator is one. */
   readonly #events = new Map<string, Map<number, EventLog>>();
@@ -116,7 +119,13 @@ export class Wal implements AsyncDisposable {
     // Checked first: a rejected call must not create the topic.
     if (!(bytes instanceof Uint8Array)) throw notBytes();
     this.#checkWritable();
-    const log = this.#byName.get(topic) ?? this.#writable(this.#topicKey(topic), topic);
+    // Most callers append to one topic in a row: the same string skips the Map.
+    let log = this.#lastTopic;
+    if (topic !== this.#lastName || log === undefined) {
+      log = this.#byName.get(topic) ?? this.#writable(this.#topicKey(topic), topic);
+      this.#lastName = topic;
+      this.#lastTopic = log;
+    }
     const offset = log.append(bytes);
     this.#scheduler.written();
     return offset;
@@ -312,6 +321,22 @@ export class Wal implements AsyncDisposable {
     return log;
   }
 
+  // ---- retention -----------------------------------------------------------------------------
+
+  /**
+   * Applies the `retention` option now to `topic` (or to every topic open in this process) and
+   * resolves when the segments it lets go are deleted. The log also does this by itself when a
+   * topic opens or rolls and when a named reader moves past a segment; call it from a timer to
+   * apply `maxAgeMs` to topics that no longer grow.
+   */
+  async retain(topic?: string): Promise<void> {
+    const logs =
+      topic === undefined
+        ? [...this.#topics.values()]
+        : [this.#existing(this.#topicKey(topic), topic)].filter((log) => log !== undefined);
+    await Promise.all(logs.map((log) => log.retain()));
+  }
+
   // ---- lifetime ------------------------------------------------------------------------------
 
   /**
@@ -324,9 +349,12 @@ export class Wal implements AsyncDisposable {
     try {
       await this.#scheduler.close();
     } finally {
+      // A retention run in progress finishes first (it only deletes files the log let go).
+      await Promise.all([...this.#topics.values()].map((topic) => topic.settled()));
       for (const topic of this.#topics.values()) topic.close();
       this.#topics.clear();
       this.#byName.clear();
+      this.#lastTopic = undefined;
       this.#lock.release();
     }
   }
@@ -381,7 +409,10 @@ export class Wal implements AsyncDisposable {
     const name = reader ?? DEFAULT_READER;
     if (this.#closed) throw new ClosedError('the wal is closed', { field: 'wal' });
     const log = this.#byName.get(topic) ?? this.#existing(this.#topicKey(topic), topic);
-    if (log === undefined) return [];
+    if (log === undefined) {
+      readerNameBytes(name); // a bad name is refused even before its topic exists
+      return [];
+    }
     // A known reader is found by its name alone: its UTF-8 bytes are needed only once.
     return [log, log.knownCursor(name) ?? log.cursor(name, readerNameBytes(name))];
   }
