@@ -5,9 +5,12 @@ import { defineConfig } from 'vitest/config';
 const packageRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * One vitest run over every package (vitest "projects"). Tests import packages by name and
- * resolve the `@annal/source` export condition, so they run against src/ without a build;
- * worker and child-process fixtures are plain .mjs files that import the built dist/.
+ * One vitest run over every package (vitest "projects"). Tests import packages by name. Vite's
+ * server (SSR) environment, where tests run, does not apply `resolve.conditions`, so they import
+ * the built dist/ like the worker and child-process fixtures do (plain .mjs files): build first
+ * (`pnpm test` does, through turbo). Resolving src/ in the tests (`ssr.resolve.conditions`) would
+ * put two copies of each package in a process that hands mappings and locks to worker threads,
+ * and the core tests that do so fail then.
  */
 export default defineConfig({
   resolve: { conditions: ['@annal/source'] },
