@@ -109,23 +109,9 @@ export abstract class Segment {
    */
   static createFile(path: string, topic: string, header: SegmentHeader): void {
     const created = createFileAtomically(path, header.segmentBytes, (buffer) => {
-      const view = new DataView(buffer);
-      view.setUint32(MAGIC_OFFSET, SEGMENT_MAGIC, true);
-      view.setUint32(VERSION_OFFSET, SEGMENT_VERSION, true);
-      view.setUint32(HEADER_BYTES_OFFSET, SEGMENT_HEADER_BYTES, true);
-      view.setFloat64(SEGMENT_BYTES_OFFSET, header.segmentBytes, true);
-      view.setFloat64(FIRST_OFFSET_OFFSET, header.firstOffset, true);
-      view.setFloat64(CREATED_MS_OFFSET, header.createdMs, true);
-      const checked = new Uint8Array(buffer, 0, SEGMENT_HEADER_CHECKED_BYTES);
-      view.setUint32(HEADER_CRC_OFFSET, crc32c(checked), true);
+      encodeSegmentHeader(new Uint8Array(buffer, 0, SEGMENT_HEADER_CHECKED_BYTES + 4), header);
     });
-    // Only the owning process creates segments, each once: one already there is not ours.
-    if (!created) {
-      throw new AlreadyExistsError(
-        `topic ${JSON.stringify(topic)}: ${path} already exists; the log will not write over it`,
-        { path },
-      );
-    }
+    if (!created) throw segmentExists(topic, path);
   }
 
   // ---- what a backend provides ---------------------------------------------------------------
@@ -354,6 +340,26 @@ export abstract class Segment {
     }
     return { firstOffset, createdMs: view.getFloat64(CREATED_MS_OFFSET, true) };
   }
+}
+
+/** Writes a segment header into `bytes` (its first 44 bytes: the checked fields and their CRC). */
+export function encodeSegmentHeader(bytes: Uint8Array, header: SegmentHeader): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  view.setUint32(MAGIC_OFFSET, SEGMENT_MAGIC, true);
+  view.setUint32(VERSION_OFFSET, SEGMENT_VERSION, true);
+  view.setUint32(HEADER_BYTES_OFFSET, SEGMENT_HEADER_BYTES, true);
+  view.setFloat64(SEGMENT_BYTES_OFFSET, header.segmentBytes, true);
+  view.setFloat64(FIRST_OFFSET_OFFSET, header.firstOffset, true);
+  view.setFloat64(CREATED_MS_OFFSET, header.createdMs, true);
+  view.setUint32(HEADER_CRC_OFFSET, crc32c(bytes.subarray(0, SEGMENT_HEADER_CHECKED_BYTES)), true);
+}
+
+/** Only the owning process creates segments, each once: one already there is not ours. */
+export function segmentExists(topic: string, path: string): AlreadyExistsError {
+  return new AlreadyExistsError(
+    `topic ${JSON.stringify(topic)}: ${path} already exists; the log will not write over it`,
+    { path },
+  );
 }
 
 /** The member count a batch commit frame carries. */

@@ -9,11 +9,11 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { InvalidArgumentError, TooLargeError, fromErrno } from '@annal/native';
+import { InvalidArgumentError, TooLargeError, fromErrno, syncDirectory } from '@annal/native';
 
 import { frameBuffer } from './checksum.js';
 import { FileSegment, WINDOW_BYTES } from './file-segment.js';
@@ -33,7 +33,14 @@ import {
 } from './layout.js';
 import type { ResolvedWalOptions } from './options.js';
 import { ReaderTable, type ReaderSlot } from './reader-table.js';
-import { EMPTY, type Frame, type ReadWindow, type Segment, type SegmentHeader } from './segment.js';
+import { EMPTY, Segment, type Frame, type ReadWindow, type SegmentHeader } from './segment.js';
+import {
+  installSpare,
+  isTemporaryFile,
+  isUnfinishedRoll,
+  prepareSpare,
+  syncInstalled,
+} from './spare-segment.js';
 
 /** Room always kept at a segment's end for its end frame. */
 const END_FRAME_BYTES = frameBytes(0);
@@ -84,6 +91,13 @@ export class Topic {
   /** Retention: the run in progress, and whether another was asked for meanwhile. */
   #retaining: Promise<void> | undefined;
   #retainAgain = false;
+  /** A spare segment file ready for the next roll, and the job making one. */
+  #spare: string | undefined;
+  #spareJob: Promise<void> | undefined;
+  /** Past this position of the active segment, a spare is made for the next roll. */
+  #spareAt = Number.POSITIVE_INFINITY;
+  /** Segments made from spares whose header and directory entry the next sync must fsync. */
+  readonly #installed: string[] = [];
   /** The `fd` backend's window for reads by offset ({@link cursorAt}). */
   #oneOffWindow: ReadWindow | undefined;
   /** A named reader storing an offset at or past this may let the oldest segment go. */
@@ -106,8 +120,11 @@ export class Topic {
     for (const entry of listDirectory(directory)) {
       const first = parseSegmentFileName(entry);
       if (first !== undefined) this.#firstOffsets.push(first);
+      // Only this process writes here (it owns the namespace): a temporary file is a crash's.
+      else if (isTemporaryFile(entry)) rmSync(join(directory, entry), { force: true });
     }
     this.#firstOffsets.sort((a, b) => a - b);
+    this.#dropUnfinishedRoll();
     const last = this.#firstOffsets.at(-1);
     if (last !== undefined) this.#recover(this.#segment(this.#firstOffsets.length - 1));
     this.#oldestEnd = this.#firstOffsets[1] ?? Number.POSITIVE_INFINITY;
@@ -280,18 +297,24 @@ export class Topic {
     const segments = [...this.#dirty];
     this.#dirty.clear();
     this.#activeDirty = false;
+    const installed = this.#installed.splice(0);
     await Promise.all([
       ...segments.map((segment) => segment.syncAsync()),
       this.#readers?.syncAsync(),
+      installed.length === 0 ? undefined : syncInstalled(this.directory, installed),
     ]);
   }
 
-  /** Resolves when no retention run is in progress (close waits for it). */
+  /** Resolves when no retention run or spare is in progress (close waits for them). */
   async settled(): Promise<void> {
-    while (this.#retaining !== undefined) await this.#retaining;
+    while (this.#retaining !== undefined || this.#spareJob !== undefined) {
+      await Promise.all([this.#retaining, this.#spareJob]);
+    }
   }
 
   close(): void {
+    if (this.#spare !== undefined) rmSync(this.#spare, { force: true });
+    this.#spare = undefined;
     for (const segment of this.#segments.values()) segment.close();
     this.#segments.clear();
     this.#readers?.close();
@@ -410,6 +433,7 @@ export class Topic {
       !this.#sealed &&
       this.#position + needed + END_FRAME_BYTES <= active.lengthBytes
     ) {
+      if (this.#position > this.#spareAt) this.#makeSpare();
       return active;
     }
     return this.#roll();
@@ -430,11 +454,20 @@ export class Topic {
       createdMs: Date.now(),
     };
     const path = join(this.directory, segmentFileName(first));
+    const spare = this.#spare;
+    if (spare !== undefined) {
+      this.#spare = undefined;
+      installSpare(spare, path, this.name, header);
+      this.#installed.push(path);
+    } else {
+      Segment.createFile(path, this.name, header);
+    }
     const segment =
       this.#options.backend === 'fd'
-        ? FileSegment.create(path, this.name, header)
-        : MappedSegment.create(path, this.name, header);
+        ? FileSegment.open(path, this.name)
+        : MappedSegment.open(path, this.name);
     segment.appendFrom(SEGMENT_HEADER_BYTES);
+    this.#spareAt = segment.lengthBytes / 2;
     segment.prefault();
     this.#firstOffsets.push(first);
     this.#segments.set(first, segment);
@@ -461,10 +494,46 @@ export class Topic {
       segment.zero(end.position, end.scannedTo);
     }
     segment.appendFrom(end.position);
+    this.#spareAt = end.sealed ? 0 : segment.lengthBytes / 2;
     this.#active = segment;
     this.#position = end.position;
     this.#nextOffset = end.offset;
     this.#sealed = end.sealed;
+  }
+
+  /**
+   * Starts making a spare segment file (reserved and fsynced off the append path), unless one is
+   * ready or on its way. A failure (a full disk) only means the roll creates its file itself.
+   */
+  #makeSpare(): void {
+    this.#spareAt = Number.POSITIVE_INFINITY;
+    if (this.#spare !== undefined || this.#spareJob !== undefined) return;
+    this.#spareJob = prepareSpare(this.directory, this.#options.segmentBytes).then(
+      (path) => {
+        this.#spareJob = undefined;
+        this.#spare = path;
+      },
+      () => {
+        this.#spareJob = undefined;
+      },
+    );
+  }
+
+  /**
+   * A last segment whose header is all zeros was being installed from a spare when the power
+   * failed: nothing in it was acknowledged (a sync fsyncs the header first), so it goes.
+   */
+  #dropUnfinishedRoll(): void {
+    const last = this.#firstOffsets.at(-1);
+    if (last === undefined) return;
+    const path = join(this.directory, segmentFileName(last));
+    if (!isUnfinishedRoll(path)) return;
+    this.#warn(
+      `annal wal: topic ${JSON.stringify(this.name)}: removed ${path}, a segment whose header never reached the disk (a roll cut short)`,
+    );
+    rmSync(path);
+    syncDirectory(this.directory);
+    this.#firstOffsets.pop();
   }
 
   #segment(index: number): Segment {

@@ -1,0 +1,117 @@
+/**
+ * Segment files made ahead of the roll that needs them. Creating a segment in full — reserve
+ * 32 MiB, fsync, link, fsync the directory — stalls the appending thread 5–11 ms here; a roll
+ * that finds a spare only writes the header and links it into place (~0.1–0.5 ms), and the
+ * fsyncs that make the new file durable join the next sync of the schedule instead.
+ *
+ * ```
+ *  topics/<topic>/.spare-<hex>.tmp    reserved (posix_fallocate) and fsynced, all zeros; made
+ *                                     while the active segment passes half full; a leading dot,
+ *                                     so no listing of segments sees it
+ * ```
+ *
+ * A crash can leave a spare behind (opening a topic removes it), and a power loss can leave a
+ * linked segment whose header never reached the disk: all zeros, it holds nothing anyone was
+ * promised (the sync that would have acknowledged an entry in it fsyncs the header and the
+ * directory first), so opening the topic removes it too ({@link isUnfinishedRoll}).
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, linkSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { NativeFile, fromErrno } from '@annal/native';
+
+import { SEGMENT_HEADER_CHECKED_BYTES } from './layout.js';
+import { encodeSegmentHeader, segmentExists, type SegmentHeader } from './segment.js';
+
+const SPARE_PREFIX = '.spare-';
+const TEMPORARY_SUFFIX = '.tmp';
+const HEADER_BYTES = SEGMENT_HEADER_CHECKED_BYTES + 4;
+
+/** True for the temporary files of a topic directory: spares and unfinished atomic creations. */
+export function isTemporaryFile(name: string): boolean {
+  return name.startsWith('.') && name.endsWith(TEMPORARY_SUFFIX);
+}
+
+/**
+ * Makes a spare of `lengthBytes` in `directory`: reserved, zero, fsynced (in the libuv pool).
+ * @returns its path
+ * @throws (rejects) ERR_ANNAL_FULL when the disk has no room: the roll then creates its segment
+ *   itself and reports the full disk to the appender
+ */
+export async function prepareSpare(directory: string, lengthBytes: number): Promise<string> {
+  const path = join(
+    directory,
+    `${SPARE_PREFIX}${randomBytes(6).toString('hex')}${TEMPORARY_SUFFIX}`,
+  );
+  const file = NativeFile.open(path, { create: true, exclusive: true, mode: 0o644 });
+  try {
+    file.allocate(0, lengthBytes);
+    await file.syncAsync(false);
+  } catch (error) {
+    file.close();
+    rmSync(path, { force: true });
+    throw error;
+  }
+  file.close();
+  return path;
+}
+
+/**
+ * Turns the spare at `spare` into the segment at `path`: writes its header, links it into place
+ * (a link never replaces a file) and removes the spare's name. Nothing is fsynced: the caller
+ * must {@link syncInstalled} before it promises anything in the new segment is durable.
+ * @throws ERR_ANNAL_ALREADY_EXISTS when `path` exists
+ */
+export function installSpare(
+  spare: string,
+  path: string,
+  topic: string,
+  header: SegmentHeader,
+): void {
+  const bytes = new Uint8Array(HEADER_BYTES);
+  encodeSegmentHeader(bytes, header);
+  const file = NativeFile.open(spare);
+  try {
+    file.writev([bytes], 0);
+  } finally {
+    file.close();
+  }
+  try {
+    linkSync(spare, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw segmentExists(topic, path);
+    throw fromErrno(error, { path });
+  }
+  unlinkSync(spare);
+}
+
+/** fsyncs installed segment files, then their directory (all in the libuv pool). */
+export async function syncInstalled(directory: string, paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map((path) => syncPath(path)));
+  await syncPath(directory);
+}
+
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** True when the segment at `path` has an all-zero header: a roll cut short by a power loss. */
+export function isUnfinishedRoll(path: string): boolean {
+  const header = new Uint8Array(HEADER_BYTES);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, header, 0, HEADER_BYTES, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header.every((byte) => byte === 0);
+}
