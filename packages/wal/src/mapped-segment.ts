@@ -88,6 +88,14 @@ export class MappedSegment extends Segment {
     return this.#mapping.syncAsync(from, to - from);
   }
 
+  syncSync(): void {
+    const from = this.#dirtyFrom;
+    const to = this.#dirtyTo;
+    this.#dirtyFrom = Number.POSITIVE_INFINITY;
+    this.#dirtyTo = 0;
+    if (from < to) this.#mapping.sync(from, to - from);
+  }
+
   prefault(): void {
     // A failed prefault only costs speed: appends fault the pages in themselves.
     this.#mapping.prefault(SEGMENT_HEADER_BYTES).catch(() => undefined);

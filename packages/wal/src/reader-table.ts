@@ -46,6 +46,8 @@ export class ReaderTable {
   /** Scratch for the checksum of a copy: sequence and offset. */
   readonly #scratch = new DataView(new ArrayBuffer(12));
   readonly #scratchBytes = new Uint8Array(this.#scratch.buffer);
+  /** An offset was stored since the last sync. */
+  #dirty = false;
 
   private constructor(path: string, mapping: MappedFile) {
     this.path = path;
@@ -127,10 +129,21 @@ export class ReaderTable {
     view.setUint32(at + COPY_CRC, this.#copyChecksum(sequence, offset), true);
     slot.newest = copy;
     slot.sequence = sequence;
+    this.#dirty = true;
   }
 
-  syncAsync(): Promise<void> {
-    return this.#mapping.syncAsync();
+  /** Makes the offsets stored so far survive power loss (nothing to do when none changed). */
+  async syncAsync(): Promise<void> {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    await this.#mapping.syncAsync();
+  }
+
+  /** The same on the calling thread. */
+  syncSync(): void {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    this.#mapping.sync();
   }
 
   close(): void {

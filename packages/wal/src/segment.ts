@@ -142,6 +142,9 @@ export abstract class Segment {
   /** Makes everything written so far survive power loss (off the JS thread). */
   abstract syncAsync(): Promise<void>;
 
+  /** The same on the calling thread, which it blocks for the msync or fdatasync. */
+  abstract syncSync(): void;
+
   /** Starts faulting the segment's pages in off the JS thread (where that applies). */
   abstract prefault(): void;
 

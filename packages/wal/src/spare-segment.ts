@@ -18,11 +18,11 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { NativeFile, fromErrno } from '@annal/native';
+import { NativeFile, fromErrno, syncDirectory } from '@annal/native';
 
 import { SEGMENT_HEADER_CHECKED_BYTES } from './layout.js';
 import { encodeSegmentHeader, segmentExists, type SegmentHeader } from './segment.js';
@@ -93,6 +93,21 @@ export function installSpare(
 export async function syncInstalled(directory: string, paths: readonly string[]): Promise<void> {
   await Promise.all(paths.map((path) => syncPath(path)));
   await syncPath(directory);
+}
+
+/** {@link syncInstalled} on the calling thread. */
+export function syncInstalledSync(directory: string, paths: readonly string[]): void {
+  for (const path of paths) syncPathSync(path);
+  syncDirectory(directory);
+}
+
+function syncPathSync(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function syncPath(path: string): Promise<void> {

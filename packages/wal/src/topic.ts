@@ -40,6 +40,7 @@ import {
   isUnfinishedRoll,
   prepareSpare,
   syncInstalled,
+  syncInstalledSync,
 } from './spare-segment.js';
 
 /** Room always kept at a segment's end for its end frame. */
@@ -303,6 +304,20 @@ export class Topic {
       this.#readers?.syncAsync(),
       installed.length === 0 ? undefined : syncInstalled(this.directory, installed),
     ]);
+  }
+
+  /**
+   * {@link syncAsync} on the calling thread (what `appendSync` does under `fsync: 'each'`).
+   * @throws ERR_ANNAL_IO when a sync fails
+   */
+  syncSync(): void {
+    const segments = [...this.#dirty];
+    this.#dirty.clear();
+    this.#activeDirty = false;
+    const installed = this.#installed.splice(0);
+    for (const segment of segments) segment.syncSync();
+    this.#readers?.syncSync();
+    if (installed.length > 0) syncInstalledSync(this.directory, installed);
   }
 
   /** Resolves when no retention run or spare is in progress (close waits for them). */

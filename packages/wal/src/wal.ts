@@ -12,6 +12,7 @@ import {
   ClosedError,
   FileLock,
   InvalidArgumentError,
+  IoError,
   SyncScheduler,
   fromErrno,
   type AnnalError,
@@ -48,9 +49,11 @@ export interface ReadBatchOptions extends ReadNextOptions, ReadLimits {}
  * A write-ahead log of topics in `<dir>/<namespace>`.
  *
  * Durability (docs/durability.md): an entry survives a crash of the process as soon as
- * `appendSync`/`appendBatchSync` returns (it is in the page cache), and survives power loss once
- * the `fsync` schedule has synced it: `append` resolves after that under `'each'`, and
- * `synced(topic, offset)` waits for it under any schedule.
+ * `appendSync`/`appendBatchSync` returns under the `mmap` backend (it is in the page cache), at
+ * the end of the event-loop turn under `fd`; it survives power loss once the `fsync` schedule
+ * has synced it: under `'each'` before `appendSync` returns (a sync on the calling thread) or
+ * `append` resolves (a group commit off it), and `synced(topic, offset)` waits for it under any
+ * schedule.
  *
  * @example
  * ```ts
@@ -74,6 +77,10 @@ export class Wal implements AsyncDisposable {
   #lastName: string | undefined;
   #lastTopic: Topic | undefined;
   readonly #persistEvery: number;
+  /** `fsync: 'each'`: a synchronous append syncs before it returns. */
+  readonly #eachDurable: boolean;
+  /** A sync on the calling thread failed: the log stops, as after a failed scheduled sync. */
+  #syncFailure: AnnalError | undefined;
   /** Event logs by topic, then partition: one per partition, so its id generator is one. */
   readonly #events = new Map<string, Map<number, EventLog>>();
   #closed = false;
@@ -91,6 +98,7 @@ export class Wal implements AsyncDisposable {
     this.#lock = FileLock.acquireOrThrow(join(this.directory, WAL_LOCK_FILE));
     const consistency = options.consistency;
     this.#persistEvery = consistency === 'strictly-once' ? 1 : consistency.atLeastOnce.persistEvery;
+    this.#eachDurable = options.fsync === 'each';
     this.#scheduler = new SyncScheduler({
       policy: options.fsync,
       sync: () => this.#syncAll(),
@@ -110,35 +118,28 @@ export class Wal implements AsyncDisposable {
 
   /**
    * Appends `bytes` to `topic` (created on first append) and returns its offset once it is
-   * written: readable, and safe from a crash of the process, but durable against power loss
-   * only per the fsync schedule. Never waits.
+   * written: readable, and safe from a crash of the process (see the backend). Under
+   * `fsync: 'each'` it returns once the entry also survives power loss, syncing on the calling
+   * thread (one msync or fdatasync, ~0.15–2 ms here, that blocks it): use `await append` to
+   * share syncs between concurrent callers. Under the other schedules it never waits.
    * @throws ERR_ANNAL_TOO_LARGE, ERR_ANNAL_INVALID_ARGUMENT, ERR_ANNAL_FULL (nothing earlier
    *   is lost), ERR_ANNAL_IO after a failed fsync (until reopened), ERR_ANNAL_CLOSED
    */
   appendSync(topic: string, bytes: Uint8Array): number {
-    // Checked first: a rejected call must not create the topic.
-    if (!(bytes instanceof Uint8Array)) throw notBytes();
-    this.#checkWritable();
-    // Most callers append to one topic in a row: the same string skips the Map.
-    let log = this.#lastTopic;
-    if (topic !== this.#lastName || log === undefined) {
-      log = this.#byName.get(topic) ?? this.#writable(this.#topicKey(topic), topic);
-      this.#lastName = topic;
-      this.#lastTopic = log;
-    }
+    const log = this.#plainTopic(topic, bytes);
     const offset = log.append(bytes);
-    this.#scheduler.written();
+    this.#appended(log);
     return offset;
   }
 
   /**
    * Appends and resolves with the offset when the entry is as durable as the schedule
-   * promises: under `'each'` after the fdatasync that covers it (appends made meanwhile share
-   * it: group commit), otherwise at once.
+   * promises: under `'each'` after the fdatasync that covers it, shared with every append made
+   * meanwhile (group commit, off the JS thread), otherwise at once.
    */
   async append(topic: string, bytes: Uint8Array): Promise<number> {
-    const offset = this.appendSync(topic, bytes);
-    if (this.options.fsync === 'each') await this.#scheduler.synced();
+    const offset = this.#plainTopic(topic, bytes).append(bytes);
+    await this.#appendedAsync();
     return offset;
   }
 
@@ -154,18 +155,17 @@ export class Wal implements AsyncDisposable {
         field: 'entries',
       });
     }
-    this.#checkWritable();
-    const log = this.#byName.get(topic) ?? this.#writable(this.#topicKey(topic), topic);
+    const log = this.#batchTopic(topic, entries);
     const first = log.appendBatch(entries);
-    this.#scheduler.written();
+    this.#appended(log);
     return entries.map((_, i) => first + i);
   }
 
   /** {@link appendBatchSync}, resolving once durable under `'each'` (one sync for the batch). */
   async appendBatch(topic: string, entries: readonly Uint8Array[]): Promise<number[]> {
-    const offsets = this.appendBatchSync(topic, entries);
-    if (this.options.fsync === 'each') await this.#scheduler.synced();
-    return offsets;
+    const first = this.#batchTopic(topic, entries).appendBatch(entries);
+    await this.#appendedAsync();
+    return entries.map((_, i) => first + i);
   }
 
   /**
@@ -264,18 +264,21 @@ export class Wal implements AsyncDisposable {
     // directory can never be a plain topic's.
     const key = `${directoryName('topic', topic)}~${partition}`;
     const name = `${topic}#${partition}`;
-    const appendSync = (bytes: Uint8Array): number => {
+    const writable = (bytes: Uint8Array): Topic => {
       if (!(bytes instanceof Uint8Array)) throw notBytes();
       this.#checkWritable();
-      const offset = this.#writable(key, name).append(bytes);
-      this.#scheduler.written();
-      return offset;
+      return this.#writable(key, name);
     };
     return {
-      appendSync,
+      appendSync: (bytes) => {
+        const log = writable(bytes);
+        const offset = log.append(bytes);
+        this.#appended(log);
+        return offset;
+      },
       append: async (bytes) => {
-        const offset = appendSync(bytes);
-        if (this.options.fsync === 'each') await this.#scheduler.synced();
+        const offset = writable(bytes).append(bytes);
+        await this.#appendedAsync();
         return offset;
       },
       readFrom: (offset, maxEntries) => {
@@ -368,8 +371,60 @@ export class Wal implements AsyncDisposable {
   /** @throws ERR_ANNAL_CLOSED after close, or the failure of an earlier sync */
   #checkWritable(): void {
     if (this.#closed) throw new ClosedError('the wal is closed', { field: 'wal' });
-    const failure: AnnalError | undefined = this.#scheduler.failure;
+    const failure: AnnalError | undefined = this.#scheduler.failure ?? this.#syncFailure;
     if (failure !== undefined) throw failure;
+  }
+
+  /** The plain topic `topic` for an append of `bytes`, checked before anything is created. */
+  #plainTopic(topic: string, bytes: Uint8Array): Topic {
+    if (!(bytes instanceof Uint8Array)) throw notBytes();
+    this.#checkWritable();
+    // Most callers append to one topic in a row: the same string skips the Map.
+    let log = this.#lastTopic;
+    if (topic !== this.#lastName || log === undefined) {
+      log = this.#byName.get(topic) ?? this.#writable(this.#topicKey(topic), topic);
+      this.#lastName = topic;
+      this.#lastTopic = log;
+    }
+    return log;
+  }
+
+  #batchTopic(topic: string, entries: readonly Uint8Array[]): Topic {
+    if (!Array.isArray(entries)) {
+      throw new InvalidArgumentError('entries must be an array of Uint8Array', {
+        field: 'entries',
+      });
+    }
+    this.#checkWritable();
+    return this.#byName.get(topic) ?? this.#writable(this.#topicKey(topic), topic);
+  }
+
+  /**
+   * After a synchronous append to `log`: under `'each'` it is synced here, on the calling thread
+   * (the call returns durable); otherwise the schedule takes it.
+   * @throws ERR_ANNAL_IO when that sync fails (and every later append throws it)
+   */
+  #appended(log: Topic): void {
+    if (!this.#eachDurable) {
+      this.#scheduler.written();
+      return;
+    }
+    try {
+      log.syncSync();
+    } catch (error) {
+      const reason = fromErrno(error);
+      this.#syncFailure ??= new IoError(
+        `A sync failed; data written since the last successful sync may not be durable: ${reason.message}`,
+        { cause: reason, ...(reason.path === undefined ? {} : { path: reason.path }) },
+      );
+      throw this.#syncFailure;
+    }
+  }
+
+  /** After an asynchronous append: waits for the sync that covers it under `'each'`. */
+  #appendedAsync(): Promise<void> | undefined {
+    this.#scheduler.written();
+    return this.#eachDurable ? this.#scheduler.synced() : undefined;
   }
 
   /** The log under directory `key` (a topic's encoded name, or a partition's), opened or created. */

@@ -29,31 +29,34 @@ function lastNumber(stdout: string, word: string): number {
 
 describe.each(BACKENDS)('Wal after SIGKILL (%s backend)', (backend) => {
   const SMALL = { ...SMALL_BASE, backend } as const;
-  it('keeps every append acknowledged under fsync "each", and appending goes on', async () => {
-    const dir = temporaryDirectory();
-    let acknowledged = -1;
-    for (let trial = 0; trial < (SOAK ? 50 : 4); trial++) {
-      const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, 'entries', '', backend]);
-      const target = acknowledged + 20 + trial * 7;
-      await child.waitForLine(
-        (line) => line.startsWith('acked ') && Number(line.slice(6)) >= target,
-      );
-      child.child.kill('SIGKILL');
-      const result = await child.exited;
-      acknowledged = Math.max(acknowledged, lastNumber(result.stdout, 'acked'));
-      await using wal = Wal.open({ dir, ...SMALL });
-      const entries = wal.readBatch('t', {
-        maxEntries: 100_000,
-        maxBytes: 1 << 30,
-        checkpoint: false,
-      });
-      expect(entries.length).toBeGreaterThan(acknowledged);
-      entries.forEach((entry, n) => {
-        expect(entry.offset).toBe(n);
-        expect(decoder.decode(entry.data)).toBe(`entry ${n}`);
-      });
-    }
-  });
+  it.each(['entries', 'entriesSync'])(
+    'keeps every append acknowledged under fsync "each" (%s), and appending goes on',
+    async (mode) => {
+      const dir = temporaryDirectory();
+      let acknowledged = -1;
+      for (let trial = 0; trial < (SOAK ? 50 : 4); trial++) {
+        const child = spawnNode(fixturePath('wal-writer.mjs'), [dir, mode, '', backend]);
+        const target = acknowledged + 20 + trial * 7;
+        await child.waitForLine(
+          (line) => line.startsWith('acked ') && Number(line.slice(6)) >= target,
+        );
+        child.child.kill('SIGKILL');
+        const result = await child.exited;
+        acknowledged = Math.max(acknowledged, lastNumber(result.stdout, 'acked'));
+        await using wal = Wal.open({ dir, ...SMALL });
+        const entries = wal.readBatch('t', {
+          maxEntries: 100_000,
+          maxBytes: 1 << 30,
+          checkpoint: false,
+        });
+        expect(entries.length).toBeGreaterThan(acknowledged);
+        entries.forEach((entry, n) => {
+          expect(entry.offset).toBe(n);
+          expect(decoder.decode(entry.data)).toBe(`entry ${n}`);
+        });
+      }
+    },
+  );
 
   it('never shows part of a batch: reopening finds each batch whole or not at all', async () => {
     for (let trial = 0; trial < (SOAK ? 100 : 4); trial++) {

@@ -89,6 +89,31 @@ describe.each(BACKENDS)('Wal: append and read (%s backend)', (backend) => {
     expect(wal.readBatch('t').map((entry) => text(entry.data))).toEqual(['before', 'a', 'b']);
   });
 
+  it('syncs a large batch under fsync "each" (through io_uring under fd) and finds it after reopening', async () => {
+    const dir = temporaryDirectory();
+    const entries = Array.from({ length: 1500 }, (_, n) => encoder.encode(`${n}`.padEnd(100, '-')));
+    {
+      await using wal = Wal.open({ dir, ...SMALL, fsync: 'each' });
+      wal.appendSync('t', encoder.encode('first'));
+      expect(await wal.appendBatch('t', entries)).toEqual(entries.map((_, n) => n + 1));
+      // Appends go on while a batch's sync is in flight, and land after it.
+      const [batch, single] = await Promise.all([
+        wal.appendBatch('t', entries.slice(0, 700)),
+        wal.append('t', encoder.encode('after')),
+      ]);
+      expect(batch[0]).toBe(1501);
+      expect(single).toBe(2201);
+    }
+    await using wal = Wal.open({ dir, ...SMALL });
+    const read = wal.readFrom('t', 0, { maxEntries: 5000, maxBytes: 1 << 30 });
+    expect(read.map((entry) => text(entry.data))).toEqual([
+      'first',
+      ...entries.map((entry) => text(entry)),
+      ...entries.slice(0, 700).map((entry) => text(entry)),
+      'after',
+    ]);
+  });
+
   it('commits concurrent appends under fsync "each" as groups, every one resolving durable', async () => {
     const dir = temporaryDirectory();
     await using wal = Wal.open({ dir, ...SMALL, fsync: 'each' });
