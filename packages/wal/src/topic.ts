@@ -43,6 +43,9 @@ import {
   syncInstalledSync,
 } from './spare-segment.js';
 
+/** Entries between two checkpoints of a segment's sparse index (see Topic #seek). */
+const INDEX_SPACING = 256;
+
 /** Room always kept at a segment's end for its end frame. */
 const END_FRAME_BYTES = frameBytes(0);
 
@@ -99,6 +102,12 @@ export class Topic {
   #spareAt = Number.POSITIVE_INFINITY;
   /** Segments made from spares whose header and directory entry the next sync must fsync. */
   readonly #installed: string[] = [];
+  /**
+   * Sparse index per segment (by first offset): entry `k` is the position of the frame of offset
+   * `first + k × INDEX_SPACING` (or of a batch commit just before it). Kept in memory and built
+   * by {@link #seek}.
+   */
+  readonly #index = new Map<number, number[]>();
   /** The `fd` backend's window for reads by offset ({@link cursorAt}). */
   #oneOffWindow: ReadWindow | undefined;
   /** A named reader storing an offset at or past this may let the oldest segment go. */
@@ -409,6 +418,7 @@ export class Topic {
     for (const first of gone) {
       this.#segments.get(first)?.close();
       this.#segments.delete(first);
+      this.#index.delete(first);
     }
     // Readers inside a deleted segment (only a size or age policy deletes unread entries) go on
     // from the oldest entry kept; the others keep their place, one index lower per segment gone.
@@ -576,8 +586,11 @@ export class Topic {
   }
 
   /**
-   * Positions `cursor` at `offset`: the segment holding it (by file name), then frame by frame
-   * without checksums (each entry is checked when it is read).
+   * Positions `cursor` at `offset`: the segment holding it (by file name), the nearest
+   * checkpoint before it in that segment's sparse index, then frame by frame without checksums
+   * (each entry is checked when it is read). The index grows as seeks walk past its end, so a
+   * stretch of a segment is walked once, and a seek after that at most {@link INDEX_SPACING}
+   * frames: paging through a long topic by offset costs no more than reading it.
    */
   #seek(cursor: Cursor, offset: number): void {
     const firsts = this.#firstOffsets;
@@ -587,13 +600,27 @@ export class Topic {
     cursor.position = SEGMENT_HEADER_BYTES;
     cursor.offset = firsts[index] ?? 0;
     if (firsts.length === 0) return;
+    const first = cursor.offset;
     const segment = this.#segment(index);
+    let checkpoints = this.#index.get(first);
+    if (checkpoints === undefined) {
+      checkpoints = [SEGMENT_HEADER_BYTES];
+      this.#index.set(first, checkpoints);
+    }
+    const nearest = Math.min(Math.floor((offset - first) / INDEX_SPACING), checkpoints.length - 1);
+    cursor.offset = first + nearest * INDEX_SPACING;
+    cursor.position = checkpoints[nearest] as number;
     const frame = this.#frame;
     while (cursor.offset < offset && cursor.offset < this.#nextOffset) {
       segment.skimFrame(cursor.position, frame, cursor.window);
       if (frame.kind === 0 || frame.kind === KIND_END) break;
-      if (frame.kind !== KIND_BATCH_COMMIT) cursor.offset++;
       cursor.position += frameBytes(frame.length);
+      if (frame.kind === KIND_BATCH_COMMIT) continue;
+      cursor.offset++;
+      // Past the index's end: the next checkpoint is where this walk stands now.
+      if (cursor.offset - first === checkpoints.length * INDEX_SPACING) {
+        checkpoints.push(cursor.position);
+      }
     }
   }
 

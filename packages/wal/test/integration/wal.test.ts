@@ -66,6 +66,43 @@ describe.each(BACKENDS)('Wal: append and read (%s backend)', (backend) => {
     expect(existsSync(join(wal.directory, 'topics', 'missing'))).toBe(false);
   });
 
+  it('reads from any offset, in any order, across batches, rolls and a reopen', async () => {
+    const dir = temporaryDirectory();
+    const body = (n: number): string => `entry ${n} `.padEnd(40 + (n % 300), '~');
+    const count = 12_000;
+    {
+      await using wal = Wal.open({ dir, ...SMALL });
+      for (let n = 0; n < count;) {
+        if (n % 7 === 3) {
+          const size = Math.min(1 + (n % 40), count - n);
+          wal.appendBatchSync(
+            't',
+            Array.from({ length: size }, (_, i) => encoder.encode(body(n + i))),
+          );
+          n += size;
+        } else {
+          wal.appendSync('t', encoder.encode(body(n)));
+          n++;
+        }
+      }
+    }
+    const offsets = [0, 1, 255, 256, 257, 511, 512, count - 2, count - 1];
+    for (let n = 3; n < count; n += 97) offsets.push(n);
+    const check = (wal: Wal, offset: number): void => {
+      const read = wal.readFrom('t', offset, { maxEntries: 3 });
+      const expected = [offset, offset + 1, offset + 2].filter((n) => n < count);
+      expect(read.map((entry) => entry.offset)).toEqual(expected);
+      expect(read.map((entry) => text(entry.data))).toEqual(expected.map(body));
+    };
+    await using wal = Wal.open({ dir, ...SMALL });
+    for (const offset of [...offsets].reverse()) check(wal, offset);
+    for (const offset of offsets) check(wal, offset);
+    expect(wal.readFrom('t', count, { maxEntries: 3 })).toEqual([]);
+    expect(() => wal.readFrom('t', -1)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'offset' }),
+    );
+  });
+
   it('continues every named reader after its last consumed entry when reopened', async () => {
     const dir = temporaryDirectory();
     {
