@@ -96,7 +96,8 @@ export class EventLog {
    * Up to `limit` events from offset `fromOffset` on, in offset order: stateless (nothing is
    * consumed or stored), each a fresh copy. Past the newest event: `[]`. An offset older than
    * the oldest event kept (the `retention` option) starts at that event: look at `offset`.
-   * Finding `fromOffset` walks the frames of its segment from the segment's start.
+   * Finding `fromOffset` skims at most 256 frames past the nearest checkpoint of its
+   * segment's sparse index (built as reads walk the segment).
    * @param fromOffset - the first offset to read (a non-negative integer)
    * @param limit - most events to return (a positive integer)
    * @throws ERR_ANNAL_INVALID_ARGUMENT (`fromOffset`, `limit`); ERR_ANNAL_CORRUPT at a damaged
