@@ -188,8 +188,11 @@ export function parseOptions<Schema extends z.ZodType>(
     throw new InvalidOptionError(`${where}: "${field}" is not an option${hint}`, { field });
   }
   const value = valueAt(input, issue.path);
+  // A check across options can fail on one that was left to its default: say so, not "=undefined".
+  const given =
+    value === undefined ? `${path} not given (its default)` : `${path}=${describe(value)}`;
   throw new InvalidOptionError(
-    `${where}: ${path === '' ? 'options' : path} ${issue.message}: ${path}=${describe(value)}`,
+    `${where}: ${path === '' ? 'options' : path} ${issue.message}: ${given}`,
     {
       field: path,
     },

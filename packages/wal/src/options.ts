@@ -97,14 +97,14 @@ const schema = z
       context.addIssue({
         code: 'custom',
         path: ['maxEntryBytes'],
-        message: `must leave room for 4 entries in a segment of ${options.segmentBytes} bytes`,
+        message: `(${options.maxEntryBytes} bytes) must leave room for 4 entries in a segment of ${options.segmentBytes} bytes`,
       });
     }
     if (options.maxBatchBytes + 16 * options.maxBatchEntries > room / 2) {
       context.addIssue({
         code: 'custom',
         path: ['maxBatchBytes'],
-        message: `a full batch (maxBatchBytes plus 16 bytes per entry) must fit in half a segment of ${options.segmentBytes} bytes`,
+        message: `(${options.maxBatchBytes} bytes, plus 16 per entry for ${options.maxBatchEntries} entries) must fit in half a segment of ${options.segmentBytes} bytes`,
       });
     }
   });
