@@ -18,8 +18,9 @@ import { durationMs, parseOptions } from './config.js';
  * the *process* as soon as it is written (it is in the page cache); the policy only decides when
  * it is also safe from an OS crash or power loss.
  *
- * - `'each'`: a sync starts as soon as something is written; writes made while one runs are
- *   covered by the next (group commit: one sync for everything queued meanwhile).
+ * - `'each'`: a sync starts at the end of the turn of the event loop that wrote (so every write
+ *   of that turn shares it); writes made while one runs are covered by the next (group commit:
+ *   one sync for everything queued meanwhile).
  * - `{ everyMs: n }`: a sync runs at most `n` ms after the first unsynced write. Power loss loses
  *   at most the last `n` ms (plus the sync's own duration).
  * - `'manual'`: syncs run only when asked ({@link SyncScheduler.syncNow} or
@@ -80,6 +81,8 @@ export class SyncScheduler {
   #waiters: Waiter[] = [];
   #failure: AnnalError | undefined;
   #closed = false;
+  /** A sync will start at the end of the current turn ({@link #startAtTurnEnd}). */
+  #startScheduled = false;
   /** syncNow() arrived while a sync ran: start another as soon as it ends, whatever the policy. */
   #syncRequested = false;
 
@@ -128,7 +131,7 @@ export class SyncScheduler {
     if (this.#closed || this.#failure !== undefined) this.#throwUnusable();
     const generation = ++this.#writtenGeneration;
     if (this.#policy === 'each') {
-      if (!this.#running) this.#start();
+      if (!this.#running) this.#startAtTurnEnd();
     } else if (this.#intervalMs > 0 && this.#timer === undefined && !this.#running) {
       this.#arm();
     }
@@ -160,7 +163,11 @@ export class SyncScheduler {
     const promise = new Promise<void>((resolve, reject) =>
       this.#waiters.push({ generation, resolve, reject }),
     );
-    if (this.#intervalMs === 0 && !this.#running) this.#start();
+    if (this.#policy === 'each') {
+      if (!this.#running) this.#startAtTurnEnd();
+    } else if (this.#intervalMs === 0 && !this.#running) {
+      this.#start();
+    }
     // Someone now waits for the scheduled sync: its timer must keep the event loop alive, or a
     // process (or worker) with nothing else to do would exit before the sync it awaits.
     this.#timer?.ref();
@@ -212,6 +219,23 @@ export class SyncScheduler {
     this.#timer = undefined;
   }
 
+  /**
+   * Under `'each'`: starts a sync once the current turn of the event loop has run, so every
+   * write of the turn — and every waiter the last sync woke, which writes again at once — shares
+   * it. Starting at the first write instead alternated syncs of one write and of all the others
+   * (64 concurrent writers: 32 writes a sync, against 64).
+   */
+  #startAtTurnEnd(): void {
+    if (this.#startScheduled) return;
+    this.#startScheduled = true;
+    setImmediate(() => {
+      this.#startScheduled = false;
+      if (!this.#running && !this.#closed && this.#failure === undefined) {
+        if (this.#writtenGeneration > this.#durableGeneration) this.#start();
+      }
+    });
+  }
+
   #start(): void {
     this.#disarm();
     this.#running = true;
@@ -247,7 +271,8 @@ export class SyncScheduler {
       this.#syncRequested ||
       this.#closed || // close() waits for everything written before it
       (this.#intervalMs === 0 && waiting.length > 0);
-    if (restart) this.#start();
+    if (restart && this.#policy === 'each' && !this.#closed) this.#startAtTurnEnd();
+    else if (restart) this.#start();
     else if (this.#intervalMs > 0) this.#arm();
   }
 

@@ -21,13 +21,18 @@ function manualSync() {
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('SyncScheduler', () => {
-  it("under 'each' syncs on write and group-commits writes made meanwhile into one more sync", async () => {
+  it("under 'each' syncs at the end of the writing turn and group-commits writes made meanwhile into one more sync", async () => {
     const target = manualSync();
     const scheduler = new SyncScheduler({ policy: 'each', sync: target.sync });
     const first = scheduler.written();
-    expect(target.calls()).toBe(1);
+    const sameTurn = scheduler.written();
+    expect(target.calls()).toBe(0); // the turn's writes gather first
+    await flush();
+    expect(target.calls()).toBe(1); // one sync for both
     const later = [scheduler.written(), scheduler.written(), scheduler.written()];
+    await flush();
     expect(target.calls()).toBe(1); // one sync in flight at a time
+    expect(sameTurn).toBe(first + 1);
     const firstDone = scheduler.synced(first);
     const laterDone = Promise.all(later.map((generation) => scheduler.synced(generation)));
     target.complete(0);
@@ -36,7 +41,7 @@ describe('SyncScheduler', () => {
     expect(target.calls()).toBe(2); // the three later writes share the second sync
     target.complete(1);
     await laterDone;
-    expect(scheduler.durableGeneration).toBe(4);
+    expect(scheduler.durableGeneration).toBe(5);
   });
 
   it("under 'manual' syncs only when asked", async () => {
@@ -78,6 +83,7 @@ describe('SyncScheduler', () => {
       onError: (error) => errors.push(error),
     });
     const waiting = [scheduler.synced(scheduler.written()), scheduler.synced(scheduler.written())];
+    await flush(); // the sync starts at the end of the writing turn
     target.fail(
       0,
       Object.assign(new Error('fdatasync failed: EIO'), {
@@ -149,6 +155,7 @@ describe('SyncScheduler', () => {
     const target = manualSync();
     const scheduler = new SyncScheduler({ policy: 'each', sync: target.sync });
     const waiting = scheduler.synced(scheduler.written());
+    await flush();
     target.fail(
       0,
       Object.assign(new Error('EIO'), { code: 'EIO', errno: 5, syscall: 'fdatasync' }),
