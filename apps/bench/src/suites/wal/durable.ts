@@ -3,7 +3,9 @@
  * `@annal/wal` under fsync `'each'` against what a Node user would do instead (RESULTS.md c).
  * How each row is timed and verified: `durable-measure.ts`.
  *
- * - `1-caller-64B`: one caller awaits each append before the next. The floor is the
+ * - `1-caller-64B`: one caller, each append durable before the next: `wal.appendSync` (the
+ *   `-sync` rows: under 'each' it syncs on the calling thread) and `await wal.append` (its sync
+ *   in the thread pool). The floor is the
  *   `write-fdatasync` limit row: `fs.writeSync` of the framed record into a preallocated file,
  *   then `fs.fdatasyncSync`, per record. (Issue target: annal ≥ 0.8× that row.) Peers:
  *   better-sqlite3 `synchronous=FULL` autocommit `INSERT`, classic-level `put(…, { sync: true })`,
@@ -36,16 +38,28 @@ const WRITE_FDATASYNC_DESCRIPTION =
   'plain Node: fs.writeSync of the u32-length frame at the next slot of a preallocated (zero-filled, synced) file, then fs.fdatasyncSync, per record';
 
 function oneCallerAnnalRows(backends: readonly WalBackend[]): Implementation[] {
-  return backends.map((backend) => ({
-    id: `annal-${backend}`,
-    role: 'annal',
-    description: `@annal/wal Wal.open({ backend: '${backend}', fsync: 'each' }): await wal.append(topic, record), one at a time`,
-    create: measureOneCaller(
-      () => createAnnalWalDurableTarget(backend),
-      PAYLOAD_BYTES,
-      'resolves after the sync that covers the entry (nothing else queued, so one sync per record)',
-    ),
-  }));
+  return backends.flatMap((backend): Implementation[] => [
+    {
+      id: `annal-${backend}-sync`,
+      role: 'annal',
+      description: `@annal/wal Wal.open({ backend: '${backend}', fsync: 'each' }): wal.appendSync(topic, record), one at a time (returns durable: the sync runs on the JS thread)`,
+      create: measureOneCaller(
+        () => createAnnalWalDurableTarget(backend, 'appendSync'),
+        PAYLOAD_BYTES,
+        'returns after the sync of the topic made on the calling thread (msync of the range written, or pwritev + fdatasync), like the write-fdatasync row',
+      ),
+    },
+    {
+      id: `annal-${backend}`,
+      role: 'annal',
+      description: `@annal/wal Wal.open({ backend: '${backend}', fsync: 'each' }): await wal.append(topic, record), one at a time`,
+      create: measureOneCaller(
+        () => createAnnalWalDurableTarget(backend),
+        PAYLOAD_BYTES,
+        'resolves after the sync that covers the entry, run off the JS thread (nothing else queued, so one sync per record: the thread-pool round trip is what it costs beyond the -sync row)',
+      ),
+    },
+  ]);
 }
 
 function concurrentAnnalRows(backends: readonly WalBackend[]): Implementation[] {
