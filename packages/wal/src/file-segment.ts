@@ -6,21 +6,25 @@
  * A syscall per entry would cost 1.5–2 µs here (apps/bench), so entries are staged:
  *
  * ```
- *  file  | handed to the kernel ............ | in flight (a sync)  | stage (this process only) |
- *        0                                   inFlight.start        stageStart         stageStart + stageUsed
+ *  file  | handed to the kernel (pwritev) ........ | stage (this process only)   |
+ *        0                                         stageStart                    stageStart + stageUsed
  * ```
  *
- * - An append copies its frame into the stage (256 KiB). The stage is written with one pwritev
- *   when it is full, at the end of the current turn of the event loop (setImmediate), and at
- *   close; a larger frame is written on its own.
- * - A sync writes a small stage (< 64 KiB) with pwritev and fdatasyncs in the libuv pool; a
- *   larger one goes to the kernel with its fdatasync in one io_uring submission (linked write +
- *   fdatasync, off the JS thread; pwrite + fdatasync in the pool where io_uring is missing),
- *   while appends go on into a second stage.
- * - Reads are served from the stage or the in-flight buffer when they reach there, and from the
- *   file otherwise, through the reader's own window (64 KiB per preadv).
+ * - An append copies its frame into the stage (256 KiB). The stage is written when it is full,
+ *   at the end of the current turn of the event loop (setImmediate), at a sync and at close; a
+ *   frame larger than the stage is written on its own.
+ * - A write puts the bytes after the stage's first length word down first and that word last
+ *   (two pwritevs): a write cut short by SIGKILL (the kernel stops copying when a fatal signal
+ *   is pending) then leaves a zero word where the stage began, never a frame with half a
+ *   payload, and opening the topic zeroes what such a write left past the end (see topic.ts).
+ * - A sync writes the stage on the JS thread and fdatasyncs in the libuv pool. (io_uring's
+ *   linked write + fdatasync measured slower here — 370–660 µs against 290–490 µs for 72 B,
+ *   780–800 against 460–560 µs for 256 KiB — and a write a pool thread completes later could
+ *   not keep the promise below, so the log does not use it.)
+ * - Reads are served from the stage when they reach it, and from the file otherwise, through
+ *   the reader's own window (64 KiB per preadv).
  *
- * What a crash of the process keeps: everything written before the current turn of the event
+ * What a crash of the process keeps: everything appended before the current turn of the event
  * loop (and all that `await append` acknowledged); the entries of the current turn may be lost.
  * docs/durability.md says the same per backend.
  *
@@ -40,29 +44,18 @@ import { Segment, type ReadWindow, type SegmentHeader } from './segment.js';
 
 /** Bytes staged before a write: ~3,600 entries of 64 B per syscall. */
 export const STAGE_BYTES = 256 * 1024;
-/** A sync hands a stage of at least this many bytes to io_uring (see syncAsync). */
-const IO_URING_STAGE_BYTES = 64 * 1024;
 /** Bytes a reader's window reads at once. */
 export const WINDOW_BYTES = 64 * 1024;
 
 /** Eight zero bytes: what the file holds past the last frame. */
 const NO_FRAME = frameBuffer(new ArrayBuffer(8));
 
-/** A stage handed to a sync, until the kernel has it. */
-interface InFlight {
-  readonly buffer: FrameBuffer;
-  readonly start: number;
-  readonly end: number;
-}
-
 export class FileSegment extends Segment {
   readonly #file: NativeFile;
-  #stage: FrameBuffer;
-  #spare: FrameBuffer | undefined;
-  /** File position of the stage's first byte: everything before it is in the kernel or in flight. */
+  readonly #stage: FrameBuffer;
+  /** File position of the stage's first byte: everything before it is in the kernel. */
   #stageStart: number;
   #stageUsed = 0;
-  #inFlight: InFlight | undefined;
   #flushScheduled = false;
   readonly #flushTask = (): void => this.#flushLater();
   #failure: AnnalError | undefined;
@@ -132,12 +125,13 @@ export class FileSegment extends Segment {
     return position + size;
   }
 
-  /** Hands the stage to the kernel now (one pwritev). */
+  /** Hands the stage to the kernel now (its first length word last). */
   flush(): void {
     const used = this.#stageUsed;
     if (used === 0) return;
     const start = this.#stageStart;
-    this.#write([this.#stage.bytes.subarray(0, used)], start);
+    const bytes = this.#stage.bytes;
+    this.#writeWordLast(bytes.subarray(0, 4), [bytes.subarray(4, used)], start);
     this.#stageStart = start + used;
     this.#stageUsed = 0;
   }
@@ -151,44 +145,17 @@ export class FileSegment extends Segment {
 
   async syncAsync(): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure;
-    const used = this.#stageUsed;
-    // A small stage is written here (a few µs of pwritev) and fdatasynced in the libuv pool:
-    // io_uring's linked write + fdatasync measured slower here for small writes (370–660 µs
-    // against 290–490 µs for 72 B). A large one goes through io_uring, so its copy into the page
-    // cache (~60 µs per 144 KiB) leaves the JS thread too.
-    if (used < IO_URING_STAGE_BYTES || this.#inFlight !== undefined) {
-      this.flush();
-      await this.#file.syncAsync(true);
-      return;
-    }
-    // The stage goes to the kernel with its fdatasync; appends go on into the other buffer.
-    const inFlight: InFlight = {
-      buffer: this.#stage,
-      start: this.#stageStart,
-      end: this.#stageStart + used,
-    };
-    this.#inFlight = inFlight;
-    this.#stage = this.#spare ?? frameBuffer(new ArrayBuffer(STAGE_BYTES));
-    this.#spare = undefined;
-    this.#stageStart = inFlight.end;
-    this.#stageUsed = 0;
+    this.flush();
     try {
-      await this.#file.writeBatch([inFlight.buffer.bytes.subarray(0, used)], [inFlight.start], {
-        dataSync: true,
-      });
+      await this.#file.syncAsync(true);
     } catch (error) {
       this.#failure ??= fromErrno(error, { path: this.path });
       throw this.#failure;
-    } finally {
-      this.#inFlight = undefined;
-      this.#spare = inFlight.buffer;
-      if (this.#closed) this.#file.close();
     }
   }
 
   syncSync(): void {
     if (this.#failure !== undefined) throw this.#failure;
-    // A stage in flight belongs to a sync of its own; what is staged now is written here.
     this.flush();
     try {
       this.#file.dataSync();
@@ -208,8 +175,8 @@ export class FileSegment extends Segment {
     try {
       if (this.#failure === undefined) this.flush();
     } finally {
-      // A sync in flight still writes through the descriptor: it closes it when done.
-      if (this.#inFlight === undefined) this.#file.close();
+      // A sync still running in the pool holds a descriptor of its own (the addon dups it).
+      this.#file.close();
     }
   }
 
@@ -226,11 +193,6 @@ export class FileSegment extends Segment {
       }
       this.at = position - stageStart;
       return this.#stage;
-    }
-    const inFlight = this.#inFlight;
-    if (inFlight !== undefined && position >= inFlight.start && position < inFlight.end) {
-      this.at = position - inFlight.start;
-      return inFlight.buffer;
     }
     if (window === undefined) throw new Error(`${this.path}: a read from the file needs a window`);
     if (window.segment !== this || position < window.base || position + bytesNeeded > window.end) {
@@ -249,11 +211,8 @@ export class FileSegment extends Segment {
       window.words = grown.words;
     }
     // Only bytes the kernel already has are read, and only those count: past them the file
-    // still holds zeros that a staged or in-flight frame will overwrite.
-    const inFlight = this.#inFlight;
-    const limit =
-      inFlight !== undefined && inFlight.start > position ? inFlight.start : this.#stageStart;
-    const length = Math.min(window.bytes.length, limit - position);
+    // still holds zeros that a staged frame will overwrite.
+    const length = Math.min(window.bytes.length, this.#stageStart - position);
     let read = 0;
     try {
       read = this.#file.readv([window.bytes.subarray(0, length)], position);
@@ -277,14 +236,20 @@ export class FileSegment extends Segment {
     }
   }
 
-  /** Large frames skip the stage: header, then payload, in one pwritev. */
+  /** Large frames skip the stage: written on their own, length word last. */
   #writeAlone(position: number, kind: number, offset: number, payload: Uint8Array): number {
     const header = frameBuffer(new ArrayBuffer(FRAME_HEADER_BYTES));
     header.words[1] = crc32cNative(payload, 0, payload.length, frameSeed(kind, offset)) | 0;
     header.words[0] = packWord(kind, payload.length);
-    this.#write([header.bytes, payload], position);
+    this.#writeWordLast(header.bytes.subarray(0, 4), [header.bytes.subarray(4), payload], position);
     this.#stageStart = position + frameBytes(payload.length);
     return this.#stageStart;
+  }
+
+  /** Writes `rest` at `position + 4`, then `word` at `position`: a cut write leaves word 0. */
+  #writeWordLast(word: Uint8Array, rest: Uint8Array[], position: number): void {
+    this.#write(rest, position + 4);
+    this.#write([word], position);
   }
 
   #write(buffers: Uint8Array[], position: number): void {

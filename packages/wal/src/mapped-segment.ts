@@ -23,6 +23,10 @@ export class MappedSegment extends Segment {
   /** What was written since the last sync: a sync msyncs that range, not the whole mapping. */
   #dirtyFrom = Number.POSITIVE_INFINITY;
   #dirtyTo = 0;
+  /** The ranges syncs running in the pool cover, and how many run. */
+  #pendingFrom = Number.POSITIVE_INFINITY;
+  #pendingTo = 0;
+  #pending = 0;
   protected at = 0;
 
   private constructor(path: string, topic: string, mapping: MappedFile, buffer: FrameBuffer) {
@@ -79,18 +83,30 @@ export class MappedSegment extends Segment {
     return this.#buffer;
   }
 
-  syncAsync(): Promise<void> {
+  async syncAsync(): Promise<void> {
     const from = this.#dirtyFrom;
     const to = this.#dirtyTo;
     this.#dirtyFrom = Number.POSITIVE_INFINITY;
     this.#dirtyTo = 0;
-    if (from >= to) return Promise.resolve();
-    return this.#mapping.syncAsync(from, to - from);
+    if (from >= to) return;
+    if (from < this.#pendingFrom) this.#pendingFrom = from;
+    if (to > this.#pendingTo) this.#pendingTo = to;
+    this.#pending++;
+    try {
+      await this.#mapping.syncAsync(from, to - from);
+    } finally {
+      if (--this.#pending === 0) {
+        this.#pendingFrom = Number.POSITIVE_INFINITY;
+        this.#pendingTo = 0;
+      }
+    }
   }
 
   syncSync(): void {
-    const from = this.#dirtyFrom;
-    const to = this.#dirtyTo;
+    // Ranges a sync in the pool is still writing back are not durable yet: redone here (pages
+    // already clean cost little), since an entry is only as durable as everything before it.
+    const from = Math.min(this.#dirtyFrom, this.#pendingFrom);
+    const to = Math.max(this.#dirtyTo, this.#pendingTo);
     this.#dirtyFrom = Number.POSITIVE_INFINITY;
     this.#dirtyTo = 0;
     if (from < to) this.#mapping.sync(from, to - from);

@@ -48,6 +48,8 @@ export class ReaderTable {
   readonly #scratchBytes = new Uint8Array(this.#scratch.buffer);
   /** An offset was stored since the last sync. */
   #dirty = false;
+  /** The latest sync in flight. */
+  #syncing: Promise<void> | undefined;
 
   private constructor(path: string, mapping: MappedFile) {
     this.path = path;
@@ -133,10 +135,15 @@ export class ReaderTable {
   }
 
   /** Makes the offsets stored so far survive power loss (nothing to do when none changed). */
-  async syncAsync(): Promise<void> {
-    if (!this.#dirty) return;
+  syncAsync(): Promise<void> {
+    // Offsets stored before a sync still running are durable only once it ends.
+    if (!this.#dirty) return this.#syncing ?? Promise.resolve();
     this.#dirty = false;
-    await this.#mapping.syncAsync();
+    const syncing = this.#mapping.syncAsync().finally(() => {
+      if (this.#syncing === syncing) this.#syncing = undefined;
+    });
+    this.#syncing = syncing;
+    return syncing;
   }
 
   /** The same on the calling thread. */

@@ -6,7 +6,15 @@
  *
  * @module
  */
-import { AlreadyExistsError, CorruptError, createFileAtomically, crc32c } from '@annal/native';
+import { closeSync, openSync, readSync } from 'node:fs';
+
+import {
+  AlreadyExistsError,
+  CorruptError,
+  createFileAtomically,
+  crc32c,
+  fromErrno,
+} from '@annal/native';
 
 import { frameChecksum, type FrameBuffer } from './checksum.js';
 import {
@@ -355,6 +363,29 @@ export function encodeSegmentHeader(bytes: Uint8Array, header: SegmentHeader): v
   view.setFloat64(FIRST_OFFSET_OFFSET, header.firstOffset, true);
   view.setFloat64(CREATED_MS_OFFSET, header.createdMs, true);
   view.setUint32(HEADER_CRC_OFFSET, crc32c(bytes.subarray(0, SEGMENT_HEADER_CHECKED_BYTES)), true);
+}
+
+/**
+ * The creation time in the header of the segment file at `path`, read without mapping it;
+ * +Infinity when the header does not check out (the segment is then reported when read, and
+ * never deleted for its age).
+ */
+export function readCreatedMs(path: string): number {
+  const header = new Uint8Array(SEGMENT_HEADER_CHECKED_BYTES + 4);
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, header, 0, header.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    throw fromErrno(error, { path });
+  }
+  const view = new DataView(header.buffer);
+  const checked = crc32c(header.subarray(0, SEGMENT_HEADER_CHECKED_BYTES));
+  if (view.getUint32(HEADER_CRC_OFFSET, true) !== checked) return Number.POSITIVE_INFINITY;
+  return view.getFloat64(CREATED_MS_OFFSET, true);
 }
 
 /** Only the owning process creates segments, each once: one already there is not ours. */

@@ -86,7 +86,11 @@ export function installSpare(
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw segmentExists(topic, path);
     throw fromErrno(error, { path });
   }
-  unlinkSync(spare);
+  try {
+    unlinkSync(spare);
+  } catch (error) {
+    throw fromErrno(error, { path: spare });
+  }
 }
 
 /** fsyncs installed segment files, then their directory (all in the libuv pool). */
@@ -122,11 +126,15 @@ async function syncPath(path: string): Promise<void> {
 /** True when the segment at `path` has an all-zero header: a roll cut short by a power loss. */
 export function isUnfinishedRoll(path: string): boolean {
   const header = new Uint8Array(HEADER_BYTES);
-  const fd = openSync(path, 'r');
   try {
-    readSync(fd, header, 0, HEADER_BYTES, 0);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, header, 0, HEADER_BYTES, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    throw fromErrno(error, { path });
   }
   return header.every((byte) => byte === 0);
 }

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, TooLargeError, fromErrno, syncDirectory } from '@annal/native';
 
 import { frameBuffer } from './checksum.js';
-import { FileSegment, WINDOW_BYTES } from './file-segment.js';
+import { FileSegment, STAGE_BYTES, WINDOW_BYTES } from './file-segment.js';
 import { MappedSegment } from './mapped-segment.js';
 
 import {
@@ -33,7 +33,14 @@ import {
 } from './layout.js';
 import type { ResolvedWalOptions } from './options.js';
 import { ReaderTable, type ReaderSlot } from './reader-table.js';
-import { EMPTY, Segment, type Frame, type ReadWindow, type SegmentHeader } from './segment.js';
+import {
+  EMPTY,
+  Segment,
+  readCreatedMs,
+  type Frame,
+  type ReadWindow,
+  type SegmentHeader,
+} from './segment.js';
 import {
   installSpare,
   isTemporaryFile,
@@ -102,6 +109,12 @@ export class Topic {
   #spareAt = Number.POSITIVE_INFINITY;
   /** Segments made from spares whose header and directory entry the next sync must fsync. */
   readonly #installed: string[] = [];
+  /** Those a sync running in the pool is fsyncing now. */
+  readonly #installing: string[] = [];
+  /** Syncs running in the pool (retention waits for them before it closes a segment). */
+  readonly #syncing = new Set<Promise<unknown>>();
+  /** The segments those syncs cover. */
+  readonly #syncingSegments = new Set<Segment>();
   /**
    * Sparse index per segment (by first offset): entry `k` is the position of the frame of offset
    * `first + k × INDEX_SPACING` (or of a batch commit just before it). Kept in memory and built
@@ -308,11 +321,21 @@ export class Topic {
     this.#dirty.clear();
     this.#activeDirty = false;
     const installed = this.#installed.splice(0);
-    await Promise.all([
+    this.#installing.push(...installed);
+    const syncing = Promise.all([
       ...segments.map((segment) => segment.syncAsync()),
       this.#readers?.syncAsync(),
       installed.length === 0 ? undefined : syncInstalled(this.directory, installed),
     ]);
+    this.#syncing.add(syncing);
+    for (const segment of segments) this.#syncingSegments.add(segment);
+    try {
+      await syncing;
+    } finally {
+      this.#syncing.delete(syncing);
+      for (const segment of segments) this.#syncingSegments.delete(segment);
+      for (const path of installed) this.#installing.splice(this.#installing.indexOf(path), 1);
+    }
   }
 
   /**
@@ -323,10 +346,18 @@ export class Topic {
     const segments = [...this.#dirty];
     this.#dirty.clear();
     this.#activeDirty = false;
-    const installed = this.#installed.splice(0);
-    for (const segment of segments) segment.syncSync();
+    // What a sync still running in the pool covers is not durable yet, and an entry is only as
+    // durable as everything before it: new segments it is installing are fsynced here too (the
+    // segments redo their own ranges in flight).
+    const installed = [...this.#installing, ...this.#installed.splice(0)];
+    for (const segment of new Set([...segments, ...this.#syncingSegments])) segment.syncSync();
     this.#readers?.syncSync();
     if (installed.length > 0) syncInstalledSync(this.directory, installed);
+  }
+
+  /** Makes the named readers' stored offsets survive power loss, on the calling thread. */
+  syncReadersSync(): void {
+    this.#readers?.syncSync();
   }
 
   /** Resolves when no retention run or spare is in progress (close waits for them). */
@@ -400,8 +431,9 @@ export class Topic {
     }
     if (retention.maxAgeMs !== undefined) {
       const cutoff = Date.now() - retention.maxAgeMs;
-      // Every entry of a segment is older than its successor's creation.
-      while (count < sealed && this.#segment(count + 1).createdMs < cutoff) count++;
+      // Every entry of a segment is older than its successor's creation (read from its header,
+      // without mapping it).
+      while (count < sealed && this.#createdMs(count + 1) < cutoff) count++;
     }
     return count;
   }
@@ -413,12 +445,23 @@ export class Topic {
     // Offsets stored in memory are what made these segments consumable: make them durable
     // before the segments go, so a power loss cannot send a reader back into a deleted one.
     if (this.#readers !== undefined) await this.#readers.syncAsync();
+    // A sync in the pool may still be syncing a segment about to go: closing it under that sync
+    // would fail the sync, and with it the log.
+    while (this.#syncing.size > 0) await Promise.allSettled([...this.#syncing]);
+    if (this.#firstOffsets.length - 1 < count) return;
     const gone = this.#firstOffsets.splice(0, count);
     this.#oldestEnd = this.#firstOffsets[1] ?? Number.POSITIVE_INFINITY;
     for (const first of gone) {
-      this.#segments.get(first)?.close();
+      const segment = this.#segments.get(first);
+      if (segment !== undefined) {
+        this.#dirty.delete(segment);
+        segment.close();
+      }
       this.#segments.delete(first);
       this.#index.delete(first);
+      const path = join(this.directory, segmentFileName(first));
+      const at = this.#installed.indexOf(path);
+      if (at >= 0) this.#installed.splice(at, 1);
     }
     // Readers inside a deleted segment (only a size or age policy deletes unread entries) go on
     // from the oldest entry kept; the others keep their place, one index lower per segment gone.
@@ -487,10 +530,17 @@ export class Topic {
     } else {
       Segment.createFile(path, this.name, header);
     }
-    const segment =
-      this.#options.backend === 'fd'
-        ? FileSegment.open(path, this.name)
-        : MappedSegment.open(path, this.name);
+    let segment: Segment;
+    try {
+      segment =
+        this.#options.backend === 'fd'
+          ? FileSegment.open(path, this.name)
+          : MappedSegment.open(path, this.name);
+    } catch (error) {
+      // Nothing is in it yet: remove it, so the next roll can make it again.
+      rmSync(path, { force: true });
+      throw error;
+    }
     segment.appendFrom(SEGMENT_HEADER_BYTES);
     this.#spareAt = segment.lengthBytes / 2;
     segment.prefault();
@@ -514,9 +564,15 @@ export class Topic {
         `annal wal: topic ${JSON.stringify(this.name)}: cut ${segment.path} at byte ${end.position} (offset ${end.offset}): ${end.corruption}`,
       );
       segment.zero(end.position, segment.lengthBytes);
-    } else if (end.scannedTo > end.position) {
+    } else {
       // A batch without its commit frame: the crash came mid-batch, so none of it counts.
-      segment.zero(end.position, end.scannedTo);
+      if (end.scannedTo > end.position) segment.zero(end.position, end.scannedTo);
+      // Under fd, a stage write cut by the crash can have left frames past the zero word it
+      // ends at (file-segment.ts); zeroed, so no later recovery ever reads them as entries.
+      if (this.#options.backend === 'fd') {
+        const tail = STAGE_BYTES + frameBytes(this.#options.maxEntryBytes);
+        segment.zero(end.scannedTo, Math.min(segment.lengthBytes, end.scannedTo + tail));
+      }
     }
     segment.appendFrom(end.position);
     this.#spareAt = end.sealed ? 0 : segment.lengthBytes / 2;
@@ -549,16 +605,30 @@ export class Topic {
    * failed: nothing in it was acknowledged (a sync fsyncs the header first), so it goes.
    */
   #dropUnfinishedRoll(): void {
-    const last = this.#firstOffsets.at(-1);
-    if (last === undefined) return;
-    const path = join(this.directory, segmentFileName(last));
-    if (!isUnfinishedRoll(path)) return;
-    this.#warn(
-      `annal wal: topic ${JSON.stringify(this.name)}: removed ${path}, a segment whose header never reached the disk (a roll cut short)`,
+    const firsts = this.#firstOffsets;
+    const unfinished = firsts.findIndex((first) =>
+      isUnfinishedRoll(join(this.directory, segmentFileName(first))),
     );
-    rmSync(path);
+    if (unfinished < 0) return;
+    // Every segment from there on came after that roll, before any sync completed: nothing in
+    // them was acknowledged either.
+    for (const first of firsts.splice(unfinished)) {
+      const path = join(this.directory, segmentFileName(first));
+      this.#warn(
+        `annal wal: topic ${JSON.stringify(this.name)}: removed ${path}, written after a roll whose segment header never reached the disk (a power loss before the next sync)`,
+      );
+      rmSync(path);
+    }
     syncDirectory(this.directory);
-    this.#firstOffsets.pop();
+  }
+
+  /** When segment `index` was created (its header), without mapping or opening it for long. */
+  #createdMs(index: number): number {
+    const first = this.#firstOffsets[index] as number;
+    return (
+      this.#segments.get(first)?.createdMs ??
+      readCreatedMs(join(this.directory, segmentFileName(first)))
+    );
   }
 
   #segment(index: number): Segment {

@@ -351,6 +351,9 @@ export class Wal implements AsyncDisposable {
     this.#closed = true;
     try {
       await this.#scheduler.close();
+      // The scheduler syncs at close only what went through it: appendSync under 'each' and
+      // reader offsets may not have. One more sync covers everything.
+      if (this.options.fsync !== 'none' && this.#syncFailure === undefined) await this.#syncAll();
     } finally {
       // A retention run in progress finishes first (it only deletes files the log let go).
       await Promise.all([...this.#topics.values()].map((topic) => topic.settled()));
@@ -409,8 +412,13 @@ export class Wal implements AsyncDisposable {
       this.#scheduler.written();
       return;
     }
+    this.#synced(() => log.syncSync());
+  }
+
+  /** Runs a sync on the calling thread; a failure stops the log as a scheduled one does. */
+  #synced(sync: () => void): void {
     try {
-      log.syncSync();
+      sync();
     } catch (error) {
       const reason = fromErrno(error);
       this.#syncFailure ??= new IoError(
@@ -475,7 +483,12 @@ export class Wal implements AsyncDisposable {
   /** After `count` entries were consumed: stores the offset when the consistency mode says so. */
   #consumed(log: Topic, cursor: Cursor, count: number): void {
     cursor.sinceStore += count;
-    if (cursor.sinceStore >= this.#persistEvery) log.storeOffset(cursor);
+    if (cursor.sinceStore < this.#persistEvery) return;
+    log.storeOffset(cursor);
+    // Under 'each' the stored offset is durable before the read returns; otherwise the
+    // schedule's next sync covers it, like an append's.
+    if (this.#eachDurable) this.#synced(() => log.syncReadersSync());
+    else this.#scheduler.written();
   }
 
   async #syncAll(): Promise<void> {

@@ -111,6 +111,47 @@ describe.each(BACKENDS)('Wal after SIGKILL (%s backend)', (backend) => {
   });
 });
 
+describe('Wal after a stage write cut short (fd backend)', () => {
+  it('zeroes what a cut write left past the end, so no later recovery reads it as entries', async () => {
+    const dir = temporaryDirectory();
+    const options = { ...SMALL_BASE, backend: 'fd', onCorrupt: 'stop' } as const;
+    const record = (n: number): Uint8Array => encoder.encode(`record ${n}`.padEnd(56, '.'));
+    {
+      await using wal = Wal.open({ dir, ...options });
+      for (let n = 0; n < 210; n++) wal.appendSync('t', record(n));
+    }
+    // What SIGKILL in the middle of the stage write of entries 200…209 can leave: every byte but
+    // the stage's first length word (written last).
+    const segment = join(
+      dir,
+      'default',
+      'topics',
+      't',
+      readdirSync(join(dir, 'default', 'topics', 't')).find((name) =>
+        name.endsWith('.wseg'),
+      ) as string,
+    );
+    const frameAt = (n: number): number => 4096 + n * 64;
+    const fd = openSync(segment, 'r+');
+    writeSync(fd, new Uint8Array(4), 0, 4, frameAt(200));
+    closeSync(fd);
+    {
+      await using wal = Wal.open({ dir, ...options });
+      expect(wal.latestOffset('t')).toBe(199);
+      // Shorter entries now: had the old frames stayed, one would line up after these.
+      for (let n = 200; n < 203; n++) wal.appendSync('t', encoder.encode(`short ${n}`));
+    }
+    // Three short frames (24 B each) from frameAt(200), and only zeros where 201…209 were.
+    const tail = new Uint8Array(10 * 64 - 72);
+    const read = openSync(segment, 'r');
+    readSync(read, tail, 0, tail.length, frameAt(200) + 72);
+    closeSync(read);
+    expect(tail.every((byte) => byte === 0)).toBe(true);
+    await using wal = Wal.open({ dir, ...options });
+    expect(wal.latestOffset('t')).toBe(202);
+  });
+});
+
 describe.each(BACKENDS)('Wal with damaged files (%s backend)', (backend) => {
   const SMALL = { ...SMALL_BASE, backend } as const;
   /** 200 entries of 92 bytes: entry k's frame at 4096 + 104 k of the only segment. */

@@ -57,6 +57,24 @@ describe.each(BACKENDS)('retention (%s backend)', (backend) => {
     expect(again.latestOffset('t')).toBe(5000);
   });
 
+  it('deletes a consumed segment a pending sync still covers, and that sync and later appends succeed', async () => {
+    const dir = temporaryDirectory();
+    await using wal = Wal.open({
+      dir,
+      ...SMALL,
+      fsync: 'none', // nothing syncs until synced() asks
+      retention: { consumed: 'delete' },
+    });
+    // Fill segment A and roll into B: A's end frame is written and not yet synced.
+    for (let n = 0; n < 1100; n++) wal.appendSync('t', entry(n));
+    for (let n = 0; n < 1100; n++) expect(wal.readNext('t', { reader: 'r' })?.offset).toBe(n);
+    await wal.retain('t');
+    expect(segments(wal, 't')).toHaveLength(1);
+    await wal.synced('t', 1099);
+    expect(wal.appendSync('t', entry(1100))).toBe(1100);
+    await wal.synced('t', 1100);
+  });
+
   it('keeps at most maxBytes of segments, moving a reader behind them to the oldest entry kept', async () => {
     const dir = temporaryDirectory();
     await using wal = Wal.open({ dir, ...SMALL, retention: { maxBytes: '3 MiB' } });
