@@ -56,7 +56,7 @@ const schema = z
     /**
      * How segments are written and read: `'mmap'` (mapped; an entry survives a crash of the
      * process as soon as `appendSync` returns) or `'fd'` (pwritev/preadv through a staging
-     * buffer, syncs through io_uring; an entry survives a crash of the process once the current
+     * buffer, fdatasync in the libuv pool; an entry survives a crash of the process once the current
      * turn of the event loop ends). Both write the same files. Default `'mmap'`.
      */
     backend: z.enum(['mmap', 'fd']).default('mmap'),

@@ -126,7 +126,7 @@ describe.each(BACKENDS)('Wal: append and read (%s backend)', (backend) => {
     expect(wal.readBatch('t').map((entry) => text(entry.data))).toEqual(['before', 'a', 'b']);
   });
 
-  it('syncs a large batch under fsync "each" (through io_uring under fd) and finds it after reopening', async () => {
+  it('syncs a large batch under fsync "each" and finds it after reopening', async () => {
     const dir = temporaryDirectory();
     const entries = Array.from({ length: 1500 }, (_, n) => encoder.encode(`${n}`.padEnd(100, '-')));
     {

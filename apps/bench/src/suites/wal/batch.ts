@@ -37,7 +37,7 @@ function annalRows(backends: readonly WalBackend[]): Implementation[] {
       BATCH_RECORDS,
       backend === 'mmap'
         ? 'members plus a commit frame stored into the mapped segment, then one sync (msync of the range) for the batch; the returned offsets array is part of the call'
-        : 'members plus a commit frame copied into the stage, then one sync for the batch (the stage written and fdatasynced in one io_uring submission); the returned offsets array is part of the call',
+        : 'members plus a commit frame copied into the stage, then one sync for the batch (the stage written with pwritev on the JS thread, fdatasync in the libuv pool); the returned offsets array is part of the call',
     ),
   }));
 }
