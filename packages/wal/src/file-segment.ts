@@ -40,7 +40,7 @@ import {
   frameSeed,
   packWord,
 } from './layout.js';
-import { Segment, type ReadWindow, type SegmentHeader } from './segment.js';
+import { Segment, type ReadWindow } from './segment.js';
 
 /** Bytes staged before a write: ~3,600 entries of 64 B per syscall. */
 export const STAGE_BYTES = 256 * 1024;
@@ -69,12 +69,6 @@ export class FileSegment extends Segment {
     this.#stage = frameBuffer(new ArrayBuffer(STAGE_BYTES));
     // Nothing is staged until the topic says where appends go (appendFrom).
     this.#stageStart = length;
-  }
-
-  /** Creates the segment file (see {@link Segment.createFile}) and opens it. */
-  static create(path: string, topic: string, header: SegmentHeader): FileSegment {
-    Segment.createFile(path, topic, header);
-    return FileSegment.open(path, topic);
   }
 
   /** Opens an existing segment and checks its header. @throws ERR_ANNAL_CORRUPT */

@@ -15,7 +15,7 @@ import {
   frameSeed,
   packWord,
 } from './layout.js';
-import { Segment, type SegmentHeader } from './segment.js';
+import { Segment } from './segment.js';
 
 export class MappedSegment extends Segment {
   readonly #mapping: MappedFile;
@@ -33,12 +33,6 @@ export class MappedSegment extends Segment {
     super(path, topic, buffer.bytes, buffer.bytes.length);
     this.#mapping = mapping;
     this.#buffer = buffer;
-  }
-
-  /** Creates the segment file (see {@link Segment.createFile}) and maps it. */
-  static create(path: string, topic: string, header: SegmentHeader): MappedSegment {
-    Segment.createFile(path, topic, header);
-    return MappedSegment.open(path, topic);
   }
 
   /** Maps an existing segment and checks its header. @throws ERR_ANNAL_CORRUPT */

@@ -63,7 +63,7 @@ export interface Cursor {
   /** Index in the topic's segment list, and byte position in that segment. */
   segmentIndex: number;
   position: number;
-  /** The persisted slot of a named reader; undefined for a one-off read ({@link Topic.readFrom}). */
+  /** The persisted slot of a named reader; undefined for a one-off read ({@link Topic.cursorAt}). */
   readonly slot: ReaderSlot | undefined;
   /** Entries consumed since the offset was last stored (at-least-once). */
   sinceStore: number;
@@ -123,8 +123,8 @@ export class Topic {
   readonly #index = new Map<number, number[]>();
   /** The `fd` backend's window for reads by offset ({@link cursorAt}). */
   #oneOffWindow: ReadWindow | undefined;
-  /** A named reader storing an offset at or past this may let the oldest segment go. */
-  #oldestEnd = Number.POSITIVE_INFINITY;
+  /** The options ask for retention at all (else nothing ever schedules a run). */
+  readonly #retains: boolean;
   /** Segments written since the last sync (they and the readers table are synced together). */
   readonly #dirty = new Set<Segment>();
   /** The active segment is in {@link #dirty}: an append then skips the Set. */
@@ -140,6 +140,11 @@ export class Topic {
     this.directory = directory;
     this.#options = options;
     this.#warn = warn;
+    const retention = options.retention;
+    this.#retains =
+      retention.consumed === 'delete' ||
+      retention.maxBytes !== undefined ||
+      retention.maxAgeMs !== undefined;
     for (const entry of listDirectory(directory)) {
       const first = parseSegmentFileName(entry);
       if (first !== undefined) this.#firstOffsets.push(first);
@@ -150,7 +155,6 @@ export class Topic {
     this.#dropUnfinishedRoll();
     const last = this.#firstOffsets.at(-1);
     if (last !== undefined) this.#recover(this.#segment(this.#firstOffsets.length - 1));
-    this.#oldestEnd = this.#firstOffsets[1] ?? Number.POSITIVE_INFINITY;
     if (this.#firstOffsets.length > 1) this.retainSoon();
   }
 
@@ -252,7 +256,6 @@ export class Topic {
   storeOffset(cursor: Cursor): void {
     if (cursor.slot !== undefined) this.#readers?.store(cursor.slot, cursor.offset);
     cursor.sinceStore = 0;
-    if (cursor.offset >= this.#oldestEnd) this.retainSoon();
   }
 
   /**
@@ -291,6 +294,8 @@ export class Topic {
       if (frame.kind === KIND_END) {
         cursor.segmentIndex++;
         cursor.position = SEGMENT_HEADER_BYTES;
+        // A named reader leaving a segment may be the last one it waited for.
+        if (cursor.slot !== undefined) this.retainSoon();
         continue;
       }
       if (frame.kind === KIND_BATCH_COMMIT) {
@@ -380,6 +385,7 @@ export class Topic {
 
   /** Applies the retention policy soon (off the caller's path); see {@link retain}. */
   retainSoon(): void {
+    if (!this.#retains) return;
     if (this.#retaining !== undefined) {
       this.#retainAgain = true;
       return;
@@ -440,7 +446,6 @@ export class Topic {
 
   async #deleteOldest(): Promise<void> {
     const count = this.#deletable();
-    this.#oldestEnd = this.#firstOffsets[1] ?? Number.POSITIVE_INFINITY;
     if (count === 0) return;
     // Offsets stored in memory are what made these segments consumable: make them durable
     // before the segments go, so a power loss cannot send a reader back into a deleted one.
@@ -450,7 +455,6 @@ export class Topic {
     while (this.#syncing.size > 0) await Promise.allSettled([...this.#syncing]);
     if (this.#firstOffsets.length - 1 < count) return;
     const gone = this.#firstOffsets.splice(0, count);
-    this.#oldestEnd = this.#firstOffsets[1] ?? Number.POSITIVE_INFINITY;
     for (const first of gone) {
       const segment = this.#segments.get(first);
       if (segment !== undefined) {
@@ -532,10 +536,7 @@ export class Topic {
     }
     let segment: Segment;
     try {
-      segment =
-        this.#options.backend === 'fd'
-          ? FileSegment.open(path, this.name)
-          : MappedSegment.open(path, this.name);
+      segment = this.#openFile(path);
     } catch (error) {
       // Nothing is in it yet: remove it, so the next roll can make it again.
       rmSync(path, { force: true });
@@ -637,16 +638,20 @@ export class Topic {
     let segment = this.#segments.get(first);
     if (segment === undefined) {
       const path = join(this.directory, segmentFileName(first));
-      segment =
-        this.#options.backend === 'fd'
-          ? FileSegment.open(path, this.name)
-          : MappedSegment.open(path, this.name);
+      segment = this.#openFile(path);
       if (segment.firstOffset !== first) {
         throw segment.corruption(0, `the header says first offset ${segment.firstOffset}`);
       }
       this.#segments.set(first, segment);
     }
     return segment;
+  }
+
+  /** Opens the segment file at `path` with the configured backend. */
+  #openFile(path: string): Segment {
+    return this.#options.backend === 'fd'
+      ? FileSegment.open(path, this.name)
+      : MappedSegment.open(path, this.name);
   }
 
   /** A read buffer for a cursor under the `fd` backend; none under `mmap`. */

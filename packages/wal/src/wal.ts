@@ -173,7 +173,7 @@ export class Wal implements AsyncDisposable {
    * schedule would not). Rejects with ERR_ANNAL_IO if a sync failed.
    */
   async synced(topic: string, offset: number): Promise<void> {
-    const log = this.#existing(this.#topicKey(topic), topic);
+    const log = this.#existingTopic(topic);
     if (!(
       Number.isSafeInteger(offset) &&
       offset >= 0 &&
@@ -190,7 +190,7 @@ export class Wal implements AsyncDisposable {
 
   /** The offset of the newest entry of `topic`, or undefined when it has none. */
   latestOffset(topic: string): number | undefined {
-    return latest(this.#existing(this.#topicKey(topic), topic));
+    return latest(this.#existingTopic(topic));
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -198,8 +198,8 @@ export class Wal implements AsyncDisposable {
   /**
    * The next entry of `topic` for the named reader, or undefined when it has read everything.
    * With `checkpoint` (the default) the entry is consumed: under `'strictly-once'` the reader's
-   * new offset is stored before the entry is returned; under at-least-once every
-   * `persistEvery` entries. @throws ERR_ANNAL_CORRUPT (topic, segment, offset) at a bad entry
+   * new offset is stored before the entry is returned (and, under `fsync: 'each'`, synced);
+   * under at-least-once every `persistEvery` entries. @throws ERR_ANNAL_CORRUPT (topic, segment, offset) at a bad entry
    */
   readNext(topic: string, options: ReadNextOptions = {}): WalEntry | undefined {
     const [log, cursor] = this.#cursor(topic, options.reader);
@@ -243,7 +243,7 @@ export class Wal implements AsyncDisposable {
   readFrom(topic: string, offset: number, options: ReadLimits = {}): WalEntry[] {
     checkOffset(offset);
     const limits = readLimits(options);
-    const log = this.#existing(this.#topicKey(topic), topic);
+    const log = this.#existingTopic(topic);
     if (log === undefined) return [];
     return collect(log, log.cursorAt(offset), limits[0], limits[1]);
   }
@@ -336,7 +336,7 @@ export class Wal implements AsyncDisposable {
     const logs =
       topic === undefined
         ? [...this.#topics.values()]
-        : [this.#existing(this.#topicKey(topic), topic)].filter((log) => log !== undefined);
+        : [this.#existingTopic(topic)].filter((log) => log !== undefined);
     await Promise.all(logs.map((log) => log.retain()));
   }
 
@@ -440,6 +440,12 @@ export class Wal implements AsyncDisposable {
     return this.#topics.get(key) ?? this.#openTopic(key, name);
   }
 
+  /** The plain topic `topic` if it exists, without creating it (found by name once open). */
+  #existingTopic(topic: string): Topic | undefined {
+    if (this.#closed) throw new ClosedError('the wal is closed', { field: 'wal' });
+    return this.#byName.get(topic) ?? this.#existing(this.#topicKey(topic), topic);
+  }
+
   /** The log under directory `key` if it exists (in memory or on disk), without creating it. */
   #existing(key: string, name: string): Topic | undefined {
     if (this.#closed) throw new ClosedError('the wal is closed', { field: 'wal' });
@@ -470,8 +476,7 @@ export class Wal implements AsyncDisposable {
 
   #cursor(topic: string, reader: string | undefined): [Topic?, Cursor?] {
     const name = reader ?? DEFAULT_READER;
-    if (this.#closed) throw new ClosedError('the wal is closed', { field: 'wal' });
-    const log = this.#byName.get(topic) ?? this.#existing(this.#topicKey(topic), topic);
+    const log = this.#existingTopic(topic);
     if (log === undefined) {
       readerNameBytes(name); // a bad name is refused even before its topic exists
       return [];

@@ -57,6 +57,21 @@ describe.each(BACKENDS)('retention (%s backend)', (backend) => {
     expect(again.latestOffset('t')).toBe(5000);
   });
 
+  it('deletes consumed segments by itself as a named reader moves past them, and never without a policy', async () => {
+    for (const retention of [{ consumed: 'delete' }, undefined] as const) {
+      const dir = temporaryDirectory();
+      const wal = Wal.open({ dir, ...SMALL, ...(retention === undefined ? {} : { retention }) });
+      for (let n = 0; n < 3500; n++) wal.appendSync('t', entry(n));
+      const written = segments(wal, 't').length;
+      for (let n = 0; n < 3500; n++) expect(wal.readNext('t', { reader: 'r' })?.offset).toBe(n);
+      await wal.close(); // waits for a retention run in progress
+      const left = readdirSync(join(wal.directory, 'topics', 't')).filter((name) =>
+        name.endsWith('.wseg'),
+      );
+      expect(left).toHaveLength(retention === undefined ? written : 1);
+    }
+  });
+
   it('deletes a consumed segment a pending sync still covers, and that sync and later appends succeed', async () => {
     const dir = temporaryDirectory();
     await using wal = Wal.open({
