@@ -66,6 +66,10 @@ export class MappedSegment extends Segment {
     // Stores go straight into the mapping: nothing to set up.
   }
 
+  flush(): void {
+    // A store into the mapping is in the page cache already.
+  }
+
   zero(from: number, to: number): void {
     this.#buffer.bytes.fill(0, from, to);
     if (from < this.#dirtyFrom) this.#dirtyFrom = from;

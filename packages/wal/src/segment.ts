@@ -159,6 +159,12 @@ export abstract class Segment {
   /** Appends go to `position` on (after recovery, or in a new segment); frames come in order. */
   abstract appendFrom(position: number): void;
 
+  /**
+   * Hands everything written so far to the kernel (so it survives a crash of the process), on
+   * the calling thread: a roll does this before the next segment exists.
+   */
+  abstract flush(): void;
+
   abstract close(): void;
 
   // ---- writing -------------------------------------------------------------------------------

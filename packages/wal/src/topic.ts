@@ -519,6 +519,10 @@ export class Topic {
       this.#sealed = true;
       this.#dirty.add(active);
     }
+    // The old segment's last entries and its end frame reach the kernel before the next segment
+    // exists: a crash of the process between the two would otherwise leave a new segment after
+    // an old one cut short — a hole no reopening could close (the fd backend stages writes).
+    active?.flush();
     const first = this.#nextOffset;
     const header: SegmentHeader = {
       segmentBytes: this.#options.segmentBytes,
