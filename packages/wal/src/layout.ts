@@ -9,13 +9,19 @@
  *      00000000000000000000.wseg            segments, named by their first entry offset
  *      00000000000000412345.wseg
  *      readers.wrd                          named readers' offsets (fixed slots, mapped)
+ *      cut/<UTC time>-<file name>           what recovery cut, kept (cut-copies.ts)
  *
  *  segment (segmentBytes, preallocated)
  *  +----------------------------------------------------------------------------------+
  *  | header, 4096 bytes                                                               |
- *  |   0 u32 magic "ANLW"   4 u32 version   8 u32 headerBytes   12 u32 reserved (0)   |
+ *  |   0 u32 magic "ANLW"   4 u32 version   8 u32 headerBytes   12 u32 previousEnd    |
  *  |  16 f64 segmentBytes  24 f64 firstOffset  32 f64 createdMs  40 u32 crc32c(0..40) |
  *  +----------------------------------------------------------------------------------+
+ *
+ *  previousEnd: byte position of the end frame of the segment before this one (whose next
+ *  offset is this segment's firstOffset), or 0 for a topic's first segment. Opening a topic
+ *  checks that frame is there: the old segment's tail and the new segment reach the disk
+ *  separately, and a power loss between them must not leave a hole that looks like a log.
  *  | frame | frame | ... | zeros (never written yet)                                  |
  *  +----------------------------------------------------------------------------------+
  *
@@ -42,7 +48,8 @@
 
 /** "ANLW" read as a little-endian u32. */
 export const SEGMENT_MAGIC = 0x574c4e41;
-export const SEGMENT_VERSION = 1;
+/** Version 2 added previousEnd (version 1 files are refused). */
+export const SEGMENT_VERSION = 2;
 /** Bytes before the first frame. */
 export const SEGMENT_HEADER_BYTES = 4096;
 /** Bytes of the header covered by its checksum (the checksum sits right after them). */
@@ -51,10 +58,15 @@ export const SEGMENT_HEADER_CHECKED_BYTES = 40;
 export const MAGIC_OFFSET = 0;
 export const VERSION_OFFSET = 4;
 export const HEADER_BYTES_OFFSET = 8;
+/** u32: position of the previous segment's end frame (0: none). */
+export const PREVIOUS_END_OFFSET = 12;
 export const SEGMENT_BYTES_OFFSET = 16;
 export const FIRST_OFFSET_OFFSET = 24;
 export const CREATED_MS_OFFSET = 32;
 export const HEADER_CRC_OFFSET = SEGMENT_HEADER_CHECKED_BYTES;
+
+/** Directory of a topic where recovery keeps what it cut (cut-copies.ts). */
+export const CUT_DIRECTORY = 'cut';
 
 /** Segment file names: the first entry offset, zero-padded so that names sort. */
 export const SEGMENT_EXTENSION = '.wseg';
@@ -126,9 +138,11 @@ export function frameSeed(kind: number, offset: number): number {
 //     24 copy B: the same
 //     40 name, UTF-8, at most 88 bytes
 //
-//  An update writes the copy with the lower sequence (sequence + 1 of the other): a crash in
-//  the middle of it leaves the other copy whole, and a reader takes the valid copy with the
-//  highest sequence.
+//  An update writes the copy with the lower sequence (sequence + 1 of the other): it stores
+//  COPY_BEING_WRITTEN as the copy's sequence first, then the offset and checksum, then the
+//  sequence. A crash in the middle of it leaves that copy marked and the other whole, and a
+//  reader takes the whole copy with the highest sequence. A copy that fails its checksum and
+//  is not marked is damage (ERR_ANNAL_CORRUPT), never passed over.
 
 /** "ANLR" read as a little-endian u32. */
 export const READERS_MAGIC = 0x524c4e41;
@@ -151,9 +165,20 @@ export const SLOT_NAME = 40;
 export const COPY_SEQUENCE = 0;
 export const COPY_CRC = 4;
 export const COPY_OFFSET = 8;
+/** The sequence of a copy being written (never a real sequence: they skip it). */
+export const COPY_BEING_WRITTEN = 0xffffffff;
 
 export function slotStart(slot: number): number {
   return READER_SLOT_BYTES * (slot + 1);
+}
+
+/**
+ * Stores the sequence of the copy at byte `copyAt` of the readers table (`words` over the whole
+ * file): an atomic store, so the plain stores of the copy's offset and checksum stay between
+ * the COPY_BEING_WRITTEN mark and the real sequence, and neither store is elided.
+ */
+export function storeCopySequence(words: Int32Array, copyAt: number, sequence: number): void {
+  Atomics.store(words, (copyAt + COPY_SEQUENCE) >> 2, sequence | 0);
 }
 
 // ---- events --------------------------------------------------------------------------------

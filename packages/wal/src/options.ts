@@ -77,7 +77,7 @@ const schema = z
     /** Bytes of one segment file, preallocated. 1 MiB to 1 GiB. Default 32 MiB. */
     segmentBytes: byteSize({ min: MIB, max: 1024 * MIB }).default(32 * MIB),
     /** Largest entry in bytes. Default 4 MiB (at most a quarter of `segmentBytes`). */
-    maxEntryBytes: byteSize({ min: 0, max: LENGTH_MASK }).default(4 * MIB),
+    maxEntryBytes: byteSize({ min: 1, max: LENGTH_MASK }).default(4 * MIB),
     /** Most entries in one `appendBatch`. Default 2,000. */
     maxBatchEntries: z.number().int().min(1).max(1_000_000).default(2000),
     /** Most payload bytes in one `appendBatch`. Default 8 MiB (at most half of `segmentBytes`). */

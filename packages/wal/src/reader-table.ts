@@ -4,6 +4,12 @@
  * read (walrus's cost) — and each slot keeps two checksummed copies, so a crash in the middle
  * of an update leaves the previous offset readable.
  *
+ * An update marks the copy it writes as being written before it touches it (layout.ts,
+ * COPY_BEING_WRITTEN), so the only copy ever passed over for the other is one a crash left
+ * marked. A copy that fails its check without that mark is damage, reported as
+ * ERR_ANNAL_CORRUPT: falling back to the other copy would move the reader back an entry (a
+ * duplicate delivery under strictly-once) without anyone knowing.
+ *
  * @module
  */
 import { existsSync } from 'node:fs';
@@ -11,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { CorruptError, LockedError, MappedFile, createFileAtomically, crc32c } from '@annal/native';
 
 import {
+  COPY_BEING_WRITTEN,
   COPY_CRC,
   COPY_OFFSET,
   COPY_SEQUENCE,
@@ -28,6 +35,7 @@ import {
   SLOT_NAME_CRC,
   SLOT_NAME_LENGTH,
   slotStart,
+  storeCopySequence,
 } from './layout.js';
 
 /** A named reader's slot: where its offset lives. */
@@ -43,6 +51,8 @@ export class ReaderTable {
   readonly #mapping: MappedFile;
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
+  /** The same bytes as words, for the ordered stores of a copy's sequence. */
+  readonly #words: Int32Array;
   /** Scratch for the checksum of a copy: sequence and offset. */
   readonly #scratch = new DataView(new ArrayBuffer(12));
   readonly #scratchBytes = new Uint8Array(this.#scratch.buffer);
@@ -56,6 +66,7 @@ export class ReaderTable {
     this.#mapping = mapping;
     this.#bytes = new Uint8Array(mapping.buffer as ArrayBuffer);
     this.#view = new DataView(mapping.buffer as ArrayBuffer);
+    this.#words = new Int32Array(mapping.buffer as ArrayBuffer);
     this.#checkHeader();
   }
 
@@ -123,12 +134,16 @@ export class ReaderTable {
   /** Stores `offset` in the older copy of `slot` (survives a process crash at once). */
   store(slot: ReaderSlot, offset: number): void {
     const copy = slot.newest === SLOT_COPY_A ? SLOT_COPY_B : SLOT_COPY_A;
-    const sequence = (slot.sequence + 1) >>> 0;
+    let sequence = (slot.sequence + 1) >>> 0;
+    // The mark is never a sequence: after 2^32 − 2 comes 0 (the newer copy stays the one ahead).
+    if (sequence === COPY_BEING_WRITTEN) sequence = 0;
     const at = slotStart(slot.slot) + copy;
     const view = this.#view;
+    storeCopySequence(this.#words, at, COPY_BEING_WRITTEN);
     view.setFloat64(at + COPY_OFFSET, offset, true);
-    view.setUint32(at + COPY_SEQUENCE, sequence, true);
     view.setUint32(at + COPY_CRC, this.#copyChecksum(sequence, offset), true);
+    // publish: the copy is whole (a crash before this store leaves it marked).
+    storeCopySequence(this.#words, at, sequence);
     slot.newest = copy;
     slot.sequence = sequence;
     this.#dirty = true;
@@ -161,26 +176,33 @@ export class ReaderTable {
     const start = slotStart(slot);
     const a = this.#readCopy(start + SLOT_COPY_A);
     const b = this.#readCopy(start + SLOT_COPY_B);
-    // Sequences wrap at 2^32: the newer of two valid copies is the one one step ahead.
-    if (a !== undefined && (b === undefined || ((a.sequence - b.sequence) | 0) > 0)) {
+    if (a === DAMAGED || b === DAMAGED || (a === BEING_WRITTEN && b === BEING_WRITTEN)) {
+      const which = a === DAMAGED ? SLOT_COPY_A : SLOT_COPY_B;
+      throw new CorruptError(
+        `${this.path}: the stored offset of named reader slot ${slot} is damaged (copy at byte ${start + which}); the reader's place is unknown`,
+        { path: this.path, offset: start },
+      );
+    }
+    // Sequences wrap at 2^32: the newer of two whole copies is the one ahead.
+    if (a !== BEING_WRITTEN && (b === BEING_WRITTEN || ((a.sequence - b.sequence) | 0) > 0)) {
       return { slot: { slot, newest: SLOT_COPY_A, sequence: a.sequence }, offset: a.offset };
     }
-    if (b !== undefined) {
-      return { slot: { slot, newest: SLOT_COPY_B, sequence: b.sequence }, offset: b.offset };
-    }
-    throw new CorruptError(`${this.path}: both copies of named reader slot ${slot} are damaged`, {
-      path: this.path,
-      offset: start,
-    });
+    const whole = b as { sequence: number; offset: number };
+    return { slot: { slot, newest: SLOT_COPY_B, sequence: whole.sequence }, offset: whole.offset };
   }
 
-  #readCopy(at: number): { sequence: number; offset: number } | undefined {
+  /** The copy at `at`: whole, marked as being written (a crash's), or damaged. */
+  #readCopy(
+    at: number,
+  ): { sequence: number; offset: number } | typeof BEING_WRITTEN | typeof DAMAGED {
     const view = this.#view;
     const sequence = view.getUint32(at + COPY_SEQUENCE, true);
+    if (sequence === COPY_BEING_WRITTEN) return BEING_WRITTEN;
     const offset = view.getFloat64(at + COPY_OFFSET, true);
-    if (view.getUint32(at + COPY_CRC, true) !== this.#copyChecksum(sequence, offset))
-      return undefined;
-    if (!(Number.isSafeInteger(offset) && offset >= 0)) return undefined;
+    if (view.getUint32(at + COPY_CRC, true) !== this.#copyChecksum(sequence, offset)) {
+      return DAMAGED;
+    }
+    if (!(Number.isSafeInteger(offset) && offset >= 0)) return DAMAGED;
     return { sequence, offset };
   }
 
@@ -227,6 +249,9 @@ export class ReaderTable {
     }
   }
 }
+
+const BEING_WRITTEN = 'being written';
+const DAMAGED = 'damaged';
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 import {
   AlreadyExistsError,
@@ -29,6 +29,7 @@ import {
   KIND_END,
   KIND_ENTRY,
   MAGIC_OFFSET,
+  PREVIOUS_END_OFFSET,
   SEGMENT_BYTES_OFFSET,
   SEGMENT_HEADER_BYTES,
   SEGMENT_HEADER_CHECKED_BYTES,
@@ -90,6 +91,8 @@ export interface SegmentHeader {
   readonly segmentBytes: number;
   readonly firstOffset: number;
   readonly createdMs: number;
+  /** Position of the previous segment's end frame; 0 for a topic's first segment. */
+  readonly previousEnd: number;
 }
 
 /** A segment. The topic decides what goes where; a segment checks and moves bytes. */
@@ -98,15 +101,18 @@ export abstract class Segment {
   readonly topic: string;
   readonly firstOffset: number;
   readonly createdMs: number;
+  /** Where the previous segment's end frame is (0: this is the topic's first segment). */
+  readonly previousEnd: number;
   readonly lengthBytes: number;
 
   protected constructor(path: string, topic: string, header: Uint8Array, fileBytes: number) {
     this.path = path;
     this.topic = topic;
     this.lengthBytes = fileBytes;
-    const { firstOffset, createdMs } = this.#checkHeader(header, fileBytes);
+    const { firstOffset, createdMs, previousEnd } = this.#checkHeader(header, fileBytes);
     this.firstOffset = firstOffset;
     this.createdMs = createdMs;
+    this.previousEnd = previousEnd;
   }
 
   /**
@@ -329,7 +335,7 @@ export abstract class Segment {
     return undefined;
   }
 
-  #checkHeader(header: Uint8Array, size: number): { firstOffset: number; createdMs: number } {
+  #checkHeader(header: Uint8Array, size: number): Omit<SegmentHeader, 'segmentBytes'> {
     const fail = (problem: string): never => {
       throw new CorruptError(`topic ${JSON.stringify(this.topic)}: ${this.path}: ${problem}`, {
         path: this.path,
@@ -355,7 +361,11 @@ export abstract class Segment {
     if (!(Number.isSafeInteger(firstOffset) && firstOffset >= 0)) {
       fail(`bad first offset ${firstOffset}`);
     }
-    return { firstOffset, createdMs: view.getFloat64(CREATED_MS_OFFSET, true) };
+    const previousEnd = view.getUint32(PREVIOUS_END_OFFSET, true);
+    if (previousEnd !== 0 && (previousEnd < SEGMENT_HEADER_BYTES || previousEnd % 8 !== 0)) {
+      fail(`bad previous segment end ${previousEnd}`);
+    }
+    return { firstOffset, createdMs: view.getFloat64(CREATED_MS_OFFSET, true), previousEnd };
   }
 }
 
@@ -365,22 +375,38 @@ export function encodeSegmentHeader(bytes: Uint8Array, header: SegmentHeader): v
   view.setUint32(MAGIC_OFFSET, SEGMENT_MAGIC, true);
   view.setUint32(VERSION_OFFSET, SEGMENT_VERSION, true);
   view.setUint32(HEADER_BYTES_OFFSET, SEGMENT_HEADER_BYTES, true);
+  view.setUint32(PREVIOUS_END_OFFSET, header.previousEnd, true);
   view.setFloat64(SEGMENT_BYTES_OFFSET, header.segmentBytes, true);
   view.setFloat64(FIRST_OFFSET_OFFSET, header.firstOffset, true);
   view.setFloat64(CREATED_MS_OFFSET, header.createdMs, true);
   view.setUint32(HEADER_CRC_OFFSET, crc32c(bytes.subarray(0, SEGMENT_HEADER_CHECKED_BYTES)), true);
 }
 
+/** A segment file's header as found on disk, read without opening the file as a segment. */
+export interface HeaderOnDisk {
+  /** Every byte of the checked header is zero: a roll whose header never reached the disk. */
+  readonly zero: boolean;
+  /** Magic, version and checksum check out: the fields below mean something. */
+  readonly valid: boolean;
+  /** What the header says the file holds (NaN when not valid). */
+  readonly segmentBytes: number;
+  /** When the segment was created (+Infinity when not valid). */
+  readonly createdMs: number;
+  /** What the file holds. */
+  readonly fileBytes: number;
+}
+
 /**
- * The creation time in the header of the segment file at `path`, read without mapping it;
- * +Infinity when the header does not check out (the segment is then reported when read, and
- * never deleted for its age).
+ * Reads the header of the segment file at `path` (for recovery and retention, which must not
+ * map or trust it first). @throws ERR_ANNAL_IO and kin when the file cannot be read
  */
-export function readCreatedMs(path: string): number {
+export function readHeaderOnDisk(path: string): HeaderOnDisk {
   const header = new Uint8Array(SEGMENT_HEADER_CHECKED_BYTES + 4);
+  let fileBytes: number;
   try {
     const fd = openSync(path, 'r');
     try {
+      fileBytes = fstatSync(fd).size;
       readSync(fd, header, 0, header.length, 0);
     } finally {
       closeSync(fd);
@@ -389,9 +415,18 @@ export function readCreatedMs(path: string): number {
     throw fromErrno(error, { path });
   }
   const view = new DataView(header.buffer);
-  const checked = crc32c(header.subarray(0, SEGMENT_HEADER_CHECKED_BYTES));
-  if (view.getUint32(HEADER_CRC_OFFSET, true) !== checked) return Number.POSITIVE_INFINITY;
-  return view.getFloat64(CREATED_MS_OFFSET, true);
+  const valid =
+    view.getUint32(MAGIC_OFFSET, true) === SEGMENT_MAGIC &&
+    view.getUint32(VERSION_OFFSET, true) === SEGMENT_VERSION &&
+    view.getUint32(HEADER_CRC_OFFSET, true) ===
+      crc32c(header.subarray(0, SEGMENT_HEADER_CHECKED_BYTES));
+  return {
+    zero: header.every((byte) => byte === 0),
+    valid,
+    segmentBytes: valid ? view.getFloat64(SEGMENT_BYTES_OFFSET, true) : Number.NaN,
+    createdMs: valid ? view.getFloat64(CREATED_MS_OFFSET, true) : Number.POSITIVE_INFINITY,
+    fileBytes,
+  };
 }
 
 /** Only the owning process creates segments, each once: one already there is not ours. */

@@ -13,12 +13,12 @@
  * A crash can leave a spare behind (opening a topic removes it), and a power loss can leave a
  * linked segment whose header never reached the disk: all zeros, it holds nothing anyone was
  * promised (the sync that would have acknowledged an entry in it fsyncs the header and the
- * directory first), so opening the topic removes it too ({@link isUnfinishedRoll}).
+ * directory first), so opening the topic takes it out (recovery.ts).
  *
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, rmSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -121,20 +121,4 @@ async function syncPath(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-/** True when the segment at `path` has an all-zero header: a roll cut short by a power loss. */
-export function isUnfinishedRoll(path: string): boolean {
-  const header = new Uint8Array(HEADER_BYTES);
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      readSync(fd, header, 0, HEADER_BYTES, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    throw fromErrno(error, { path });
-  }
-  return header.every((byte) => byte === 0);
 }

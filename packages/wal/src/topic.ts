@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { InvalidArgumentError, TooLargeError, fromErrno, syncDirectory } from '@annal/native';
+import { InvalidArgumentError, TooLargeError, fromErrno } from '@annal/native';
 
 import { frameBuffer } from './checksum.js';
 import { FileSegment, STAGE_BYTES, WINDOW_BYTES } from './file-segment.js';
@@ -36,15 +36,16 @@ import { ReaderTable, type ReaderSlot } from './reader-table.js';
 import {
   EMPTY,
   Segment,
-  readCreatedMs,
+  readHeaderOnDisk,
   type Frame,
   type ReadWindow,
+  type ScanEnd,
   type SegmentHeader,
 } from './segment.js';
+import { recoverTopic } from './recovery.js';
 import {
   installSpare,
   isTemporaryFile,
-  isUnfinishedRoll,
   prepareSpare,
   syncInstalled,
   syncInstalledSync,
@@ -55,6 +56,13 @@ const INDEX_SPACING = 256;
 
 /** Room always kept at a segment's end for its end frame. */
 const END_FRAME_BYTES = frameBytes(0);
+
+/**
+ * Codes of the process warnings a topic emits: `ANNAL_WAL_RECOVERY` when opening it removed,
+ * moved or cut something (recovery.ts), `ANNAL_WAL_RETENTION` when retention could not delete a
+ * segment.
+ */
+export type WarningCode = 'ANNAL_WAL_RECOVERY' | 'ANNAL_WAL_RETENTION';
 
 /** A reader's place in a topic. */
 export interface Cursor {
@@ -85,7 +93,7 @@ export class Topic {
   readonly name: string;
   readonly directory: string;
   readonly #options: ResolvedWalOptions;
-  readonly #warn: (message: string) => void;
+  readonly #warn: (code: WarningCode, message: string) => void;
   /** First offsets of the segments, ascending; a segment is opened when first needed. */
   readonly #firstOffsets: number[] = [];
   readonly #segments = new Map<number, Segment>();
@@ -134,7 +142,7 @@ export class Topic {
     name: string,
     directory: string,
     options: ResolvedWalOptions,
-    warn: (message: string) => void,
+    warn: (code: WarningCode, message: string) => void,
   ) {
     this.name = name;
     this.directory = directory;
@@ -152,9 +160,18 @@ export class Topic {
       else if (isTemporaryFile(entry)) rmSync(join(directory, entry), { force: true });
     }
     this.#firstOffsets.sort((a, b) => a - b);
-    this.#dropUnfinishedRoll();
-    const last = this.#firstOffsets.at(-1);
-    if (last !== undefined) this.#recover(this.#segment(this.#firstOffsets.length - 1));
+    // If recovery leaves no segment, the next one still starts where the last one did.
+    this.#nextOffset = this.#firstOffsets.at(-1) ?? 0;
+    const recovered = recoverTopic({
+      name,
+      directory,
+      options,
+      firstOffsets: this.#firstOffsets,
+      open: (path) => this.#openFile(path),
+      newWindow: () => this.#newWindow(1024 * 1024),
+      warn: (message) => warn('ANNAL_WAL_RECOVERY', message),
+    });
+    if (recovered !== undefined) this.#resume(recovered.segment, recovered.end);
     if (this.#firstOffsets.length > 1) this.retainSoon();
   }
 
@@ -414,6 +431,7 @@ export class Topic {
       } while (this.#retainAgain);
     } catch (error) {
       this.#warn(
+        'ANNAL_WAL_RETENTION',
         `annal wal: topic ${JSON.stringify(this.name)}: retention could not delete a segment: ${(error as Error).message}`,
       );
     } finally {
@@ -516,6 +534,7 @@ export class Topic {
     const active = this.#active;
     if (active !== undefined && !this.#sealed) {
       active.writeEnd(this.#position, this.#nextOffset);
+      this.#position += END_FRAME_BYTES;
       this.#sealed = true;
       this.#dirty.add(active);
     }
@@ -528,6 +547,8 @@ export class Topic {
       segmentBytes: this.#options.segmentBytes,
       firstOffset: first,
       createdMs: Date.now(),
+      // The new segment says where the old one's end frame is: opening checks it is there.
+      previousEnd: active === undefined ? 0 : this.#position - END_FRAME_BYTES,
     };
     const path = join(this.directory, segmentFileName(first));
     const spare = this.#spare;
@@ -559,26 +580,17 @@ export class Topic {
     return segment;
   }
 
-  /** Opens the last segment found on disk and finds the true end (recovery after a crash). */
-  #recover(segment: Segment): void {
-    const end = segment.scan(this.#newWindow(1024 * 1024));
-    if (end.corruption !== undefined) {
-      if (this.#options.onCorrupt === 'stop')
-        throw segment.corruption(end.scannedTo, end.corruption);
-      this.#warn(
-        `annal wal: topic ${JSON.stringify(this.name)}: cut ${segment.path} at byte ${end.position} (offset ${end.offset}): ${end.corruption}`,
-      );
-      segment.zero(end.position, segment.lengthBytes);
-    } else {
-      // A batch without its commit frame: the crash came mid-batch, so none of it counts.
-      if (end.scannedTo > end.position) segment.zero(end.position, end.scannedTo);
-      // Under fd, a stage write cut by the crash can have left frames past the zero word it
-      // ends at (file-segment.ts); zeroed, so no later recovery ever reads them as entries.
-      if (this.#options.backend === 'fd') {
-        const tail = STAGE_BYTES + frameBytes(this.#options.maxEntryBytes);
-        segment.zero(end.scannedTo, Math.min(segment.lengthBytes, end.scannedTo + tail));
-      }
+  /** Appends go on in `segment` (the last one), where recovery found its end. */
+  #resume(segment: Segment, end: ScanEnd): void {
+    // A batch without its commit frame: the crash came mid-batch, so none of it counts.
+    if (end.scannedTo > end.position) segment.zero(end.position, end.scannedTo);
+    // Under fd, a stage write cut by the crash can have left frames past the zero word it ends
+    // at (file-segment.ts); zeroed, so no later recovery ever reads them as entries.
+    if (this.#options.backend === 'fd') {
+      const tail = STAGE_BYTES + frameBytes(this.#options.maxEntryBytes);
+      segment.zero(end.scannedTo, Math.min(segment.lengthBytes, end.scannedTo + tail));
     }
+    this.#segments.set(segment.firstOffset, segment);
     segment.appendFrom(end.position);
     this.#spareAt = end.sealed ? 0 : segment.lengthBytes / 2;
     this.#active = segment;
@@ -605,34 +617,12 @@ export class Topic {
     );
   }
 
-  /**
-   * A last segment whose header is all zeros was being installed from a spare when the power
-   * failed: nothing in it was acknowledged (a sync fsyncs the header first), so it goes.
-   */
-  #dropUnfinishedRoll(): void {
-    const firsts = this.#firstOffsets;
-    const unfinished = firsts.findIndex((first) =>
-      isUnfinishedRoll(join(this.directory, segmentFileName(first))),
-    );
-    if (unfinished < 0) return;
-    // Every segment from there on came after that roll, before any sync completed: nothing in
-    // them was acknowledged either.
-    for (const first of firsts.splice(unfinished)) {
-      const path = join(this.directory, segmentFileName(first));
-      this.#warn(
-        `annal wal: topic ${JSON.stringify(this.name)}: removed ${path}, written after a roll whose segment header never reached the disk (a power loss before the next sync)`,
-      );
-      rmSync(path);
-    }
-    syncDirectory(this.directory);
-  }
-
   /** When segment `index` was created (its header), without mapping or opening it for long. */
   #createdMs(index: number): number {
     const first = this.#firstOffsets[index] as number;
     return (
       this.#segments.get(first)?.createdMs ??
-      readCreatedMs(join(this.directory, segmentFileName(first)))
+      readHeaderOnDisk(join(this.directory, segmentFileName(first))).createdMs
     );
   }
 

@@ -21,7 +21,7 @@ import {
 import { EventLog } from './events/event-log.js';
 import { directoryName, readerNameBytes } from './names.js';
 import { parseWalOptions, type ResolvedWalOptions, type WalOptions } from './options.js';
-import { Topic, type Cursor } from './topic.js';
+import { Topic, type Cursor, type WarningCode } from './topic.js';
 
 /** File whose OFD lock says which process owns a namespace. */
 export const WAL_LOCK_FILE = 'wal.lock';
@@ -456,8 +456,8 @@ export class Wal implements AsyncDisposable {
   }
 
   #openTopic(key: string, name: string): Topic {
-    const log = new Topic(name, join(this.#topicsDirectory, key), this.options, (message) => {
-      if (!this.options.quiet) process.emitWarning(message, { code: 'ANNAL_WAL_TRUNCATED' });
+    const log = new Topic(name, join(this.#topicsDirectory, key), this.options, (code, message) => {
+      if (!this.options.quiet) emitWarningNow(code, message);
     });
     this.#topics.set(key, log);
     // Plain topics are also found by name: the append path then never encodes it again.
@@ -555,9 +555,28 @@ function checkOffset(offset: number): void {
   }
 }
 
-/** Copies entries from `cursor` on, moving it, within the limits (at least one if any). */
+/**
+ * Copies entries from `cursor` on, moving it, within the limits (at least one if any). A bad
+ * entry ends the batch before it, so what was read is returned (and a named reader's place
+ * stored) and the next read reports it; only a batch that would be empty throws.
+ */
 function collect(log: Topic, cursor: Cursor, maxEntries: number, maxBytes: number): WalEntry[] {
   const entries: WalEntry[] = [];
+  try {
+    collectInto(entries, log, cursor, maxEntries, maxBytes);
+  } catch (error) {
+    if (entries.length === 0) throw error;
+  }
+  return entries;
+}
+
+function collectInto(
+  entries: WalEntry[],
+  log: Topic,
+  cursor: Cursor,
+  maxEntries: number,
+  maxBytes: number,
+): void {
   let bytes = 0;
   while (entries.length < maxEntries) {
     const location = log.peek(cursor);
@@ -570,7 +589,6 @@ function collect(log: Topic, cursor: Cursor, maxEntries: number, maxBytes: numbe
     });
     log.advance(cursor, location);
   }
-  return entries;
 }
 
 function latest(log: Topic | undefined): number | undefined {
@@ -583,4 +601,15 @@ function existsDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Emits a process warning now, not on the next tick as `process.emitWarning` does: what
+ * recovery cut is said before the call that opened the topic returns, so a `process.exit()`
+ * right after it cannot swallow it. `--no-warnings` still silences it, and
+ * `process.on('warning')` listeners get it.
+ */
+function emitWarningNow(code: WarningCode, message: string): void {
+  const warning = Object.assign(new Error(message), { name: 'Warning', code });
+  process.emit('warning', warning);
 }

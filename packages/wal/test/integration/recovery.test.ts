@@ -1,0 +1,244 @@
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readSync,
+  readdirSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+import { Wal, type WalEntry, type WalOptions } from '@annal/wal';
+import { temporaryDirectory } from '@annal/test-utils';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const BACKENDS = ['mmap', 'fd'] as const;
+
+/** 1 MiB segments of 1,000-byte entries: 1,036 entries a segment, frame k at 4096 + 1008 k. */
+const SMALL_BASE = {
+  segmentBytes: '1 MiB',
+  maxEntryBytes: '64 KiB',
+  maxBatchBytes: '256 KiB',
+  fsync: 'none',
+} as const;
+const PER_SEGMENT = 1036;
+const frameAt = (k: number): number => 4096 + 1008 * k;
+
+const entry = (n: number): Uint8Array => encoder.encode(`entry ${n} `.padEnd(1000, '.'));
+const topicDir = (dir: string): string => join(dir, 'default', 'topics', 't');
+const segments = (dir: string): string[] =>
+  readdirSync(topicDir(dir))
+    .filter((name) => name.endsWith('.wseg'))
+    .sort();
+const cutFiles = (dir: string): string[] =>
+  existsSync(join(topicDir(dir), 'cut')) ? readdirSync(join(topicDir(dir), 'cut')).sort() : [];
+
+function readAll(wal: Wal, from = 0): WalEntry[] {
+  const all: WalEntry[] = [];
+  for (;;) {
+    const page = wal.readFrom('t', from + all.length, { maxEntries: 4096, maxBytes: 1 << 30 });
+    if (page.length === 0) return all;
+    all.push(...page);
+  }
+}
+
+function patch(path: string, position: number, bytes: Uint8Array): void {
+  const fd = openSync(path, 'r+');
+  writeSync(fd, bytes, 0, bytes.length, position);
+  closeSync(fd);
+}
+
+async function written(options: WalOptions, count: number): Promise<string> {
+  const dir = temporaryDirectory();
+  await using wal = Wal.open({ dir, ...options });
+  for (let n = 0; n < count; n++) wal.appendSync('t', entry(n));
+  return dir;
+}
+
+/** Warnings the process emitted during a test (ANNAL_WAL_RECOVERY). */
+const warnings: Error[] = [];
+const listener = (warning: Error): void => {
+  warnings.push(warning);
+};
+process.on('warning', listener);
+afterEach(() => {
+  warnings.length = 0;
+});
+
+describe.each(BACKENDS)('opening a topic after a crash or damage (%s backend)', (backend) => {
+  const SMALL = { ...SMALL_BASE, backend } as const;
+
+  it('keeps a middle segment whose header is zeroed, reports it when read, and every other entry stays reachable', async () => {
+    const dir = await written(SMALL, 3500);
+    const files = segments(dir);
+    expect(files).toHaveLength(4);
+    patch(join(topicDir(dir), files[1] as string), 0, new Uint8Array(4096));
+    await using wal = Wal.open({ dir, ...SMALL });
+    expect(wal.latestOffset('t')).toBe(3499);
+    expect(segments(dir)).toEqual(files);
+    // A batch stops before the damage; the next read reports it.
+    expect(wal.readFrom('t', 0, { maxEntries: 5000, maxBytes: 1 << 30 })).toHaveLength(PER_SEGMENT);
+    const named = wal.readBatch('t', { reader: 'r', maxEntries: 5000, maxBytes: 1 << 30 });
+    expect(named).toHaveLength(PER_SEGMENT);
+    expect(() => wal.readNext('t', { reader: 'r' })).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT' }),
+    );
+    expect(() => wal.readFrom('t', PER_SEGMENT, { maxEntries: 1 })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_ANNAL_CORRUPT',
+        path: join(topicDir(dir), files[1] as string),
+      }),
+    );
+    const after = readAll(wal, 2 * PER_SEGMENT);
+    expect(after.map((read) => read.offset)).toEqual(
+      Array.from({ length: 3500 - 2 * PER_SEGMENT }, (_, k) => 2 * PER_SEGMENT + k),
+    );
+    expect(wal.appendSync('t', entry(3500))).toBe(3500);
+    expect(warnings).toEqual([]);
+  });
+
+  it('removes a last segment whose header never reached the disk when it holds nothing', async () => {
+    const dir = await written(SMALL, 100);
+    const orphan = join(topicDir(dir), `${'100'.padStart(20, '0')}.wseg`);
+    writeFileSync(orphan, new Uint8Array(1024 * 1024));
+    await using wal = Wal.open({ dir, ...SMALL });
+    expect(wal.latestOffset('t')).toBe(99);
+    expect(segments(dir)).toEqual([`${'0'.padStart(20, '0')}.wseg`]);
+    expect(warnings.map((warning) => (warning as { code?: string }).code)).toEqual([
+      'ANNAL_WAL_RECOVERY',
+    ]);
+    expect(wal.appendSync('t', entry(100))).toBe(100);
+  });
+
+  it('moves such a segment to cut/ when something was written in it, never deleting it', async () => {
+    const dir = await written(SMALL, 1100);
+    const [first, second] = segments(dir) as [string, string];
+    // A power loss that kept the new segment's frames but not its header.
+    patch(join(topicDir(dir), second), 0, new Uint8Array(44));
+    await using wal = Wal.open({ dir, ...SMALL });
+    expect(wal.latestOffset('t')).toBe(PER_SEGMENT - 1);
+    expect(segments(dir)).toEqual([first]);
+    expect(cutFiles(dir)).toEqual([
+      expect.stringMatching(new RegExp(`^\\d{8}T\\d{9}Z-${second}$`)),
+    ]);
+    expect(String(warnings[0]?.message)).toMatch(/moved .* to .*cut/);
+    // Appends go on after the last entry of the sealed segment, in a new one.
+    expect(wal.appendSync('t', entry(PER_SEGMENT))).toBe(PER_SEGMENT);
+    expect(readAll(wal)).toHaveLength(PER_SEGMENT + 1);
+  });
+
+  describe('a segment after an old one whose tail never reached the disk (power loss at a roll)', () => {
+    /** 1,100 entries; then the old segment loses entries 1,030… and its end frame. */
+    async function withHole(): Promise<{ dir: string; first: string; second: string }> {
+      const dir = await written(SMALL, 1100);
+      const [first, second] = segments(dir) as [string, string];
+      patch(join(topicDir(dir), first), frameAt(1030), new Uint8Array(1024 * 1024 - frameAt(1030)));
+      return { dir, first, second };
+    }
+
+    it("under onCorrupt 'stop', is reported naming the old segment and where its end should be", async () => {
+      const { dir, first } = await withHole();
+      const wal = Wal.open({ dir, ...SMALL });
+      try {
+        expect(() => wal.latestOffset('t')).toThrow(
+          expect.objectContaining({
+            code: 'ERR_ANNAL_CORRUPT',
+            path: join(topicDir(dir), first),
+            offset: frameAt(PER_SEGMENT),
+            message: expect.stringMatching(
+              /never reached the disk.*onCorrupt: 'truncate'/,
+            ) as unknown,
+          }),
+        );
+      } finally {
+        await wal.close();
+      }
+      // Nothing was touched.
+      expect(segments(dir)).toHaveLength(2);
+      expect(cutFiles(dir)).toEqual([]);
+    });
+
+    it("under 'truncate', goes on from the last whole entry before the hole, keeping copies of what it cut", async () => {
+      const { dir, first, second } = await withHole();
+      await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate' });
+      expect(wal.latestOffset('t')).toBe(1029);
+      expect(segments(dir)).toEqual([first]);
+      expect(
+        cutFiles(dir)
+          .map((name) => name.slice(name.indexOf('-') + 1))
+          .sort(),
+      ).toEqual([first, second].sort());
+      expect(warnings).toHaveLength(1);
+      expect(wal.appendSync('t', entry(1030))).toBe(1030);
+      const all = readAll(wal);
+      expect(all).toHaveLength(1031);
+      all.forEach((read, n) => expect(decoder.decode(read.data)).toBe(decoder.decode(entry(n))));
+    });
+  });
+
+  it("under 'truncate', gives a last segment cut short its length back and keeps every whole entry before the cut", async () => {
+    const dir = await written(SMALL, 200);
+    const [file] = segments(dir) as [string];
+    const path = join(topicDir(dir), file);
+    truncateSync(path, frameAt(150) + 500);
+    await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate' });
+    expect(wal.latestOffset('t')).toBe(149);
+    expect(statSync(path).size).toBe(1024 * 1024);
+    expect(cutFiles(dir)).toHaveLength(1);
+    expect(statSync(join(topicDir(dir), 'cut', cutFiles(dir)[0] as string)).size).toBe(
+      frameAt(150) + 500,
+    );
+    expect(wal.appendSync('t', entry(150))).toBe(150);
+    expect(readAll(wal)).toHaveLength(151);
+  });
+
+  it("under 'truncate', keeps a copy of a segment before cutting a bad entry out of it", async () => {
+    const dir = await written(SMALL, 200);
+    const [file] = segments(dir) as [string];
+    const path = join(topicDir(dir), file);
+    const byte = new Uint8Array(1);
+    const fd = openSync(path, 'r');
+    readSync(fd, byte, 0, 1, frameAt(120) + 20);
+    closeSync(fd);
+    patch(path, frameAt(120) + 20, Uint8Array.of((byte[0] as number) ^ 1));
+    await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate' });
+    expect(wal.latestOffset('t')).toBe(119);
+    expect(cutFiles(dir)).toHaveLength(1);
+    // The copy still holds the cut entries (and the bad byte) as they were.
+    const copy = join(topicDir(dir), 'cut', cutFiles(dir)[0] as string);
+    const kept = new Uint8Array(16);
+    const read = openSync(copy, 'r');
+    readSync(read, kept, 0, 16, frameAt(150) + 8);
+    closeSync(read);
+    expect(decoder.decode(kept)).toBe('entry 150 ......');
+  });
+
+  it('says what it cut synchronously, before the call that opened the topic returns; quiet says nothing', async () => {
+    const dir = await written(SMALL, 10);
+    writeFileSync(join(topicDir(dir), `${'10'.padStart(20, '0')}.wseg`), new Uint8Array(4096));
+    {
+      await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate' });
+      expect(warnings).toHaveLength(0);
+      expect(wal.latestOffset('t')).toBe(9);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ name: 'Warning', code: 'ANNAL_WAL_RECOVERY' });
+    }
+    writeFileSync(join(topicDir(dir), `${'10'.padStart(20, '0')}.wseg`), new Uint8Array(4096));
+    await using wal = Wal.open({ dir, ...SMALL, quiet: true });
+    expect(wal.latestOffset('t')).toBe(9);
+    expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('options', () => {
+  it('refuses maxEntryBytes 0', () => {
+    expect(() => Wal.open({ dir: temporaryDirectory(), maxEntryBytes: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_OPTION' }),
+    );
+  });
+});
