@@ -83,9 +83,11 @@ const schema = z
     /** Most payload bytes in one `appendBatch`. Default 8 MiB (at most half of `segmentBytes`). */
     maxBatchBytes: byteSize({ min: 1, max: 512 * MIB }).default(8 * MIB),
     /**
-     * What opening a topic does when its last segment holds a bad entry (a flipped or cut
-     * byte): `'stop'` (throw ERR_ANNAL_CORRUPT naming topic, segment and offset) or
-     * `'truncate'` (cut the log there, keeping everything before). Default `'stop'`.
+     * What opening a topic does when its end is damaged (a bad frame in the last segment, a cut
+     * last segment, or an older segment whose tail never reached the disk): `'stop'` (throw
+     * ERR_ANNAL_CORRUPT naming topic, file and byte position) or `'truncate'` (cut the log at the
+     * last whole entry, keeping a copy of what is cut in the topic's `cut/` directory, with a
+     * warning). A crash of the process never needs it. Default `'stop'`.
      */
     onCorrupt: z.enum(['stop', 'truncate']).default('stop'),
     /** No warnings on stderr (e.g. when `'truncate'` cuts a log). Default: ANNAL_QUIET=1, else false. */
