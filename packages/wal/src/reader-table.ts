@@ -12,9 +12,16 @@
  *
  * @module
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 
-import { CorruptError, LockedError, MappedFile, createFileAtomically, crc32c } from '@annal/native';
+import {
+  CorruptError,
+  LockedError,
+  MappedFile,
+  createFileAtomically,
+  crc32c,
+  fromErrno,
+} from '@annal/native';
 
 import {
   COPY_BEING_WRITTEN,
@@ -79,6 +86,19 @@ export class ReaderTable {
         view.setUint32(READERS_SLOT_BYTES_OFFSET, READER_SLOT_BYTES, true);
         view.setUint32(READERS_SLOTS_OFFSET, READER_SLOTS, true);
       });
+    }
+    // A file of another size is not a readers table (an empty one cannot even be mapped).
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch (error) {
+      throw fromErrno(error, { path });
+    }
+    if (size !== READERS_FILE_BYTES) {
+      throw new CorruptError(
+        `${path}: not a readers table (${size} bytes, where a readers table has ${READERS_FILE_BYTES})`,
+        { path, offset: 0 },
+      );
     }
     const mapping = MappedFile.open(path);
     try {

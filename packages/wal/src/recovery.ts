@@ -42,8 +42,11 @@ export interface RecoveryContext {
   readonly options: ResolvedWalOptions;
   /** First offsets of the segments found, ascending: recovery removes what it takes out. */
   readonly firstOffsets: number[];
-  /** Opens a segment file with the topic's backend. @throws ERR_ANNAL_CORRUPT on a bad header */
-  open(path: string): Segment;
+  /**
+   * Opens the segment file of first offset `first` with the topic's backend.
+   * @throws ERR_ANNAL_CORRUPT on a bad header, or one naming another first offset
+   */
+  open(first: number): Segment;
   /** A window for reads under the `fd` backend. */
   newWindow(): ReadWindow | undefined;
   /** Says what recovery did (a warning on stderr unless `quiet`). */
@@ -65,9 +68,11 @@ export function recoverTopic(context: RecoveryContext): Recovered | undefined {
   const lastPath = lastSegmentPath(context);
   if (lastPath === undefined) return undefined;
   const mended =
-    context.options.onCorrupt === 'truncate' ? mendLastHeader(context, lastPath) : 'intact';
+    context.options.onCorrupt === 'truncate'
+      ? mendLastHeader(context, lastPath, context.firstOffsets.at(-1) as number)
+      : 'intact';
   if (mended === 'moved') return recoverTopic(context);
-  const segment = context.open(lastPath);
+  const segment = context.open(context.firstOffsets.at(-1) as number);
   let end: ScanEnd;
   try {
     end = segment.scan(context.newWindow());
@@ -113,14 +118,14 @@ function dropUnfinishedRoll(context: RecoveryContext): void {
 }
 
 /**
- * Under `'truncate'`: a last segment whose header is bad is moved to cut/ ('moved': recover the
- * one before it), and one whose length is not what its header says is copied to cut/ and given
+ * Under `'truncate'`: a last segment whose header is bad (or names another first offset than
+ * `first`, its file name's) is moved to cut/ ('moved': recover the one before it), and one whose length is not what its header says is copied to cut/ and given
  * its length back (the frames past the cut then fail their checks and are cut).
  * @returns 'moved', the copy's path, or 'intact'
  */
-function mendLastHeader(context: RecoveryContext, path: string): string {
+function mendLastHeader(context: RecoveryContext, path: string, first: number): string {
   const header = readHeaderOnDisk(path);
-  if (!header.valid) {
+  if (!header.valid || header.firstOffset !== first) {
     context.firstOffsets.pop();
     const moved = moveToCut(context.directory, path);
     context.warn(
@@ -155,7 +160,7 @@ function checkPrevious(context: RecoveryContext, last: Segment): Recovered | und
   if (firsts.length < 2 || last.previousEnd === 0) return undefined;
   let previous: Segment;
   try {
-    previous = context.open(join(context.directory, segmentFileName(firsts.at(-2) as number)));
+    previous = context.open(firsts.at(-2) as number);
   } catch (error) {
     // Damage there is reported when a reader gets to it; appends go on after it.
     if (error instanceof CorruptError) return undefined;

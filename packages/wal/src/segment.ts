@@ -390,6 +390,8 @@ export interface HeaderOnDisk {
   readonly valid: boolean;
   /** What the header says the file holds (NaN when not valid). */
   readonly segmentBytes: number;
+  /** The header's first offset (NaN when not valid). */
+  readonly firstOffset: number;
   /** When the segment was created (+Infinity when not valid). */
   readonly createdMs: number;
   /** What the file holds. */
@@ -424,6 +426,7 @@ export function readHeaderOnDisk(path: string): HeaderOnDisk {
     zero: header.every((byte) => byte === 0),
     valid,
     segmentBytes: valid ? view.getFloat64(SEGMENT_BYTES_OFFSET, true) : Number.NaN,
+    firstOffset: valid ? view.getFloat64(FIRST_OFFSET_OFFSET, true) : Number.NaN,
     createdMs: valid ? view.getFloat64(CREATED_MS_OFFSET, true) : Number.POSITIVE_INFINITY,
     fileBytes,
   };

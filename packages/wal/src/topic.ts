@@ -167,7 +167,7 @@ export class Topic {
       directory,
       options,
       firstOffsets: this.#firstOffsets,
-      open: (path) => this.#openFile(path),
+      open: (first) => this.#openFile(first),
       newWindow: () => this.#newWindow(1024 * 1024),
       warn: (message) => warn('ANNAL_WAL_RECOVERY', message),
     });
@@ -561,7 +561,7 @@ export class Topic {
     }
     let segment: Segment;
     try {
-      segment = this.#openFile(path);
+      segment = this.#openFile(first);
     } catch (error) {
       // Nothing is in it yet: remove it, so the next roll can make it again.
       rmSync(path, { force: true });
@@ -631,21 +631,32 @@ export class Topic {
     if (first === undefined) throw new Error(`no segment ${index} in topic ${this.name}`);
     let segment = this.#segments.get(first);
     if (segment === undefined) {
-      const path = join(this.directory, segmentFileName(first));
-      segment = this.#openFile(path);
-      if (segment.firstOffset !== first) {
-        throw segment.corruption(0, `the header says first offset ${segment.firstOffset}`);
-      }
+      segment = this.#openFile(first);
       this.#segments.set(first, segment);
     }
     return segment;
   }
 
   /** Opens the segment file at `path` with the configured backend. */
-  #openFile(path: string): Segment {
-    return this.#options.backend === 'fd'
-      ? FileSegment.open(path, this.name)
-      : MappedSegment.open(path, this.name);
+  /**
+   * Opens the segment file of first offset `first` with the configured backend.
+   * @throws ERR_ANNAL_CORRUPT when its header is bad or names another first offset (a file
+   *   copied or renamed into place)
+   */
+  #openFile(first: number): Segment {
+    const path = join(this.directory, segmentFileName(first));
+    const segment =
+      this.#options.backend === 'fd'
+        ? FileSegment.open(path, this.name)
+        : MappedSegment.open(path, this.name);
+    if (segment.firstOffset !== first) {
+      segment.close();
+      throw segment.corruption(
+        0,
+        `the header says first offset ${segment.firstOffset}, the file name ${first}`,
+      );
+    }
+    return segment;
   }
 
   /** A read buffer for a cursor under the `fd` backend; none under `mmap`. */

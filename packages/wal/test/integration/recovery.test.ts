@@ -1,6 +1,8 @@
 import {
   closeSync,
   existsSync,
+  mkdirSync,
+  readFileSync,
   openSync,
   readSync,
   readdirSync,
@@ -233,6 +235,107 @@ describe.each(BACKENDS)('opening a topic after a crash or damage (%s backend)', 
     expect(wal.latestOffset('t')).toBe(9);
     expect(warnings).toHaveLength(1);
   });
+});
+
+describe.each(BACKENDS)('whole files that are not what they claim (%s backend)', (backend) => {
+  const SMALL = { ...SMALL_BASE, backend } as const;
+  const second = `${String(PER_SEGMENT).padStart(20, '0')}.wseg`;
+  const garbage = (bytes: number): Uint8Array => {
+    const out = new Uint8Array(bytes);
+    for (let i = 0; i < bytes; i++) out[i] = (i * 2654435761) >>> 24;
+    return out;
+  };
+
+  it.each([
+    ['random bytes', () => garbage(1024 * 1024)],
+    [
+      'a copy of the first segment',
+      (dir: string) => readFileSync(join(topicDir(dir), segments(dir)[0] as string)),
+    ],
+    [
+      'a header and nothing else',
+      (dir: string) =>
+        readFileSync(join(topicDir(dir), segments(dir)[0] as string)).subarray(0, 4096),
+    ],
+  ])(
+    "a last segment that is %s: reported under 'stop'; under 'truncate' moved to cut/ and the log goes on before it",
+    async (_, contents) => {
+      const dir = await written(SMALL, PER_SEGMENT + 10);
+      const path = join(topicDir(dir), second);
+      writeFileSync(path, contents(dir));
+      const stopped = Wal.open({ dir, ...SMALL });
+      try {
+        expect(() => stopped.latestOffset('t')).toThrow(
+          expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path }),
+        );
+      } finally {
+        await stopped.close();
+      }
+      await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate' });
+      expect(wal.latestOffset('t')).toBe(PER_SEGMENT - 1);
+      expect(cutFiles(dir).some((name) => name.endsWith(second))).toBe(true);
+      expect(readAll(wal)).toHaveLength(PER_SEGMENT);
+      expect(wal.appendSync('t', entry(PER_SEGMENT))).toBe(PER_SEGMENT);
+    },
+  );
+
+  it('an empty last segment file holds nothing: removed with a warning', async () => {
+    const dir = await written(SMALL, PER_SEGMENT + 10);
+    writeFileSync(join(topicDir(dir), second), new Uint8Array(0));
+    await using wal = Wal.open({ dir, ...SMALL });
+    expect(wal.latestOffset('t')).toBe(PER_SEGMENT - 1);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('a middle segment replaced by a copy of another is reported when read, never read as its entries', async () => {
+    const dir = await written(SMALL, 2 * PER_SEGMENT + 10);
+    const [first, middle] = segments(dir) as [string, string];
+    writeFileSync(join(topicDir(dir), middle), readFileSync(join(topicDir(dir), first)));
+    await using wal = Wal.open({ dir, ...SMALL });
+    expect(wal.latestOffset('t')).toBe(2 * PER_SEGMENT + 9);
+    expect(readAll(wal, 2 * PER_SEGMENT)).toHaveLength(10);
+    expect(() => wal.readFrom('t', PER_SEGMENT, { maxEntries: 1 })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_ANNAL_CORRUPT',
+        message: expect.stringMatching(/first offset 0, the file name 1036/) as unknown,
+      }),
+    );
+  });
+
+  it('stray files and directories in a topic are ignored', async () => {
+    const dir = await written(SMALL, 20);
+    writeFileSync(join(topicDir(dir), 'notes.txt'), 'hello');
+    writeFileSync(join(topicDir(dir), '12.wseg'), garbage(100));
+    writeFileSync(join(topicDir(dir), `${'x'.repeat(20)}.wseg`), garbage(100));
+    mkdirSync(join(topicDir(dir), 'cut'), { recursive: true });
+    await using wal = Wal.open({ dir, ...SMALL });
+    expect(wal.latestOffset('t')).toBe(19);
+    expect(readAll(wal)).toHaveLength(20);
+    expect(wal.appendSync('t', entry(20))).toBe(20);
+  });
+
+  it.each([
+    ['empty', () => new Uint8Array(0)],
+    ['random', () => garbage(65536)],
+    ['cut', (old: Uint8Array) => old.subarray(0, 1000)],
+  ])(
+    'a readers table that is %s: named readers report it, appends and reads by offset go on',
+    async (_, contents) => {
+      const dir = await written(SMALL, 20);
+      {
+        await using wal = Wal.open({ dir, ...SMALL });
+        wal.readBatch('t', { reader: 'r', maxEntries: 5 });
+      }
+      const path = join(topicDir(dir), 'readers.wrd');
+      writeFileSync(path, contents(readFileSync(path)));
+      await using wal = Wal.open({ dir, ...SMALL });
+      expect(() => wal.readNext('t', { reader: 'r' })).toThrow(
+        expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path }),
+      );
+      expect(wal.appendSync('t', entry(20))).toBe(20);
+      expect(readAll(wal)).toHaveLength(21);
+    },
+  );
 });
 
 describe('options', () => {

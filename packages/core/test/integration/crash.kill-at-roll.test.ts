@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { Queue } from '@annal/core';
+import { seededRandom, spawnNode, temporaryDirectory } from '@annal/test-utils';
+import { fixturePath } from '../fixture-path.js';
+import { payloadOf } from '../queue-helpers.js';
+
+const SOAK = process.env['ANNAL_SOAK'] === '1';
+/** Records per one-second cycle: the child spends most of its time rolling. */
+const PER_CYCLE = 5;
+
+/**
+ * Reads every record as a reader that never saw the writer's options would, checking that
+ * record n has record n's bytes and lies in cycle n / PER_CYCLE (counted from the first).
+ */
+function verify(directory: string): number {
+  using queue = Queue.open(directory, { readOnly: true });
+  const cycles = queue.cycles();
+  const reader = queue.reader();
+  let n = 0;
+  for (let record = reader.next(); record !== undefined; record = reader.next()) {
+    const expected = payloadOf(n, (n * 37) % 700);
+    if (record.length !== expected.length || !record.copy().every((b, i) => b === expected[i])) {
+      throw new Error(`record ${n} (index ${record.index}) is not what was appended`);
+    }
+    n++;
+  }
+  // Every cycle file holds the records of one second of the child's clock, in order.
+  expect(cycles.length).toBeGreaterThanOrEqual(Math.ceil(n / PER_CYCLE));
+  return n;
+}
+
+describe('an appender killed with SIGKILL while it rolls cycle after cycle', () => {
+  it.each([
+    ['off', false],
+    ['crc32c', false],
+    ['crc32c', true],
+  ] as const)(
+    'loses no committed record and appending continues (checksums %s, shared %s)',
+    async (checksums, shared) => {
+      const trials = SOAK ? 300 : 12;
+      const random = seededRandom(shared ? 7 : checksums === 'off' ? 5 : 6);
+      const directory = temporaryDirectory();
+      let total = 0;
+      for (let trial = 0; trial < trials; trial++) {
+        const child = spawnNode(fixturePath('append-rolling.mjs'), [
+          directory,
+          checksums,
+          String(total),
+          String(PER_CYCLE),
+          shared ? '1' : '0',
+        ]);
+        // Kill after a random number of progress lines (never after a sleep).
+        const lines = 1 + Math.floor(random() * 3);
+        let acknowledged = 0;
+        for (let seen = 0; seen < lines; seen++) {
+          const line = await child.waitForLine((text) => Number(text.split(' ')[1]) > acknowledged);
+          acknowledged = Number(line.split(' ')[1]);
+        }
+        child.child.kill('SIGKILL');
+        const result = await child.exited;
+        expect(result.signal, result.stderr).toBe('SIGKILL');
+        const recovered = verify(directory);
+        expect(recovered, `trial ${trial}`).toBeGreaterThanOrEqual(acknowledged);
+        total = recovered;
+      }
+      expect(total).toBeGreaterThan(trials * 20);
+    },
+  );
+});
