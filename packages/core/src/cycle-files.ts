@@ -92,10 +92,19 @@ export class CycleFiles {
     return file;
   }
 
-  /** The file of `cycle`, creating it (atomically) if needed. */
+  /**
+   * The file of `cycle`, creating it (atomically) if needed, for an appender: the metadata file
+   * then records it as the highest cycle if it is (readers waiting at an end-of-cycle mark look
+   * there before listing the directory).
+   */
   getOrCreate(cycle: number, nowMs: number): CycleFile {
     const existing = this.get(cycle);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      // An appender that died between creating this file and recording it left the record
+      // behind: readers would stop before it, and before everything appended to it since.
+      this.metadata()?.recordCycle(cycle);
+      return existing;
+    }
     const configuration: CycleFileConfiguration = { ...this.shape, cycle, createdAtMs: nowMs };
     const file = CycleFile.create(this.pathOf(cycle), configuration);
     this.#open.set(cycle, file);
