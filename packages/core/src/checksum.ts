@@ -17,6 +17,8 @@ import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsWordsInt32, crc32cNative } from 
  * @param bytes - a Uint8Array over the same block
  * @param offset - the payload's first byte in both views; a multiple of 4 (not checked)
  * @param length - payload bytes
+ * @param seed - the CRC to continue from (a 32-bit integer); 0 for queues. Channels pass the
+ *   record's sequence, so a record copied to another place fails its check.
  * @returns the CRC32C as a signed 32-bit integer
  */
 export function payloadChecksumWords(
@@ -24,8 +26,9 @@ export function payloadChecksumWords(
   bytes: Uint8Array,
   offset: number,
   length: number,
+  seed = 0,
 ): number {
   return length < CRC32C_NATIVE_THRESHOLD_BYTES
-    ? crc32cJsWordsInt32(words, bytes, offset, length, 0)
-    : crc32cNative(bytes, offset, length, 0) | 0;
+    ? crc32cJsWordsInt32(words, bytes, offset, length, seed)
+    : crc32cNative(bytes, offset, length, seed) | 0;
 }

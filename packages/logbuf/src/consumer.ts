@@ -7,11 +7,17 @@
  */
 import { CorruptError, InvalidArgumentError } from './errors.js';
 import {
+  HEAD_OFFSET,
+  RECORD_FLAGS,
   RECORD_HEADER_BYTES,
   addUnblockedCount,
   compareExchangeLengthWord,
   computeFrameLength,
+  getCheckWord,
+  getHeadCheck,
   isPadding,
+  isPaddingCheck,
+  isRecordCheck,
   loadHead,
   loadLengthWord,
   loadTail,
@@ -19,14 +25,19 @@ import {
   payloadOffset,
   storeHead,
   unpackLength,
+  unpackRecordLength,
   zeroFrame,
 } from './layout.js';
 import { ReadClaim } from './read-claim.js';
+import { describeValue } from './arguments.js';
 import { EMPTY } from './status.js';
 import type { RingViews } from './storage.js';
 
 /** Called by `drain`/`drainBytes` with each record; the record is released when it returns. */
 export type RecordHandler = (record: ReadClaim) => void;
+
+/** Unblock timeout that marks an SPSC consumer: it never unblocks, and never sees a claim. */
+export const SPSC_UNBLOCK_TIMEOUT_MS = -1;
 
 /** The clock used to time stuck claims; `performance.now` exists in Node and browsers. */
 const now = (): number => performance.now();
@@ -42,7 +53,13 @@ export class Consumer {
   readonly #float64s: Float64Array;
   readonly #mask: number;
   readonly #capacity: number;
-  /** Milliseconds a claim may stay uncommitted before it is unblocked; Infinity for SPSC. */
+  readonly #maxPayloadLength: number;
+  /** False until the head and its check copy were compared, at the first read (consumer thread). */
+  #headChecked = false;
+  /**
+   * Milliseconds a claim may stay uncommitted before it is unblocked; Infinity never unblocks;
+   * {@link SPSC_UNBLOCK_TIMEOUT_MS} for an SPSC ring, where a claimed word is corrupt.
+   */
   readonly #unblockTimeoutMs: number;
   /** Local head (int32, mod 2^32): ahead of the published head inside a batch. */
   #head: number;
@@ -61,6 +78,7 @@ export class Consumer {
     this.#float64s = views.float64s;
     this.#mask = views.mask;
     this.#capacity = views.capacity;
+    this.#maxPayloadLength = views.maxPayloadLength;
     this.#unblockTimeoutMs = unblockTimeoutMs;
     // Attach may happen after records were consumed by an earlier consumer object.
     this.#head = loadHead(views.words);
@@ -78,6 +96,7 @@ export class Consumer {
    */
   tryRead(): ReadClaim | typeof EMPTY {
     if (this.claim.active) throw claimStillActive();
+    if (!this.#headChecked) this.#checkHead();
     const found = this.#advanceToRecord();
     if (found < 0) {
       this.#publish();
@@ -123,7 +142,11 @@ export class Consumer {
   }
 
   #drain(handler: RecordHandler, limit: number, maxBytes: number): number {
+    // Checked before anything is consumed: a bad argument loses no record.
+    if (typeof handler !== 'function') throw rejectHandler(handler);
+    if (!isCount(limit) || !isCount(maxBytes)) throw rejectLimit(limit, maxBytes);
     if (this.claim.active) throw claimStillActive();
+    if (!this.#headChecked) this.#checkHead();
     const claim = this.claim;
     let count = 0;
     let bytes = 0;
@@ -156,34 +179,70 @@ export class Consumer {
     const words = this.#words;
     for (;;) {
       const offset = this.#head & this.#mask;
-      // Acquire: the payload stored before the producer's publish of this word is visible after it.
+      // Acquire: the payload and check word stored before the producer's publish of this word
+      // are visible after it.
       const word = loadLengthWord(words, offset);
       if (word > 0) {
-        const length = unpackLength(word);
+        const length = unpackRecordLength(word);
         const frameLength = computeFrameLength(length);
+        // A record word without R, a length the check word disagrees with, or a frame past the
+        // end of the data area was not written by a producer: refuse it rather than hand over
+        // the wrong bytes (one compare each; the check word is on the line just loaded).
+        if (
+          (word & RECORD_FLAGS) !== RECORD_FLAGS ||
+          !isRecordCheck(getCheckWord(words, offset), length) ||
+          length > this.#maxPayloadLength ||
+          frameLength > this.#capacity - offset
+        ) {
+          throw corruptFrame(offset, word, getCheckWord(words, offset));
+        }
         this.#currentFrameLength = frameLength;
         this.claim.wrap(payloadOffset(offset), length);
         return frameLength;
       }
       if (word !== 0 && isPadding(word)) {
         const frameLength = unpackLength(word);
-        // A padding frame shorter than a header, misaligned or past the end can only come from
-        // something else writing the buffer; skipping 0 bytes would spin here forever.
+        // A padding frame shorter than a header, misaligned, past the end or with a check word
+        // that does not fit can only come from something else writing the buffer; skipping 0
+        // bytes would spin here forever.
         if (
           frameLength < RECORD_HEADER_BYTES ||
           (frameLength & 7) !== 0 ||
-          frameLength > this.#capacity - offset
+          frameLength > this.#capacity - offset ||
+          !isPaddingCheck(getCheckWord(words, offset), frameLength)
         ) {
-          throw corruptPadding(offset, word);
+          throw corruptFrame(offset, word, getCheckWord(words, offset));
         }
         this.#currentFrameLength = frameLength;
         this.#consumeCurrent();
         continue;
       }
       // 0 (nothing claimed, or an MPSC producer between its tail CAS and its claimed mark) or a
-      // claimed-but-uncommitted MPSC frame.
+      // claimed-but-uncommitted MPSC frame, which an SPSC ring never has.
+      if (this.#unblockTimeoutMs === SPSC_UNBLOCK_TIMEOUT_MS) {
+        if (word !== 0) throw corruptFrame(offset, word, getCheckWord(words, offset));
+        return -1;
+      }
       if (this.#unblockTimeoutMs === Infinity || !this.#tryUnblock(offset, word)) return -1;
     }
+  }
+
+  /**
+   * Compares the head with its check copy, once, from the consumer thread (the only writer of
+   * both, so the pair is consistent here, unlike in a producer thread that attaches meanwhile).
+   */
+  #checkHead(): void {
+    const words = this.#words;
+    const head = loadHead(words);
+    if (getHeadCheck(words) !== ~head || (head & 7) !== 0) {
+      throw new CorruptError(
+        `the ring's head position does not match its check copy: head=${head >>> 0}, check=0x${(getHeadCheck(words) >>> 0).toString(16)}`,
+        { field: 'head', offset: HEAD_OFFSET },
+      );
+    }
+    this.#head = head;
+    this.#publishedHead = head;
+    this.#headChecked = true;
   }
 
   /** Zeroes the current frame and moves the local head past it (published later). */
@@ -239,12 +298,25 @@ export class Consumer {
       while (gap < limit && loadLengthWord(words, offset + gap) === 0) gap += RECORD_HEADER_BYTES;
       replacement = packPaddingWord(gap);
     } else {
-      replacement = packPaddingWord(unpackLength(word));
+      const frameLength = unpackLength(word);
+      // The frame is about to be zeroed: its length must be one a producer could have claimed.
+      if (
+        frameLength < RECORD_HEADER_BYTES ||
+        (frameLength & 7) !== 0 ||
+        frameLength > this.#capacity - offset
+      ) {
+        throw corruptFrame(offset, word, getCheckWord(words, offset));
+      }
+      replacement = packPaddingWord(frameLength);
     }
     this.#stuckSinceMs = -1;
     // Fails if the producer marked or committed the frame meanwhile: then read it normally.
     if (compareExchangeLengthWord(words, offset, word, replacement) !== word) return true;
     addUnblockedCount(words);
+    // Skip it here, without checking a check word: the gap has none, and a late producer may
+    // still write one of its own into it.
+    this.#currentFrameLength = unpackLength(replacement);
+    this.#consumeCurrent();
     return true;
   }
 
@@ -261,9 +333,29 @@ function claimStillActive(): InvalidArgumentError {
   );
 }
 
-function corruptPadding(offset: number, word: number): CorruptError {
+function corruptFrame(offset: number, word: number, check: number): CorruptError {
   return new CorruptError(
-    `invalid padding frame at data offset ${offset}: word=0x${(word >>> 0).toString(16)}`,
+    `invalid frame at data offset ${offset}: length word 0x${(word >>> 0).toString(16)}, check word 0x${(check >>> 0).toString(16)} (not written by a producer of this ring)`,
     { field: 'lengthWord', offset },
+  );
+}
+
+function rejectHandler(handler: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `handler must be a function: handler=${describeValue(handler)} (nothing was consumed)`,
+    { field: 'handler' },
+  );
+}
+
+/** A limit of records or bytes: a number ≥ 0 (Infinity included; NaN and null are not). */
+function isCount(value: unknown): boolean {
+  return typeof value === 'number' && value >= 0;
+}
+
+function rejectLimit(limit: unknown, maxBytes: unknown): InvalidArgumentError {
+  const field = isCount(limit) ? 'maxBytes' : 'limit';
+  return new InvalidArgumentError(
+    `${field} must be a number ≥ 0: ${field}=${describeValue(field === 'limit' ? limit : maxBytes)} (nothing was consumed)`,
+    { field },
   );
 }

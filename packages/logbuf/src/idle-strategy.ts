@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkOptionKeys } from './arguments.js';
 import { InvalidOptionError } from './errors.js';
 
 /** Options of an {@link IdleStrategy}. */
@@ -14,6 +15,8 @@ export interface IdleStrategyOptions {
    */
   readonly pauseMicros?: number;
 }
+
+const IDLE_STRATEGY_OPTION_KEYS: readonly string[] = ['pauseMicros'];
 
 /** Default of {@link IdleStrategyOptions.pauseMicros}. */
 export const DEFAULT_IDLE_PAUSE_MICROS = 10;
@@ -49,10 +52,12 @@ export class IdleStrategy {
 
   /**
    * @param options - see {@link IdleStrategyOptions}
-   * @throws ERR_ANNAL_INVALID_OPTION when `pauseMicros` is not a finite number ≥ 0
+   * @throws ERR_ANNAL_INVALID_OPTION when `pauseMicros` is not a finite number ≥ 0, or `options`
+   *   has a key that is not an option (a misspelling)
    */
   constructor(options: IdleStrategyOptions = {}) {
-    const pauseMicros = options.pauseMicros ?? DEFAULT_IDLE_PAUSE_MICROS;
+    checkOptionKeys(options, IDLE_STRATEGY_OPTION_KEYS, 'IdleStrategy');
+    const pauseMicros = options?.pauseMicros ?? DEFAULT_IDLE_PAUSE_MICROS;
     if (typeof pauseMicros !== 'number' || !Number.isFinite(pauseMicros) || pauseMicros < 0) {
       throw new InvalidOptionError(
         `pauseMicros must be a finite number of microseconds ≥ 0: pauseMicros=${String(pauseMicros)}`,

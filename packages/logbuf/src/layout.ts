@@ -14,7 +14,7 @@
  *               |   tail position, back-pressure count, late-commit count, pad    |
  *  offset 128   +---------------------------------------------------------------+
  *               | line 2, consumer-owned                                          |
- *               |   head position, unblocked count, pad                           |
+ *               |   head position, unblocked count, head check copy, pad          |
  *  offset 192   +---------------------------------------------------------------+
  *               | line 3, channel (written rarely, read by senders per commit)    |
  *               |   receiver-sleeping flag, sender-closed, receiver-closed, pad   |
@@ -33,22 +33,32 @@
  * ```
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- *  +-------------------------------------------------------------+-+-+
- *  |                 Length (30 bits)                            |C|S|  <- length word, stored last (publish)
- *  +-------------------------------------------------------------+-+-+
- *  |                 Reserved (0)                                    |
+ *  +-----------------------------------------------------------+-+-+-+
+ *  |                 Length (29 bits)                          |R|C|S|  <- length word, stored last (publish)
+ *  +-----------------------------------------------------------+-+-+-+
+ *  |                 Check word: ~payload length (records), ~(frame length - 8) (padding)  |
  *  +-----------------------------------------------------------------+
  *  |                 Payload ...                                     |
  *  |                 ... zero padding to the next multiple of 8      |
  * ```
- * (bit 31 is S, "skip"; bit 30 is C, "committed"; the ruler numbers bits from the least significant.)
+ * (bit 31 is S, "skip"; bit 30 is C, "committed"; bit 29 is R, "record", set in every record
+ * word; the ruler numbers bits from the least significant. Skip frames use bits 0-29 as their
+ * length: a wrap padding in a 2^30 ring can be 2^30 - 8 bytes.)
  *
- * | S | C | word                 | meaning                                                   |
- * |---|---|----------------------|-----------------------------------------------------------|
- * | 0 | 0 | 0                    | not written yet: the consumer stops here                  |
- * | 0 | 1 | C + payload length   | a committed record (payload length may be 0)              |
- * | 1 | 1 | S + C + frame length | padding: skip `frame length` bytes (wrap, abort, unblock) |
- * | 1 | 0 | S + frame length     | claimed by an MPSC producer that has not committed yet    |
+ * | S | C | R | word                 | meaning                                                |
+ * |---|---|---|----------------------|--------------------------------------------------------|
+ * | 0 | 0 | 0 | 0                    | not written yet: the consumer stops here               |
+ * | 0 | 1 | 1 | C + R + length       | a committed record (payload length may be 0)           |
+ * | 1 | 1 |   | S + C + frame length | padding: skip `frame length` bytes (wrap, abort, unblock) |
+ * | 1 | 0 |   | S + frame length     | claimed by an MPSC producer that has not committed yet |
+ *
+ * Any other word is corrupt. The check word (version 2) lets the consumer catch a length word
+ * that was changed by something other than the producer (a stray write, a flipped bit): it is
+ * written with a plain store before the length word is published, so it costs a store to a line
+ * the producer is writing anyway and a load of a line the consumer has just loaded. It is not a
+ * checksum: payload bytes are not covered (see the README's Caveats). R exists so that no single
+ * flipped bit turns a committed record (even an empty one) into 0, "not written yet", which a
+ * live ring cannot tell from a record still being written.
  *
  * @module
  */
@@ -64,8 +74,11 @@ export const CACHE_LINE_BYTES = 64;
 
 /** "ANLB" read as a little-endian u32: the first word of every ring. */
 export const RING_MAGIC = 0x424c4e41;
-/** Version of this layout; attach refuses any other. */
-export const RING_VERSION = 1;
+/**
+ * Version of this layout; attach refuses any other. 2: the record header's second word is a
+ * check word, record words carry R, and the consumer keeps a check copy of its head.
+ */
+export const RING_VERSION = 2;
 /** Value of the kind word for an {@link SpscRing}. */
 export const RING_KIND_SPSC = 1;
 /** Value of the kind word for an {@link MpscRing}. */
@@ -99,6 +112,12 @@ export const LATE_COMMIT_COUNT_OFFSET = BACK_PRESSURE_COUNT_OFFSET + 4;
 export const HEAD_OFFSET = TAIL_OFFSET + CACHE_LINE_BYTES;
 /** u32 count of stuck claims the consumer turned into padding (mod 2^32). */
 export const UNBLOCKED_COUNT_OFFSET = HEAD_OFFSET + 4;
+/**
+ * i32 bitwise complement of the head, stored (plainly) before the head is published: a consumer
+ * that attaches checks the pair, so a head changed by a stray write is an error, not records
+ * silently skipped or read twice.
+ */
+export const HEAD_CHECK_OFFSET = UNBLOCKED_COUNT_OFFSET + 4;
 
 // ---- line 3: channel --------------------------------------------------------------------
 /** i32 1 while the receiver sleeps (or is about to) in `Atomics.wait`; senders wake it. */
@@ -116,19 +135,25 @@ export const DATA_OFFSET = HEADER_BYTES;
 // ---- records ----------------------------------------------------------------------------
 /** Records start on multiples of 8 bytes. */
 export const RECORD_ALIGNMENT_BYTES = 8;
-/** Bytes of a record header: the length word and a reserved word. */
+/** Bytes of a record header: the length word and the check word. */
 export const RECORD_HEADER_BYTES = 8;
 /** Offset of the length word inside a record header. */
 export const LENGTH_WORD_OFFSET = 0;
-/** Offset of the reserved word inside a record header (always 0 in version 1). */
-export const RESERVED_WORD_OFFSET = LENGTH_WORD_OFFSET + 4;
+/** Offset of the check word inside a record header (see {@link packRecordCheck}). */
+export const CHECK_WORD_OFFSET = LENGTH_WORD_OFFSET + 4;
 
 /** Bit 30 of the length word: the record is complete (data, or padding when SKIP is set too). */
 export const COMMITTED_FLAG = 0x40000000;
 /** Bit 31 of the length word: skip this frame (padding, or a pending MPSC claim). */
 export const SKIP_FLAG = -0x80000000;
-/** The low 30 bits: payload length (records) or frame length (padding, claims). */
+/** Bit 29 of a record's length word: set in every record, so no record word is one bit from 0. */
+export const RECORD_FLAG = 0x20000000;
+/** The flags every record word has, and none of the others. */
+export const RECORD_FLAGS = COMMITTED_FLAG | RECORD_FLAG;
+/** The low 30 bits of a skip frame's word: its frame length (padding, claims). */
 export const LENGTH_MASK = 0x3fffffff;
+/** The low 29 bits of a record's word: its payload length (below 2^29 in every ring). */
+export const RECORD_LENGTH_MASK = 0x1fffffff;
 /** Word of a padding frame, before its length is added. */
 export const PADDING_FLAGS = SKIP_FLAG | COMMITTED_FLAG;
 
@@ -151,9 +176,35 @@ export function computeMaxPayloadLength(capacity: number): number {
   return capacity / 2 - RECORD_HEADER_BYTES;
 }
 
-/** Length word of a committed record of `payloadLength` bytes (non-zero even for 0 bytes). */
+/** Length word of a committed record of `payloadLength` bytes (two bits set even for 0 bytes). */
 export function packRecordWord(payloadLength: number): number {
-  return COMMITTED_FLAG | payloadLength;
+  return RECORD_FLAGS | payloadLength;
+}
+
+/**
+ * Check word of a record of `payloadLength` bytes: its complement (never 0, and every bit of
+ * the length is checked). A claim turned into padding keeps it: {@link isPaddingCheck} accepts it.
+ */
+export function packRecordCheck(payloadLength: number): number {
+  return ~payloadLength;
+}
+
+/** Check word of a padding frame of `frameLength` bytes (as a record of `frameLength - 8`). */
+export function packPaddingCheck(frameLength: number): number {
+  return ~(frameLength - RECORD_HEADER_BYTES);
+}
+
+/** True when `check` is the check word of a record of `payloadLength` bytes. */
+export function isRecordCheck(check: number, payloadLength: number): boolean {
+  return check === ~payloadLength;
+}
+
+/**
+ * True when `check` fits a padding frame of `frameLength` bytes: written for it, or for a record
+ * of that frame length that was aborted or unblocked.
+ */
+export function isPaddingCheck(check: number, frameLength: number): boolean {
+  return computeFrameLength(~check) === frameLength;
 }
 
 /** Length word of a padding frame of `frameLength` bytes. */
@@ -166,14 +217,19 @@ export function packClaimedWord(frameLength: number): number {
   return SKIP_FLAG | frameLength;
 }
 
-/** The 30-bit length field (payload length of a record, frame length otherwise). */
+/** The 30-bit length field of a skip frame: its frame length. */
 export function unpackLength(word: number): number {
   return word & LENGTH_MASK;
 }
 
-/** True for a committed data record (word is positive: C set, S clear). */
+/** The 29-bit length field of a record word: its payload length. */
+export function unpackRecordLength(word: number): number {
+  return word & RECORD_LENGTH_MASK;
+}
+
+/** True for a committed data record (S clear, C and R set). */
 export function isRecord(word: number): boolean {
-  return word > 0;
+  return (word & PADDING_FLAGS) === COMMITTED_FLAG && (word & RECORD_FLAG) !== 0;
 }
 
 /** True for padding (S and C set). */
@@ -217,12 +273,13 @@ export function getCapacity(words: Int32Array): number {
   return (words[wordIndex(CAPACITY_OFFSET)] as number) >>> 0;
 }
 
-/** Writes the configuration line of a fresh ring (before it is shared). */
+/** Writes the configuration line of a fresh ring, and the head's check copy (before it is shared). */
 export function setHeader(words: Int32Array, kind: number, capacity: number): void {
   words[wordIndex(MAGIC_OFFSET)] = RING_MAGIC;
   words[wordIndex(VERSION_OFFSET)] = RING_VERSION;
   words[wordIndex(KIND_OFFSET)] = kind;
   words[wordIndex(CAPACITY_OFFSET)] = capacity;
+  words[wordIndex(HEAD_CHECK_OFFSET)] = ~0;
 }
 
 /** Atomically reads the tail position (mod 2^32, as an int32). */
@@ -250,9 +307,17 @@ export function compareExchangeTail(
 export function loadHead(words: Int32Array): number {
   return Atomics.load(words, wordIndex(HEAD_OFFSET));
 }
-/** Atomically writes the head position. */
+/**
+ * Publishes the head position: a plain write of its check copy, then the atomic store, which
+ * orders the copy before it for a consumer that attaches later.
+ */
 export function storeHead(words: Int32Array, head: number): void {
+  words[wordIndex(HEAD_CHECK_OFFSET)] = ~head;
   Atomics.store(words, wordIndex(HEAD_OFFSET), head);
+}
+/** Plain read of the head's check copy (the consumer's own line; see {@link HEAD_CHECK_OFFSET}). */
+export function getHeadCheck(words: Int32Array): number {
+  return words[wordIndex(HEAD_CHECK_OFFSET)] as number;
 }
 
 /** Atomically reads the back-pressure count. */
@@ -318,6 +383,15 @@ export function lengthWordIndex(offset: number): number {
 /** Byte offset in the SharedArrayBuffer of the payload of the record at data `offset`. */
 export function payloadOffset(offset: number): number {
   return DATA_OFFSET + offset + RECORD_HEADER_BYTES;
+}
+
+/** Plain read of a record's check word (after the acquire-load of its length word). */
+export function getCheckWord(words: Int32Array, offset: number): number {
+  return words[(DATA_OFFSET + offset + CHECK_WORD_OFFSET) >> 2] as number;
+}
+/** Plain write of a record's check word (before the publish of its length word). */
+export function setCheckWord(words: Int32Array, offset: number, check: number): void {
+  words[(DATA_OFFSET + offset + CHECK_WORD_OFFSET) >> 2] = check;
 }
 
 /** Acquire-load of a record's length word. */

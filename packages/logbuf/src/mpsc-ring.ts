@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkOptionKeys, rejectBytes } from './arguments.js';
 import { Consumer, type RecordHandler } from './consumer.js';
 import { InvalidOptionError } from './errors.js';
 import {
@@ -17,7 +18,9 @@ import {
   loadHead,
   loadTail,
   packClaimedWord,
+  packPaddingCheck,
   packPaddingWord,
+  setCheckWord,
 } from './layout.js';
 import { RingObserver } from './observers.js';
 import type { ReadClaim } from './read-claim.js';
@@ -38,6 +41,8 @@ export interface MpscRingOptions {
    */
   readonly unblockTimeoutMs?: number;
 }
+
+const MPSC_RING_OPTION_KEYS: readonly string[] = ['unblockTimeoutMs'];
 
 /** Default of {@link MpscRingOptions.unblockTimeoutMs}. */
 export const DEFAULT_UNBLOCK_TIMEOUT_MS = 5000;
@@ -119,10 +124,12 @@ export class MpscRing {
    * @returns a ring object for one producer or the consumer
    * @throws ERR_ANNAL_INVALID_ARGUMENT when `buffer` is not a SharedArrayBuffer
    * @throws ERR_ANNAL_CORRUPT when its magic, version, kind (e.g. an SPSC ring) or capacity is wrong
-   * @throws ERR_ANNAL_INVALID_OPTION when `unblockTimeoutMs` is not a non-negative number
+   * @throws ERR_ANNAL_INVALID_OPTION when `unblockTimeoutMs` is not a non-negative number, or
+   *   `options` has a key that is not an option (a misspelling)
    */
   static attach(buffer: SharedArrayBuffer, options: MpscRingOptions = {}): MpscRing {
-    const unblockTimeoutMs = options.unblockTimeoutMs ?? DEFAULT_UNBLOCK_TIMEOUT_MS;
+    checkOptionKeys(options, MPSC_RING_OPTION_KEYS, 'MpscRing.attach');
+    const unblockTimeoutMs = options?.unblockTimeoutMs ?? DEFAULT_UNBLOCK_TIMEOUT_MS;
     if (typeof unblockTimeoutMs !== 'number' || !(unblockTimeoutMs >= 0)) {
       throw new InvalidOptionError(
         `unblockTimeoutMs must be a non-negative number of milliseconds: unblockTimeoutMs=${String(unblockTimeoutMs)}`,
@@ -189,7 +196,9 @@ export class MpscRing {
       // write: the space [tail, tail + required) is ours, and all zero.
       let recordAt = offset;
       if (required !== frameLength) {
-        // Padding to the end; CAS so that a consumer that already unblocked this gap wins.
+        // Padding to the end; CAS so that a consumer that already unblocked this gap wins. The
+        // check word goes first (plain), published by the CAS.
+        setCheckWord(words, offset, packPaddingCheck(toEnd));
         compareExchangeLengthWord(words, offset, 0, packPaddingWord(toEnd));
         recordAt = 0;
       }
@@ -222,9 +231,11 @@ export class MpscRing {
    * @returns the payload length; BACK_PRESSURED when the ring is full; or BACK_PRESSURED too when
    *   the record was lost because the consumer had unblocked the claim (see `lateCommitCount()`)
    * @throws ERR_ANNAL_TOO_LARGE when the payload exceeds the maximum payload length
-   * @throws ERR_ANNAL_INVALID_ARGUMENT when a claim of this object is still active
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `payload` is not a Uint8Array (nothing is written),
+   *   or a claim of this object is still active
    */
   trySend(payload: Uint8Array): number {
+    if (!(payload instanceof Uint8Array)) throw rejectBytes(payload, 'payload');
     const claim = this.tryClaim(payload.length);
     if (claim === BACK_PRESSURED) return BACK_PRESSURED;
     this.#bytes.set(payload, claim.offset);
@@ -237,6 +248,8 @@ export class MpscRing {
    *
    * @returns the reusable {@link ReadClaim}, or EMPTY when no committed record is next
    * @throws ERR_ANNAL_INVALID_ARGUMENT when the previous record was not released
+   * @throws ERR_ANNAL_CORRUPT when the next frame, or the head position, was not written by this
+   *   ring (a stray write into the buffer); nothing is consumed
    */
   tryRead(): ReadClaim | typeof EMPTY {
     return this.#consumer.tryRead();
@@ -249,7 +262,10 @@ export class MpscRing {
    * @param handler - called with the reusable {@link ReadClaim}; must not keep or release it
    * @param limit - the most records to hand over; default unlimited
    * @returns the number of records handed over
-   * @throws ERR_ANNAL_INVALID_ARGUMENT when a record from `tryRead` was not released
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `handler` is not a function or `limit` not a number
+   *   ≥ 0 (checked before anything is consumed), or a record from `tryRead` was not released
+   * @throws ERR_ANNAL_CORRUPT when a frame was not written by a producer of this ring (see the
+   *   README's Caveats); the records before it were handed over
    */
   drain(handler: RecordHandler, limit = Infinity): number {
     return this.#consumer.drain(handler, limit);
@@ -261,7 +277,9 @@ export class MpscRing {
    * @param handler - called with the reusable {@link ReadClaim}
    * @param maxBytes - payload bytes after which to stop
    * @returns the number of records handed over
-   * @throws ERR_ANNAL_INVALID_ARGUMENT when a record from `tryRead` was not released
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `handler` is not a function or `maxBytes` not a
+   *   number ≥ 0 (checked before anything is consumed), or a record from `tryRead` was not released
+   * @throws ERR_ANNAL_CORRUPT when a frame was not written by a producer of this ring
    */
   drainBytes(handler: RecordHandler, maxBytes: number): number {
     return this.#consumer.drainBytes(handler, maxBytes);

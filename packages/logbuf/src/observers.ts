@@ -15,6 +15,7 @@ import {
   loadUnblockedCount,
   computeFrameLength,
   unpackLength,
+  unpackRecordLength,
 } from './layout.js';
 import type { RingViews } from './storage.js';
 
@@ -72,7 +73,7 @@ export class RingObserver {
       if (word === 0) break;
       if (isRecord(word)) {
         count++;
-        position = (position + computeFrameLength(unpackLength(word))) | 0;
+        position = (position + computeFrameLength(unpackRecordLength(word))) | 0;
       } else if (isPadding(word) && unpackLength(word) >= 8) {
         position = (position + unpackLength(word)) | 0;
       } else {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkOptionKeys, describeValue } from './arguments.js';
 import { AbortedError, ClosedError, InvalidArgumentError, InvalidOptionError } from './errors.js';
 import {
   loadSenderClosed,
@@ -26,6 +27,8 @@ export interface ReceiverOptions {
    */
   readonly spinCount?: number;
 }
+
+const RECEIVER_OPTION_KEYS: readonly string[] = ['spinCount'];
 
 /** Default of {@link ReceiverOptions.spinCount}. */
 export const DEFAULT_SPIN_COUNT = 1000;
@@ -65,14 +68,16 @@ export class Receiver {
    * @param ring - an attached {@link SpscRing} or {@link MpscRing} (the consumer's object)
    * @param options - see {@link ReceiverOptions}
    * @throws ERR_ANNAL_INVALID_ARGUMENT when `ring` is not a logbuf ring
-   * @throws ERR_ANNAL_INVALID_OPTION when `spinCount` is not a non-negative integer
+   * @throws ERR_ANNAL_INVALID_OPTION when `spinCount` is not a non-negative integer, or `options`
+   *   has a key that is not an option (a misspelling)
    */
   constructor(ring: SpscRing | MpscRing, options: ReceiverOptions = {}) {
     const views = (ring as { views?: { words?: unknown } } | null)?.views;
     if (views === undefined || !(views.words instanceof Int32Array)) {
       throw new InvalidArgumentError('ring must be an SpscRing or MpscRing', { field: 'ring' });
     }
-    const spinCount = options.spinCount ?? DEFAULT_SPIN_COUNT;
+    checkOptionKeys(options, RECEIVER_OPTION_KEYS, 'Receiver');
+    const spinCount = options?.spinCount ?? DEFAULT_SPIN_COUNT;
     if (!Number.isInteger(spinCount) || spinCount < 0) {
       throw new InvalidOptionError(
         `spinCount must be a non-negative integer: spinCount=${String(spinCount)}`,
@@ -123,8 +128,11 @@ export class Receiver {
    *   sender closed and everything was read, or TIMED_OUT
    * @throws ERR_ANNAL_CLOSED when this receiver was closed
    * @throws ERR_ANNAL_ABORTED when `signal` was aborted
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `timeoutMs` is not a number ≥ 0 or `signal` not an
+   *   AbortSignal (checked before anything is read)
    */
   recv(timeoutMs = Infinity, signal?: AbortSignal): ReadClaim | typeof CLOSED | typeof TIMED_OUT {
+    checkWait(timeoutMs, signal);
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       checkSignal(signal);
@@ -145,11 +153,14 @@ export class Receiver {
    *   or TIMED_OUT
    * @throws ERR_ANNAL_CLOSED when this receiver was closed
    * @throws ERR_ANNAL_ABORTED when `signal` was aborted
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `timeoutMs` is not a number ≥ 0 or `signal` not an
+   *   AbortSignal (checked before anything is read)
    */
   async recvAsync(
     timeoutMs = Infinity,
     signal?: AbortSignal,
   ): Promise<ReadClaim | typeof CLOSED | typeof TIMED_OUT> {
+    checkWait(timeoutMs, signal);
     const deadline = performance.now() + timeoutMs;
     const words = this.#words;
     const onAbort = (): void => notifyReceiver(words);
@@ -178,6 +189,7 @@ export class Receiver {
    * @throws ERR_ANNAL_ABORTED when `signal` was aborted
    */
   async *records(signal?: AbortSignal): AsyncGenerator<ReadClaim, void, undefined> {
+    checkWait(Infinity, signal);
     for (;;) {
       const record = await this.recvAsync(Infinity, signal);
       if (record === CLOSED) return;
@@ -232,6 +244,24 @@ export class Receiver {
     }
     this.#waitMs = remaining < this.#waitSliceMs ? remaining : this.#waitSliceMs;
     return undefined;
+  }
+}
+
+/** Throws before waiting (and before reading anything) when a wait's arguments are wrong. */
+function checkWait(timeoutMs: unknown, signal: unknown): void {
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+    throw new InvalidArgumentError(
+      `timeoutMs must be a number of milliseconds ≥ 0 (or Infinity): timeoutMs=${describeValue(timeoutMs)}`,
+      { field: 'timeoutMs' },
+    );
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError(
+      `signal must be an AbortSignal: signal=${describeValue(signal)}`,
+      {
+        field: 'signal',
+      },
+    );
   }
 }
 

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { describeValue, rejectBytes } from './arguments.js';
 import { ClosedError, InvalidArgumentError } from './errors.js';
 import { loadReceiverClosed, notifyReceiver, storeSenderClosed } from './layout.js';
 import type { MpscRing } from './mpsc-ring.js';
@@ -80,8 +81,10 @@ export class Sender {
    * @returns the payload length, BACK_PRESSURED when full, or CLOSED when the receiver closed
    * @throws ERR_ANNAL_CLOSED when this sender was closed
    * @throws ERR_ANNAL_TOO_LARGE when the payload exceeds the ring's maximum payload length
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `payload` is not a Uint8Array (nothing is written)
    */
   trySend(payload: Uint8Array): number {
+    if (!(payload instanceof Uint8Array)) throw rejectBytes(payload, 'payload');
     if (this.#closed) throw senderClosed();
     if (loadReceiverClosed(this.#words) !== 0) return CLOSED;
     return this.ring.trySend(payload);
@@ -96,8 +99,16 @@ export class Sender {
    * @returns the payload length, BACK_PRESSURED after `maxSpins` full attempts, or CLOSED
    * @throws ERR_ANNAL_CLOSED when this sender was closed
    * @throws ERR_ANNAL_TOO_LARGE when the payload exceeds the ring's maximum payload length
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `payload` is not a Uint8Array or `maxSpins` is not an
+   *   integer ≥ 1 (nothing is written)
    */
   sendSpinning(payload: Uint8Array, maxSpins = DEFAULT_SEND_SPINS): number {
+    if (!(maxSpins >= 1 && Math.floor(maxSpins) === maxSpins)) {
+      throw new InvalidArgumentError(
+        `maxSpins must be an integer ≥ 1: maxSpins=${describeValue(maxSpins)}`,
+        { field: 'maxSpins' },
+      );
+    }
     let result = this.trySend(payload);
     for (let spin = 1; result === BACK_PRESSURED && spin < maxSpins; spin++) {
       result = this.trySend(payload);

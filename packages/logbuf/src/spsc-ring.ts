@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { Consumer, type RecordHandler } from './consumer.js';
+import { rejectBytes } from './arguments.js';
+import { Consumer, SPSC_UNBLOCK_TIMEOUT_MS, type RecordHandler } from './consumer.js';
 import { InvalidArgumentError, TooLargeError } from './errors.js';
 import {
   RING_KIND_SPSC,
@@ -112,7 +113,7 @@ export class SpscRing {
     this.#tail = loadTail(views.words);
     this.#headCache = loadHead(views.words);
     this.#claim = new WriteClaim(views, false);
-    this.#consumer = new Consumer(views, Infinity);
+    this.#consumer = new Consumer(views, SPSC_UNBLOCK_TIMEOUT_MS);
     this.#observer = new RingObserver(views);
   }
 
@@ -172,9 +173,11 @@ export class SpscRing {
    * @param payload - the record's bytes (may be empty)
    * @returns the payload length, or BACK_PRESSURED when the ring is full (nothing was written)
    * @throws ERR_ANNAL_TOO_LARGE when the payload exceeds the maximum payload length
-   * @throws ERR_ANNAL_INVALID_ARGUMENT when a claim is still active
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `payload` is not a Uint8Array (nothing is written),
+   *   or a claim is still active
    */
   trySend(payload: Uint8Array): number {
+    if (!(payload instanceof Uint8Array)) throw rejectBytes(payload, 'payload');
     const claim = this.tryClaim(payload.length);
     if (claim === BACK_PRESSURED) return BACK_PRESSURED;
     this.#bytes.set(payload, claim.offset);
@@ -201,6 +204,8 @@ export class SpscRing {
    *
    * @returns the ring's reusable {@link ReadClaim}, or EMPTY when no committed record is next
    * @throws ERR_ANNAL_INVALID_ARGUMENT when the previous record was not released
+   * @throws ERR_ANNAL_CORRUPT when the next frame, or the head position, was not written by this
+   *   ring (a stray write into the buffer); nothing is consumed
    */
   tryRead(): ReadClaim | typeof EMPTY {
     return this.#consumer.tryRead();
@@ -215,7 +220,10 @@ export class SpscRing {
    * @param handler - called with the reusable {@link ReadClaim}; must not keep or release it
    * @param limit - the most records to hand over; default unlimited
    * @returns the number of records handed over (0 when empty)
-   * @throws ERR_ANNAL_INVALID_ARGUMENT when a record from `tryRead` was not released
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `handler` is not a function or `limit` not a number
+   *   ≥ 0 (checked before anything is consumed), or a record from `tryRead` was not released
+   * @throws ERR_ANNAL_CORRUPT when a frame was not written by a producer of this ring (see the
+   *   README's Caveats); the records before it were handed over
    */
   drain(handler: RecordHandler, limit = Infinity): number {
     return this.#consumer.drain(handler, limit);
@@ -228,7 +236,9 @@ export class SpscRing {
    * @param handler - called with the reusable {@link ReadClaim}
    * @param maxBytes - payload bytes after which to stop
    * @returns the number of records handed over
-   * @throws ERR_ANNAL_INVALID_ARGUMENT when a record from `tryRead` was not released
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `handler` is not a function or `maxBytes` not a
+   *   number ≥ 0 (checked before anything is consumed), or a record from `tryRead` was not released
+   * @throws ERR_ANNAL_CORRUPT when a frame was not written by a producer of this ring
    */
   drainBytes(handler: RecordHandler, maxBytes: number): number {
     return this.#consumer.drainBytes(handler, maxBytes);

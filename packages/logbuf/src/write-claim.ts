@@ -3,13 +3,17 @@
  *
  * @module
  */
+import { describeValue, rejectBytes } from './arguments.js';
 import { InvalidArgumentError } from './errors.js';
 import {
   addLateCommitCount,
   compareExchangeLengthWord,
+  packPaddingCheck,
   packPaddingWord,
+  packRecordCheck,
   packRecordWord,
   payloadOffset,
+  setCheckWord,
   setLengthWord,
   storeLengthWord,
   wakeReceiver,
@@ -91,6 +95,8 @@ export class WriteClaim {
    * Points the flyweight at a freshly claimed record. @internal
    */
   wrap(recordAt: number, length: number, frameLength: number, claimedWord: number): void {
+    // Plain write, published with the length word; an abort keeps it (padding accepts it).
+    setCheckWord(this.#words, recordAt, packRecordCheck(length));
     this.#recordAt = recordAt;
     this.#offset = payloadOffset(recordAt);
     this.#length = length;
@@ -114,17 +120,34 @@ export class WriteClaim {
    * Copies `source` into the payload at `at` (allocates nothing).
    *
    * @param source - the bytes to copy
-   * @param at - byte offset inside the payload; default 0
-   * @throws ERR_ANNAL_INVALID_ARGUMENT when `source` does not fit in the payload from `at`
+   * @param at - byte offset inside the payload, an integer; default 0
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `source` is not a Uint8Array, `at` is not an integer
+   *   ≥ 0, `source` does not fit in the payload from `at`, or the claim is not active (committed
+   *   or aborted: its space may belong to the consumer or another record by now)
    */
   write(source: Uint8Array, at = 0): void {
-    if (!(at >= 0 && at + source.length <= this.#length)) {
-      throw new InvalidArgumentError(
-        `source does not fit in the claim: at=${at}, source.length=${source.length}, claim.length=${this.#length}`,
-        { field: 'source' },
-      );
+    if (
+      !(source instanceof Uint8Array) ||
+      !(at >= 0 && (at | 0) === at && at + source.length <= this.#length) ||
+      !this.#active
+    ) {
+      throw this.#rejectWrite(source, at);
     }
     this.buffer.set(source, this.#offset + at);
+  }
+
+  #rejectWrite(source: unknown, at: unknown): InvalidArgumentError {
+    if (!(source instanceof Uint8Array)) return rejectBytes(source, 'source');
+    if (!this.#active) return inactiveClaim('write');
+    if (typeof at !== 'number' || !Number.isInteger(at) || at < 0) {
+      return new InvalidArgumentError(`at must be an integer ≥ 0: at=${describeValue(at)}`, {
+        field: 'at',
+      });
+    }
+    return new InvalidArgumentError(
+      `source does not fit in the claim: at=${at}, source.length=${source.length}, claim.length=${this.#length}`,
+      { field: 'source' },
+    );
   }
 
   /**
@@ -219,6 +242,7 @@ export class WriteClaim {
    * publishes it, else with a release-store. @internal
    */
   pad(offset: number, frameLength: number): void {
+    setCheckWord(this.#words, offset, packPaddingCheck(frameLength));
     if (this.#deferredAt >= 0) setLengthWord(this.#words, offset, packPaddingWord(frameLength));
     else storeLengthWord(this.#words, offset, packPaddingWord(frameLength));
   }

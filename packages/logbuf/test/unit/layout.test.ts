@@ -8,11 +8,16 @@ import {
   computeMaxPayloadLength,
   isClaimed,
   isPadding,
+  isPaddingCheck,
+  isRecordCheck,
+  packPaddingCheck,
+  packRecordCheck,
   isRecord,
   packClaimedWord,
   packPaddingWord,
   packRecordWord,
   unpackLength,
+  unpackRecordLength,
 } from '../../src/layout.js';
 
 describe('layout', () => {
@@ -56,7 +61,21 @@ describe('layout', () => {
     expect(isRecord(word)).toBe(record);
     expect(isPadding(word)).toBe(padding);
     expect(isClaimed(word)).toBe(claimed);
-    expect(unpackLength(word)).toBe(length);
+    expect(record ? unpackRecordLength(word) : unpackLength(word)).toBe(length);
+  });
+
+  it('keeps every record word at least two bits from 0, and checks its length in the check word', () => {
+    for (const length of [0, 1, 100, 2 ** 29 - 8]) {
+      const word = packRecordWord(length);
+      for (let bit = 0; bit < 32; bit++) expect(word ^ (1 << bit)).not.toBe(0);
+      expect(isRecordCheck(packRecordCheck(length), length)).toBe(true);
+      for (let bit = 0; bit < 32; bit++) {
+        expect(isRecordCheck(packRecordCheck(length) ^ (1 << bit), length)).toBe(false);
+      }
+    }
+    expect(isPaddingCheck(packPaddingCheck(64), 64)).toBe(true);
+    expect(isPaddingCheck(packRecordCheck(50), 64)).toBe(true); // an aborted 50-byte claim
+    expect(isPaddingCheck(packPaddingCheck(64), 72)).toBe(false);
   });
 
   it('reads the word 0 as not written', () => {
