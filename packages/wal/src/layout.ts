@@ -30,12 +30,14 @@
  *    4 u32 crc32c    of the payload, seeded with frameSeed(kind, entry offset)
  *    8 payload, then zeros to the next multiple of 8
  *
- *  kinds
- *    1 entry           one entry; takes the next offset
- *    2 batch member    an entry of a batch; takes the next offset, visible only once its
+ *  kinds (each code has two bits set, and any two differ in two bits: one flipped bit can neither
+ *  turn a frame's word into 0 — "nothing here", which would silently end the log — nor one kind
+ *  into another)
+ *    3 entry           one entry; takes the next offset
+ *    5 batch member    an entry of a batch; takes the next offset, visible only once its
  *                      batch's commit frame follows (recovery drops members without one)
- *    3 batch commit    payload: u32 number of members just before it; takes no offset
- *    4 end             the writer rolled to the next segment; nothing follows
+ *    6 batch commit    payload: u32 number of members just before it; takes no offset
+ *    9 end             the writer rolled to the next segment; nothing follows
  * ```
  *
  * The length word is written last (after the payload and checksum), and a frame never crosses
@@ -93,10 +95,20 @@ export const FRAME_ALIGNMENT = 8;
 export const KIND_SHIFT = 28;
 export const LENGTH_MASK = (1 << KIND_SHIFT) - 1;
 
-export const KIND_ENTRY = 1;
-export const KIND_BATCH_MEMBER = 2;
-export const KIND_BATCH_COMMIT = 3;
-export const KIND_END = 4;
+export const KIND_ENTRY = 3;
+export const KIND_BATCH_MEMBER = 5;
+export const KIND_BATCH_COMMIT = 6;
+export const KIND_END = 9;
+
+/** True for the four kind codes above (any other value of a word's kind bits is damage). */
+export function isKnownKind(kind: number): boolean {
+  return (
+    kind === KIND_ENTRY ||
+    kind === KIND_BATCH_MEMBER ||
+    kind === KIND_BATCH_COMMIT ||
+    kind === KIND_END
+  );
+}
 
 /** Payload of a batch commit frame: u32 member count. */
 export const BATCH_COMMIT_PAYLOAD_BYTES = 4;
@@ -133,7 +145,9 @@ export function frameSeed(kind: number, offset: number): number {
 //  readers.wrd (65,536 bytes)
 //    0 u32 magic "ANLR"   4 u32 version   8 u32 slotBytes (128)   12 u32 slots (511)
 //    slot k at 128 × (k + 1):
-//      0 u32 name length (0: free)          4 u32 crc32c of the name
+//      0 u32 name length (0: free, and then the whole slot is zeros: slots are never freed, so
+//        a zero length over anything else is damage, not a free slot)
+//                                           4 u32 crc32c of the name
 //      8 copy A: u32 sequence, u32 crc32c(sequence, offset), f64 offset (next entry to read)
 //     24 copy B: the same
 //     40 name, UTF-8, at most 88 bytes

@@ -239,7 +239,21 @@ export class ReaderTable {
   #name(slot: number): Uint8Array | undefined {
     const start = slotStart(slot);
     const length = this.#view.getUint32(start + SLOT_NAME_LENGTH, true);
-    if (length === 0) return undefined;
+    if (length === 0) {
+      // Slots are never freed: a free one is all zeros. A zero length over a name or offsets is
+      // a taken slot whose length word was damaged (taking it as free would start its reader
+      // again from the beginning).
+      const words = this.#words;
+      for (let word = start >> 2; word < (start + READER_SLOT_BYTES) >> 2; word++) {
+        if (words[word] !== 0) {
+          throw new CorruptError(
+            `${this.path}: named reader slot ${slot} has no name length but is not empty (damaged)`,
+            { path: this.path, offset: start },
+          );
+        }
+      }
+      return undefined;
+    }
     const name =
       length <= READER_NAME_MAX_BYTES
         ? this.#bytes.subarray(start + SLOT_NAME, start + SLOT_NAME + length)

@@ -27,7 +27,6 @@ import {
   KIND_BATCH_COMMIT,
   KIND_BATCH_MEMBER,
   KIND_END,
-  KIND_ENTRY,
   MAGIC_OFFSET,
   PREVIOUS_END_OFFSET,
   SEGMENT_BYTES_OFFSET,
@@ -38,6 +37,7 @@ import {
   VERSION_OFFSET,
   frameBytes,
   frameSeed,
+  isKnownKind,
   kindOf,
   lengthOf,
 } from './layout.js';
@@ -303,7 +303,7 @@ export abstract class Segment {
     if (word === 0) return undefined;
     const kind = kindOf(word);
     const length = lengthOf(word);
-    if (kind < KIND_ENTRY || kind > KIND_END) return `unknown frame kind ${kind}`;
+    if (!isKnownKind(kind)) return `unknown frame kind ${kind}`;
     if (position + frameBytes(length) > size) {
       return `a frame of ${length} payload bytes runs past the end of the segment (${size} bytes)`;
     }

@@ -96,6 +96,7 @@ describe.each(BACKENDS)('Wal killed in the turn of a segment roll (%s backend)',
           readerAt = wal.readBatch('t', { reader: 'r', maxEntries: 10 }).length + readerAt;
         }
       },
+      SOAK ? 3_600_000 : undefined,
     );
   });
 });

@@ -48,65 +48,69 @@ function correct(entries: readonly WalEntry[], from: number): boolean {
 }
 
 describe.each(BACKENDS)('a wal topic with one bit flipped (%s backend)', (backend) => {
-  it('reads back identical or throws a coded error, wherever the bit is', async () => {
-    const source = temporaryDirectory();
-    {
-      await using wal = Wal.open({ dir: source, backend, ...OPTIONS });
-      for (let n = 0; n < ENTRIES;) {
-        if (n % 10 === 5) {
-          const batch = [payload(n), payload(n + 1), payload(n + 2)];
-          wal.appendBatchSync('t', batch);
-          n += batch.length;
-        } else {
-          wal.appendSync('t', payload(n));
-          n++;
+  it(
+    'reads back identical or throws a coded error, wherever the bit is',
+    async () => {
+      const source = temporaryDirectory();
+      {
+        await using wal = Wal.open({ dir: source, backend, ...OPTIONS });
+        for (let n = 0; n < ENTRIES;) {
+          if (n % 10 === 5) {
+            const batch = [payload(n), payload(n + 1), payload(n + 2)];
+            wal.appendBatchSync('t', batch);
+            n += batch.length;
+          } else {
+            wal.appendSync('t', payload(n));
+            n++;
+          }
+        }
+        expect(wal.readBatch('t', { reader: 'r', maxEntries: READ_BY_R })).toHaveLength(READ_BY_R);
+      }
+      const topic = join(source, 'default', 'topics', 't');
+      const segmentName = readdirSync(topic).find((name) => name.endsWith('.wseg')) as string;
+      const segment = readFileSync(join(topic, segmentName));
+      const readers = readFileSync(join(topic, 'readers.wrd'));
+      let dataEnd = segment.length;
+      while (dataEnd > 4096 && segment[dataEnd - 1] === 0) dataEnd--;
+
+      // What can matter: the segment header, every frame and the word after the last, the readers
+      // table's header and the slot in use.
+      const targets: { file: 'segment' | 'readers'; position: number }[] = [];
+      const add = (file: 'segment' | 'readers', from: number, to: number): void => {
+        for (let position = from; position < to; position++) targets.push({ file, position });
+      };
+      add('segment', 0, 44);
+      add('segment', 4096, dataEnd + 16);
+      add('readers', 0, 16);
+      add('readers', 128, 256);
+      const sample = SOAK ? targets : targets.filter((_, k) => k % 23 === 0);
+
+      const trialDir = temporaryDirectory();
+      const trialTopic = join(trialDir, 'default', 'topics', 't');
+      const counts = new Map<Outcome, number>();
+      const bad: string[] = [];
+      for (const { file, position } of sample) {
+        for (let bit = 0; bit < 8; bit++) {
+          rmSync(trialTopic, { recursive: true, force: true });
+          mkdirSync(trialTopic, { recursive: true });
+          const bytes = Buffer.from(file === 'segment' ? segment : readers);
+          bytes[position] = (bytes[position] as number) ^ (1 << bit);
+          writeFileSync(join(trialTopic, segmentName), file === 'segment' ? bytes : segment);
+          writeFileSync(join(trialTopic, 'readers.wrd'), file === 'readers' ? bytes : readers);
+          const outcome = await trial(trialDir);
+          counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+          if (outcome !== 'identical' && outcome !== 'coded error') {
+            bad.push(`${file} byte ${position} bit ${bit}: ${outcome}`);
+          }
         }
       }
-      expect(wal.readBatch('t', { reader: 'r', maxEntries: READ_BY_R })).toHaveLength(READ_BY_R);
-    }
-    const topic = join(source, 'default', 'topics', 't');
-    const segmentName = readdirSync(topic).find((name) => name.endsWith('.wseg')) as string;
-    const segment = readFileSync(join(topic, segmentName));
-    const readers = readFileSync(join(topic, 'readers.wrd'));
-    let dataEnd = segment.length;
-    while (dataEnd > 4096 && segment[dataEnd - 1] === 0) dataEnd--;
-
-    // What can matter: the segment header, every frame and the word after the last, the readers
-    // table's header and the slot in use.
-    const targets: { file: 'segment' | 'readers'; position: number }[] = [];
-    const add = (file: 'segment' | 'readers', from: number, to: number): void => {
-      for (let position = from; position < to; position++) targets.push({ file, position });
-    };
-    add('segment', 0, 44);
-    add('segment', 4096, dataEnd + 16);
-    add('readers', 0, 16);
-    add('readers', 128, 256);
-    const sample = SOAK ? targets : targets.filter((_, k) => k % 23 === 0);
-
-    const trialDir = temporaryDirectory();
-    const trialTopic = join(trialDir, 'default', 'topics', 't');
-    const counts = new Map<Outcome, number>();
-    const bad: string[] = [];
-    for (const { file, position } of sample) {
-      for (let bit = 0; bit < 8; bit++) {
-        rmSync(trialTopic, { recursive: true, force: true });
-        mkdirSync(trialTopic, { recursive: true });
-        const bytes = Buffer.from(file === 'segment' ? segment : readers);
-        bytes[position] = (bytes[position] as number) ^ (1 << bit);
-        writeFileSync(join(trialTopic, segmentName), file === 'segment' ? bytes : segment);
-        writeFileSync(join(trialTopic, 'readers.wrd'), file === 'readers' ? bytes : readers);
-        const outcome = await trial(trialDir);
-        counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
-        if (outcome !== 'identical' && outcome !== 'coded error') {
-          bad.push(`${file} byte ${position} bit ${bit}: ${outcome}`);
-        }
-      }
-    }
-    console.log(
-      `wal bit flips (${backend}): ${sample.length * 8} trials; ${[...counts].map(([what, n]) => `${what} ${n}`).join(', ')}`,
-    );
-    expect(bad).toEqual([]);
-  });
+      console.log(
+        `wal bit flips (${backend}): ${sample.length * 8} trials; ${[...counts].map(([what, n]) => `${what} ${n}`).join(', ')}`,
+      );
+      expect(bad).toEqual([]);
+    },
+    SOAK ? 3_600_000 : undefined,
+  );
 
   async function trial(dir: string): Promise<Outcome> {
     let read: WalEntry[] = [];
