@@ -20,10 +20,10 @@ import { AppendClaim } from './append-claim.js';
 import { AppendLock } from './append-lock.js';
 import { SharedMembership, acquireExclusive } from './appender-membership.js';
 
-import { payloadChecksumWords } from './checksum.js';
+import { recordCheckWord } from './checksum.js';
 import type { Block, CycleFile } from './cycle-file.js';
 import type { CycleFiles } from './cycle-files.js';
-import { lastIndexedStart, scanFrames, type ScanResult } from './frame-scan.js';
+import { checkedIndexPage, lastIndexedStart, scanFrames, type ScanResult } from './frame-scan.js';
 import { truncateAt } from './truncate.js';
 import {
   COMMIT_COUNTER_INDEX,
@@ -31,8 +31,10 @@ import {
   FRAME_HEADER_BYTES,
   bumpCommitCounter,
   computeFrameLength,
+  clearSealed,
   computeIndexPageFrameLength,
-  loadFirstLevelEntry,
+  computeSkipTag,
+  loadLengthWord,
   getRecordCount,
   getSealed,
   loadSealed,
@@ -111,6 +113,7 @@ export class Appender implements Disposable {
   readonly #scheduler: SyncScheduler | undefined;
   readonly #syncEach: boolean;
   readonly #truncateCorrupt: boolean;
+  readonly #skipBadRecords: boolean;
   /**
    * Publishes with plain stores (x86-64, where a store is a release store, and only where
    * membarrier lets sleeping readers make up for the fence it leaves out; see layout.ts).
@@ -168,6 +171,7 @@ export class Appender implements Disposable {
     const policy = context.sync;
     this.#syncEach = policy === 'each';
     this.#truncateCorrupt = context.onCorrupt === 'truncate';
+    this.#skipBadRecords = context.onCorrupt === 'skip';
     // After close() the queue unmaps its files: a sync the timer starts later has nothing to do
     // (close() made everything durable with a blocking msync first).
     this.#scheduler =
@@ -247,14 +251,13 @@ export class Appender implements Disposable {
       this.#dropFrame(offset, computeFrameLength(length));
       throw error;
     }
-    if (this.#checksums) {
-      setChecksumWord(
-        this.#words,
-        offset,
-        payloadChecksumWords(this.#words, bytes, payloadAt, length),
-      );
-    }
-    // publish: the payload and checksum written above are visible to any reader that loads this word.
+    // The check word: the payload's CRC32C seeded with the sequence (or the sequence itself).
+    setChecksumWord(
+      this.#words,
+      offset,
+      recordCheckWord(this.#checksums, this.#words, bytes, payloadAt, length, this.#sequence),
+    );
+    // publish: the payload and check word written above are visible to any reader that loads this word.
     this.#publish(offset, packRecordWord(length));
     return this.#committed(offset, computeFrameLength(length));
   }
@@ -288,13 +291,18 @@ export class Appender implements Disposable {
   commitClaim(): number {
     const offset = this.#claimOffset;
     const claim = this.#claim;
-    if (this.#checksums) {
-      setChecksumWord(
+    setChecksumWord(
+      this.#words,
+      offset,
+      recordCheckWord(
+        this.#checksums,
         this.#words,
-        offset,
-        payloadChecksumWords(this.#words, this.#bytes, claim.offset, claim.length),
-      );
-    }
+        this.#bytes,
+        claim.offset,
+        claim.length,
+        this.#sequence,
+      ),
+    );
     // publish: the payload the caller wrote in place is visible to readers that load this word.
     this.#publish(offset, packRecordWord(claim.length));
     return this.#committed(offset, this.#claimFrameLength);
@@ -307,7 +315,7 @@ export class Appender implements Disposable {
 
   /** Turns a reserved frame into padding (its payload may hold anything: readers jump over it). */
   #dropFrame(offset: number, frameLength: number): void {
-    storeLengthWord(this.#words, offset, packSkipWord(frameLength));
+    this.#publishSkip(offset, packSkipWord(frameLength));
     this.#position += frameLength;
     if (this.#shared) this.#releaseShared();
   }
@@ -369,6 +377,17 @@ export class Appender implements Disposable {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /**
+   * Writes the check word of a skip or end-of-cycle frame at block `offset` (the appender's
+   * position), then publishes its length word.
+   */
+  #publishSkip(offset: number, lengthWord: number): void {
+    const position = this.#blockStart + offset;
+    setChecksumWord(this.#words, offset, computeSkipTag(lengthWord, position, this.#sequence));
+    // publish: readers load the length word, then check the tag written above.
+    storeLengthWord(this.#words, offset, lengthWord);
+  }
 
   /** Stores a record's length word: the store that makes it visible to readers. */
   #publish(offset: number, lengthWord: number): void {
@@ -483,13 +502,42 @@ export class Appender implements Disposable {
     return Math.max(this.#cycle + 1, cycleAt(now, shape.epochMs, shape.cycleLengthMs));
   }
 
-  /** Reads the end from line 1 (we hold the lock) and maps the block it is in. */
+  /**
+   * Reads the end from line 1 (we hold the lock) and maps the block it is in. Line 1 is not
+   * checksummed, so the end is checked before it is used: it must hold a free word in the block
+   * mapped already (one load), or, in another block, lie inside the allocated file. Otherwise
+   * (damage) the end is found again by a checked scan, as after a dead holder: never is a block
+   * allocated or written on the word of an unchecked position.
+   */
   #loadSharedEnd(): void {
     const header = this.#header;
     const position = getWritePosition(header);
     this.#sequence = getRecordCount(header);
     this.#position = position;
-    this.#mapBlockAt(position);
+    if (position >= this.#blockStart && position <= this.#blockEnd) {
+      if (
+        position === this.#blockEnd ||
+        loadLengthWord(this.#words, position - this.#blockStart) === 0
+      ) {
+        return;
+      }
+    } else if (position % 8 === 0 && position <= this.#file.allocatedBlocks() * this.#blockSize) {
+      this.#mapBlockAt(position);
+      if (
+        position === this.#blockEnd ||
+        loadLengthWord(this.#words, position - this.#blockStart) === 0
+      ) {
+        return;
+      }
+    }
+    this.#rescanSharedEnd();
+    if (getSealed(header) !== 0) {
+      // The checked frames end the cycle although the sealed flag said otherwise: damage.
+      throw new CorruptError(
+        `${this.#file.path}: the data ends with an end-of-cycle frame, but the header is not sealed`,
+        { path: this.#file.path, field: 'sealed' },
+      );
+    }
   }
 
   /**
@@ -512,20 +560,25 @@ export class Appender implements Disposable {
    * entry (as recovery after a crash does), zeroes past it, and stores it.
    */
   #recoverSharedEnd(): void {
-    const header = this.#header;
     try {
-      // The stored end may be torn (position stored, count not): scan from the index instead.
-      const end = this.#findEnd(this.#file);
-      this.#position = end.position;
-      this.#sequence = end.sequence;
-      this.#mapBlockAt(end.position);
-      if (end.sealed) storeSealed(header);
-      else this.#zeroAt(end.position);
-      this.#findIndexPage();
+      this.#rescanSharedEnd();
     } catch (error) {
       this.#appendLock.release(this.#header);
       throw error;
     }
+  }
+
+  /** Holding the lock: finds the end by a checked scan and stores it (throws holding it). */
+  #rescanSharedEnd(): void {
+    const header = this.#header;
+    // The stored end may be torn (position stored, count not): scan from the index instead.
+    const end = this.#findEnd(this.#file);
+    this.#position = end.position;
+    this.#sequence = end.sequence;
+    this.#mapBlockAt(end.position);
+    if (end.sealed) storeSealed(header);
+    else this.#zeroAt(end.position);
+    this.#findIndexPage(end);
     setAppendEnd(header, this.#position, this.#sequence);
   }
 
@@ -669,7 +722,9 @@ export class Appender implements Disposable {
     // The rest of the block we start in was not pre-faulted by anyone yet.
     if (!this.#files.readOnly) file.prefault(this.#block.number, end.position - this.#blockStart);
     this.#zeroAt(this.#position);
-    this.#findIndexPage();
+    // A sealed flag that the checked frames contradict (no end-of-cycle frame) is damage.
+    if (loadSealed(file.header) !== 0) clearSealed(file.header);
+    this.#findIndexPage(end);
   }
 
   /** Takes `file`'s shape; the caller positions the appender in it. */
@@ -698,12 +753,19 @@ export class Appender implements Disposable {
   }
 
   /**
-   * The true end of `file`: scanned from the last index entry. A corrupt frame on the way throws
-   * (`onCorrupt: 'stop'`/`'skip'`), or with `'truncate'` becomes the end: it and everything
-   * after it are zeroed, and index entries pointing there are cleared.
+   * The true end of `file`: scanned from the last index entry that checks out, every frame on
+   * the way checked, and a free word checked against the header (frame-scan.ts). So the end is
+   * found from verified frames only, inside the allocated file: nothing is reserved or written
+   * on the word of unchecked metadata. A corrupt frame on the way throws (`onCorrupt: 'stop'`),
+   * is stepped over when it is a record whose check word fails (`'skip'`), or with `'truncate'`
+   * becomes the end: it and everything after it are zeroed, and index entries pointing there are
+   * cleared.
    */
   #findEnd(file: CycleFile): ScanResult {
-    const end = scanFrames(file, lastIndexedStart(file), Infinity, this.#truncateCorrupt);
+    const end = scanFrames(file, lastIndexedStart(file), {
+      stopAtCorrupt: this.#truncateCorrupt,
+      skipBadRecords: this.#skipBadRecords,
+    });
     if (end.corrupt !== undefined) truncateAt(file, end.position);
     return end;
   }
@@ -724,17 +786,34 @@ export class Appender implements Disposable {
     block.bytes.fill(0, offset, end);
   }
 
-  #findIndexPage(): void {
+  /**
+   * After finding the end by the scan `end`: adopts the index page of the current range. Its
+   * first-level entry may be 0 or damaged while the page exists (a crash between the page and
+   * its entry, or a flipped bit): then the page the scan walked over is the one, and its entry
+   * is rewritten. A range whose page is nowhere stays unindexed (readers scan from an earlier
+   * entry); a page is only ever created where its range starts.
+   */
+  #findIndexPage(end: ScanResult): void {
     this.#indexPageNumber = -1;
     this.#indexPageWords = undefined;
-    this.#adoptIndexPage(Math.floor(this.#sequence / (this.#indexCount * this.#indexSpacing)));
+    const pageNumber = Math.floor(this.#sequence / (this.#indexCount * this.#indexSpacing));
+    if (this.#adoptIndexPage(pageNumber)) return;
+    if (end.indexPage?.number === pageNumber && !this.#files.readOnly) {
+      storeFirstLevelEntry(this.#header, pageNumber, this.#headerBytes + end.indexPage.position);
+      if (this.#adoptIndexPage(pageNumber)) return;
+    }
+    if (this.#sequence % (this.#indexCount * this.#indexSpacing) !== 0) {
+      this.#indexPageNumber = pageNumber;
+    }
   }
 
-  /** Makes index page `pageNumber` current if it exists already (false when not). */
+  /**
+   * Makes index page `pageNumber` current if it exists already and its first-level entry checks
+   * out (false when not).
+   */
   #adoptIndexPage(pageNumber: number): boolean {
-    const fileOffset = loadFirstLevelEntry(this.#header, pageNumber);
-    if (fileOffset === 0) return false;
-    const position = fileOffset - this.#headerBytes;
+    const position = checkedIndexPage(this.#file, pageNumber);
+    if (position < 0) return false;
     const block = this.#file.block(Math.floor(position / this.#blockSize));
     if (block === undefined) return false;
     this.#indexPageNumber = pageNumber;
@@ -749,11 +828,18 @@ export class Appender implements Disposable {
     if (pageNumber === this.#indexPageNumber) return;
     // A shared appender may have created it (or, after a crash, an earlier appender).
     if (this.#adoptIndexPage(pageNumber)) return;
+    if (sequence % (this.#indexCount * this.#indexSpacing) !== 0) {
+      // Mid-range without a page that checks out (see #findIndexPage): leave the range
+      // unindexed rather than write a page where readers would not accept it.
+      this.#indexPageNumber = pageNumber;
+      this.#indexPageWords = undefined;
+      return;
+    }
     const frameLength = computeIndexPageFrameLength(this.#indexCount);
     if (this.#position + frameLength > this.#blockEnd) this.#nextBlock();
     const offset = this.#position - this.#blockStart;
-    // publish: readers skip the page like padding; its entries are zero until written.
-    storeLengthWord(this.#words, offset, packSkipWord(frameLength));
+    // Its entries are zero until written (the block is zeroed past the end); readers skip it.
+    this.#publishSkip(offset, packSkipWord(frameLength));
     storeFirstLevelEntry(this.#header, pageNumber, this.#headerBytes + this.#position);
     this.#indexPageNumber = pageNumber;
     this.#indexPageWords = this.#words;
@@ -770,7 +856,7 @@ export class Appender implements Disposable {
     }
     const rest = this.#blockEnd - this.#position;
     if (rest > 0) {
-      storeLengthWord(this.#words, this.#position - this.#blockStart, packSkipWord(rest));
+      this.#publishSkip(this.#position - this.#blockStart, packSkipWord(rest));
       this.#position = this.#blockEnd;
     }
     this.#useBlock(this.#block.number + 1);
@@ -812,7 +898,9 @@ export class Appender implements Disposable {
   /** Seals the current cycle with an end-of-cycle frame. */
   #seal(): void {
     if (this.#position === this.#blockEnd) this.#nextBlock();
-    storeLengthWord(this.#words, this.#position - this.#blockStart, END_OF_CYCLE_WORD);
+    // Its tag binds the cycle's record count: a reader that reaches it after another number of
+    // records (a record lost to a damaged length word) reports it.
+    this.#publishSkip(this.#position - this.#blockStart, END_OF_CYCLE_WORD);
     storeSealed(this.#header);
     this.#publishAdvisory();
     // Wake tailers so they move on to the next cycle.

@@ -17,6 +17,8 @@ import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsWordsInt32, crc32cNative } from 
  * @param bytes - a Uint8Array over the same block
  * @param offset - the payload's first byte in both views; a multiple of 4 (not checked)
  * @param length - payload bytes
+ * @param sequence - the record's sequence in its cycle file, the CRC's seed (format version 2):
+ *   a record read under any other sequence fails its check, whatever its payload
  * @returns the CRC32C as a signed 32-bit integer
  */
 export function payloadChecksumWords(
@@ -24,8 +26,24 @@ export function payloadChecksumWords(
   bytes: Uint8Array,
   offset: number,
   length: number,
+  sequence: number,
 ): number {
   return length < CRC32C_NATIVE_THRESHOLD_BYTES
-    ? crc32cJsWordsInt32(words, bytes, offset, length, 0)
-    : crc32cNative(bytes, offset, length, 0) | 0;
+    ? crc32cJsWordsInt32(words, bytes, offset, length, sequence)
+    : crc32cNative(bytes, offset, length, sequence) | 0;
+}
+
+/**
+ * The check word a record of sequence `sequence` must carry: its seeded payload CRC32C with
+ * checksums on, else the sequence itself (as a signed 32-bit integer).
+ */
+export function recordCheckWord(
+  checksums: boolean,
+  words: Int32Array,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  sequence: number,
+): number {
+  return checksums ? payloadChecksumWords(words, bytes, offset, length, sequence) : sequence | 0;
 }
