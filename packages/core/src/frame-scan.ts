@@ -97,7 +97,9 @@ export function frameLengthOf(file: CycleFile, position: number, word: number): 
 
 /**
  * Checks the check word of the skip frame or end-of-cycle frame whose length word `word` is at
- * block `offset` (data `position`), met where `sequence` records precede it in the file.
+ * block `offset` (data `position`), met where `sequence` records precede it in the file. A tag
+ * that fails is forgiven when the frame the length word leads to checks out (the length word is
+ * then sound: only the tag was damaged, and nothing is lost by obeying it).
  *
  * @throws ERR_ANNAL_CORRUPT (field `checkWord`) when it does not match: the length word, the
  *   tag, or the reader's place is wrong, and the frame must not be obeyed
@@ -112,7 +114,7 @@ export function checkSkipFrame(
 ): void {
   const stored = getChecksumWord(words, offset);
   const expected = computeSkipTag(word, position, sequence);
-  if (stored !== expected) {
+  if (stored !== expected && !successorChecks(file, position, word, sequence)) {
     throw corruptFrame(
       file,
       position,
@@ -121,6 +123,36 @@ export function checkSkipFrame(
       'checkWord',
     );
   }
+}
+
+/**
+ * A skip frame whose tag failed may still have a sound length word (only the tag was hit): true
+ * when the frame its length leads to checks out under the same sequence, so that nothing was
+ * skipped over by a wrong length (a record skipped would shift the sequence and fail the seeded
+ * check; a wrong length landing mid-frame fails the check word). The end of cycle has no
+ * successor, and a free word is no evidence.
+ */
+function successorChecks(
+  file: CycleFile,
+  position: number,
+  word: number,
+  sequence: number,
+): boolean {
+  const frameLength = unpackLength(word);
+  if (word === END_OF_CYCLE_WORD || frameLength === 0) return false;
+  const next = position + frameLength;
+  const { blockSize, maxPayloadLength } = file.configuration;
+  const block = file.block(Math.floor(next / blockSize));
+  if (block === undefined) return false;
+  const offset = next - block.start;
+  const nextWord = loadLengthWord(block.words, offset);
+  if (isRecordWord(nextWord)) {
+    const length = unpackLength(nextWord);
+    if (length > maxPayloadLength || offset + computeFrameLength(length) > blockSize) return false;
+    return recordChecks(file, block, offset, length, sequence);
+  }
+  if ((nextWord & SKIP_FLAGS) !== SKIP_FLAGS) return false;
+  return getChecksumWord(block.words, offset) === computeSkipTag(nextWord, next, sequence);
 }
 
 /** True when the record of `length` payload bytes at block `offset` carries `sequence`'s check word. */

@@ -245,7 +245,8 @@ export class Reader implements Disposable {
    *
    * @returns true when that record exists (the next `next()` returns it); false when it does not
    *   (the reader does not move)
-   * @throws ERR_ANNAL_INVALID_ARGUMENT for an index that is not a non-negative safe integer
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for an index that is not a non-negative safe integer;
+   *   ERR_ANNAL_CORRUPT when a frame on the way, or the record itself, fails its check
    */
   seek(index: number): boolean {
     this.#checkOpen();
@@ -265,6 +266,8 @@ export class Reader implements Disposable {
     // The record must be there, in this cycle: past a sealed cycle's last record the reader
     // would move on to the next cycle, whose first record has another index.
     if (this.#skipToRecord() && this.#file?.cycle === cycle && this.#sequence === sequence) {
+      // A length word alone does not make a record: its check word must say it is this one.
+      this.#checkRecordHere();
       return true;
     }
     this.#restore(saved);
@@ -612,6 +615,21 @@ export class Reader implements Disposable {
       }
       this.#position += frameLength;
     }
+  }
+
+  /**
+   * Throws unless the record at the position carries its sequence's check word (or the reader
+   * skips records that fail it). For seek, which must not say true for a frame that is not there.
+   */
+  #checkRecordHere(): void {
+    const offset = this.#position - this.#blockStart;
+    const words = this.#words;
+    const length = loadLengthWord(words, offset) & LENGTH_MASK;
+    const payloadAt = offset + FRAME_HEADER_BYTES;
+    const expected = this.#checksums
+      ? payloadChecksumWords(words, this.#bytes, payloadAt, length, this.#sequence)
+      : this.#sequence | 0;
+    if (getChecksumWord(words, offset) !== expected) this.#acceptMismatch(offset, expected);
   }
 
   /**
