@@ -251,11 +251,19 @@ export class Appender implements Disposable {
       this.#dropFrame(offset, computeFrameLength(length));
       throw error;
     }
-    // The check word: the payload's CRC32C seeded with the sequence (or the sequence itself).
+    // The check word: the payload's CRC32C seeded with the sequence (checksums off: a tag).
     setChecksumWord(
       this.#words,
       offset,
-      recordCheckWord(this.#checksums, this.#words, bytes, payloadAt, length, this.#sequence),
+      recordCheckWord(
+        this.#checksums,
+        this.#words,
+        bytes,
+        payloadAt,
+        length,
+        this.#sequence,
+        this.#blockStart + offset,
+      ),
     );
     // publish: the payload and check word written above are visible to any reader that loads this word.
     this.#publish(offset, packRecordWord(length));
@@ -301,6 +309,7 @@ export class Appender implements Disposable {
         claim.offset,
         claim.length,
         this.#sequence,
+        this.#blockStart + offset,
       ),
     );
     // publish: the payload the caller wrote in place is visible to readers that load this word.

@@ -7,6 +7,8 @@
  */
 import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsWordsInt32, crc32cNative } from '@annal/native';
 
+import { computeSkipTag, packRecordWord } from './layout.js';
+
 /**
  * CRC32C of a payload as a signed 32-bit integer (the bits an Int32Array stores: signed, so the
  * JIT keeps it unboxed and a checksum costs no allocation). Payloads start on a 4-byte boundary
@@ -34,8 +36,9 @@ export function payloadChecksumWords(
 }
 
 /**
- * The check word a record of sequence `sequence` must carry: its seeded payload CRC32C with
- * checksums on, else the sequence itself (as a signed 32-bit integer).
+ * The check word a record of sequence `sequence` at data `position` must carry: its seeded
+ * payload CRC32C with checksums on, else the tag of its (canonical) length word, position and
+ * sequence, as for skip frames: without a payload checksum the length word is still checked.
  */
 export function recordCheckWord(
   checksums: boolean,
@@ -44,6 +47,9 @@ export function recordCheckWord(
   offset: number,
   length: number,
   sequence: number,
+  position: number,
 ): number {
-  return checksums ? payloadChecksumWords(words, bytes, offset, length, sequence) : sequence | 0;
+  return checksums
+    ? payloadChecksumWords(words, bytes, offset, length, sequence)
+    : computeSkipTag(packRecordWord(length), position, sequence);
 }

@@ -21,6 +21,7 @@ import {
   computeSkipTag,
   getChecksumWord,
   isRecordWord,
+  loadAppendLock,
   loadFirstLevelEntry,
   loadIndexPageEntry,
   loadLengthWord,
@@ -167,7 +168,16 @@ export function recordChecks(
   const payloadAt = offset + FRAME_HEADER_BYTES;
   const { checksums } = file.configuration;
   return (
-    stored === recordCheckWord(checksums, block.words, block.bytes, payloadAt, length, sequence)
+    stored ===
+    recordCheckWord(
+      checksums,
+      block.words,
+      block.bytes,
+      payloadAt,
+      length,
+      sequence,
+      block.start + offset,
+    )
   );
 }
 
@@ -193,22 +203,34 @@ export function corruptRecord(
  * of a live file (three header loads): only where the header says the data goes on (the file is
  * sealed, or its advisory write position or record count lie beyond) does it look further.
  *
+ * @returns true when it is judged the end; false when it could not be judged now (a frame was
+ *   published there meanwhile, or a shared appender holds the append lock): look again later
  * @throws ERR_ANNAL_CORRUPT (field `lengthWord`) when the header's end-of-cycle frame checks out
  *   beyond this word, or when bytes were written after it in its block while the header says
  *   the data goes on
  */
-export function checkFreeWord(file: CycleFile, position: number, sequence: number): void {
+export function checkFreeWord(file: CycleFile, position: number, sequence: number): boolean {
   const header = file.header;
   const sealed = loadSealed(header) !== 0;
   const writePosition = loadWritePosition(header);
   const recordCount = loadRecordCount(header);
-  if (!sealed && writePosition <= position && recordCount <= sequence) return;
+  if (!sealed && writePosition <= position && recordCount <= sequence) return true;
+  // Appenders store the header's end after publishing a frame: a frame published since our load
+  // of the word explains a header that moved on. A shared appender holding the append lock is
+  // between the two (its plain stores of the end may be seen before its publish on a weakly
+  // ordered CPU): the end is in flux, so this is not judged now (it is, at the next look).
+  const { blockSize } = file.configuration;
+  const block = file.block(Math.floor(position / blockSize));
+  if (block === undefined || loadLengthWord(block.words, position - block.start) !== 0) {
+    return false;
+  }
+  if (loadAppendLock(header) !== 0) return false;
   // The header says records exist past here. It is advisory (and may itself be damaged, or
   // ahead of frames a power loss took), so it is believed only with evidence from the frames:
   // a checked end-of-cycle frame where it says, or anything written after this word.
   const endChecks =
     sealed && writePosition > position && endOfCycleAt(file, writePosition, recordCount);
-  if (!endChecks && restOfBlockIsFree(file, position)) return;
+  if (!endChecks && restOfBlockIsFree(file, position)) return true;
   throw corruptFrame(
     file,
     position,
@@ -309,6 +331,7 @@ export function scanFrames(
             offset + FRAME_HEADER_BYTES,
             length,
             sequence,
+            position,
           );
           throw corruptRecord(
             file,

@@ -51,7 +51,8 @@
  * entry or position is obeyed unchecked:
  * - a record, checksums on: CRC32C of the payload seeded with the record's sequence (a record met
  *   under another sequence, through a bad index entry or a shifted length, fails its check);
- * - a record, checksums off: the sequence itself (u32);
+ * - a record, checksums off: {@link computeSkipTag} of its length word (as the appender wrote
+ *   it: the complete flag and the payload length), data position and sequence;
  * - a skip frame (padding, index page, dropped claim) and the end-of-cycle frame:
  *   {@link computeSkipTag} of its length word, its data position and the sequence of the next
  *   record there (for the end of cycle, the cycle's record count; an index page k sits where the

@@ -40,7 +40,9 @@ import {
   LENGTH_MASK,
   addWaiterCount,
   computeFrameLength,
+  computeSkipTag,
   getChecksumWord,
+  packRecordWord,
   loadCommitCounter,
   loadFencelessPublish,
   loadLengthWord,
@@ -308,11 +310,12 @@ export class Reader implements Disposable {
   #take(offset: number, length: number, frameLength: number): QueueRecord | undefined {
     const payloadAt = offset + FRAME_HEADER_BYTES;
     const words = this.#words;
-    // The check word: the payload's CRC32C seeded with the sequence, or the sequence itself, so
-    // a frame that is not this record (a length word that moved the reader) is never returned.
+    // The check word: the payload's CRC32C seeded with the sequence, or (checksums off) a tag of
+    // the length word, place and sequence, so a frame that is not this record (a length word that
+    // moved the reader, or a damaged one) is never returned.
     const expected = this.#checksums
       ? payloadChecksumWords(words, this.#bytes, payloadAt, length, this.#sequence)
-      : this.#sequence | 0;
+      : computeSkipTag(packRecordWord(length), this.#position, this.#sequence);
     if (getChecksumWord(words, offset) !== expected && !this.#acceptMismatch(offset, expected)) {
       // onCorrupt 'skip': the length word is valid (it passed validation), so the frame can be
       // stepped over; the record keeps its sequence, so later indices stay right.
@@ -599,8 +602,10 @@ export class Reader implements Disposable {
       }
       if (word === 0) {
         // The end, unless the header says the data goes on (checked once per position).
-        if (this.#position !== this.#checkedFreePosition) {
-          checkFreeWord(this.#currentFile(), this.#position, this.#sequence);
+        if (
+          this.#position !== this.#checkedFreePosition &&
+          checkFreeWord(this.#currentFile(), this.#position, this.#sequence)
+        ) {
           this.#checkedFreePosition = this.#position;
         }
         return false;
@@ -628,7 +633,7 @@ export class Reader implements Disposable {
     const payloadAt = offset + FRAME_HEADER_BYTES;
     const expected = this.#checksums
       ? payloadChecksumWords(words, this.#bytes, payloadAt, length, this.#sequence)
-      : this.#sequence | 0;
+      : computeSkipTag(packRecordWord(length), this.#position, this.#sequence);
     if (getChecksumWord(words, offset) !== expected) this.#acceptMismatch(offset, expected);
   }
 
@@ -639,8 +644,8 @@ export class Reader implements Disposable {
    * @throws ERR_ANNAL_CORRUPT (field `checksum`) with the file and offset
    */
   #acceptMismatch(offset: number, expected: number): boolean {
-    // Checksums off: the word is the sequence, and a mismatch means the frame is not where it
-    // should be; nothing can be skipped safely.
+    // Checksums off: the word is a tag of the length word, place and sequence, and a mismatch
+    // means the length word or the place is wrong; nothing can be skipped safely.
     if (this.#skipBadChecksums && this.#checksums) return false;
     const stored = getChecksumWord(this.#words, offset);
     throw corruptRecord(this.#currentFile(), this.#position, this.#sequence, stored, expected);
