@@ -251,22 +251,7 @@ export class Appender implements Disposable {
       this.#dropFrame(offset, computeFrameLength(length));
       throw error;
     }
-    // The check word: the payload's CRC32C seeded with the sequence (checksums off: a tag).
-    setChecksumWord(
-      this.#words,
-      offset,
-      recordCheckWord(
-        this.#checksums,
-        this.#words,
-        bytes,
-        payloadAt,
-        length,
-        this.#sequence,
-        this.#blockStart + offset,
-      ),
-    );
-    // publish: the payload and check word written above are visible to any reader that loads this word.
-    this.#publish(offset, packRecordWord(length));
+    this.#publish(offset, length);
     return this.#committed(offset, computeFrameLength(length));
   }
 
@@ -298,22 +283,8 @@ export class Appender implements Disposable {
   /** @internal AppendClaim#commit */
   commitClaim(): number {
     const offset = this.#claimOffset;
-    const claim = this.#claim;
-    setChecksumWord(
-      this.#words,
-      offset,
-      recordCheckWord(
-        this.#checksums,
-        this.#words,
-        this.#bytes,
-        claim.offset,
-        claim.length,
-        this.#sequence,
-        this.#blockStart + offset,
-      ),
-    );
-    // publish: the payload the caller wrote in place is visible to readers that load this word.
-    this.#publish(offset, packRecordWord(claim.length));
+    // The payload the caller wrote in place is published like an appended one.
+    this.#publish(offset, this.#claim.length);
     return this.#committed(offset, this.#claimFrameLength);
   }
 
@@ -398,10 +369,29 @@ export class Appender implements Disposable {
     storeLengthWord(this.#words, offset, lengthWord);
   }
 
-  /** Stores a record's length word: the store that makes it visible to readers. */
-  #publish(offset: number, lengthWord: number): void {
-    if (this.#fenceless) publishLengthWordFenceless(this.#words, offset, lengthWord);
-    else storeLengthWord(this.#words, offset, lengthWord);
+  /**
+   * Writes the check word of the record of `length` payload bytes at block `offset` (its
+   * payload's CRC32C seeded with its sequence; checksums off, a tag of its length word, place and
+   * sequence), then stores its length word: the store that makes it visible to readers.
+   */
+  #publish(offset: number, length: number): void {
+    const words = this.#words;
+    const payloadAt = offset + FRAME_HEADER_BYTES;
+    const position = this.#blockStart + offset;
+    const sequence = this.#sequence;
+    const check = recordCheckWord(
+      this.#checksums,
+      words,
+      this.#bytes,
+      payloadAt,
+      length,
+      sequence,
+      position,
+    );
+    setChecksumWord(words, offset, check);
+    // publish: the payload and check word written above are visible to any reader that loads it.
+    if (this.#fenceless) publishLengthWordFenceless(words, offset, packRecordWord(length));
+    else storeLengthWord(words, offset, packRecordWord(length));
   }
 
   /** Checks, rolls if the clock passed the cycle's end, and returns the block offset of a new frame. */
@@ -523,21 +513,19 @@ export class Appender implements Disposable {
     const position = getWritePosition(header);
     this.#sequence = getRecordCount(header);
     this.#position = position;
-    if (position >= this.#blockStart && position <= this.#blockEnd) {
-      if (
-        position === this.#blockEnd ||
-        loadLengthWord(this.#words, position - this.#blockStart) === 0
-      ) {
-        return;
-      }
-    } else if (position % 8 === 0 && position <= this.#file.allocatedBlocks() * this.#blockSize) {
-      this.#mapBlockAt(position);
-      if (
-        position === this.#blockEnd ||
-        loadLengthWord(this.#words, position - this.#blockStart) === 0
-      ) {
-        return;
-      }
+    if (!(position >= this.#blockStart && position <= this.#blockEnd)) {
+      // Another block (rare: a syscall): mapped only once it lies inside the allocated file.
+      const inFile =
+        position % 8 === 0 && position <= this.#file.allocatedBlocks() * this.#blockSize;
+      if (inFile) this.#mapBlockAt(position);
+    }
+    const inBlock = position >= this.#blockStart && position <= this.#blockEnd;
+    if (
+      inBlock &&
+      (position === this.#blockEnd ||
+        loadLengthWord(this.#words, position - this.#blockStart) === 0)
+    ) {
+      return;
     }
     this.#rescanSharedEnd();
     if (getSealed(header) !== 0) {
