@@ -80,68 +80,84 @@ async function runChild(template: string, work: string, trials: Trial[]): Promis
   return results;
 }
 
-describe('a queue with one bit flipped anywhere (checksums on)', () => {
-  it('reads back identical or reports a coded error: never wrong data, lost records, or a runaway appender', async () => {
-    const base = temporaryDirectory();
-    const template = join(base, 'template');
-    const built = await runNode(fixturePath('bit-flip-trials.mjs'), [
-      'build',
-      template,
-      join(base, 'manifest.json'),
-    ]);
-    expect(built.stderr).toBe('');
-    const manifest = JSON.parse(readFileSync(join(base, 'manifest.json'), 'utf8')) as {
-      files: ManifestFile[];
-    };
-    // Default: the key bytes and a seeded sample weighted to metadata; ANNAL_SOAK=1: every
-    // listed byte (about 700,000 trials; tens of minutes on two cores).
-    const random = seededRandom(19);
-    const sample = (offsets: number[], count: number): number[] => {
-      if (SOAK || offsets.length <= count) return offsets;
-      const picked = new Set<number>();
-      while (picked.size < count) picked.add(offsets[Math.floor(random() * offsets.length)]!);
-      return [...picked];
-    };
-    const trials: Trial[] = [];
-    for (const file of manifest.files) {
-      const share = file.name.endsWith('.annalm') ? 8 : 1;
-      for (const offset of [
-        ...file.key,
-        ...sample(file.metadata, Math.ceil(60 / share)),
-        ...sample(file.other, Math.ceil(16 / share)),
-      ]) {
-        for (let bit = 0; bit < 8; bit++) trials.push([trials.length, file.name, offset, bit]);
-      }
+/** What one fuzz run flips, and what it counts. */
+async function fuzz(
+  checksums: 'crc32c' | 'off',
+  counts: { metadata: number; other: number },
+): Promise<{ trials: number; failures: string[] }> {
+  const base = temporaryDirectory();
+  const template = join(base, 'template');
+  const built = await runNode(fixturePath('bit-flip-trials.mjs'), [
+    'build',
+    template,
+    join(base, 'manifest.json'),
+    checksums,
+  ]);
+  expect(built.stderr).toBe('');
+  const manifest = JSON.parse(readFileSync(join(base, 'manifest.json'), 'utf8')) as {
+    files: ManifestFile[];
+  };
+  // Default: the key bytes and a seeded sample weighted to metadata; ANNAL_SOAK=1: every
+  // listed byte (with checksums on about 700,000 trials: tens of minutes on two cores).
+  const random = seededRandom(checksums === 'crc32c' ? 19 : 20);
+  const sample = (offsets: number[], count: number): number[] => {
+    if (SOAK || offsets.length <= count) return offsets;
+    const picked = new Set<number>();
+    while (picked.size < count) picked.add(offsets[Math.floor(random() * offsets.length)]!);
+    return [...picked];
+  };
+  const trials: Trial[] = [];
+  for (const file of manifest.files) {
+    const share = file.name.endsWith('.annalm') ? 8 : 1;
+    for (const offset of [
+      ...(checksums === 'crc32c' ? file.key : sample(file.key, 40)),
+      ...sample(file.metadata, Math.ceil(counts.metadata / share)),
+      // Without checksums a flipped payload byte is returned as data: only the rest is tried.
+      ...(counts.other > 0 ? sample(file.other, Math.ceil(counts.other / share)) : []),
+    ]) {
+      for (let bit = 0; bit < 8; bit++) trials.push([trials.length, file.name, offset, bit]);
     }
-    const batches: Trial[][] = Array.from({ length: CHILDREN }, () => []);
-    trials.forEach((trial, n) => batches[n % CHILDREN]!.push(trial));
-    const lines = (
-      await Promise.all(
-        batches.map((batch, n) => {
-          const work = join(base, `work-${n}`);
-          mkdirSync(work);
-          return runChild(template, work, batch);
-        }),
-      )
-    ).flat();
+  }
+  const batches: Trial[][] = Array.from({ length: CHILDREN }, () => []);
+  trials.forEach((trial, n) => batches[n % CHILDREN]!.push(trial));
+  const lines = (
+    await Promise.all(
+      batches.map((batch, n) => {
+        const work = join(base, `work-${n}`);
+        mkdirSync(work);
+        return runChild(template, work, batch);
+      }),
+    )
+  ).flat();
 
-    const counts = new Map<string, number>();
-    const failures: string[] = [];
-    for (const line of lines) {
-      const [, number, outcome = '?'] = line.split(' ');
-      counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
-      if (outcome !== 'identical' && outcome !== 'coded') {
-        const trial = trials[Number(number)]!;
-        failures.push(`${trial[1]} byte ${trial[2]} bit ${trial[3]}: ${line}`);
-      }
+  const outcomes = new Map<string, number>();
+  const failures: string[] = [];
+  for (const line of lines) {
+    const [, number, outcome = '?'] = line.split(' ');
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    if (outcome !== 'identical' && outcome !== 'coded') {
+      const trial = trials[Number(number)]!;
+      failures.push(`${trial[1]} byte ${trial[2]} bit ${trial[3]}: ${line}`);
     }
-    const table = [...counts].sort((a, b) => b[1] - a[1]);
-    console.log(
-      `bit-flip outcomes (${trials.length} trials${SOAK ? ', soak' : ''}):\n` +
-        table.map(([outcome, count]) => `  ${outcome.padEnd(20)} ${count}`).join('\n') +
-        (failures.length > 0 ? `\nfirst failures:\n  ${failures.slice(0, 40).join('\n  ')}` : ''),
-    );
-    expect(lines).toHaveLength(trials.length);
+  }
+  const table = [...outcomes].sort((a, b) => b[1] - a[1]);
+  console.log(
+    `bit-flip outcomes, checksums ${checksums} (${trials.length} trials${SOAK ? ', soak' : ''}):\n` +
+      table.map(([outcome, count]) => `  ${outcome.padEnd(20)} ${count}`).join('\n') +
+      (failures.length > 0 ? `\nfirst failures:\n  ${failures.slice(0, 40).join('\n  ')}` : ''),
+  );
+  expect(lines).toHaveLength(trials.length);
+  return { trials: trials.length, failures };
+}
+
+describe('a queue with one bit flipped anywhere', () => {
+  it('checksums on: reads back identical or reports a coded error, never wrong data, lost records, or a runaway appender', async () => {
+    const { failures } = await fuzz('crc32c', { metadata: 60, other: 16 });
+    expect(failures.length, 'trials with an outcome other than identical or coded').toBe(0);
+  }, 600_000);
+
+  it('checksums off: the same for every byte but payloads (only structure and place are checked)', async () => {
+    const { failures } = await fuzz('off', { metadata: 30, other: 0 });
     expect(failures.length, 'trials with an outcome other than identical or coded').toBe(0);
   }, 600_000);
 });
