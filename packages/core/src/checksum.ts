@@ -7,7 +7,7 @@
  */
 import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsWordsInt32, crc32cNative } from '@annal/native';
 
-import { computeSkipTag, packRecordWord } from './layout.js';
+import { computeRecordTag, packRecordWord } from './layout.js';
 
 /**
  * CRC32C of a payload as a signed 32-bit integer (the bits an Int32Array stores: signed, so the
@@ -36,9 +36,9 @@ export function payloadChecksumWords(
 }
 
 /**
- * The check word a record of sequence `sequence` at data `position` must carry: its seeded
- * payload CRC32C with checksums on, else the tag of its (canonical) length word, position and
- * sequence, as for skip frames: without a payload checksum the length word is still checked.
+ * The check word a record of sequence `sequence` must carry: its seeded payload CRC32C with
+ * checksums on, else the tag of its (canonical) length word and sequence: without a payload
+ * checksum the length word is still checked.
  */
 export function recordCheckWord(
   checksums: boolean,
@@ -47,9 +47,8 @@ export function recordCheckWord(
   offset: number,
   length: number,
   sequence: number,
-  position: number,
 ): number {
   return checksums
     ? payloadChecksumWords(words, bytes, offset, length, sequence)
-    : computeSkipTag(packRecordWord(length), position, sequence);
+    : computeRecordTag(packRecordWord(length), sequence);
 }

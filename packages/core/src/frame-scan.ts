@@ -168,16 +168,7 @@ export function recordChecks(
   const payloadAt = offset + FRAME_HEADER_BYTES;
   const { checksums } = file.configuration;
   return (
-    stored ===
-    recordCheckWord(
-      checksums,
-      block.words,
-      block.bytes,
-      payloadAt,
-      length,
-      sequence,
-      block.start + offset,
-    )
+    stored === recordCheckWord(checksums, block.words, block.bytes, payloadAt, length, sequence)
   );
 }
 
@@ -331,7 +322,6 @@ export function scanFrames(
             offset + FRAME_HEADER_BYTES,
             length,
             sequence,
-            position,
           );
           throw corruptRecord(
             file,

@@ -40,7 +40,7 @@ import {
   LENGTH_MASK,
   addWaiterCount,
   computeFrameLength,
-  computeSkipTag,
+  computeRecordTag,
   getChecksumWord,
   packRecordWord,
   loadCommitCounter,
@@ -311,11 +311,11 @@ export class Reader implements Disposable {
     const payloadAt = offset + FRAME_HEADER_BYTES;
     const words = this.#words;
     // The check word: the payload's CRC32C seeded with the sequence, or (checksums off) a tag of
-    // the length word, place and sequence, so a frame that is not this record (a length word that
+    // the length word and sequence, so a frame that is not this record (a length word that
     // moved the reader, or a damaged one) is never returned.
     const expected = this.#checksums
       ? payloadChecksumWords(words, this.#bytes, payloadAt, length, this.#sequence)
-      : computeSkipTag(packRecordWord(length), this.#position, this.#sequence);
+      : computeRecordTag(packRecordWord(length), this.#sequence);
     if (getChecksumWord(words, offset) !== expected && !this.#acceptMismatch(offset, expected)) {
       // onCorrupt 'skip': the length word is valid (it passed validation), so the frame can be
       // stepped over; the record keeps its sequence, so later indices stay right.
@@ -633,7 +633,7 @@ export class Reader implements Disposable {
     const payloadAt = offset + FRAME_HEADER_BYTES;
     const expected = this.#checksums
       ? payloadChecksumWords(words, this.#bytes, payloadAt, length, this.#sequence)
-      : computeSkipTag(packRecordWord(length), this.#position, this.#sequence);
+      : computeRecordTag(packRecordWord(length), this.#sequence);
     if (getChecksumWord(words, offset) !== expected) this.#acceptMismatch(offset, expected);
   }
 
@@ -644,8 +644,8 @@ export class Reader implements Disposable {
    * @throws ERR_ANNAL_CORRUPT (field `checksum`) with the file and offset
    */
   #acceptMismatch(offset: number, expected: number): boolean {
-    // Checksums off: the word is a tag of the length word, place and sequence, and a mismatch
-    // means the length word or the place is wrong; nothing can be skipped safely.
+    // Checksums off: the word is a tag of the length word and sequence, and a mismatch means
+    // the length word or the place is wrong; nothing can be skipped safely.
     if (this.#skipBadChecksums && this.#checksums) return false;
     const stored = getChecksumWord(this.#words, offset);
     throw corruptRecord(this.#currentFile(), this.#position, this.#sequence, stored, expected);
