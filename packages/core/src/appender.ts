@@ -9,7 +9,6 @@ import {
   CorruptError,
   InvalidArgumentError,
   SyncScheduler,
-  TooLargeError,
   futexWake,
   membarrierRegister,
   type FileLock,
@@ -23,8 +22,9 @@ import { SharedMembership, acquireExclusive } from './appender-membership.js';
 import { payloadChecksumWords } from './checksum.js';
 import type { Block, CycleFile } from './cycle-file.js';
 import type { CycleFiles } from './cycle-files.js';
-import { checkedIndexPage, lastIndexedStart, scanFrames, type ScanResult } from './frame-scan.js';
-import { truncateAt } from './truncate.js';
+import { cycleFull, rejectLength, unsealedEnd } from './append-errors.js';
+import { checkedIndexPage, type ScanResult } from './frame-scan.js';
+import { findCheckedEnd, zeroPastEnd } from './recovery.js';
 import {
   COMMIT_COUNTER_INDEX,
   END_OF_CYCLE_WORD,
@@ -113,8 +113,7 @@ export class Appender implements Disposable {
   readonly #claim: AppendClaim;
   readonly #scheduler: SyncScheduler | undefined;
   readonly #syncEach: boolean;
-  readonly #truncateCorrupt: boolean;
-  readonly #skipBadRecords: boolean;
+  readonly #onCorrupt: 'stop' | 'skip' | 'truncate';
   /**
    * Publishes with plain stores (x86-64, where a store is a release store, and only where
    * membarrier lets sleeping readers make up for the fence it leaves out; see layout.ts).
@@ -171,8 +170,7 @@ export class Appender implements Disposable {
     this.#claim = new AppendClaim(this);
     const policy = context.sync;
     this.#syncEach = policy === 'each';
-    this.#truncateCorrupt = context.onCorrupt === 'truncate';
-    this.#skipBadRecords = context.onCorrupt === 'skip';
+    this.#onCorrupt = context.onCorrupt;
     // After close() the queue unmaps its files: a sync the timer starts later has nothing to do
     // (close() made everything durable with a blocking msync first).
     this.#scheduler =
@@ -524,13 +522,8 @@ export class Appender implements Disposable {
       return;
     }
     this.#rescanSharedEnd();
-    if (getSealed(header) !== 0) {
-      // The checked frames end the cycle although the sealed flag said otherwise: damage.
-      throw new CorruptError(
-        `${this.#file.path}: the data ends with an end-of-cycle frame, but the header is not sealed`,
-        { path: this.#file.path, field: 'sealed' },
-      );
-    }
+    // The checked frames end the cycle although the sealed flag said otherwise: damage.
+    if (getSealed(header) !== 0) throw unsealedEnd(this.#file.path);
   }
 
   /**
@@ -745,38 +738,14 @@ export class Appender implements Disposable {
     this.#indexMask = configuration.indexSpacing - 1;
   }
 
-  /**
-   * The true end of `file`: scanned from the last index entry that checks out, every frame on
-   * the way checked, and a free word checked against the header (frame-scan.ts). So the end is
-   * found from verified frames only, inside the allocated file: nothing is reserved or written
-   * on the word of unchecked metadata. A corrupt frame on the way throws (`onCorrupt: 'stop'`),
-   * is stepped over when it is a record whose check word fails (`'skip'`), or with `'truncate'`
-   * becomes the end: it and everything after it are zeroed, and index entries pointing there are
-   * cleared.
-   */
+  /** The true end of `file`, from checked frames only (recovery.ts). */
   #findEnd(file: CycleFile): ScanResult {
-    const end = scanFrames(file, lastIndexedStart(file), {
-      stopAtCorrupt: this.#truncateCorrupt,
-      skipBadRecords: this.#skipBadRecords,
-    });
-    if (end.corrupt !== undefined) truncateAt(file, end.position);
-    return end;
+    return findCheckedEnd(file, this.#onCorrupt);
   }
 
-  /**
-   * Zeroes what a dead appender may have written past the true end `position` (a payload whose
-   * length word it never stored), so a later, shorter frame never leaves stale bytes where a
-   * reader expects a length word. A frame is at most a quarter block, so that bound suffices. A
-   * position on a block boundary is zeroed in the block that starts there: where the next frame
-   * goes (and where the dead appender wrote).
-   */
+  /** Zeroes what a dead appender may have left past the end (recovery.ts). */
   #zeroAt(position: number): void {
-    if (this.#files.readOnly) return;
-    const block = this.#file.block(Math.floor(position / this.#blockSize));
-    if (block === undefined) return;
-    const offset = position - block.start;
-    const end = Math.min(this.#blockSize, offset + computeFrameLength(this.#maxPayloadLength) + 8);
-    block.bytes.fill(0, offset, end);
+    if (!this.#files.readOnly) zeroPastEnd(this.#file, position);
   }
 
   /**
@@ -921,25 +890,3 @@ export class Appender implements Disposable {
 }
 
 const textEncoder = new TextEncoder();
-
-function rejectLength(length: number, max: number): Error {
-  if (Number.isInteger(length) && length > max) {
-    return new TooLargeError(
-      `record is longer than the queue allows: length=${length}, maxPayloadLength=${max}`,
-      { field: 'length' },
-    );
-  }
-  return new InvalidArgumentError(
-    `length must be a non-negative integer: length=${String(length)}`,
-    {
-      field: 'length',
-    },
-  );
-}
-
-function cycleFull(path: string, sequence: number): TooLargeError {
-  return new TooLargeError(
-    `${path} holds ${sequence} records, the most its index shape allows: use a shorter roll cycle or a larger indexCount/indexSpacing`,
-    { path, field: 'sequence' },
-  );
-}
