@@ -167,6 +167,30 @@ describe('damaged metadata is checked, never obeyed', () => {
     }
   });
 
+  it('a header ahead of the frames (pages a power loss took) is not damage: the end is where the frames end', () => {
+    const { directory, file } = writeQueue();
+    const { records } = framesOf(file);
+    // Records 95–99 never reached the disk, while header line 1 (write position, count) did.
+    edit(file, (bytes) => bytes.fill(0, records[95]!, HEADER_BYTES + 65536));
+    using queue = open(directory);
+    expect(readAll(queue)).toHaveLength(95);
+    const tail = queue.reader().toEnd();
+    expect(queue.indices.sequenceOf(tail.index)).toBe(95);
+    expect(tail.next()).toBeUndefined();
+    expect(queue.indices.sequenceOf(queue.appender().append(recordOf(95)))).toBe(95);
+    expect(tail.next()?.copy()).toEqual(recordOf(95));
+  });
+
+  it('a sealed flag flipped on in an open cycle: read as it is, and the appender clears it', () => {
+    const { directory, file } = writeQueue();
+    const SEALED_OFFSET = 72;
+    edit(file, (bytes) => bytes.writeInt32LE(1, SEALED_OFFSET));
+    using queue = open(directory);
+    expectIntact(queue);
+    expect(queue.indices.sequenceOf(queue.appender().append(recordOf(RECORDS)))).toBe(RECORDS);
+    expect(readFileSync(file).readInt32LE(SEALED_OFFSET)).toBe(0);
+  });
+
   it('with checksums off, a frame met under the wrong sequence is reported (its check word is the sequence)', () => {
     const { directory, file } = writeQueue('off');
     const { records } = framesOf(file);
