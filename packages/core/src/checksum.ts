@@ -7,6 +7,8 @@
  */
 import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsWordsInt32, crc32cNative } from '@annal/native';
 
+import { computeRecordTag, packRecordWord } from './layout.js';
+
 /**
  * CRC32C of a payload as a signed 32-bit integer (the bits an Int32Array stores: signed, so the
  * JIT keeps it unboxed and a checksum costs no allocation). Payloads start on a 4-byte boundary
@@ -17,8 +19,8 @@ import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsWordsInt32, crc32cNative } from 
  * @param bytes - a Uint8Array over the same block
  * @param offset - the payload's first byte in both views; a multiple of 4 (not checked)
  * @param length - payload bytes
- * @param seed - the CRC to continue from (a 32-bit integer); 0 for queues. Channels pass the
- *   record's sequence, so a record copied to another place fails its check.
+ * @param sequence - the record's sequence in its cycle file, the CRC's seed (format version 2):
+ *   a record read under any other sequence fails its check, whatever its payload
  * @returns the CRC32C as a signed 32-bit integer
  */
 export function payloadChecksumWords(
@@ -26,9 +28,27 @@ export function payloadChecksumWords(
   bytes: Uint8Array,
   offset: number,
   length: number,
-  seed = 0,
+  sequence: number,
 ): number {
   return length < CRC32C_NATIVE_THRESHOLD_BYTES
-    ? crc32cJsWordsInt32(words, bytes, offset, length, seed)
-    : crc32cNative(bytes, offset, length, seed) | 0;
+    ? crc32cJsWordsInt32(words, bytes, offset, length, sequence)
+    : crc32cNative(bytes, offset, length, sequence) | 0;
+}
+
+/**
+ * The check word a record of sequence `sequence` must carry: its seeded payload CRC32C with
+ * checksums on, else the tag of its (canonical) length word and sequence: without a payload
+ * checksum the length word is still checked.
+ */
+export function recordCheckWord(
+  checksums: boolean,
+  words: Int32Array,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  sequence: number,
+): number {
+  return checksums
+    ? payloadChecksumWords(words, bytes, offset, length, sequence)
+    : computeRecordTag(packRecordWord(length), sequence);
 }

@@ -36,23 +36,43 @@ export interface CycleFileListener {
 /** The cycle files of a directory. Threading: one JS thread (each thread opens its own Queue). */
 export class CycleFiles {
   readonly directory: string;
-  readonly shape: CycleShape;
   readonly readOnly: boolean;
+  #shape: CycleShape;
+  /**
+   * False while the shape comes from the options (the directory had no cycle file yet): the
+   * first file that appears, by whoever created it, replaces it, so a reader never needs the
+   * writer's options.
+   */
+  #shapeFromFile: boolean;
   readonly #listener: CycleFileListener;
   readonly #open = new Map<number, CycleFile>();
   #metadata: MetadataFile | undefined;
   #metadataOpened = false;
 
+  /**
+   * @param shape - the shape of the newest cycle file, or (`shapeFromFile` false, none exists)
+   *   the one the options give new files
+   */
   constructor(
     directory: string,
     shape: CycleShape,
+    shapeFromFile: boolean,
     readOnly: boolean,
     listener: CycleFileListener = {},
   ) {
     this.directory = directory;
-    this.shape = shape;
+    this.#shape = shape;
+    this.#shapeFromFile = shapeFromFile;
     this.readOnly = readOnly;
     this.#listener = listener;
+  }
+
+  /**
+   * How cycle files are shaped: as the newest file says once one exists (checked at every
+   * listing until then), else as the options say.
+   */
+  get shape(): CycleShape {
+    return this.#shape;
   }
 
   /** Path of the file for `cycle`. */
@@ -67,7 +87,9 @@ export class CycleFiles {
    */
   listCycles(): number[] {
     const cycles: number[] = [];
-    for (const name of readdirSync(this.directory)) {
+    const names = readdirSync(this.directory);
+    if (!this.#shapeFromFile) this.#adoptShape(names);
+    for (const name of names) {
       if (!name.endsWith(CYCLE_FILE_EXTENSION) || name.startsWith('.')) continue;
       const startMs = parseCycleFileStem(name.slice(0, -CYCLE_FILE_EXTENSION.length));
       if (startMs === undefined) continue;
@@ -107,6 +129,8 @@ export class CycleFiles {
     }
     const configuration: CycleFileConfiguration = { ...this.shape, cycle, createdAtMs: nowMs };
     const file = CycleFile.create(this.pathOf(cycle), configuration);
+    // Ours, or (when another process created it first) the shape the queue now has.
+    if (!this.#shapeFromFile) this.#adoptShape([]);
     this.#open.set(cycle, file);
     this.#listener.onAcquired?.(cycle, file.path);
     this.metadata()?.recordCycle(cycle);
@@ -162,11 +186,62 @@ export class CycleFiles {
     return deleted;
   }
 
+  /** Takes the shape of the newest cycle file among `names` (read afresh when empty), if any. */
+  #adoptShape(names: readonly string[]): void {
+    const shape = shapeOfNewestFile(this.directory, names.length > 0 ? names : undefined);
+    if (shape === undefined) return;
+    this.#shape = shape;
+    this.#shapeFromFile = true;
+  }
+
   /** Unmaps every open file. */
   close(): void {
     for (const cycle of [...this.#open.keys()]) this.release(cycle);
     this.#metadata?.close();
     this.#metadata = undefined;
     this.#metadataOpened = false;
+  }
+}
+
+/**
+ * The shape recorded by the newest cycle file in `directory` (whose entries are `names`, or read
+ * now), or undefined when it has none.
+ *
+ * @throws ERR_ANNAL_CORRUPT when that file's header does not check out
+ */
+export function shapeOfNewestFile(
+  directory: string,
+  names?: readonly string[],
+): CycleShape | undefined {
+  let entries = names;
+  if (entries === undefined) {
+    try {
+      entries = readdirSync(directory);
+    } catch {
+      return undefined;
+    }
+  }
+  const newest = entries
+    .filter((name) => name.endsWith(CYCLE_FILE_EXTENSION) && !name.startsWith('.'))
+    .filter((name) => parseCycleFileStem(name.slice(0, -CYCLE_FILE_EXTENSION.length)) !== undefined)
+    .sort()
+    .at(-1);
+  if (newest === undefined) return undefined;
+  const file = CycleFile.open(join(directory, newest), true);
+  try {
+    const c = file.configuration;
+    return {
+      cycleLengthMs: c.cycleLengthMs,
+      epochMs: c.epochMs,
+      blockSize: c.blockSize,
+      indexCount: c.indexCount,
+      indexSpacing: c.indexSpacing,
+      sequenceBits: c.sequenceBits,
+      checksums: c.checksums,
+      maxPayloadLength: c.maxPayloadLength,
+      headerBytes: c.headerBytes,
+    };
+  } finally {
+    file.close();
   }
 }

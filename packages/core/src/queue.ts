@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { mkdirSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 import {
   ClosedError,
@@ -15,10 +15,9 @@ import {
 
 import { Appender } from './appender.js';
 import { coarseClockView } from './coarse-clock.js';
-import { CycleFile } from './cycle-file.js';
 import type { CycleShape } from './cycle-files.js';
-import { CycleFiles } from './cycle-files.js';
-import { CYCLE_FILE_EXTENSION, computeHeaderBytes, computeIndexPageFrameLength } from './layout.js';
+import { CycleFiles, shapeOfNewestFile } from './cycle-files.js';
+import { computeHeaderBytes, computeIndexPageFrameLength } from './layout.js';
 import {
   maxPayloadForBlock,
   parseAppenderOptions,
@@ -63,9 +62,8 @@ export class Queue implements Disposable {
   readonly directory: string;
   /** The options in force (defaults applied). */
   readonly options: ResolvedQueueOptions;
-  /** Index arithmetic of this queue (cycle and sequence of an index, and back). */
-  readonly indices: IndexCodec;
   readonly #files: CycleFiles;
+  #indices: IndexCodec;
   readonly #clock: (() => number) | Float64Array;
   #appender: Appender | undefined;
   readonly #readers = new Set<Reader>();
@@ -76,13 +74,25 @@ export class Queue implements Disposable {
     this.options = options;
     // An existing queue keeps the shape its newest file records (a reader never needs the
     // writer's options); the options shape a new queue.
-    const shape = existingShape(directory) ?? shapeOf(options);
-    this.#files = new CycleFiles(directory, shape, options.readOnly, {
+    const existing = shapeOfNewestFile(directory);
+    const shape = existing ?? shapeOf(options);
+    this.#files = new CycleFiles(directory, shape, existing !== undefined, options.readOnly, {
       onAcquired: options.onFileAcquired,
       onReleased: options.onFileReleased,
     });
-    this.indices = new IndexCodec(shape.sequenceBits);
+    this.#indices = new IndexCodec(shape.sequenceBits);
     this.#clock = options.clock === Date.now ? coarseClockView() : options.clock;
+  }
+
+  /**
+   * Index arithmetic of this queue (cycle and sequence of an index, and back), as its files are
+   * shaped: a queue opened before its first file existed takes the shape of that file once it
+   * appears (at the next directory listing).
+   */
+  get indices(): IndexCodec {
+    const sequenceBits = this.#files.shape.sequenceBits;
+    if (this.#indices.sequenceBits !== sequenceBits) this.#indices = new IndexCodec(sequenceBits);
+    return this.#indices;
   }
 
   /**
@@ -229,38 +239,6 @@ export class Queue implements Disposable {
   #checkOpen(): void {
     if (this.#closed)
       throw new ClosedError(`the queue ${this.directory} is closed`, { path: this.directory });
-  }
-}
-
-/** The shape recorded by the newest cycle file in `directory`, if there is one. */
-function existingShape(directory: string): CycleShape | undefined {
-  let names: string[];
-  try {
-    names = readdirSync(directory);
-  } catch {
-    return undefined;
-  }
-  const newest = names
-    .filter((name) => name.endsWith(CYCLE_FILE_EXTENSION) && !name.startsWith('.'))
-    .sort()
-    .at(-1);
-  if (newest === undefined) return undefined;
-  const file = CycleFile.open(join(directory, newest), true);
-  try {
-    const c = file.configuration;
-    return {
-      cycleLengthMs: c.cycleLengthMs,
-      epochMs: c.epochMs,
-      blockSize: c.blockSize,
-      indexCount: c.indexCount,
-      indexSpacing: c.indexSpacing,
-      sequenceBits: c.sequenceBits,
-      checksums: c.checksums,
-      maxPayloadLength: c.maxPayloadLength,
-      headerBytes: c.headerBytes,
-    };
-  } finally {
-    file.close();
   }
 }
 

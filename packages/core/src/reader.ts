@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import {
   AbortedError,
   ClosedError,
-  CorruptError,
   FileLock,
   InvalidArgumentError,
   NotFoundError,
@@ -26,15 +25,24 @@ import {
 import { payloadChecksumWords } from './checksum.js';
 import type { CycleFile } from './cycle-file.js';
 import type { CycleFiles } from './cycle-files.js';
-import { frameLengthOf, indexedStart, lastIndexedStart, scanFrames } from './frame-scan.js';
+import {
+  checkFreeWord,
+  checkSkipFrame,
+  corruptRecord,
+  frameLengthOf,
+  indexedStart,
+  lastIndexedStart,
+  scanFrames,
+} from './frame-scan.js';
 import {
   COMMIT_COUNTER_INDEX,
-  END_OF_CYCLE_WORD,
   FRAME_HEADER_BYTES,
   LENGTH_MASK,
   addWaiterCount,
   computeFrameLength,
+  computeRecordTag,
   getChecksumWord,
+  packRecordWord,
   loadCommitCounter,
   loadFencelessPublish,
   loadLengthWord,
@@ -119,6 +127,13 @@ export class Reader implements Disposable {
 
   #position = 0;
   #sequence = 0;
+  /**
+   * The position of the current file whose free word was last checked against the header
+   * (-1: none): a reader polling at the live end checks it once, not at every look.
+   */
+  #checkedFreePosition = -1;
+  /** The cycle at whose end-of-cycle frame the directory was listed (-1: none yet). */
+  #listedAfterCycle = -1;
   /** `onCorrupt: 'skip'`: records whose checksum fails are skipped and counted. */
   readonly #skipBadChecksums: boolean;
   #skippedRecords = 0;
@@ -221,7 +236,7 @@ export class Reader implements Disposable {
     }
     const file = this.#files.get(last);
     if (file === undefined) return this.toStart();
-    const end = scanFrames(file, lastIndexedStart(file));
+    const end = scanFrames(file, lastIndexedStart(file), this.#scanOptions());
     this.#attach(last, end.position, end.sequence);
     return this;
   }
@@ -232,7 +247,8 @@ export class Reader implements Disposable {
    *
    * @returns true when that record exists (the next `next()` returns it); false when it does not
    *   (the reader does not move)
-   * @throws ERR_ANNAL_INVALID_ARGUMENT for an index that is not a non-negative safe integer
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for an index that is not a non-negative safe integer;
+   *   ERR_ANNAL_CORRUPT when a frame on the way, or the record itself, fails its check
    */
   seek(index: number): boolean {
     this.#checkOpen();
@@ -242,11 +258,20 @@ export class Reader implements Disposable {
     const sequence = codec.sequenceOf(index);
     const file = this.#files.get(cycle);
     if (file === undefined) return false;
-    const found = scanFrames(file, indexedStart(file, sequence), sequence);
-    if (found.sequence !== sequence) return false;
+    const found = scanFrames(file, indexedStart(file, sequence), {
+      ...this.#scanOptions(),
+      stopAtSequence: sequence,
+    });
+    if (found.sequence !== sequence || found.sealed) return false;
     const saved = this.#save();
     this.#attach(cycle, found.position, found.sequence);
-    if (this.#skipToRecord()) return true;
+    // The record must be there, in this cycle: past a sealed cycle's last record the reader
+    // would move on to the next cycle, whose first record has another index.
+    if (this.#skipToRecord() && this.#file?.cycle === cycle && this.#sequence === sequence) {
+      // A length word alone does not make a record: its check word must say it is this one.
+      this.#checkRecordHere();
+      return true;
+    }
     this.#restore(saved);
     return false;
   }
@@ -284,7 +309,14 @@ export class Reader implements Disposable {
   /** Hands out the (validated) record at block `offset` and moves past it. */
   #take(offset: number, length: number, frameLength: number): QueueRecord | undefined {
     const payloadAt = offset + FRAME_HEADER_BYTES;
-    if (this.#checksums && !this.#verify(offset, payloadAt, length)) {
+    const words = this.#words;
+    // The check word: the payload's CRC32C seeded with the sequence, or (checksums off) a tag of
+    // the length word and sequence, so a frame that is not this record (a length word that
+    // moved the reader, or a damaged one) is never returned.
+    const expected = this.#checksums
+      ? payloadChecksumWords(words, this.#bytes, payloadAt, length, this.#sequence)
+      : computeRecordTag(packRecordWord(length), this.#sequence);
+    if (getChecksumWord(words, offset) !== expected && !this.#acceptMismatch(offset, expected)) {
       // onCorrupt 'skip': the length word is valid (it passed validation), so the frame can be
       // stepped over; the record keeps its sequence, so later indices stay right.
       this.#skippedRecords++;
@@ -363,7 +395,7 @@ export class Reader implements Disposable {
       if (earlier === undefined) return false;
       const previous = this.#files.get(earlier);
       if (previous === undefined) return false;
-      const end = scanFrames(previous, lastIndexedStart(previous));
+      const end = scanFrames(previous, lastIndexedStart(previous), this.#scanOptions());
       this.#attach(earlier, end.position, end.sequence);
       file = previous;
     }
@@ -568,29 +600,55 @@ export class Reader implements Disposable {
         }
         return true;
       }
-      if (word === 0) return false;
-      if (word === END_OF_CYCLE_WORD) {
+      if (word === 0) {
+        // The end, unless the header says the data goes on (checked once per position).
+        if (
+          this.#position !== this.#checkedFreePosition &&
+          checkFreeWord(this.#currentFile(), this.#position, this.#sequence)
+        ) {
+          this.#checkedFreePosition = this.#position;
+        }
+        return false;
+      }
+      // A skip frame or the end of the cycle: obeyed only once its check word matches.
+      const file = this.#currentFile();
+      const frameLength = frameLengthOf(file, this.#position, word);
+      checkSkipFrame(file, this.#words, offset, this.#position, word, this.#sequence);
+      if (frameLength === -2) {
         if (!this.#nextCycle()) return false;
         continue;
       }
-      this.#position += frameLengthOf(this.#currentFile(), this.#position, word);
+      this.#position += frameLength;
     }
   }
 
-  /** True when the checksum matches; false (skip policy) or throws (stop) when it does not. */
-  #verify(offset: number, payloadAt: number, length: number): boolean {
+  /**
+   * Throws unless the record at the position carries its sequence's check word (or the reader
+   * skips records that fail it). For seek, which must not say true for a frame that is not there.
+   */
+  #checkRecordHere(): void {
+    const offset = this.#position - this.#blockStart;
+    const words = this.#words;
+    const length = loadLengthWord(words, offset) & LENGTH_MASK;
+    const payloadAt = offset + FRAME_HEADER_BYTES;
+    const expected = this.#checksums
+      ? payloadChecksumWords(words, this.#bytes, payloadAt, length, this.#sequence)
+      : computeRecordTag(packRecordWord(length), this.#sequence);
+    if (getChecksumWord(words, offset) !== expected) this.#acceptMismatch(offset, expected);
+  }
+
+  /**
+   * A record's check word did not match: false to skip it (`onCorrupt: 'skip'`, checksums on),
+   * else throws. Out of line: the hot path only compares.
+   *
+   * @throws ERR_ANNAL_CORRUPT (field `checksum`) with the file and offset
+   */
+  #acceptMismatch(offset: number, expected: number): boolean {
+    // Checksums off: the word is a tag of the length word and sequence, and a mismatch means
+    // the length word or the place is wrong; nothing can be skipped safely.
+    if (this.#skipBadChecksums && this.#checksums) return false;
     const stored = getChecksumWord(this.#words, offset);
-    const actual = payloadChecksumWords(this.#words, this.#bytes, payloadAt, length);
-    if (stored !== actual) {
-      if (this.#skipBadChecksums) return false;
-      const file = this.#currentFile();
-      const fileOffset = file.configuration.headerBytes + this.#position;
-      throw new CorruptError(
-        `${file.path}: checksum mismatch in the record at file offset ${fileOffset} (sequence ${this.#sequence}): stored 0x${(stored >>> 0).toString(16)}, computed 0x${(actual >>> 0).toString(16)}`,
-        { path: file.path, offset: fileOffset, field: 'checksum' },
-      );
-    }
-    return true;
+    throw corruptRecord(this.#currentFile(), this.#position, this.#sequence, stored, expected);
   }
 
   /** Maps the block holding `position`; false when the file does not reach it yet. */
@@ -606,7 +664,14 @@ export class Reader implements Disposable {
 
   /** At an end-of-cycle mark: move to the next existing cycle, if any yet. */
   #nextCycle(): boolean {
-    const next = this.#files.nextCycleAfter(this.#currentFile().cycle);
+    const cycle = this.#currentFile().cycle;
+    let next = this.#files.nextCycleAfter(cycle);
+    if (next === undefined && this.#listedAfterCycle !== cycle) {
+      // The metadata file's highest cycle is an unchecked hint: the first time at this end of
+      // cycle, list the directory rather than believe it (a tailer waiting here then trusts it).
+      this.#listedAfterCycle = cycle;
+      next = this.#files.listCycles().find((candidate) => candidate > cycle);
+    }
     if (next === undefined) return false;
     this.#attach(next, 0, 0);
     return true;
@@ -635,6 +700,7 @@ export class Reader implements Disposable {
     this.#maxPayloadLength = configuration.maxPayloadLength;
     this.#checksums = configuration.checksums;
     this.#record.cycle = cycle;
+    this.#checkedFreePosition = -1;
     this.#position = position;
     this.#sequence = sequence;
     this.#blockStart = 0;
@@ -657,8 +723,16 @@ export class Reader implements Disposable {
       else this.#attach(next, 0, 0);
       return;
     }
-    const found = scanFrames(file, indexedStart(file, sequence), sequence);
+    const found = scanFrames(file, indexedStart(file, sequence), {
+      ...this.#scanOptions(),
+      stopAtSequence: sequence,
+    });
     this.#attach(cycle, found.position, found.sequence);
+  }
+
+  /** How scans treat records whose check word fails: as this reader's `onCorrupt` says. */
+  #scanOptions(): { skipBadRecords: boolean } {
+    return { skipBadRecords: this.#skipBadChecksums };
   }
 
   #detach(): void {

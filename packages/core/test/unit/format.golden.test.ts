@@ -6,12 +6,12 @@ import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
 import { GOLDEN_RECORDS, goldenRecord, writeGoldenQueue } from '../golden.js';
 
-const GOLDEN_DIRECTORY = fileURLToPath(new URL('../fixtures/golden-v1', import.meta.url));
+const GOLDEN_DIRECTORY = fileURLToPath(new URL('../fixtures/golden-v2', import.meta.url));
 const GOLDEN_FILE = '20261122T000000Z.annalq';
 /** Header word set when the appender publishes without fences (x86-64 with membarrier). */
 const FENCELESS_PUBLISH_OFFSET = 136;
 
-describe('on-disk format version 1 (golden fixture)', () => {
+describe('on-disk format version 2 (golden fixture)', () => {
   it('writes byte for byte the committed fixture: the format cannot change silently', () => {
     const directory = temporaryDirectory();
     const name = writeGoldenQueue(directory);
