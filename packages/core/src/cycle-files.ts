@@ -7,7 +7,7 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { syncDirectory } from '@annal/native';
+import { AnnalError, CorruptError, syncDirectory } from '@annal/native';
 
 import { CycleFile } from './cycle-file.js';
 import { CYCLE_FILE_EXTENSION, type CycleFileConfiguration } from './layout.js';
@@ -109,6 +109,19 @@ export class CycleFiles {
       if ((error as { code?: string }).code === 'ERR_ANNAL_NOT_FOUND') return undefined;
       throw error;
     }
+    // A file copied or renamed into another cycle's name would hand out its records under that
+    // cycle's indices (and a reader at its end-of-cycle mark would come back to it for ever).
+    const c = file.configuration;
+    const shape = this.shape;
+    const named = cycleStartMs(cycle, shape.epochMs, shape.cycleLengthMs);
+    const own = cycleStartMs(c.cycle, c.epochMs, c.cycleLengthMs);
+    if (own !== named) {
+      file.close();
+      throw new CorruptError(
+        `${file.path}: its header says cycle ${c.cycle} (starting ${new Date(own).toISOString()}), but its name is that of the cycle starting ${new Date(named).toISOString()}`,
+        { path: file.path, offset: 0, field: 'cycle' },
+      );
+    }
     this.#open.set(cycle, file);
     this.#listener.onAcquired?.(cycle, file.path);
     return file;
@@ -142,9 +155,22 @@ export class CycleFiles {
    * cycle first, so a tailer waiting at the end of the newest cycle lists no directory.
    */
   nextCycleAfter(cycle: number): number | undefined {
-    const metadata = this.metadata();
+    const metadata = this.#hint();
     if (metadata !== undefined && metadata.highestCycle() <= cycle) return undefined;
     return this.listCycles().find((candidate) => candidate > cycle);
+  }
+
+  /**
+   * The metadata file as a hint for readers: a damaged one is no hint (they list the directory
+   * instead), and is reported only to those that need it (named readers, through `metadata()`).
+   */
+  #hint(): MetadataFile | undefined {
+    try {
+      return this.metadata();
+    } catch (error) {
+      if (error instanceof CorruptError) return undefined;
+      throw error;
+    }
   }
 
   /** The directory's metadata file (created on first use unless read-only; undefined if absent). */
@@ -205,9 +231,9 @@ export class CycleFiles {
 
 /**
  * The shape recorded by the newest cycle file in `directory` (whose entries are `names`, or read
- * now), or undefined when it has none.
- *
- * @throws ERR_ANNAL_CORRUPT when that file's header does not check out
+ * now) whose header checks out, or undefined when it has none. A damaged file (empty, cut,
+ * random, a stray `*.annalq`) is passed over here, so the rest of the queue stays reachable; it
+ * is reported to whoever reads or appends to it.
  */
 export function shapeOfNewestFile(
   directory: string,
@@ -221,13 +247,26 @@ export function shapeOfNewestFile(
       return undefined;
     }
   }
-  const newest = entries
+  const newestFirst = entries
     .filter((name) => name.endsWith(CYCLE_FILE_EXTENSION) && !name.startsWith('.'))
     .filter((name) => parseCycleFileStem(name.slice(0, -CYCLE_FILE_EXTENSION.length)) !== undefined)
     .sort()
-    .at(-1);
-  if (newest === undefined) return undefined;
-  const file = CycleFile.open(join(directory, newest), true);
+    .reverse();
+  for (const name of newestFirst) {
+    let file: CycleFile;
+    try {
+      file = CycleFile.open(join(directory, name), true);
+    } catch (error) {
+      if (error instanceof AnnalError) continue;
+      throw error;
+    }
+    return shapeOf(file);
+  }
+  return undefined;
+}
+
+/** What `file`'s header says of the queue's shape; closes it. */
+function shapeOf(file: CycleFile): CycleShape {
   try {
     const c = file.configuration;
     return {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -13,6 +14,7 @@ import {
   TooLargeError,
   crc32c,
   createFileAtomically,
+  fromErrno,
 } from '@annal/native';
 
 import {
@@ -63,15 +65,27 @@ export class MetadataFile {
    */
   static open(directory: string, readOnly: boolean): MetadataFile | undefined {
     const path = join(directory, METADATA_FILE_NAME);
-    let mapping: MappedFile;
+    let stats: Stats | undefined;
     try {
-      mapping = MappedFile.open(path, { readOnly });
+      stats = statSync(path, { throwIfNoEntry: false });
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ERR_ANNAL_NOT_FOUND') throw error;
+      throw fromErrno(error, { path });
+    }
+    if (stats === undefined) {
       if (readOnly) return undefined;
       create(path);
-      mapping = MappedFile.open(path, { readOnly });
+    } else if (stats.size !== METADATA_FILE_BYTES) {
+      // Not a metadata file (an empty one could not even be mapped).
+      throw new CorruptError(
+        `${path} has ${stats.size} bytes; a metadata file has ${METADATA_FILE_BYTES}`,
+        {
+          path,
+          offset: 0,
+          field: 'length',
+        },
+      );
     }
+    const mapping = MappedFile.open(path, { readOnly });
     try {
       validate(path, mapping);
     } catch (error) {

@@ -67,8 +67,9 @@ const schema = z.strictObject({
     .default(() => Date.now),
   /**
    * What to do with a corrupt record: `'stop'` (throw ERR_ANNAL_CORRUPT, loudly; the default),
-   * `'skip'` (readers skip a record whose checksum fails and count it), or `'truncate'` (an
-   * appender that finds a corrupt frame while recovering the end drops it and everything after).
+   * `'skip'` (readers skip a record whose checksum fails, and a damaged cycle file, and count
+   * them), or `'truncate'` (an appender that finds a corrupt frame while recovering the end drops
+   * it and everything after).
    */
   onCorrupt: z.enum(['stop', 'skip', 'truncate']).default('stop'),
   /** Called when this Queue maps a cycle file (first use). */

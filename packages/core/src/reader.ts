@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   AbortedError,
   ClosedError,
+  CorruptError,
   FileLock,
   InvalidArgumentError,
   NotFoundError,
@@ -137,6 +138,7 @@ export class Reader implements Disposable {
   /** `onCorrupt: 'skip'`: records whose checksum fails are skipped and counted. */
   readonly #skipBadChecksums: boolean;
   #skippedRecords = 0;
+  #skippedFiles = 0;
 
   // backward reading: positions of a run of records, collected by one forward scan
   #backward = false;
@@ -155,7 +157,14 @@ export class Reader implements Disposable {
     this.#skipBadChecksums = onCorrupt === 'skip';
     this.name = options.name;
     if (options.name === undefined) {
-      this.toStart();
+      try {
+        this.toStart();
+      } catch (error) {
+        // A damaged first file must not keep the reader from the intact ones (seek, toEnd):
+        // it stays before the start, and next() reports the damage when it gets there.
+        if (!(error instanceof CorruptError)) throw error;
+        this.#detach();
+      }
       return;
     }
     if (files.readOnly) {
@@ -198,6 +207,15 @@ export class Reader implements Disposable {
     return this.#skippedRecords;
   }
 
+  /**
+   * Cycle files this reader passed over because they are damaged (a header that fails its
+   * checks, or names another cycle; `onCorrupt: 'skip'`). Their records are not counted in
+   * {@link skippedRecords}: how many there were is unknown.
+   */
+  get skippedFiles(): number {
+    return this.#skippedFiles;
+  }
+
   /** True after {@link Reader.close}. */
   get closed(): boolean {
     return this.#closed;
@@ -215,9 +233,7 @@ export class Reader implements Disposable {
    */
   toStart(): this {
     this.#checkOpen();
-    const first = this.#files.listCycles()[0];
-    if (first === undefined) this.#detach();
-    else this.#attach(first, 0, 0);
+    if (!this.#attachFirstOf(this.#files.listCycles())) this.#detach();
     return this;
   }
 
@@ -673,16 +689,37 @@ export class Reader implements Disposable {
       next = this.#files.listCycles().find((candidate) => candidate > cycle);
     }
     if (next === undefined) return false;
-    this.#attach(next, 0, 0);
-    return true;
+    if (!this.#skipBadChecksums) {
+      this.#attach(next, 0, 0);
+      return true;
+    }
+    const from = next;
+    return this.#attachFirstOf(this.#files.listCycles().filter((candidate) => candidate >= from));
   }
 
-  /** Before the queue had files: look again. */
+  /** Before the queue had files (or while its first file is damaged): look again. */
   #reattach(): CycleFile | undefined {
-    const first = this.#files.listCycles()[0];
-    if (first === undefined) return undefined;
-    this.#attach(first, 0, 0);
+    if (!this.#attachFirstOf(this.#files.listCycles())) return undefined;
     return this.#file;
+  }
+
+  /**
+   * Attaches at the start of the first of `cycles` (ascending) whose file opens. A damaged file
+   * is passed over and counted under `onCorrupt: 'skip'`; otherwise its error is thrown and the
+   * reader stays where it was. @returns false when none could be attached
+   */
+  #attachFirstOf(cycles: readonly number[]): boolean {
+    for (const cycle of cycles) {
+      try {
+        this.#attach(cycle, 0, 0);
+      } catch (error) {
+        if (!(this.#skipBadChecksums && error instanceof CorruptError)) throw error;
+        this.#skippedFiles++;
+        continue;
+      }
+      if (this.#file !== undefined) return true;
+    }
+    return false;
   }
 
   #attach(cycle: number, position: number, sequence: number): void {
