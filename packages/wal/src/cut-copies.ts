@@ -5,8 +5,9 @@
  * to inspect and remove.
  *
  * ```
- *  topics/<topic>/cut/20261204T081503123Z-00000000000000001036.wseg
- *                     UTC time of the cut   the file's own name
+ *  topics/<topic>/cut/20261204T081503123Z-00000000000000001036.wseg[.1]
+ *                     UTC time of the cut   the file's own name       (.n: a second cut in
+ *                                                                      the same millisecond)
  * ```
  *
  * @module
@@ -16,9 +17,10 @@ import {
   constants,
   copyFileSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
-  renameSync,
+  unlinkSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -28,9 +30,10 @@ import { CUT_DIRECTORY } from './layout.js';
 
 /** Moves `path` (a file of `directory`) into `directory/cut/`. @returns where it now is */
 export function moveToCut(directory: string, path: string): string {
-  const target = cutPath(directory, path);
+  // A link never replaces a file: two cuts in the same millisecond get two names.
+  const target = placeInCut(directory, path, (candidate) => linkSync(path, candidate));
   try {
-    renameSync(path, target);
+    unlinkSync(path);
   } catch (error) {
     throw fromErrno(error, { path });
   }
@@ -41,9 +44,10 @@ export function moveToCut(directory: string, path: string): string {
 
 /** Copies `path` (a file of `directory`) into `directory/cut/`, durably. @returns the copy's path */
 export function copyToCut(directory: string, path: string): string {
-  const target = cutPath(directory, path);
+  const target = placeInCut(directory, path, (candidate) =>
+    copyFileSync(path, candidate, constants.COPYFILE_EXCL),
+  );
   try {
-    copyFileSync(path, target, constants.COPYFILE_EXCL);
     const fd = openSync(target, 'r');
     try {
       fsyncSync(fd);
@@ -57,7 +61,11 @@ export function copyToCut(directory: string, path: string): string {
   return target;
 }
 
-function cutPath(directory: string, path: string): string {
+/**
+ * Puts `path` into cut/ under a name not taken yet, with `place` (which must fail with EEXIST
+ * rather than replace a file). @returns the name used
+ */
+function placeInCut(directory: string, path: string, place: (target: string) => void): string {
   const cut = join(directory, CUT_DIRECTORY);
   try {
     mkdirSync(cut, { recursive: true });
@@ -65,5 +73,16 @@ function cutPath(directory: string, path: string): string {
     throw fromErrno(error, { path: cut });
   }
   const stamp = new Date().toISOString().replace(/[-:.]/g, '');
-  return join(cut, `${stamp}-${basename(path)}`);
+  for (let attempt = 0; ; attempt++) {
+    const suffix = attempt === 0 ? '' : `.${attempt}`;
+    const target = join(cut, `${stamp}-${basename(path)}${suffix}`);
+    try {
+      place(target);
+      return target;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw fromErrno(error, { path: target });
+      }
+    }
+  }
 }

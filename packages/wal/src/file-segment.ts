@@ -137,6 +137,24 @@ export class FileSegment extends Segment {
     }
   }
 
+  firstNonZero(from: number, to: number): number {
+    // Recovery only, before anything is staged: read the file in 1 MiB pieces.
+    const piece = new Int32Array(Math.min(to - from, 1024 * 1024) >> 2);
+    const bytes = new Uint8Array(piece.buffer);
+    for (let at = from; at < to; at += bytes.length) {
+      const length = Math.min(bytes.length, to - at);
+      let read: number;
+      try {
+        read = this.#file.readv([bytes.subarray(0, length)], at);
+      } catch (error) {
+        throw fromErrno(error, { path: this.path, offset: at });
+      }
+      for (let word = 0; word < read >> 2; word++) if (piece[word] !== 0) return at + (word << 2);
+      if (read < length) return -1;
+    }
+    return -1;
+  }
+
   async syncAsync(): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure;
     this.flush();

@@ -145,8 +145,9 @@ export function frameSeed(kind: number, offset: number): number {
 //  readers.wrd (65,536 bytes)
 //    0 u32 magic "ANLR"   4 u32 version   8 u32 slotBytes (128)   12 u32 slots (511)
 //    slot k at 128 × (k + 1):
-//      0 u32 name length (0: free, and then the whole slot is zeros: slots are never freed, so
-//        a zero length over anything else is damage, not a free slot)
+//      0 u32 name length (0: free, and then the whole slot is zeros, or copy A is marked as being
+//        written (a crash while taking the slot); slots are never freed, so a zero length over
+//        anything else is damage, not a free slot)
 //                                           4 u32 crc32c of the name
 //      8 copy A: u32 sequence, u32 crc32c(sequence, offset), f64 offset (next entry to read)
 //     24 copy B: the same
@@ -193,6 +194,11 @@ export function slotStart(slot: number): number {
  */
 export function storeCopySequence(words: Int32Array, copyAt: number, sequence: number): void {
   Atomics.store(words, (copyAt + COPY_SEQUENCE) >> 2, sequence | 0);
+}
+
+/** Stores the name length of the slot at byte `slotAt` (after its name: the slot is taken). */
+export function storeNameLength(words: Int32Array, slotAt: number, length: number): void {
+  Atomics.store(words, (slotAt + SLOT_NAME_LENGTH) >> 2, length);
 }
 
 // ---- events --------------------------------------------------------------------------------

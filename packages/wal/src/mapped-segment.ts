@@ -76,6 +76,12 @@ export class MappedSegment extends Segment {
     if (to > this.#dirtyTo) this.#dirtyTo = to;
   }
 
+  firstNonZero(from: number, to: number): number {
+    const words = this.#buffer.words;
+    for (let word = from >> 2; word < to >> 2; word++) if (words[word] !== 0) return word << 2;
+    return -1;
+  }
+
   protected bytesAt(position: number): FrameBuffer {
     this.at = position;
     return this.#buffer;

@@ -43,6 +43,7 @@ import {
   SLOT_NAME_LENGTH,
   slotStart,
   storeCopySequence,
+  storeNameLength,
 } from './layout.js';
 
 /** A named reader's slot: where its offset lives. */
@@ -125,14 +126,18 @@ export class ReaderTable {
         path: this.path,
       });
     }
+    // Taking a slot: both copies marked first (a slot whose length is 0 and whose copy A is
+    // marked is being taken: still free), then the name, then its length (the slot is taken;
+    // with both copies marked its reader has stored nothing yet), then the offsets.
     const start = slotStart(free);
+    storeCopySequence(this.#words, start + SLOT_COPY_A, COPY_BEING_WRITTEN);
+    storeCopySequence(this.#words, start + SLOT_COPY_B, COPY_BEING_WRITTEN);
     this.#bytes.set(name, start + SLOT_NAME);
     this.#view.setUint32(start + SLOT_NAME_CRC, crc32c(name), true);
+    storeNameLength(this.#words, start, name.length);
     const slot: ReaderSlot = { slot: free, newest: SLOT_COPY_B, sequence: 0 };
     this.store(slot, initial);
     this.store(slot, initial);
-    // The name length last: until it is stored the slot is free.
-    this.#view.setUint32(start + SLOT_NAME_LENGTH, name.length, true);
     return { slot, offset: initial };
   }
 
@@ -149,6 +154,25 @@ export class ReaderTable {
       if (oldest === undefined || offset < oldest) oldest = offset;
     }
     return oldest;
+  }
+
+  /**
+   * Moves every named reader whose stored offset is past `end` (the topic's next offset after
+   * recovery) back to `end`: recovery cut entries it had read, or (under `fd`) a crash lost
+   * entries it had read in the turn they were appended. New entries take those offsets again,
+   * and the reader must not skip them. @returns the names moved, and where they had been
+   */
+  clampTo(end: number): { name: string; offset: number }[] {
+    const moved: { name: string; offset: number }[] = [];
+    for (let slot = 0; slot < READER_SLOTS; slot++) {
+      const name = this.#name(slot);
+      if (name === undefined) continue;
+      const loaded = this.#load(slot);
+      if (loaded.offset <= end) continue;
+      this.store(loaded.slot, end);
+      moved.push({ name: new TextDecoder().decode(name), offset: loaded.offset });
+    }
+    return moved;
   }
 
   /** Stores `offset` in the older copy of `slot` (survives a process crash at once). */
@@ -196,7 +220,11 @@ export class ReaderTable {
     const start = slotStart(slot);
     const a = this.#readCopy(start + SLOT_COPY_A);
     const b = this.#readCopy(start + SLOT_COPY_B);
-    if (a === DAMAGED || b === DAMAGED || (a === BEING_WRITTEN && b === BEING_WRITTEN)) {
+    // Both marked: the slot was taken and its reader stored nothing yet (it starts at the start).
+    if (a === BEING_WRITTEN && b === BEING_WRITTEN) {
+      return { slot: { slot, newest: SLOT_COPY_B, sequence: 0 }, offset: 0 };
+    }
+    if (a === DAMAGED || b === DAMAGED) {
       const which = a === DAMAGED ? SLOT_COPY_A : SLOT_COPY_B;
       throw new CorruptError(
         `${this.path}: the stored offset of named reader slot ${slot} is damaged (copy at byte ${start + which}); the reader's place is unknown`,
@@ -240,10 +268,13 @@ export class ReaderTable {
     const start = slotStart(slot);
     const length = this.#view.getUint32(start + SLOT_NAME_LENGTH, true);
     if (length === 0) {
-      // Slots are never freed: a free one is all zeros. A zero length over a name or offsets is
-      // a taken slot whose length word was damaged (taking it as free would start its reader
-      // again from the beginning).
+      // Slots are never freed: a free one is all zeros, or one a crash left while taking it
+      // (copy A marked). A zero length over anything else is a taken slot whose length word
+      // was damaged (taking it as free would start its reader again from the beginning).
       const words = this.#words;
+      if (this.#view.getUint32(start + SLOT_COPY_A + COPY_SEQUENCE, true) === COPY_BEING_WRITTEN) {
+        return undefined;
+      }
       for (let word = start >> 2; word < (start + READER_SLOT_BYTES) >> 2; word++) {
         if (words[word] !== 0) {
           throw new CorruptError(

@@ -3,18 +3,20 @@
  * found. Only a crash's leftovers are removed or cut without asking; anything else is damage,
  * reported (`onCorrupt: 'stop'`) or cut with a copy kept (`'truncate'`, cut-copies.ts).
  *
- * What a crash can leave, and what opening does with it:
+ * What a crash or a power loss can leave, and what opening does with it:
  *
- * | found                                                     | cause                      | done                                   |
- * |-----------------------------------------------------------|----------------------------|----------------------------------------|
- * | frames past the last whole one in the last segment        | crash mid-append or -batch | zeroed (never acknowledged)            |
- * | a last segment whose header is all zeros                  | power loss at a roll       | removed if all zeros, else moved to cut/ |
- * | a last segment whose previous one lacks its end frame     | power loss at a roll       | reported; truncate: cut at the hole    |
- * | a bad frame, a cut or resized last segment, a bad header  | damage (or power loss)     | reported; truncate: cut there          |
+ * | found                                                        | cause                      | done under 'stop' / 'truncate'                  |
+ * |--------------------------------------------------------------|----------------------------|-------------------------------------------------|
+ * | frames past the last whole one, within what a crash leaves   | crash mid-append or -batch | zeroed (never acknowledged)                     |
+ * | data further past the end                                    | power loss, or damage      | reported / copied to cut/, zeroed               |
+ * | a last segment whose header is all zeros, every byte zero    | power loss at a roll       | removed                                         |
+ * | the same over data                                           | power loss, or damage      | reported / moved to cut/                        |
+ * | a bad frame, a cut or resized last segment, a bad header     | damage (or power loss)     | reported / cut there, a copy kept               |
+ * | a segment before the last that is not whole up to its end    | power loss at a roll       | reported / cut at its hole, copies kept; then   |
+ * |   frame                                                      |   (or damage)              |   the one before that is checked the same way   |
  *
- * A segment before the last is never judged here: damage there is reported when a reader gets
- * to it, and appends go on. Neither a process crash nor a power loss can damage it: the log
- * writes only to the last segment and the end frame of the one before.
+ * Segments further back are not judged here (a sync that completed covered them): damage there
+ * is reported when a reader gets to it, and appends go on.
  *
  * @module
  */
@@ -24,16 +26,10 @@ import { join } from 'node:path';
 import { CorruptError, fromErrno, syncDirectory } from '@annal/native';
 
 import { copyToCut, moveToCut } from './cut-copies.js';
-import { KIND_END, frameBytes, segmentFileName } from './layout.js';
+import { STAGE_BYTES } from './file-segment.js';
+import { frameBytes, segmentFileName } from './layout.js';
 import type { ResolvedWalOptions } from './options.js';
-import {
-  EMPTY,
-  readHeaderOnDisk,
-  type Frame,
-  type ReadWindow,
-  type ScanEnd,
-  type Segment,
-} from './segment.js';
+import { readHeaderOnDisk, type ReadWindow, type ScanEnd, type Segment } from './segment.js';
 
 /** What {@link recoverTopic} needs from the topic. */
 export interface RecoveryContext {
@@ -60,7 +56,8 @@ export interface Recovered {
 }
 
 /**
- * Recovers the topic's last segment. @returns undefined when the topic has no segment left
+ * Recovers the topic's last segment, and checks the one before it. @returns undefined when the
+ * topic has no segment left
  * @throws ERR_ANNAL_CORRUPT (under `onCorrupt: 'stop'`) naming the file and byte position
  */
 export function recoverTopic(context: RecoveryContext): Recovered | undefined {
@@ -76,17 +73,23 @@ export function recoverTopic(context: RecoveryContext): Recovered | undefined {
   let end: ScanEnd;
   try {
     end = segment.scan(context.newWindow());
+    let copy = mended === 'intact' ? undefined : mended;
     if (end.corruption !== undefined) {
-      if (context.options.onCorrupt === 'stop')
+      if (context.options.onCorrupt === 'stop') {
         throw segment.corruption(end.scannedTo, end.corruption);
-      const copy = mended === 'intact' ? copyToCut(context.directory, segment.path) : mended;
+      }
+      copy ??= copyToCut(context.directory, segment.path);
       context.warn(
         `annal wal: topic ${JSON.stringify(context.name)}: cut ${segment.path} at byte ${end.position} (offset ${end.offset}): ${end.corruption}; a copy of the segment as it was is in ${copy}`,
       );
       segment.zero(end.position, segment.lengthBytes);
+    } else {
+      clearTail(context, segment, end, copy);
     }
-    const previous = checkPrevious(context, segment);
-    if (previous !== undefined) return previous;
+    if (checkPrevious(context, segment) === 'cut') {
+      segment.close();
+      return recoverTopic(context);
+    }
   } catch (error) {
     segment.close();
     throw error;
@@ -95,32 +98,83 @@ export function recoverTopic(context: RecoveryContext): Recovered | undefined {
 }
 
 /**
+ * Past the last committed frame, a segment holds zeros, except what a crash of the writer can
+ * leave: members of a batch without its commit, then one frame whose length word was never
+ * stored (its payload at most `maxEntryBytes`), and under `fd` the rest of a stage write cut
+ * short (at most 256 KiB). That is zeroed: none of it was acknowledged. Anything further on was
+ * not written by a crash (damage, or pages written back out of order before a power loss) and
+ * must not stay there, where later appends could line up with its frames: reported under
+ * `'stop'`, zeroed after a copy to cut/ under `'truncate'`.
+ */
+function clearTail(
+  context: RecoveryContext,
+  segment: Segment,
+  end: ScanEnd,
+  copied: string | undefined,
+): void {
+  const options = context.options;
+  const allowance =
+    frameBytes(options.maxEntryBytes) + (options.backend === 'fd' ? STAGE_BYTES : 0);
+  const crashEnd = Math.min(segment.lengthBytes, end.scannedTo + allowance);
+  const beyond = segment.firstNonZero(crashEnd, segment.lengthBytes);
+  if (beyond >= 0) {
+    const what = `${segment.path} holds data at byte ${beyond}, past the end of the log at byte ${end.position} (offset ${end.offset}) by more than a crash can leave: damage, or pages written back out of order before a power loss`;
+    if (options.onCorrupt === 'stop') {
+      throw new CorruptError(
+        `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to zero it, keeping a copy`,
+        { path: segment.path, offset: beyond },
+      );
+    }
+    const copy = copied ?? copyToCut(context.directory, segment.path);
+    segment.zero(end.position, segment.lengthBytes);
+    context.warn(
+      `annal wal: topic ${JSON.stringify(context.name)}: ${what}; zeroed from byte ${end.position} (a copy of the segment as it was is in ${copy})`,
+    );
+    return;
+  }
+  if (segment.firstNonZero(end.position, crashEnd) >= 0) segment.zero(end.position, crashEnd);
+}
+
+/**
  * A last segment whose header is all zeros was being installed from a spare when the power
  * failed: nothing in it was acknowledged (a sync fsyncs the header first). Only the last segment
- * can be such a roll; a zero header anywhere else is damage, reported when read.
+ * can be such a roll; a zero header anywhere else is damage, reported when read. An empty one is
+ * removed; one holding data is moved to cut/ under `'truncate'`, and reported under `'stop'` (a
+ * header zeroed by damage would look the same, and its entries may have been acknowledged).
  */
 function dropUnfinishedRoll(context: RecoveryContext): void {
   const path = lastSegmentPath(context);
   if (path === undefined || !readHeaderOnDisk(path).zero) return;
-  context.firstOffsets.pop();
   if (isAllZeros(path)) {
-    rmSync(path);
+    context.firstOffsets.pop();
+    try {
+      rmSync(path);
+    } catch (error) {
+      throw fromErrno(error, { path });
+    }
     syncDirectory(context.directory);
     context.warn(
       `annal wal: topic ${JSON.stringify(context.name)}: removed ${path}, an empty segment whose header never reached the disk (a power loss at a roll)`,
     );
     return;
   }
+  const what = `${path} has an all-zero header over data: a roll cut by a power loss (nothing in it was acknowledged), or a damaged header`;
+  if (context.options.onCorrupt === 'stop') {
+    throw new CorruptError(
+      `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to move it to cut/ and go on before it`,
+      { path, offset: 0 },
+    );
+  }
+  context.firstOffsets.pop();
   const moved = moveToCut(context.directory, path);
-  context.warn(
-    `annal wal: topic ${JSON.stringify(context.name)}: moved ${path} to ${moved}: its header never reached the disk (a power loss at a roll), so nothing in it was acknowledged`,
-  );
+  context.warn(`annal wal: topic ${JSON.stringify(context.name)}: ${what}; moved to ${moved}`);
 }
 
 /**
  * Under `'truncate'`: a last segment whose header is bad (or names another first offset than
- * `first`, its file name's) is moved to cut/ ('moved': recover the one before it), and one whose length is not what its header says is copied to cut/ and given
- * its length back (the frames past the cut then fail their checks and are cut).
+ * `first`, its file name's) is moved to cut/ ('moved': recover the one before it), and one whose
+ * length is not what its header says is copied to cut/ and given its length back (the frames
+ * past the cut then fail their checks and are cut).
  * @returns 'moved', the copy's path, or 'intact'
  */
 function mendLastHeader(context: RecoveryContext, path: string, first: number): string {
@@ -149,68 +203,56 @@ function mendLastHeader(context: RecoveryContext, path: string, first: number): 
 }
 
 /**
- * Checks that the segment before `last` ends with the end frame `last`'s header points to. A
- * roll writes that frame before it makes `last` (so a crash of the process never misses it),
- * but a power loss can keep `last` and lose the old segment's tail: entries after such a hole
- * were never acknowledged (any sync that covered them covered the hole too).
- * @returns the recovered previous segment when truncating at a hole; undefined when whole
+ * Checks, frame by frame, the segment before `last`: it must be whole and end with the end frame
+ * `last`'s header points to. A roll writes that frame before it makes `last` (so a crash of the
+ * process never misses it), but a power loss can keep `last` and lose any page of the old
+ * segment that no sync had covered yet (pages reach the disk in any order); entries after such a
+ * hole were never acknowledged (a sync that covered them covered the hole too).
+ * @returns 'cut' when it cut the log in that segment (`'truncate'`: recover it as the last one),
+ *   else 'whole'
  */
-function checkPrevious(context: RecoveryContext, last: Segment): Recovered | undefined {
+function checkPrevious(context: RecoveryContext, last: Segment): 'cut' | 'whole' {
   const firsts = context.firstOffsets;
-  if (firsts.length < 2 || last.previousEnd === 0) return undefined;
+  if (firsts.length < 2 || last.previousEnd === 0) return 'whole';
   let previous: Segment;
   try {
     previous = context.open(firsts.at(-2) as number);
   } catch (error) {
-    // Damage there is reported when a reader gets to it; appends go on after it.
-    if (error instanceof CorruptError) return undefined;
+    // A damaged header there is reported when a reader gets to it; appends go on after it.
+    if (error instanceof CorruptError) return 'whole';
     throw error;
   }
-  const window = context.newWindow();
-  let problem: string | undefined;
   try {
-    const frame: Frame = { kind: 0, length: 0, bytes: EMPTY, start: 0 };
-    const found = previous.readFrame(last.previousEnd, last.firstOffset, frame, window);
-    if (found?.kind !== KIND_END)
-      problem = found === undefined ? 'nothing' : `a frame of kind ${found.kind}`;
-  } catch (error) {
-    if (!(error instanceof CorruptError)) {
-      previous.close();
-      throw error;
+    const scanned = previous.scan(context.newWindow());
+    const endFrame = scanned.position - frameBytes(0);
+    if (scanned.sealed && endFrame === last.previousEnd && scanned.offset === last.firstOffset) {
+      return 'whole';
     }
-    problem = error.message;
-  }
-  if (problem === undefined) {
-    previous.close();
-    return undefined;
-  }
-  const what = `${previous.path} has ${problem} at byte ${last.previousEnd}, where ${last.path} says its end frame is: the end of ${previous.path} never reached the disk (a power loss before a sync completed) or the file is damaged`;
-  if (context.options.onCorrupt === 'stop') {
-    previous.close();
-    throw new CorruptError(
-      `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to go on from the last whole entry before it, keeping a copy of what is cut`,
-      { path: previous.path, offset: last.previousEnd },
+    const found =
+      scanned.corruption ??
+      (scanned.sealed
+        ? `an end frame at byte ${endFrame} before offset ${scanned.offset}`
+        : `no frame at byte ${scanned.scannedTo} (after offset ${scanned.offset - 1})`);
+    const what = `${previous.path} is not whole: ${found}, where ${last.path} says it ends with an end frame at byte ${last.previousEnd} before offset ${last.firstOffset}: pages of it never reached the disk (a power loss before a sync completed) or it is damaged`;
+    if (context.options.onCorrupt === 'stop') {
+      throw new CorruptError(
+        `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to go on from the last whole entry before it, keeping a copy of what is cut`,
+        { path: previous.path, offset: scanned.scannedTo },
+      );
+    }
+    // An end frame elsewhere than the header says is no end either: appends go on before it.
+    const position = scanned.sealed ? endFrame : scanned.position;
+    const copy = copyToCut(context.directory, previous.path);
+    const moved = moveToCut(context.directory, last.path);
+    firsts.pop();
+    previous.zero(position, previous.lengthBytes);
+    context.warn(
+      `annal wal: topic ${JSON.stringify(context.name)}: ${what}; cut at byte ${position} (offset ${scanned.offset}): ${previous.path} copied to ${copy}, ${last.path} moved to ${moved}`,
     );
+    return 'cut';
+  } finally {
+    previous.close();
   }
-  const scanned = previous.scan(window);
-  // An end frame elsewhere than the header says is no end either: appends go on before it.
-  const position = scanned.sealed ? scanned.position - frameBytes(0) : scanned.position;
-  const copy = copyToCut(context.directory, previous.path);
-  last.close();
-  const moved = moveToCut(context.directory, last.path);
-  firsts.pop();
-  previous.zero(position, previous.lengthBytes);
-  context.warn(
-    `annal wal: topic ${JSON.stringify(context.name)}: ${what}; cut at byte ${position} (offset ${scanned.offset}): ${previous.path} copied to ${copy}, ${last.path} moved to ${moved}`,
-  );
-  const end: ScanEnd = {
-    position,
-    offset: scanned.offset,
-    entries: scanned.entries,
-    scannedTo: position,
-    sealed: false,
-  };
-  return { segment: previous, end };
 }
 
 function lastSegmentPath(context: RecoveryContext): string | undefined {

@@ -140,6 +140,12 @@ export abstract class Segment {
   abstract zero(from: number, to: number): void;
 
   /**
+   * The position of the first 4-byte word in `[from, to)` (both multiples of 4) that is not
+   * zero, or -1: what recovery looks for past the end of the log.
+   */
+  abstract firstNonZero(from: number, to: number): number;
+
+  /**
    * Makes the bytes of the frame at `position` — its header and, once the header says how long
    * it is, its whole frame (`bytesNeeded`) — readable; @returns the buffer and the index of
    * `position` in it. May read the file into `window`.

@@ -13,10 +13,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { InvalidArgumentError, TooLargeError, fromErrno } from '@annal/native';
+import { CorruptError, InvalidArgumentError, TooLargeError, fromErrno } from '@annal/native';
 
 import { frameBuffer } from './checksum.js';
-import { FileSegment, STAGE_BYTES, WINDOW_BYTES } from './file-segment.js';
+import { FileSegment, WINDOW_BYTES } from './file-segment.js';
 import { MappedSegment } from './mapped-segment.js';
 
 import {
@@ -172,6 +172,7 @@ export class Topic {
       warn: (message) => warn('ANNAL_WAL_RECOVERY', message),
     });
     if (recovered !== undefined) this.#resume(recovered.segment, recovered.end);
+    this.#clampReaders(warn);
     if (this.#firstOffsets.length > 1) this.retainSoon();
   }
 
@@ -580,16 +581,29 @@ export class Topic {
     return segment;
   }
 
-  /** Appends go on in `segment` (the last one), where recovery found its end. */
-  #resume(segment: Segment, end: ScanEnd): void {
-    // A batch without its commit frame: the crash came mid-batch, so none of it counts.
-    if (end.scannedTo > end.position) segment.zero(end.position, end.scannedTo);
-    // Under fd, a stage write cut by the crash can have left frames past the zero word it ends
-    // at (file-segment.ts); zeroed, so no later recovery ever reads them as entries.
-    if (this.#options.backend === 'fd') {
-      const tail = STAGE_BYTES + frameBytes(this.#options.maxEntryBytes);
-      segment.zero(end.scannedTo, Math.min(segment.lengthBytes, end.scannedTo + tail));
+  /** Named readers stored past the end (recovery cut what they had read) go back to it. */
+  #clampReaders(warn: (code: WarningCode, message: string) => void): void {
+    const path = join(this.directory, READERS_FILE);
+    if (!existsSync(path)) return;
+    let moved: { name: string; offset: number }[];
+    try {
+      this.#readers ??= ReaderTable.open(path);
+      moved = this.#readers.clampTo(this.#nextOffset);
+    } catch (error) {
+      // A damaged table is reported to the named readers that use it; appends go on.
+      if (error instanceof CorruptError) return;
+      throw error;
     }
+    for (const { name, offset } of moved) {
+      warn(
+        'ANNAL_WAL_RECOVERY',
+        `annal wal: topic ${JSON.stringify(this.name)}: named reader ${JSON.stringify(name)} had read to offset ${offset}, past the end of the log (${this.#nextOffset}); it goes on from the end, where new entries take those offsets`,
+      );
+    }
+  }
+
+  /** Appends go on in `segment` (the last one), where recovery found (and cleared) its end. */
+  #resume(segment: Segment, end: ScanEnd): void {
     this.#segments.set(segment.firstOffset, segment);
     segment.appendFrom(end.position);
     this.#spareAt = end.sealed ? 0 : segment.lengthBytes / 2;
