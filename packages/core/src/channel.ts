@@ -48,6 +48,7 @@ import {
   loadChannelState,
   loadLengthWord,
   packChannelEndCheck,
+  computeRecordTag,
   packRecordWord,
   readChannelHeader,
   setChannelChecksum,
@@ -234,20 +235,21 @@ export class ChannelWriter implements Disposable {
     const offset = CHANNEL_HEADER_BYTES + this.#position;
     const sequence = this.#sequence;
     this.#bytes.set(payload, offset + FRAME_HEADER_BYTES);
-    if (this.#checksums) {
-      // Seeded with the sequence: the same bytes at another sequence (a copied frame) fail.
-      setChecksumWord(
-        this.#words,
-        offset,
-        payloadChecksumWords(
-          this.#words,
-          this.#bytes,
-          offset + FRAME_HEADER_BYTES,
-          length,
-          sequence,
-        ),
-      );
-    }
+    // Seeded with the sequence: the same bytes at another sequence (a copied frame) fail.
+    // Checksums off: a tag of the length word and sequence (a flipped length bit still fails).
+    setChecksumWord(
+      this.#words,
+      offset,
+      this.#checksums
+        ? payloadChecksumWords(
+            this.#words,
+            this.#bytes,
+            offset + FRAME_HEADER_BYTES,
+            length,
+            sequence,
+          )
+        : computeRecordTag(packRecordWord(length), sequence),
+    );
     // publish: readers that load this word see the payload and checksum written above.
     storeLengthWord(this.#words, offset, packRecordWord(length));
     this.#position += frameLength;
@@ -410,11 +412,12 @@ export class ChannelReader implements Disposable, Iterable<QueueRecord> {
       );
     }
     const sequence = this.#sequence;
-    if (
-      this.#checksums &&
-      payloadChecksumWords(words, this.#bytes, offset + FRAME_HEADER_BYTES, length, sequence) !==
-        getChecksumWord(words, offset)
-    ) {
+    // Checksums off: the check word is still a tag of the length word and sequence, so a flipped
+    // length bit is caught (only payload bytes go unchecked), as in queues.
+    const expected = this.#checksums
+      ? payloadChecksumWords(words, this.#bytes, offset + FRAME_HEADER_BYTES, length, sequence)
+      : computeRecordTag(packRecordWord(length), sequence);
+    if (expected !== getChecksumWord(words, offset)) {
       throw this.#corrupt(
         offset,
         `checksum mismatch in record ${sequence} (${length} bytes): its payload or length changed, or it was copied from elsewhere`,

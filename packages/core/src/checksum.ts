@@ -30,10 +30,17 @@ export function payloadChecksumWords(
   length: number,
   sequence: number,
 ): number {
-  return length < CRC32C_NATIVE_THRESHOLD_BYTES
-    ? crc32cJsWordsInt32(words, bytes, offset, length, sequence)
-    : crc32cNative(bytes, offset, length, sequence) | 0;
+  const crc =
+    length < CRC32C_NATIVE_THRESHOLD_BYTES
+      ? crc32cJsWordsInt32(words, bytes, offset, length, sequence)
+      : crc32cNative(bytes, offset, length, sequence) | 0;
+  // Never 0, the word of a frame never written: an empty payload's CRC is its seed, so the empty
+  // record of sequence 0 would otherwise match a free frame whose length word a flip made valid.
+  return crc === 0 ? NONZERO_CHECK : crc;
 }
+
+/** What a check word of 0 is written as (layout.ts: a check word is never 0). */
+const NONZERO_CHECK = 1;
 
 /**
  * The check word a record of sequence `sequence` must carry: its seeded payload CRC32C with

@@ -137,7 +137,7 @@ export class CycleFiles {
     if (existing !== undefined) {
       // An appender that died between creating this file and recording it left the record
       // behind: readers would stop before it, and before everything appended to it since.
-      this.metadata()?.recordCycle(cycle);
+      this.#hint()?.recordCycle(cycle);
       return existing;
     }
     const configuration: CycleFileConfiguration = { ...this.shape, cycle, createdAtMs: nowMs };
@@ -146,7 +146,9 @@ export class CycleFiles {
     if (!this.#shapeFromFile) this.#adoptShape([]);
     this.#open.set(cycle, file);
     this.#listener.onAcquired?.(cycle, file.path);
-    this.metadata()?.recordCycle(cycle);
+    // A hint for readers: a damaged metadata file does not stop appending (named readers
+    // report it).
+    this.#hint()?.recordCycle(cycle);
     return file;
   }
 

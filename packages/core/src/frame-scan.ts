@@ -61,6 +61,11 @@ export interface ScanOptions {
    * a reader with that policy does; else it is ERR_ANNAL_CORRUPT.
    */
   readonly skipBadRecords?: boolean;
+  /**
+   * Judge a free word even while the append lock word is held: for an appender recovering the
+   * end, when no other appender can be mid-publish (a value there is a dead appender's).
+   */
+  readonly judgeLocked?: boolean;
 }
 
 /**
@@ -200,7 +205,12 @@ export function corruptRecord(
  *   beyond this word, or when bytes were written after it in its block while the header says
  *   the data goes on
  */
-export function checkFreeWord(file: CycleFile, position: number, sequence: number): boolean {
+export function checkFreeWord(
+  file: CycleFile,
+  position: number,
+  sequence: number,
+  judgeLocked = false,
+): boolean {
   const header = file.header;
   const sealed = loadSealed(header) !== 0;
   const writePosition = loadWritePosition(header);
@@ -215,7 +225,7 @@ export function checkFreeWord(file: CycleFile, position: number, sequence: numbe
   if (block === undefined || loadLengthWord(block.words, position - block.start) !== 0) {
     return false;
   }
-  if (loadAppendLock(header) !== 0) return false;
+  if (!judgeLocked && loadAppendLock(header) !== 0) return false;
   // The header says records exist past here. It is advisory (and may itself be damaged, or
   // ahead of frames a power loss took), so it is believed only with evidence from the frames:
   // a checked end-of-cycle frame where it says, or anything written after this word.
@@ -280,7 +290,12 @@ export function scanFrames(
   start: FramePosition,
   options: ScanOptions = {},
 ): ScanResult {
-  const { stopAtSequence = Infinity, stopAtCorrupt = false, skipBadRecords = false } = options;
+  const {
+    stopAtSequence = Infinity,
+    stopAtCorrupt = false,
+    skipBadRecords = false,
+    judgeLocked = false,
+  } = options;
   const { blockSize, indexCount, indexSpacing } = file.configuration;
   const pageWord = packIndexPageWord(indexCount);
   const pageSpan = indexCount * indexSpacing;
@@ -309,12 +324,15 @@ export function scanFrames(
     try {
       frameLength = frameLengthOf(file, position, word);
       if (frameLength === -1) {
-        checkFreeWord(file, position, sequence);
+        checkFreeWord(file, position, sequence, judgeLocked);
         return result(false);
       }
       if (word > 0) {
         const length = unpackLength(word);
-        if (!recordChecks(file, block, offset, length, sequence) && !skipBadRecords) {
+        // Without checksums a failed check word means the length word or the place is wrong:
+        // nothing can be stepped over safely.
+        const skip = skipBadRecords && file.configuration.checksums;
+        if (!recordChecks(file, block, offset, length, sequence) && !skip) {
           const expected = recordCheckWord(
             file.configuration.checksums,
             block.words,

@@ -241,7 +241,9 @@ export function computeSkipTag(lengthWord: number, position: number, sequence: n
  * @param sequence - the record's sequence in its file (below 2^32)
  */
 export function computeRecordTag(lengthWord: number, sequence: number): number {
-  return Math.imul(lengthWord ^ Math.imul(sequence, 0x9e3779b1), 0x85ebca6b);
+  const tag = Math.imul(lengthWord ^ Math.imul(sequence, 0x9e3779b1), 0x85ebca6b);
+  // Never 0, the word of a frame never written (see checksum.ts).
+  return tag === 0 ? 1 : tag;
 }
 /** Keeps a tag of all-zero inputs away from zero (an unwritten check word). */
 const SKIP_TAG_SALT = 0x5a17c0de;

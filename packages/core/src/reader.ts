@@ -138,7 +138,8 @@ export class Reader implements Disposable {
   /** `onCorrupt: 'skip'`: records whose checksum fails are skipped and counted. */
   readonly #skipBadChecksums: boolean;
   #skippedRecords = 0;
-  #skippedFiles = 0;
+  /** Cycles whose file was passed over as damaged (each counted once, however often met). */
+  readonly #skippedCycles = new Set<number>();
 
   // backward reading: positions of a run of records, collected by one forward scan
   #backward = false;
@@ -213,7 +214,7 @@ export class Reader implements Disposable {
    * {@link skippedRecords}: how many there were is unknown.
    */
   get skippedFiles(): number {
-    return this.#skippedFiles;
+    return this.#skippedCycles.size;
   }
 
   /** True after {@link Reader.close}. */
@@ -714,7 +715,7 @@ export class Reader implements Disposable {
         this.#attach(cycle, 0, 0);
       } catch (error) {
         if (!(this.#skipBadChecksums && error instanceof CorruptError)) throw error;
-        this.#skippedFiles++;
+        this.#skippedCycles.add(cycle);
         continue;
       }
       if (this.#file !== undefined) return true;

@@ -26,8 +26,10 @@ export function findCheckedEnd(
   onCorrupt: 'stop' | 'skip' | 'truncate',
 ): ScanResult {
   const end = scanFrames(file, lastIndexedStart(file), {
+    // The appender never steps over a bad record ('skip' is for readers): it would append after
+    // a frame whose length nothing checked.
     stopAtCorrupt: onCorrupt === 'truncate',
-    skipBadRecords: onCorrupt === 'skip',
+    judgeLocked: true,
   });
   if (end.corrupt !== undefined) truncateAt(file, end.position);
   return end;
