@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
-import { ManualClock, SMALL, payloadOf, readAll } from '../queue-helpers.js';
+import { ManualClock, SMALL, payloadOf } from '../queue-helpers.js';
 
 const SHAPE = { ...SMALL, indexCount: 8, indexSpacing: 4 } as const;
 const HEADER_BYTES = 4096;

@@ -23,9 +23,7 @@ it('a garbage metadata file (a hint for readers) does not stop the appender', ()
     outcome.push('ok');
   } catch (error) {
     outcome.push(
-      String((error as { code?: string }).code) +
-        ' ' +
-        String((error as Error).message).slice(0, 120),
+      String((error as { code?: string }).code) + ' ' + (error as Error).message.slice(0, 120),
     );
   }
   expect(outcome).toEqual(['ok']);
