@@ -17,10 +17,18 @@ function verify(directory: string): number {
   const cycles = queue.cycles();
   const reader = queue.reader();
   let n = 0;
+  let firstCycle = 0;
   for (let record = reader.next(); record !== undefined; record = reader.next()) {
     const expected = payloadOf(n, (n * 37) % 700);
     if (record.length !== expected.length || !record.copy().every((b, i) => b === expected[i])) {
       throw new Error(`record ${n} (index ${record.index}) is not what was appended`);
+    }
+    const cycle = queue.indices.cycleOf(record.index);
+    if (n === 0) firstCycle = cycle;
+    if (cycle - firstCycle !== Math.floor(n / PER_CYCLE)) {
+      throw new Error(
+        `record ${n} is in cycle ${cycle - firstCycle}, not ${Math.floor(n / PER_CYCLE)}`,
+      );
     }
     n++;
   }
