@@ -41,6 +41,7 @@ import {
   packWord,
 } from './layout.js';
 import { Segment, type ReadWindow } from './segment.js';
+import { firstNonZeroIn } from './zeros.js';
 
 /** Bytes staged before a write: ~3,600 entries of 64 B per syscall. */
 export const STAGE_BYTES = 256 * 1024;
@@ -149,7 +150,8 @@ export class FileSegment extends Segment {
       } catch (error) {
         throw fromErrno(error, { path: this.path, offset: at });
       }
-      for (let word = 0; word < read >> 2; word++) if (piece[word] !== 0) return at + (word << 2);
+      const found = firstNonZeroIn(bytes, 0, read & ~3, piece);
+      if (found >= 0) return at + found;
       if (read < length) return -1;
     }
     return -1;

@@ -8,6 +8,7 @@
 import { MappedFile } from '@annal/native';
 
 import { frameBuffer, frameChecksum, type FrameBuffer } from './checksum.js';
+import { firstNonZeroIn } from './zeros.js';
 import {
   FRAME_HEADER_BYTES,
   SEGMENT_HEADER_BYTES,
@@ -77,9 +78,7 @@ export class MappedSegment extends Segment {
   }
 
   firstNonZero(from: number, to: number): number {
-    const words = this.#buffer.words;
-    for (let word = from >> 2; word < to >> 2; word++) if (words[word] !== 0) return word << 2;
-    return -1;
+    return firstNonZeroIn(this.#buffer.bytes, from, to, this.#buffer.words);
   }
 
   protected bytesAt(position: number): FrameBuffer {
