@@ -44,7 +44,7 @@ describe.each(['mmap', 'fd'] as const)(
 
     // Power loss: pages of an unsynced tail reach the disk in any order. Page 64 (frames 256..260,
     // frame 256 starts exactly on it) never did; later pages did. Nothing after 255 was acked.
-    it('R1: stale frames past a power-loss hole are never resurrected as entries after the new ones', async () => {
+    it('stale frames past a power-loss hole are never resurrected as entries after the new ones', async () => {
       const dir = temporaryDirectory();
       {
         await using wal = Wal.open({ dir, ...SMALL });
@@ -75,7 +75,7 @@ describe.each(['mmap', 'fd'] as const)(
 
     // A named reader stored offset 600; 'truncate' cuts the log at 300; the producer appends
     // 300 new entries (offsets 300..599 again). The reader must get them.
-    it('R2: a named reader whose stored offset lies past a truncate cut reads the new entries', async () => {
+    it('a named reader whose stored offset lies past a truncate cut reads the new entries', async () => {
       const dir = temporaryDirectory();
       {
         await using wal = Wal.open({ dir, ...SMALL });
@@ -96,7 +96,7 @@ describe.each(['mmap', 'fd'] as const)(
 
     // Power loss at a roll: a page in the middle of the old segment's tail never reached the
     // disk, its end frame's page did (pages go in any order). Nothing after the hole was acked.
-    it("R3: a hole in the previous segment's tail before its end frame is caught at open", async () => {
+    it("a hole in the previous segment's tail before its end frame is caught at open", async () => {
       const dir = temporaryDirectory();
       {
         await using wal = Wal.open({ dir, ...SMALL });
@@ -119,7 +119,7 @@ describe.each(['mmap', 'fd'] as const)(
     // Two rolls between syncs (fsync none / everyMs, small segments): segments 2 and 3 were
     // created durably (createFileAtomically fsyncs), segment 1's tail and segment 2's frames
     // were lost.
-    it('R4: two rolls lost to one power loss: truncate leaves no hole behind', async () => {
+    it('two rolls lost to one power loss: truncate leaves no hole behind', async () => {
       const dir = temporaryDirectory();
       {
         await using wal = Wal.open({ dir, ...SMALL });
@@ -137,7 +137,7 @@ describe.each(['mmap', 'fd'] as const)(
 );
 
 describe('retention after a cut', () => {
-  it('R5: consumed retention after a truncate cut never deletes new entries no reader has read', async () => {
+  it('consumed retention after a truncate cut never deletes new entries no reader has read', async () => {
     const dir = temporaryDirectory();
     const O = { ...SMALL_BASE, backend: 'mmap', retention: { consumed: 'delete' } } as const;
     const tiny = (n: number): Uint8Array => encoder.encode(`o${n}`.padEnd(10, '.'));
@@ -167,7 +167,7 @@ import { readFileSync as readFile } from 'node:fs';
 import { vi } from 'vitest';
 
 describe.each(['mmap', 'fd'] as const)('copies kept in cut/ (%s)', (backend) => {
-  it('R6: a cut with a bad frame in the last segment and a hole before it keeps a copy of the cut entries', async () => {
+  it('a cut with a bad frame in the last segment and a hole before it keeps a copy of the cut entries', async () => {
     const SMALL = { ...SMALL_BASE, backend } as const;
     const dir = temporaryDirectory();
     {
@@ -202,7 +202,7 @@ import { spawnNode } from '@annal/test-utils';
 import { fixturePath } from '../fixture-path.js';
 
 describe('a process crash under the fd backend', () => {
-  it('R7: a named reader that consumed a staged entry lost to SIGKILL still gets the entry that takes its offset', async () => {
+  it('a named reader that consumed a staged entry lost to SIGKILL still gets the entry that takes its offset', async () => {
     const dir = temporaryDirectory();
     const child = spawnNode(fixturePath('stage-and-read-child.mjs'), [dir]);
     await child.waitForLine((line) => line.startsWith('read '));
@@ -225,7 +225,7 @@ describe('a process crash under the fd backend', () => {
 });
 
 describe('the readers table after a crash', () => {
-  it('R8: a crash while a new named reader takes its slot (name written, length not yet) bricks no reader', async () => {
+  it('a crash while a new named reader takes its slot (copies marked, name written, length not yet) leaves a free slot, not damage', async () => {
     const dir = temporaryDirectory();
     {
       await using wal = Wal.open({ dir, ...SMALL_BASE });
