@@ -28,6 +28,7 @@ import { CorruptError, fromErrno, syncDirectory } from '@annal/native';
 import { copyToCut, moveToCut } from './cut-copies.js';
 import { STAGE_BYTES } from './file-segment.js';
 import { frameBytes, segmentFileName } from './layout.js';
+import { firstNonZeroIn } from './zeros.js';
 import type { ResolvedWalOptions } from './options.js';
 import { readHeaderOnDisk, type ReadWindow, type ScanEnd, type Segment } from './segment.js';
 
@@ -276,7 +277,7 @@ function isAllZeros(path: string): boolean {
       const read = readSync(fd, buffer, 0, buffer.length, position);
       if (read === 0) return true;
       buffer.fill(0, read);
-      for (const word of words) if (word !== 0) return false;
+      if (firstNonZeroIn(buffer, 0, buffer.length, words) >= 0) return false;
       position += read;
     }
   } catch (error) {

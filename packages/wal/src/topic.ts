@@ -172,7 +172,7 @@ export class Topic {
       warn: (message) => warn('ANNAL_WAL_RECOVERY', message),
     });
     if (recovered !== undefined) this.#resume(recovered.segment, recovered.end);
-    this.#clampReaders(warn);
+    this.#clampReaders();
     if (this.#firstOffsets.length > 1) this.retainSoon();
   }
 
@@ -582,7 +582,7 @@ export class Topic {
   }
 
   /** Named readers stored past the end (recovery cut what they had read) go back to it. */
-  #clampReaders(warn: (code: WarningCode, message: string) => void): void {
+  #clampReaders(): void {
     const path = join(this.directory, READERS_FILE);
     if (!existsSync(path)) return;
     let moved: { name: string; offset: number }[];
@@ -595,7 +595,7 @@ export class Topic {
       throw error;
     }
     for (const { name, offset } of moved) {
-      warn(
+      this.#warn(
         'ANNAL_WAL_RECOVERY',
         `annal wal: topic ${JSON.stringify(this.name)}: named reader ${JSON.stringify(name)} had read to offset ${offset}, past the end of the log (${this.#nextOffset}); it goes on from the end, where new entries take those offsets`,
       );
