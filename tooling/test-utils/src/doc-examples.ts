@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { runNode, type NodeRunResult } from './node-process.js';
+
+/** One runnable example found in a markdown file. */
+export interface DocExample {
+  /** `README.md:42`: the file and the line of the opening fence, for test names. */
+  readonly name: string;
+  readonly code: string;
+}
+
+/**
+ * The fenced blocks of `markdownPath` whose info string is `js` (plain ESM JavaScript, what a user
+ * pastes into an `.mjs` file). Blocks marked `js no-run` (fragments that need context) and blocks
+ * in any other language are left out: a README keeps an example runnable by tagging it `js`.
+ */
+export function docExamples(markdownPath: string): DocExample[] {
+  const lines = readFileSync(markdownPath, 'utf8').split('\n');
+  const examples: DocExample[] = [];
+  const file = relative(process.cwd(), markdownPath);
+  let body: string[] | undefined;
+  let start = 0;
+  lines.forEach((line, i) => {
+    if (body === undefined) {
+      if (/^\s*```js\s*$/.test(line)) {
+        body = [];
+        start = i;
+      }
+    } else if (/^\s*```\s*$/.test(line)) {
+      examples.push({ name: `${file}:${start + 1}`, code: body.join('\n') });
+      body = undefined;
+    } else {
+      body.push(line);
+    }
+  });
+  return examples;
+}
+
+/**
+ * Runs `example` as an ES module in a fresh temporary directory (its working directory, so
+ * relative paths in the example land there), written inside `packageDirectory` so that its
+ * imports resolve as they would in a user's app that installed the package.
+ */
+export async function runDocExample(
+  example: DocExample,
+  packageDirectory: string,
+): Promise<NodeRunResult> {
+  const scratch = mkdtempSync(join(packageDirectory, '.doc-example-'));
+  try {
+    const script = join(scratch, 'example.mjs');
+    writeFileSync(script, `process.chdir(${JSON.stringify(scratch)});\n${example.code}\n`);
+    return await runNode(script, []);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
