@@ -9,7 +9,7 @@
  *   spinning on BACK_PRESSURED; posts `produced`.
  * - consumer: opens the queue over `directory` and `queue.appender()`, then for each `round`
  *   polls drain() paced by an IdleStrategy and appends every record it drains with
- *   `appender.append(view)` (one copy, ring → mapped file) until it has appended `count`; posts
+ *   `appender.appendSync(view)` (one copy, ring → mapped file) until it has appended `count`; posts
  *   `done`. The records are checked by reading the queue back after the rounds, on the main
  *   thread.
  */
@@ -42,7 +42,7 @@ const queue = role === 'consumer' ? Queue.open(directory) : undefined;
 const appender = queue?.appender();
 let appended = 0;
 const archive = (record) => {
-  appender.append(record.buffer.subarray(record.offset, record.offset + record.length));
+  appender.appendSync(record.buffer.subarray(record.offset, record.offset + record.length));
   appended++;
 };
 

@@ -20,7 +20,7 @@ parentPort.on('message', (message) => {
   if (message.type !== 'round') return;
   for (let n = 0; n < message.count; n++) {
     writeSequence(record, 0, sequence++);
-    appender.append(record);
+    appender.appendSync(record);
   }
   parentPort.postMessage({ type: 'done', received: message.count });
 });

@@ -27,7 +27,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     const stamp = process.hrtime.bigint();
     if (appender !== undefined) {
       view.setBigUint64(0, stamp, true);
-      appender.append(record);
+      appender.appendSync(record);
     } else {
       // The pipe peer: the stamp travels as text, one line per message.
       process.stdout.write(`${stamp}\n`);

@@ -25,7 +25,7 @@ let first = -1;
 let last = -1;
 /** Ring record → queue record: one copy, from the shared ring into the mapped file. */
 const archive = (record: ReadClaim): void => {
-  const claim = appender.tryClaim(record.length);
+  const claim = appender.claim(record.length);
   claim.buffer.set(
     record.buffer.subarray(record.offset, record.offset + record.length),
     claim.offset,
@@ -46,6 +46,6 @@ for (;;) {
   ringReader.drain(archive, 4096);
 }
 const elapsedMs = performance.now() - started;
-await appender.synced(); // durable against power loss before we say so
+await appender.sync(); // durable against power loss before we say so
 queue.close();
 parentPort?.postMessage({ archived, first, last, elapsedMs });

@@ -13,19 +13,17 @@ export interface ClaimOwner {
 
 /**
  * Space claimed at the end of the queue for one record: fill `buffer[offset .. offset + length)`
- * and `commit()` (or `abort()`). One object per appender, reused by every claim.
+ * and `commit()` (or `abort()`). One object per appender, reused by every claim. Its `buffer`,
+ * `offset` and `length` are read-only: commit publishes exactly the space that was reserved.
  *
- * A shared appender holds the queue's append lock from `tryClaim` until `commit`/`abort`: other
- * appenders wait meanwhile, so fill a claim at once (and prefer `using`, which aborts it if the
- * encoder throws).
+ * A shared appender holds the queue's append lock from `claim` until `commit`/`abort`: other
+ * appenders wait meanwhile, so fill a claim at once (and abort it in a `finally`, or with
+ * `using`, if the encoder may throw).
  */
 export class AppendClaim {
-  /** Uint8Array over the mapped block holding the claim (changes between claims). */
-  buffer: Uint8Array = new Uint8Array(0);
-  /** Byte offset of the payload in {@link AppendClaim.buffer}. */
-  offset = 0;
-  /** Payload length in bytes. */
-  length = 0;
+  #buffer: Uint8Array = new Uint8Array(0);
+  #offset = 0;
+  #length = 0;
   readonly #appender: ClaimOwner;
   #active = false;
 
@@ -34,16 +32,31 @@ export class AppendClaim {
     this.#appender = appender;
   }
 
-  /** True between `tryClaim` and `commit`/`abort`. */
+  /** Uint8Array over the mapped block holding the claim (changes between claims). */
+  get buffer(): Uint8Array {
+    return this.#buffer;
+  }
+
+  /** Byte offset of the payload in {@link AppendClaim.buffer}. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** Payload length in bytes, as claimed. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** True between `claim` and `commit`/`abort`. */
   get active(): boolean {
     return this.#active;
   }
 
   /** @internal */
   activate(buffer: Uint8Array, offset: number, length: number): void {
-    this.buffer = buffer;
-    this.offset = offset;
-    this.length = length;
+    this.#buffer = buffer;
+    this.#offset = offset;
+    this.#length = length;
     this.#active = true;
   }
 
@@ -66,7 +79,7 @@ export class AppendClaim {
     this.#appender.abortClaim();
   }
 
-  /** Aborts the claim if it is still active (`using claim = appender.tryClaim(n)`). */
+  /** Aborts the claim if it is still active (`using claim = appender.claim(n)`). */
   [Symbol.dispose](): void {
     this.abort();
   }

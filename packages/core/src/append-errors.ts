@@ -3,22 +3,47 @@
  *
  * @module
  */
-import { CorruptError, InvalidArgumentError, TooLargeError } from '@annal/native';
+import { ClosedError, CorruptError, InvalidArgumentError, TooLargeError } from '@annal/native';
 
-/** The error for a payload `length` the appender cannot take (`max`: its maxPayloadLength). */
-export function rejectLength(length: number, max: number): Error {
-  if (Number.isInteger(length) && length > max) {
+import { describeValue } from './describe-value.js';
+
+/** The error for a payload `length` the appender cannot take (`max`: its maxPayloadBytes). */
+export function rejectLength(length: unknown, max: number): Error {
+  if (typeof length === 'number' && Number.isInteger(length) && length > max) {
     return new TooLargeError(
-      `record is longer than the queue allows: length=${length}, maxPayloadLength=${max}`,
+      `record is longer than the queue allows: length=${length}, maxPayloadBytes=${max}`,
       { field: 'length' },
     );
   }
   return new InvalidArgumentError(
-    `length must be a non-negative integer: length=${String(length)}`,
-    {
-      field: 'length',
-    },
+    `length must be an integer from 0 to maxPayloadBytes (${max}): length=${typeof length === 'number' ? String(length) : describeValue(length)}`,
+    { field: 'length' },
   );
+}
+
+/** The error for a payload that is not a Uint8Array (or whose buffer was detached). */
+export function rejectPayload(payload: unknown, cause?: unknown): InvalidArgumentError {
+  const what =
+    cause === undefined
+      ? `payload must be a Uint8Array (or a Buffer); strings go through appendString (UTF-8): payload=${describeValue(payload)}`
+      : 'payload could not be copied (its buffer was detached or resized meanwhile)';
+  return new InvalidArgumentError(`${what}; nothing was appended`, {
+    field: 'payload',
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** The error for appendString's argument when it is not a string. */
+export function rejectText(text: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `text must be a string: text=${describeValue(text)}; nothing was appended`,
+    { field: 'text' },
+  );
+}
+
+/** The error for any call on a closed appender. */
+export function closedAppender(): ClosedError {
+  return new ClosedError('the appender is closed', { field: 'appender' });
 }
 
 /** The error for a cycle file that holds as many records as its index shape allows. */

@@ -66,6 +66,14 @@ export function acquireExclusive(directory: string): FileLock {
   const path = join(directory, APPENDER_LOCK_FILE);
   const lock = FileLock.tryAcquire(path);
   if (lock !== null) return lock;
+  // The exclusive lock covers every byte, the slots too: ask for the sentinel first, which only
+  // an exclusive appender holds, or a second exclusive appender would be told of shared ones.
+  if (exclusiveAppenderPresent(path)) {
+    throw new LockedError(
+      `${directory} has an exclusive appender${describeHolder(path)}: a queue has one exclusive appender at a time (or any number of shared ones)`,
+      { path },
+    );
+  }
   if (sharedAppendersPresent(path)) {
     throw new LockedError(
       `${directory} has shared appenders: open this appender with { shared: true } to append alongside them`,

@@ -5,7 +5,6 @@
  * @module
  */
 import {
-  ClosedError,
   CorruptError,
   InvalidArgumentError,
   SyncScheduler,
@@ -22,7 +21,14 @@ import { SharedMembership, acquireExclusive } from './appender-membership.js';
 import { payloadChecksumWords } from './checksum.js';
 import type { Block, CycleFile } from './cycle-file.js';
 import type { CycleFiles } from './cycle-files.js';
-import { cycleFull, rejectLength, unsealedEnd } from './append-errors.js';
+import {
+  closedAppender,
+  cycleFull,
+  rejectLength,
+  rejectPayload,
+  rejectText,
+  unsealedEnd,
+} from './append-errors.js';
 import { checkedIndexPage, type ScanResult } from './frame-scan.js';
 import { findCheckedEnd, zeroPastEnd } from './recovery.js';
 import {
@@ -113,6 +119,13 @@ export class Appender implements Disposable {
   readonly #claim: AppendClaim;
   readonly #scheduler: SyncScheduler | undefined;
   readonly #syncEach: boolean;
+  /**
+   * `'each'`: appendSync msyncs each record before it returns; false while {@link append} runs
+   * it, whose record the group commit syncs instead.
+   */
+  #syncInline: boolean;
+  /** The group commit of `append()` and `sync()` where the policy has no scheduler of its own. */
+  #group: SyncScheduler | undefined;
   readonly #onCorrupt: 'stop' | 'skip' | 'truncate';
   /**
    * Publishes with plain stores (x86-64, where a store is a release store, and only where
@@ -130,10 +143,10 @@ export class Appender implements Disposable {
   #sequencesPerCycle = 0;
   /** Sequences below this may be appended (shared: one fewer, the record count is a u32). */
   #sequenceLimit = 0;
-  #blockSize = 0;
+  #blockBytes = 0;
   #headerBytes = 0;
   #checksums = false;
-  #maxPayloadLength = 0;
+  #maxPayloadBytes = 0;
   #indexCount = 0;
   #indexSpacing = 0;
   /** indexSpacing − 1: `(sequence & mask) === 0` marks indexed records (a power of two; `&`
@@ -170,6 +183,7 @@ export class Appender implements Disposable {
     this.#claim = new AppendClaim(this);
     const policy = context.sync;
     this.#syncEach = policy === 'each';
+    this.#syncInline = this.#syncEach;
     this.#onCorrupt = context.onCorrupt;
     // After close() the queue unmaps its files: a sync the timer starts later has nothing to do
     // (close() made everything durable with a blocking msync first).
@@ -225,43 +239,81 @@ export class Appender implements Disposable {
     return this.#cycle;
   }
 
-  /** Largest payload the current cycle file accepts. */
-  get maxPayloadLength(): number {
-    return this.#maxPayloadLength;
+  /** Largest payload, in bytes, the current cycle file accepts. */
+  get maxPayloadBytes(): number {
+    return this.#maxPayloadBytes;
   }
 
   /**
-   * Appends a copy of `payload` as one record.
+   * Appends a copy of `payload` as one record and returns once it is written: in the page cache,
+   * so it survives a crash of the process. Under `sync: 'each'` it also blocks in an msync of the
+   * record, so it survives power loss when this returns. The hot path: no allocation, no syscall
+   * (except that msync), no native call.
    *
+   * @param payload - the record's bytes: a Uint8Array (a Buffer is one); may be empty. Strings go
+   *   through {@link Appender.appendString}.
    * @returns the record's queue index
-   * @throws ERR_ANNAL_TOO_LARGE when the payload exceeds `maxPayloadLength` or the cycle is full
-   * @throws ERR_ANNAL_FULL when the disk is full at block allocation (nothing earlier is lost)
-   * @throws ERR_ANNAL_CLOSED after close; ERR_ANNAL_INVALID_ARGUMENT while a claim is active
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `payload` is not a Uint8Array, or while a claim is
+   *   active; ERR_ANNAL_TOO_LARGE when it exceeds `maxPayloadBytes` or the cycle is full;
+   *   ERR_ANNAL_FULL when the disk is full at block allocation (nothing earlier is lost);
+   *   ERR_ANNAL_CLOSED after close
    */
-  append(payload: Uint8Array): number {
+  appendSync(payload: Uint8Array): number {
+    if (!(payload instanceof Uint8Array)) throw rejectPayload(payload);
     const length = payload.length;
     const offset = this.#reserve(length);
-    const bytes = this.#bytes;
-    const payloadAt = offset + FRAME_HEADER_BYTES;
     try {
-      bytes.set(payload, payloadAt);
+      this.#bytes.set(payload, offset + FRAME_HEADER_BYTES);
     } catch (error) {
-      // E.g. a detached payload: the frame becomes padding (and a shared appender's lock is freed).
+      // A payload whose buffer was detached meanwhile: the frame becomes a skip frame (and a
+      // shared appender's lock is freed).
       this.#dropFrame(offset, computeFrameLength(length));
-      throw error;
+      throw rejectPayload(payload, error);
     }
     this.#publish(offset, length);
     return this.#committed(offset, computeFrameLength(length));
   }
 
   /**
-   * Claims space for a record of `length` bytes in the mapped file, to be written in place and
-   * committed (zero-copy). Never returns back-pressure: the queue grows on disk.
+   * Appends a copy of `payload` as one record; resolves with its index once it is as durable as
+   * the queue's `sync` policy promises. Under `'each'` that is after an msync that runs off the
+   * JavaScript thread and is shared by every `append` of the same turn of the event loop (group
+   * commit); under every other policy it resolves at once (the record is written, and survives a
+   * crash of the process; {@link Appender.sync} makes it survive power loss).
    *
-   * @returns the appender's reusable {@link AppendClaim}
-   * @throws as {@link Appender.append}
+   * Allocates a Promise per call: for the hot path use {@link Appender.appendSync}.
+   *
+   * @returns (a Promise of) the record's queue index
+   * @throws (rejects) as {@link Appender.appendSync}; ERR_ANNAL_IO when the msync fails
    */
-  tryClaim(length: number): AppendClaim {
+  append(payload: Uint8Array): Promise<number> {
+    let index: number;
+    try {
+      if (!this.#syncEach) return Promise.resolve(this.appendSync(payload));
+      // The record is synced by the group msync below, not by a blocking one of its own.
+      this.#syncInline = false;
+      try {
+        index = this.appendSync(payload);
+      } finally {
+        this.#syncInline = true;
+      }
+      const scheduler = this.#groupCommit();
+      return scheduler.synced(scheduler.written()).then(() => index);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /**
+   * Claims space for a record of `length` bytes in the mapped file, to be written in place and
+   * committed (zero-copy). Never returns a status: the queue grows on disk.
+   *
+   * @param length - the payload's length in bytes: an integer from 0 to `maxPayloadBytes`
+   * @returns the appender's reusable {@link AppendClaim}
+   * @throws as {@link Appender.appendSync}
+   */
+  claim(length: number): AppendClaim {
+    if (typeof length !== 'number') throw rejectLength(length, this.#maxPayloadBytes);
     const offset = this.#reserve(length);
     this.#claimOffset = offset;
     this.#claimFrameLength = computeFrameLength(length);
@@ -269,14 +321,39 @@ export class Appender implements Disposable {
     return this.#claim;
   }
 
-  /** Appends the UTF-8 encoding of `text` (allocates; off the hot path). */
+  /**
+   * Appends the UTF-8 encoding of `text` (allocates; off the hot path).
+   *
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `text` is not a string; else as
+   *   {@link Appender.appendSync}
+   */
   appendString(text: string): number {
-    return this.append(textEncoder.encode(text));
+    if (typeof text !== 'string') throw rejectText(text);
+    return this.appendSync(textEncoder.encode(text));
   }
 
-  /** Appends `JSON.stringify(value)` as UTF-8 (allocates; off the hot path). */
+  /**
+   * Appends `JSON.stringify(value)` as UTF-8 (allocates; off the hot path).
+   *
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `value` has no JSON form (undefined, a function, a
+   *   symbol) or cannot be serialised (a cycle, a BigInt); else as {@link Appender.appendSync}
+   */
   appendJson(value: unknown): number {
-    return this.appendString(JSON.stringify(value));
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value) as string | undefined;
+    } catch (error) {
+      throw new InvalidArgumentError(
+        `value cannot be serialised as JSON: ${(error as Error).message}`,
+        { field: 'value', cause: error },
+      );
+    }
+    if (text === undefined) {
+      throw new InvalidArgumentError(`value has no JSON form: value=${typeof value}`, {
+        field: 'value',
+      });
+    }
+    return this.appendSync(textEncoder.encode(text));
   }
 
   /** @internal AppendClaim#commit */
@@ -300,25 +377,33 @@ export class Appender implements Disposable {
   }
 
   /**
-   * msync everything appended so far (blocking). With the `'none'` policy this is how to make
-   * a point durable against power loss.
+   * Makes everything appended so far survive power loss: an msync that runs off the JavaScript
+   * thread. Under `{ everyMs }` it waits for the scheduled one; under the other policies it
+   * starts one now (sharing it with concurrent callers).
+   *
+   * @throws (rejects) ERR_ANNAL_CLOSED after close; ERR_ANNAL_IO when the msync fails
    */
-  sync(): void {
-    this.#checkOpen();
-    this.#file.sync();
+  sync(): Promise<void> {
+    if (this.#closed) return Promise.reject(closedAppender());
+    try {
+      const scheduler = this.#scheduler ?? this.#groupCommit();
+      const generation = scheduler.written();
+      if (scheduler.policy === 'manual') return scheduler.syncNow();
+      return scheduler.synced(generation);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /**
-   * Resolves when everything appended before the call is durable (msync done), under the
-   * `{ everyMs }` and `'manual'` policies (manual: syncs now); otherwise syncs now.
+   * Like {@link Appender.sync}, but blocks the thread in the msync: when it returns, everything
+   * appended so far survives power loss.
+   *
+   * @throws ERR_ANNAL_CLOSED after close; ERR_ANNAL_IO when the msync fails
    */
-  async synced(): Promise<void> {
+  syncSync(): void {
     this.#checkOpen();
-    const scheduler = this.#scheduler;
-    if (scheduler === undefined) return this.#file.syncAsync();
-    const generation = scheduler.written();
-    if (scheduler.policy === 'manual') return scheduler.syncNow();
-    return scheduler.synced(generation);
+    this.#file.sync();
   }
 
   /**
@@ -334,7 +419,8 @@ export class Appender implements Disposable {
     if (this.#claim.active) this.#claim.abort();
     // Between shared appenders line 1 is only written under the append lock.
     if (!this.#shared) this.#publishAdvisory();
-    let failure: Error | undefined = this.#scheduler?.failure;
+    let failure: Error | undefined =
+      this.#scheduler?.failure ?? (this.#syncEach ? this.#group?.failure : undefined);
     if (this.#scheduler !== undefined || this.#syncEach) {
       try {
         this.#file.sync();
@@ -345,6 +431,7 @@ export class Appender implements Disposable {
     this.#closed = true;
     // Its final sync finds #closed and does nothing; a failure was taken above.
     this.#scheduler?.close().catch(() => undefined);
+    this.#group?.close().catch(() => undefined);
     this.#lock?.release();
     this.#membership?.leave();
     if (failure !== undefined) throw failure;
@@ -356,6 +443,19 @@ export class Appender implements Disposable {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /**
+   * The scheduler that shares one msync, off the JavaScript thread, between the `append()` and
+   * `sync()` calls of a turn of the event loop (made on first use: `appendSync` never needs it).
+   */
+  #groupCommit(): SyncScheduler {
+    this.#group ??= new SyncScheduler({
+      policy: 'each',
+      // After close() nothing is left to sync: close() made everything durable first.
+      sync: () => (this.#closed ? Promise.resolve() : this.#file.syncAsync()),
+    });
+    return this.#group;
+  }
 
   /**
    * Writes the check word of a skip or end-of-cycle frame at block `offset` (the appender's
@@ -395,8 +495,8 @@ export class Appender implements Disposable {
   /** Checks, rolls if the clock passed the cycle's end, and returns the block offset of a new frame. */
   #reserve(length: number): number {
     if (this.#closed || this.#claim.active) this.#rejectReserve();
-    if (!(length >= 0 && length <= this.#maxPayloadLength && (length | 0) === length)) {
-      throw rejectLength(length, this.#maxPayloadLength);
+    if (!(length >= 0 && length <= this.#maxPayloadBytes && (length | 0) === length)) {
+      throw rejectLength(length, this.#maxPayloadBytes);
     }
     if (this.#shared) return this.#reserveShared(length);
     if (this.#clockPassedCycleEnd()) this.#roll();
@@ -514,7 +614,7 @@ export class Appender implements Disposable {
     if (!(position >= this.#blockStart && position <= this.#blockEnd)) {
       // Another block (rare: a syscall): mapped only once it lies inside the allocated file.
       const inFile =
-        position % 8 === 0 && position <= this.#file.allocatedBlocks() * this.#blockSize;
+        position % 8 === 0 && position <= this.#file.allocatedBlocks() * this.#blockBytes;
       if (inFile) this.#mapBlockAt(position);
     }
     const inBlock = position >= this.#blockStart && position <= this.#blockEnd;
@@ -537,7 +637,7 @@ export class Appender implements Disposable {
    */
   #mapBlockAt(position: number): void {
     if (position >= this.#blockStart && position <= this.#blockEnd) return;
-    const number = Math.floor(Math.max(position - 1, 0) / this.#blockSize);
+    const number = Math.floor(Math.max(position - 1, 0) / this.#blockBytes);
     this.#useBlock(number);
     // Another appender started this block; fault in the rest for this process too.
     this.#file.prefault(number, position - this.#blockStart);
@@ -663,12 +763,12 @@ export class Appender implements Disposable {
       futexWake(this.#header, COMMIT_COUNTER_INDEX);
     }
     if (this.#scheduler !== undefined) this.#scheduler.written();
-    else if (this.#syncEach) this.#block.mapping.sync(offset, frameLength);
+    else if (this.#syncInline) this.#block.mapping.sync(offset, frameLength);
     return this.#indexBase + sequence;
   }
 
   #rejectReserve(): never {
-    if (this.#closed) throw new ClosedError('the appender is closed', { field: 'appender' });
+    if (this.#closed) throw closedAppender();
     throw new InvalidArgumentError(
       'a claim is still active: commit() or abort() it before appending again',
       { field: 'claim' },
@@ -708,7 +808,7 @@ export class Appender implements Disposable {
     this.#useFile(file, cycle);
     this.#position = end.position;
     this.#sequence = end.sequence;
-    this.#useBlock(Math.floor(end.position / this.#blockSize));
+    this.#useBlock(Math.floor(end.position / this.#blockBytes));
     // The rest of the block we start in was not pre-faulted by anyone yet.
     if (!this.#files.readOnly) file.prefault(this.#block.number, end.position - this.#blockStart);
     this.#zeroAt(this.#position);
@@ -733,10 +833,10 @@ export class Appender implements Disposable {
       ? Math.min(this.#sequencesPerCycle, 2 ** 32 - 1)
       : this.#sequencesPerCycle;
     this.#indexBase = cycle * this.#sequencesPerCycle;
-    this.#blockSize = configuration.blockSize;
+    this.#blockBytes = configuration.blockBytes;
     this.#headerBytes = configuration.headerBytes;
     this.#checksums = configuration.checksums;
-    this.#maxPayloadLength = configuration.maxPayloadLength;
+    this.#maxPayloadBytes = configuration.maxPayloadBytes;
     this.#indexCount = configuration.indexCount;
     this.#indexSpacing = configuration.indexSpacing;
     this.#indexMask = configuration.indexSpacing - 1;
@@ -780,7 +880,7 @@ export class Appender implements Disposable {
   #adoptIndexPage(pageNumber: number): boolean {
     const position = checkedIndexPage(this.#file, pageNumber);
     if (position < 0) return false;
-    const block = this.#file.block(Math.floor(position / this.#blockSize));
+    const block = this.#file.block(Math.floor(position / this.#blockBytes));
     if (block === undefined) return false;
     this.#indexPageNumber = pageNumber;
     this.#indexPageWords = block.words;
@@ -817,7 +917,7 @@ export class Appender implements Disposable {
 
   /** Pads the rest of the block (if any) and moves to the next one, allocating ahead. */
   #nextBlock(): void {
-    if (this.#shared && this.#blockEnd + this.#blockSize >= MAX_SHARED_DATA_BYTES) {
+    if (this.#shared && this.#blockEnd + this.#blockBytes >= MAX_SHARED_DATA_BYTES) {
       throw cycleFull(this.#file.path, this.#sequence);
     }
     const rest = this.#blockEnd - this.#position;
@@ -857,7 +957,7 @@ export class Appender implements Disposable {
     this.#words = block.words;
     this.#bytes = block.bytes;
     this.#blockStart = block.start;
-    this.#blockEnd = block.start + this.#blockSize;
+    this.#blockEnd = block.start + this.#blockBytes;
     file.prefault(number + 1);
   }
 
@@ -889,7 +989,7 @@ export class Appender implements Disposable {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new ClosedError('the appender is closed', { field: 'appender' });
+    if (this.#closed) throw closedAppender();
   }
 }
 

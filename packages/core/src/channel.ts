@@ -34,7 +34,7 @@ import {
   CHANNEL_MAGIC,
   CHANNEL_OPEN,
   CHANNEL_VERSION,
-  COMPLETE_FLAG,
+  COMMITTED_FLAG,
   END_OF_CYCLE_WORD,
   FRAME_ALIGNMENT_BYTES,
   FRAME_HEADER_BYTES,
@@ -66,7 +66,7 @@ export interface ChannelCreateOptions {
   /** Bytes of records the channel holds, 64 KiB to 1 GiB (a number or e.g. `'16 MiB'`). */
   readonly capacity: number | string;
   /** Largest payload in bytes. [capacity / 16 − 8] */
-  readonly maxRecordLength?: number | string | undefined;
+  readonly maxPayloadBytes?: number | string | undefined;
   /** Milliseconds without a sign of life after which readers call the writer abandoned. [10 000] */
   readonly writerTimeoutMs?: number | string | undefined;
   /**
@@ -81,7 +81,7 @@ export interface ChannelCreateOptions {
 
 const createSchema = z.strictObject({
   capacity: byteSize({ min: 64 * 1024, max: 1024 * 1024 * 1024 }),
-  maxRecordLength: byteSize({ min: 0, max: LENGTH_MASK }).optional(),
+  maxPayloadBytes: byteSize({ min: 0, max: LENGTH_MASK }).optional(),
   writerTimeoutMs: durationMs({ min: 1 }).default(10_000),
   checksums: z.enum(['off', 'crc32c']).default('crc32c'),
 });
@@ -105,16 +105,16 @@ export const Channel = {
   create(path: string, options: ChannelCreateOptions): ChannelWriter {
     const parsed = parseOptions(createSchema, options, 'Channel.create');
     const capacity = Math.ceil(parsed.capacity / 8) * 8;
-    const maxPayloadLength = parsed.maxRecordLength ?? capacity / 16 - FRAME_HEADER_BYTES;
-    if (computeFrameLength(maxPayloadLength) + FRAME_HEADER_BYTES > capacity) {
+    const maxPayloadBytes = parsed.maxPayloadBytes ?? capacity / 16 - FRAME_HEADER_BYTES;
+    if (computeFrameLength(maxPayloadBytes) + FRAME_HEADER_BYTES > capacity) {
       throw new InvalidOptionError(
-        `Channel.create: maxRecordLength=${maxPayloadLength} does not fit capacity=${capacity}`,
-        { field: 'maxRecordLength' },
+        `Channel.create: maxPayloadBytes=${maxPayloadBytes} does not fit capacity=${capacity}`,
+        { field: 'maxPayloadBytes' },
       );
     }
     const configuration: ChannelConfiguration = {
       capacity,
-      maxPayloadLength,
+      maxPayloadBytes,
       writerTimeoutMs: parsed.writerTimeoutMs,
       createdAtMs: Date.now(),
       checksums: parsed.checksums === 'crc32c',
@@ -168,7 +168,7 @@ export const Channel = {
 export class ChannelWriter implements Disposable {
   readonly path: string;
   /** Largest payload a record may have. */
-  readonly maxRecordLength: number;
+  readonly maxPayloadBytes: number;
   readonly #mapping: MappedFile;
   readonly #words: Int32Array;
   readonly #float64s: Float64Array;
@@ -190,7 +190,7 @@ export class ChannelWriter implements Disposable {
     this.#float64s = new Float64Array(mapping.buffer, 0, CHANNEL_HEADER_BYTES / 8);
     this.#bytes = new Uint8Array(mapping.buffer);
     this.#capacity = configuration.capacity;
-    this.maxRecordLength = configuration.maxPayloadLength;
+    this.maxPayloadBytes = configuration.maxPayloadBytes;
     this.#checksums = configuration.checksums;
     this.#clock = coarseClockView();
     const beatEveryMs = Math.max(1, Math.floor(configuration.writerTimeoutMs / 4));
@@ -210,7 +210,7 @@ export class ChannelWriter implements Disposable {
    * @returns its sequence (0, 1, 2, …)
    * @throws ERR_ANNAL_INVALID_ARGUMENT when `payload` is not a Uint8Array (a string, an
    *   ArrayBuffer, a DataView, another typed array, null…): nothing is written and the sequence
-   *   does not move; ERR_ANNAL_TOO_LARGE when `payload` exceeds `maxRecordLength`; ERR_ANNAL_FULL
+   *   does not move; ERR_ANNAL_TOO_LARGE when `payload` exceeds `maxPayloadBytes`; ERR_ANNAL_FULL
    *   when it does not fit any more (the channel is then marked full, for good); ERR_ANNAL_CLOSED
    *   after close or full
    */
@@ -218,9 +218,9 @@ export class ChannelWriter implements Disposable {
     if (!(payload instanceof Uint8Array)) throw rejectPayload(this.path, payload);
     if (this.#state !== CHANNEL_OPEN) throw this.#ended();
     const length = payload.length;
-    if (length > this.maxRecordLength) {
+    if (length > this.maxPayloadBytes) {
       throw new TooLargeError(
-        `record is longer than the channel allows: length=${length}, maxRecordLength=${this.maxRecordLength}`,
+        `record is longer than the channel allows: length=${length}, maxPayloadBytes=${this.maxPayloadBytes}`,
         { path: this.path, field: 'length' },
       );
     }
@@ -327,7 +327,7 @@ export class ChannelWriter implements Disposable {
 export class ChannelReader implements Disposable, Iterable<QueueRecord> {
   readonly path: string;
   /** Largest payload the channel allows. */
-  readonly maxRecordLength: number;
+  readonly maxPayloadBytes: number;
   /** Milliseconds of silence after which the writer counts as abandoned. */
   readonly writerTimeoutMs: number;
   readonly #mapping: MappedFile;
@@ -370,7 +370,7 @@ export class ChannelReader implements Disposable, Iterable<QueueRecord> {
     }
     this.#capacity = header.capacity;
     this.#checksums = header.checksums;
-    this.maxRecordLength = header.maxPayloadLength;
+    this.maxPayloadBytes = header.maxPayloadBytes;
     this.writerTimeoutMs = header.writerTimeoutMs;
   }
 
@@ -402,13 +402,13 @@ export class ChannelReader implements Disposable, Iterable<QueueRecord> {
     const length = word & LENGTH_MASK;
     const frameLength = computeFrameLength(length);
     if (
-      (word & SKIP_FLAGS) !== COMPLETE_FLAG ||
-      length > this.maxRecordLength ||
+      (word & SKIP_FLAGS) !== COMMITTED_FLAG ||
+      length > this.maxPayloadBytes ||
       this.#position + frameLength + FRAME_HEADER_BYTES > this.#capacity
     ) {
       throw this.#corrupt(
         offset,
-        `invalid length word 0x${(word >>> 0).toString(16)} (not a record, longer than maxRecordLength=${this.maxRecordLength}, or past the end)`,
+        `invalid length word 0x${(word >>> 0).toString(16)} (not a record, longer than maxPayloadBytes=${this.maxPayloadBytes}, or past the end)`,
       );
     }
     const sequence = this.#sequence;

@@ -71,7 +71,7 @@ export class CycleFile {
    * @throws ERR_ANNAL_FULL when the first block cannot be reserved
    */
   static create(path: string, configuration: CycleFileConfiguration): CycleFile {
-    createFileAtomically(path, configuration.headerBytes + configuration.blockSize, (buffer) => {
+    createFileAtomically(path, configuration.headerBytes + configuration.blockBytes, (buffer) => {
       const header = new Int32Array(buffer, 0, configuration.headerBytes / 4);
       writeConfiguration(header, new Float64Array(buffer, 0, 8), configuration);
       setHeaderChecksum(header, crc32c(new Uint8Array(buffer, 0, CONFIGURATION_BYTES)));
@@ -121,8 +121,8 @@ export class CycleFile {
 
   /** Number of data blocks allocated on disk now (a syscall). */
   allocatedBlocks(): number {
-    const { headerBytes, blockSize } = this.configuration;
-    return Math.floor((this.fileLength() - headerBytes) / blockSize);
+    const { headerBytes, blockBytes } = this.configuration;
+    return Math.floor((this.fileLength() - headerBytes) / blockBytes);
   }
 
   /**
@@ -131,8 +131,8 @@ export class CycleFile {
    * @throws ERR_ANNAL_FULL when the disk is full (nothing already written is affected)
    */
   allocateBlocks(count: number): void {
-    const { headerBytes, blockSize } = this.configuration;
-    const end = headerBytes + count * blockSize;
+    const { headerBytes, blockBytes } = this.configuration;
+    const end = headerBytes + count * blockBytes;
     const length = this.fileLength();
     if (length < end) this.#headerMapping.file.allocate(length, end - length);
   }
@@ -145,19 +145,19 @@ export class CycleFile {
     const existing = this.#blocks[number];
     if (existing !== undefined) return existing;
     if (this.#closed) return undefined;
-    const { headerBytes, blockSize } = this.configuration;
-    const offset = headerBytes + number * blockSize;
-    if (this.fileLength() < offset + blockSize) return undefined;
+    const { headerBytes, blockBytes } = this.configuration;
+    const offset = headerBytes + number * blockBytes;
+    if (this.fileLength() < offset + blockBytes) return undefined;
     // No descriptor per block: a long queue of small blocks would run out of them.
     const mapping = MappedFile.open(this.path, {
       readOnly: this.readOnly,
       offsetBytes: offset,
-      lengthBytes: blockSize,
+      lengthBytes: blockBytes,
       closeDescriptor: true,
     });
     const block: Block = {
       number,
-      start: number * blockSize,
+      start: number * blockBytes,
       mapping,
       words: new Int32Array(mapping.buffer),
       bytes: new Uint8Array(mapping.buffer),
@@ -247,19 +247,19 @@ function validateConfiguration(
   configuration: CycleFileConfiguration,
   fileLength: number,
 ): void {
-  const { headerBytes, blockSize, indexCount, indexSpacing, maxPayloadLength } = configuration;
+  const { headerBytes, blockBytes, indexCount, indexSpacing, maxPayloadBytes } = configuration;
   const isPowerOfTwo = (value: number): boolean => value > 0 && (value & (value - 1)) === 0;
   const problem =
-    !isPowerOfTwo(blockSize) || blockSize < 65536
-      ? `blockSize=${blockSize}`
+    !isPowerOfTwo(blockBytes) || blockBytes < 65536
+      ? `blockBytes=${blockBytes}`
       : !isPowerOfTwo(indexCount) || !isPowerOfTwo(indexSpacing)
         ? `indexCount=${indexCount}, indexSpacing=${indexSpacing}`
         : headerBytes !== computeHeaderBytes(indexCount)
           ? `headerBytes=${headerBytes} for indexCount=${indexCount}`
-          : maxPayloadLength > blockSize / 4
-            ? `maxPayloadLength=${maxPayloadLength} for blockSize=${blockSize}`
-            : fileLength < headerBytes + blockSize
-              ? `file length ${fileLength} < header + one block (${headerBytes + blockSize})`
+          : maxPayloadBytes > blockBytes / 4
+            ? `maxPayloadBytes=${maxPayloadBytes} for blockBytes=${blockBytes}`
+            : fileLength < headerBytes + blockBytes
+              ? `file length ${fileLength} < header + one block (${headerBytes + blockBytes})`
               : undefined;
   if (problem !== undefined) {
     throw new CorruptError(`${path}: inconsistent header: ${problem}`, { path, offset: 0 });

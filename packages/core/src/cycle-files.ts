@@ -18,12 +18,12 @@ import { cycleAt, cycleFileStem, cycleStartMs, parseCycleFileStem } from './roll
 export interface CycleShape {
   readonly cycleLengthMs: number;
   readonly epochMs: number;
-  readonly blockSize: number;
+  readonly blockBytes: number;
   readonly indexCount: number;
   readonly indexSpacing: number;
   readonly sequenceBits: number;
   readonly checksums: boolean;
-  readonly maxPayloadLength: number;
+  readonly maxPayloadBytes: number;
   readonly headerBytes: number;
 }
 
@@ -274,12 +274,12 @@ function shapeOf(file: CycleFile): CycleShape {
     return {
       cycleLengthMs: c.cycleLengthMs,
       epochMs: c.epochMs,
-      blockSize: c.blockSize,
+      blockBytes: c.blockBytes,
       indexCount: c.indexCount,
       indexSpacing: c.indexSpacing,
       sequenceBits: c.sequenceBits,
       checksums: c.checksums,
-      maxPayloadLength: c.maxPayloadLength,
+      maxPayloadBytes: c.maxPayloadBytes,
       headerBytes: c.headerBytes,
     };
   } finally {

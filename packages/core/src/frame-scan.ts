@@ -78,12 +78,12 @@ export interface ScanOptions {
 export function frameLengthOf(file: CycleFile, position: number, word: number): number {
   if (word === 0) return -1;
   if (word === END_OF_CYCLE_WORD) return -2;
-  const { blockSize, maxPayloadLength, headerBytes } = file.configuration;
-  const inBlock = position % blockSize;
+  const { blockBytes, maxPayloadBytes, headerBytes } = file.configuration;
+  const inBlock = position % blockBytes;
   let frameLength: number;
   if (isRecordWord(word)) {
     const length = unpackLength(word);
-    if (length > maxPayloadLength) throw corruptFrame(file, position, word, 'payload length');
+    if (length > maxPayloadBytes) throw corruptFrame(file, position, word, 'payload length');
     frameLength = computeFrameLength(length);
   } else if ((word & SKIP_FLAGS) === SKIP_FLAGS) {
     frameLength = unpackLength(word);
@@ -95,7 +95,7 @@ export function frameLengthOf(file: CycleFile, position: number, word: number): 
     // whole while holding the append lock), so it can only be damage.
     throw corruptFrame(file, position, word, 'flags');
   }
-  if (inBlock + frameLength > blockSize) {
+  if (inBlock + frameLength > blockBytes) {
     throw corruptFrame(file, position, word, `frame past its block end (${headerBytes} + block)`);
   }
   return frameLength;
@@ -147,14 +147,14 @@ function successorChecks(
   const frameLength = unpackLength(word);
   if (word === END_OF_CYCLE_WORD || frameLength === 0) return false;
   const next = position + frameLength;
-  const { blockSize, maxPayloadLength } = file.configuration;
-  const block = file.block(Math.floor(next / blockSize));
+  const { blockBytes, maxPayloadBytes } = file.configuration;
+  const block = file.block(Math.floor(next / blockBytes));
   if (block === undefined) return false;
   const offset = next - block.start;
   const nextWord = loadLengthWord(block.words, offset);
   if (isRecordWord(nextWord)) {
     const length = unpackLength(nextWord);
-    if (length > maxPayloadLength || offset + computeFrameLength(length) > blockSize) return false;
+    if (length > maxPayloadBytes || offset + computeFrameLength(length) > blockBytes) return false;
     return recordChecks(file, block, offset, length, sequence);
   }
   if ((nextWord & SKIP_FLAGS) !== SKIP_FLAGS) return false;
@@ -220,8 +220,8 @@ export function checkFreeWord(
   // of the word explains a header that moved on. A shared appender holding the append lock is
   // between the two (its plain stores of the end may be seen before its publish on a weakly
   // ordered CPU): the end is in flux, so this is not judged now (it is, at the next look).
-  const { blockSize } = file.configuration;
-  const block = file.block(Math.floor(position / blockSize));
+  const { blockBytes } = file.configuration;
+  const block = file.block(Math.floor(position / blockBytes));
   if (block === undefined || loadLengthWord(block.words, position - block.start) !== 0) {
     return false;
   }
@@ -254,8 +254,8 @@ function endOfCycleAt(file: CycleFile, position: number, recordCount: number): b
 
 /** True when nothing was written from data `position` to its block's end. */
 function restOfBlockIsFree(file: CycleFile, position: number): boolean {
-  const { blockSize } = file.configuration;
-  const block = file.block(Math.floor(position / blockSize));
+  const { blockBytes } = file.configuration;
+  const block = file.block(Math.floor(position / blockBytes));
   if (block === undefined) return true;
   const words = block.words;
   for (let i = (position - block.start) >> 2; i < words.length; i++) {
@@ -270,12 +270,12 @@ function restOfBlockIsFree(file: CycleFile, position: number): boolean {
  * metadata is bounded before anything looks at it.
  */
 function blockAt(file: CycleFile, position: number, length: number): Block | undefined {
-  const { blockSize } = file.configuration;
+  const { blockBytes } = file.configuration;
   if (!Number.isSafeInteger(position) || position < 0 || position % FRAME_ALIGNMENT_BYTES !== 0) {
     return undefined;
   }
-  if ((position % blockSize) + length > blockSize) return undefined;
-  return file.block(Math.floor(position / blockSize));
+  if ((position % blockBytes) + length > blockBytes) return undefined;
+  return file.block(Math.floor(position / blockBytes));
 }
 
 /**
@@ -296,7 +296,7 @@ export function scanFrames(
     skipBadRecords = false,
     judgeLocked = false,
   } = options;
-  const { blockSize, indexCount, indexSpacing } = file.configuration;
+  const { blockBytes, indexCount, indexSpacing } = file.configuration;
   const pageWord = packIndexPageWord(indexCount);
   const pageSpan = indexCount * indexSpacing;
   let { position, sequence } = start;
@@ -314,9 +314,9 @@ export function scanFrames(
     if (sequence >= stopAtSequence) return result(false);
     if (block === undefined || position >= blockEnd) {
       // Frames never straddle blocks: the next frame is in the block holding `position`.
-      block = file.block(Math.floor(position / blockSize));
+      block = file.block(Math.floor(position / blockBytes));
       if (block === undefined) return result(false);
-      blockEnd = block.start + blockSize;
+      blockEnd = block.start + blockBytes;
     }
     const offset = position - block.start;
     const word = loadLengthWord(block.words, offset);
@@ -395,8 +395,8 @@ function checkedIndexEntry(
   j: number,
   sequence: number,
 ): number {
-  const { blockSize, headerBytes, maxPayloadLength } = file.configuration;
-  const pageBlock = file.block(Math.floor(pagePosition / blockSize));
+  const { blockBytes, headerBytes, maxPayloadBytes } = file.configuration;
+  const pageBlock = file.block(Math.floor(pagePosition / blockBytes));
   if (pageBlock === undefined) return -1;
   const fileOffset = loadIndexPageEntry(pageBlock.words, pagePosition - pageBlock.start, j);
   if (fileOffset === 0) return -1;
@@ -407,7 +407,7 @@ function checkedIndexEntry(
   const word = loadLengthWord(block.words, offset);
   if (!isRecordWord(word)) return -1;
   const length = unpackLength(word);
-  if (length > maxPayloadLength || offset + computeFrameLength(length) > blockSize) return -1;
+  if (length > maxPayloadBytes || offset + computeFrameLength(length) > blockBytes) return -1;
   return recordChecks(file, block, offset, length, sequence) ? position : -1;
 }
 

@@ -11,7 +11,13 @@ export type { DeleteCyclesOptions } from './queue.js';
 export { Appender, AppendClaim, APPENDER_LOCK_FILE } from './appender.js';
 export { Reader } from './reader.js';
 export { READER_LOCK_DIRECTORY } from './reader.js';
-export type { ReaderOptions, RecordHandler, WaitNextOptions } from './reader.js';
+export type {
+  FollowOptions,
+  ReaderOptions,
+  RecordHandler,
+  WaitNextOptions,
+  WaitNextSyncOptions,
+} from './reader.js';
 export { QueueRecord } from './record.js';
 export { Channel, ChannelReader, ChannelWriter } from './channel.js';
 export type { ChannelCreateOptions, ChannelStatus } from './channel.js';
@@ -20,9 +26,9 @@ export { ROLL_CYCLES } from './roll-cycle.js';
 export type { RollCycle, RollCycleName } from './roll-cycle.js';
 export {
   queueOptionsSchema,
-  DEFAULT_BLOCK_SIZE,
-  MAX_BLOCK_SIZE,
-  MIN_BLOCK_SIZE,
+  DEFAULT_BLOCK_BYTES,
+  MAX_BLOCK_BYTES,
+  MIN_BLOCK_BYTES,
   DEFAULT_LOCK_TIMEOUT_MS,
 } from './options.js';
 export type {

@@ -4,16 +4,16 @@
  *
  * A queue is a directory of cycle files, one per roll cycle, named by the cycle's UTC start
  * (`20261122T000000Z.annalq`), so names sort in time order. A cycle file is a header region
- * (whole pages), then a data area cut into blocks of `blockSize` bytes. Every integer is
+ * (whole pages), then a data area cut into blocks of `blockBytes` bytes. Every integer is
  * little-endian; 32-bit words are read through an Int32Array, 64-bit floats through a
  * Float64Array (epoch and creation time, exact integers of milliseconds).
  *
  * ```
  *  file offset 0  +--------------------------------------------------------------------+
  *                 | line 0: configuration, written once before the file becomes visible  |
- *                 |   magic "ANLQ", version, headerBytes, blockSize, cycleLengthMs, cycle,|
+ *                 |   magic "ANLQ", version, headerBytes, blockBytes, cycleLengthMs, cycle,|
  *                 |   epochMs (f64), indexCount, indexSpacing, sequenceBits, flags,      |
- *                 |   createdAtMs (f64), maxPayloadLength, headerChecksum               |
+ *                 |   createdAtMs (f64), maxPayloadBytes, headerChecksum               |
  *  64             +--------------------------------------------------------------------+
  *                 | line 1: appender state (readers never trust it for the end)          |
  *                 |   writePosition (8-byte units), records, sealed, append lock, handoff|
@@ -25,13 +25,13 @@
  *                 | first-level index: indexCount u32 entries; entry k = file offset / 8 |
  *                 |   of index page k (0 = not created yet)                              |
  *  headerBytes    +--------------------------------------------------------------------+
- *                 | data block 0 (blockSize bytes) | block 1 | ... (preallocated)        |
+ *                 | data block 0 (blockBytes bytes) | block 1 | ... (preallocated)        |
  *                 +--------------------------------------------------------------------+
  * ```
  *
  * headerBytes = 256 + 4 × indexCount, rounded up to a multiple of 4096 (20480 for the default
  * indexCount 4096). Data positions are byte offsets from headerBytes; block `b` holds positions
- * `[b × blockSize, (b + 1) × blockSize)`, and a frame never straddles two blocks.
+ * `[b × blockBytes, (b + 1) × blockBytes)`, and a frame never straddles two blocks.
  *
  * Every frame starts on a multiple of 8 bytes with an 8-byte header:
  *
@@ -102,7 +102,7 @@ export const VERSION_OFFSET = 4;
 /** u32 bytes before the data area (a multiple of {@link HEADER_PAGE_BYTES}). */
 export const HEADER_BYTES_OFFSET = 8;
 /** u32 bytes per data block (a power of two). */
-export const BLOCK_SIZE_OFFSET = 12;
+export const BLOCK_BYTES_OFFSET = 12;
 /** u32 length of the roll cycle in milliseconds. */
 export const CYCLE_LENGTH_MS_OFFSET = 16;
 /** u32 cycle number of this file. */
@@ -120,7 +120,7 @@ export const FLAGS_OFFSET = 44;
 /** f64 Unix milliseconds when the file was created. */
 export const CREATED_AT_MS_OFFSET = 48;
 /** u32 largest payload a record of this file may have. */
-export const MAX_PAYLOAD_LENGTH_OFFSET = 56;
+export const MAX_PAYLOAD_BYTES_OFFSET = 56;
 
 /** Bytes of line 0 covered by the header checksum (everything before the checksum word). */
 export const CONFIGURATION_BYTES = 60;
@@ -180,13 +180,13 @@ export const FRAME_HEADER_BYTES = 8;
 export const CHECKSUM_WORD_OFFSET = 4;
 
 /** Bit 30: the frame is complete (record, padding, index page or end of cycle). */
-export const COMPLETE_FLAG = 0x40000000;
+export const COMMITTED_FLAG = 0x40000000;
 /** Bit 31: skip this frame (padding, index page, end of cycle, or a pending claim). */
 export const SKIP_FLAG = -0x80000000;
 /** The low 30 bits: payload length (records) or frame length (skip frames). */
 export const LENGTH_MASK = 0x3fffffff;
 /** Length word of a skip frame before its length is added. */
-export const SKIP_FLAGS = SKIP_FLAG | COMPLETE_FLAG;
+export const SKIP_FLAGS = SKIP_FLAG | COMMITTED_FLAG;
 /** Length word of the end-of-cycle frame. */
 export const END_OF_CYCLE_WORD = SKIP_FLAGS;
 
@@ -196,7 +196,7 @@ export function computeFrameLength(payloadLength: number): number {
 }
 /** Length word of a committed record. */
 export function packRecordWord(payloadLength: number): number {
-  return COMPLETE_FLAG | payloadLength;
+  return COMMITTED_FLAG | payloadLength;
 }
 /** Length word of a skip frame of `frameLength` bytes (padding or index page). */
 export function packSkipWord(frameLength: number): number {
@@ -269,7 +269,7 @@ function word(offset: number): number {
 /** What a cycle file's configuration line says. */
 export interface CycleFileConfiguration {
   readonly headerBytes: number;
-  readonly blockSize: number;
+  readonly blockBytes: number;
   readonly cycleLengthMs: number;
   readonly cycle: number;
   readonly epochMs: number;
@@ -277,7 +277,7 @@ export interface CycleFileConfiguration {
   readonly indexSpacing: number;
   readonly sequenceBits: number;
   readonly checksums: boolean;
-  readonly maxPayloadLength: number;
+  readonly maxPayloadBytes: number;
   readonly createdAtMs: number;
 }
 
@@ -290,7 +290,7 @@ export function writeConfiguration(
   header[word(MAGIC_OFFSET)] = CYCLE_FILE_MAGIC;
   header[word(VERSION_OFFSET)] = FORMAT_VERSION;
   header[word(HEADER_BYTES_OFFSET)] = configuration.headerBytes;
-  header[word(BLOCK_SIZE_OFFSET)] = configuration.blockSize;
+  header[word(BLOCK_BYTES_OFFSET)] = configuration.blockBytes;
   header[word(CYCLE_LENGTH_MS_OFFSET)] = configuration.cycleLengthMs;
   header[word(CYCLE_OFFSET)] = configuration.cycle;
   header64[EPOCH_MS_OFFSET >> 3] = configuration.epochMs;
@@ -298,7 +298,7 @@ export function writeConfiguration(
   header[word(INDEX_SPACING_OFFSET)] = configuration.indexSpacing;
   header[word(SEQUENCE_BITS_OFFSET)] = configuration.sequenceBits;
   header[word(FLAGS_OFFSET)] = configuration.checksums ? FLAG_CHECKSUM_CRC32C : 0;
-  header[word(MAX_PAYLOAD_LENGTH_OFFSET)] = configuration.maxPayloadLength;
+  header[word(MAX_PAYLOAD_BYTES_OFFSET)] = configuration.maxPayloadBytes;
   header64[CREATED_AT_MS_OFFSET >> 3] = configuration.createdAtMs;
 }
 
@@ -329,7 +329,7 @@ export function readConfiguration(
   const u32 = (offset: number): number => (header[word(offset)] as number) >>> 0;
   return {
     headerBytes: u32(HEADER_BYTES_OFFSET),
-    blockSize: u32(BLOCK_SIZE_OFFSET),
+    blockBytes: u32(BLOCK_BYTES_OFFSET),
     cycleLengthMs: u32(CYCLE_LENGTH_MS_OFFSET),
     cycle: u32(CYCLE_OFFSET),
     epochMs: header64[EPOCH_MS_OFFSET >> 3] as number,
@@ -337,7 +337,7 @@ export function readConfiguration(
     indexSpacing: u32(INDEX_SPACING_OFFSET),
     sequenceBits: u32(SEQUENCE_BITS_OFFSET),
     checksums: (u32(FLAGS_OFFSET) & FLAG_CHECKSUM_CRC32C) !== 0,
-    maxPayloadLength: u32(MAX_PAYLOAD_LENGTH_OFFSET),
+    maxPayloadBytes: u32(MAX_PAYLOAD_BYTES_OFFSET),
     createdAtMs: header64[CREATED_AT_MS_OFFSET >> 3] as number,
   };
 }
@@ -655,7 +655,7 @@ export function storeSlotPosition(words: Int32Array, slot: number, index: number
 // ---- fixed-capacity channel file (the kekbit seed) -----------------------------------------
 //
 //  offset 0    u32 magic "ANLC"     4  u32 version (2)     8  u32 capacity (data bytes)
-//         12   u32 maxPayloadLength 16 u32 writerTimeoutMs 20 u32 flags (bit 0: CRC32C records)
+//         12   u32 maxPayloadBytes 16 u32 writerTimeoutMs 20 u32 flags (bit 0: CRC32C records)
 //         24   f64 createdAtMs      32..59 reserved         60 u32 CRC32C of bytes [0, 60)
 //         64   i32 state: 0 open, 1 closed, 2 full (stored after the end frame and the count)
 //         72   f64 heartbeat: Unix ms of the writer's last sign of life (plain aligned store)
@@ -726,7 +726,7 @@ const CHANNEL_RECORDS_OFFSET = CHANNEL_HEARTBEAT_OFFSET + 8;
 /** What a channel's header says. */
 export interface ChannelConfiguration {
   readonly capacity: number;
-  readonly maxPayloadLength: number;
+  readonly maxPayloadBytes: number;
   readonly writerTimeoutMs: number;
   readonly createdAtMs: number;
   /** Records carry seeded CRC32C checksums ({@link CHANNEL_FLAG_CRC32C}). */
@@ -742,7 +742,7 @@ export function writeChannelHeader(
   words[word(MAGIC_OFFSET)] = CHANNEL_MAGIC;
   words[word(VERSION_OFFSET)] = CHANNEL_VERSION;
   words[word(CHANNEL_CAPACITY_OFFSET)] = configuration.capacity;
-  words[word(CHANNEL_MAX_PAYLOAD_OFFSET)] = configuration.maxPayloadLength;
+  words[word(CHANNEL_MAX_PAYLOAD_OFFSET)] = configuration.maxPayloadBytes;
   words[word(CHANNEL_TIMEOUT_OFFSET)] = configuration.writerTimeoutMs;
   words[word(CHANNEL_FLAGS_OFFSET)] = configuration.checksums ? CHANNEL_FLAG_CRC32C : 0;
   float64s[CHANNEL_CREATED_AT_OFFSET >> 3] = configuration.createdAtMs;
@@ -761,7 +761,7 @@ export function readChannelHeader(
     magic: (words[word(MAGIC_OFFSET)] as number) >>> 0,
     version: words[word(VERSION_OFFSET)] as number,
     capacity: (words[word(CHANNEL_CAPACITY_OFFSET)] as number) >>> 0,
-    maxPayloadLength: (words[word(CHANNEL_MAX_PAYLOAD_OFFSET)] as number) >>> 0,
+    maxPayloadBytes: (words[word(CHANNEL_MAX_PAYLOAD_OFFSET)] as number) >>> 0,
     writerTimeoutMs: (words[word(CHANNEL_TIMEOUT_OFFSET)] as number) >>> 0,
     checksums: ((words[word(CHANNEL_FLAGS_OFFSET)] as number) & CHANNEL_FLAG_CRC32C) !== 0,
     createdAtMs: float64s[CHANNEL_CREATED_AT_OFFSET >> 3] as number,

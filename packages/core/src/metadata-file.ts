@@ -17,6 +17,7 @@ import {
   fromErrno,
 } from '@annal/native';
 
+import { describeValue } from './describe-value.js';
 import {
   MAX_READER_NAME_BYTES,
   METADATA_CHECKED_BYTES,
@@ -184,7 +185,7 @@ export class MetadataFile {
 export function encodeName(name: string): Uint8Array {
   if (typeof name !== 'string' || name.length === 0) {
     throw new InvalidArgumentError(
-      `a reader name must be a non-empty string: name=${JSON.stringify(name)}`,
+      `a reader name must be a non-empty string: name=${typeof name === 'string' ? '""' : describeValue(name)}`,
       {
         field: 'name',
       },

@@ -12,17 +12,17 @@ import {
 } from '@annal/native';
 import { z } from 'zod';
 
-import { LENGTH_MASK } from './layout.js';
+import { LENGTH_MASK, computeIndexPageFrameLength } from './layout.js';
 import { ROLL_CYCLES, type RollCycleName } from './roll-cycle.js';
 
 const ROLL_CYCLE_NAMES = Object.keys(ROLL_CYCLES) as [RollCycleName, ...RollCycleName[]];
 
 /** Smallest block: 64 KiB. */
-export const MIN_BLOCK_SIZE = 64 * 1024;
+export const MIN_BLOCK_BYTES = 64 * 1024;
 /** Largest block: 1 GiB. */
-export const MAX_BLOCK_SIZE = 1024 * 1024 * 1024;
+export const MAX_BLOCK_BYTES = 1024 * 1024 * 1024;
 /** Default block: 64 MiB (Chronicle Queue's default too). */
-export const DEFAULT_BLOCK_SIZE = 64 * 1024 * 1024;
+export const DEFAULT_BLOCK_BYTES = 64 * 1024 * 1024;
 
 /**
  * Options of `Queue.open`. Sizes take a number of bytes or a string such as `'64 MiB'`.
@@ -39,9 +39,9 @@ const schema = z.strictObject({
    * Bytes of one data block: the unit of preallocation and of mapping, and 4× the largest
    * record. A power of two from 64 KiB to 1 GiB. Default 64 MiB.
    */
-  blockSize: byteSize({ min: MIN_BLOCK_SIZE, max: MAX_BLOCK_SIZE })
-    .pipe(powerOfTwo({ min: MIN_BLOCK_SIZE, max: MAX_BLOCK_SIZE }))
-    .default(DEFAULT_BLOCK_SIZE),
+  blockBytes: byteSize({ min: MIN_BLOCK_BYTES, max: MAX_BLOCK_BYTES })
+    .pipe(powerOfTwo({ min: MIN_BLOCK_BYTES, max: MAX_BLOCK_BYTES }))
+    .default(DEFAULT_BLOCK_BYTES),
   /** `'crc32c'` stores and verifies a CRC32C of each payload; `'off'` stores 0. Default `'off'`. */
   checksums: z.enum(['off', 'crc32c']).default('off'),
   /** Entries per index page (a power of two, 8 to 65536). Default: the roll cycle's. */
@@ -60,7 +60,7 @@ const schema = z.strictObject({
    * Largest payload in bytes. Default and upper bound: a quarter of the block size minus the
    * 8-byte frame header.
    */
-  maxPayloadLength: byteSize({ min: 0, max: LENGTH_MASK }).optional(),
+  maxPayloadBytes: byteSize({ min: 0, max: LENGTH_MASK }).optional(),
   /** The clock that decides the cycle, in Unix milliseconds. Default `Date.now`. */
   clock: z
     .custom<() => number>((value) => typeof value === 'function', 'must be a function')
@@ -95,7 +95,7 @@ export interface QueueOptions {
   /** Unix milliseconds where cycle 0 starts; moves every cycle boundary. [0] */
   readonly epochMs?: number | undefined;
   /** Bytes per data block, a power of two from 64 KiB to 1 GiB; a number or e.g. `'64 MiB'`. [64 MiB] */
-  readonly blockSize?: number | string | undefined;
+  readonly blockBytes?: number | string | undefined;
   /** `'crc32c'` stores and verifies a CRC32C of each payload. [`'off'`] */
   readonly checksums?: 'off' | 'crc32c' | undefined;
   /** Entries per index page, a power of two from 8 to 65536. [the roll cycle's] */
@@ -107,7 +107,7 @@ export interface QueueOptions {
   /** When appends are msync'd: `'none'`, `'manual'`, `'each'` or `{ everyMs }`. [`'none'`] */
   readonly sync?: 'none' | 'manual' | 'each' | { readonly everyMs: number | string } | undefined;
   /** Largest payload in bytes, at most a quarter block minus 8. [that bound] */
-  readonly maxPayloadLength?: number | string | undefined;
+  readonly maxPayloadBytes?: number | string | undefined;
   /** The clock deciding the cycle, Unix ms, called on every append. [a coarse `Date.now`] */
   readonly clock?: (() => number) | undefined;
   /**
@@ -126,13 +126,13 @@ export interface QueueOptions {
 export interface ResolvedQueueOptions {
   readonly rollCycle: RollCycleName;
   readonly epochMs: number;
-  readonly blockSize: number;
+  readonly blockBytes: number;
   readonly checksums: 'off' | 'crc32c';
   readonly indexCount?: number | undefined;
   readonly indexSpacing?: number | undefined;
   readonly readOnly: boolean;
   readonly sync: SyncPolicy;
-  readonly maxPayloadLength?: number | undefined;
+  readonly maxPayloadBytes?: number | undefined;
   readonly clock: () => number;
   readonly onCorrupt: 'stop' | 'skip' | 'truncate';
   readonly onFileAcquired?: ((cycle: number, path: string) => void) | undefined;
@@ -147,9 +147,17 @@ export function parseQueueOptions(input: unknown): ResolvedQueueOptions {
   return parseOptions(schema, input, 'Queue.open');
 }
 
-/** Largest payload a block of `blockSize` bytes allows: a frame of at most a quarter block. */
-export function maxPayloadForBlock(blockSize: number): number {
-  return Math.min(blockSize / 4 - 8, LENGTH_MASK);
+/**
+ * Smallest block for index pages of `indexCount` entries: a block holds at least 4 of them
+ * (`16 × indexCount + 32` bytes), as it holds at least 4 of the largest records.
+ */
+export function minBlockBytesFor(indexCount: number): number {
+  return 4 * computeIndexPageFrameLength(indexCount);
+}
+
+/** Largest payload a block of `blockBytes` bytes allows: a frame of at most a quarter block. */
+export function maxPayloadForBlock(blockBytes: number): number {
+  return Math.min(blockBytes / 4 - 8, LENGTH_MASK);
 }
 
 /** Default `lockTimeoutMs` of shared appenders: 10 s. */

@@ -3,23 +3,31 @@
  *
  * @module
  */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 
 import {
+  AnnalError,
   ClosedError,
   InvalidArgumentError,
   InvalidOptionError,
+  NotFoundError,
+  PermissionError,
   ReadOnlyError,
+  fromErrno,
 } from '@annal/native';
+
+import { checkKnownKeys, checkOptionsObject, notAFunction } from './argument-checks.js';
+import { describeValue } from './describe-value.js';
 
 import { Appender } from './appender.js';
 import { coarseClockView } from './coarse-clock.js';
 import type { CycleShape } from './cycle-files.js';
 import { CycleFiles, shapeOfNewestFile } from './cycle-files.js';
-import { computeHeaderBytes, computeIndexPageFrameLength } from './layout.js';
+import { computeHeaderBytes } from './layout.js';
 import {
   maxPayloadForBlock,
+  minBlockBytesFor,
   parseAppenderOptions,
   parseQueueOptions,
   type AppenderOptions,
@@ -69,13 +77,13 @@ export class Queue implements Disposable {
   readonly #readers = new Set<Reader>();
   #closed = false;
 
-  private constructor(directory: string, options: ResolvedQueueOptions) {
+  private constructor(directory: string, options: ResolvedQueueOptions, given: QueueOptions) {
     this.directory = directory;
     this.options = options;
     // An existing queue keeps the shape its newest file records (a reader never needs the
     // writer's options); the options shape a new queue.
     const existing = shapeOfNewestFile(directory);
-    const shape = existing ?? shapeOf(options);
+    const shape = existing ?? shapeOf(options, given);
     this.#files = new CycleFiles(directory, shape, existing !== undefined, options.readOnly, {
       onAcquired: options.onFileAcquired,
       onReleased: options.onFileReleased,
@@ -104,10 +112,20 @@ export class Queue implements Disposable {
    * @throws ERR_ANNAL_INVALID_OPTION naming the option
    */
   static open(directory: string, options: QueueOptions = {}): Queue {
+    if (typeof directory !== 'string' || directory.length === 0 || directory.includes('\0')) {
+      throw new InvalidArgumentError(
+        `Queue.open: directory must be a non-empty path string: directory=${typeof directory === 'string' ? JSON.stringify(directory) : describeValue(directory)}`,
+        { field: 'directory' },
+      );
+    }
     const resolved = parseQueueOptions(options);
     const absolute = resolve(directory);
-    if (!resolved.readOnly) mkdirSync(absolute, { recursive: true });
-    return new Queue(absolute, resolved);
+    openDirectory(absolute, resolved.readOnly);
+    try {
+      return new Queue(absolute, resolved, options);
+    } catch (error) {
+      throw directoryError(error, absolute, resolved.readOnly);
+    }
   }
 
   /**
@@ -160,9 +178,17 @@ export class Queue implements Disposable {
    */
   reader(options: ReaderOptions = {}): Reader {
     this.#checkOpen();
-    const reader = new Reader(this.#files, options, this.options.onCorrupt);
+    // A reader leaves the queue's bookkeeping as it closes: the queue keeps only open readers.
+    const reader = new Reader(this.#files, options, this.options.onCorrupt, (closed: Reader) => {
+      this.#readers.delete(closed);
+    });
     this.#readers.add(reader);
     return reader;
+  }
+
+  /** @internal How many readers of this Queue are open (for tests of its bookkeeping). */
+  get openReaderCount(): number {
+    return this.#readers.size;
   }
 
   /**
@@ -179,6 +205,7 @@ export class Queue implements Disposable {
    */
   deleteCycles(options: DeleteCyclesOptions): number[] {
     this.#checkOpen();
+    checkKnownKeys(checkOptionsObject(options), ['keep', 'where'], 'queue.deleteCycles');
     if (this.options.readOnly) {
       throw new ReadOnlyError(`${this.directory} was opened read-only: nothing can be deleted`, {
         path: this.directory,
@@ -188,11 +215,12 @@ export class Queue implements Disposable {
     if (keep === undefined && where === undefined) {
       throw new InvalidArgumentError('deleteCycles needs `keep` or `where`', { field: 'options' });
     }
-    if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1)) {
-      throw new InvalidArgumentError(`keep must be an integer ≥ 1: keep=${String(keep)}`, {
+    if (keep !== undefined && !(Number.isSafeInteger(keep) && keep >= 1)) {
+      throw new InvalidArgumentError(`keep must be an integer ≥ 1: keep=${describeValue(keep)}`, {
         field: 'keep',
       });
     }
+    if (where !== undefined && typeof where !== 'function') throw notAFunction('where', where);
     const cycles = this.#files.listCycles();
     // The first cycle that must stay: the newest, the appender's, and every open reader's.
     let firstKept = cycles.at(-1) ?? 0;
@@ -226,9 +254,12 @@ export class Queue implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#appender?.close();
-    for (const reader of this.#readers) reader.close();
-    this.#files.close();
+    try {
+      this.#appender?.close();
+    } finally {
+      for (const reader of [...this.#readers]) reader.close();
+      this.#files.close();
+    }
   }
 
   /** Calls {@link Queue.close}. */
@@ -242,48 +273,112 @@ export class Queue implements Disposable {
   }
 }
 
-function shapeOf(options: ResolvedQueueOptions): CycleShape {
+/**
+ * The shape of a new queue's files, from the options. A check across options blames the option
+ * the user set (`given`), not one left to its default.
+ */
+function shapeOf(options: ResolvedQueueOptions, given: QueueOptions): CycleShape {
   const cycle = ROLL_CYCLES[options.rollCycle];
   const indexCount = options.indexCount ?? cycle.indexCount;
   const indexSpacing = options.indexSpacing ?? cycle.indexSpacing;
+  const shapeField = given.indexSpacing !== undefined ? 'indexSpacing' : 'indexCount';
   const sequenceBits = sequenceBitsFor(indexCount, indexSpacing);
   if (sequenceBits > 32) {
     throw new InvalidOptionError(
-      `Queue.open: indexCount² × indexSpacing must not exceed 2^32 records per cycle (got 2^${sequenceBits})`,
-      { field: 'indexCount' },
+      `Queue.open: indexCount² × indexSpacing must not exceed 2^32 records per cycle: indexCount=${indexCount}, indexSpacing=${indexSpacing} give 2^${sequenceBits}`,
+      { field: shapeField },
     );
   }
   const lastCycle = maxCycle(sequenceBits);
   const yearsMs = 150 * 365.25 * 24 * 3600_000;
   if (lastCycle * cycle.lengthMs < yearsMs) {
     throw new InvalidOptionError(
-      `Queue.open: with 2^${sequenceBits} records per ${options.rollCycle} cycle, indices would pass 2^53 within 150 years; lower indexCount or indexSpacing`,
-      { field: 'indexSpacing' },
+      `Queue.open: with 2^${sequenceBits} records per ${options.rollCycle} cycle (indexCount=${indexCount}, indexSpacing=${indexSpacing}), indices would pass 2^53 within 150 years; lower indexCount or indexSpacing`,
+      { field: given.indexSpacing !== undefined ? 'indexSpacing' : 'indexCount' },
     );
   }
-  if (computeIndexPageFrameLength(indexCount) > options.blockSize / 4) {
+  const minimumBlock = minBlockBytesFor(indexCount);
+  if (options.blockBytes < minimumBlock) {
+    const ownIndex = given.indexCount !== undefined;
+    const reason = ownIndex
+      ? `indexCount=${indexCount}`
+      : `the ${options.rollCycle} roll cycle's indexCount (${indexCount})`;
     throw new InvalidOptionError(
-      `Queue.open: an index page of ${indexCount} entries does not fit a quarter of blockSize=${options.blockSize}`,
-      { field: 'indexCount' },
+      `Queue.open: blockBytes=${options.blockBytes} is too small for ${reason}: a block must hold 4 index pages (blockBytes ≥ 16 × indexCount + 32 = ${minimumBlock}); use blockBytes ≥ ${nextPowerOfTwo(minimumBlock)}${ownIndex ? ' or a smaller indexCount' : ', or set a smaller indexCount'}`,
+      { field: ownIndex && given.blockBytes === undefined ? 'indexCount' : 'blockBytes' },
     );
   }
-  const maxPayload = maxPayloadForBlock(options.blockSize);
-  const maxPayloadLength = options.maxPayloadLength ?? maxPayload;
-  if (maxPayloadLength > maxPayload) {
+  const maxPayload = maxPayloadForBlock(options.blockBytes);
+  const maxPayloadBytes = options.maxPayloadBytes ?? maxPayload;
+  if (maxPayloadBytes > maxPayload) {
     throw new InvalidOptionError(
-      `Queue.open: maxPayloadLength must be at most a quarter block minus 8 bytes (${maxPayload}): maxPayloadLength=${maxPayloadLength}`,
-      { field: 'maxPayloadLength' },
+      `Queue.open: maxPayloadBytes must be at most a quarter of blockBytes minus 8 (${maxPayload} for blockBytes=${options.blockBytes}): maxPayloadBytes=${maxPayloadBytes}`,
+      { field: 'maxPayloadBytes' },
     );
   }
   return {
     cycleLengthMs: cycle.lengthMs,
     epochMs: options.epochMs,
-    blockSize: options.blockSize,
+    blockBytes: options.blockBytes,
     indexCount,
     indexSpacing,
     sequenceBits,
     checksums: options.checksums === 'crc32c',
-    maxPayloadLength,
+    maxPayloadBytes,
     headerBytes: computeHeaderBytes(indexCount),
   };
+}
+
+function nextPowerOfTwo(value: number): number {
+  return 2 ** Math.ceil(Math.log2(value));
+}
+
+/**
+ * Makes sure `directory` is a directory this process can use: creates it (unless read-only),
+ * and turns whatever the file system says into a coded error naming the path.
+ */
+function openDirectory(directory: string, readOnly: boolean): void {
+  let stats: Stats | undefined;
+  try {
+    stats = statSync(directory);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ENOENT') throw directoryError(error, directory, readOnly);
+  }
+  if (stats !== undefined && !stats.isDirectory()) {
+    throw new InvalidArgumentError(
+      `Queue.open: ${directory} is not a directory (a queue is a directory of cycle files)`,
+      { path: directory, field: 'directory' },
+    );
+  }
+  if (stats === undefined && readOnly) {
+    throw new NotFoundError(
+      `Queue.open: ${directory} does not exist, and a read-only queue is never created`,
+      { path: directory, field: 'directory' },
+    );
+  }
+  try {
+    if (stats === undefined) mkdirSync(directory, { recursive: true });
+    accessSync(directory, readOnly ? constants.R_OK | constants.X_OK : constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw directoryError(error, directory, readOnly);
+  }
+}
+
+/** A coded error naming the queue directory for what the file system said about it. */
+function directoryError(error: unknown, directory: string, readOnly: boolean): AnnalError {
+  if (AnnalError.isInstance(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EROFS') {
+    return new ReadOnlyError(
+      `Queue.open: ${directory} is on a read-only file system: open it with { readOnly: true } to read it`,
+      { path: directory, field: 'directory', cause: error },
+    );
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new PermissionError(
+      `Queue.open: no permission to ${readOnly ? 'read' : 'read and write'} ${directory}${readOnly ? '' : ' (to only read it, open it with { readOnly: true })'}`,
+      { path: directory, field: 'directory', cause: error },
+    );
+  }
+  return fromErrno(error, { path: directory, field: 'directory' });
 }

@@ -23,6 +23,14 @@ import {
   type AnnalError,
 } from '@annal/native';
 
+import {
+  checkCount,
+  checkFollowOptions,
+  checkKnownKeys,
+  checkOptionsObject,
+  checkWaitOptions,
+  notAFunction,
+} from './argument-checks.js';
 import { payloadChecksumWords } from './checksum.js';
 import type { CycleFile } from './cycle-file.js';
 import type { CycleFiles } from './cycle-files.js';
@@ -52,15 +60,27 @@ import { encodeName, type MetadataFile } from './metadata-file.js';
 import { IndexCodec } from './queue-index.js';
 import { QueueRecord } from './record.js';
 
-/** Called with each record by `poll` and `readWith`; the record object is reused. */
+/** Called with each record by `poll`; the record object is reused. */
 export type RecordHandler = (record: QueueRecord) => void;
 
 /** Options of {@link Reader.waitNext}. */
 export interface WaitNextOptions {
-  /** Give up after this many milliseconds (resolves false). Default: wait forever. */
-  readonly timeoutMs?: number;
+  /** Give up after this many milliseconds (resolves false): a number ≥ 0. Default: never. */
+  readonly timeoutMs?: number | undefined;
   /** Abort the wait (rejects with ERR_ANNAL_ABORTED). */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Options of {@link Reader.waitNextSync}. */
+export interface WaitNextSyncOptions {
+  /** Give up after this many milliseconds (returns false): a number ≥ 0. Default: never. */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** Options of {@link Reader.follow}. */
+export interface FollowOptions {
+  /** Stops following when it aborts (the iteration then ends quietly). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Directory (inside the queue) of the lock files of named readers. */
@@ -113,12 +133,14 @@ export class Reader implements Disposable {
   readonly #slot: number = -1;
   readonly #metadata: MetadataFile | undefined;
   readonly #lock: FileLock | undefined;
+  /** Tells the queue this reader closed, so that it keeps no closed reader. */
+  readonly #onClose: ((reader: Reader) => void) | undefined;
 
   #file: CycleFile | undefined;
   #codec!: IndexCodec;
   #indexBase = 0;
-  #blockSize = 0;
-  #maxPayloadLength = 0;
+  #blockBytes = 0;
+  #maxPayloadBytes = 0;
   #checksums = false;
 
   #words: Int32Array = new Int32Array(0);
@@ -153,7 +175,11 @@ export class Reader implements Disposable {
     files: CycleFiles,
     options: ReaderOptions = {},
     onCorrupt: 'stop' | 'skip' | 'truncate' = 'stop',
+    onClose?: (reader: Reader) => void,
   ) {
+    this.#onClose = onClose;
+    const checked = checkOptionsObject(options);
+    checkKnownKeys(checked, ['name'], 'queue.reader');
     this.#files = files;
     this.#skipBadChecksums = onCorrupt === 'skip';
     this.name = options.name;
@@ -312,7 +338,7 @@ export class Reader implements Disposable {
       if (word > 0) {
         const length = word & LENGTH_MASK;
         const frameLength = computeFrameLength(length);
-        if (length <= this.#maxPayloadLength && offset + frameLength <= this.#blockSize) {
+        if (length <= this.#maxPayloadBytes && offset + frameLength <= this.#blockBytes) {
           return this.#take(offset, length, frameLength);
         }
       }
@@ -420,10 +446,10 @@ export class Reader implements Disposable {
     const start = indexedStart(file, target);
     const positions = this.#backPositions;
     positions.length = 0;
-    const { blockSize } = file.configuration;
+    const { blockBytes } = file.configuration;
     let { position, sequence } = start;
     while (sequence <= target) {
-      const block = file.block(Math.floor(position / blockSize));
+      const block = file.block(Math.floor(position / blockBytes));
       if (block === undefined) break;
       const word = loadLengthWord(block.words, position - block.start);
       const frameLength = frameLengthOf(file, position, word);
@@ -458,23 +484,18 @@ export class Reader implements Disposable {
   }
 
   /**
-   * Reads one record into `handler`.
+   * Hands up to `limit` records to `handler`, one at a time. The record object is reused: read
+   * it inside the call. An error thrown by the handler propagates; the reader is then past the
+   * record it was handed.
    *
-   * @returns true when a record was read
-   */
-  readWith(handler: RecordHandler): boolean {
-    const record = this.next();
-    if (record === undefined) return false;
-    handler(record);
-    return true;
-  }
-
-  /**
-   * Hands up to `limit` records to `handler`.
-   *
-   * @returns how many were read (0 when none is available)
+   * @param handler - called with each record
+   * @param limit - most records to hand over: a positive integer or Infinity (the default)
+   * @returns how many were handed over (0 when none is available)
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for a handler that is not a function or a bad limit
    */
   poll(handler: RecordHandler, limit = Infinity): number {
+    if (typeof handler !== 'function') throw notAFunction('handler', handler);
+    if (limit !== Infinity) checkCount(limit, 'limit');
     let count = 0;
     while (count < limit) {
       const record = this.next();
@@ -494,7 +515,7 @@ export class Reader implements Disposable {
    * @throws ERR_ANNAL_ABORTED when `signal` aborts
    */
   async waitNext(options: WaitNextOptions = {}): Promise<boolean> {
-    const { timeoutMs = Infinity, signal } = options;
+    const { timeoutMs, signal } = checkWaitOptions(options, true);
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       this.#checkOpen();
@@ -529,9 +550,12 @@ export class Reader implements Disposable {
    * Promise: for a worker thread that does nothing but read, it saves the event-loop round trip
    * after each wake-up. Never call it on a main thread that has other work to do.
    *
+   * @param options - `timeoutMs`: give up after this many milliseconds (default: never)
    * @returns true as soon as `next()` has a record, false after `timeoutMs`
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for a bad `timeoutMs`; ERR_ANNAL_CLOSED after close
    */
-  waitNextSync(timeoutMs = Infinity): boolean {
+  waitNextSync(options: WaitNextSyncOptions = {}): boolean {
+    const { timeoutMs } = checkWaitOptions(options, false);
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       this.#checkOpen();
@@ -557,10 +581,21 @@ export class Reader implements Disposable {
   }
 
   /**
-   * Tails the queue: yields each record as it is committed, until `signal` aborts (then it
-   * returns quietly).
+   * Follows the queue: yields each record as it is committed, until `signal` aborts (then it
+   * returns quietly). The record object is reused: read it before the next iteration.
+   *
+   * @param options - `signal`: stops following when it aborts
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `signal` is not an AbortSignal; ERR_ANNAL_CLOSED
+   *   after close
    */
-  async *tail(signal?: AbortSignal): AsyncGenerator<QueueRecord, void, undefined> {
+  follow(options: FollowOptions = {}): AsyncGenerator<QueueRecord, void, undefined> {
+    const signal = checkFollowOptions(options);
+    this.#checkOpen();
+    return this.#follow(signal);
+  }
+
+  async *#follow(signal: AbortSignal | undefined): AsyncGenerator<QueueRecord, void, undefined> {
+    if (signal?.aborted === true) return;
     for (;;) {
       let record = this.next();
       while (record !== undefined) {
@@ -587,6 +622,7 @@ export class Reader implements Disposable {
     this.#closed = true;
     this.#detach();
     this.#lock?.release();
+    this.#onClose?.(this);
   }
 
   /** Calls {@link Reader.close}. */
@@ -610,8 +646,8 @@ export class Reader implements Disposable {
       if (word > 0) {
         const length = word & LENGTH_MASK;
         if (
-          length > this.#maxPayloadLength ||
-          offset + computeFrameLength(length) > this.#blockSize
+          length > this.#maxPayloadBytes ||
+          offset + computeFrameLength(length) > this.#blockBytes
         ) {
           frameLengthOf(this.#currentFile(), this.#position, word); // throws the typed error
         }
@@ -670,12 +706,12 @@ export class Reader implements Disposable {
 
   /** Maps the block holding `position`; false when the file does not reach it yet. */
   #enterBlock(position: number): boolean {
-    const block = this.#currentFile().block(Math.floor(position / this.#blockSize));
+    const block = this.#currentFile().block(Math.floor(position / this.#blockBytes));
     if (block === undefined) return false;
     this.#words = block.words;
     this.#bytes = block.bytes;
     this.#blockStart = block.start;
-    this.#blockEnd = block.start + this.#blockSize;
+    this.#blockEnd = block.start + this.#blockBytes;
     return true;
   }
 
@@ -734,8 +770,8 @@ export class Reader implements Disposable {
     this.#file = file;
     this.#codec = new IndexCodec(configuration.sequenceBits);
     this.#indexBase = cycle * this.#codec.sequencesPerCycle;
-    this.#blockSize = configuration.blockSize;
-    this.#maxPayloadLength = configuration.maxPayloadLength;
+    this.#blockBytes = configuration.blockBytes;
+    this.#maxPayloadBytes = configuration.maxPayloadBytes;
     this.#checksums = configuration.checksums;
     this.#record.cycle = cycle;
     this.#checkedFreePosition = -1;

@@ -7,7 +7,7 @@
 /**
  * One record as a reader sees it, reused for every record the reader returns: read its fields
  * before the next `next()`. The payload is `buffer[offset .. offset + length)` — a zero-copy
- * view into the mapped file; `bytes` makes an exact view (one allocation), `copy()` a copy.
+ * view into the mapped file; `payload` makes an exact view (one allocation), `copy()` a copy.
  *
  * Lifetime: the bytes stay valid while the queue is open (blocks stay mapped until
  * `queue.close()`); after close, a kept view reads as empty instead of crashing.
@@ -26,8 +26,8 @@ export class QueueRecord {
   /** Payload length in bytes. */
   length = 0;
 
-  /** An exact Uint8Array view of the payload (allocates a view object). */
-  get bytes(): Uint8Array {
+  /** An exact Uint8Array view of the payload, zero-copy (allocates the view object). */
+  get payload(): Uint8Array {
     return this.buffer.subarray(this.offset, this.offset + this.length);
   }
 
@@ -38,7 +38,7 @@ export class QueueRecord {
 
   /** The payload decoded as UTF-8 (allocates). */
   text(): string {
-    return textDecoder.decode(this.bytes);
+    return textDecoder.decode(this.payload);
   }
 
   /** The payload parsed as JSON (allocates). */

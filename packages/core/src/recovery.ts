@@ -43,10 +43,10 @@ export function findCheckedEnd(
  * goes (and where the dead appender wrote).
  */
 export function zeroPastEnd(file: CycleFile, position: number): void {
-  const { blockSize, maxPayloadLength } = file.configuration;
-  const block = file.block(Math.floor(position / blockSize));
+  const { blockBytes, maxPayloadBytes } = file.configuration;
+  const block = file.block(Math.floor(position / blockBytes));
   if (block === undefined) return;
   const offset = position - block.start;
-  const end = Math.min(blockSize, offset + computeFrameLength(maxPayloadLength) + 8);
+  const end = Math.min(blockBytes, offset + computeFrameLength(maxPayloadBytes) + 8);
   block.bytes.fill(0, offset, end);
 }

@@ -17,8 +17,8 @@ import {
  * point at or past `position`. Not a hot path: it runs once, while an appender recovers.
  */
 export function truncateAt(file: CycleFile, position: number): void {
-  const { blockSize, headerBytes, indexCount } = file.configuration;
-  const firstBlock = Math.floor(position / blockSize);
+  const { blockBytes, headerBytes, indexCount } = file.configuration;
+  const firstBlock = Math.floor(position / blockBytes);
   const blocks = file.allocatedBlocks();
   for (let number = firstBlock; number < blocks; number++) {
     const block = file.block(number);
@@ -34,7 +34,7 @@ export function truncateAt(file: CycleFile, position: number): void {
       continue;
     }
     const pagePosition = pageOffset - headerBytes;
-    const block = file.block(Math.floor(pagePosition / blockSize));
+    const block = file.block(Math.floor(pagePosition / blockBytes));
     if (block === undefined) continue;
     for (let j = 0; j < indexCount; j++) {
       const entry = loadIndexPageEntry(block.words, pagePosition - block.start, j);

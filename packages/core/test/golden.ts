@@ -22,7 +22,7 @@ export const GOLDEN_RECORDS = 1200;
  */
 export function writeGoldenQueue(directory: string): string {
   const queue = Queue.open(directory, {
-    blockSize: '64 KiB',
+    blockBytes: '64 KiB',
     rollCycle: 'TEST_SECONDLY',
     checksums: 'crc32c',
     indexCount: 32,
@@ -30,7 +30,7 @@ export function writeGoldenQueue(directory: string): string {
     clock: () => GOLDEN_NOW,
   });
   const appender = queue.appender();
-  for (let n = 0; n < GOLDEN_RECORDS; n++) appender.append(goldenRecord(n));
+  for (let n = 0; n < GOLDEN_RECORDS; n++) appender.appendSync(goldenRecord(n));
   queue.close();
   const name = readdirSync(directory).find((entry) => entry.endsWith('.annalq'));
   if (name === undefined) throw new Error('the golden queue has no cycle file');

@@ -1,7 +1,7 @@
 import type { Queue, QueueOptions } from '@annal/core';
 
 /** Small blocks and the 1-second test cycle, so tests cross blocks, index pages and cycles fast. */
-export const SMALL: QueueOptions = { blockSize: '64 KiB', rollCycle: 'TEST_SECONDLY' };
+export const SMALL: QueueOptions = { blockBytes: '64 KiB', rollCycle: 'TEST_SECONDLY' };
 
 /** A settable clock, starting at a fixed instant (2026-11-22T00:00:00Z). */
 export class ManualClock {

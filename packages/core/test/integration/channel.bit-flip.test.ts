@@ -30,7 +30,7 @@ function readThrough(path: string): Read | 'HANG' {
   for (let polls = 0; polls < 1000; polls++) {
     const record = reader.next();
     if (record === undefined) return { records, status: reader.status() };
-    records.push(Buffer.from(record.bytes).toString('hex'));
+    records.push(Buffer.from(record.payload).toString('hex'));
   }
   return 'HANG';
 }

@@ -23,7 +23,7 @@ function threeCycles(checksums: 'off' | 'crc32c' = 'crc32c'): {
   let n = 0;
   for (const step of [0, 1000, 4000]) {
     clock.advance(step);
-    for (let k = 0; k < 30; k++) appender.append(payloadOf(n++, 40));
+    for (let k = 0; k < 30; k++) appender.appendSync(payloadOf(n++, 40));
   }
   return { directory, files: cycleFiles(directory) };
 }

@@ -22,7 +22,7 @@ function writeQueue(checksums: 'off' | 'crc32c' = 'crc32c'): { directory: string
   const clock = new ManualClock();
   const queue = Queue.open(directory, { ...SHAPE, clock: clock.read, checksums });
   const appender = queue.appender();
-  for (let n = 0; n < RECORDS; n++) appender.append(recordOf(n));
+  for (let n = 0; n < RECORDS; n++) appender.appendSync(recordOf(n));
   queue.close();
   const name = readdirSync(directory).find((entry) => entry.endsWith('.annalq'));
   if (name === undefined) throw new Error('no cycle file');
@@ -61,7 +61,7 @@ function expectIntact(queue: Queue): void {
   expect(records).toHaveLength(RECORDS);
   records.forEach((record, n) => {
     expect(queue.indices.sequenceOf(record.index)).toBe(n);
-    expect(record.bytes).toEqual(recordOf(n));
+    expect(record.payload).toEqual(recordOf(n));
   });
 }
 
@@ -80,7 +80,7 @@ describe('damaged metadata is checked, never obeyed', () => {
       expectIntact(queue);
       const end = queue.reader().toEnd();
       expect(queue.indices.sequenceOf(end.index)).toBe(RECORDS);
-      const index = queue.appender().append(recordOf(RECORDS));
+      const index = queue.appender().appendSync(recordOf(RECORDS));
       expect(queue.indices.sequenceOf(index)).toBe(RECORDS);
       expect(end.next()?.index).toBe(index);
       expect(statSync(file).size).toBe(length);
@@ -93,7 +93,7 @@ describe('damaged metadata is checked, never obeyed', () => {
     edit(file, (bytes) => bytes.writeUInt32LE(records[70]! / 8, FIRST_LEVEL_INDEX + 4 * 5));
     using queue = open(directory);
     expect(queue.indices.sequenceOf(queue.reader().toEnd().index)).toBe(RECORDS);
-    expect(queue.indices.sequenceOf(queue.appender().append(recordOf(RECORDS)))).toBe(RECORDS);
+    expect(queue.indices.sequenceOf(queue.appender().appendSync(recordOf(RECORDS)))).toBe(RECORDS);
   });
 
   it.each(['crc32c', 'off'] as const)(
@@ -111,7 +111,7 @@ describe('damaged metadata is checked, never obeyed', () => {
       expect(queue.indices.sequenceOf(record!.index)).toBe(40);
       expect(record?.copy()).toEqual(recordOf(40));
       // The end is found past the bad entry too.
-      expect(queue.indices.sequenceOf(queue.appender().append(recordOf(RECORDS)))).toBe(RECORDS);
+      expect(queue.indices.sequenceOf(queue.appender().appendSync(recordOf(RECORDS)))).toBe(RECORDS);
     },
   );
 
@@ -140,7 +140,7 @@ describe('damaged metadata is checked, never obeyed', () => {
             );
           } else {
             // Before it: the end is found past the damage, and appending goes on there.
-            const index = queue.appender().append(recordOf(RECORDS));
+            const index = queue.appender().appendSync(recordOf(RECORDS));
             expect(queue.indices.sequenceOf(index)).toBe(RECORDS);
           }
         }
@@ -149,7 +149,7 @@ describe('damaged metadata is checked, never obeyed', () => {
         using again = Queue.open(directory, { readOnly: true });
         const records = readAll(again);
         expect(records.length).toBe(sequence === 98 ? RECORDS : RECORDS + 1);
-        records.slice(0, RECORDS).forEach((record, n) => expect(record.bytes).toEqual(recordOf(n)));
+        records.slice(0, RECORDS).forEach((record, n) => expect(record.payload).toEqual(recordOf(n)));
       }
     },
   );
@@ -177,7 +177,7 @@ describe('damaged metadata is checked, never obeyed', () => {
     const tail = queue.reader().toEnd();
     expect(queue.indices.sequenceOf(tail.index)).toBe(95);
     expect(tail.next()).toBeUndefined();
-    expect(queue.indices.sequenceOf(queue.appender().append(recordOf(95)))).toBe(95);
+    expect(queue.indices.sequenceOf(queue.appender().appendSync(recordOf(95)))).toBe(95);
     expect(tail.next()?.copy()).toEqual(recordOf(95));
   });
 
@@ -187,7 +187,7 @@ describe('damaged metadata is checked, never obeyed', () => {
     edit(file, (bytes) => bytes.writeInt32LE(1, SEALED_OFFSET));
     using queue = open(directory);
     expectIntact(queue);
-    expect(queue.indices.sequenceOf(queue.appender().append(recordOf(RECORDS)))).toBe(RECORDS);
+    expect(queue.indices.sequenceOf(queue.appender().appendSync(recordOf(RECORDS)))).toBe(RECORDS);
     expect(readFileSync(file).readInt32LE(SEALED_OFFSET)).toBe(0);
   });
 
@@ -209,10 +209,10 @@ describe('seek and cycles at the edges (issue 19)', () => {
     const clock = new ManualClock();
     using queue = Queue.open(directory, { ...SMALL, clock: clock.read });
     const appender = queue.appender();
-    const last = appender.append(payloadOf(0, 10));
-    appender.append(payloadOf(1, 10)); // sequence 1: the sealed cycle's last record
+    const last = appender.appendSync(payloadOf(0, 10));
+    appender.appendSync(payloadOf(1, 10)); // sequence 1: the sealed cycle's last record
     clock.advance(1000);
-    const next = appender.append(payloadOf(2, 10)); // rolls: the first record of the next cycle
+    const next = appender.appendSync(payloadOf(2, 10)); // rolls: the first record of the next cycle
     const [first, second] = queue.cycles();
     expect(second).toBe(first! + 1);
     const reader = queue.reader();
@@ -232,7 +232,7 @@ describe('seek and cycles at the edges (issue 19)', () => {
     const appender = writer.appender();
     const indices: number[] = [];
     for (let n = 0; n < 3; n++) {
-      indices.push(appender.append(payloadOf(n, 20)));
+      indices.push(appender.appendSync(payloadOf(n, 20)));
       clock.advance(1000);
     }
     appender.close();

@@ -15,7 +15,7 @@ function writeQueue(checksums: 'off' | 'crc32c'): { directory: string; file: str
   const directory = temporaryDirectory();
   const queue = Queue.open(directory, { ...SHAPE, clock: new ManualClock().read, checksums });
   const appender = queue.appender();
-  for (let n = 0; n < RECORDS; n++) appender.append(recordOf(n));
+  for (let n = 0; n < RECORDS; n++) appender.appendSync(recordOf(n));
   queue.close();
   const name = readdirSync(directory).find((entry) => entry.endsWith('.annalq'))!;
   return { directory, file: join(directory, name) };
@@ -55,7 +55,7 @@ describe('what the appender trusts when it recovers the end', () => {
     let appended: number | undefined;
     let error: unknown;
     try {
-      appended = queue.appender().append(payloadOf(1000, 20));
+      appended = queue.appender().appendSync(payloadOf(1000, 20));
     } catch (caught) {
       error = caught;
     }

@@ -25,7 +25,7 @@ describe('damaged files met by a skipping reader', () => {
     const directory = temporaryDirectory();
     {
       using queue = Queue.open(directory, { ...SMALL, clock: new ManualClock().read });
-      queue.appender().append(payloadOf(1, 10));
+      queue.appender().appendSync(payloadOf(1, 10));
     }
     mkdirSync(join(directory, '20261122T000005Z.annalq'));
     const outcomes: string[] = [];

@@ -10,16 +10,16 @@ it('a garbage metadata file (a hint for readers) does not stop the appender', ()
   const clock = new ManualClock();
   {
     using queue = Queue.open(directory, { ...SMALL, clock: clock.read });
-    queue.appender().append(payloadOf(0, 8));
+    queue.appender().appendSync(payloadOf(0, 8));
   }
   writeFileSync(join(directory, 'metadata.annalm'), new Uint8Array(65536).fill(0x5a));
   using queue = Queue.open(directory, { ...SMALL, clock: clock.read });
   const outcome: string[] = [];
   try {
     const appender = queue.appender();
-    appender.append(payloadOf(1, 8));
+    appender.appendSync(payloadOf(1, 8));
     clock.advance(1000);
-    appender.append(payloadOf(2, 8));
+    appender.appendSync(payloadOf(2, 8));
     outcome.push('ok');
   } catch (error) {
     outcome.push(

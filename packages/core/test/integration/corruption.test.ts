@@ -16,7 +16,7 @@ function writeQueue(
   const clock = new ManualClock();
   const queue = Queue.open(directory, { ...SMALL, clock: clock.read, checksums });
   const appender = queue.appender();
-  for (let n = 0; n < records; n++) appender.append(payloadOf(n, 40));
+  for (let n = 0; n < records; n++) appender.appendSync(payloadOf(n, 40));
   queue.close();
   const name = readdirSync(directory).find((entry) => entry.endsWith('.annalq'));
   if (name === undefined) throw new Error('no cycle file');
@@ -133,11 +133,11 @@ describe('corrupt and truncated queue files', () => {
     const clock = new ManualClock();
     using queue = Queue.open(directory, { ...SMALL, clock: clock.read, onCorrupt: 'truncate' });
     const appender = queue.appender();
-    const index = appender.append(payloadOf(99, 40));
+    const index = appender.appendSync(payloadOf(99, 40));
     expect(queue.indices.sequenceOf(index)).toBe(18);
     const records = readAll(queue);
     expect(records).toHaveLength(19);
-    expect(records.at(-1)?.bytes).toEqual(payloadOf(99, 40));
-    records.slice(0, 18).forEach((record, n) => expect(record.bytes).toEqual(payloadOf(n, 40)));
+    expect(records.at(-1)?.payload).toEqual(payloadOf(99, 40));
+    records.slice(0, 18).forEach((record, n) => expect(record.payload).toEqual(payloadOf(n, 40)));
   });
 });

@@ -99,10 +99,10 @@ describe('shared appenders', () => {
     expect(a.shared).toBe(true);
     const indices: number[] = [];
     for (let n = 0; n < 3000; n++) {
-      indices.push(a.append(taggedPayload(0, n)));
-      indices.push(b.append(taggedPayload(1, n)));
+      indices.push(a.appendSync(taggedPayload(0, n)));
+      indices.push(b.appendSync(taggedPayload(1, n)));
       if (n % 7 === 0) {
-        using claim = b.tryClaim(5);
+        using claim = b.claim(5);
         claim.buffer.fill(9, claim.offset, claim.offset + 5);
         // dropped: `using` aborts it, and the next append goes on from there
       }
@@ -153,12 +153,12 @@ describe('shared appenders', () => {
     using second = Queue.open(directory, { ...SMALL, clock: late.read });
     const a = first.appender({ shared: true });
     const b = second.appender({ shared: true });
-    a.append(taggedPayload(0, 0));
-    b.append(taggedPayload(1, 0));
+    a.appendSync(taggedPayload(0, 0));
+    b.appendSync(taggedPayload(1, 0));
     late.advance(2000); // b's clock is two cycles on: it seals this cycle and starts another
-    b.append(taggedPayload(1, 1));
+    b.appendSync(taggedPayload(1, 1));
     const rolledTo = b.cycle;
-    a.append(taggedPayload(0, 1)); // a's clock still says the old cycle: it follows b
+    a.appendSync(taggedPayload(0, 1)); // a's clock still says the old cycle: it follows b
     expect(a.cycle).toBe(rolledTo);
     expect(first.cycles()).toHaveLength(2);
     expect(verifyShared(directory)).toEqual(
@@ -198,15 +198,15 @@ describe('shared appenders', () => {
     using second = Queue.open(directory, SMALL);
     const holder = first.appender({ shared: true });
     const waiter = second.appender({ shared: true, lockTimeoutMs: 20 });
-    const claim = holder.tryClaim(16);
-    expect(() => waiter.append(taggedPayload(1, 0))).toThrow(
+    const claim = holder.claim(16);
+    expect(() => waiter.appendSync(taggedPayload(1, 0))).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_TIMEOUT', field: 'lockTimeoutMs' }),
     );
-    expect(() => waiter.append(taggedPayload(1, 0))).toThrow(
+    expect(() => waiter.appendSync(taggedPayload(1, 0))).toThrow(
       /held .* by the shared appender in slot 0,/,
     );
     claim.abort();
-    waiter.append(taggedPayload(1, 0));
+    waiter.appendSync(taggedPayload(1, 0));
     expect(verifyShared(directory)).toEqual(new Map([[1, 1]]));
   });
 
@@ -214,17 +214,17 @@ describe('shared appenders', () => {
     const directory = temporaryDirectory();
     using queue = Queue.open(directory, SMALL);
     const survivor = queue.appender({ shared: true });
-    survivor.append(taggedPayload(0, 0));
+    survivor.appendSync(taggedPayload(0, 0));
     const child = spawnNode(fixturePath('shared-appender.mjs'), [directory, '1', 'hold', '0']);
     await child.waitForLine((line) => line === 'holding');
     child.child.kill('SIGKILL');
     await child.exited;
     // The append lock word still names the dead appender: the survivor finds it dead and goes on.
-    survivor.append(taggedPayload(0, 1));
+    survivor.appendSync(taggedPayload(0, 1));
     // A newcomer takes the dead appender's slot; the lock is free and the end is right.
     using late = Queue.open(directory, SMALL);
-    late.appender({ shared: true }).append(taggedPayload(2, 0));
-    survivor.append(taggedPayload(0, 2));
+    late.appender({ shared: true }).appendSync(taggedPayload(2, 0));
+    survivor.appendSync(taggedPayload(0, 2));
     expect(verifyShared(directory)).toEqual(
       new Map([
         [0, 3],
@@ -238,7 +238,7 @@ describe('shared appenders', () => {
     using queue = Queue.open(directory, SMALL);
     // A short timeout: mistaking the newcomer for the dead holder would make this append fail.
     const survivor = queue.appender({ shared: true, lockTimeoutMs: 2000 });
-    survivor.append(taggedPayload(0, 0));
+    survivor.appendSync(taggedPayload(0, 0));
     const child = spawnNode(fixturePath('shared-appender.mjs'), [directory, '1', 'hold', '0']);
     await child.waitForLine((line) => line === 'holding');
     child.child.kill('SIGKILL');
@@ -246,8 +246,8 @@ describe('shared appenders', () => {
     // The newcomer takes the dead appender's slot and appends nothing yet.
     using late = Queue.open(directory, SMALL);
     const newcomer = late.appender({ shared: true, lockTimeoutMs: 2000 });
-    survivor.append(taggedPayload(0, 1));
-    newcomer.append(taggedPayload(2, 0));
+    survivor.appendSync(taggedPayload(0, 1));
+    newcomer.appendSync(taggedPayload(2, 0));
     expect(verifyShared(directory)).toEqual(
       new Map([
         [0, 2],
@@ -260,8 +260,8 @@ describe('shared appenders', () => {
     const directory = temporaryDirectory();
     using queue = Queue.open(directory, SMALL);
     const holder = queue.appender({ shared: true, lockTimeoutMs: 2000 });
-    holder.append(taggedPayload(0, 0));
-    const claim = holder.tryClaim(taggedLength(0, 1));
+    holder.appendSync(taggedPayload(0, 0));
+    const claim = holder.claim(taggedLength(0, 1));
     // The child blocks on the lock we hold and, past its spinning phase, asks for a hand-off.
     const child = spawnNode(fixturePath('shared-appender.mjs'), [directory, '1', 'count', '1']);
     while (handoffOf(directory) === 0) await new Promise(setImmediate);
@@ -272,8 +272,8 @@ describe('shared appenders', () => {
     // The commit hands the lock to the dead waiter; both live appenders still get it back.
     writeTagged(claim.buffer, claim.offset, 0, 1);
     claim.commit();
-    holder.append(taggedPayload(0, 2));
-    newcomer.append(taggedPayload(2, 0));
+    holder.appendSync(taggedPayload(0, 2));
+    newcomer.appendSync(taggedPayload(2, 0));
     expect(verifyShared(directory)).toEqual(
       new Map([
         [0, 3],
@@ -289,7 +289,7 @@ describe('shared appenders', () => {
     // Fill block 0 until a large record no longer fits: the child's claim pads it and moves on.
     const blockBytes = 64 * 1024;
     let n = 0;
-    while (survivor.append(taggedPayload(0, n)) >= 0 && blockBytes - endOf(directory) > 500) n++;
+    while (survivor.appendSync(taggedPayload(0, n)) >= 0 && blockBytes - endOf(directory) > 500) n++;
     let big = 0;
     while (taggedLength(1, big) < 590) big++;
     const child = spawnNode(fixturePath('shared-appender.mjs'), [
@@ -302,12 +302,12 @@ describe('shared appenders', () => {
     child.child.kill('SIGKILL');
     await child.exited;
     // The survivor takes over and writes a short record where the dead one's payload began.
-    survivor.append(taggedPayload(0, n + 1));
+    survivor.appendSync(taggedPayload(0, n + 1));
     expect(verifyShared(directory)).toEqual(new Map([[0, n + 2]]));
     queue.close();
     // Nothing stale is left for a later appender to trip over either.
     using again = Queue.open(directory, SMALL);
-    again.appender({ shared: true }).append(taggedPayload(0, n + 2));
+    again.appender({ shared: true }).appendSync(taggedPayload(0, n + 2));
     expect(verifyShared(directory)).toEqual(new Map([[0, n + 3]]));
   });
 
@@ -315,14 +315,14 @@ describe('shared appenders', () => {
     const directory = temporaryDirectory();
     using queue = Queue.open(directory, SMALL);
     const survivor = queue.appender({ shared: true });
-    survivor.append(taggedPayload(0, 0));
+    survivor.appendSync(taggedPayload(0, 0));
     const worker = new Worker(fixturePath('shared-appender.mjs'), {
       workerData: [directory, '1', 'hold', '0'],
     });
     const [message] = (await once(worker, 'message')) as [string];
     expect(message).toBe('holding');
     await worker.terminate();
-    survivor.append(taggedPayload(0, 1));
+    survivor.appendSync(taggedPayload(0, 1));
     expect(verifyShared(directory)).toEqual(new Map([[0, 2]]));
   });
 
@@ -333,7 +333,7 @@ describe('shared appenders', () => {
     child.child.kill('SIGKILL');
     await child.exited;
     using queue = Queue.open(directory, SMALL);
-    queue.appender({ shared: true }).append(taggedPayload(0, 0));
+    queue.appender({ shared: true }).appendSync(taggedPayload(0, 0));
     expect(verifyShared(directory)).toEqual(new Map([[0, 1]]));
   });
 

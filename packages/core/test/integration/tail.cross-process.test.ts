@@ -10,7 +10,7 @@ describe('tailing across processes and threads', () => {
   it('waitNext wakes when another process appends (futex in the mapped header), and a worker tails too', async () => {
     const directory = temporaryDirectory();
     // Create the queue (and its first cycle file) before anyone tails it.
-    const setup = Queue.open(directory, { blockSize: '64 KiB', rollCycle: 'TEST_SECONDLY' });
+    const setup = Queue.open(directory, { blockBytes: '64 KiB', rollCycle: 'TEST_SECONDLY' });
     setup.close();
 
     const child = spawn(process.execPath, [fixturePath('append-on-command.mjs'), directory], {
@@ -45,7 +45,7 @@ describe('tailing across processes and threads', () => {
       }),
     );
 
-    using queue = Queue.open(directory, { blockSize: '64 KiB', rollCycle: 'TEST_SECONDLY' });
+    using queue = Queue.open(directory, { blockBytes: '64 KiB', rollCycle: 'TEST_SECONDLY' });
     const reader = queue.reader().toEnd();
     const received: string[] = [];
     for (const text of ['one', 'two', 'three', 'stop']) {
@@ -64,24 +64,24 @@ describe('tailing across processes and threads', () => {
 
   it('waitNextSync returns false after its timeout and true as soon as a record is there', () => {
     using queue = Queue.open(temporaryDirectory(), {
-      blockSize: '64 KiB',
+      blockBytes: '64 KiB',
       rollCycle: 'TEST_SECONDLY',
     });
     const appender = queue.appender();
-    appender.append(Uint8Array.of(1));
+    appender.appendSync(Uint8Array.of(1));
     const reader = queue.reader().toEnd();
-    expect(reader.waitNextSync(1)).toBe(false);
-    appender.append(Uint8Array.of(2));
-    expect(reader.waitNextSync(1000)).toBe(true);
+    expect(reader.waitNextSync({ timeoutMs: 1 })).toBe(false);
+    appender.appendSync(Uint8Array.of(2));
+    expect(reader.waitNextSync({ timeoutMs: 1000 })).toBe(true);
     expect(reader.next()?.copy()).toEqual(Uint8Array.of(2));
   });
 
   it('waitNext resolves false after its timeout and rejects when aborted', async () => {
     using queue = Queue.open(temporaryDirectory(), {
-      blockSize: '64 KiB',
+      blockBytes: '64 KiB',
       rollCycle: 'TEST_SECONDLY',
     });
-    queue.appender().append(Uint8Array.of(1));
+    queue.appender().appendSync(Uint8Array.of(1));
     const reader = queue.reader().toEnd();
     expect(await reader.waitNext({ timeoutMs: 1 })).toBe(false);
     const controller = new AbortController();
@@ -92,7 +92,7 @@ describe('tailing across processes and threads', () => {
 
   it('a reader chasing an appender in another process sees each record whole the moment it sees it, and is woken after each pause', async () => {
     const directory = temporaryDirectory();
-    Queue.open(directory, { blockSize: '64 KiB', rollCycle: 'TEST_SECONDLY' }).close();
+    Queue.open(directory, { blockBytes: '64 KiB', rollCycle: 'TEST_SECONDLY' }).close();
     const count = process.env['ANNAL_SOAK'] === '1' ? 2_000_000 : 100_000;
     const worker = new Worker(fixturePath('tagged-tailer.mjs'), {
       workerData: { directory, count },

@@ -30,7 +30,7 @@ function closedChannel(count: number, options: { checksums?: 'off' | 'crc32c' } 
 
 function readAll(reader: ChannelReader): number[][] {
   const records: number[][] = [];
-  for (const record of reader) records.push([...record.bytes]);
+  for (const record of reader) records.push([...record.payload]);
   return records;
 }
 

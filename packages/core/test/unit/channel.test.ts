@@ -29,7 +29,7 @@ describe('Channel (fixed capacity, one writer)', () => {
 
   it('fills up for good: the write that does not fit is ERR_ANNAL_FULL and readers see "full"', () => {
     const path = join(temporaryDirectory(), 'small.channel');
-    using writer = Channel.create(path, { capacity: '64 KiB', maxRecordLength: 1000 });
+    using writer = Channel.create(path, { capacity: '64 KiB', maxPayloadBytes: 1000 });
     let written = 0;
     expect(() => {
       for (;;) {
@@ -78,7 +78,7 @@ describe('Channel (fixed capacity, one writer)', () => {
   it('refuses to create a channel twice, an oversize record, bad options and a non-channel file', () => {
     const directory = temporaryDirectory();
     const path = join(directory, 'once.channel');
-    using writer = Channel.create(path, { capacity: 65536, maxRecordLength: 100 });
+    using writer = Channel.create(path, { capacity: 65536, maxPayloadBytes: 100 });
     expect(() => Channel.create(path, { capacity: 65536 })).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_ALREADY_EXISTS' }),
     );

@@ -18,10 +18,10 @@ describe('Queue append and read', () => {
             checksums: checksums ? 'crc32c' : 'off',
           });
           const appender = queue.appender();
-          const indices = lengths.map((length, n) => appender.append(payloadOf(n, length)));
+          const indices = lengths.map((length, n) => appender.appendSync(payloadOf(n, length)));
           const records = readAll(queue);
           expect(records.map((record) => record.index)).toEqual(indices);
-          records.forEach((record, n) => expect(record.bytes).toEqual(payloadOf(n, lengths[n]!)));
+          records.forEach((record, n) => expect(record.payload).toEqual(payloadOf(n, lengths[n]!)));
           // Indices are consecutive within a cycle.
           indices.forEach((index, n) => expect(index - indices[0]!).toBe(n));
         },
@@ -35,7 +35,7 @@ describe('Queue append and read', () => {
     using queue = Queue.open(temporaryDirectory(), { ...SMALL, clock: clock.read });
     const appender = queue.appender();
     const indices: number[] = [];
-    for (let n = 0; n < 20_000; n++) indices.push(appender.append(payloadOf(n, (n * 13) % 200)));
+    for (let n = 0; n < 20_000; n++) indices.push(appender.appendSync(payloadOf(n, (n * 13) % 200)));
     const reader = queue.reader();
     for (let n = 0; n < indices.length; n += 997) {
       expect(reader.seek(indices[n]!)).toBe(true);
@@ -51,15 +51,15 @@ describe('Queue append and read', () => {
     const clock = new ManualClock();
     using queue = Queue.open(temporaryDirectory(), { ...SMALL, clock: clock.read });
     const appender = queue.appender();
-    const claim = appender.tryClaim(3);
+    const claim = appender.claim(3);
     claim.buffer.set([1, 2, 3], claim.offset);
     const first = claim.commit();
-    appender.tryClaim(5).abort();
+    appender.claim(5).abort();
     {
-      using unfinished = appender.tryClaim(7);
+      using unfinished = appender.claim(7);
       unfinished.buffer[unfinished.offset] = 9;
     }
-    const second = appender.append(Uint8Array.of(4));
+    const second = appender.appendSync(Uint8Array.of(4));
     expect(readAll(queue)).toEqual([
       { index: first, bytes: Uint8Array.of(1, 2, 3) },
       { index: second, bytes: Uint8Array.of(4) },
@@ -71,7 +71,7 @@ describe('Queue append and read', () => {
     const clock = new ManualClock();
     using queue = Queue.open(temporaryDirectory(), { ...SMALL, clock: clock.read });
     const appender = queue.appender();
-    for (let n = 0; n < 10; n++) appender.append(payloadOf(n, 4));
+    for (let n = 0; n < 10; n++) appender.appendSync(payloadOf(n, 4));
     const reader = queue.reader();
     const peeked = reader.peek()?.index;
     expect(reader.next()?.index).toBe(peeked);
@@ -89,7 +89,7 @@ describe('Queue append and read', () => {
     const clock = new ManualClock();
     const directory = temporaryDirectory();
     const first = Queue.open(directory, { ...SMALL, clock: clock.read });
-    const before = [0, 1, 2].map((n) => first.appender().append(payloadOf(n, 50)));
+    const before = [0, 1, 2].map((n) => first.appender().appendSync(payloadOf(n, 50)));
     first.close();
     using second = Queue.open(directory, { ...SMALL, clock: clock.read });
     const after = second.appender().appendJson({ n: 3 });
@@ -103,9 +103,9 @@ describe('Queue append and read', () => {
   it('a record view kept after close reads as empty instead of crashing', () => {
     const clock = new ManualClock();
     const queue = Queue.open(temporaryDirectory(), { ...SMALL, clock: clock.read });
-    queue.appender().append(payloadOf(0, 16));
+    queue.appender().appendSync(payloadOf(0, 16));
     const record = queue.reader().next()!;
-    const view = record.bytes;
+    const view = record.payload;
     expect(view.length).toBe(16);
     queue.close();
     expect(view.length).toBe(0);

@@ -11,7 +11,7 @@ describe('reading backward', () => {
     const indices: number[] = [];
     for (let n = 0; n < 9000; n++) {
       if (n === 3000 || n === 6000) clock.advance(2000); // three cycles with a gap
-      indices.push(appender.append(payloadOf(n, (n * 7) % 120)));
+      indices.push(appender.appendSync(payloadOf(n, (n * 7) % 120)));
     }
     const reader = queue.reader().toEnd().direction('backward');
     const seen: number[] = [];
@@ -27,7 +27,7 @@ describe('reading backward', () => {
     const clock = new ManualClock();
     using queue = Queue.open(temporaryDirectory(), { ...SMALL, clock: clock.read });
     const appender = queue.appender();
-    const indices = [0, 1, 2, 3, 4].map((n) => appender.append(payloadOf(n, 8)));
+    const indices = [0, 1, 2, 3, 4].map((n) => appender.appendSync(payloadOf(n, 8)));
     const reader = queue.reader();
     expect(reader.seek(indices[3]!)).toBe(true);
     reader.direction('backward');

@@ -16,7 +16,7 @@ function filled(
   const indices: number[] = [];
   for (let n = 0; n < count; n++) {
     if (n === Math.floor(count / 2)) clock.advance(1000); // the second half in the next cycle
-    indices.push(appender.append(payloadOf(n, 10)));
+    indices.push(appender.appendSync(payloadOf(n, 10)));
   }
   queue.close();
   return { directory, indices };
@@ -49,7 +49,7 @@ describe('named readers', () => {
       while (reader.next() !== undefined);
     }
     using queue = Queue.open(directory, { ...SMALL, clock: clock.read });
-    const next = queue.appender().append(payloadOf(4, 10));
+    const next = queue.appender().appendSync(payloadOf(4, 10));
     expect(next).toBe(indices.at(-1)! + 1);
     expect(queue.reader({ name: 'tail' }).next()?.index).toBe(next);
   });

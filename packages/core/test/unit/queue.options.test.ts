@@ -5,14 +5,14 @@ import { ManualClock, SMALL } from '../queue-helpers.js';
 
 describe('Queue options and errors', () => {
   it.each([
-    [{ blockSize: 1000 }, 'blockSize'],
-    [{ blockSize: '3 MiB' }, 'blockSize'],
+    [{ blockBytes: 1000 }, 'blockBytes'],
+    [{ blockBytes: '3 MiB' }, 'blockBytes'],
     [{ rollCycle: 'WEEKLY' }, 'rollCycle'],
     [{ checksums: 'md5' }, 'checksums'],
     [{ indexSpacing: 3 }, 'indexSpacing'],
     [
-      { blockSize: '64 KiB', rollCycle: 'TEST_SECONDLY', maxPayloadLength: 20_000 },
-      'maxPayloadLength',
+      { blockBytes: '64 KiB', rollCycle: 'TEST_SECONDLY', maxPayloadBytes: 20_000 },
+      'maxPayloadBytes',
     ],
     [{ rollCycle: 'FIVE_MINUTELY', indexCount: 4096, indexSpacing: 256 }, 'indexSpacing'],
     [{ blokSize: 1 }, 'blokSize'],
@@ -22,14 +22,14 @@ describe('Queue options and errors', () => {
     );
   });
 
-  it('rejects a record longer than maxPayloadLength before writing anything', () => {
+  it('rejects a record longer than maxPayloadBytes before writing anything', () => {
     using queue = Queue.open(temporaryDirectory(), { ...SMALL, clock: new ManualClock().read });
     const appender = queue.appender();
-    expect(appender.maxPayloadLength).toBe(16376);
-    expect(() => appender.append(new Uint8Array(16377))).toThrow(
+    expect(appender.maxPayloadBytes).toBe(16376);
+    expect(() => appender.appendSync(new Uint8Array(16377))).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_TOO_LARGE', field: 'length' }),
     );
-    expect(() => appender.tryClaim(-1)).toThrow(
+    expect(() => appender.claim(-1)).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'length' }),
     );
     expect(queue.reader().next()).toBeUndefined();
@@ -42,13 +42,13 @@ describe('Queue options and errors', () => {
     first.appender();
     expect(() => second.appender()).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_LOCKED' }));
     first.appender().close();
-    expect(second.appender().append(Uint8Array.of(1))).toBeGreaterThan(0);
+    expect(second.appender().appendSync(Uint8Array.of(1))).toBeGreaterThan(0);
   });
 
   it('a read-only queue refuses an appender with ERR_ANNAL_READ_ONLY but reads', () => {
     const directory = temporaryDirectory();
     const writer = Queue.open(directory, SMALL);
-    writer.appender().append(Uint8Array.of(7));
+    writer.appender().appendSync(Uint8Array.of(7));
     writer.close();
     using reader = Queue.open(directory, { readOnly: true });
     expect(() => reader.appender()).toThrow(
@@ -61,11 +61,11 @@ describe('Queue options and errors', () => {
     const directory = temporaryDirectory();
     const clock = new ManualClock();
     const writer = Queue.open(directory, { ...SMALL, clock: clock.read });
-    const index = writer.appender().append(Uint8Array.of(1));
+    const index = writer.appender().appendSync(Uint8Array.of(1));
     writer.close();
     using reopened = Queue.open(directory, { clock: clock.read }); // FAST_DAILY, 64 MiB by default
     expect(reopened.indices.sequenceBits).toBe(20);
-    expect(reopened.appender().append(Uint8Array.of(2))).toBe(index + 1);
+    expect(reopened.appender().appendSync(Uint8Array.of(2))).toBe(index + 1);
   });
 
   it('converts indices to and from BigInt exactly', () => {
@@ -85,9 +85,9 @@ describe('Appender#close under a background sync policy', () => {
     const directory = temporaryDirectory();
     const queue = Queue.open(directory, { ...SMALL, sync: { everyMs: 1 } });
     const appender = queue.appender();
-    appender.append(Uint8Array.of(1));
-    await appender.synced();
-    appender.append(Uint8Array.of(2)); // arms the next background sync
+    appender.appendSync(Uint8Array.of(1));
+    await appender.sync();
+    appender.appendSync(Uint8Array.of(2)); // arms the next background sync
     // Closes the appender first (a blocking msync), then unmaps the files; the armed timer's sync
     // then finds the appender closed and does nothing (vitest fails the run on an unhandled
     // rejection, which is what an msync of an unmapped file used to raise).

@@ -14,7 +14,7 @@ function fiveCycles(events: string[] = []): { queue: Queue; clock: ManualClock }
   });
   const appender = queue.appender();
   for (let n = 0; n < 5; n++) {
-    appender.append(payloadOf(n, 16));
+    appender.appendSync(payloadOf(n, 16));
     clock.advance(1000);
   }
   return { queue, clock };
@@ -44,7 +44,7 @@ describe('Queue#deleteCycles (retention)', () => {
     const { queue } = fiveCycles(events);
     const cycles = queue.cycles();
     const reader = queue.reader();
-    const view = reader.next()!.bytes; // in the first cycle
+    const view = reader.next()!.payload; // in the first cycle
     reader.close();
     const selected = cycles[0]!;
     const path = `${queue.directory}/20261122T000000Z.annalq`;

@@ -16,9 +16,9 @@ describe('a roll cut short by a crash', () => {
     {
       using queue = Queue.open(directory, { ...SMALL, clock: clock.read });
       const appender = queue.appender();
-      cycleBefore = queue.indices.cycleOf(appender.append(payloadOf(0, 8)));
+      cycleBefore = queue.indices.cycleOf(appender.appendSync(payloadOf(0, 8)));
       clock.advance(1000);
-      appender.append(payloadOf(1, 8)); // rolls: seals the first cycle, creates the next
+      appender.appendSync(payloadOf(1, 8)); // rolls: seals the first cycle, creates the next
     }
     // What a SIGKILL between creating the next cycle's file and recording it in the metadata
     // file leaves: the recorded highest cycle is still the one before.
@@ -28,9 +28,9 @@ describe('a roll cut short by a crash', () => {
     closeSync(fd);
     // The next appender, in the same second, appends to the file that is already there.
     using queue = Queue.open(directory, { ...SMALL, clock: clock.read });
-    const index = queue.appender().append(payloadOf(2, 8));
+    const index = queue.appender().appendSync(payloadOf(2, 8));
     using reader = Queue.open(directory, { readOnly: true });
-    expect(readAll(reader).map((record) => record.bytes)).toEqual([
+    expect(readAll(reader).map((record) => record.payload)).toEqual([
       payloadOf(0, 8),
       payloadOf(1, 8),
       payloadOf(2, 8),

@@ -10,11 +10,11 @@ describe('Queue roll cycles', () => {
     const directory = temporaryDirectory();
     using queue = Queue.open(directory, { ...SMALL, clock: clock.read });
     const appender = queue.appender();
-    const indices = [appender.append(payloadOf(0, 8)), appender.append(payloadOf(1, 8))];
+    const indices = [appender.appendSync(payloadOf(0, 8)), appender.appendSync(payloadOf(1, 8))];
     clock.advance(1000);
-    indices.push(appender.append(payloadOf(2, 8)));
+    indices.push(appender.appendSync(payloadOf(2, 8)));
     clock.advance(5000); // four cycles with no file
-    indices.push(appender.append(payloadOf(3, 8)));
+    indices.push(appender.appendSync(payloadOf(3, 8)));
     expect(queue.cycles()).toHaveLength(3);
     const cycles = indices.map((index) => queue.indices.cycleOf(index));
     expect(cycles[2]).toBe(cycles[0]! + 1);
@@ -32,12 +32,12 @@ describe('Queue roll cycles', () => {
     const clock = new ManualClock();
     using queue = Queue.open(temporaryDirectory(), { ...SMALL, clock: clock.read });
     const appender = queue.appender();
-    appender.append(payloadOf(0, 8));
+    appender.appendSync(payloadOf(0, 8));
     const reader = queue.reader();
     expect(reader.next()).toBeDefined();
     expect(reader.next()).toBeUndefined();
     clock.advance(1000);
-    const index = appender.append(payloadOf(1, 8));
+    const index = appender.appendSync(payloadOf(1, 8));
     expect(reader.next()?.index).toBe(index);
   });
 
@@ -45,13 +45,13 @@ describe('Queue roll cycles', () => {
     const clock = new ManualClock();
     const directory = temporaryDirectory();
     const first = Queue.open(directory, { ...SMALL, clock: clock.read });
-    first.appender().append(payloadOf(0, 8));
+    first.appender().appendSync(payloadOf(0, 8));
     first.close(); // no roll happened: the cycle is not sealed
     clock.advance(3000);
     using second = Queue.open(directory, { ...SMALL, clock: clock.read });
     const reader = second.reader();
     expect(reader.next()).toBeDefined();
-    const index = second.appender().append(payloadOf(1, 8));
+    const index = second.appender().appendSync(payloadOf(1, 8));
     expect(reader.next()?.index).toBe(index);
   });
 });

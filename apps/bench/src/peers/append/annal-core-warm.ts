@@ -15,7 +15,7 @@
  *   are resident in full: then no prefault is running, and no page of block 0 faults when the
  *   appender writes it. (Should the prefault stop short, the wait ends when residency stops
  *   growing, and the notes count the pages left out; see {@link awaitPrefault}.)
- * - `appender.tryClaim(0).abort()` then writes what only a queue's first append writes: the
+ * - `appender.claim(0).abort()` then writes what only a queue's first append writes: the
  *   first index page (in block 0) and the first-level index entry and advisory end in the header,
  *   whose page would otherwise take a write fault inside the first timed round. It leaves an
  *   8-byte skip frame and no record.
@@ -31,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
   CYCLE_FILE_EXTENSION,
-  DEFAULT_BLOCK_SIZE,
+  DEFAULT_BLOCK_BYTES,
   Queue,
   ROLL_CYCLES,
   type Appender,
@@ -47,7 +47,7 @@ import type { AppendTarget } from './append-target.js';
 import { verifyQueueRecords, type AnnalAppendOptions } from './annal-core.js';
 
 /** The block size of the sustained rows, whose block 0 every warm round stays in. */
-const BLOCK_SIZE = DEFAULT_BLOCK_SIZE;
+const BLOCK_BYTES = DEFAULT_BLOCK_BYTES;
 
 /** Blocks an appender has allocated, mapped and prefaulted once it is open: 0 and the next. */
 const BLOCKS_AT_OPEN = 2;
@@ -108,7 +108,7 @@ function onlyCycleFile(directory: string): string {
  * @throws when the blocks are not mapped within {@link PREFAULT_TIMEOUT_MS}
  */
 async function awaitPrefault(cyclePath: string, headerBytes: number): Promise<number> {
-  const wanted = BLOCKS_AT_OPEN * BLOCK_SIZE;
+  const wanted = BLOCKS_AT_OPEN * BLOCK_BYTES;
   const deadline = performance.now() + PREFAULT_TIMEOUT_MS;
   let lastResident = -1;
   let lastGrowth = performance.now();
@@ -180,23 +180,23 @@ export function createAnnalCoreWarmTarget(
   const open = async (firstSequence: number): Promise<WarmQueue> => {
     const queue = Queue.open(join(parent, `queue-${queuesOpened}`), {
       checksums: options.checksums,
-      blockSize: BLOCK_SIZE,
+      blockBytes: BLOCK_BYTES,
     });
     queuesOpened++;
     try {
       const queueAppender = queue.appender();
       const cyclePath = onlyCycleFile(queue.directory);
       const openLength = statSync(cyclePath).size;
-      const headerBytes = openLength - BLOCKS_AT_OPEN * BLOCK_SIZE;
-      if (headerBytes <= 0 || headerBytes >= BLOCK_SIZE) {
+      const headerBytes = openLength - BLOCKS_AT_OPEN * BLOCK_BYTES;
+      if (headerBytes <= 0 || headerBytes >= BLOCK_BYTES) {
         throw new Error(
-          `${cyclePath} is ${openLength} bytes once its appender is open, not a header and ${BLOCKS_AT_OPEN} blocks of ${BLOCK_SIZE}`,
+          `${cyclePath} is ${openLength} bytes once its appender is open, not a header and ${BLOCKS_AT_OPEN} blocks of ${BLOCK_BYTES}`,
         );
       }
       const leftOut = await awaitPrefault(cyclePath, headerBytes);
       unfaultedBytes += leftOut;
       if (leftOut > 0) shortQueues++;
-      queueAppender.tryClaim(0).abort();
+      queueAppender.claim(0).abort();
       return {
         queue,
         appender: queueAppender,
@@ -213,7 +213,7 @@ export function createAnnalCoreWarmTarget(
 
   return {
     append(record: Buffer): boolean {
-      (appender as Appender).append(record);
+      (appender as Appender).appendSync(record);
       return true;
     },
     drain: () => Promise.resolve(),
@@ -222,9 +222,9 @@ export function createAnnalCoreWarmTarget(
     async prepareRound(records: number, firstSequence: number, template: Buffer): Promise<void> {
       // At most one new index page per round: a page covers 2^20 records, a round ≤ 2^16.
       const roundBytes = records * frameBytes(payloadBytes) + INDEX_PAGE_FRAME_BYTES;
-      roundsPerQueue = Math.floor((BLOCK_SIZE - primerBytes) / roundBytes);
+      roundsPerQueue = Math.floor((BLOCK_BYTES - primerBytes) / roundBytes);
       if (roundsPerQueue < 1) throw new Error(`a round of ${roundBytes} bytes exceeds a block`);
-      if (current !== undefined && current.usedBytes + roundBytes <= BLOCK_SIZE) {
+      if (current !== undefined && current.usedBytes + roundBytes <= BLOCK_BYTES) {
         checkStillInBlockZero(current);
       } else {
         const leaving = current;
@@ -252,7 +252,7 @@ export function createAnnalCoreWarmTarget(
         shortQueues === 0
           ? 'every queue had both blocks resident in full before its first round'
           : `the prefault left ${unfaultedBytes / pageSize()} page(s) out in ${shortQueues} queue(s), which the appender faulted in itself`;
-      return `checksums ${options.checksums}; ${queuesOpened} fresh queues of ${roundsPerQueue} rounds each, all in block 0; before a queue's first round (untimed): blocks 0 and 1 allocated and prefaulted by the appender, waited for until resident in full (/proc/self/smaps), then tryClaim(0).abort() to write the first index page and header entry; ${residency}; after its last round each queue was checked to still hold one cycle file of 2 blocks, verified record by record and deleted`;
+      return `checksums ${options.checksums}; ${queuesOpened} fresh queues of ${roundsPerQueue} rounds each, all in block 0; before a queue's first round (untimed): blocks 0 and 1 allocated and prefaulted by the appender, waited for until resident in full (/proc/self/smaps), then claim(0).abort() to write the first index page and header entry; ${residency}; after its last round each queue was checked to still hold one cycle file of 2 blocks, verified record by record and deleted`;
     },
     close(): void {
       current?.queue.close();

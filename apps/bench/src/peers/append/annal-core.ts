@@ -1,7 +1,7 @@
 /**
  * `@annal/core` as an append target, sustained: one queue in a fresh directory that grows over
  * every round (fresh preallocated blocks, each prefaulted off the JS thread while the one before
- * fills), `appender.append(record)` per record. Verified after the rounds by reading every
+ * fills), `appender.appendSync(record)` per record. Verified after the rounds by reading every
  * record back through a reader. The warm-block rows are in `annal-core-warm.ts`.
  *
  * @module
@@ -57,7 +57,7 @@ export function createAnnalCoreTarget(options: AnnalAppendOptions): AppendTarget
   const appender = queue.appender({ shared: options.shared ?? false });
   return {
     append(record: Buffer): boolean {
-      appender.append(record);
+      appender.appendSync(record);
       return true;
     },
     drain: () => Promise.resolve(),

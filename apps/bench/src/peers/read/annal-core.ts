@@ -30,7 +30,7 @@ export function createFilledQueue(
     const record = Buffer.from(template);
     for (let sequence = 0; sequence < count; sequence++) {
       stampSequence(record, sequence);
-      appender.append(record);
+      appender.appendSync(record);
     }
     appender.close();
   } catch (error) {

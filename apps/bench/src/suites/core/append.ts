@@ -54,7 +54,7 @@ function annalRows(size: (typeof APPEND_SIZES)[number]): Implementation[] {
     appendImplementation(
       baseId(checksums),
       'annal',
-      `@annal/core Queue (FAST_DAILY, 64 MiB blocks): appender.append(record), checksums ${checksums}; sustained over ≥ 1 GiB of fresh queue`,
+      `@annal/core Queue (FAST_DAILY, 64 MiB blocks): appender.appendSync(record), checksums ${checksums}; sustained over ≥ 1 GiB of fresh queue`,
       size,
       () => createAnnalCoreTarget({ checksums }),
       'no sync (each record is in the page cache when append returns); sustained, not a warm block: rounds append into one growing queue, so they run over fresh preallocated blocks, and the timed rounds of a real run append at least 1 GiB',
@@ -65,7 +65,7 @@ function annalRows(size: (typeof APPEND_SIZES)[number]): Implementation[] {
     appendImplementation(
       `${baseId(checksums)}-warm`,
       'annal',
-      `@annal/core Queue (FAST_DAILY, 64 MiB blocks): appender.append(record), checksums ${checksums}; within a warm block (prefaulted in full, no block allocated during a round)`,
+      `@annal/core Queue (FAST_DAILY, 64 MiB blocks): appender.appendSync(record), checksums ${checksums}; within a warm block (prefaulted in full, no block allocated during a round)`,
       size,
       (payloadBytes) => createAnnalCoreWarmTarget({ checksums }, payloadBytes),
       'no sync (each record is in the page cache when append returns); warm block, not sustained: every round appends into block 0 of a queue whose pages the appender prefaulted (writable) before the round, so no round faults a page or allocates a block; the queue is replaced, untimed, when block 0 has no room for another round',
@@ -74,7 +74,7 @@ function annalRows(size: (typeof APPEND_SIZES)[number]): Implementation[] {
   const shared = appendImplementation(
     'annal-shared',
     'annal',
-    '@annal/core Queue (FAST_DAILY, 64 MiB blocks): appender({ shared: true }).append(record), checksums off; one shared appender, so its append lock is taken and released per record uncontended; sustained as the annal row',
+    '@annal/core Queue (FAST_DAILY, 64 MiB blocks): appender({ shared: true }).appendSync(record), checksums off; one shared appender, so its append lock is taken and released per record uncontended; sustained as the annal row',
     size,
     () => createAnnalCoreTarget({ checksums: 'off', shared: true }),
     'no sync; sustained over ≥ 1 GiB like the annal row; contended shared appenders are measured in core/shared',

@@ -203,7 +203,7 @@ const mpscThenExclusive: Implementation = {
       startMpscThenExclusive,
       COUNTS,
       PAYLOAD_BYTES,
-      `${MPSC_PRODUCERS} producer threads → MpscRing → 1 consumer thread: appender.append(ring view) per record (one copy, ring → mapped file); FAST_DAILY, 64 MiB blocks, no sync; a round ends when the consumer has appended every record; three busy threads share this machine's 2 vCPUs; read back and checked after the rounds`,
+      `${MPSC_PRODUCERS} producer threads → MpscRing → 1 consumer thread: appender.appendSync(ring view) per record (one copy, ring → mapped file); FAST_DAILY, 64 MiB blocks, no sync; a round ends when the consumer has appended every record; three busy threads share this machine's 2 vCPUs; read back and checked after the rounds`,
     ),
 };
 

@@ -86,7 +86,7 @@ async function measureTail(mode: Mode, budget: MeasureBudget): Promise<number[]>
         let record = reader.next();
         if (record === undefined) {
           if (mode === 'futex') await reader.waitNext({ timeoutMs: 10_000 });
-          else if (mode === 'futex-sync') reader.waitNextSync(10_000);
+          else if (mode === 'futex-sync') reader.waitNextSync({ timeoutMs: 10_000 });
           continue;
         }
         const arrived = nowNs();
