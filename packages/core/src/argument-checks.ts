@@ -57,7 +57,7 @@ export function checkWaitOptions(
   withSignal: boolean,
 ): { timeoutMs: number; signal: AbortSignal | undefined } {
   const record = checkOptionsObject(options);
-  const timeoutMs = record['timeoutMs'] ?? Infinity;
+  const timeoutMs = record['timeoutMs'] === undefined ? Infinity : record['timeoutMs'];
   if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
     throw new InvalidArgumentError(
       `timeoutMs must be a number of milliseconds ≥ 0 (or Infinity): timeoutMs=${typeof timeoutMs === 'number' ? String(timeoutMs) : describeValue(timeoutMs)}`,

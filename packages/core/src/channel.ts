@@ -24,7 +24,9 @@ import {
 } from '@annal/native';
 import { z } from 'zod';
 
+import { checkKnownKeys, checkOptionsObject, checkSignal } from './argument-checks.js';
 import { payloadChecksumWords } from './checksum.js';
+import { describeValue } from './describe-value.js';
 import { coarseClockView } from './coarse-clock.js';
 import {
   CHANNEL_CHECKED_BYTES,
@@ -59,6 +61,7 @@ import {
   storeLengthWord,
   writeChannelHeader,
 } from './layout.js';
+import { explainSizeUnits, rejectRenamedOptions } from './options.js';
 import { QueueRecord } from './record.js';
 
 /** Options of {@link Channel.create}. */
@@ -86,6 +89,14 @@ const createSchema = z.strictObject({
   checksums: z.enum(['off', 'crc32c']).default('crc32c'),
 });
 
+/** Options of {@link ChannelReader.follow}: the shape of `reader.follow()`, plus `pollMs`. */
+export interface ChannelFollowOptions {
+  /** Stops following when it aborts (the iteration then ends, returning the status). */
+  readonly signal?: AbortSignal | undefined;
+  /** Milliseconds between looks while the channel is open and empty. [1] */
+  readonly pollMs?: number | undefined;
+}
+
 /** How a channel stands, as a reader sees it after `next()` found nothing. */
 export type ChannelStatus = 'open' | 'closed' | 'full' | 'abandoned';
 
@@ -103,7 +114,14 @@ export const Channel = {
    *   is full
    */
   create(path: string, options: ChannelCreateOptions): ChannelWriter {
-    const parsed = parseOptions(createSchema, options, 'Channel.create');
+    checkPathArgument(path);
+    rejectRenamedOptions(options, 'Channel.create');
+    let parsed: z.output<typeof createSchema>;
+    try {
+      parsed = parseOptions(createSchema, options, 'Channel.create');
+    } catch (error) {
+      throw explainSizeUnits(error, options);
+    }
     const capacity = Math.ceil(parsed.capacity / 8) * 8;
     const maxPayloadBytes = parsed.maxPayloadBytes ?? capacity / 16 - FRAME_HEADER_BYTES;
     if (computeFrameLength(maxPayloadBytes) + FRAME_HEADER_BYTES > capacity) {
@@ -270,18 +288,33 @@ export class ChannelWriter implements Disposable {
   }
 
   /**
-   * msync of the channel (blocking): everything written so far survives power loss.
+   * Makes everything written so far survive power loss: an msync off the JavaScript thread.
    *
-   * @throws ERR_ANNAL_CLOSED after {@link ChannelWriter.close}
+   * @throws (rejects) ERR_ANNAL_CLOSED after {@link ChannelWriter.close}; ERR_ANNAL_IO when the
+   *   msync fails
    */
-  sync(): void {
+  async sync(): Promise<void> {
+    this.#checkOpen();
+    await this.#mapping.syncAsync();
+  }
+
+  /**
+   * Like {@link ChannelWriter.sync}, but blocks the thread in the msync.
+   *
+   * @throws ERR_ANNAL_CLOSED after {@link ChannelWriter.close}; ERR_ANNAL_IO when the msync fails
+   */
+  syncSync(): void {
+    this.#checkOpen();
+    this.#mapping.sync();
+  }
+
+  #checkOpen(): void {
     if (this.#mapping.closed) {
       throw new ClosedError(`${this.path}: the writer is closed`, {
         path: this.path,
         field: 'writer',
       });
     }
-    this.#mapping.sync();
   }
 
   /** Closes the channel for good: readers get what was written, then status 'closed'. */
@@ -447,6 +480,11 @@ export class ChannelReader implements Disposable, Iterable<QueueRecord> {
    */
   status(nowMs = Date.now()): ChannelStatus {
     if (this.#closed) throw this.#closedError();
+    if (typeof nowMs !== 'number' || Number.isNaN(nowMs)) {
+      throw new InvalidArgumentError(`nowMs must be a number of Unix ms: nowMs=${describeValue(nowMs)}`, {
+        field: 'nowMs',
+      });
+    }
     const state = this.#loadState();
     if (this.#atEnd || state !== CHANNEL_OPEN) {
       if (!this.#atEnd && this.#hasMore()) return 'open';
@@ -464,10 +502,25 @@ export class ChannelReader implements Disposable, Iterable<QueueRecord> {
    * Yields records as they arrive, until the channel is closed, full or abandoned (then it
    * returns; `status()` says which) or `signal` aborts. Polls every `pollMs` while empty.
    */
-  async *follow(
-    options: { signal?: AbortSignal; pollMs?: number } = {},
+  follow(options: ChannelFollowOptions = {}): AsyncGenerator<QueueRecord, ChannelStatus, undefined> {
+    const checked = checkOptionsObject(options);
+    checkKnownKeys(checked, ['signal', 'pollMs'], 'channelReader.follow');
+    const signal = checkSignal(checked['signal']);
+    const pollMs = checked['pollMs'] ?? 1;
+    if (typeof pollMs !== 'number' || !Number.isFinite(pollMs) || pollMs < 0) {
+      throw new InvalidArgumentError(
+        `pollMs must be a finite number of milliseconds ≥ 0: pollMs=${describeValue(pollMs)}`,
+        { field: 'pollMs' },
+      );
+    }
+    if (this.#closed) throw this.#closedError();
+    return this.#follow(signal, pollMs);
+  }
+
+  async *#follow(
+    signal: AbortSignal | undefined,
+    pollMs: number,
   ): AsyncGenerator<QueueRecord, ChannelStatus, undefined> {
-    const { signal, pollMs = 1 } = options;
     for (;;) {
       for (let record = this.next(); record !== undefined; record = this.next()) yield record;
       const status = this.status();
@@ -554,11 +607,7 @@ export class ChannelReader implements Disposable, Iterable<QueueRecord> {
 
 /** Refuses a path that is not a regular file, and files too short for a channel, before opening. */
 function checkChannelFile(path: string): void {
-  if (typeof path !== 'string') {
-    throw new InvalidArgumentError(`path must be a string: path=${describeValue(path)}`, {
-      field: 'path',
-    });
-  }
+  checkPathArgument(path);
   let stats: Stats;
   try {
     stats = statSync(path);
@@ -572,6 +621,15 @@ function checkChannelFile(path: string): void {
     );
   }
   checkChannelSize(path, stats.size);
+}
+
+/** Refuses a `path` argument that is not a non-empty string. */
+function checkPathArgument(path: unknown): void {
+  if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
+    throw new InvalidArgumentError(`path must be a non-empty path string: path=${describeValue(path)}`, {
+      field: 'path',
+    });
+  }
 }
 
 /** A channel is a 128-byte header and a multiple of 8 bytes of data: anything else was cut. */
@@ -596,14 +654,6 @@ function describeFileType(stats: Stats): string {
   if (stats.isSocket()) return 'a socket';
   if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
   return 'not a file';
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `a string of ${value.length} characters`;
-  if (typeof value !== 'object') return `${typeof value} ${String(value as number)}`;
-  const tag = Object.prototype.toString.call(value).slice(8, -1);
-  return tag === 'Object' ? 'a plain object' : `a ${tag}`;
 }
 
 /** The error for a payload that is not a Uint8Array (kept out of `write`'s body). */

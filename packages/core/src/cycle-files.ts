@@ -7,7 +7,7 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { AnnalError, CorruptError, syncDirectory } from '@annal/native';
+import { AnnalError, CorruptError, fromErrno, syncDirectory } from '@annal/native';
 
 import { CycleFile } from './cycle-file.js';
 import { CYCLE_FILE_EXTENSION, type CycleFileConfiguration } from './layout.js';
@@ -87,7 +87,13 @@ export class CycleFiles {
    */
   listCycles(): number[] {
     const cycles: number[] = [];
-    const names = readdirSync(this.directory);
+    let names: string[];
+    try {
+      names = readdirSync(this.directory);
+    } catch (error) {
+      // E.g. the directory was deleted or its permissions changed under an open queue.
+      throw fromErrno(error, { path: this.directory, field: 'directory' });
+    }
     if (!this.#shapeFromFile) this.#adoptShape(names);
     for (const name of names) {
       if (!name.endsWith(CYCLE_FILE_EXTENSION) || name.startsWith('.')) continue;

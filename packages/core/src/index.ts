@@ -20,7 +20,7 @@ export type {
 } from './reader.js';
 export { QueueRecord } from './record.js';
 export { Channel, ChannelReader, ChannelWriter } from './channel.js';
-export type { ChannelCreateOptions, ChannelStatus } from './channel.js';
+export type { ChannelCreateOptions, ChannelFollowOptions, ChannelStatus } from './channel.js';
 export { IndexCodec, indexFromBigInt, indexToBigInt } from './queue-index.js';
 export { ROLL_CYCLES } from './roll-cycle.js';
 export type { RollCycle, RollCycleName } from './roll-cycle.js';

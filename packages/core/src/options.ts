@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  InvalidOptionError,
   byteSize,
   parseOptions,
   powerOfTwo,
@@ -23,6 +24,12 @@ export const MIN_BLOCK_BYTES = 64 * 1024;
 export const MAX_BLOCK_BYTES = 1024 * 1024 * 1024;
 /** Default block: 64 MiB (Chronicle Queue's default too). */
 export const DEFAULT_BLOCK_BYTES = 64 * 1024 * 1024;
+
+/** The `sync` option: the policies of {@link SyncPolicy}, named in the error when none matches. */
+const syncSchema = z.union(syncPolicySchema.options, {
+  error: () =>
+    `must be 'none', 'manual', 'each' or { everyMs } (milliseconds, or a duration such as '200ms')`,
+});
 
 /**
  * Options of `Queue.open`. Sizes take a number of bytes or a string such as `'64 MiB'`.
@@ -55,7 +62,7 @@ const schema = z.strictObject({
    * process crash, not power loss), `'manual'` (`queue.sync()`), `'each'` (every append waits
    * for its msync), or `{ everyMs }`. Default `'none'`. See docs/durability.md.
    */
-  sync: syncPolicySchema.default('none'),
+  sync: syncSchema.default('none'),
   /**
    * Largest payload in bytes. Default and upper bound: a quarter of the block size minus the
    * 8-byte frame header.
@@ -144,7 +151,52 @@ export const queueOptionsSchema: z.ZodType<ResolvedQueueOptions, QueueOptions> =
 
 /** Parses `Queue.open` options. @throws ERR_ANNAL_INVALID_OPTION naming the option */
 export function parseQueueOptions(input: unknown): ResolvedQueueOptions {
-  return parseOptions(schema, input, 'Queue.open');
+  rejectRenamedOptions(input, 'Queue.open');
+  try {
+    return parseOptions(schema, input, 'Queue.open');
+  } catch (error) {
+    throw explainSizeUnits(error, input);
+  }
+}
+
+/** Options renamed for 1.0 (docs/decisions/2026-12-04-one-vocabulary.md): old name → new name. */
+const RENAMED_OPTIONS: Readonly<Record<string, string>> = {
+  blockSize: 'blockBytes',
+  maxPayloadLength: 'maxPayloadBytes',
+  maxRecordLength: 'maxPayloadBytes',
+};
+
+/** Refuses an option under its pre-1.0 name, naming the new one. */
+export function rejectRenamedOptions(input: unknown, where: string): void {
+  if (typeof input !== 'object' || input === null) return;
+  for (const key of Object.keys(input)) {
+    const renamed = RENAMED_OPTIONS[key];
+    if (renamed !== undefined) {
+      throw new InvalidOptionError(`${where}: the option ${key} is now called ${renamed}`, {
+        field: key,
+      });
+    }
+  }
+}
+
+/**
+ * A size option refused with a decimal unit (`'64 MB'` is 64 000 000 bytes, not a power of two)
+ * is most likely meant in binary units: the error then says how the two differ.
+ */
+export function explainSizeUnits(error: unknown, input: unknown): unknown {
+  if (!InvalidOptionError.isInstance(error) || typeof input !== 'object' || input === null) {
+    return error;
+  }
+  const field = error.field ?? '';
+  const value = (input as Record<string, unknown>)[field];
+  if (typeof value !== 'string') return error;
+  const decimal = /^\s*([\d.]+)\s*(kB|MB|GB|TB)\s*$/i.exec(value);
+  if (decimal === null) return error;
+  const binary = `${decimal[1] ?? ''} ${(decimal[2] ?? '').charAt(0).toUpperCase()}iB`;
+  return new InvalidOptionError(
+    `${error.message}. Note: ${JSON.stringify(value)} is in decimal units (1 MB = 1 000 000 bytes); sizes here are usually binary (1 MiB = 1 048 576 bytes): did you mean ${JSON.stringify(binary)}?`,
+    { field, cause: error },
+  );
 }
 
 /**

@@ -205,13 +205,14 @@ export class Queue implements Disposable {
    */
   deleteCycles(options: DeleteCyclesOptions): number[] {
     this.#checkOpen();
-    checkKnownKeys(checkOptionsObject(options), ['keep', 'where'], 'queue.deleteCycles');
+    const checked = checkOptionsObject(options);
+    checkKnownKeys(checked, ['keep', 'where'], 'queue.deleteCycles');
     if (this.options.readOnly) {
       throw new ReadOnlyError(`${this.directory} was opened read-only: nothing can be deleted`, {
         path: this.directory,
       });
     }
-    const { keep, where } = options;
+    const { keep, where } = checked as DeleteCyclesOptions;
     if (keep === undefined && where === undefined) {
       throw new InvalidArgumentError('deleteCycles needs `keep` or `where`', { field: 'options' });
     }

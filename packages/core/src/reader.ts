@@ -57,6 +57,7 @@ import {
   loadLengthWord,
 } from './layout.js';
 import { encodeName, type MetadataFile } from './metadata-file.js';
+import { describeValue } from './describe-value.js';
 import { IndexCodec } from './queue-index.js';
 import { QueueRecord } from './record.js';
 
@@ -391,9 +392,10 @@ export class Reader implements Disposable {
    * @returns this reader
    */
   direction(direction: 'forward' | 'backward'): this {
+    this.#checkOpen();
     if (direction !== 'forward' && direction !== 'backward') {
       throw new InvalidArgumentError(
-        `direction must be 'forward' or 'backward': direction=${JSON.stringify(direction)}`,
+        `direction must be 'forward' or 'backward': direction=${describeValue(direction)}`,
         { field: 'direction' },
       );
     }

@@ -20,11 +20,11 @@ export function payloadOf(n: number, length: number): Uint8Array {
 }
 
 /** Every record of a fresh reader, copied. */
-export function readAll(queue: Queue): { index: number; bytes: Uint8Array }[] {
+export function readAll(queue: Queue): { index: number; payload: Uint8Array }[] {
   const reader = queue.reader();
-  const out: { index: number; bytes: Uint8Array }[] = [];
+  const out: { index: number; payload: Uint8Array }[] = [];
   for (let record = reader.next(); record !== undefined; record = reader.next()) {
-    out.push({ index: record.index, bytes: record.copy() });
+    out.push({ index: record.index, payload: record.copy() });
   }
   reader.close();
   return out;

@@ -114,13 +114,14 @@ describe('ChannelWriter#write refuses what is not bytes', () => {
 });
 
 describe('closed writers and readers', () => {
-  it('every method of a closed writer is ERR_ANNAL_CLOSED or a no-op, never a raw error', () => {
+  it('every method of a closed writer is ERR_ANNAL_CLOSED or a no-op, never a raw error', async () => {
     const path = join(temporaryDirectory(), 'closed.channel');
     const writer = Channel.create(path, { capacity: CAPACITY });
     writer.write(Uint8Array.of(1));
     writer.close();
     expect(() => writer.write(Uint8Array.of(2))).toThrow(coded('ERR_ANNAL_CLOSED', { path }));
-    expect(() => writer.sync()).toThrow(coded('ERR_ANNAL_CLOSED', { path }));
+    expect(() => writer.syncSync()).toThrow(coded('ERR_ANNAL_CLOSED', { path }));
+    await expect(writer.sync()).rejects.toThrow(coded('ERR_ANNAL_CLOSED', { path }));
     expect(() => writer.heartbeat()).not.toThrow(); // the timer's entry point: nothing to do
     expect(() => writer.close()).not.toThrow();
     expect(() => writer[Symbol.dispose]()).not.toThrow();

@@ -61,8 +61,8 @@ describe('Queue append and read', () => {
     }
     const second = appender.appendSync(Uint8Array.of(4));
     expect(readAll(queue)).toEqual([
-      { index: first, bytes: Uint8Array.of(1, 2, 3) },
-      { index: second, bytes: Uint8Array.of(4) },
+      { index: first, payload: Uint8Array.of(1, 2, 3) },
+      { index: second, payload: Uint8Array.of(4) },
     ]);
     expect(second).toBe(first + 1);
   });
