@@ -10,6 +10,7 @@
 import { CorruptError } from '@annal/native';
 
 import { recordCheckWord } from './checksum.js';
+import { RecordCorruptError } from './record-corrupt-error.js';
 import type { Block, CycleFile } from './cycle-file.js';
 import {
   END_OF_CYCLE_WORD,
@@ -127,6 +128,7 @@ export function checkSkipFrame(
       word,
       `check word 0x${(stored >>> 0).toString(16)} of a skip or end-of-cycle frame met after ${sequence} records, expected 0x${(expected >>> 0).toString(16)}`,
       'checkWord',
+      sequence,
     );
   }
 }
@@ -187,9 +189,10 @@ export function corruptRecord(
 ): CorruptError {
   const offset = file.configuration.headerBytes + position;
   const what = file.configuration.checksums ? 'checksum' : 'sequence check word';
-  return new CorruptError(
-    `${file.path}: ${what} mismatch in the record at file offset ${offset} (sequence ${sequence}): stored 0x${(stored >>> 0).toString(16)}, expected 0x${(expected >>> 0).toString(16)}`,
-    { path: file.path, offset, field: 'checksum' },
+  const index = indexIn(file, sequence);
+  return new RecordCorruptError(
+    `${file.path}: ${what} mismatch in record ${index} at file offset ${offset} (sequence ${sequence} of cycle ${file.cycle}): stored 0x${(stored >>> 0).toString(16)}, expected 0x${(expected >>> 0).toString(16)}`,
+    { path: file.path, offset, index, field: 'checksum' },
   );
 }
 
@@ -237,6 +240,8 @@ export function checkFreeWord(
     position,
     0,
     `a free length word after ${sequence} records, but the header says the data goes on (sealed=${sealed}, writePosition=${writePosition}, recordCount=${recordCount})`,
+    'lengthWord',
+    sequence,
   );
 }
 
@@ -455,16 +460,28 @@ export function lastIndexedStart(file: CycleFile): FramePosition {
   return { position: 0, sequence: 0 };
 }
 
+/** The queue index of record `sequence` of `file`. */
+function indexIn(file: CycleFile, sequence: number): number {
+  return file.cycle * 2 ** file.configuration.sequenceBits + sequence;
+}
+
+/**
+ * The error for an invalid frame at data `position`; `sequence` (when known) is the number of
+ * the record the reader expected there, which the error names as `index`.
+ */
 function corruptFrame(
   file: CycleFile,
   position: number,
   word: number,
   what: string,
   field = 'lengthWord',
+  sequence?: number,
 ): CorruptError {
   const offset = file.configuration.headerBytes + position;
-  return new CorruptError(
-    `${file.path}: invalid frame at file offset ${offset}: ${what} (length word 0x${(word >>> 0).toString(16)})`,
-    { path: file.path, offset, field },
+  const index = sequence === undefined ? undefined : indexIn(file, sequence);
+  const record = index === undefined ? '' : ` (where record ${index} was expected)`;
+  return new RecordCorruptError(
+    `${file.path}: invalid frame at file offset ${offset}${record}: ${what} (length word 0x${(word >>> 0).toString(16)})`,
+    { path: file.path, offset, field, ...(index === undefined ? {} : { index }) },
   );
 }

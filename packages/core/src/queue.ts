@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, statSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 import {
   AnnalError,
@@ -186,7 +186,10 @@ export class Queue implements Disposable {
     return reader;
   }
 
-  /** @internal How many readers of this Queue are open (for tests of its bookkeeping). */
+  /**
+   * How many readers of this Queue are open now: a closed reader is forgotten, so a process that
+   * opens a reader per request does not grow the queue.
+   */
   get openReaderCount(): number {
     return this.#readers.size;
   }
@@ -358,10 +361,26 @@ function openDirectory(directory: string, readOnly: boolean): void {
     );
   }
   try {
-    if (stats === undefined) mkdirSync(directory, { recursive: true });
+    if (stats === undefined) makeDirectory(directory);
     accessSync(directory, readOnly ? constants.R_OK | constants.X_OK : constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (error) {
     throw directoryError(error, directory, readOnly);
+  }
+}
+
+/**
+ * mkdir -p, reporting why it failed: a recursive mkdir reports ENOENT on a read-only file system
+ * (or in a directory it may not write), so the nearest existing ancestor is asked instead.
+ */
+function makeDirectory(directory: string): void {
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+    let ancestor = dirname(directory);
+    while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
+    accessSync(ancestor, constants.W_OK | constants.X_OK); // throws EROFS, EACCES…
+    throw error;
   }
 }
 

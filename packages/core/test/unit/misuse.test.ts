@@ -63,14 +63,14 @@ function each(
   code = 'ERR_ANNAL_INVALID_ARGUMENT',
 ): Case[] {
   return values.map((value) => ({
-    call: `${call} with ${field}=${describe(value)}`,
+    call: `${call} with ${field}=${show(value)}`,
     code,
     field,
     run: (world: World) => run(world, value as never),
   }));
 }
 
-function describe(value: unknown): string {
+function show(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'symbol') return 'Symbol()';
   if (typeof value === 'number') return String(value);
