@@ -29,7 +29,8 @@ import {
   rejectText,
   unsealedEnd,
 } from './append-errors.js';
-import { checkedIndexPage, type ScanResult } from './frame-scan.js';
+import type { ScanResult } from './frame-scan.js';
+import { checkedIndexPage } from './index-lookup.js';
 import { findCheckedEnd, zeroPastEnd } from './recovery.js';
 import {
   COMMIT_COUNTER_INDEX,

@@ -30,10 +30,9 @@ export function checkCount(value: unknown, field: string): void {
 export function checkOptionsObject(value: unknown, field = 'options'): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidArgumentError(
-      `${field} must be an object: ${field}=${describeValue(value)}`,
-      { field },
-    );
+    throw new InvalidArgumentError(`${field} must be an object: ${field}=${describeValue(value)}`, {
+      field,
+    });
   }
   return value as Record<string, unknown>;
 }

@@ -212,7 +212,6 @@ export class ChannelReader implements Disposable, Iterable<QueueRecord> {
         { field: 'pollMs' },
       );
     }
-    if (this.#closed) throw this.#closedError();
     return this.#follow(signal, pollMs);
   }
 

@@ -346,7 +346,8 @@ function openDirectory(directory: string, readOnly: boolean): void {
   try {
     stats = statSync(directory);
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ENOENT') throw directoryError(error, directory, readOnly);
+    if ((error as { code?: unknown }).code !== 'ENOENT')
+      throw directoryError(error, directory, readOnly);
   }
   if (stats !== undefined && !stats.isDirectory()) {
     throw new InvalidArgumentError(
@@ -362,7 +363,10 @@ function openDirectory(directory: string, readOnly: boolean): void {
   }
   try {
     if (stats === undefined) makeDirectory(directory);
-    accessSync(directory, readOnly ? constants.R_OK | constants.X_OK : constants.R_OK | constants.W_OK | constants.X_OK);
+    accessSync(
+      directory,
+      readOnly ? constants.R_OK | constants.X_OK : constants.R_OK | constants.W_OK | constants.X_OK,
+    );
   } catch (error) {
     throw directoryError(error, directory, readOnly);
   }

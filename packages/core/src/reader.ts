@@ -35,14 +35,14 @@ import { payloadChecksumWords } from './checksum.js';
 import type { CycleFile } from './cycle-file.js';
 import type { CycleFiles } from './cycle-files.js';
 import {
+  END_OF_CYCLE_FRAME,
   checkFreeWord,
   checkSkipFrame,
   corruptRecord,
   frameLengthOf,
-  indexedStart,
-  lastIndexedStart,
-  scanFrames,
-} from './frame-scan.js';
+} from './frame-checks.js';
+import { scanFrames } from './frame-scan.js';
+import { indexedStart, lastIndexedStart } from './index-lookup.js';
 import {
   COMMIT_COUNTER_INDEX,
   FRAME_HEADER_BYTES,
@@ -587,12 +587,11 @@ export class Reader implements Disposable {
    * returns quietly). The record object is reused: read it before the next iteration.
    *
    * @param options - `signal`: stops following when it aborts
-   * @throws ERR_ANNAL_INVALID_ARGUMENT when `signal` is not an AbortSignal; ERR_ANNAL_CLOSED
-   *   after close
+   * @throws ERR_ANNAL_INVALID_ARGUMENT (at once) when `signal` is not an AbortSignal; the
+   *   iteration rejects with ERR_ANNAL_CLOSED after close
    */
   follow(options: FollowOptions = {}): AsyncGenerator<QueueRecord, void, undefined> {
     const signal = checkFollowOptions(options);
-    this.#checkOpen();
     return this.#follow(signal);
   }
 
@@ -669,7 +668,7 @@ export class Reader implements Disposable {
       const file = this.#currentFile();
       const frameLength = frameLengthOf(file, this.#position, word);
       checkSkipFrame(file, this.#words, offset, this.#position, word, this.#sequence);
-      if (frameLength === -2) {
+      if (frameLength === END_OF_CYCLE_FRAME) {
         if (!this.#nextCycle()) return false;
         continue;
       }

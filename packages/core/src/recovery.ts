@@ -6,7 +6,8 @@
  * @module
  */
 import type { CycleFile } from './cycle-file.js';
-import { lastIndexedStart, scanFrames, type ScanResult } from './frame-scan.js';
+import { scanFrames, type ScanResult } from './frame-scan.js';
+import { lastIndexedStart } from './index-lookup.js';
 import { computeFrameLength } from './layout.js';
 import { truncateAt } from './truncate.js';
 

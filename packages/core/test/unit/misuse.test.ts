@@ -465,6 +465,10 @@ async function outcome(run: () => unknown): Promise<unknown> {
   } catch (error) {
     return error;
   }
+  if (typeof result === 'object' && result !== null && Symbol.asyncIterator in result) {
+    // A follow(): what it was given is checked at once, the rest when it is iterated.
+    return outcome(() => (result as AsyncIterator<unknown>).next());
+  }
   if (result instanceof Promise) {
     return result.then(
       (value: unknown) => ({ returned: value }),
