@@ -1,6 +1,6 @@
 /**
- * The fixed-capacity channel file (the kekbit seed), the only module that knows its offsets
- * (STYLE R6). Its frames are those of frame-layout.ts, with their own check words:
+ * The fixed-capacity channel file (the kekbit seed), the only module that knows its offsets.
+ * Its frames are those of frame-layout.ts, with their own check words:
  *
  * ```
  *  offset 0    u32 magic "ANLC"     4  u32 version (2)     8  u32 capacity (data bytes)

@@ -1,6 +1,6 @@
 /**
  * The frame: the unit every annal core file is written in (cycle files and channel files), and
- * the only module that knows a frame's offsets (STYLE R6). docs/format.md describes the same
+ * the only module that knows a frame's offsets. docs/format.md describes the same
  * bytes and changes in the same commit.
  *
  * Every frame starts on a multiple of 8 bytes with an 8-byte header:

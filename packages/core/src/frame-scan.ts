@@ -149,3 +149,31 @@ export function scanFrames(
     position += frameLength;
   }
 }
+
+/**
+ * Appends to `positions` (emptied first) the data positions of the records of `file` from
+ * `start` up to and including sequence `target`, in order: one forward scan, for reading
+ * backward. Stops early at the end of the data.
+ */
+export function collectRecordPositions(
+  file: CycleFile,
+  start: FramePosition,
+  target: number,
+  positions: number[],
+): void {
+  positions.length = 0;
+  const { blockBytes } = file.configuration;
+  let { position, sequence } = start;
+  while (sequence <= target) {
+    const block = file.block(Math.floor(position / blockBytes));
+    if (block === undefined) break;
+    const word = loadLengthWord(block.words, position - block.start);
+    const frameLength = frameLengthOf(file, position, word);
+    if (frameLength < 0) break;
+    if (word > 0) {
+      positions.push(position);
+      sequence++;
+    }
+    position += frameLength;
+  }
+}

@@ -1,5 +1,5 @@
 /**
- * The byte layout of a queue's cycle file, the only module that knows its offsets (STYLE R6),
+ * The byte layout of a queue's cycle file, the only module that knows its offsets,
  * and the one place the core formats are listed: frames (frame-layout.ts), the directory
  * metadata file (metadata-layout.ts) and channel files (channel-layout.ts) are declared in their
  * own modules and re-exported here. docs/format.md describes the same bytes and changes in the

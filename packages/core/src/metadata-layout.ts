@@ -1,5 +1,5 @@
 /**
- * The directory metadata file, the only module that knows its offsets (STYLE R6):
+ * The directory metadata file, the only module that knows its offsets:
  * `metadata.annalm`: 64 KiB, created like a cycle file (complete or absent). A 64-byte header,
  * then 1023 slots of 64 bytes for named readers.
  *

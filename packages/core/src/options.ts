@@ -1,5 +1,5 @@
 /**
- * The options of {@link Queue.open}: one zod schema holding every default (STYLE R32).
+ * The options of {@link Queue.open}: one zod schema holding every default.
  *
  * @module
  */

@@ -2,24 +2,21 @@
  * The reader (Chronicle's tailer): reads records in order across cycle files, zero-copy, from
  * any thread or process, and can wait for the next one.
  *
+ * Longer than 400 lines on purpose: everything here moves one private position (file, block,
+ * data position, sequence, and the run of positions read backward) that `next()` reads on the
+ * hot path; splitting the methods that move it (seek, toStart/toEnd, backward reading, the
+ * named position) into other modules would put that state behind a second object or expose it.
+ * What does not touch it lives apart: waiting (reader-wait.ts), names (named-reader-slot.ts),
+ * options (reader-options.ts), frame checks and scans (frame-checks.ts, frame-scan.ts,
+ * index-lookup.ts).
+ *
  * @module
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-
+import type { FileLock } from '@annal/native';
 import {
-  AbortedError,
   ClosedError,
   CorruptError,
-  FileLock,
   InvalidArgumentError,
-  NotFoundError,
-  ReadOnlyError,
-  encodePathSegment,
-  futexWait,
-  futexWaitAsync,
-  membarrier,
-  safePath,
   type AnnalError,
 } from '@annal/native';
 
@@ -41,78 +38,39 @@ import {
   corruptRecord,
   frameLengthOf,
 } from './frame-checks.js';
-import { scanFrames } from './frame-scan.js';
+import { collectRecordPositions, scanFrames } from './frame-scan.js';
 import { indexedStart, lastIndexedStart } from './index-lookup.js';
 import {
-  COMMIT_COUNTER_INDEX,
   FRAME_HEADER_BYTES,
   LENGTH_MASK,
-  addWaiterCount,
   computeFrameLength,
   computeRecordTag,
   getChecksumWord,
   packRecordWord,
-  loadCommitCounter,
-  loadFencelessPublish,
   loadLengthWord,
 } from './layout.js';
-import { encodeName, type MetadataFile } from './metadata-file.js';
+import type { MetadataFile } from './metadata-file.js';
 import { describeValue } from './describe-value.js';
 import { IndexCodec } from './queue-index.js';
+import { claimName } from './named-reader-slot.js';
+import type {
+  FollowOptions,
+  ReaderOptions,
+  RecordHandler,
+  WaitNextOptions,
+  WaitNextSyncOptions,
+} from './reader-options.js';
+import { waitForRecord, waitForRecordSync, type WaitSubject } from './reader-wait.js';
 import { QueueRecord } from './record.js';
 
-/** Called with each record by `poll`; the record object is reused. */
-export type RecordHandler = (record: QueueRecord) => void;
-
-/** Options of {@link Reader.waitNext}. */
-export interface WaitNextOptions {
-  /** Give up after this many milliseconds (resolves false): a number ≥ 0. Default: never. */
-  readonly timeoutMs?: number | undefined;
-  /** Abort the wait (rejects with ERR_ANNAL_ABORTED). */
-  readonly signal?: AbortSignal | undefined;
-}
-
-/** Options of {@link Reader.waitNextSync}. */
-export interface WaitNextSyncOptions {
-  /** Give up after this many milliseconds (returns false): a number ≥ 0. Default: never. */
-  readonly timeoutMs?: number | undefined;
-}
-
-/** Options of {@link Reader.follow}. */
-export interface FollowOptions {
-  /** Stops following when it aborts (the iteration then ends quietly). */
-  readonly signal?: AbortSignal | undefined;
-}
-
-/** Directory (inside the queue) of the lock files of named readers. */
-export const READER_LOCK_DIRECTORY = 'readers';
-
-/** Options of `queue.reader()`. */
-export interface ReaderOptions {
-  /**
-   * Name of a restartable reader: its position is kept in the queue's metadata file, and a reader
-   * opened later with the same name continues where it stopped. At most 40 UTF-8 bytes. One
-   * reader per name at a time (an OFD lock; a second gets ERR_ANNAL_LOCKED).
-   */
-  readonly name?: string;
-}
-
-/** Milliseconds a read-only reader sleeps between looks while tailing (it cannot register). */
-const READ_ONLY_POLL_MS = 1;
-/** Longest single futex sleep of a registered waiter (it then re-checks). */
-const WAIT_SLICE_MS = 1000;
-
-/**
- * Called by a reader right after it registers as a waiter, before its re-check. If an appender
- * of the file publishes without fences (layout.ts), a membarrier makes our registration and
- * its last record meet: it sees us and wakes us, or we see its record. Where membarrier is
- * unavailable, the wake-up may be missed, so the reader sleeps in slices it would poll at.
- * @returns how long the reader may sleep before looking again (ms)
- */
-function sleepAfterRegistering(header: Int32Array): number {
-  if (loadFencelessPublish(header) === 0 || membarrier()) return WAIT_SLICE_MS;
-  return READ_ONLY_POLL_MS;
-}
+export { READER_LOCK_DIRECTORY } from './named-reader-slot.js';
+export type {
+  FollowOptions,
+  ReaderOptions,
+  RecordHandler,
+  WaitNextOptions,
+  WaitNextSyncOptions,
+} from './reader-options.js';
 
 /**
  * Reads a queue forward, record by record. `next()` returns the same {@link QueueRecord} object
@@ -125,8 +83,17 @@ function sleepAfterRegistering(header: Int32Array): number {
 export class Reader implements Disposable {
   readonly #files: CycleFiles;
   readonly #record = new QueueRecord();
-  /** A private word to sleep on while polling a read-only queue (nobody wakes it). */
-  readonly #sleeper = new Int32Array(1);
+  /** What waitNext and waitNextSync ask of this reader (reader-wait.ts). */
+  readonly #waitSubject: WaitSubject = {
+    checkOpen: () => {
+      this.#checkOpen();
+    },
+    hasRecord: () => this.#skipToRecord(),
+    waitHeader: () => {
+      const file = this.#file ?? this.#reattach();
+      return file === undefined || this.#files.readOnly ? undefined : file.header;
+    },
+  };
   #closed = false;
   /** The reader's name, or undefined for an anonymous reader. */
   readonly name: string | undefined;
@@ -195,32 +162,15 @@ export class Reader implements Disposable {
       }
       return;
     }
-    if (files.readOnly) {
-      throw new ReadOnlyError(
-        `a named reader keeps its position in the queue, which was opened read-only`,
-        { path: files.directory, field: 'name' },
-      );
-    }
-    encodeName(options.name); // validates before anything is created
-    const lockDirectory = join(files.directory, READER_LOCK_DIRECTORY);
-    mkdirSync(lockDirectory, { recursive: true });
-    this.#lock = FileLock.acquireOrThrow(
-      safePath(lockDirectory, `${encodePathSegment(options.name)}.lock`),
-    );
+    const named = claimName(files, options.name);
+    this.#lock = named.lock;
     try {
-      const metadata = files.metadata();
-      if (metadata === undefined) {
-        throw new NotFoundError(`${files.directory} has no metadata file for named readers`, {
-          path: files.directory,
-        });
-      }
-      const { slot, created } = metadata.slotFor(options.name);
-      this.#metadata = metadata;
-      this.#slot = slot;
-      if (created) this.toStart();
-      else this.#positionAt(metadata.position(slot));
+      this.#metadata = named.metadata;
+      this.#slot = named.slot;
+      if (named.created) this.toStart();
+      else this.#positionAt(named.metadata.position(named.slot));
     } catch (error) {
-      this.#lock.release();
+      named.lock.release();
       throw error;
     }
   }
@@ -447,21 +397,7 @@ export class Reader implements Disposable {
     const target = this.#sequence - 1;
     const start = indexedStart(file, target);
     const positions = this.#backPositions;
-    positions.length = 0;
-    const { blockBytes } = file.configuration;
-    let { position, sequence } = start;
-    while (sequence <= target) {
-      const block = file.block(Math.floor(position / blockBytes));
-      if (block === undefined) break;
-      const word = loadLengthWord(block.words, position - block.start);
-      const frameLength = frameLengthOf(file, position, word);
-      if (frameLength < 0) break;
-      if (word > 0) {
-        positions.push(position);
-        sequence++;
-      }
-      position += frameLength;
-    }
+    collectRecordPositions(file, start, target, positions);
     this.#backBase = start.sequence;
     this.#backCount = positions.length;
     return positions.length > 0;
@@ -518,33 +454,7 @@ export class Reader implements Disposable {
    */
   async waitNext(options: WaitNextOptions = {}): Promise<boolean> {
     const { timeoutMs, signal } = checkWaitOptions(options, true);
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      this.#checkOpen();
-      if (signal?.aborted === true) throw aborted(signal);
-      if (this.#skipToRecord()) return true;
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) return false;
-      const file = this.#file ?? this.#reattach();
-      if (file === undefined || this.#files.readOnly) {
-        await sleep(Math.min(READ_ONLY_POLL_MS, remaining), signal);
-        continue;
-      }
-      const header = file.header;
-      addWaiterCount(header, 1);
-      try {
-        const sleepMs = sleepAfterRegistering(header);
-        const counter = loadCommitCounter(header);
-        // Re-check after registering: an append that missed our registration is seen here.
-        if (this.#skipToRecord()) return true;
-        await futexWaitAsync(header, COMMIT_COUNTER_INDEX, counter, {
-          timeoutMs: Math.min(remaining, sleepMs),
-          ...(signal === undefined ? {} : { signal }),
-        });
-      } finally {
-        addWaiterCount(header, -1);
-      }
-    }
+    return waitForRecord(this.#waitSubject, timeoutMs, signal);
   }
 
   /**
@@ -558,28 +468,7 @@ export class Reader implements Disposable {
    */
   waitNextSync(options: WaitNextSyncOptions = {}): boolean {
     const { timeoutMs } = checkWaitOptions(options, false);
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      this.#checkOpen();
-      if (this.#skipToRecord()) return true;
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) return false;
-      const file = this.#file ?? this.#reattach();
-      if (file === undefined || this.#files.readOnly) {
-        futexWait(this.#sleeper, 0, 0, Math.min(READ_ONLY_POLL_MS, remaining));
-        continue;
-      }
-      const header = file.header;
-      addWaiterCount(header, 1);
-      try {
-        const sleepMs = sleepAfterRegistering(header);
-        const counter = loadCommitCounter(header);
-        if (this.#skipToRecord()) return true;
-        futexWait(header, COMMIT_COUNTER_INDEX, counter, Math.min(remaining, sleepMs));
-      } finally {
-        addWaiterCount(header, -1);
-      }
-    }
+    return waitForRecordSync(this.#waitSubject, timeoutMs);
   }
 
   /**
@@ -839,23 +728,4 @@ export class Reader implements Disposable {
       throw new ClosedError('the reader has no cycle file', { field: 'reader' });
     return file;
   }
-}
-
-function aborted(signal: AbortSignal): AbortedError {
-  return new AbortedError('waitNext was aborted', { field: 'signal', cause: signal.reason });
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort(): void {
-      clearTimeout(timer);
-      if (signal !== undefined) reject(aborted(signal));
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

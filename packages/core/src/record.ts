@@ -1,5 +1,5 @@
 /**
- * The reader's record flyweight (STYLE R11).
+ * The reader's record flyweight: one object reused for every record, so reading allocates nothing.
  *
  * @module
  */
