@@ -61,3 +61,41 @@ export function unsealedEnd(path: string): CorruptError {
     { path, field: 'sealed' },
   );
 }
+
+/** The error for an append or claim while a claim is active. */
+export function claimActive(): InvalidArgumentError {
+  return new InvalidArgumentError(
+    'a claim is still active: commit() or abort() it before appending again',
+    { field: 'claim' },
+  );
+}
+
+/** The error for a block that was allocated a moment ago and is missing now (the file was cut). */
+export function blockMissing(path: string, number: number): CorruptError {
+  return new CorruptError(`${path} ends before block ${number}, which was just allocated`, {
+    path,
+    field: 'length',
+  });
+}
+
+/**
+ * `JSON.stringify(value)`, refusing what has no JSON text (undefined, a function, a symbol) or
+ * cannot be serialised (a cycle, a BigInt) with a coded error.
+ */
+export function jsonOf(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value) as string | undefined;
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `value cannot be serialised as JSON: ${(error as Error).message}`,
+      { field: 'value', cause: error },
+    );
+  }
+  if (text === undefined) {
+    throw new InvalidArgumentError(`value has no JSON form: value=${describeValue(value)}`, {
+      field: 'value',
+    });
+  }
+  return text;
+}

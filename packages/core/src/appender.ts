@@ -2,19 +2,27 @@
  * The appender: writes records at the end of the current cycle file, rolls to the next cycle,
  * keeps the index, and recovers the true end after a crash.
  *
+ * Longer than 400 lines on purpose: the exclusive and the shared append paths, the roll, the
+ * index pages and the recovery of the end all move one private position (cycle file, block,
+ * data position, sequence, index page) that `appendSync` reads and writes on the hot path.
+ * Putting any of them in another module would put that state behind a second object (a load
+ * more per append) or expose it. What does not touch it lives apart: the claim
+ * (append-claim.ts), durability (append-durability.ts), the append lock word (append-lock.ts),
+ * membership of shared appenders (appender-membership.ts), cold errors (append-errors.ts), frame
+ * checks and scans (frame-checks.ts, frame-scan.ts, recovery.ts).
+ *
  * @module
  */
 import {
-  CorruptError,
-  InvalidArgumentError,
-  SyncScheduler,
   futexWake,
   membarrierRegister,
   type FileLock,
-  type SyncPolicy,
+  type SyncScheduler,
 } from '@annal/native';
 
 import { AppendClaim } from './append-claim.js';
+import { AppendDurability } from './append-durability.js';
+import type { AppenderContext } from './appender-context.js';
 import { AppendLock } from './append-lock.js';
 import { SharedMembership, acquireExclusive } from './appender-membership.js';
 
@@ -22,7 +30,10 @@ import { payloadChecksumWords } from './checksum.js';
 import type { Block, CycleFile } from './cycle-file.js';
 import type { CycleFiles } from './cycle-files.js';
 import {
+  blockMissing,
+  claimActive,
   closedAppender,
+  jsonOf,
   cycleFull,
   rejectLength,
   rejectPayload,
@@ -66,23 +77,10 @@ import { cycleAt, cycleStartMs } from './roll-cycle.js';
 
 export { APPENDER_LOCK_FILE } from './appender-membership.js';
 export { AppendClaim } from './append-claim.js';
+export type { AppenderContext } from './appender-context.js';
 
 /** Data positions are stored in 8-byte units in a u32 (line 1), so a file holds at most this. */
 const MAX_SHARED_DATA_BYTES = 2 ** 35;
-
-/** What an {@link Appender} needs from its queue. */
-export interface AppenderContext {
-  readonly files: CycleFiles;
-  /** `'truncate'`: a corrupt frame met while recovering the end is dropped with all after it. */
-  readonly onCorrupt: 'stop' | 'skip' | 'truncate';
-  /** The clock: a function, or the coarse clock's Float64Array (read inline, element 0). */
-  readonly clock: (() => number) | Float64Array;
-  readonly sync: SyncPolicy;
-  /** Append alongside other shared appenders (append lock word) instead of exclusively. */
-  readonly shared: boolean;
-  /** Shared: how long to wait for an append lock held by a live appender (ms). */
-  readonly lockTimeoutMs: number;
-}
 
 /**
  * Appends records to a queue, in one of two modes (chosen when it is opened; see
@@ -96,7 +94,7 @@ export interface AppenderContext {
  * - **shared**: any number of shared appenders (up to 1024) in any threads and processes append
  *   to one queue at once, in one total order. Each record is written while holding the append
  *   lock word in the cycle file's header (a CAS to take it, a store to release it), so a claim
- *   (`tryClaim` … `commit`) holds it too: keep claims short. An appender that dies holding it
+ *   (`claim` … `commit`) holds it too: keep claims short. An appender that dies holding it
  *   (even by SIGKILL) is detected through its slot's OFD lock and its unfinished record dropped;
  *   a live holder is waited for, up to `lockTimeoutMs`.
  *
@@ -125,8 +123,7 @@ export class Appender implements Disposable {
    * it, whose record the group commit syncs instead.
    */
   #syncInline: boolean;
-  /** The group commit of `append()` and `sync()` where the policy has no scheduler of its own. */
-  #group: SyncScheduler | undefined;
+  readonly #durability: AppendDurability;
   readonly #onCorrupt: 'stop' | 'skip' | 'truncate';
   /**
    * Publishes with plain stores (x86-64, where a store is a release store, and only where
@@ -182,19 +179,15 @@ export class Appender implements Disposable {
     this.#clock = clock instanceof Float64Array ? () => clock[0] as number : clock;
     this.#shared = context.shared;
     this.#claim = new AppendClaim(this);
-    const policy = context.sync;
-    this.#syncEach = policy === 'each';
-    this.#syncInline = this.#syncEach;
     this.#onCorrupt = context.onCorrupt;
     // After close() the queue unmaps its files: a sync the timer starts later has nothing to do
     // (close() made everything durable with a blocking msync first).
-    this.#scheduler =
-      policy === 'none' || policy === 'each'
-        ? undefined
-        : new SyncScheduler({
-            policy,
-            sync: () => (this.#closed ? Promise.resolve() : this.#file.syncAsync()),
-          });
+    this.#durability = new AppendDurability(context.sync, () =>
+      this.#closed ? Promise.resolve() : this.#file.syncAsync(),
+    );
+    this.#scheduler = this.#durability.scheduler;
+    this.#syncEach = this.#durability.each;
+    this.#syncInline = this.#syncEach;
     if (this.#shared) {
       this.#lock = undefined;
       this.#membership = SharedMembership.join(
@@ -298,7 +291,7 @@ export class Appender implements Disposable {
       } finally {
         this.#syncInline = true;
       }
-      const scheduler = this.#groupCommit();
+      const scheduler = this.#durability.groupCommit();
       return scheduler.synced(scheduler.written()).then(() => index);
     } catch (error) {
       return Promise.reject(error as Error);
@@ -340,21 +333,7 @@ export class Appender implements Disposable {
    *   symbol) or cannot be serialised (a cycle, a BigInt); else as {@link Appender.appendSync}
    */
   appendJson(value: unknown): number {
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(value) as string | undefined;
-    } catch (error) {
-      throw new InvalidArgumentError(
-        `value cannot be serialised as JSON: ${(error as Error).message}`,
-        { field: 'value', cause: error },
-      );
-    }
-    if (text === undefined) {
-      throw new InvalidArgumentError(`value has no JSON form: value=${typeof value}`, {
-        field: 'value',
-      });
-    }
-    return this.appendSync(textEncoder.encode(text));
+    return this.appendSync(textEncoder.encode(jsonOf(value)));
   }
 
   /** @internal AppendClaim#commit */
@@ -386,14 +365,7 @@ export class Appender implements Disposable {
    */
   sync(): Promise<void> {
     if (this.#closed) return Promise.reject(closedAppender());
-    try {
-      const scheduler = this.#scheduler ?? this.#groupCommit();
-      const generation = scheduler.written();
-      if (scheduler.policy === 'manual') return scheduler.syncNow();
-      return scheduler.synced(generation);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return this.#durability.sync();
   }
 
   /**
@@ -420,9 +392,8 @@ export class Appender implements Disposable {
     if (this.#claim.active) this.#claim.abort();
     // Between shared appenders line 1 is only written under the append lock.
     if (!this.#shared) this.#publishAdvisory();
-    let failure: Error | undefined =
-      this.#scheduler?.failure ?? (this.#syncEach ? this.#group?.failure : undefined);
-    if (this.#scheduler !== undefined || this.#syncEach) {
+    let failure = this.#durability.failure;
+    if (this.#durability.syncsAtClose) {
       try {
         this.#file.sync();
       } catch (error) {
@@ -431,8 +402,7 @@ export class Appender implements Disposable {
     }
     this.#closed = true;
     // Its final sync finds #closed and does nothing; a failure was taken above.
-    this.#scheduler?.close().catch(() => undefined);
-    this.#group?.close().catch(() => undefined);
+    this.#durability.stop();
     this.#lock?.release();
     this.#membership?.leave();
     if (failure !== undefined) throw failure;
@@ -444,19 +414,6 @@ export class Appender implements Disposable {
   }
 
   // ---- internals -------------------------------------------------------------------------
-
-  /**
-   * The scheduler that shares one msync, off the JavaScript thread, between the `append()` and
-   * `sync()` calls of a turn of the event loop (made on first use: `appendSync` never needs it).
-   */
-  #groupCommit(): SyncScheduler {
-    this.#group ??= new SyncScheduler({
-      policy: 'each',
-      // After close() nothing is left to sync: close() made everything durable first.
-      sync: () => (this.#closed ? Promise.resolve() : this.#file.syncAsync()),
-    });
-    return this.#group;
-  }
 
   /**
    * Writes the check word of a skip or end-of-cycle frame at block `offset` (the appender's
@@ -769,11 +726,7 @@ export class Appender implements Disposable {
   }
 
   #rejectReserve(): never {
-    if (this.#closed) throw closedAppender();
-    throw new InvalidArgumentError(
-      'a claim is still active: commit() or abort() it before appending again',
-      { field: 'claim' },
-    );
+    throw this.#closed ? closedAppender() : claimActive();
   }
 
   /** Opens the cycle to append to, sealing an older unsealed one first. */
@@ -949,10 +902,7 @@ export class Appender implements Disposable {
     const block = file.block(number);
     if (block === undefined) {
       // Allocated a moment ago, yet shorter now: something else truncated the file.
-      throw new CorruptError(`${file.path} ends before block ${number}, which was just allocated`, {
-        path: file.path,
-        field: 'length',
-      });
+      throw blockMissing(file.path, number);
     }
     this.#block = block;
     this.#words = block.words;

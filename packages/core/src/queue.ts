@@ -3,18 +3,13 @@
  *
  * @module
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 import {
-  AnnalError,
   ClosedError,
   InvalidArgumentError,
   InvalidOptionError,
-  NotFoundError,
-  PermissionError,
   ReadOnlyError,
-  fromErrno,
 } from '@annal/native';
 
 import { checkKnownKeys, checkOptionsObject, notAFunction } from './argument-checks.js';
@@ -22,21 +17,18 @@ import { describeValue } from './describe-value.js';
 
 import { Appender } from './appender.js';
 import { coarseClockView } from './coarse-clock.js';
-import type { CycleShape } from './cycle-files.js';
 import { CycleFiles, shapeOfNewestFile } from './cycle-files.js';
-import { computeHeaderBytes } from './layout.js';
 import {
-  maxPayloadForBlock,
-  minBlockBytesFor,
   parseAppenderOptions,
   parseQueueOptions,
   type AppenderOptions,
   type QueueOptions,
   type ResolvedQueueOptions,
 } from './options.js';
+import { directoryError, openDirectory } from './queue-directory.js';
 import { IndexCodec } from './queue-index.js';
+import { shapeOf } from './queue-shape.js';
 import { Reader, type ReaderOptions } from './reader.js';
-import { ROLL_CYCLES, maxCycle, sequenceBitsFor } from './roll-cycle.js';
 
 /** What {@link Queue.deleteCycles} deletes. */
 export interface DeleteCyclesOptions {
@@ -275,134 +267,4 @@ export class Queue implements Disposable {
     if (this.#closed)
       throw new ClosedError(`the queue ${this.directory} is closed`, { path: this.directory });
   }
-}
-
-/**
- * The shape of a new queue's files, from the options. A check across options blames the option
- * the user set (`given`), not one left to its default.
- */
-function shapeOf(options: ResolvedQueueOptions, given: QueueOptions): CycleShape {
-  const cycle = ROLL_CYCLES[options.rollCycle];
-  const indexCount = options.indexCount ?? cycle.indexCount;
-  const indexSpacing = options.indexSpacing ?? cycle.indexSpacing;
-  const shapeField = given.indexSpacing !== undefined ? 'indexSpacing' : 'indexCount';
-  const sequenceBits = sequenceBitsFor(indexCount, indexSpacing);
-  if (sequenceBits > 32) {
-    throw new InvalidOptionError(
-      `Queue.open: indexCount² × indexSpacing must not exceed 2^32 records per cycle: indexCount=${indexCount}, indexSpacing=${indexSpacing} give 2^${sequenceBits}`,
-      { field: shapeField },
-    );
-  }
-  const lastCycle = maxCycle(sequenceBits);
-  const yearsMs = 150 * 365.25 * 24 * 3600_000;
-  if (lastCycle * cycle.lengthMs < yearsMs) {
-    throw new InvalidOptionError(
-      `Queue.open: with 2^${sequenceBits} records per ${options.rollCycle} cycle (indexCount=${indexCount}, indexSpacing=${indexSpacing}), indices would pass 2^53 within 150 years; lower indexCount or indexSpacing`,
-      { field: given.indexSpacing !== undefined ? 'indexSpacing' : 'indexCount' },
-    );
-  }
-  const minimumBlock = minBlockBytesFor(indexCount);
-  if (options.blockBytes < minimumBlock) {
-    const ownIndex = given.indexCount !== undefined;
-    const reason = ownIndex
-      ? `indexCount=${indexCount}`
-      : `the ${options.rollCycle} roll cycle's indexCount (${indexCount})`;
-    throw new InvalidOptionError(
-      `Queue.open: blockBytes=${options.blockBytes} is too small for ${reason}: a block must hold 4 index pages (blockBytes ≥ 16 × indexCount + 32 = ${minimumBlock}); use blockBytes ≥ ${nextPowerOfTwo(minimumBlock)}${ownIndex ? ' or a smaller indexCount' : ', or set a smaller indexCount'}`,
-      { field: ownIndex && given.blockBytes === undefined ? 'indexCount' : 'blockBytes' },
-    );
-  }
-  const maxPayload = maxPayloadForBlock(options.blockBytes);
-  const maxPayloadBytes = options.maxPayloadBytes ?? maxPayload;
-  if (maxPayloadBytes > maxPayload) {
-    throw new InvalidOptionError(
-      `Queue.open: maxPayloadBytes must be at most a quarter of blockBytes minus 8 (${maxPayload} for blockBytes=${options.blockBytes}): maxPayloadBytes=${maxPayloadBytes}`,
-      { field: 'maxPayloadBytes' },
-    );
-  }
-  return {
-    cycleLengthMs: cycle.lengthMs,
-    epochMs: options.epochMs,
-    blockBytes: options.blockBytes,
-    indexCount,
-    indexSpacing,
-    sequenceBits,
-    checksums: options.checksums === 'crc32c',
-    maxPayloadBytes,
-    headerBytes: computeHeaderBytes(indexCount),
-  };
-}
-
-function nextPowerOfTwo(value: number): number {
-  return 2 ** Math.ceil(Math.log2(value));
-}
-
-/**
- * Makes sure `directory` is a directory this process can use: creates it (unless read-only),
- * and turns whatever the file system says into a coded error naming the path.
- */
-function openDirectory(directory: string, readOnly: boolean): void {
-  let stats: Stats | undefined;
-  try {
-    stats = statSync(directory);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ENOENT')
-      throw directoryError(error, directory, readOnly);
-  }
-  if (stats !== undefined && !stats.isDirectory()) {
-    throw new InvalidArgumentError(
-      `Queue.open: ${directory} is not a directory (a queue is a directory of cycle files)`,
-      { path: directory, field: 'directory' },
-    );
-  }
-  if (stats === undefined && readOnly) {
-    throw new NotFoundError(
-      `Queue.open: ${directory} does not exist, and a read-only queue is never created`,
-      { path: directory, field: 'directory' },
-    );
-  }
-  try {
-    if (stats === undefined) makeDirectory(directory);
-    accessSync(
-      directory,
-      readOnly ? constants.R_OK | constants.X_OK : constants.R_OK | constants.W_OK | constants.X_OK,
-    );
-  } catch (error) {
-    throw directoryError(error, directory, readOnly);
-  }
-}
-
-/**
- * mkdir -p, reporting why it failed: a recursive mkdir reports ENOENT on a read-only file system
- * (or in a directory it may not write), so the nearest existing ancestor is asked instead.
- */
-function makeDirectory(directory: string): void {
-  try {
-    mkdirSync(directory, { recursive: true });
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
-    let ancestor = dirname(directory);
-    while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
-    accessSync(ancestor, constants.W_OK | constants.X_OK); // throws EROFS, EACCES…
-    throw error;
-  }
-}
-
-/** A coded error naming the queue directory for what the file system said about it. */
-function directoryError(error: unknown, directory: string, readOnly: boolean): AnnalError {
-  if (AnnalError.isInstance(error)) return error;
-  const code = (error as { code?: unknown }).code;
-  if (code === 'EROFS') {
-    return new ReadOnlyError(
-      `Queue.open: ${directory} is on a read-only file system: open it with { readOnly: true } to read it`,
-      { path: directory, field: 'directory', cause: error },
-    );
-  }
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new PermissionError(
-      `Queue.open: no permission to ${readOnly ? 'read' : 'read and write'} ${directory}${readOnly ? '' : ' (to only read it, open it with { readOnly: true })'}`,
-      { path: directory, field: 'directory', cause: error },
-    );
-  }
-  return fromErrno(error, { path: directory, field: 'directory' });
 }

@@ -13,12 +13,7 @@
  * @module
  */
 import type { FileLock } from '@annal/native';
-import {
-  ClosedError,
-  CorruptError,
-  InvalidArgumentError,
-  type AnnalError,
-} from '@annal/native';
+import { ClosedError, CorruptError, InvalidArgumentError, type AnnalError } from '@annal/native';
 
 import {
   checkCount,

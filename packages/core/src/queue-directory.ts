@@ -1,0 +1,86 @@
+/**
+ * A queue's directory as the file system sees it: created when needed, and every refusal turned
+ * into a coded error naming the path.
+ *
+ * @module
+ */
+import { accessSync, constants, existsSync, mkdirSync, statSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  AnnalError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionError,
+  ReadOnlyError,
+  fromErrno,
+} from '@annal/native';
+
+/**
+ * Makes sure `directory` is a directory this process can use: creates it (unless read-only),
+ * and turns whatever the file system says into a coded error naming the path.
+ */
+export function openDirectory(directory: string, readOnly: boolean): void {
+  let stats: Stats | undefined;
+  try {
+    stats = statSync(directory);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ENOENT')
+      throw directoryError(error, directory, readOnly);
+  }
+  if (stats !== undefined && !stats.isDirectory()) {
+    throw new InvalidArgumentError(
+      `Queue.open: ${directory} is not a directory (a queue is a directory of cycle files)`,
+      { path: directory, field: 'directory' },
+    );
+  }
+  if (stats === undefined && readOnly) {
+    throw new NotFoundError(
+      `Queue.open: ${directory} does not exist, and a read-only queue is never created`,
+      { path: directory, field: 'directory' },
+    );
+  }
+  try {
+    if (stats === undefined) makeDirectory(directory);
+    accessSync(
+      directory,
+      readOnly ? constants.R_OK | constants.X_OK : constants.R_OK | constants.W_OK | constants.X_OK,
+    );
+  } catch (error) {
+    throw directoryError(error, directory, readOnly);
+  }
+}
+
+/**
+ * mkdir -p, reporting why it failed: a recursive mkdir reports ENOENT on a read-only file system
+ * (or in a directory it may not write), so the nearest existing ancestor is asked instead.
+ */
+function makeDirectory(directory: string): void {
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+    let ancestor = dirname(directory);
+    while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
+    accessSync(ancestor, constants.W_OK | constants.X_OK); // throws EROFS, EACCES…
+    throw error;
+  }
+}
+
+/** A coded error naming the queue directory for what the file system said about it. */
+export function directoryError(error: unknown, directory: string, readOnly: boolean): AnnalError {
+  if (AnnalError.isInstance(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EROFS') {
+    return new ReadOnlyError(
+      `Queue.open: ${directory} is on a read-only file system: open it with { readOnly: true } to read it`,
+      { path: directory, field: 'directory', cause: error },
+    );
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new PermissionError(
+      `Queue.open: no permission to ${readOnly ? 'read' : 'read and write'} ${directory}${readOnly ? '' : ' (to only read it, open it with { readOnly: true })'}`,
+      { path: directory, field: 'directory', cause: error },
+    );
+  }
+  return fromErrno(error, { path: directory, field: 'directory' });
+}
