@@ -4,7 +4,15 @@
  *
  * @module
  */
-import { SyncScheduler, type SyncPolicy } from '@annal/native';
+import { ClosedError, SyncScheduler, type SyncPolicy } from '@annal/native';
+
+/** What the durability side needs of a cycle file rolled away from. */
+export interface SyncableFile {
+  /** msync, blocking. */
+  sync(): void;
+  /** msync off the JS thread. */
+  syncAsync(): Promise<void>;
+}
 
 /**
  * The sync side of one appender. The appender keeps the hot-path facts (`scheduler`, `each`) in
@@ -20,6 +28,14 @@ export class AppendDurability {
   readonly #msync: () => Promise<void>;
   /** The group commit of `append()` and `sync()` where the policy has no scheduler of its own. */
   #group: SyncScheduler | undefined;
+  /**
+   * `'none'`: cycle files rolled away from whose msync, started at the roll, is still running
+   * (the others msync them, blocking, as they roll). Each leaves as its msync ends, so this
+   * holds at most the files of rolls less than an msync apart.
+   */
+  readonly #rolledAway = new Map<SyncableFile, Promise<void>>();
+  /** A failed msync of a file rolled away from, for the next `sync()`/`syncSync()` to report. */
+  #rolledAwayFailure: Error | undefined;
 
   /**
    * @param policy - the queue's `sync` option
@@ -51,14 +67,64 @@ export class AppendDurability {
    * @throws (rejects) ERR_ANNAL_IO when the msync fails
    */
   sync(): Promise<void> {
+    let current: Promise<void>;
     try {
       const scheduler = this.scheduler ?? this.groupCommit();
       const generation = scheduler.written();
-      if (scheduler.policy === 'manual') return scheduler.syncNow();
-      return scheduler.synced(generation);
+      current = scheduler.policy === 'manual' ? scheduler.syncNow() : scheduler.synced(generation);
     } catch (error) {
       return Promise.reject(error as Error);
     }
+    if (this.#rolledAway.size === 0 && this.#rolledAwayFailure === undefined) return current;
+    // Records of the cycles rolled away from are in other files: their msyncs count too.
+    return Promise.all([current, ...this.#rolledAway.values()]).then(() => this.#takeFailure());
+  }
+
+  /**
+   * `syncSync()`'s part for the cycle files rolled away from (the caller msyncs the current one):
+   * msyncs, blocking, those whose msync is still running.
+   *
+   * @throws ERR_ANNAL_IO when one failed
+   */
+  syncRolledAwaySync(): void {
+    for (const file of this.#rolledAway.keys()) {
+      try {
+        file.sync();
+      } catch (error) {
+        if (!ClosedError.isInstance(error)) throw error;
+      }
+    }
+    this.#takeFailure();
+  }
+
+  /**
+   * The appender rolled away from `file`. Every policy but `'none'` msyncs it (blocking) as it
+   * rolls; under `'none'` an msync of it starts off the JavaScript thread, so that a later
+   * `sync()` covers the records it holds without the roll waiting for the disk.
+   */
+  rolledAway(file: SyncableFile): void {
+    if (this.syncsAtClose) {
+      file.sync();
+      return;
+    }
+    const done = file.syncAsync().then(
+      () => undefined,
+      (error: unknown) => {
+        // A file deleted (unmapped) by deleteCycles meanwhile has nothing left to sync here.
+        if (!ClosedError.isInstance(error)) this.#rolledAwayFailure ??= error as Error;
+      },
+    );
+    this.#rolledAway.set(
+      file,
+      done.finally(() => this.#rolledAway.delete(file)),
+    );
+  }
+
+  /** Throws (once) a failed msync of a file rolled away from. */
+  #takeFailure(): void {
+    const failure = this.#rolledAwayFailure;
+    this.#rolledAwayFailure = undefined;
+    if (failure !== undefined) throw failure;
   }
 
   /** True when close must msync what was appended (every policy but `'none'`). */

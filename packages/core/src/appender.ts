@@ -13,12 +13,7 @@
  *
  * @module
  */
-import {
-  futexWake,
-  membarrierRegister,
-  type FileLock,
-  type SyncScheduler,
-} from '@annal/native';
+import { futexWake, membarrierRegister, type FileLock, type SyncScheduler } from '@annal/native';
 
 import { AppendClaim } from './append-claim.js';
 import { AppendDurability } from './append-durability.js';
@@ -377,6 +372,7 @@ export class Appender implements Disposable {
   syncSync(): void {
     this.#checkOpen();
     this.#file.sync();
+    this.#durability.syncRolledAwaySync();
   }
 
   /**
@@ -439,8 +435,8 @@ export class Appender implements Disposable {
     const words = this.#words;
     const payloadAt = offset + FRAME_HEADER_BYTES;
     const sequence = this.#sequence;
-    // Branching here rather than in a shared helper keeps this inlined (measured: a call to
-    // recordCheckWord cost about 9 ns per 64-byte append; this costs about 3 over no check word).
+    // Branching here rather than calling a shared helper keeps this inlined into appendSync
+    // (docs/decisions/2026-12-04-core-append-hot-path.md).
     const check = this.#checksums
       ? payloadChecksumWords(words, this.#bytes, payloadAt, length, sequence)
       : computeRecordTag(packRecordWord(length), sequence);
@@ -666,7 +662,7 @@ export class Appender implements Disposable {
       this.#appendLock.release(this.#header);
     }
     this.#attachShared(next);
-    if (this.#scheduler !== undefined || this.#syncEach) file.sync();
+    this.#durability.rolledAway(file);
   }
 
   /** Makes `cycle` current without positioning: the end is read under its lock. */
@@ -929,7 +925,7 @@ export class Appender implements Disposable {
   #roll(): void {
     this.#seal();
     const file = this.#file;
-    if (this.#scheduler !== undefined || this.#syncEach) file.sync();
+    this.#durability.rolledAway(file);
     const now = this.#clock();
     this.#attach(this.#rollTarget(now), now);
   }

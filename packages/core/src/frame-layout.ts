@@ -100,9 +100,9 @@ export function computeSkipTag(lengthWord: number, position: number, sequence: n
 /**
  * The check word of a record when checksums are off: its length word and sequence, multiplied
  * through. Injective in each for the other fixed (the multipliers are odd), so a flipped bit of
- * the length word or the tag, or a record met under another sequence, always fails; two
- * multiplications, on every record's hot path (a finaliser like {@link computeSkipTag}'s cost a
- * measured 10–15 ns more per 64-byte append).
+ * the length word or the tag, or a record met under another sequence, always fails. Two
+ * multiplications rather than a finaliser like {@link computeSkipTag}'s: it runs on every
+ * record's hot path (docs/decisions/2026-12-04-core-append-hot-path.md).
  *
  * @param lengthWord - the record's length word as written (complete flag and payload length)
  * @param sequence - the record's sequence in its file (below 2^32)
@@ -139,9 +139,9 @@ export function storeLengthWord(words: Int32Array, offset: number, lengthWord: n
  * Publishes a record with a plain store of its length word, for x86-64 only. There a store is
  * ordered after every earlier store (TSO) and V8 emits typed-array stores in program order, so
  * the payload and checksum written before it are visible to whoever sees it: a release store,
- * without the full fence (`xchg`) that `Atomics.store` compiles to, which costs about a third of
- * a 64-byte append here. The one thing it does not order is a later load (the waiter count):
- * see {@link FENCELESS_PUBLISH_OFFSET}.
+ * without the full fence (`xchg`) that `Atomics.store` compiles to (its cost:
+ * docs/decisions/2026-11-22-core-fenceless-publish.md). The one thing it does not order is a
+ * later load (the waiter count): see `FENCELESS_PUBLISH_OFFSET` in layout.ts.
  */
 export function publishLengthWordFenceless(
   words: Int32Array,

@@ -270,8 +270,11 @@ const cases: Case[] = [
     (world, value) => world.appender.appendSync(value),
     'ERR_ANNAL_TOO_LARGE',
   ),
-  ...each('appender.appendString', 'text', [5, null, Uint8Array.of(1), { toString: () => 'x' }], (world, value) =>
-    world.appender.appendString(value),
+  ...each(
+    'appender.appendString',
+    'text',
+    [5, null, Uint8Array.of(1), { toString: () => 'x' }],
+    (world, value) => world.appender.appendString(value),
   ),
   ...each('appender.appendJson', 'value', [undefined, () => 1, 1n, cyclic()], (world, value) =>
     world.appender.appendJson(value),
@@ -318,8 +321,11 @@ const cases: Case[] = [
   },
 
   // ---- index helpers ----------------------------------------------------------------------
-  ...each('new IndexCodec', 'sequenceBits', [0, 33, 1.5, Number.NaN, '20'], (_, value) =>
-    new IndexCodec(value),
+  ...each(
+    'new IndexCodec',
+    'sequenceBits',
+    [0, 33, 1.5, Number.NaN, '20'],
+    (_, value) => new IndexCodec(value),
   ),
   ...each('indexCodec.compose', 'cycle', [...NOT_NUMBERS, -1, 1.5, Number.NaN], (_, value) =>
     new IndexCodec(20).compose(value, 0),
@@ -396,8 +402,11 @@ const cases: Case[] = [
     (_, value) => Channel.open(value),
     'ERR_ANNAL_NOT_FOUND',
   ),
-  ...each('channelWriter.write', 'payload', ['hello', { length: 3 }, new Float64Array(1), null], (world, value) =>
-    world.writer.write(value),
+  ...each(
+    'channelWriter.write',
+    'payload',
+    ['hello', { length: 3 }, new Float64Array(1), null],
+    (world, value) => world.writer.write(value),
   ),
   ...each('channelReader.status', 'nowMs', ['now', Number.NaN, null], (world, value) =>
     world.channelReader.status(value),

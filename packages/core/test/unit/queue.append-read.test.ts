@@ -35,7 +35,8 @@ describe('Queue append and read', () => {
     using queue = Queue.open(temporaryDirectory(), { ...SMALL, clock: clock.read });
     const appender = queue.appender();
     const indices: number[] = [];
-    for (let n = 0; n < 20_000; n++) indices.push(appender.appendSync(payloadOf(n, (n * 13) % 200)));
+    for (let n = 0; n < 20_000; n++)
+      indices.push(appender.appendSync(payloadOf(n, (n * 13) % 200)));
     const reader = queue.reader();
     for (let n = 0; n < indices.length; n += 997) {
       expect(reader.seek(indices[n]!)).toBe(true);

@@ -55,3 +55,23 @@ describe('Queue roll cycles', () => {
     expect(reader.next()?.index).toBe(index);
   });
 });
+
+describe('sync across rolls', () => {
+  it("under sync: 'none', sync() and syncSync() after rolls cover the cycles rolled away from, and deleted ones are no error", async () => {
+    const clock = new ManualClock();
+    using queue = Queue.open(temporaryDirectory(), { ...SMALL, clock: clock.read });
+    const appender = queue.appender();
+    for (let cycle = 0; cycle < 4; cycle++) {
+      appender.appendSync(payloadOf(cycle, 8));
+      clock.advance(1000);
+    }
+    appender.appendSync(payloadOf(4, 8));
+    await appender.sync();
+    clock.advance(1000);
+    appender.appendSync(payloadOf(5, 8));
+    expect(queue.deleteCycles({ keep: 1 }).length).toBeGreaterThan(0);
+    appender.syncSync();
+    await appender.sync();
+    expect(readAll(queue).map((record) => record.payload)).toEqual([payloadOf(5, 8)]);
+  });
+});
