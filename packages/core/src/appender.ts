@@ -420,9 +420,10 @@ export class Appender implements Disposable {
     setChecksumWord(this.#words, offset, computeSkipTag(lengthWord, position, this.#sequence));
     // publish: readers load the length word, then check the tag written above.
     storeLengthWord(this.#words, offset, lengthWord);
-    // Under 'each' a record is durable when append returns, and so must be every frame a reader
-    // steps over to reach it (block-end padding, index pages): else a power loss could leave a
-    // free word before acknowledged records. Rare (one per block or index page).
+    // Under 'each' a record is durable when appendSync returns (or append resolves), and so must
+    // be every frame a reader steps over to reach it (block-end padding, index pages): else a
+    // power loss could leave a free word before acknowledged records. Rare (one per block or
+    // index page).
     if (this.#syncEach) this.#block.mapping.sync(offset, FRAME_HEADER_BYTES);
   }
 

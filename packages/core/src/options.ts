@@ -18,7 +18,7 @@ import { ROLL_CYCLES, type RollCycleName } from './roll-cycle.js';
 
 const ROLL_CYCLE_NAMES = Object.keys(ROLL_CYCLES) as [RollCycleName, ...RollCycleName[]];
 
-/** Smallest block: 64 KiB. */
+/** Smallest block: 64 KiB (and never below `16 × indexCount + 32`: 128 KiB for the `FAST_*` and `HALF_HOURLY` roll cycles). */
 export const MIN_BLOCK_BYTES = 64 * 1024;
 /** Largest block: 1 GiB. */
 export const MAX_BLOCK_BYTES = 1024 * 1024 * 1024;
@@ -44,7 +44,8 @@ const schema = z.strictObject({
   epochMs: z.number().int().min(0).default(0),
   /**
    * Bytes of one data block: the unit of preallocation and of mapping, and 4× the largest
-   * record. A power of two from 64 KiB to 1 GiB. Default 64 MiB.
+   * record. A power of two from 64 KiB to 1 GiB, and at least `16 × indexCount + 32` (checked
+   * with the index shape when a queue is created). Default 64 MiB.
    */
   blockBytes: byteSize({ min: MIN_BLOCK_BYTES, max: MAX_BLOCK_BYTES })
     .pipe(powerOfTwo({ min: MIN_BLOCK_BYTES, max: MAX_BLOCK_BYTES }))
@@ -58,9 +59,12 @@ const schema = z.strictObject({
   /** Open without writing anything: files are mapped PROT_READ. Default false. */
   readOnly: z.boolean().default(false),
   /**
-   * When appended records are flushed to disk (msync): `'none'` (the kernel decides; survives a
-   * process crash, not power loss), `'manual'` (`queue.sync()`), `'each'` (every append waits
-   * for its msync), or `{ everyMs }`. Default `'none'`. See docs/durability.md.
+   * When appended records are msync'd (made to survive power loss; a process crash never loses
+   * an appended record): `'none'` (the kernel writes back when it likes; `appender.sync()` or
+   * `syncSync()` on demand), `'manual'` (the same, and `close()` syncs), `'each'` (`appendSync`
+   * msyncs each record before it returns; `append()` shares one msync per turn of the event
+   * loop), or `{ everyMs }` (at most that long after a write). Default `'none'`. See
+   * docs/durability.md.
    */
   sync: syncSchema.default('none'),
   /**
@@ -101,7 +105,11 @@ export interface QueueOptions {
   readonly rollCycle?: RollCycleName | undefined;
   /** Unix milliseconds where cycle 0 starts; moves every cycle boundary. [0] */
   readonly epochMs?: number | undefined;
-  /** Bytes per data block, a power of two from 64 KiB to 1 GiB; a number or e.g. `'64 MiB'`. [64 MiB] */
+  /**
+   * Bytes per data block, a power of two from 64 KiB to 1 GiB and at least
+   * `16 × indexCount + 32` (so 128 KiB with the default roll cycle); a number or e.g. `'64 MiB'`
+   * (binary units; `'64 MB'` is decimal and not a power of two). [64 MiB]
+   */
   readonly blockBytes?: number | string | undefined;
   /** `'crc32c'` stores and verifies a CRC32C of each payload. [`'off'`] */
   readonly checksums?: 'off' | 'crc32c' | undefined;
@@ -111,7 +119,10 @@ export interface QueueOptions {
   readonly indexSpacing?: number | undefined;
   /** Map PROT_READ and refuse appenders. [false] */
   readonly readOnly?: boolean | undefined;
-  /** When appends are msync'd: `'none'`, `'manual'`, `'each'` or `{ everyMs }`. [`'none'`] */
+  /**
+   * When appends are msync'd: `'none'` (on demand: `appender.sync()`/`syncSync()`), `'manual'`
+   * (on demand and at close), `'each'` (every record), or `{ everyMs }`. [`'none'`]
+   */
   readonly sync?: 'none' | 'manual' | 'each' | { readonly everyMs: number | string } | undefined;
   /** Largest payload in bytes, at most a quarter block minus 8. [that bound] */
   readonly maxPayloadBytes?: number | string | undefined;

@@ -41,20 +41,23 @@ export interface DeleteCyclesOptions {
 /**
  * A persistent, memory-mapped, rolling message queue in a directory (Chronicle Queue's model).
  *
- * Durability: a record is in the kernel's page cache the moment `append` returns, so it survives
+ * Durability: a record is in the kernel's page cache the moment `appendSync` returns, so it survives
  * a crash of the process at once; it survives power loss or an OS crash only after an msync
- * (the `sync` option, `appender.sync()`, `await appender.synced()`). docs/durability.md.
+ * (the `sync` option, `await appender.sync()`, `appender.syncSync()`). docs/durability.md.
  *
  * Threading: a Queue object belongs to the thread that opened it; other threads and processes
  * open the same directory themselves.
  *
  * @example
  * ```ts
- * using queue = Queue.open('/var/lib/app/orders');
- * const appender = queue.appender();
- * const index = appender.append(bytes);
- * const reader = queue.reader();
- * for (let record = reader.next(); record; record = reader.next()) handle(record.bytes);
+ * const queue = Queue.open('/var/lib/app/orders');
+ * try {
+ *   const index = queue.appender().appendSync(bytes);
+ *   const reader = queue.reader();
+ *   for (let record = reader.next(); record; record = reader.next()) handle(record.payload);
+ * } finally {
+ *   queue.close();
+ * }
  * ```
  */
 export class Queue implements Disposable {

@@ -111,7 +111,9 @@ describe('damaged metadata is checked, never obeyed', () => {
       expect(queue.indices.sequenceOf(record!.index)).toBe(40);
       expect(record?.copy()).toEqual(recordOf(40));
       // The end is found past the bad entry too.
-      expect(queue.indices.sequenceOf(queue.appender().appendSync(recordOf(RECORDS)))).toBe(RECORDS);
+      expect(queue.indices.sequenceOf(queue.appender().appendSync(recordOf(RECORDS)))).toBe(
+        RECORDS,
+      );
     },
   );
 
@@ -149,7 +151,9 @@ describe('damaged metadata is checked, never obeyed', () => {
         using again = Queue.open(directory, { readOnly: true });
         const records = readAll(again);
         expect(records.length).toBe(sequence === 98 ? RECORDS : RECORDS + 1);
-        records.slice(0, RECORDS).forEach((record, n) => expect(record.payload).toEqual(recordOf(n)));
+        records
+          .slice(0, RECORDS)
+          .forEach((record, n) => expect(record.payload).toEqual(recordOf(n)));
       }
     },
   );

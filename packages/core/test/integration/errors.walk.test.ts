@@ -95,7 +95,11 @@ describe('Queue.open and the file system', () => {
     chmodSync(readable, 0o755); // others may read, not write
     const nobody = 65534;
     const write = await openInChild(readable, {}, { uid: nobody });
-    expect(write.error).toMatchObject({ code: 'ERR_ANNAL_PERMISSION', path: readable, isAnnal: true });
+    expect(write.error).toMatchObject({
+      code: 'ERR_ANNAL_PERMISSION',
+      path: readable,
+      isAnnal: true,
+    });
     expect(write.error?.message).toContain('readOnly: true');
     const read = await openInChild(readable, { readOnly: true }, { uid: nobody });
     expect(read).toEqual({ ok: true, read: 1 });
@@ -118,7 +122,11 @@ describe('Queue.open and the file system', () => {
     const shellPrefix = `mount --bind '${source}' '${mountPoint}' && mount -o remount,bind,ro '${mountPoint}'`;
     const existing = join(mountPoint, 'queue');
     const write = await openInChild(existing, {}, { shellPrefix, unshare: true });
-    expect(write.error).toMatchObject({ code: 'ERR_ANNAL_READ_ONLY', path: existing, isAnnal: true });
+    expect(write.error).toMatchObject({
+      code: 'ERR_ANNAL_READ_ONLY',
+      path: existing,
+      isAnnal: true,
+    });
     expect(write.error?.message).toContain('read-only file system');
     expect(write.error?.message).toContain('readOnly: true');
     const fresh = join(mountPoint, 'new-queue');

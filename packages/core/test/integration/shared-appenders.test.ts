@@ -289,7 +289,8 @@ describe('shared appenders', () => {
     // Fill block 0 until a large record no longer fits: the child's claim pads it and moves on.
     const blockBytes = 64 * 1024;
     let n = 0;
-    while (survivor.appendSync(taggedPayload(0, n)) >= 0 && blockBytes - endOf(directory) > 500) n++;
+    while (survivor.appendSync(taggedPayload(0, n)) >= 0 && blockBytes - endOf(directory) > 500)
+      n++;
     let big = 0;
     while (taggedLength(1, big) < 590) big++;
     const child = spawnNode(fixturePath('shared-appender.mjs'), [
