@@ -8,17 +8,20 @@ import { CorruptError, type AnnalErrorDetails } from '@annal/native';
 
 /** What a {@link RecordCorruptError} names besides the common details. */
 export interface RecordCorruptErrorDetails extends AnnalErrorDetails {
-  /** Queue index of the record at (or right after) the damage. */
+  /** Index of the record at (or expected at) the damage: a queue index, or a channel's sequence. */
   readonly index?: number;
 }
 
 /**
- * A {@link CorruptError} (code ERR_ANNAL_CORRUPT, `CorruptError.isInstance` is true) that also
- * names the record: `path` and `offset` (bytes from the start of the file) say where the damage
- * is, `index` which record it belongs to, or which record would come next.
+ * A `CorruptError` (code ERR_ANNAL_CORRUPT, `CorruptError.isInstance` is true) that also names
+ * the record: `path` and `offset` (bytes from the start of the file) say where the damage is,
+ * `index` which record it belongs to, or which record was expected there.
  */
 export class RecordCorruptError extends CorruptError {
-  /** Queue index of the record at (or right after) the damage; undefined when not known. */
+  /**
+   * Index of the record at the damage, or of the record expected where a frame is damaged: a
+   * queue index in a cycle file, a record's sequence (0, 1, 2, …) in a channel.
+   */
   readonly index: number | undefined;
 
   constructor(message: string, details: RecordCorruptErrorDetails = {}) {

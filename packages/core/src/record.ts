@@ -1,8 +1,9 @@
 /**
- * The reader's record flyweight: one object reused for every record, so reading allocates nothing.
+ * The reader's record flyweight: one object reused for every record (reading allocates none).
  *
  * @module
  */
+import { InvalidArgumentError } from '@annal/native';
 
 /**
  * One record as a reader sees it, reused for every record the reader returns: read its fields
@@ -41,9 +42,22 @@ export class QueueRecord {
     return textDecoder.decode(this.payload);
   }
 
-  /** The payload parsed as JSON (allocates). */
+  /**
+   * The payload parsed as JSON (allocates).
+   *
+   * @throws ERR_ANNAL_INVALID_ARGUMENT (`field: 'payload'`, the `SyntaxError` as `cause`) when the
+   *   payload is not JSON text
+   */
   json(): unknown {
-    return JSON.parse(this.text()) as unknown;
+    const text = this.text();
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new InvalidArgumentError(
+        `record ${this.index} is not JSON text (${this.length} bytes): ${(error as Error).message}`,
+        { field: 'payload', cause: error },
+      );
+    }
   }
 }
 

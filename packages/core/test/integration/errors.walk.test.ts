@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Queue, RecordCorruptError } from '@annal/core';
+import { Channel, Queue, RecordCorruptError } from '@annal/core';
 import { AnnalError, CorruptError } from '@annal/native';
 import { runNode, temporaryDirectory } from '@annal/test-utils';
 import { fixturePath } from '../fixture-path.js';
@@ -214,5 +214,22 @@ describe('damaged records', () => {
     // The frame starts 8 bytes before its payload.
     expect(error.offset).toBe(at - 8);
     expect(error.message).toContain(`record ${indices[3]}`);
+  });
+
+  it('a damaged channel record is ERR_ANNAL_CORRUPT naming the path, the offset and its index (sequence)', () => {
+    const path = join(temporaryDirectory(), 'damaged.channel');
+    {
+      using writer = Channel.create(path, { capacity: '64 KiB' });
+      for (let n = 0; n < 3; n++) writer.write(new TextEncoder().encode(`channel record ${n}`));
+    }
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf('channel record 1');
+    bytes[at] = bytes[at]! ^ 0x01;
+    writeFileSync(path, bytes);
+    using reader = Channel.open(path);
+    expect(reader.next()?.text()).toBe('channel record 0');
+    const error = thrown(() => reader.next());
+    expect(error).toBeInstanceOf(RecordCorruptError);
+    expect(error).toMatchObject({ code: 'ERR_ANNAL_CORRUPT', path, index: 1, offset: at - 8 });
   });
 });

@@ -314,6 +314,22 @@ const cases: Case[] = [
     world.reader.direction(value),
   ),
   {
+    call: 'record.json of a payload that is not JSON',
+    code: 'ERR_ANNAL_INVALID_ARGUMENT',
+    field: 'payload',
+    run: (world) => {
+      const reader = world.queue.reader();
+      try {
+        return reader.next()?.json();
+      } finally {
+        reader.close();
+      }
+    },
+  },
+  ...each('indexCodec.check', 'index', [...NOT_NUMBERS, ...BAD_NUMBERS], (_, value) =>
+    new IndexCodec(20).check(value),
+  ),
+  {
     call: 'reader.waitNext with an aborted signal',
     code: 'ERR_ANNAL_ABORTED',
     field: 'signal',
