@@ -617,7 +617,7 @@ export class Appender implements Disposable {
   #rescanSharedEnd(): void {
     const header = this.#header;
     // The stored end may be torn (position stored, count not): scan from the index instead.
-    const end = this.#findEnd(this.#file);
+    const end = findCheckedEnd(this.#file, this.#onCorrupt);
     this.#position = end.position;
     this.#sequence = end.sequence;
     this.#mapBlockAt(end.position);
@@ -738,7 +738,7 @@ export class Appender implements Disposable {
       // The previous appender stopped (or died) before rolling: recover its end and seal it,
       // so readers go on to the new cycle instead of waiting for more records there.
       const previous = files.get(highest);
-      if (previous !== undefined && !this.#findEnd(previous).sealed) {
+      if (previous !== undefined && !findCheckedEnd(previous, this.#onCorrupt).sealed) {
         this.#attach(highest, now);
         this.#seal();
       }
@@ -749,12 +749,12 @@ export class Appender implements Disposable {
   /** Makes `cycle` current: finds its true end by scanning from the last index entry. */
   #attach(cycle: number, now: number): void {
     let file = this.#files.getOrCreate(cycle, now);
-    let end = this.#findEnd(file);
+    let end = findCheckedEnd(file, this.#onCorrupt);
     while (end.sealed) {
       // Someone rolled past this cycle already (a clock that went back): append after it.
       cycle++;
       file = this.#files.getOrCreate(cycle, now);
-      end = this.#findEnd(file);
+      end = findCheckedEnd(file, this.#onCorrupt);
     }
     this.#useFile(file, cycle);
     this.#position = end.position;
@@ -791,11 +791,6 @@ export class Appender implements Disposable {
     this.#indexCount = configuration.indexCount;
     this.#indexSpacing = configuration.indexSpacing;
     this.#indexMask = configuration.indexSpacing - 1;
-  }
-
-  /** The true end of `file`, from checked frames only (recovery.ts). */
-  #findEnd(file: CycleFile): ScanResult {
-    return findCheckedEnd(file, this.#onCorrupt);
   }
 
   /** Zeroes what a dead appender may have left past the end (recovery.ts). */

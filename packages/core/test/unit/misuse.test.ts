@@ -492,7 +492,7 @@ async function outcome(run: () => unknown): Promise<unknown> {
   }
   if (typeof result === 'object' && result !== null && Symbol.asyncIterator in result) {
     // A follow(): what it was given is checked at once, the rest when it is iterated.
-    return outcome(() => (result as AsyncIterator<unknown>).next());
+    return outcome(() => (result as unknown as AsyncIterator<unknown>).next());
   }
   if (result instanceof Promise) {
     return result.then(
