@@ -5,7 +5,7 @@
  */
 import { ClosedError, CorruptError, InvalidArgumentError, TooLargeError } from '@annal/native';
 
-import { describeValue } from './describe-value.js';
+import { describeValue, isForeignUint8Array } from './describe-value.js';
 
 /** The error for a payload `length` the appender cannot take (`max`: its maxPayloadBytes). */
 export function rejectLength(length: unknown, max: number): Error {
@@ -98,4 +98,12 @@ export function jsonOf(value: unknown): string {
     });
   }
   return text;
+}
+
+/**
+ * For a payload that is not a Uint8Array of this realm: returns for one of another realm (a
+ * `vm` context), else throws the payload error. Out of line: the hot path only tests instanceof.
+ */
+export function refuseUnlessBytes(payload: unknown): void {
+  if (!isForeignUint8Array(payload)) throw rejectPayload(payload);
 }

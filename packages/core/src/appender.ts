@@ -29,6 +29,7 @@ import {
   claimActive,
   closedAppender,
   jsonOf,
+  refuseUnlessBytes,
   cycleFull,
   rejectLength,
   rejectPayload,
@@ -248,7 +249,7 @@ export class Appender implements Disposable {
    *   ERR_ANNAL_CLOSED after close
    */
   appendSync(payload: Uint8Array): number {
-    if (!(payload instanceof Uint8Array)) throw rejectPayload(payload);
+    if (!(payload instanceof Uint8Array)) refuseUnlessBytes(payload);
     const length = payload.length;
     const offset = this.#reserve(length);
     try {

@@ -6,7 +6,7 @@
 import type { MappedFile } from '@annal/native';
 import { ClosedError, FullError, InvalidArgumentError, TooLargeError } from '@annal/native';
 import { payloadChecksumWords } from './checksum.js';
-import { describeValue } from './describe-value.js';
+import { describeValue, isForeignUint8Array } from './describe-value.js';
 import { coarseClockView } from './coarse-clock.js';
 import {
   CHANNEL_CLOSED,
@@ -85,7 +85,9 @@ export class ChannelWriter implements Disposable {
    *   after close or full
    */
   write(payload: Uint8Array): number {
-    if (!(payload instanceof Uint8Array)) throw rejectPayload(this.path, payload);
+    if (!(payload instanceof Uint8Array) && !isForeignUint8Array(payload)) {
+      throw rejectPayload(this.path, payload);
+    }
     if (this.#state !== CHANNEL_OPEN) throw this.#ended();
     const length = payload.length;
     if (length > this.maxPayloadBytes) {

@@ -6,6 +6,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -614,5 +615,28 @@ describe('aborted signals', () => {
       seen.push(record.index);
     }
     expect(seen).toEqual([]);
+  });
+});
+
+describe('what counts as bytes', () => {
+  it('a Uint8Array of another realm is bytes; a look-alike that claims to be one is not', () => {
+    using queue = Queue.open(temporaryDirectory(), SMALL);
+    const appender = queue.appender();
+    const foreign = runInNewContext('new Uint8Array([4, 5, 6])') as Uint8Array;
+    expect(foreign instanceof Uint8Array).toBe(false);
+    const index = appender.appendSync(foreign);
+    const disguised = Object.defineProperty(new Float64Array([1.5]), Symbol.toStringTag, {
+      value: 'Uint8Array',
+    });
+    expect(() => appender.appendSync(disguised as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'payload' }),
+    );
+    const reader = queue.reader();
+    expect(reader.seek(index)).toBe(true);
+    expect([...(reader.next()?.payload ?? [])]).toEqual([4, 5, 6]);
+    expect(reader.next()).toBeUndefined();
+    const path = join(temporaryDirectory(), 'foreign.channel');
+    using writer = Channel.create(path, { capacity: '64 KiB' });
+    expect(writer.write(foreign)).toBe(0);
   });
 });
