@@ -237,7 +237,7 @@ function writeHolder(file: NativeFile): void {
   const text = `pid=${process.pid} host=${hostname()} since=${new Date().toISOString()}\n`;
   try {
     file.truncate(0);
-    file.writev([encoder.encode(text)], 0);
+    file.writevSync([encoder.encode(text)], 0);
   } catch {
     // The holder note is a courtesy for error messages; the lock itself is what matters.
   }

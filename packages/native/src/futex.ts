@@ -26,7 +26,7 @@ import { getBinding } from './native.js';
 /** How a futex wait ended; the same words as `Atomics.wait`. */
 export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
 
-/** Options of {@link futexWaitAsync}. */
+/** Options of {@link futexWait}. */
 export interface FutexWaitOptions {
   /** Stop waiting after this many milliseconds (→ `'timed-out'`). Default: no limit. */
   readonly timeoutMs?: number;
@@ -87,12 +87,12 @@ function waitArguments(
 
 /**
  * Blocks the calling thread while `view[index] === expected`, until woken or `timeoutMs` passes.
- * For worker threads: on the main thread use {@link futexWaitAsync}.
+ * For worker threads: on the main thread use {@link futexWait}.
  *
  * @returns `'ok'` when woken (possibly spuriously), `'not-equal'` when the word had already
  *   changed, `'timed-out'`
  */
-export function futexWait(
+export function futexWaitSync(
   view: Int32Array,
   index: number,
   expected: number,
@@ -110,10 +110,10 @@ export function futexWait(
 /**
  * Waits on a native thread while `view[index] === expected`; the event loop keeps running.
  *
- * @returns as {@link futexWait}
+ * @returns as {@link futexWaitSync}
  * @throws ERR_ANNAL_ABORTED when `signal` aborts
  */
-export async function futexWaitAsync(
+export async function futexWait(
   view: Int32Array,
   index: number,
   expected: number,

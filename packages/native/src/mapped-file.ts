@@ -91,8 +91,8 @@ const ADVICE_CONSTANT: Readonly<Record<MappingAdvice, keyof NativeBinding['const
  * SharedArrayBuffer.
  *
  * Durability: a store into the mapping survives a crash of the process as soon as it is made
- * (the page cache holds it); it survives an OS crash or power loss only after {@link sync} or
- * {@link syncAsync} returns for its range.
+ * (the page cache holds it); it survives an OS crash or power loss only after {@link msync} or
+ * {@link msyncSync} returns for its range.
  *
  * Lifetime: {@link close} unmaps. ArrayBuffers are detached, so a stale view reads as empty and
  * throws on `Atomics` or `DataView` access instead of touching freed memory; a SharedArrayBuffer
@@ -107,7 +107,7 @@ const ADVICE_CONSTANT: Readonly<Record<MappingAdvice, keyof NativeBinding['const
  * using file = MappedFile.create('/tmp/records.bin', { lengthBytes: 1 << 20 });
  * const bytes = new Uint8Array(file.buffer);
  * bytes.set(payload, 64);
- * await file.syncAsync(0, 4096);
+ * await file.msync(0, 4096);
  * ```
  */
 export class MappedFile implements Disposable {
@@ -332,22 +332,36 @@ export class MappedFile implements Disposable {
 
   /**
    * msync(MS_SYNC) of [offset, offset + length) on the calling thread: when it returns, those
-   * bytes survive power loss. Blocks for ~0.1–1 ms per dirty MiB here; prefer {@link syncAsync}
-   * on an event loop.
+   * bytes survive power loss. Blocks the thread for the write-back (about 0.1–1 ms per dirty MiB
+   * on an SSD); on an event loop prefer {@link MappedFile.msync}.
+   *
+   * @param offset - first byte, from the start of the mapping; default 0
+   * @param length - bytes; default to the end of the mapping
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for a range outside the mapping, ERR_ANNAL_CLOSED after
+   *   close, ERR_ANNAL_IO when the write-back fails
    */
-  sync(offset = 0, length = this.lengthBytes - offset): void {
+  msyncSync(offset = 0, length = this.lengthBytes - offset): void {
     checkRange(offset, length, this.lengthBytes, 'mapping');
     this.#call(() => this.#binding.msync(this.buffer, offset, length, false), offset);
   }
 
-  /** msync(MS_ASYNC): starts write-back of the range and returns at once (no durability promise). */
-  startSync(offset = 0, length = this.lengthBytes - offset): void {
+  /**
+   * msync(MS_ASYNC): starts write-back of the range and returns at once. It never waits and
+   * promises no durability; use it to spread write-back out before a later {@link msync}.
+   *
+   * @throws as {@link MappedFile.msyncSync}
+   */
+  msyncStart(offset = 0, length = this.lengthBytes - offset): void {
     checkRange(offset, length, this.lengthBytes, 'mapping');
     this.#call(() => this.#binding.msync(this.buffer, offset, length, true), offset);
   }
 
-  /** msync(MS_SYNC) in the libuv thread pool; resolves when the range survives power loss. */
-  async syncAsync(offset = 0, length = this.lengthBytes - offset): Promise<void> {
+  /**
+   * msync(MS_SYNC) in the libuv thread pool; resolves when the range survives power loss.
+   *
+   * @throws (rejects) as {@link MappedFile.msyncSync}
+   */
+  async msync(offset = 0, length = this.lengthBytes - offset): Promise<void> {
     checkRange(offset, length, this.lengthBytes, 'mapping');
     try {
       await this.#binding.msyncAsync(this.buffer, offset, length);

@@ -25,30 +25,14 @@ export interface OpenFileOptions {
   readonly mode?: number;
 }
 
-/** Result of {@link NativeFile.writeBatch}. */
-export interface WriteBatchResult {
-  /** Bytes written in total. */
-  readonly bytes: number;
-  /** True when io_uring carried the batch; false when the pwrite fallback did. */
-  readonly usedIoUring: boolean;
-}
-
-/** Options of {@link NativeFile.writeBatch}. */
-export interface WriteBatchOptions {
-  /** fdatasync after the writes, in the same submission. Default `true`. */
-  readonly dataSync?: boolean;
-  /** Skip io_uring and use pwrite + fdatasync (for tests and kernels that misbehave). Default `false`. */
-  readonly forceFallback?: boolean;
-}
-
 /**
  * An open file descriptor with the syscalls annal builds on: preallocation, truncation, fsync,
- * fdatasync, vectored and batched I/O.
+ * fdatasync and vectored I/O.
  *
  * Threading: use one NativeFile from one thread; the asynchronous methods run their syscall in
  * the libuv thread pool and may overlap each other. Durability: writes through it are in the
  * page cache when the call returns (they survive a process crash); they survive power loss only
- * after {@link NativeFile.dataSync} / {@link NativeFile.sync} (or their async forms) return.
+ * after {@link NativeFile.fdatasync} / {@link NativeFile.fsync} (or their `Sync` twins) return.
  */
 export class NativeFile implements Disposable {
   readonly #binding: NativeBinding;
@@ -146,24 +130,51 @@ export class NativeFile implements Disposable {
     this.#call(() => this.#binding.ftruncate(this.fd, lengthBytes));
   }
 
-  /** fsync(2) on the calling thread: data and metadata reach the device. Blocks (~0.1–2 ms here). */
-  sync(): void {
+  /**
+   * fsync(2) on the calling thread: data and metadata reach the device. Blocks the thread until
+   * the device confirms (about 0.1–2 ms on an SSD, far longer on a busy disk); on an event loop
+   * prefer {@link NativeFile.fsync}.
+   *
+   * @throws ERR_ANNAL_CLOSED after close, ERR_ANNAL_IO when the device reports a failure (what was
+   *   written since the last successful sync may not be durable)
+   */
+  fsyncSync(): void {
     this.#call(() => this.#binding.fsync(this.fd));
   }
 
-  /** fdatasync(2) on the calling thread: data (and the length, if it changed) reach the device. */
-  dataSync(): void {
+  /**
+   * fdatasync(2) on the calling thread: data (and the length, if it changed) reach the device,
+   * other metadata (timestamps) may not. Blocks like {@link NativeFile.fsyncSync}.
+   *
+   * @throws ERR_ANNAL_CLOSED after close, ERR_ANNAL_IO as {@link NativeFile.fsyncSync}
+   */
+  fdatasyncSync(): void {
     this.#call(() => this.#binding.fdatasync(this.fd));
   }
 
   /**
-   * fsync or fdatasync in the libuv thread pool; the JS thread keeps running.
-   * @param dataOnly - fdatasync instead of fsync. Default `true`.
+   * fsync(2) in the libuv thread pool; the JS thread keeps running. Resolves when data and
+   * metadata survive power loss.
+   *
+   * @throws (rejects) ERR_ANNAL_CLOSED after close, ERR_ANNAL_IO as {@link NativeFile.fsyncSync}
    */
-  async syncAsync(dataOnly = true): Promise<void> {
-    const fd = this.fd;
+  fsync(): Promise<void> {
+    return this.#syncInPool(false);
+  }
+
+  /**
+   * fdatasync(2) in the libuv thread pool; the JS thread keeps running. Resolves when the data
+   * survives power loss.
+   *
+   * @throws (rejects) ERR_ANNAL_CLOSED after close, ERR_ANNAL_IO as {@link NativeFile.fsyncSync}
+   */
+  fdatasync(): Promise<void> {
+    return this.#syncInPool(true);
+  }
+
+  async #syncInPool(dataOnly: boolean): Promise<void> {
     try {
-      await this.#binding.syncAsync(fd, dataOnly);
+      await this.#binding.syncAsync(this.fd, dataOnly);
     } catch (error) {
       throw fromErrno(error, { path: this.path });
     }
@@ -173,7 +184,7 @@ export class NativeFile implements Disposable {
    * preadv(2): fills `buffers` in order from file `position`.
    * @returns bytes read; fewer than requested only at end of file
    */
-  readv(buffers: readonly ArrayBufferView[], position: number): number {
+  readvSync(buffers: readonly ArrayBufferView[], position: number): number {
     checkNonNegativeInteger(position, 'position');
     const views = checkViews(buffers, position);
     return this.#call(() => this.#binding.preadv(this.fd, views, position), position);
@@ -183,50 +194,11 @@ export class NativeFile implements Disposable {
    * pwritev(2): writes `buffers` in order at file `position` (short writes are completed).
    * @returns bytes written
    */
-  writev(buffers: readonly ArrayBufferView[], position: number): number {
+  writevSync(buffers: readonly ArrayBufferView[], position: number): number {
     checkNonNegativeInteger(position, 'position');
     const views = checkViews(buffers, position);
-    this.#checkWritable('writev');
+    this.#checkWritable('writevSync');
     return this.#call(() => this.#binding.pwritev(this.fd, views, position), position);
-  }
-
-  /**
-   * Writes each buffer at its own position and, by default, fdatasyncs — all off the JS thread,
-   * submitted together through io_uring where the kernel allows it, else with pwrite + fdatasync.
-   * When the promise resolves with `dataSync`, every byte of the batch is durable.
-   *
-   * @throws ERR_ANNAL_FULL, ERR_ANNAL_TOO_LARGE, ERR_ANNAL_IO (a failed sync: the batch is not durable)
-   */
-  async writeBatch(
-    buffers: readonly ArrayBufferView[],
-    positions: readonly number[],
-    options: WriteBatchOptions = {},
-  ): Promise<WriteBatchResult> {
-    checkViews(buffers, 0);
-    if (!Array.isArray(positions as unknown) || positions.length !== buffers.length) {
-      throw new InvalidArgumentError(
-        `positions must have one entry per buffer: buffers.length=${buffers.length}, positions.length=${String((positions as unknown[] | undefined)?.length)}`,
-        { field: 'positions' },
-      );
-    }
-    const views = buffers.map((buffer, i) => {
-      const position = positions[i];
-      checkNonNegativeInteger(position, `positions[${i}]`);
-      return checkViews([buffer], position)[0] as ArrayBufferView;
-    });
-    this.#checkWritable('writeBatch');
-    const { dataSync = true, forceFallback = false } = options;
-    try {
-      return await this.#binding.writeBatchAsync(
-        this.fd,
-        views,
-        [...positions],
-        dataSync,
-        forceFallback,
-      );
-    } catch (error) {
-      throw fromErrno(error, { path: this.path });
-    }
   }
 
   /** Closes the descriptor. Idempotent; every other method afterwards throws ERR_ANNAL_CLOSED. */
@@ -302,7 +274,7 @@ function checkViews(buffers: readonly ArrayBufferView[], position: number): Arra
  *
  * @throws ERR_ANNAL_NOT_FOUND when the directory does not exist
  */
-export function syncDirectory(path: string): void {
+export function fsyncDirectorySync(path: string): void {
   checkPath(path, 'path');
   const binding = getBinding();
   let fd: number;

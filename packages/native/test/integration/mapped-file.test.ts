@@ -62,7 +62,7 @@ describe('MappedFile.open()', () => {
     const [first, second] = windows;
     new Uint8Array(first!.buffer).set([1, 2, 3]);
     expect([...new Uint8Array(second!.buffer, 0, 3)]).toEqual([1, 2, 3]);
-    first!.sync();
+    first!.msyncSync();
     expect([...readFileSync(path).subarray(page, page + 3)]).toEqual([1, 2, 3]);
     expect(() => first!.file).toThrow(ClosedError);
     expect(() => first!.grow(4 * page)).toThrow(/closeDescriptor/);
@@ -143,9 +143,9 @@ describe('MappedFile coherence with read(2)/write(2)', () => {
       using file = MappedFile.create(path, { lengthBytes: 1 << 20 });
       await file.prefault();
       new Uint8Array(file.buffer).fill(7, 5000, 9000);
-      file.sync(5000, 4000);
-      file.startSync();
-      await file.syncAsync(4096, 8192);
+      file.msyncSync(5000, 4000);
+      file.msyncStart();
+      await file.msync(4096, 8192);
       file.advise('sequential');
     }
     using again = MappedFile.open(path);
@@ -195,7 +195,7 @@ describe('MappedFile#close()', () => {
     expect(() => Atomics.load(words, 0)).toThrow(TypeError);
     expect(() => view.getUint8(0)).toThrow(TypeError);
     expect(() => file.buffer).toThrow(ClosedError);
-    expect(() => file.sync()).toThrow(ClosedError);
+    expect(() => file.msyncSync()).toThrow(ClosedError);
     file.close(); // idempotent
   });
 
