@@ -22,14 +22,14 @@ const IDLE_STRATEGY_OPTION_KEYS: readonly string[] = ['pauseMicros'];
 export const DEFAULT_IDLE_PAUSE_MICROS = 10;
 
 /**
- * Paces a busy-polling consumer loop: `idle(ring.drain(handler))` returns at once after a poll
+ * Paces a busy-polling consumer loop: `idle(ring.poll(handler))` returns at once after a poll
  * that did work, and after an empty one busy-waits a short pause on the local clock before the
  * next poll.
  *
  * Why pause at all: a consumer that polls an empty ring at full speed reads the cache line the
  * producer is writing the next record into, and zeroes the one it wrote last, so every record
  * the producer writes costs it a cache miss on a line the consumer holds. Measured in apps/bench
- * (logbuf/spsc, 64-byte records, one commit per record): a consumer that drains in a tight loop
+ * (logbuf/spsc, 64-byte records, one commit per record): a consumer that polls in a tight loop
  * halves the producer's throughput against one that pauses 10 µs whenever it caught up, which
  * lets a few dozen records accumulate and then reads them as one batch. The pause is added
  * latency only for a record that arrives while the consumer pauses.
@@ -42,7 +42,7 @@ export const DEFAULT_IDLE_PAUSE_MICROS = 10;
  * @example
  * ```ts
  * const idle = new IdleStrategy();
- * for (;;) idle.idle(ring.drain(handler, 1024));
+ * for (;;) idle.idle(ring.poll(handler, 1024));
  * ```
  */
 export class IdleStrategy {

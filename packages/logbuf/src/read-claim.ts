@@ -13,7 +13,7 @@ export interface ReadClaimOwner {
 
 /**
  * One committed record, read in place (zero-copy). A ring returns the same ReadClaim object
- * from every `tryRead` and passes it to every `drain` handler, so copy what you need to keep
+ * from every `tryRead` and passes it to every `poll` handler, so copy what you need to keep
  * before releasing it.
  *
  * Threading: consumer thread only.
@@ -85,8 +85,8 @@ export class ReadClaim {
   /**
    * Zeroes the record and frees its space for the producer (publishes the consumer position).
    *
-   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active, or inside a `drain` handler
-   *   (drain releases each record itself)
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active, or inside a `poll` handler
+   *   (poll releases each record itself)
    */
   release(): void {
     this.#owner.releaseClaim();

@@ -8,8 +8,8 @@ import { InvalidArgumentError } from './errors.js';
 import {
   addLateCommitCount,
   compareExchangeLengthWord,
-  packPaddingCheck,
-  packPaddingWord,
+  packSkipCheck,
+  packSkipWord,
   packRecordCheck,
   packRecordWord,
   payloadOffset,
@@ -242,9 +242,9 @@ export class WriteClaim {
    * publishes it, else with a release-store. @internal
    */
   pad(offset: number, frameLength: number): void {
-    setCheckWord(this.#words, offset, packPaddingCheck(frameLength));
-    if (this.#deferredAt >= 0) setLengthWord(this.#words, offset, packPaddingWord(frameLength));
-    else storeLengthWord(this.#words, offset, packPaddingWord(frameLength));
+    setCheckWord(this.#words, offset, packSkipCheck(frameLength));
+    if (this.#deferredAt >= 0) setLengthWord(this.#words, offset, packSkipWord(frameLength));
+    else storeLengthWord(this.#words, offset, packSkipWord(frameLength));
   }
 
   /**
@@ -254,7 +254,7 @@ export class WriteClaim {
   abort(): void {
     if (!this.#active) return;
     this.#active = false;
-    const padding = packPaddingWord(this.#frameLength);
+    const padding = packSkipWord(this.#frameLength);
     if (this.#shared) {
       // Fails only if the consumer already padded this claim; either way it is padding now.
       compareExchangeLengthWord(this.#words, this.#recordAt, this.#claimedWord, padding);

@@ -18,7 +18,7 @@ function runWithGc(args: string[]): Promise<string> {
 
 describe('claims and records are reused', () => {
   it.each(['spsc', 'mpsc'])(
-    '%s: the heap stays flat over 10 M records (claim/commit, trySend, tryRead/release, drain)',
+    '%s: the heap stays flat over 10 M records (claim/commit, trySend, tryRead/release, poll)',
     async (kind) => {
       const records = 10_000_000;
       const result = JSON.parse(await runWithGc([String(records), kind])) as {

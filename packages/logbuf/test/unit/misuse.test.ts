@@ -38,7 +38,7 @@ function withOneRecord(kind: 'spsc' | 'mpsc'): { producer: Ring; consumer: Ring 
 /** Reads everything left: the record (1, 2, 3) must still be there, alone. */
 function expectOnlyTheWaitingRecord(consumer: Ring): void {
   const seen: number[][] = [];
-  consumer.drain((record) => seen.push([...record.bytes]));
+  consumer.poll((record) => seen.push([...record.bytes]));
   expect(seen).toEqual([[1, 2, 3]]);
 }
 
@@ -55,9 +55,9 @@ describe.each(['spsc', 'mpsc'] as const)('%s ring misuse', (kind) => {
         (producer) => new Sender(producer).trySend(value as Uint8Array),
       ],
       [
-        'sender.sendSpinning',
+        'sender.sendSync',
         'payload',
-        (producer) => new Sender(producer).sendSpinning(value as Uint8Array),
+        (producer) => new Sender(producer).sendSync(value as Uint8Array),
       ],
       [
         'claim.write',
@@ -84,21 +84,21 @@ describe.each(['spsc', 'mpsc'] as const)('%s ring misuse', (kind) => {
 
   const notFunctions: readonly unknown[] = ['x', 1, null, undefined, {}, new Uint8Array(1)];
   it.each(notFunctions)(
-    'drain(%o) and drainBytes(%o) refuse a handler that is not a function, consuming nothing',
+    'poll(%o) and pollBytes(%o) refuse a handler that is not a function, consuming nothing',
     (handler) => {
       const { consumer } = withOneRecord(kind);
-      expect(() => consumer.drain(handler as never)).toThrow(invalidArgument('handler'));
-      expect(() => consumer.drainBytes(handler as never, 100)).toThrow(invalidArgument('handler'));
+      expect(() => consumer.poll(handler as never)).toThrow(invalidArgument('handler'));
+      expect(() => consumer.pollBytes(handler as never, 100)).toThrow(invalidArgument('handler'));
       expect(consumer.recordsAvailable()).toBe(1);
       expectOnlyTheWaitingRecord(consumer);
     },
   );
 
   it.each([
-    ['limit', (consumer: Ring) => consumer.drain(() => undefined, 'x' as never)],
-    ['limit', (consumer: Ring) => consumer.drain(() => undefined, Number.NaN)],
-    ['limit', (consumer: Ring) => consumer.drain(() => undefined, -1)],
-    ['maxBytes', (consumer: Ring) => consumer.drainBytes(() => undefined, null as never)],
+    ['limit', (consumer: Ring) => consumer.poll(() => undefined, 'x' as never)],
+    ['limit', (consumer: Ring) => consumer.poll(() => undefined, Number.NaN)],
+    ['limit', (consumer: Ring) => consumer.poll(() => undefined, -1)],
+    ['maxBytes', (consumer: Ring) => consumer.pollBytes(() => undefined, null as never)],
   ])('refuses a bad %s before consuming anything', (field, call) => {
     const { consumer } = withOneRecord(kind);
     expect(() => call(consumer)).toThrow(invalidArgument(field));
@@ -108,20 +108,22 @@ describe.each(['spsc', 'mpsc'] as const)('%s ring misuse', (kind) => {
   it('refuses a receive with a bad timeout or signal before reading anything', async () => {
     const { consumer } = withOneRecord(kind);
     const receiver = new Receiver(consumer);
-    expect(() => receiver.recv('1' as never)).toThrow(invalidArgument('timeoutMs'));
-    expect(() => receiver.recv(Number.NaN)).toThrow(invalidArgument('timeoutMs'));
-    expect(() => receiver.recv(1, {} as never)).toThrow(invalidArgument('signal'));
-    await expect(receiver.recvAsync(1, { aborted: false } as never)).rejects.toEqual(
+    expect(() => receiver.recvSync('1' as never)).toThrow(invalidArgument('timeoutMs'));
+    expect(() => receiver.recvSync(Number.NaN)).toThrow(invalidArgument('timeoutMs'));
+    expect(() => receiver.recvSync(1, {} as never)).toThrow(invalidArgument('signal'));
+    await expect(receiver.recv(1, { aborted: false } as never)).rejects.toEqual(
       invalidArgument('signal'),
     );
-    await expect(receiver.records({} as never).next()).rejects.toEqual(invalidArgument('signal'));
+    await expect(receiver.follow({ signal: {} } as never).next()).rejects.toEqual(
+      invalidArgument('signal'),
+    );
     expectOnlyTheWaitingRecord(consumer);
   });
 
-  it('refuses sendSpinning with a bad maxSpins, writing nothing', () => {
+  it('refuses sendSync with a bad maxSpins, writing nothing', () => {
     const { producer, consumer } = withOneRecord(kind);
     for (const maxSpins of [0, 1.5, Number.NaN, '3']) {
-      expect(() => new Sender(producer).sendSpinning(Uint8Array.of(9), maxSpins as never)).toThrow(
+      expect(() => new Sender(producer).sendSync(Uint8Array.of(9), maxSpins as never)).toThrow(
         invalidArgument('maxSpins'),
       );
     }
