@@ -162,9 +162,7 @@ describe('views over a mapping that is unmapped while they are in use', () => {
     const stale = new Uint8Array(a.buffer, 0, 16);
     a.close();
     try {
-      expect(codeThrownBy(() => getBinding().pwritev(out.fd, [stale], 0))).toBe(
-        'ERR_ANNAL_CLOSED',
-      );
+      expect(codeThrownBy(() => getBinding().pwritev(out.fd, [stale], 0))).toBe('ERR_ANNAL_CLOSED');
       expect(codeThrownBy(() => out.writevSync([stale], 0))).toBe('ERR_ANNAL_CLOSED');
       expect(readFileSync(outPath)).toHaveLength(0);
     } finally {
