@@ -17,7 +17,9 @@ import {
   type NativeBinding,
   type NativeWaitHandle,
 } from './binding.js';
+import { z } from 'zod';
 import { checkNonNegativeInteger } from './check.js';
+import { parseOptions } from './config.js';
 import { checkNotAborted } from './abort.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
@@ -28,11 +30,27 @@ export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
 
 /** Options of {@link futexWait}. */
 export interface FutexWaitOptions {
-  /** Stop waiting after this many milliseconds (→ `'timed-out'`). Default: no limit. */
+  /**
+   * Stop waiting after this many milliseconds (→ `'timed-out'`): 0 to 2^31 − 1, or Infinity.
+   * Default: no limit.
+   */
   readonly timeoutMs?: number;
   /** Abort the wait: the promise rejects with ERR_ANNAL_ABORTED. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
+
+const futexWaitOptionsSchema = z.strictObject({
+  timeoutMs: z
+    .number()
+    .refine(isTimeout, { message: `must be a number from 0 to 2147483647 or Infinity` })
+    .default(Infinity),
+  signal: z.instanceof(AbortSignal).optional(),
+});
+
+/** The largest futex word value, as an unsigned 32-bit number. */
+const MAX_UINT32 = 0xffffffff;
+/** The smallest, as a signed 32-bit number. */
+const MIN_INT32 = -0x80000000;
 
 function resultName(code: number): FutexWaitResult {
   if (code === FUTEX_WOKEN) return 'ok';
@@ -58,14 +76,21 @@ function checkWord(view: Int32Array, index: number): void {
   }
 }
 
+/** Longest finite wait in milliseconds (2^31 − 1, about 24.8 days); longer is Infinity. */
+const MAX_TIMEOUT_MS = 0x7fffffff;
+
+function isTimeout(value: unknown): value is number {
+  return (
+    typeof value === 'number' && (value === Infinity || (value >= 0 && value <= MAX_TIMEOUT_MS))
+  );
+}
+
 function checkTimeout(timeoutMs: number): number {
   if (timeoutMs === Infinity) return -1;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
+  if (!isTimeout(timeoutMs)) {
     throw new InvalidArgumentError(
-      `timeoutMs must be a number ≥ 0 or Infinity: timeoutMs=${String(timeoutMs)}`,
-      {
-        field: 'timeoutMs',
-      },
+      `timeoutMs must be a number from 0 to ${MAX_TIMEOUT_MS} or Infinity: timeoutMs=${String(timeoutMs)}`,
+      { field: 'timeoutMs' },
     );
   }
   return Math.ceil(timeoutMs);
@@ -77,10 +102,16 @@ function waitArguments(
   expected: number,
 ): [NativeBinding, number, number] {
   checkWord(view, index);
-  if (typeof expected !== 'number' || !Number.isInteger(expected)) {
-    throw new InvalidArgumentError(`expected must be an integer: expected=${String(expected)}`, {
-      field: 'expected',
-    });
+  if (
+    typeof expected !== 'number' ||
+    !Number.isInteger(expected) ||
+    expected < MIN_INT32 ||
+    expected > MAX_UINT32
+  ) {
+    throw new InvalidArgumentError(
+      `expected must be a 32-bit integer (signed or unsigned): expected=${String(expected)}`,
+      { field: 'expected' },
+    );
   }
   return [getBinding(), view.byteOffset + index * 4, expected | 0];
 }
@@ -120,7 +151,7 @@ export async function futexWait(
   options: FutexWaitOptions = {},
 ): Promise<FutexWaitResult> {
   const [binding, byteOffset, value] = waitArguments(view, index, expected);
-  const { timeoutMs = Infinity, signal } = options;
+  const { timeoutMs, signal } = parseOptions(futexWaitOptionsSchema, options, 'futexWait');
   const timeout = checkTimeout(timeoutMs);
   checkNotAborted(signal, 'The futex wait');
   let wait: NativeWaitHandle;

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { z } from 'zod';
 import type { NativeBinding } from './binding.js';
 import {
   checkAligned,
@@ -16,9 +17,11 @@ import {
 import { ClosedError } from './errors/closed-error.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
+import { InvalidOptionError } from './errors/invalid-option-error.js';
 import { ReadOnlyError } from './errors/read-only-error.js';
+import { parseOptions } from './config.js';
 import { getBinding } from './native.js';
-import { NativeFile } from './native-file.js';
+import { NativeFile, fileModeSchema } from './native-file.js';
 
 /** The memory a mapping is handed out as. */
 export type MappedBuffer = ArrayBuffer | SharedArrayBuffer;
@@ -73,6 +76,25 @@ export interface OpenMappedFileOptions {
    */
   readonly closeDescriptor?: boolean;
 }
+
+const safeInteger = (min: number) => z.number().int().min(min);
+
+const createOptionsSchema = z.strictObject({
+  lengthBytes: safeInteger(1),
+  exclusive: z.boolean().default(false),
+  mode: fileModeSchema.default(0o644),
+  shared: z.boolean().default(false),
+  prefault: z.boolean().default(false),
+});
+
+const openOptionsSchema = z.strictObject({
+  readOnly: z.boolean().default(false),
+  shared: z.boolean().default(false),
+  prefault: z.boolean().default(false),
+  offsetBytes: safeInteger(0).default(0),
+  lengthBytes: safeInteger(1).optional(),
+  closeDescriptor: z.boolean().default(false),
+});
 
 const ADVICE_CONSTANT: Readonly<Record<MappingAdvice, keyof NativeBinding['constants']>> = {
   normal: 'MADV_NORMAL',
@@ -150,24 +172,24 @@ export class MappedFile implements Disposable {
    * sparse hole, so a full disk fails here and never as a bus error later) and maps it.
    *
    * @throws ERR_ANNAL_FULL / ERR_ANNAL_TOO_LARGE when the space cannot be reserved (the file
-   *   keeps its previous content), ERR_ANNAL_ALREADY_EXISTS with `exclusive`,
-   *   ERR_ANNAL_INVALID_ARGUMENT for a bad length
+   *   keeps its previous content), ERR_ANNAL_ALREADY_EXISTS with `exclusive`, the errors of
+   *   {@link NativeFile.open} for the path, ERR_ANNAL_INVALID_OPTION for missing or bad options
    */
   static create(path: string, options: CreateMappedFileOptions): MappedFile {
     checkPath(path, 'path');
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('options must be an object with lengthBytes', {
-        field: 'options',
-      });
+    if (options === undefined || options === null) {
+      throw new InvalidOptionError(
+        'MappedFile.create: options must be an object with lengthBytes',
+        {
+          field: 'options',
+        },
+      );
     }
-    const {
-      lengthBytes,
-      exclusive = false,
-      mode = 0o644,
-      shared = false,
-      prefault = false,
-    } = options;
-    checkPositiveInteger(lengthBytes, 'lengthBytes');
+    const { lengthBytes, exclusive, mode, shared, prefault } = parseOptions(
+      createOptionsSchema,
+      options,
+      'MappedFile.create',
+    );
     const file = NativeFile.open(path, { create: true, exclusive, mode });
     try {
       if (file.lengthBytes() < lengthBytes) file.allocate(0, lengthBytes);
@@ -181,22 +203,19 @@ export class MappedFile implements Disposable {
   /**
    * Maps an existing file, whole or from `offsetBytes` for `lengthBytes`.
    *
-   * @throws ERR_ANNAL_NOT_FOUND, ERR_ANNAL_PERMISSION; ERR_ANNAL_INVALID_ARGUMENT for an empty
-   *   file, an offset that is not page-aligned, or a range past the end of the file
+   * @throws the errors of {@link NativeFile.open} for the path (ERR_ANNAL_NOT_FOUND,
+   *   ERR_ANNAL_PERMISSION, …); ERR_ANNAL_INVALID_ARGUMENT for an empty file, an offset that is
+   *   not page-aligned, or a range past the end of the file; ERR_ANNAL_UNSUPPORTED for something
+   *   that cannot be mapped (a directory); ERR_ANNAL_INVALID_OPTION for a bad or unknown option
    */
   static open(path: string, options: OpenMappedFileOptions = {}): MappedFile {
     checkPath(path, 'path');
-    const {
-      readOnly = false,
-      shared = false,
-      prefault = false,
-      offsetBytes = 0,
-      lengthBytes,
-      closeDescriptor = false,
-    } = options;
-    checkNonNegativeInteger(offsetBytes, 'offsetBytes');
+    const { readOnly, shared, prefault, offsetBytes, lengthBytes, closeDescriptor } = parseOptions(
+      openOptionsSchema,
+      options,
+      'MappedFile.open',
+    );
     checkAligned(offsetBytes, getBinding().pageSize, 'offsetBytes');
-    if (lengthBytes !== undefined) checkPositiveInteger(lengthBytes, 'lengthBytes');
     const file = NativeFile.open(path, { readOnly });
     let mapped: MappedFile;
     try {
@@ -340,9 +359,9 @@ export class MappedFile implements Disposable {
    * @throws ERR_ANNAL_INVALID_ARGUMENT for a range outside the mapping, ERR_ANNAL_CLOSED after
    *   close, ERR_ANNAL_IO when the write-back fails
    */
-  msyncSync(offset = 0, length = this.lengthBytes - offset): void {
-    checkRange(offset, length, this.lengthBytes, 'mapping');
-    this.#call(() => this.#binding.msync(this.buffer, offset, length, false), offset);
+  msyncSync(offset = 0, length?: number): void {
+    const end = this.#checkRange(offset, length);
+    this.#call(() => this.#binding.msync(this.buffer, offset, end - offset, false), offset);
   }
 
   /**
@@ -351,9 +370,9 @@ export class MappedFile implements Disposable {
    *
    * @throws as {@link MappedFile.msyncSync}
    */
-  msyncStart(offset = 0, length = this.lengthBytes - offset): void {
-    checkRange(offset, length, this.lengthBytes, 'mapping');
-    this.#call(() => this.#binding.msync(this.buffer, offset, length, true), offset);
+  msyncStart(offset = 0, length?: number): void {
+    const end = this.#checkRange(offset, length);
+    this.#call(() => this.#binding.msync(this.buffer, offset, end - offset, true), offset);
   }
 
   /**
@@ -361,10 +380,10 @@ export class MappedFile implements Disposable {
    *
    * @throws (rejects) as {@link MappedFile.msyncSync}
    */
-  async msync(offset = 0, length = this.lengthBytes - offset): Promise<void> {
-    checkRange(offset, length, this.lengthBytes, 'mapping');
+  async msync(offset = 0, length?: number): Promise<void> {
+    const end = this.#checkRange(offset, length);
     try {
-      await this.#binding.msyncAsync(this.buffer, offset, length);
+      await this.#binding.msyncAsync(this.buffer, offset, end - offset);
     } catch (error) {
       throw fromErrno(error, { path: this.path, offset });
     }
@@ -374,18 +393,20 @@ export class MappedFile implements Disposable {
    * Faults in every page of the range off the JS thread, so the writer that reaches them later
    * does not pay ~10 µs per fresh page. Safe while other threads write the same pages.
    */
-  async prefault(offset = 0, length = this.lengthBytes - offset): Promise<void> {
-    checkRange(offset, length, this.lengthBytes, 'mapping');
+  async prefault(offset = 0, length?: number): Promise<void> {
+    const end = this.#checkRange(offset, length);
     try {
-      await this.#binding.prefaultAsync(this.buffer, offset, length);
+      await this.#binding.prefaultAsync(this.buffer, offset, end - offset);
     } catch (error) {
       throw fromErrno(error, { path: this.path, offset });
     }
   }
 
   /** madvise(2) over the range: tells the kernel how the pages will be used. */
-  advise(advice: MappingAdvice, offset = 0, length = this.lengthBytes - offset): void {
-    const constant = ADVICE_CONSTANT[advice];
+  advise(advice: MappingAdvice, offset = 0, length?: number): void {
+    const constant = Object.hasOwn(ADVICE_CONSTANT, advice as PropertyKey)
+      ? ADVICE_CONSTANT[advice]
+      : undefined;
     if (constant === undefined) {
       throw new InvalidArgumentError(
         `advice must be one of ${Object.keys(ADVICE_CONSTANT).join(', ')}: advice=${JSON.stringify(advice)}`,
@@ -394,9 +415,10 @@ export class MappedFile implements Disposable {
         },
       );
     }
-    checkRange(offset, length, this.lengthBytes, 'mapping');
+    const end = this.#checkRange(offset, length);
     this.#call(
-      () => this.#binding.madvise(this.buffer, offset, length, this.#binding.constants[constant]),
+      () =>
+        this.#binding.madvise(this.buffer, offset, end - offset, this.#binding.constants[constant]),
       offset,
     );
   }
@@ -420,6 +442,21 @@ export class MappedFile implements Disposable {
   /** Same as {@link MappedFile.close}. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * Checks [offset, offset + length) against the mapping (length defaults to the rest of it) and
+   * returns its end. Throws ERR_ANNAL_CLOSED first when closed.
+   */
+  #checkRange(offset: number, length: number | undefined): number {
+    const mapped = this.lengthBytes;
+    checkNonNegativeInteger(offset, 'offset');
+    if (length !== undefined) {
+      checkRange(offset, length, mapped, 'mapping');
+      return offset + length;
+    }
+    checkRange(offset, 0, mapped, 'mapping');
+    return mapped;
   }
 
   #call<T>(operation: () => T, offset: number): T {

@@ -3,8 +3,10 @@
  *
  * @module
  */
+import { z } from 'zod';
 import type { NativeBinding } from './binding.js';
 import { checkNonNegativeInteger, checkPath, checkPositiveInteger } from './check.js';
+import { parseOptions } from './config.js';
 import { ClosedError } from './errors/closed-error.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
@@ -24,6 +26,24 @@ export interface OpenFileOptions {
   /** Permission bits for a created file, before the umask. Default `0o644`. */
   readonly mode?: number;
 }
+
+/**
+ * Permission bits of a file this package creates, before the umask.
+ * @internal
+ */
+export const fileModeSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(0o7777, { message: 'must be permission bits (at most 0o7777)' });
+
+const openFileOptionsSchema = z.strictObject({
+  create: z.boolean().default(false),
+  exclusive: z.boolean().default(false),
+  truncate: z.boolean().default(false),
+  readOnly: z.boolean().default(false),
+  mode: fileModeSchema.default(0o644),
+});
 
 /**
  * An open file descriptor with the syscalls annal builds on: preallocation, truncation, fsync,
@@ -54,7 +74,11 @@ export class NativeFile implements Disposable {
    *
    * @param path - the file
    * @param options - see {@link OpenFileOptions}
-   * @throws ERR_ANNAL_NOT_FOUND, ERR_ANNAL_ALREADY_EXISTS, ERR_ANNAL_PERMISSION, ERR_ANNAL_INVALID_ARGUMENT
+   * @throws ERR_ANNAL_NOT_FOUND (the path or a directory on it is missing),
+   *   ERR_ANNAL_ALREADY_EXISTS (`exclusive`), ERR_ANNAL_PERMISSION (EACCES, EPERM),
+   *   ERR_ANNAL_READ_ONLY (a read-only file system), ERR_ANNAL_INVALID_ARGUMENT (a bad path, a
+   *   directory, a name too long), ERR_ANNAL_INVALID_OPTION (a bad or unknown option); every one
+   *   names the path
    * @example
    * ```ts
    * using file = NativeFile.open('/tmp/data.bin', { create: true });
@@ -63,22 +87,11 @@ export class NativeFile implements Disposable {
    */
   static open(path: string, options: OpenFileOptions = {}): NativeFile {
     checkPath(path, 'path');
-    const {
-      create = false,
-      exclusive = false,
-      truncate = false,
-      readOnly = false,
-      mode = 0o644,
-    } = options;
-    checkNonNegativeInteger(mode, 'mode');
-    if (mode > 0o7777) {
-      throw new InvalidArgumentError(
-        `mode must be permission bits (at most 0o7777): mode=0o${mode.toString(8)}`,
-        {
-          field: 'mode',
-        },
-      );
-    }
+    const { create, exclusive, truncate, readOnly, mode } = parseOptions(
+      openFileOptionsSchema,
+      options,
+      'NativeFile.open',
+    );
     const binding = getBinding();
     const { constants } = binding;
     let flags = readOnly ? constants.O_RDONLY : constants.O_RDWR;
@@ -119,6 +132,7 @@ export class NativeFile implements Disposable {
   allocate(offset: number, length: number): void {
     checkNonNegativeInteger(offset, 'offset');
     checkPositiveInteger(length, 'length');
+    checkEnd(offset, length);
     this.#checkWritable('allocate');
     this.#call(() => this.#binding.fallocate(this.fd, offset, length), offset);
   }
@@ -235,6 +249,16 @@ export class NativeFile implements Disposable {
         offset === undefined ? { path: this.path } : { path: this.path, offset },
       );
     }
+  }
+}
+
+/** Throws unless offset + length stays a safe integer (a file never reaches 2^53 bytes). */
+function checkEnd(offset: number, length: number): void {
+  if (offset + length > Number.MAX_SAFE_INTEGER) {
+    throw new InvalidArgumentError(
+      `offset + length must stay below 2^53: offset=${offset}, length=${length}`,
+      { field: 'length' },
+    );
   }
 }
 
