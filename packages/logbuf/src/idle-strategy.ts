@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { checkOptionKeys } from './arguments.js';
-import { InvalidOptionError } from './errors.js';
+import { checkOptionKeys, describeValue } from './arguments.js';
+import { InvalidArgumentError, InvalidOptionError } from './errors.js';
 
 /** Options of an {@link IdleStrategy}. */
 export interface IdleStrategyOptions {
@@ -57,10 +57,11 @@ export class IdleStrategy {
    */
   constructor(options: IdleStrategyOptions = {}) {
     checkOptionKeys(options, IDLE_STRATEGY_OPTION_KEYS, 'IdleStrategy');
-    const pauseMicros = options?.pauseMicros ?? DEFAULT_IDLE_PAUSE_MICROS;
+    const given: unknown = options?.pauseMicros;
+    const pauseMicros = given === undefined ? DEFAULT_IDLE_PAUSE_MICROS : given;
     if (typeof pauseMicros !== 'number' || !Number.isFinite(pauseMicros) || pauseMicros < 0) {
       throw new InvalidOptionError(
-        `pauseMicros must be a finite number of microseconds ≥ 0: pauseMicros=${String(pauseMicros)}`,
+        `pauseMicros must be a finite number of microseconds ≥ 0: pauseMicros=${describeValue(pauseMicros)}`,
         { field: 'pauseMicros' },
       );
     }
@@ -72,12 +73,21 @@ export class IdleStrategy {
    * Call after every poll with the amount of work it did.
    *
    * @param workCount - records (or anything) the poll processed; 0 means it found nothing
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `workCount` is not a number ≥ 0 (NaN included)
    */
   idle(workCount: number): void {
+    if (typeof workCount !== 'number' || !(workCount >= 0)) throw rejectWorkCount(workCount);
     if (workCount > 0 || this.#pauseMs === 0) return;
     const until = performance.now() + this.#pauseMs;
     while (performance.now() < until) {
       // spin on the local clock only: no shared memory is read while pausing
     }
   }
+}
+
+function rejectWorkCount(workCount: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `workCount must be a number ≥ 0 (what the poll returned): workCount=${describeValue(workCount)}`,
+    { field: 'workCount' },
+  );
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { checkOptionKeys, rejectBytes } from './arguments.js';
+import { checkOptionKeys, describeValue, rejectBytes } from './arguments.js';
 import { Consumer, type RecordHandler } from './consumer.js';
 import { InvalidOptionError } from './errors.js';
 import {
@@ -129,10 +129,12 @@ export class MpscRing {
    */
   static attach(buffer: SharedArrayBuffer, options: MpscRingOptions = {}): MpscRing {
     checkOptionKeys(options, MPSC_RING_OPTION_KEYS, 'MpscRing.attach');
-    const unblockTimeoutMs = options?.unblockTimeoutMs ?? DEFAULT_UNBLOCK_TIMEOUT_MS;
+    // null is refused like any other non-number: only a missing option takes the default.
+    const given: unknown = options?.unblockTimeoutMs;
+    const unblockTimeoutMs = given === undefined ? DEFAULT_UNBLOCK_TIMEOUT_MS : given;
     if (typeof unblockTimeoutMs !== 'number' || !(unblockTimeoutMs >= 0)) {
       throw new InvalidOptionError(
-        `unblockTimeoutMs must be a non-negative number of milliseconds: unblockTimeoutMs=${String(unblockTimeoutMs)}`,
+        `unblockTimeoutMs must be a non-negative number of milliseconds: unblockTimeoutMs=${describeValue(unblockTimeoutMs)}`,
         { field: 'unblockTimeoutMs' },
       );
     }
@@ -170,6 +172,7 @@ export class MpscRing {
     const claim = this.#claim;
     if (
       claim.active ||
+      typeof length !== 'number' ||
       !(length >= 0 && length <= this.maxPayloadBytes && (length | 0) === length)
     ) {
       throw rejectClaim(claim, length, this.maxPayloadBytes);

@@ -85,10 +85,12 @@ export class Receiver {
       throw new InvalidArgumentError('ring must be an SpscRing or MpscRing', { field: 'ring' });
     }
     checkOptionKeys(options, RECEIVER_OPTION_KEYS, 'Receiver');
-    const spinCount = options?.spinCount ?? DEFAULT_SPIN_COUNT;
-    if (!Number.isInteger(spinCount) || spinCount < 0) {
+    // null is refused like any other non-number: only a missing option takes the default.
+    const given: unknown = options?.spinCount;
+    const spinCount = given === undefined ? DEFAULT_SPIN_COUNT : given;
+    if (typeof spinCount !== 'number' || !Number.isInteger(spinCount) || spinCount < 0) {
       throw new InvalidOptionError(
-        `spinCount must be a non-negative integer: spinCount=${String(spinCount)}`,
+        `spinCount must be a non-negative integer: spinCount=${describeValue(spinCount)}`,
         { field: 'spinCount' },
       );
     }

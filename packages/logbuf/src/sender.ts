@@ -103,7 +103,7 @@ export class Sender {
    *   integer ≥ 1 (nothing is written)
    */
   sendSync(payload: Uint8Array, maxSpins = DEFAULT_SEND_SPINS): number {
-    if (!(maxSpins >= 1 && Math.floor(maxSpins) === maxSpins)) {
+    if (typeof maxSpins !== 'number' || !(maxSpins >= 1 && Math.floor(maxSpins) === maxSpins)) {
       throw new InvalidArgumentError(
         `maxSpins must be an integer ≥ 1: maxSpins=${describeValue(maxSpins)}`,
         { field: 'maxSpins' },

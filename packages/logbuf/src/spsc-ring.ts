@@ -133,6 +133,7 @@ export class SpscRing {
     const claim = this.#claim;
     if (
       claim.active ||
+      typeof length !== 'number' ||
       !(length >= 0 && length <= this.maxPayloadBytes && (length | 0) === length)
     ) {
       throw rejectClaim(claim, length, this.maxPayloadBytes);

@@ -128,6 +128,7 @@ export class WriteClaim {
   write(source: Uint8Array, at = 0): void {
     if (
       !(source instanceof Uint8Array) ||
+      typeof at !== 'number' ||
       !(at >= 0 && (at | 0) === at && at + source.length <= this.#length) ||
       !this.#active
     ) {
