@@ -28,11 +28,11 @@ export const DEFAULT_IDLE_PAUSE_MICROS = 10;
  *
  * Why pause at all: a consumer that polls an empty ring at full speed reads the cache line the
  * producer is writing the next record into, and zeroes the one it wrote last, so every record
- * the producer writes costs it a cache miss on a line the consumer holds. Measured in apps/bench
- * (logbuf/spsc, 64-byte records, one commit per record): a consumer that polls in a tight loop
- * halves the producer's throughput against one that pauses 10 µs whenever it caught up, which
- * lets a few dozen records accumulate and then reads them as one batch. The pause is added
- * latency only for a record that arrives while the consumer pauses.
+ * the producer writes costs it a cache miss on a line the consumer holds. A short pause whenever
+ * the consumer caught up lets a few dozen records accumulate, read then as one batch; a tight
+ * loop halves the producer's throughput (the runs are in
+ * docs/decisions/2026-11-22-logbuf-deferred-commits.md). The pause is added latency only for a
+ * record that arrives while the consumer pauses.
  *
  * The pause spins (it never sleeps or makes a syscall): for a consumer that should sleep while
  * idle, use a {@link Receiver}.

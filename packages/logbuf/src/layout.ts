@@ -408,7 +408,7 @@ export function loadLengthWord(words: Int32Array, offset: number): number {
  * buffer: frames are multiples of 8 bytes at 8-aligned offsets (and the data area starts at 256),
  * so every frame is whole Float64 elements. A loop of 8-byte stores beats `Uint8Array#fill` (a
  * builtin call) and an Int32 loop for frames this short (measurements in
- * docs/decisions/2026-12-04-logbuf-native-measured-choices.md).
+ * docs/decisions/2026-11-22-logbuf-deferred-commits.md).
  */
 export function zeroFrame(float64s: Float64Array, offset: number, frameLength: number): void {
   const start = (DATA_OFFSET + offset) >> 3;

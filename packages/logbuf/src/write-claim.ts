@@ -194,7 +194,7 @@ export class WriteClaim {
    * record committed before it, at the next `commit()`, at `flush()` on the ring, or when a
    * `tryClaim` meets back-pressure. A producer that sends bursts publishes once per burst this
    * way: JavaScript has no release-only store, and the sequentially consistent store that
-   * `commit()` needs costs a full fence per record (measured in apps/bench, logbuf/spsc).
+   * `commit()` needs costs a full fence per record (docs/decisions/2026-11-22-logbuf-deferred-commits.md).
    *
    * Over an {@link MpscRing} this is `commit()`: each producer's claim is published by a CAS
    * on its own length word, which cannot wait for a later record.

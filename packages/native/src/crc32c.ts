@@ -1,9 +1,8 @@
 /**
  * CRC32C (Castagnoli): the checksum annal frames carry. Two implementations with one result:
- * the addon's (SSE4.2 `crc32` instruction, ~9.5 GB/s here, table-driven where the CPU lacks it)
- * and a pure-JS slice-by-8 one. Crossing into native code costs tens of nanoseconds, more than
- * the JS code needs for a short record, so {@link crc32c} picks by length; see
- * {@link CRC32C_NATIVE_THRESHOLD_BYTES}.
+ * the addon's (the SSE4.2 `crc32` instruction, table-driven where the CPU lacks it) and a
+ * pure-JS slice-by-8 one. Crossing into native code costs more than the JS code needs for a short
+ * record, so {@link crc32c} picks by length; see {@link CRC32C_NATIVE_THRESHOLD_BYTES}.
  *
  * Every function is chainable: `crc32c(b, crc32c(a))` equals `crc32c(a ‖ b)`; a seed of 0 starts
  * afresh. `crc32c(utf8("123456789")) === 0xE3069283`.
@@ -17,11 +16,9 @@ import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { getBinding } from './native.js';
 
 /**
- * Records shorter than this are checksummed in JS, longer ones in native code. Chosen from
- * `pnpm bench native/call-cost`: below it the N-API crossing costs more than the JS loop. One
- * run (2 vCPU): at 128 B the word-based JS takes 66 ns, the addon 60 ns (72 ns through the
- * checked `crc32cNative`); at 256 B, 151 ns against 62 ns (84 ns). JS costs ~0.55 ns per byte,
- * the addon a flat ~60–85 ns, so the crossover sits at 110–140 B.
+ * Records shorter than this are checksummed in JS, longer ones in native code: below it the
+ * N-API crossing costs more than the JS loop (`pnpm bench native/call-cost`; the runs are in
+ * docs/decisions/2026-12-04-logbuf-native-measured-choices.md).
  */
 export const CRC32C_NATIVE_THRESHOLD_BYTES = 128;
 

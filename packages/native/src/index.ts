@@ -24,7 +24,7 @@ export type {
   MappedBuffer,
   MappingAdvice,
   OpenMappedFileOptions,
-} from './mapped-file.js';
+} from './mapped-file-options.js';
 export { pageSize } from './system.js';
 
 // Locks and waiting

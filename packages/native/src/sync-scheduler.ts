@@ -249,8 +249,8 @@ export class SyncScheduler {
   /**
    * Under `'each'`: starts a sync once the current turn of the event loop has run, so every
    * write of the turn — and every waiter the last sync woke, which writes again at once — shares
-   * it. Starting at the first write instead alternated syncs of one write and of all the others
-   * (64 concurrent writers: 32 writes a sync, against 64).
+   * it. Starting at the first write instead alternates syncs of one write with syncs of all the
+   * others, halving the writes per sync (docs/decisions/2026-12-04-logbuf-native-measured-choices.md).
    */
   #startAtTurnEnd(): void {
     if (this.#startScheduled) return;
