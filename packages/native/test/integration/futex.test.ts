@@ -27,9 +27,14 @@ describe('futexWake() and futexWait() across processes', () => {
     // The waiter may not be asleep yet; it re-checks the word, so one wake after the store is enough
     // once it sleeps. Keep waking until it reports, as a real appender would on each commit.
     let reported = false;
+    // Stop waking once it reports, or once it exits (then the assertion below shows its output).
+    void waiter.exited.then(() => (reported = true));
     void waiter
       .waitForLine((line) => line.startsWith('ok') || line.startsWith('not-equal'))
-      .then(() => (reported = true));
+      .then(
+        () => (reported = true),
+        () => (reported = true),
+      );
     while (!reported) {
       futexWake(words, 0);
       await new Promise((resolve) => setImmediate(resolve));
