@@ -82,7 +82,7 @@ interface Waiter {
  * await scheduler.synced(generation); // durable
  * ```
  */
-export class SyncScheduler {
+export class SyncScheduler implements AsyncDisposable {
   readonly #policy: SyncPolicy;
   readonly #sync: () => Promise<void>;
   readonly #onError: ((error: AnnalError) => void) | undefined;
@@ -229,6 +229,11 @@ export class SyncScheduler {
     } finally {
       for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#closedError());
     }
+  }
+
+  /** Same as {@link SyncScheduler.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   #arm(): void {

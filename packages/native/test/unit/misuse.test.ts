@@ -115,7 +115,8 @@ describe('@annal/native objects after close', () => {
   it('a closed SyncScheduler refuses written() and rejects synced()', async () => {
     const scheduler = new SyncScheduler({ policy: 'manual', sync: () => Promise.resolve() });
     scheduler.written();
-    await scheduler.close();
+    await scheduler[Symbol.asyncDispose](); // close(), for `await using`
+    await scheduler.close(); // idempotent
     expect(() => scheduler.written()).toThrow(expect.objectContaining({ code: CLOSED }));
     await expect(scheduler.syncNow()).resolves.toBeUndefined(); // everything written is durable
   });
