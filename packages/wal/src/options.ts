@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type SyncPolicy } from '@annal/native';
+import type { SyncPolicy } from '@annal/native';
 import { byteSize, durationMs, parseOptions, syncPolicySchema } from '@annal/native/internal';
 import { z } from 'zod';
 
