@@ -120,8 +120,13 @@ function waitArguments(
  * Blocks the calling thread while `view[index] === expected`, until woken or `timeoutMs` passes.
  * For worker threads: on the main thread use {@link futexWait}.
  *
+ * @param view - an Int32Array over a mapping or shared memory
+ * @param index - the element to wait on, inside `view`
+ * @param expected - a 32-bit integer (signed or unsigned bits)
+ * @param timeoutMs - 0 to 2^31 − 1, or Infinity (the default)
  * @returns `'ok'` when woken (possibly spuriously), `'not-equal'` when the word had already
  *   changed, `'timed-out'`
+ * @throws ERR_ANNAL_INVALID_ARGUMENT naming the argument that is wrong
  */
 export function futexWaitSync(
   view: Int32Array,
@@ -141,8 +146,13 @@ export function futexWaitSync(
 /**
  * Waits on a native thread while `view[index] === expected`; the event loop keeps running.
  *
+ * @param view - an Int32Array over a mapping or shared memory
+ * @param index - the element to wait on, inside `view`
+ * @param expected - a 32-bit integer (signed or unsigned bits)
+ * @param options - see {@link FutexWaitOptions}
  * @returns as {@link futexWaitSync}
- * @throws ERR_ANNAL_ABORTED when `signal` aborts
+ * @throws (rejects) ERR_ANNAL_ABORTED when `signal` aborts (or had already),
+ *   ERR_ANNAL_INVALID_ARGUMENT for a bad argument, ERR_ANNAL_INVALID_OPTION for a bad option
  */
 export async function futexWait(
   view: Int32Array,
@@ -177,8 +187,10 @@ export async function futexWait(
 }
 
 /**
- * Wakes up to `count` threads or processes waiting on `view[index]`.
+ * Wakes up to `count` threads or processes waiting on `view[index]`. Never waits.
+ * @param count - an integer ≥ 0 (at most 2^31 − 1 take effect), or Infinity (the default): all
  * @returns how many were woken
+ * @throws ERR_ANNAL_INVALID_ARGUMENT naming the argument that is wrong
  */
 export function futexWake(view: Int32Array, index: number, count = Infinity): number {
   checkWord(view, index);

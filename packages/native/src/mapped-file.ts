@@ -247,6 +247,8 @@ export class MappedFile implements Disposable {
    * Maps the file again at its current length, for when another process has grown it. A window
    * opened with an explicit `lengthBytes` is left as it is.
    * @returns true when the mapping changed
+   * @throws ERR_ANNAL_CLOSED (also for a mapping opened with `closeDescriptor`),
+   *   ERR_ANNAL_INVALID_ARGUMENT when the file shrank (annal files never shrink)
    */
   remap(): boolean {
     // A window opened with an explicit length stays that window: growth of the file is not its business.
@@ -318,7 +320,10 @@ export class MappedFile implements Disposable {
 
   /**
    * Faults in every page of the range off the JS thread, so the writer that reaches them later
-   * does not pay ~10 µs per fresh page. Safe while other threads write the same pages.
+   * does not pay for a page fault per fresh page. Safe while other threads write the same pages.
+   *
+   * @throws (rejects) ERR_ANNAL_INVALID_ARGUMENT for a range outside the mapping,
+   *   ERR_ANNAL_CLOSED after close
    */
   async prefault(offset = 0, length?: number): Promise<void> {
     const end = this.#checkRange(offset, length);
@@ -329,7 +334,11 @@ export class MappedFile implements Disposable {
     }
   }
 
-  /** madvise(2) over the range: tells the kernel how the pages will be used. */
+  /**
+   * madvise(2) over the range: tells the kernel how the pages will be used.
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for an unknown `advice` or a range outside the mapping,
+   *   ERR_ANNAL_CLOSED after close
+   */
   advise(advice: MappingAdvice, offset = 0, length?: number): void {
     const constant = Object.hasOwn(ADVICE_CONSTANT, advice as PropertyKey)
       ? ADVICE_CONSTANT[advice]

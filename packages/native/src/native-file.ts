@@ -116,7 +116,10 @@ export class NativeFile implements Disposable {
     return this.#fd < 0;
   }
 
-  /** The file's length in bytes (fstat). */
+  /**
+   * The file's length in bytes (fstat).
+   * @throws ERR_ANNAL_CLOSED after close
+   */
   lengthBytes(): number {
     return this.#call(() => this.#binding.fileLength(this.fd));
   }
@@ -137,7 +140,13 @@ export class NativeFile implements Disposable {
     this.#call(() => this.#binding.fallocate(this.fd, offset, length), offset);
   }
 
-  /** Sets the file's length (ftruncate). Growing this way leaves a sparse hole: prefer {@link allocate}. */
+  /**
+   * Sets the file's length (ftruncate). Growing this way leaves a sparse hole: prefer
+   * {@link allocate}.
+   *
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for a length that is not a safe integer ≥ 0,
+   *   ERR_ANNAL_READ_ONLY, ERR_ANNAL_CLOSED, ERR_ANNAL_TOO_LARGE
+   */
   truncate(lengthBytes: number): void {
     checkNonNegativeInteger(lengthBytes, 'lengthBytes');
     this.#checkWritable('truncate');
@@ -195,8 +204,10 @@ export class NativeFile implements Disposable {
   }
 
   /**
-   * preadv(2): fills `buffers` in order from file `position`.
+   * preadv(2): fills `buffers` in order from file `position`, on the calling thread.
    * @returns bytes read; fewer than requested only at end of file
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `buffers` is not an array of views or `position` not
+   *   a safe integer ≥ 0 (or the end passes 2^53), ERR_ANNAL_CLOSED, ERR_ANNAL_IO
    */
   readvSync(buffers: readonly ArrayBufferView[], position: number): number {
     checkNonNegativeInteger(position, 'position');
@@ -205,8 +216,12 @@ export class NativeFile implements Disposable {
   }
 
   /**
-   * pwritev(2): writes `buffers` in order at file `position` (short writes are completed).
+   * pwritev(2): writes `buffers` in order at file `position` (short writes are completed), on
+   * the calling thread. The bytes are in the page cache when it returns: durable only after
+   * {@link NativeFile.fdatasync}.
    * @returns bytes written
+   * @throws as {@link NativeFile.readvSync}, and ERR_ANNAL_READ_ONLY, ERR_ANNAL_FULL,
+   *   ERR_ANNAL_TOO_LARGE
    */
   writevSync(buffers: readonly ArrayBufferView[], position: number): number {
     checkNonNegativeInteger(position, 'position');
@@ -215,7 +230,10 @@ export class NativeFile implements Disposable {
     return this.#call(() => this.#binding.pwritev(this.fd, views, position), position);
   }
 
-  /** Closes the descriptor. Idempotent; every other method afterwards throws ERR_ANNAL_CLOSED. */
+  /**
+   * Closes the descriptor. Idempotent; every other method afterwards throws ERR_ANNAL_CLOSED.
+   * @throws ERR_ANNAL_IO when close(2) reports an error (the descriptor is released anyway)
+   */
   close(): void {
     if (this.#fd < 0) return;
     const fd = this.#fd;
@@ -294,9 +312,12 @@ function checkViews(buffers: readonly ArrayBufferView[], position: number): Arra
 }
 
 /**
- * fsyncs a directory, so that files created, renamed or deleted in it survive power loss.
+ * fsyncs a directory, so that files created, renamed or deleted in it survive power loss. Blocks
+ * the calling thread until the device confirms.
  *
- * @throws ERR_ANNAL_NOT_FOUND when the directory does not exist
+ * @param path - the directory
+ * @throws ERR_ANNAL_NOT_FOUND when the directory does not exist, ERR_ANNAL_INVALID_ARGUMENT when
+ *   `path` is not a directory (or not a path), ERR_ANNAL_PERMISSION, ERR_ANNAL_IO
  */
 export function fsyncDirectorySync(path: string): void {
   checkPath(path, 'path');
