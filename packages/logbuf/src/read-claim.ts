@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { InvalidArgumentError } from './errors.js';
 import type { RingViews } from './storage.js';
 
 /** What a ReadClaim calls back into to free its record. @internal */
@@ -68,8 +69,10 @@ export class ReadClaim {
    * read {@link ReadClaim.buffer} from {@link ReadClaim.offset}.
    *
    * @returns a view valid until `release()` (after it the bytes read as zeros, then as a later record)
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the record was released (its space may hold another)
    */
   get bytes(): Uint8Array {
+    if (!this.#active) throw released('bytes');
     return this.buffer.subarray(this.#offset, this.#offset + this.#length);
   }
 
@@ -77,8 +80,10 @@ export class ReadClaim {
    * Copies the payload into a new Uint8Array (allocates; for records you keep).
    *
    * @returns a copy of the payload
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the record was released (its space may hold another)
    */
   copy(): Uint8Array {
+    if (!this.#active) throw released('copy()');
     return this.buffer.slice(this.#offset, this.#offset + this.#length);
   }
 
@@ -96,4 +101,11 @@ export class ReadClaim {
   [Symbol.dispose](): void {
     if (this.#active) this.#owner.releaseClaim();
   }
+}
+
+function released(what: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${what} of a record that was released: its space may already hold a later record`,
+    { field: 'claim' },
+  );
 }

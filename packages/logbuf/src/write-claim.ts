@@ -111,8 +111,10 @@ export class WriteClaim {
    * use {@link WriteClaim.write}.
    *
    * @returns a view valid until `commit` or `abort`
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active (committed or aborted)
    */
   get bytes(): Uint8Array {
+    if (!this.#active) throw inactiveClaim('bytes');
     return this.buffer.subarray(this.#offset, this.#offset + this.#length);
   }
 
@@ -139,7 +141,7 @@ export class WriteClaim {
 
   #rejectWrite(source: unknown, at: unknown): InvalidArgumentError {
     if (!(source instanceof Uint8Array)) return rejectBytes(source, 'source');
-    if (!this.#active) return inactiveClaim('write');
+    if (!this.#active) return inactiveClaim('write()');
     if (typeof at !== 'number' || !Number.isInteger(at) || at < 0) {
       return new InvalidArgumentError(`at must be an integer ≥ 0: at=${describeValue(at)}`, {
         field: 'at',
@@ -161,7 +163,7 @@ export class WriteClaim {
    * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active (committed or aborted already)
    */
   commit(): boolean {
-    if (!this.#active) throw inactiveClaim('commit');
+    if (!this.#active) throw inactiveClaim('commit()');
     this.#active = false;
     const words = this.#words;
     const word = packRecordWord(this.#length);
@@ -206,7 +208,7 @@ export class WriteClaim {
       this.commit();
       return;
     }
-    if (!this.#active) throw inactiveClaim('commitDeferred');
+    if (!this.#active) throw inactiveClaim('commitDeferred()');
     this.#active = false;
     const word = packRecordWord(this.#length);
     if (this.#deferredAt < 0) {
@@ -278,7 +280,7 @@ export class WriteClaim {
 
 function inactiveClaim(operation: string): InvalidArgumentError {
   return new InvalidArgumentError(
-    `${operation}() on a claim that is not active: it was committed or aborted already, or never claimed`,
+    `${operation} on a claim that is not active: it was committed or aborted already, or never claimed`,
     { field: 'claim' },
   );
 }

@@ -8,6 +8,7 @@ import {
   Receiver,
   Sender,
   SpscRing,
+  type ReadClaim,
   type WriteClaim,
 } from '@annal/logbuf';
 
@@ -253,6 +254,15 @@ describe('misuse table', () => {
     return receiver;
   };
   const once: readonly (readonly [string, unknown])[] = [['(any value)', undefined]];
+  /** A record read and released: its claim object must refuse further use. */
+  const releasedRecord = (): ReadClaim => {
+    const ring = spsc();
+    ring.trySend(Uint8Array.of(1));
+    const record = ring.tryRead();
+    if (record === EMPTY) throw new Error('empty');
+    record.release();
+    return record;
+  };
 
   const rows: Row[] = [];
   for (const [name, Ring] of [
@@ -534,6 +544,32 @@ describe('misuse table', () => {
       code: INVALID_ARGUMENT,
     },
     {
+      call: 'WriteClaim#bytes after commit',
+      act: () => {
+        const claim = spsc().tryClaim(1);
+        if (claim === BACK_PRESSURED) throw new Error('full');
+        claim.commit();
+        return claim.bytes;
+      },
+      values: once,
+      code: INVALID_ARGUMENT,
+      field: 'claim',
+    },
+    {
+      call: 'ReadClaim#bytes after release',
+      act: () => releasedRecord().bytes,
+      values: once,
+      code: INVALID_ARGUMENT,
+      field: 'claim',
+    },
+    {
+      call: 'ReadClaim#copy() after release',
+      act: () => releasedRecord().copy(),
+      values: once,
+      code: INVALID_ARGUMENT,
+      field: 'claim',
+    },
+    {
       call: 'WriteClaim#commit() after commit',
       act: () => {
         const claim = spsc().tryClaim(1);
@@ -559,14 +595,7 @@ describe('misuse table', () => {
     },
     {
       call: 'ReadClaim#release() twice',
-      act: () => {
-        const ring = spsc();
-        ring.trySend(Uint8Array.of(1));
-        const record = ring.tryRead();
-        if (record === EMPTY) throw new Error('empty');
-        record.release();
-        record.release();
-      },
+      act: () => releasedRecord().release(),
       values: once,
       code: INVALID_ARGUMENT,
       field: 'claim',
