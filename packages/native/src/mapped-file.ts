@@ -3,6 +3,10 @@
  * ArrayBuffer (or a SharedArrayBuffer), so records are written and read with plain typed-array
  * access and no syscall per record.
  *
+ * A little over 400 lines on purpose: one class, most of it the lifetime, threading and
+ * durability notes (STYLE R19) and the `@throws` of each call; its options and their schemas
+ * live in mapped-file-options.ts.
+ *
  * @module
  */
 import type { NativeBinding } from './binding.js';
