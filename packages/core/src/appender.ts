@@ -425,7 +425,7 @@ export class Appender implements Disposable {
     // be every frame a reader steps over to reach it (block-end padding, index pages): else a
     // power loss could leave a free word before acknowledged records. Rare (one per block or
     // index page).
-    if (this.#syncEach) this.#block.mapping.sync(offset, FRAME_HEADER_BYTES);
+    if (this.#syncEach) this.#block.mapping.msyncSync(offset, FRAME_HEADER_BYTES);
   }
 
   /**
@@ -719,7 +719,7 @@ export class Appender implements Disposable {
       futexWake(this.#header, COMMIT_COUNTER_INDEX);
     }
     if (this.#scheduler !== undefined) this.#scheduler.written();
-    else if (this.#syncInline) this.#block.mapping.sync(offset, frameLength);
+    else if (this.#syncInline) this.#block.mapping.msyncSync(offset, frameLength);
     return this.#indexBase + sequence;
   }
 

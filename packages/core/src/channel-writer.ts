@@ -149,7 +149,7 @@ export class ChannelWriter implements Disposable {
    */
   async sync(): Promise<void> {
     this.#checkOpen();
-    await this.#mapping.syncAsync();
+    await this.#mapping.msync();
   }
 
   /**
@@ -159,7 +159,7 @@ export class ChannelWriter implements Disposable {
    */
   syncSync(): void {
     this.#checkOpen();
-    this.#mapping.sync();
+    this.#mapping.msyncSync();
   }
 
   #checkOpen(): void {
@@ -176,7 +176,7 @@ export class ChannelWriter implements Disposable {
     if (this.#mapping.closed) return;
     if (this.#state === CHANNEL_OPEN) this.#end(CHANNEL_CLOSED);
     clearInterval(this.#timer);
-    this.#mapping.sync();
+    this.#mapping.msyncSync();
     this.#mapping.close();
   }
 

@@ -12,12 +12,14 @@ import {
   InvalidOptionError,
   MappedFile,
   crc32c,
+} from '@annal/native';
+import {
   durationMs,
   fromErrno,
   parseOptions,
   byteSize,
   createFileAtomically,
-} from '@annal/native';
+} from '@annal/native/internal';
 import { z } from 'zod';
 import { describeValue } from './describe-value.js';
 import {

@@ -13,9 +13,8 @@ import {
   MappedFile,
   TooLargeError,
   crc32c,
-  createFileAtomically,
-  fromErrno,
 } from '@annal/native';
+import { createFileAtomically, fromErrno } from '@annal/native/internal';
 
 import { describeValue } from './describe-value.js';
 import {
@@ -164,7 +163,7 @@ export class MetadataFile {
 
   /** msync of the file (blocking). */
   sync(): void {
-    this.#mapping.sync();
+    this.#mapping.msyncSync();
   }
 
   /** Unmaps the file. */

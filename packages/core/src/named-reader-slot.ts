@@ -7,14 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import {
-  FileLock,
-  NotFoundError,
-  ReadOnlyError,
-  encodePathSegment,
-  fromErrno,
-  safePath,
-} from '@annal/native';
+import { FileLock, NotFoundError, ReadOnlyError } from '@annal/native';
+import { encodePathSegment, fromErrno, safePath } from '@annal/native/internal';
 
 import type { CycleFiles } from './cycle-files.js';
 import { encodeName, type MetadataFile } from './metadata-file.js';

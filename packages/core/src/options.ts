@@ -3,14 +3,8 @@
  *
  * @module
  */
-import {
-  InvalidOptionError,
-  byteSize,
-  parseOptions,
-  powerOfTwo,
-  syncPolicySchema,
-  type SyncPolicy,
-} from '@annal/native';
+import { InvalidOptionError, type SyncPolicy } from '@annal/native';
+import { byteSize, parseOptions, powerOfTwo, syncPolicySchema } from '@annal/native/internal';
 import { z } from 'zod';
 
 import { LENGTH_MASK, computeIndexPageFrameLength } from './layout.js';

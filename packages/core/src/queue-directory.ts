@@ -12,8 +12,8 @@ import {
   NotFoundError,
   PermissionError,
   ReadOnlyError,
-  fromErrno,
 } from '@annal/native';
+import { fromErrno } from '@annal/native/internal';
 
 /**
  * Makes sure `directory` is a directory this process can use: creates it (unless read-only),

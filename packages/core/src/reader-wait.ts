@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AbortedError, futexWait, futexWaitAsync, membarrier } from '@annal/native';
+import { AbortedError, futexWait, futexWaitSync, membarrier } from '@annal/native';
 
 import {
   COMMIT_COUNTER_INDEX,
@@ -77,7 +77,7 @@ export async function waitForRecord(
       const counter = loadCommitCounter(header);
       // Re-check after registering: an append that missed our registration is seen here.
       if (subject.hasRecord()) return true;
-      await futexWaitAsync(header, COMMIT_COUNTER_INDEX, counter, {
+      await futexWait(header, COMMIT_COUNTER_INDEX, counter, {
         timeoutMs: Math.min(remaining, sleepMs),
         ...(signal === undefined ? {} : { signal }),
       });
@@ -97,7 +97,7 @@ export function waitForRecordSync(subject: WaitSubject, timeoutMs: number): bool
     if (remaining <= 0) return false;
     const header = subject.waitHeader();
     if (header === undefined) {
-      futexWait(sleeper, 0, 0, Math.min(READ_ONLY_POLL_MS, remaining));
+      futexWaitSync(sleeper, 0, 0, Math.min(READ_ONLY_POLL_MS, remaining));
       continue;
     }
     addWaiterCount(header, 1);
@@ -105,7 +105,7 @@ export function waitForRecordSync(subject: WaitSubject, timeoutMs: number): bool
       const sleepMs = sleepAfterRegistering(header);
       const counter = loadCommitCounter(header);
       if (subject.hasRecord()) return true;
-      futexWait(header, COMMIT_COUNTER_INDEX, counter, Math.min(remaining, sleepMs));
+      futexWaitSync(header, COMMIT_COUNTER_INDEX, counter, Math.min(remaining, sleepMs));
     } finally {
       addWaiterCount(header, -1);
     }

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { InvalidArgumentError, UnsafePathError, encodePathSegment } from '@annal/native';
+import { InvalidArgumentError, UnsafePathError } from '@annal/native';
+import { encodePathSegment } from '@annal/native/internal';
 
 import { READER_NAME_MAX_BYTES } from './layout.js';
 

@@ -5,13 +5,8 @@
  *
  * @module
  */
-import {
-  byteSize,
-  durationMs,
-  parseOptions,
-  syncPolicySchema,
-  type SyncPolicy,
-} from '@annal/native';
+import type { SyncPolicy } from '@annal/native';
+import { byteSize, durationMs, parseOptions, syncPolicySchema } from '@annal/native/internal';
 import { z } from 'zod';
 
 import { LENGTH_MASK, SEGMENT_HEADER_BYTES, frameBytes } from './layout.js';

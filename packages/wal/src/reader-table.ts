@@ -14,14 +14,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 
-import {
-  CorruptError,
-  LockedError,
-  MappedFile,
-  createFileAtomically,
-  crc32c,
-  fromErrno,
-} from '@annal/native';
+import { CorruptError, LockedError, MappedFile, crc32c } from '@annal/native';
+import { createFileAtomically, fromErrno } from '@annal/native/internal';
 
 import {
   COPY_BEING_WRITTEN,
@@ -198,7 +192,7 @@ export class ReaderTable {
     // Offsets stored before a sync still running are durable only once it ends.
     if (!this.#dirty) return this.#syncing ?? Promise.resolve();
     this.#dirty = false;
-    const syncing = this.#mapping.syncAsync().finally(() => {
+    const syncing = this.#mapping.msync().finally(() => {
       if (this.#syncing === syncing) this.#syncing = undefined;
     });
     this.#syncing = syncing;
@@ -209,7 +203,7 @@ export class ReaderTable {
   syncSync(): void {
     if (!this.#dirty) return;
     this.#dirty = false;
-    this.#mapping.sync();
+    this.#mapping.msyncSync();
   }
 
   close(): void {

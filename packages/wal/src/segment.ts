@@ -8,13 +8,8 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
-import {
-  AlreadyExistsError,
-  CorruptError,
-  createFileAtomically,
-  crc32c,
-  fromErrno,
-} from '@annal/native';
+import { AlreadyExistsError, CorruptError, crc32c } from '@annal/native';
+import { createFileAtomically, fromErrno } from '@annal/native/internal';
 
 import { frameChecksum, type FrameBuffer } from './checksum.js';
 import {

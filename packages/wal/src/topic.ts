@@ -13,7 +13,8 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { CorruptError, InvalidArgumentError, TooLargeError, fromErrno } from '@annal/native';
+import { CorruptError, InvalidArgumentError, TooLargeError } from '@annal/native';
+import { fromErrno } from '@annal/native/internal';
 
 import { frameBuffer } from './checksum.js';
 import { FileSegment, WINDOW_BYTES } from './file-segment.js';

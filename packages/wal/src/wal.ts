@@ -14,9 +14,9 @@ import {
   InvalidArgumentError,
   IoError,
   SyncScheduler,
-  fromErrno,
   type AnnalError,
 } from '@annal/native';
+import { fromErrno } from '@annal/native/internal';
 
 import { EventLog } from './events/event-log.js';
 import { directoryName, readerNameBytes } from './names.js';
