@@ -30,18 +30,21 @@
  *
  * @module
  */
-import { NativeFile, crc32cNative, fromErrno, type AnnalError } from '@annal/native';
+import { IoError, NativeFile, crc32cNative, fromErrno, type AnnalError } from '@annal/native';
 
 import { frameBuffer, frameChecksum, type FrameBuffer } from './checksum.js';
 import {
+  FRAME_CHECKSUM_OFFSET,
   FRAME_HEADER_BYTES,
+  frameChecksumIndex,
+  frameWordIndex,
   SEGMENT_HEADER_BYTES,
   frameBytes,
   frameSeed,
   packWord,
 } from './layout.js';
 import { Segment, type ReadWindow } from './segment.js';
-import { firstNonZeroIn } from './zeros.js';
+import { ALL_ZEROS, firstNonZeroIn } from './zeros.js';
 
 /** Bytes staged before a write: ~3,600 entries of 64 B per syscall. */
 export const STAGE_BYTES = 256 * 1024;
@@ -91,16 +94,20 @@ export class FileSegment extends Segment {
     this.#stageStart = position;
   }
 
-  writeFrame(position: number, kind: number, offset: number, payload: Uint8Array): number {
+  writeFrame(position: number, kind: number, index: number, payload: Uint8Array): number {
     if (this.#failure !== undefined) throw this.#failure;
     const length = payload.length;
     const size = frameBytes(length);
     if (position !== this.#stageStart + this.#stageUsed) {
-      throw new Error(`${this.path}: frame at ${position}, expected the stage end`);
+      // The topic writes frames in order: anything else is a bug in annal, never the user's.
+      throw new IoError(
+        `${this.path}: internal error: a frame written at byte ${position}, where the stage ends at ${this.#stageStart + this.#stageUsed}`,
+        { path: this.path, offset: position },
+      );
     }
     if (this.#stageUsed + size > this.#stage.bytes.length) {
       this.flush();
-      if (size > this.#stage.bytes.length) return this.#writeAlone(position, kind, offset, payload);
+      if (size > this.#stage.bytes.length) return this.#writeAlone(position, kind, index, payload);
     }
     const stage = this.#stage;
     const at = this.#stageUsed;
@@ -110,8 +117,8 @@ export class FileSegment extends Segment {
     const padEnd = at + size;
     if (payloadAt + length < padEnd) stage.bytes.fill(0, payloadAt + length, padEnd);
     const words = stage.words;
-    words[(at + 4) >> 2] = frameChecksum(stage, payloadAt, length, frameSeed(kind, offset));
-    words[at >> 2] = packWord(kind, length);
+    words[frameChecksumIndex(at)] = frameChecksum(stage, payloadAt, length, frameSeed(kind, index));
+    words[frameWordIndex(at)] = packWord(kind, length);
     this.#stageUsed = padEnd;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -126,7 +133,11 @@ export class FileSegment extends Segment {
     if (used === 0) return;
     const start = this.#stageStart;
     const bytes = this.#stage.bytes;
-    this.#writeWordLast(bytes.subarray(0, 4), [bytes.subarray(4, used)], start);
+    this.#writeWordLast(
+      bytes.subarray(0, FRAME_CHECKSUM_OFFSET),
+      [bytes.subarray(FRAME_CHECKSUM_OFFSET, used)],
+      start,
+    );
     this.#stageStart = start + used;
     this.#stageUsed = 0;
   }
@@ -151,10 +162,10 @@ export class FileSegment extends Segment {
         throw fromErrno(error, { path: this.path, offset: at });
       }
       const found = firstNonZeroIn(bytes, 0, read & ~3, piece);
-      if (found >= 0) return at + found;
-      if (read < length) return -1;
+      if (found !== ALL_ZEROS) return at + found;
+      if (read < length) return ALL_ZEROS;
     }
-    return -1;
+    return ALL_ZEROS;
   }
 
   async syncAsync(): Promise<void> {
@@ -208,7 +219,16 @@ export class FileSegment extends Segment {
       this.at = position - stageStart;
       return this.#stage;
     }
-    if (window === undefined) throw new Error(`${this.path}: a read from the file needs a window`);
+    if (window === undefined) {
+      // Every cursor of the fd backend has a window (topic.ts): a bug in annal, never the user's.
+      throw new IoError(
+        `${this.path}: internal error: a read at byte ${position} without a window`,
+        {
+          path: this.path,
+          offset: position,
+        },
+      );
+    }
     if (window.segment !== this || position < window.base || position + bytesNeeded > window.end) {
       this.#fill(window, position, bytesNeeded);
     }
@@ -251,18 +271,26 @@ export class FileSegment extends Segment {
   }
 
   /** Large frames skip the stage: written on their own, length word last. */
-  #writeAlone(position: number, kind: number, offset: number, payload: Uint8Array): number {
+  #writeAlone(position: number, kind: number, index: number, payload: Uint8Array): number {
     const header = frameBuffer(new ArrayBuffer(FRAME_HEADER_BYTES));
-    header.words[1] = crc32cNative(payload, 0, payload.length, frameSeed(kind, offset)) | 0;
-    header.words[0] = packWord(kind, payload.length);
-    this.#writeWordLast(header.bytes.subarray(0, 4), [header.bytes.subarray(4), payload], position);
+    header.words[frameChecksumIndex(0)] =
+      crc32cNative(payload, 0, payload.length, frameSeed(kind, index)) | 0;
+    header.words[frameWordIndex(0)] = packWord(kind, payload.length);
+    this.#writeWordLast(
+      header.bytes.subarray(0, FRAME_CHECKSUM_OFFSET),
+      [header.bytes.subarray(FRAME_CHECKSUM_OFFSET), payload],
+      position,
+    );
     this.#stageStart = position + frameBytes(payload.length);
     return this.#stageStart;
   }
 
-  /** Writes `rest` at `position + 4`, then `word` at `position`: a cut write leaves word 0. */
+  /**
+   * Writes `rest` after the length word, then `word` (the frame's length word) at `position`: a
+   * cut write leaves word 0.
+   */
   #writeWordLast(word: Uint8Array, rest: Uint8Array[], position: number): void {
-    this.#write(rest, position + 4);
+    this.#write(rest, position + FRAME_CHECKSUM_OFFSET);
     this.#write([word], position);
   }
 

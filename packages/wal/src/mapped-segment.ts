@@ -13,7 +13,9 @@ import {
   FRAME_HEADER_BYTES,
   SEGMENT_HEADER_BYTES,
   frameBytes,
+  frameChecksumIndex,
   frameSeed,
+  frameWordIndex,
   packWord,
 } from './layout.js';
 import { Segment } from './segment.js';
@@ -47,16 +49,21 @@ export class MappedSegment extends Segment {
     }
   }
 
-  writeFrame(position: number, kind: number, offset: number, payload: Uint8Array): number {
+  writeFrame(position: number, kind: number, index: number, payload: Uint8Array): number {
     const length = payload.length;
     const buffer = this.#buffer;
     const payloadAt = position + FRAME_HEADER_BYTES;
     buffer.bytes.set(payload, payloadAt);
     // Checksummed where it landed: the mapping is word-aligned, the caller's bytes may not be.
     const words = buffer.words;
-    words[(position + 4) >> 2] = frameChecksum(buffer, payloadAt, length, frameSeed(kind, offset));
+    words[frameChecksumIndex(position)] = frameChecksum(
+      buffer,
+      payloadAt,
+      length,
+      frameSeed(kind, index),
+    );
     // The length word last (little-endian, as every platform Node supports stores words).
-    words[position >> 2] = packWord(kind, length);
+    words[frameWordIndex(position)] = packWord(kind, length);
     const end = position + frameBytes(length);
     if (position < this.#dirtyFrom) this.#dirtyFrom = position;
     if (end > this.#dirtyTo) this.#dirtyTo = end;

@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError, UnsafePathError, encodePathSegment } from '@annal/native';
 
-import { READER_NAME_MAX_BYTES } from './layout.js';
+import { MAX_READER_NAME_BYTES } from './layout.js';
 
 const encoder = new TextEncoder();
 // Control characters make names unreadable in listings and error messages.
@@ -56,9 +56,9 @@ export function directoryName(kind: 'namespace' | 'topic', name: unknown): strin
 /** A named reader's name as stored in its slot (UTF-8, at most 88 bytes). */
 export function readerNameBytes(name: unknown): Uint8Array {
   const bytes = encoder.encode(check('reader', name));
-  if (bytes.length > READER_NAME_MAX_BYTES) {
+  if (bytes.length > MAX_READER_NAME_BYTES) {
     throw new InvalidArgumentError(
-      `reader ${JSON.stringify(name)} is ${bytes.length} UTF-8 bytes; at most ${READER_NAME_MAX_BYTES}`,
+      `reader ${JSON.stringify(name)} is ${bytes.length} UTF-8 bytes; at most ${MAX_READER_NAME_BYTES}`,
       { field: 'reader' },
     );
   }

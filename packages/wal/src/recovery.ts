@@ -28,7 +28,7 @@ import { CorruptError, fromErrno, syncDirectory } from '@annal/native';
 import { copyToCut, moveToCut } from './cut-copies.js';
 import { STAGE_BYTES } from './file-segment.js';
 import { frameBytes, segmentFileName } from './layout.js';
-import { firstNonZeroIn } from './zeros.js';
+import { ALL_ZEROS, firstNonZeroIn } from './zeros.js';
 import type { ResolvedWalOptions } from './options.js';
 import { readHeaderOnDisk, type ReadWindow, type ScanEnd, type Segment } from './segment.js';
 
@@ -37,11 +37,11 @@ export interface RecoveryContext {
   readonly name: string;
   readonly directory: string;
   readonly options: ResolvedWalOptions;
-  /** First offsets of the segments found, ascending: recovery removes what it takes out. */
-  readonly firstOffsets: number[];
+  /** First indexes of the segments found, ascending: recovery removes what it takes out. */
+  readonly firstIndexes: number[];
   /**
-   * Opens the segment file of first offset `first` with the topic's backend.
-   * @throws ERR_ANNAL_CORRUPT on a bad header, or one naming another first offset
+   * Opens the segment file of first index `first` with the topic's backend.
+   * @throws ERR_ANNAL_CORRUPT on a bad header, or one naming another first index
    */
   open(first: number): Segment;
   /** A window for reads under the `fd` backend. */
@@ -67,21 +67,21 @@ export function recoverTopic(context: RecoveryContext): Recovered | undefined {
   if (lastPath === undefined) return undefined;
   const mended =
     context.options.onCorrupt === 'truncate'
-      ? mendLastHeader(context, lastPath, context.firstOffsets.at(-1) as number)
+      ? mendLastHeader(context, lastPath, context.firstIndexes.at(-1) as number)
       : 'intact';
   if (mended === 'moved') return recoverTopic(context);
-  const segment = context.open(context.firstOffsets.at(-1) as number);
+  const segment = context.open(context.firstIndexes.at(-1) as number);
   let end: ScanEnd;
   try {
     end = segment.scan(context.newWindow());
     let copy = mended === 'intact' ? undefined : mended;
     if (end.corruption !== undefined) {
       if (context.options.onCorrupt === 'stop') {
-        throw segment.corruption(end.scannedTo, end.corruption);
+        throw segment.corruption(end.scannedTo, end.corruption, end.scannedIndex);
       }
       copy ??= copyToCut(context.directory, segment.path);
       context.warn(
-        `annal wal: topic ${JSON.stringify(context.name)}: cut ${segment.path} at byte ${end.position} (offset ${end.offset}): ${end.corruption}; a copy of the segment as it was is in ${copy}`,
+        `annal wal: topic ${JSON.stringify(context.name)}: cut ${segment.path} at byte ${end.position} (index ${end.index}): ${end.corruption}; a copy of the segment as it was is in ${copy}`,
       );
       segment.zero(end.position, segment.lengthBytes);
     } else {
@@ -101,7 +101,7 @@ export function recoverTopic(context: RecoveryContext): Recovered | undefined {
 /**
  * Past the last committed frame, a segment holds zeros, except what a crash of the writer can
  * leave: members of a batch without its commit, then one frame whose length word was never
- * stored (its payload at most `maxEntryBytes`), and under `fd` the rest of a stage write cut
+ * stored (its payload at most `maxPayloadBytes`), and under `fd` the rest of a stage write cut
  * short (at most 256 KiB). That is zeroed: none of it was acknowledged. Anything further on was
  * not written by a crash (damage, or pages written back out of order before a power loss) and
  * must not stay there, where later appends could line up with its frames: reported under
@@ -115,11 +115,11 @@ function clearTail(
 ): void {
   const options = context.options;
   const allowance =
-    frameBytes(options.maxEntryBytes) + (options.backend === 'fd' ? STAGE_BYTES : 0);
+    frameBytes(options.maxPayloadBytes) + (options.backend === 'fd' ? STAGE_BYTES : 0);
   const crashEnd = Math.min(segment.lengthBytes, end.scannedTo + allowance);
   const beyond = segment.firstNonZero(crashEnd, segment.lengthBytes);
-  if (beyond >= 0) {
-    const what = `${segment.path} holds data at byte ${beyond}, past the end of the log at byte ${end.position} (offset ${end.offset}) by more than a crash can leave: damage, or pages written back out of order before a power loss`;
+  if (beyond !== ALL_ZEROS) {
+    const what = `${segment.path} holds data at byte ${beyond}, past the end of the log at byte ${end.position} (index ${end.index}) by more than a crash can leave: damage, or pages written back out of order before a power loss`;
     if (options.onCorrupt === 'stop') {
       throw new CorruptError(
         `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to zero it, keeping a copy`,
@@ -133,7 +133,8 @@ function clearTail(
     );
     return;
   }
-  if (segment.firstNonZero(end.position, crashEnd) >= 0) segment.zero(end.position, crashEnd);
+  if (segment.firstNonZero(end.position, crashEnd) !== ALL_ZEROS)
+    segment.zero(end.position, crashEnd);
 }
 
 /**
@@ -147,7 +148,7 @@ function dropUnfinishedRoll(context: RecoveryContext): void {
   const path = lastSegmentPath(context);
   if (path === undefined || !readHeaderOnDisk(path).zero) return;
   if (isAllZeros(path)) {
-    context.firstOffsets.pop();
+    context.firstIndexes.pop();
     try {
       rmSync(path);
     } catch (error) {
@@ -166,13 +167,13 @@ function dropUnfinishedRoll(context: RecoveryContext): void {
       { path, offset: 0 },
     );
   }
-  context.firstOffsets.pop();
+  context.firstIndexes.pop();
   const moved = moveToCut(context.directory, path);
   context.warn(`annal wal: topic ${JSON.stringify(context.name)}: ${what}; moved to ${moved}`);
 }
 
 /**
- * Under `'truncate'`: a last segment whose header is bad (or names another first offset than
+ * Under `'truncate'`: a last segment whose header is bad (or names another first index than
  * `first`, its file name's) is moved to cut/ ('moved': recover the one before it), and one whose
  * length is not what its header says is copied to cut/ and given its length back (the frames
  * past the cut then fail their checks and are cut).
@@ -180,8 +181,8 @@ function dropUnfinishedRoll(context: RecoveryContext): void {
  */
 function mendLastHeader(context: RecoveryContext, path: string, first: number): string {
   const header = readHeaderOnDisk(path);
-  if (!header.valid || header.firstOffset !== first) {
-    context.firstOffsets.pop();
+  if (!header.valid || header.firstIndex !== first) {
+    context.firstIndexes.pop();
     const moved = moveToCut(context.directory, path);
     context.warn(
       `annal wal: topic ${JSON.stringify(context.name)}: moved ${path} to ${moved}: its header is damaged`,
@@ -213,7 +214,7 @@ function mendLastHeader(context: RecoveryContext, path: string, first: number): 
  *   else 'whole'
  */
 function checkPrevious(context: RecoveryContext, last: Segment): 'cut' | 'whole' {
-  const firsts = context.firstOffsets;
+  const firsts = context.firstIndexes;
   if (firsts.length < 2 || last.previousEnd === 0) return 'whole';
   let previous: Segment;
   try {
@@ -226,15 +227,15 @@ function checkPrevious(context: RecoveryContext, last: Segment): 'cut' | 'whole'
   try {
     const scanned = previous.scan(context.newWindow());
     const endFrame = scanned.position - frameBytes(0);
-    if (scanned.sealed && endFrame === last.previousEnd && scanned.offset === last.firstOffset) {
+    if (scanned.sealed && endFrame === last.previousEnd && scanned.index === last.firstIndex) {
       return 'whole';
     }
     const found =
       scanned.corruption ??
       (scanned.sealed
-        ? `an end frame at byte ${endFrame} before offset ${scanned.offset}`
-        : `no frame at byte ${scanned.scannedTo} (after offset ${scanned.offset - 1})`);
-    const what = `${previous.path} is not whole: ${found}, where ${last.path} says it ends with an end frame at byte ${last.previousEnd} before offset ${last.firstOffset}: pages of it never reached the disk (a power loss before a sync completed) or it is damaged`;
+        ? `an end frame at byte ${endFrame} before index ${scanned.index}`
+        : `no frame at byte ${scanned.scannedTo} (after index ${scanned.index - 1})`);
+    const what = `${previous.path} is not whole: ${found}, where ${last.path} says it ends with an end frame at byte ${last.previousEnd} before index ${last.firstIndex}: pages of it never reached the disk (a power loss before a sync completed) or it is damaged`;
     if (context.options.onCorrupt === 'stop') {
       throw new CorruptError(
         `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to go on from the last whole entry before it, keeping a copy of what is cut`,
@@ -248,7 +249,7 @@ function checkPrevious(context: RecoveryContext, last: Segment): 'cut' | 'whole'
     firsts.pop();
     previous.zero(position, previous.lengthBytes);
     context.warn(
-      `annal wal: topic ${JSON.stringify(context.name)}: ${what}; cut at byte ${position} (offset ${scanned.offset}): ${previous.path} copied to ${copy}, ${last.path} moved to ${moved}`,
+      `annal wal: topic ${JSON.stringify(context.name)}: ${what}; cut at byte ${position} (index ${scanned.index}): ${previous.path} copied to ${copy}, ${last.path} moved to ${moved}`,
     );
     return 'cut';
   } finally {
@@ -257,7 +258,7 @@ function checkPrevious(context: RecoveryContext, last: Segment): 'cut' | 'whole'
 }
 
 function lastSegmentPath(context: RecoveryContext): string | undefined {
-  const last = context.firstOffsets.at(-1);
+  const last = context.firstIndexes.at(-1);
   return last === undefined ? undefined : join(context.directory, segmentFileName(last));
 }
 
@@ -277,7 +278,7 @@ function isAllZeros(path: string): boolean {
       const read = readSync(fd, buffer, 0, buffer.length, position);
       if (read === 0) return true;
       buffer.fill(0, read);
-      if (firstNonZeroIn(buffer, 0, buffer.length, words) >= 0) return false;
+      if (firstNonZeroIn(buffer, 0, buffer.length, words) !== ALL_ZEROS) return false;
       position += read;
     }
   } catch (error) {

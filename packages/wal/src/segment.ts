@@ -17,10 +17,13 @@ import {
 } from '@annal/native';
 
 import { frameChecksum, type FrameBuffer } from './checksum.js';
+import { WalCorruptError } from './errors.js';
 import {
+  BATCH_COMMIT_COUNT_OFFSET,
   BATCH_COMMIT_PAYLOAD_BYTES,
   CREATED_MS_OFFSET,
-  FIRST_OFFSET_OFFSET,
+  FIRST_INDEX_OFFSET,
+  FRAME_CHECKSUM_OFFSET,
   FRAME_HEADER_BYTES,
   HEADER_BYTES_OFFSET,
   HEADER_CRC_OFFSET,
@@ -32,6 +35,7 @@ import {
   SEGMENT_BYTES_OFFSET,
   SEGMENT_HEADER_BYTES,
   SEGMENT_HEADER_CHECKED_BYTES,
+  SEGMENT_HEADER_USED_BYTES,
   SEGMENT_MAGIC,
   SEGMENT_VERSION,
   VERSION_OFFSET,
@@ -75,11 +79,13 @@ export interface ScanEnd {
   /** Position after the last whole, valid, committed frame: where the next frame goes. */
   position: number;
   /** Offset the next entry gets. */
-  offset: number;
-  /** Entries (not batch commits, not the end frame) before `position`. */
+  index: number;
+  /** Records (not batch commits, not the end frame) before `position`. */
   entries: number;
   /** Where scanning stopped: past `position` when it dropped an unfinished batch. */
   scannedTo: number;
+  /** The index the frame at `scannedTo` would carry. */
+  scannedIndex: number;
   /** True when an end frame closed the segment. */
   sealed: boolean;
   /** Set when a frame failed its checks: what is wrong (the frame is at `scannedTo`). */
@@ -89,7 +95,7 @@ export interface ScanEnd {
 /** A segment's header fields, as created. */
 export interface SegmentHeader {
   readonly segmentBytes: number;
-  readonly firstOffset: number;
+  readonly firstIndex: number;
   readonly createdMs: number;
   /** Position of the previous segment's end frame; 0 for a topic's first segment. */
   readonly previousEnd: number;
@@ -99,7 +105,7 @@ export interface SegmentHeader {
 export abstract class Segment {
   readonly path: string;
   readonly topic: string;
-  readonly firstOffset: number;
+  readonly firstIndex: number;
   readonly createdMs: number;
   /** Where the previous segment's end frame is (0: this is the topic's first segment). */
   readonly previousEnd: number;
@@ -109,8 +115,8 @@ export abstract class Segment {
     this.path = path;
     this.topic = topic;
     this.lengthBytes = fileBytes;
-    const { firstOffset, createdMs, previousEnd } = this.#checkHeader(header, fileBytes);
-    this.firstOffset = firstOffset;
+    const { firstIndex, createdMs, previousEnd } = this.#checkHeader(header, fileBytes);
+    this.firstIndex = firstIndex;
     this.createdMs = createdMs;
     this.previousEnd = previousEnd;
   }
@@ -123,7 +129,7 @@ export abstract class Segment {
    */
   static createFile(path: string, topic: string, header: SegmentHeader): void {
     const created = createFileAtomically(path, header.segmentBytes, (buffer) => {
-      encodeSegmentHeader(new Uint8Array(buffer, 0, SEGMENT_HEADER_CHECKED_BYTES + 4), header);
+      encodeSegmentHeader(new Uint8Array(buffer, 0, SEGMENT_HEADER_USED_BYTES), header);
     });
     if (!created) throw segmentExists(topic, path);
   }
@@ -131,17 +137,17 @@ export abstract class Segment {
   // ---- what a backend provides ---------------------------------------------------------------
 
   /**
-   * Writes a frame of `kind` for entry offset `offset` at `position` (the caller checked that it
+   * Writes a frame of `kind` for record index `index` at `position` (the caller checked that it
    * fits; frames are written in order), length word last. @returns the position after it
    */
-  abstract writeFrame(position: number, kind: number, offset: number, payload: Uint8Array): number;
+  abstract writeFrame(position: number, kind: number, index: number, payload: Uint8Array): number;
 
   /** Zeroes `[from, to)`: frames a crash left unfinished, or cut by the truncate policy. */
   abstract zero(from: number, to: number): void;
 
   /**
    * The position of the first 4-byte word in `[from, to)` (both multiples of 4) that is not
-   * zero, or -1: what recovery looks for past the end of the log.
+   * zero, or ALL_ZEROS (zeros.ts): what recovery looks for past the end of the log.
    */
   abstract firstNonZero(from: number, to: number): number;
 
@@ -181,16 +187,16 @@ export abstract class Segment {
 
   // ---- writing -------------------------------------------------------------------------------
 
-  /** Writes a batch commit frame for `count` members, the first of which has `firstOffset`. */
-  writeBatchCommit(position: number, firstOffset: number, count: number): number {
+  /** Writes a batch commit frame for `count` members, the first of which has `firstIndex`. */
+  writeBatchCommit(position: number, firstIndex: number, count: number): number {
     const payload = this.#commitPayload;
-    this.#commitView.setUint32(0, count, true);
-    return this.writeFrame(position, KIND_BATCH_COMMIT, firstOffset, payload);
+    this.#commitView.setUint32(BATCH_COMMIT_COUNT_OFFSET, count, true);
+    return this.writeFrame(position, KIND_BATCH_COMMIT, firstIndex, payload);
   }
 
   /** Writes the end frame: the writer moved to the next segment. */
-  writeEnd(position: number, offset: number): void {
-    this.writeFrame(position, KIND_END, offset, EMPTY);
+  writeEnd(position: number, index: number): void {
+    this.writeFrame(position, KIND_END, index, EMPTY);
   }
 
   readonly #commitPayload = new Uint8Array(BATCH_COMMIT_PAYLOAD_BYTES);
@@ -199,19 +205,19 @@ export abstract class Segment {
   // ---- reading -------------------------------------------------------------------------------
 
   /**
-   * Reads and checks the frame at `position`, expected to carry entry offset `offset`, into
+   * Reads and checks the frame at `position`, expected to carry record index `index`, into
    * `frame`. @returns the frame; undefined where no frame was written yet (a zero word)
-   * @throws ERR_ANNAL_CORRUPT naming topic, segment and offset when it fails a check
+   * @throws ERR_ANNAL_CORRUPT naming topic, segment, byte offset and index when it fails a check
    */
   readFrame(
     position: number,
-    offset: number,
+    index: number,
     frame: Frame,
     window: ReadWindow | undefined,
   ): Frame | undefined {
-    const problem = this.#probe(position, offset, frame, window);
+    const problem = this.#probe(position, index, frame, window);
     if (problem === undefined) return frame.kind === 0 ? undefined : frame;
-    throw this.corruption(position, problem);
+    throw this.corruption(position, problem, index);
   }
 
   /**
@@ -231,11 +237,12 @@ export abstract class Segment {
     return frame;
   }
 
-  /** A typed error for a bad frame at `position`. */
-  corruption(position: number, problem: string): CorruptError {
-    return new CorruptError(
-      `topic ${JSON.stringify(this.topic)}: ${this.path} at byte ${position}: ${problem}`,
-      { path: this.path, offset: position },
+  /** A typed error for a bad frame at byte `position`, where record `index` should be. */
+  corruption(position: number, problem: string, index?: number): WalCorruptError {
+    const record = index === undefined ? '' : ` (record ${index})`;
+    return new WalCorruptError(
+      `topic ${JSON.stringify(this.topic)}: ${this.path} at byte ${position}${record}: ${problem}`,
+      { path: this.path, offset: position, ...(index === undefined ? {} : { index }) },
     );
   }
 
@@ -246,24 +253,25 @@ export abstract class Segment {
   scan(window: ReadWindow | undefined): ScanEnd {
     const frame: Frame = { kind: 0, length: 0, bytes: EMPTY, start: 0 };
     let position = SEGMENT_HEADER_BYTES;
-    let offset = this.firstOffset;
+    let index = this.firstIndex;
     // The last point where everything before is committed (a batch start moves it no further).
     let committedPosition = position;
-    let committedOffset = offset;
+    let committedIndex = index;
     let members = 0;
     const end = (sealed: boolean, corruption?: string): ScanEnd => {
       const result: ScanEnd = {
         position: committedPosition,
-        offset: committedOffset,
-        entries: committedOffset - this.firstOffset,
+        index: committedIndex,
+        entries: committedIndex - this.firstIndex,
         scannedTo: position,
+        scannedIndex: index,
         sealed,
       };
       if (corruption !== undefined) result.corruption = corruption;
       return result;
     };
     for (;;) {
-      const problem = this.#probe(position, offset, frame, window);
+      const problem = this.#probe(position, index, frame, window);
       if (problem !== undefined) return end(false, problem);
       const kind = frame.kind;
       if (kind === 0) return end(false);
@@ -281,15 +289,15 @@ export abstract class Segment {
         members = 0;
       } else if (kind === KIND_BATCH_MEMBER) {
         members++;
-        offset++;
+        index++;
       } else {
-        if (members > 0) return end(false, 'an entry inside a batch');
-        offset++;
+        if (members > 0) return end(false, 'a record inside a batch');
+        index++;
       }
       position += frameBytes(frame.length);
       if (members === 0) {
         committedPosition = position;
-        committedOffset = offset;
+        committedIndex = index;
       }
     }
   }
@@ -297,7 +305,7 @@ export abstract class Segment {
   /** Fills `frame` from `position`; @returns what is wrong with it, or undefined. */
   #probe(
     position: number,
-    offset: number,
+    index: number,
     frame: Frame,
     window: ReadWindow | undefined,
   ): string | undefined {
@@ -320,19 +328,21 @@ export abstract class Segment {
     const buffer = this.bytesAt(position, frameBytes(length), window);
     const at = this.at;
     const view = buffer.view;
-    const stored = view.getInt32(at + 4, true);
-    // A batch commit is seeded with its batch's first offset: its count says how far back.
-    const seedOffset =
-      kind === KIND_BATCH_COMMIT ? offset - view.getUint32(at + FRAME_HEADER_BYTES, true) : offset;
+    const stored = view.getInt32(at + FRAME_CHECKSUM_OFFSET, true);
+    // A batch commit is seeded with its batch's first index: its count says how far back.
+    const seedIndex =
+      kind === KIND_BATCH_COMMIT
+        ? index - view.getUint32(at + FRAME_HEADER_BYTES + BATCH_COMMIT_COUNT_OFFSET, true)
+        : index;
     const actual = frameChecksum(
       buffer,
       at + FRAME_HEADER_BYTES,
       length,
-      frameSeed(kind, seedOffset),
+      frameSeed(kind, seedIndex),
     );
     if (stored !== actual) {
-      const what = kind === KIND_BATCH_COMMIT ? 'the batch commit before' : 'the entry at';
-      return `checksum mismatch for ${what} offset ${offset} (stored ${stored >>> 0}, computed ${actual >>> 0})`;
+      const what = kind === KIND_BATCH_COMMIT ? 'the batch commit before' : 'the record at';
+      return `checksum mismatch for ${what} index ${index} (stored ${stored >>> 0}, computed ${actual >>> 0})`;
     }
     frame.kind = kind;
     frame.length = length;
@@ -348,7 +358,7 @@ export abstract class Segment {
         offset: 0,
       });
     };
-    if (size < SEGMENT_HEADER_BYTES || header.length < SEGMENT_HEADER_CHECKED_BYTES + 4) {
+    if (size < SEGMENT_HEADER_BYTES || header.length < SEGMENT_HEADER_USED_BYTES) {
       fail(`${size} bytes, shorter than a segment header`);
     }
     const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
@@ -363,19 +373,19 @@ export abstract class Segment {
     if (view.getUint32(HEADER_BYTES_OFFSET, true) !== SEGMENT_HEADER_BYTES) fail('bad header size');
     const declared = view.getFloat64(SEGMENT_BYTES_OFFSET, true);
     if (declared !== size) fail(`header says ${declared} bytes, the file has ${size}`);
-    const firstOffset = view.getFloat64(FIRST_OFFSET_OFFSET, true);
-    if (!(Number.isSafeInteger(firstOffset) && firstOffset >= 0)) {
-      fail(`bad first offset ${firstOffset}`);
+    const firstIndex = view.getFloat64(FIRST_INDEX_OFFSET, true);
+    if (!(Number.isSafeInteger(firstIndex) && firstIndex >= 0)) {
+      fail(`bad first index ${firstIndex}`);
     }
     const previousEnd = view.getUint32(PREVIOUS_END_OFFSET, true);
     if (previousEnd !== 0 && (previousEnd < SEGMENT_HEADER_BYTES || previousEnd % 8 !== 0)) {
       fail(`bad previous segment end ${previousEnd}`);
     }
-    return { firstOffset, createdMs: view.getFloat64(CREATED_MS_OFFSET, true), previousEnd };
+    return { firstIndex, createdMs: view.getFloat64(CREATED_MS_OFFSET, true), previousEnd };
   }
 }
 
-/** Writes a segment header into `bytes` (its first 44 bytes: the checked fields and their CRC). */
+/** Writes a segment header into `bytes` (its first SEGMENT_HEADER_USED_BYTES: the checked fields and their CRC). */
 export function encodeSegmentHeader(bytes: Uint8Array, header: SegmentHeader): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   view.setUint32(MAGIC_OFFSET, SEGMENT_MAGIC, true);
@@ -383,7 +393,7 @@ export function encodeSegmentHeader(bytes: Uint8Array, header: SegmentHeader): v
   view.setUint32(HEADER_BYTES_OFFSET, SEGMENT_HEADER_BYTES, true);
   view.setUint32(PREVIOUS_END_OFFSET, header.previousEnd, true);
   view.setFloat64(SEGMENT_BYTES_OFFSET, header.segmentBytes, true);
-  view.setFloat64(FIRST_OFFSET_OFFSET, header.firstOffset, true);
+  view.setFloat64(FIRST_INDEX_OFFSET, header.firstIndex, true);
   view.setFloat64(CREATED_MS_OFFSET, header.createdMs, true);
   view.setUint32(HEADER_CRC_OFFSET, crc32c(bytes.subarray(0, SEGMENT_HEADER_CHECKED_BYTES)), true);
 }
@@ -396,8 +406,8 @@ export interface HeaderOnDisk {
   readonly valid: boolean;
   /** What the header says the file holds (NaN when not valid). */
   readonly segmentBytes: number;
-  /** The header's first offset (NaN when not valid). */
-  readonly firstOffset: number;
+  /** The header's first index (NaN when not valid). */
+  readonly firstIndex: number;
   /** When the segment was created (+Infinity when not valid). */
   readonly createdMs: number;
   /** What the file holds. */
@@ -409,7 +419,7 @@ export interface HeaderOnDisk {
  * map or trust it first). @throws ERR_ANNAL_IO and kin when the file cannot be read
  */
 export function readHeaderOnDisk(path: string): HeaderOnDisk {
-  const header = new Uint8Array(SEGMENT_HEADER_CHECKED_BYTES + 4);
+  const header = new Uint8Array(SEGMENT_HEADER_USED_BYTES);
   let fileBytes: number;
   try {
     const fd = openSync(path, 'r');
@@ -432,7 +442,7 @@ export function readHeaderOnDisk(path: string): HeaderOnDisk {
     zero: header.every((byte) => byte === 0),
     valid,
     segmentBytes: valid ? view.getFloat64(SEGMENT_BYTES_OFFSET, true) : Number.NaN,
-    firstOffset: valid ? view.getFloat64(FIRST_OFFSET_OFFSET, true) : Number.NaN,
+    firstIndex: valid ? view.getFloat64(FIRST_INDEX_OFFSET, true) : Number.NaN,
     createdMs: valid ? view.getFloat64(CREATED_MS_OFFSET, true) : Number.POSITIVE_INFINITY,
     fileBytes,
   };
@@ -449,7 +459,7 @@ export function segmentExists(topic: string, path: string): AlreadyExistsError {
 /** The member count a batch commit frame carries. */
 export function commitCount(frame: Frame): number {
   const bytes = frame.bytes;
-  const at = frame.start;
+  const at = frame.start + BATCH_COMMIT_COUNT_OFFSET;
   return (
     ((bytes[at] as number) |
       ((bytes[at + 1] as number) << 8) |

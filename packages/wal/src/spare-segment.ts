@@ -24,12 +24,12 @@ import { join } from 'node:path';
 
 import { NativeFile, fromErrno, syncDirectory } from '@annal/native';
 
-import { SEGMENT_HEADER_CHECKED_BYTES } from './layout.js';
+import { SEGMENT_HEADER_USED_BYTES } from './layout.js';
 import { encodeSegmentHeader, segmentExists, type SegmentHeader } from './segment.js';
 
 const SPARE_PREFIX = '.spare-';
 const TEMPORARY_SUFFIX = '.tmp';
-const HEADER_BYTES = SEGMENT_HEADER_CHECKED_BYTES + 4;
+const HEADER_BYTES = SEGMENT_HEADER_USED_BYTES;
 
 /** True for the temporary files of a topic directory: spares and unfinished atomic creations. */
 export function isTemporaryFile(name: string): boolean {

@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { CorruptError } from '@annal/native';
+import type { CorruptError } from '@annal/native';
+
+import { WalCorruptError } from '../errors.js';
 
 import {
   EVENT_DATA_BYTES,
@@ -76,16 +78,16 @@ export function encodeEvent(event: PreparedEvent, id: Uint8Array, timestamp: num
 }
 
 /**
- * The event in `entry`, the sub-log entry at `offset` of `source`.
- * @throws ERR_ANNAL_CORRUPT naming the topic, partition and offset (also in `offset`) when
- *   anything in the entry is out of place
+ * The event in `entry`, the payload of the sub-log record at `index` of `source`.
+ * @throws ERR_ANNAL_CORRUPT naming the topic, partition and index (also in `index`) when
+ *   anything in the record is out of place
  * @internal
  */
-export function decodeEvent(entry: Uint8Array, offset: number, source: EventSource): Event {
-  const corrupt = (problem: string): CorruptError =>
-    new CorruptError(
-      `topic ${JSON.stringify(source.topic)} partition ${source.partition}: the event at offset ${offset} is corrupt: ${problem}`,
-      { offset },
+export function decodeEvent(entry: Uint8Array, index: number, source: EventSource): Event {
+  const corrupt = (problem: string): WalCorruptError =>
+    new WalCorruptError(
+      `topic ${JSON.stringify(source.topic)} partition ${source.partition}: the event at index ${index} is corrupt: ${problem}`,
+      { index },
     );
   const length = entry.length;
   if (length < EVENT_FIXED_BYTES) {
@@ -166,7 +168,7 @@ export function decodeEvent(entry: Uint8Array, offset: number, source: EventSour
       }
     }
   }
-  return { id, offset, timestamp, type, data, headers: Object.fromEntries(headers) };
+  return { id, index, timestamp, type, data, headers: Object.fromEntries(headers) };
 }
 
 /**
