@@ -14,14 +14,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 
-import {
-  CorruptError,
-  LockedError,
-  MappedFile,
-  createFileAtomically,
-  crc32c,
-  fromErrno,
-} from '@annal/native';
+import { LockedError, MappedFile, createFileAtomically, crc32c, fromErrno } from '@annal/native';
+
+import { WalCorruptError } from './errors.js';
 
 import {
   COPY_BEING_WRITTEN,
@@ -100,7 +95,7 @@ export class ReaderTable {
       throw fromErrno(error, { path });
     }
     if (size !== READERS_FILE_BYTES) {
-      throw new CorruptError(
+      throw new WalCorruptError(
         `${path}: not a readers table (${size} bytes, where a readers table has ${READERS_FILE_BYTES})`,
         { path, offset: 0 },
       );
@@ -244,7 +239,7 @@ export class ReaderTable {
     }
     if (a === DAMAGED || b === DAMAGED) {
       const which = a === DAMAGED ? SLOT_COPY_A : SLOT_COPY_B;
-      throw new CorruptError(
+      throw new WalCorruptError(
         `${this.path}: the stored index of named reader slot ${slot} is damaged (copy at byte ${start + which}); the reader's place is unknown`,
         { path: this.path, offset: start },
       );
@@ -295,7 +290,7 @@ export class ReaderTable {
       }
       for (let word = start >> 2; word < (start + READER_SLOT_BYTES) >> 2; word++) {
         if (words[word] !== 0) {
-          throw new CorruptError(
+          throw new WalCorruptError(
             `${this.path}: named reader slot ${slot} has no name length but is not empty (damaged)`,
             { path: this.path, offset: start },
           );
@@ -308,7 +303,7 @@ export class ReaderTable {
         ? this.#bytes.subarray(start + SLOT_NAME, start + SLOT_NAME + length)
         : undefined;
     if (name === undefined || crc32c(name) !== this.#view.getUint32(start + SLOT_NAME_CRC, true)) {
-      throw new CorruptError(`${this.path}: the name of named reader slot ${slot} is damaged`, {
+      throw new WalCorruptError(`${this.path}: the name of named reader slot ${slot} is damaged`, {
         path: this.path,
         offset: start,
       });
@@ -325,7 +320,7 @@ export class ReaderTable {
       view.getUint32(READERS_SLOT_BYTES_OFFSET, true) === READER_SLOT_BYTES &&
       view.getUint32(READERS_SLOTS_OFFSET, true) === MAX_READERS_PER_TOPIC;
     if (!ok) {
-      throw new CorruptError(`${this.path}: not a readers table (bad header or size)`, {
+      throw new WalCorruptError(`${this.path}: not a readers table (bad header or size)`, {
         path: this.path,
         offset: 0,
       });

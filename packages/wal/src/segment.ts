@@ -8,13 +8,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
-import {
-  AlreadyExistsError,
-  CorruptError,
-  createFileAtomically,
-  crc32c,
-  fromErrno,
-} from '@annal/native';
+import { AlreadyExistsError, createFileAtomically, crc32c, fromErrno } from '@annal/native';
 
 import { frameChecksum, type FrameBuffer } from './checksum.js';
 import { WalCorruptError } from './errors.js';
@@ -353,7 +347,7 @@ export abstract class Segment {
 
   #checkHeader(header: Uint8Array, size: number): Omit<SegmentHeader, 'segmentBytes'> {
     const fail = (problem: string): never => {
-      throw new CorruptError(`topic ${JSON.stringify(this.topic)}: ${this.path}: ${problem}`, {
+      throw new WalCorruptError(`topic ${JSON.stringify(this.topic)}: ${this.path}: ${problem}`, {
         path: this.path,
         offset: 0,
       });
