@@ -206,8 +206,9 @@ describe.each(BACKENDS)('opening a topic after a crash or damage (%s backend)', 
         expect.objectContaining({
           code: 'ERR_ANNAL_CORRUPT',
           path,
+          index: 100,
           message: expect.stringMatching(
-            /past the end of the log at byte \d+ \(offset 100\)/,
+            /past the end of the log at byte \d+ \(index 100\)/,
           ) as unknown,
         }),
       );
