@@ -87,8 +87,10 @@ export const DEFAULT_READ_MAX_BYTES = 1024 * 1024;
 /** The limits, checked. @throws ERR_ANNAL_INVALID_ARGUMENT naming `maxRecords` or `maxBytes` */
 export function readLimits(limits: ReadLimits | undefined): [maxRecords: number, maxBytes: number] {
   checkOptionsObject(limits, 'limits');
-  const maxRecords = limits?.maxRecords ?? DEFAULT_READ_MAX_RECORDS;
-  const maxBytes = limits?.maxBytes ?? DEFAULT_READ_MAX_BYTES;
+  // Only a missing limit takes its default: null is a wrong value, not an absent one.
+  const maxRecords =
+    limits?.maxRecords === undefined ? DEFAULT_READ_MAX_RECORDS : limits.maxRecords;
+  const maxBytes = limits?.maxBytes === undefined ? DEFAULT_READ_MAX_BYTES : limits.maxBytes;
   checkInteger(maxRecords, 'maxRecords', 1);
   checkInteger(maxBytes, 'maxBytes', 0);
   return [maxRecords, maxBytes];

@@ -14,6 +14,7 @@ import {
   FileLock,
   InvalidArgumentError,
   LockedError,
+  PermissionError,
   ReadOnlyError,
   fromErrno,
 } from '@annal/native';
@@ -407,15 +408,27 @@ function indexes(first: number, count: number): number[] {
 }
 
 /**
- * A failure to create or lock the directory, as a coded error naming `path`. A read-only file
- * system says so: a wal always writes (its lock file, its segments).
+ * A failure to create or lock the directory, as a coded error naming `path` and saying what to
+ * do: a wal always writes (its lock file, its segments), so a read-only file system says so.
  */
 function openError(error: unknown, path: string): Error {
   const coded = fromErrno(error, { path });
   const errno = (error as { code?: unknown } | null)?.code;
-  if (errno === 'EROFS' || ReadOnlyError.isInstance(coded)) {
+  if (errno === 'EROFS') {
     return new ReadOnlyError(
-      `Wal.open: ${path} is on a read-only file system; a wal writes its lock file and segments, so its directory must be writable`,
+      `Wal.open: ${path} is on a read-only file system; a wal writes its lock file and segments, so its directory must be on a writable one`,
+      { path, cause: error },
+    );
+  }
+  if (errno === 'ENOTDIR' || errno === 'EEXIST') {
+    return new InvalidArgumentError(
+      `Wal.open: ${path} cannot be a directory: a file is in the way (${String(errno)})`,
+      { path, field: 'directory', cause: error },
+    );
+  }
+  if (errno === 'EACCES' || errno === 'EPERM') {
+    return new PermissionError(
+      `Wal.open: no permission to create or write ${path} (${String(errno)}); the process needs write access to the wal's directory`,
       { path, cause: error },
     );
   }

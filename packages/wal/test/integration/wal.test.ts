@@ -230,7 +230,7 @@ describe.each(BACKENDS)('Wal: ownership and bad input (%s backend)', (backend) =
       );
     }
     expect(() => wal.reader('t', { name: 'r'.repeat(89) })).toThrow(
-      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'reader' }),
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'name' }),
     );
   });
 
