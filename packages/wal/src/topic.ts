@@ -12,13 +12,14 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { CorruptError, InvalidArgumentError, TooLargeError, fromErrno } from '@annal/native';
 
 import { frameBuffer } from './checksum.js';
+import { makeDirectory } from './directories.js';
 import type { Cursor, RecordLocation } from './cursor.js';
 import { FileSegment, WINDOW_BYTES } from './file-segment.js';
 import {
@@ -631,7 +632,7 @@ export class Topic {
 /** Creates `directory` if needed and lists it; a refusal is a coded error naming it. */
 function listDirectory(directory: string): string[] {
   try {
-    mkdirSync(directory, { recursive: true });
+    makeDirectory(directory);
     return readdirSync(directory);
   } catch (error) {
     throw fromErrno(error, { path: directory });

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import {
@@ -26,6 +25,7 @@ import {
   checkPayload,
   describeValue,
 } from './arguments.js';
+import { makeDirectory } from './directories.js';
 import { Durability } from './durability.js';
 import { EventLog } from './events/event-log.js';
 import { readerNameBytes } from './names.js';
@@ -77,7 +77,7 @@ export class Wal implements AsyncDisposable {
     this.directory = directory;
     const topics = join(directory, TOPICS_DIRECTORY);
     try {
-      mkdirSync(topics, { recursive: true });
+      makeDirectory(topics);
     } catch (error) {
       throw openError(error, topics);
     }
@@ -414,7 +414,7 @@ function indexes(first: number, count: number): number[] {
 function openError(error: unknown, path: string): Error {
   const coded = fromErrno(error, { path });
   const errno = (error as { code?: unknown } | null)?.code;
-  if (errno === 'EROFS') {
+  if (errno === 'EROFS' || ReadOnlyError.isInstance(coded)) {
     return new ReadOnlyError(
       `Wal.open: ${path} is on a read-only file system; a wal writes its lock file and segments, so its directory must be on a writable one`,
       { path, cause: error },
