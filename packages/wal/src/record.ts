@@ -88,12 +88,11 @@ export const DEFAULT_READ_MAX_BYTES = 1024 * 1024;
 export function readLimits(limits: ReadLimits | undefined): [maxRecords: number, maxBytes: number] {
   checkOptionsObject(limits, 'limits');
   // Only a missing limit takes its default: null is a wrong value, not an absent one.
-  const maxRecords =
-    limits?.maxRecords === undefined ? DEFAULT_READ_MAX_RECORDS : limits.maxRecords;
-  const maxBytes = limits?.maxBytes === undefined ? DEFAULT_READ_MAX_BYTES : limits.maxBytes;
-  checkInteger(maxRecords, 'maxRecords', 1);
-  checkInteger(maxBytes, 'maxBytes', 0);
-  return [maxRecords, maxBytes];
+  const maxRecords: unknown = limits?.maxRecords;
+  const maxBytes: unknown = limits?.maxBytes;
+  if (maxRecords !== undefined) checkInteger(maxRecords, 'maxRecords', 1);
+  if (maxBytes !== undefined) checkInteger(maxBytes, 'maxBytes', 0);
+  return [maxRecords ?? DEFAULT_READ_MAX_RECORDS, maxBytes ?? DEFAULT_READ_MAX_BYTES];
 }
 
 /**

@@ -32,7 +32,8 @@ import { STAGE_BYTES } from './file-segment.js';
 import { frameBytes, segmentFileName } from './layout.js';
 import { ALL_ZEROS, firstNonZeroIn } from './zeros.js';
 import type { ResolvedWalOptions } from './options.js';
-import { readHeaderOnDisk, type ReadWindow, type ScanEnd, type Segment } from './segment.js';
+import type { ReadWindow, ScanEnd, Segment } from './segment.js';
+import { readHeaderOnDisk } from './segment-header.js';
 
 /** What {@link recoverTopic} needs from the topic. */
 export interface RecoveryContext {

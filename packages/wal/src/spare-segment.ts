@@ -25,7 +25,8 @@ import { join } from 'node:path';
 import { NativeFile, fromErrno, syncDirectory } from '@annal/native';
 
 import { SEGMENT_HEADER_USED_BYTES } from './layout.js';
-import { encodeSegmentHeader, segmentExists, type SegmentHeader } from './segment.js';
+import { segmentExists } from './segment.js';
+import { encodeSegmentHeader, type SegmentHeader } from './segment-header.js';
 
 const SPARE_PREFIX = '.spare-';
 const TEMPORARY_SUFFIX = '.tmp';

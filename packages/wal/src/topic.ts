@@ -2,8 +2,11 @@
  * One topic: its chain of segments, the end where appends go, and the cursors of its open
  * readers. Indexes are record numbers (0, 1, 2, …), plain JS numbers, exact to 2^53. The sparse
  * index (sparse-index.ts), the sync bookkeeping (topic-sync.ts), retention (retention.ts),
- * spares (spare-segment.ts) and recovery (recovery.ts) are each in their own file; this one
- * ties them to the segments.
+ * spares (spare-segment.ts), the segment files (segment-chain.ts) and recovery (recovery.ts)
+ * are each in their own file; this one ties them together. It is longer than ~400 lines because
+ * the append end (roll, spare, dirty marks) and the read end (cursors, peek, seek) share the
+ * same few fields on the hot path — the active segment, its position and the next index — and
+ * splitting them would put a call between an append and those fields.
  *
  * Visibility: a record becomes readable when `append` returns, a batch's records all at once
  * when `appendBatch` returns; both run to completion on the owning thread, so a reader never
@@ -12,16 +15,14 @@
  *
  * @module
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { CorruptError, InvalidArgumentError, TooLargeError, fromErrno } from '@annal/native';
+import { CorruptError, InvalidArgumentError, TooLargeError } from '@annal/native';
 
-import { frameBuffer } from './checksum.js';
-import { makeDirectory } from './directories.js';
+import { describeValue } from './arguments.js';
 import type { Cursor, RecordLocation } from './cursor.js';
-import { FileSegment, WINDOW_BYTES } from './file-segment.js';
 import {
   BATCH_COMMIT_PAYLOAD_BYTES,
   KIND_BATCH_COMMIT,
@@ -31,25 +32,15 @@ import {
   READERS_FILE,
   SEGMENT_HEADER_BYTES,
   frameBytes,
-  parseSegmentFileName,
-  segmentFileName,
 } from './layout.js';
-import { MappedSegment } from './mapped-segment.js';
 import type { ResolvedWalOptions } from './options.js';
 import { ReaderTable } from './reader-table.js';
 import { recoverTopic } from './recovery.js';
 import { RetentionRun, deletableSegments, retains } from './retention.js';
-import {
-  EMPTY,
-  Segment,
-  readHeaderOnDisk,
-  type Frame,
-  type ReadWindow,
-  type ScanEnd,
-  type SegmentHeader,
-} from './segment.js';
-import { describeValue } from './arguments.js';
-import { installSpare, isTemporaryFile, prepareSpare } from './spare-segment.js';
+import { EMPTY, Segment, type Frame, type ReadWindow, type ScanEnd } from './segment.js';
+import { SegmentChain } from './segment-chain.js';
+import type { SegmentHeader } from './segment-header.js';
+import { installSpare, prepareSpare } from './spare-segment.js';
 import { SparseIndex } from './sparse-index.js';
 import { TopicSync } from './topic-sync.js';
 
@@ -69,8 +60,7 @@ export class Topic {
   readonly #options: ResolvedWalOptions;
   readonly #warn: (code: WarningCode, message: string) => void;
   /** First indexes of the segments, ascending; a segment is opened when first needed. */
-  readonly #firstIndexes: number[] = [];
-  readonly #segments = new Map<number, Segment>();
+  readonly #chain: SegmentChain;
   /** The cursors of the open readers (retention moves them when it deletes segments). */
   readonly #cursors = new Set<Cursor>();
   #readers: ReaderTable | undefined;
@@ -116,27 +106,21 @@ export class Topic {
             warn('ANNAL_WAL_RETENTION', `annal wal: topic ${JSON.stringify(name)}: ${message}`),
         )
       : undefined;
-    for (const entry of listDirectory(directory)) {
-      const first = parseSegmentFileName(entry);
-      if (first !== undefined) this.#firstIndexes.push(first);
-      // Only this process writes here (it owns the directory): a temporary file is a crash's.
-      else if (isTemporaryFile(entry)) rmSync(join(directory, entry), { force: true });
-    }
-    this.#firstIndexes.sort((a, b) => a - b);
+    const chain = (this.#chain = new SegmentChain(name, directory, options.backend));
     // If recovery leaves no segment, the next one still starts where the last one did.
-    this.#nextIndex = this.#firstIndexes.at(-1) ?? 0;
+    this.#nextIndex = this.#chain.firstIndexes.at(-1) ?? 0;
     const recovered = recoverTopic({
       name,
       directory,
       options,
-      firstIndexes: this.#firstIndexes,
-      open: (first) => this.#openFile(first),
-      newWindow: () => this.#newWindow(1024 * 1024),
+      firstIndexes: chain.firstIndexes,
+      open: (first) => chain.openFile(first),
+      newWindow: () => chain.newWindow(1024 * 1024),
       warn: (message) => warn('ANNAL_WAL_RECOVERY', message),
     });
     if (recovered !== undefined) this.#resume(recovered.segment, recovered.end);
     this.#clampReaders();
-    if (this.#firstIndexes.length > 1) this.retainSoon();
+    if (this.#chain.firstIndexes.length > 1) this.retainSoon();
   }
 
   /** Index the next record will get. */
@@ -146,7 +130,7 @@ export class Topic {
 
   /** Index of the oldest record kept (retention may have deleted older ones). */
   get firstIndex(): number {
-    return this.#firstIndexes[0] ?? this.#nextIndex;
+    return this.#chain.firstIndexes[0] ?? this.#nextIndex;
   }
 
   /** Appends one record. @returns its index */
@@ -245,7 +229,7 @@ export class Topic {
       position: SEGMENT_HEADER_BYTES,
       slot,
       sinceStore: 0,
-      window: this.#newWindow(),
+      window: this.#chain.newWindow(),
     };
     this.seek(cursor, index);
     this.#cursors.add(cursor);
@@ -270,7 +254,7 @@ export class Topic {
       slot: undefined,
       sinceStore: 0,
       // One-off reads run to completion before another starts: they share one window.
-      window: (this.#oneOffWindow ??= this.#newWindow()),
+      window: (this.#oneOffWindow ??= this.#chain.newWindow()),
     };
     this.seek(cursor, index);
     return cursor;
@@ -294,7 +278,7 @@ export class Topic {
   peek(cursor: Cursor): RecordLocation | undefined {
     for (;;) {
       if (cursor.index >= this.#nextIndex) return undefined;
-      const segment = this.#segment(cursor.segmentIndex);
+      const segment = this.#chain.segment(cursor.segmentIndex);
       const frame = segment.readFrame(cursor.position, cursor.index, this.#frame, cursor.window);
       if (frame === undefined) {
         throw segment.corruption(
@@ -336,14 +320,14 @@ export class Topic {
    */
   seek(cursor: Cursor, index: number): void {
     const target = Math.min(Math.max(index, this.firstIndex), this.#nextIndex);
-    const firsts = this.#firstIndexes;
+    const firsts = this.#chain.firstIndexes;
     let k = 0;
     while (k + 1 < firsts.length && (firsts[k + 1] as number) <= target) k++;
     cursor.segmentIndex = k;
     cursor.position = SEGMENT_HEADER_BYTES;
     cursor.index = firsts[k] ?? this.#nextIndex;
     if (firsts.length === 0) return;
-    this.#index.seek(cursor, this.#segment(k), firsts[k] as number, target, this.#nextIndex);
+    this.#index.seek(cursor, this.#chain.segment(k), firsts[k] as number, target, this.#nextIndex);
   }
 
   // ---- durability and lifetime ---------------------------------------------------------------
@@ -375,8 +359,7 @@ export class Topic {
   close(): void {
     if (this.#spare !== undefined) rmSync(this.#spare, { force: true });
     this.#spare = undefined;
-    for (const segment of this.#segments.values()) segment.close();
-    this.#segments.clear();
+    this.#chain.close();
     this.#cursors.clear();
     this.#readers?.close();
     this.#readers = undefined;
@@ -399,9 +382,9 @@ export class Topic {
 
   async #deleteOldest(): Promise<void> {
     const facts = {
-      firstIndexes: this.#firstIndexes,
+      firstIndexes: this.#chain.firstIndexes,
       consumedIndex: () => this.#consumedIndex(),
-      createdMs: (k: number) => this.#createdMs(k),
+      createdMs: (k: number) => this.#chain.createdMs(k),
     };
     const count = deletableSegments(this.#options, facts);
     if (count === 0) return;
@@ -411,23 +394,20 @@ export class Topic {
     // A sync in the pool may still be syncing a segment about to go: closing it under that sync
     // would fail the sync, and with it the log.
     await this.#sync.idle();
-    if (this.#firstIndexes.length - 1 < count) return;
-    const gone = this.#firstIndexes.splice(0, count);
-    for (const first of gone) {
-      const segment = this.#segments.get(first);
-      segment?.close();
-      this.#sync.forget(segment, join(this.directory, segmentFileName(first)));
-      this.#segments.delete(first);
+    if (this.#chain.firstIndexes.length - 1 < count) return;
+    const gone = this.#chain.removeOldest(count);
+    for (const { first, segment } of gone) {
+      this.#sync.forget(segment, this.#chain.pathOf(first));
       this.#index.forget(first);
     }
     // Readers inside a deleted segment (only a size or age policy deletes unread records) go on
     // from the oldest record kept; the others keep their place, one segment lower per one gone.
     for (const cursor of this.#cursors) {
-      if (cursor.segmentIndex < count) this.seek(cursor, this.#firstIndexes[0] as number);
+      if (cursor.segmentIndex < count) this.seek(cursor, this.#chain.firstIndexes[0] as number);
       else cursor.segmentIndex -= count;
     }
     // Oldest first: a crash part-way leaves a contiguous run of segments, never a gap.
-    for (const first of gone) await unlink(join(this.directory, segmentFileName(first)));
+    for (const { first } of gone) await unlink(this.#chain.pathOf(first));
     const directory = await open(this.directory, 'r');
     try {
       await directory.sync();
@@ -496,7 +476,7 @@ export class Topic {
       // The new segment says where the old one's end frame is: opening checks it is there.
       previousEnd: active === undefined ? 0 : this.#position - END_FRAME_BYTES,
     };
-    const path = join(this.directory, segmentFileName(first));
+    const path = this.#chain.pathOf(first);
     const spare = this.#spare;
     if (spare !== undefined) {
       this.#spare = undefined;
@@ -507,7 +487,7 @@ export class Topic {
     }
     let segment: Segment;
     try {
-      segment = this.#openFile(first);
+      segment = this.#chain.openFile(first);
     } catch (error) {
       // Nothing is in it yet: remove it, so the next roll can make it again.
       rmSync(path, { force: true });
@@ -516,13 +496,12 @@ export class Topic {
     segment.appendFrom(SEGMENT_HEADER_BYTES);
     this.#spareAt = segment.lengthBytes / 2;
     segment.prefault();
-    this.#firstIndexes.push(first);
-    this.#segments.set(first, segment);
+    this.#chain.add(segment);
     this.#active = segment;
     this.#activeDirty = false;
     this.#position = SEGMENT_HEADER_BYTES;
     this.#sealed = false;
-    if (this.#firstIndexes.length > 1) this.retainSoon();
+    if (this.#chain.firstIndexes.length > 1) this.retainSoon();
     return segment;
   }
 
@@ -547,7 +526,7 @@ export class Topic {
 
   /** Appends go on in `segment` (the last one), where recovery found (and cleared) its end. */
   #resume(segment: Segment, end: ScanEnd): void {
-    this.#segments.set(segment.firstIndex, segment);
+    this.#chain.add(segment);
     segment.appendFrom(end.position);
     this.#spareAt = end.sealed ? 0 : segment.lengthBytes / 2;
     this.#active = segment;
@@ -574,67 +553,10 @@ export class Topic {
     );
   }
 
-  /** When segment `k` was created (its header), without mapping or opening it for long. */
-  #createdMs(k: number): number {
-    const first = this.#firstIndexes[k] as number;
-    return (
-      this.#segments.get(first)?.createdMs ??
-      readHeaderOnDisk(join(this.directory, segmentFileName(first))).createdMs
-    );
-  }
-
-  /** Segment `k` of the list, opened if it is not yet. */
-  #segment(k: number): Segment {
-    const first = this.#firstIndexes[k] as number;
-    let segment = this.#segments.get(first);
-    if (segment === undefined) {
-      segment = this.#openFile(first);
-      this.#segments.set(first, segment);
-    }
-    return segment;
-  }
-
-  /**
-   * Opens the segment file of first index `first` with the configured backend.
-   * @throws ERR_ANNAL_CORRUPT when its header is bad or names another first index (a file
-   *   copied or renamed into place)
-   */
-  #openFile(first: number): Segment {
-    const path = join(this.directory, segmentFileName(first));
-    const segment =
-      this.#options.backend === 'fd'
-        ? FileSegment.open(path, this.name)
-        : MappedSegment.open(path, this.name);
-    if (segment.firstIndex !== first) {
-      segment.close();
-      throw segment.corruption(
-        0,
-        `the header says first index ${segment.firstIndex}, the file name ${first}`,
-      );
-    }
-    return segment;
-  }
-
-  /** A read buffer for a cursor under the `fd` backend; none under `mmap`. */
-  #newWindow(bytes = WINDOW_BYTES): ReadWindow | undefined {
-    if (this.#options.backend !== 'fd') return undefined;
-    return { segment: undefined, base: 0, end: 0, ...frameBuffer(new ArrayBuffer(bytes)) };
-  }
-
   #tooLarge(length: number): TooLargeError {
     return new TooLargeError(
       `a record of ${length} bytes for topic ${JSON.stringify(this.name)} exceeds maxPayloadBytes (${this.#options.maxPayloadBytes})`,
       { field: 'payload' },
     );
-  }
-}
-
-/** Creates `directory` if needed and lists it; a refusal is a coded error naming it. */
-function listDirectory(directory: string): string[] {
-  try {
-    makeDirectory(directory);
-    return readdirSync(directory);
-  } catch (error) {
-    throw fromErrno(error, { path: directory });
   }
 }

@@ -422,13 +422,13 @@ function openError(error: unknown, path: string): Error {
   }
   if (errno === 'ENOTDIR' || errno === 'EEXIST') {
     return new InvalidArgumentError(
-      `Wal.open: ${path} cannot be a directory: a file is in the way (${String(errno)})`,
+      `Wal.open: ${path} cannot be a directory: a file is in the way (${errno})`,
       { path, field: 'directory', cause: error },
     );
   }
   if (errno === 'EACCES' || errno === 'EPERM') {
     return new PermissionError(
-      `Wal.open: no permission to create or write ${path} (${String(errno)}); the process needs write access to the wal's directory`,
+      `Wal.open: no permission to create or write ${path} (${errno}); the process needs write access to the wal's directory`,
       { path, cause: error },
     );
   }
