@@ -224,16 +224,21 @@ export class WalReader implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     const cursor = this.#cursor;
-    if (cursor !== undefined && !this.#host.isClosed()) {
-      const log = this.#log as Topic;
-      if (cursor.slot !== undefined && cursor.sinceStore > 0)
-        this.#host.durability.store(log, cursor);
-      log.closeCursor(cursor);
-    }
+    const log = this.#log;
     this.#cursor = undefined;
     this.#log = undefined;
-    this.#release();
-    this.#wake?.();
+    try {
+      if (cursor !== undefined && log !== undefined && !this.#host.isClosed()) {
+        log.closeCursor(cursor);
+        if (cursor.slot !== undefined && cursor.sinceStore > 0) {
+          this.#host.durability.store(log, cursor);
+        }
+      }
+    } finally {
+      // Released whatever storing did: a failed sync must not keep the name taken.
+      this.#release();
+      this.#wake?.();
+    }
   }
 
   /** Calls {@link close}. */

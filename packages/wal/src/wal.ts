@@ -227,7 +227,14 @@ export class Wal implements AsyncDisposable {
       this.#readers.delete(reader);
       if (name !== undefined) held?.delete(name);
     };
-    const reader: WalReader = new WalReader(this.#host, topic, key, name, nameBytes, release);
+    let reader: WalReader;
+    try {
+      // Opening the topic (its first use) may find damage: the name must not stay taken.
+      reader = new WalReader(this.#host, topic, key, name, nameBytes, release);
+    } catch (error) {
+      if (name !== undefined) held?.delete(name);
+      throw error;
+    }
     this.#readers.add(reader);
     return reader;
   }
@@ -311,6 +318,8 @@ export class Wal implements AsyncDisposable {
    */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // Readers first, while the wal is open: each stores its place, and the final sync covers it.
+    this.#closeReaders();
     this.#closed = true;
     try {
       await this.#durability.close();
@@ -333,6 +342,7 @@ export class Wal implements AsyncDisposable {
    */
   closeSync(): void {
     if (this.#closed) return;
+    this.#closeReaders();
     this.#closed = true;
     try {
       if (this.options.sync !== 'none') this.#durability.syncSync(this.#topics.values());
@@ -350,8 +360,18 @@ export class Wal implements AsyncDisposable {
 
   // ---- internals -----------------------------------------------------------------------------
 
+  #closeReaders(): void {
+    for (const reader of [...this.#readers]) {
+      try {
+        reader.close();
+      } catch {
+        // Storing its place failed (a failed sync under 'each'): close reports the failure.
+      }
+    }
+  }
+
   #release(): void {
-    for (const reader of [...this.#readers]) reader.close();
+    this.#closeReaders();
     this.#topics.close();
     this.#lastTopic = undefined;
     this.#lastName = undefined;
