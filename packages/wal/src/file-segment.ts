@@ -3,7 +3,8 @@
  * preadv, never mapped — so an I/O error is a coded error instead of a bus error, and a log
  * holds no mappings (vm.max_map_count, resident memory).
  *
- * A syscall per entry would cost 1.5–2 µs here (apps/bench), so entries are staged:
+ * A syscall per record would cost more than the record (figures in
+ * docs/decisions/2026-12-04-wal-fd-backend-and-spares.md), so records are staged:
  *
  * ```
  *  file  | handed to the kernel (pwritev) ........ | stage (this process only)   |
@@ -17,10 +18,9 @@
  *   (two pwritevs): a write cut short by SIGKILL (the kernel stops copying when a fatal signal
  *   is pending) then leaves a zero word where the stage began, never a frame with half a
  *   payload, and opening the topic zeroes what such a write left past the end (see topic.ts).
- * - A sync writes the stage on the JS thread and fdatasyncs in the libuv pool. (io_uring's
- *   linked write + fdatasync measured slower here — 370–660 µs against 290–490 µs for 72 B,
- *   780–800 against 460–560 µs for 256 KiB — and a write a pool thread completes later could
- *   not keep the promise below, so the log does not use it.)
+ * - A sync writes the stage on the JS thread and fdatasyncs in the libuv pool (not io_uring: a
+ *   write a pool thread completes later could not keep the promise below, and it measured
+ *   slower; same ADR).
  * - Reads are served from the stage when they reach it, and from the file otherwise, through
  *   the reader's own window (64 KiB per preadv).
  *

@@ -57,7 +57,7 @@
 
 /** "ANLW" read as a little-endian u32. */
 export const SEGMENT_MAGIC = 0x574c4e41;
-/** Version 2 added previousEnd (version 1 files are refused). */
+/** The format version this build reads and writes (files of any other are refused). */
 export const SEGMENT_VERSION = 2;
 /** Bytes before the first frame. */
 export const SEGMENT_HEADER_BYTES = 4096;

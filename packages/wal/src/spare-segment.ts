@@ -1,8 +1,9 @@
 /**
  * Segment files made ahead of the roll that needs them. Creating a segment in full — reserve
- * 32 MiB, fsync, link, fsync the directory — stalls the appending thread 5–11 ms here; a roll
- * that finds a spare only writes the header and links it into place (~0.1–0.5 ms), and the
- * fsyncs that make the new file durable join the next sync of the schedule instead.
+ * it, fsync, link, fsync the directory — stalls the appending thread for milliseconds; a roll
+ * that finds a spare only writes the header and links it into place, and the fsyncs that make
+ * the new file durable join the next sync of the schedule instead (figures:
+ * docs/decisions/2026-12-04-wal-fd-backend-and-spares.md).
  *
  * ```
  *  topics/<topic>/.spare-<hex>.tmp    reserved (posix_fallocate) and fsynced, all zeros; made

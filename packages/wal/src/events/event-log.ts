@@ -1,6 +1,6 @@
 /**
  * {@link EventLog}: typed events over one partition of a topic, after kawa-storage's event
- * layer (seeds.md §6) without its flaws: indexes are the partition log's own (never renumbered
+ * layer without its flaws: indexes are the partition log's own (never renumbered
  * from a scan), every segment stays readable, a damaged event is an error naming where it is,
  * and ids are time-ordered UUIDv7 instead of v4.
  *
