@@ -25,7 +25,7 @@
  *   the reader's own window (64 KiB per preadv).
  *
  * What a crash of the process keeps: everything appended before the current turn of the event
- * loop (and all that `await append` acknowledged); the entries of the current turn may be lost.
+ * loop (and all that `await append` acknowledged); the records of the current turn may be lost.
  * docs/durability.md says the same per backend.
  *
  * @module
@@ -46,7 +46,7 @@ import {
 import { Segment, type ReadWindow } from './segment.js';
 import { ALL_ZEROS, firstNonZeroIn } from './zeros.js';
 
-/** Bytes staged before a write: ~3,600 entries of 64 B per syscall. */
+/** Bytes staged before a write: ~3,600 records of 64 B per syscall. */
 export const STAGE_BYTES = 256 * 1024;
 /** Bytes a reader's window reads at once. */
 export const WINDOW_BYTES = 64 * 1024;

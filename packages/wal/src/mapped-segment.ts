@@ -1,6 +1,6 @@
 /**
  * The `mmap` backend: a segment mapped whole. Frames are written with stores into the mapping
- * (no syscall per entry) and read in place; an entry is in the page cache, and so survives a
+ * (no syscall per record) and read in place; a record is in the page cache, and so survives a
  * crash of the process, as soon as its length word is stored.
  *
  * @module
@@ -114,7 +114,7 @@ export class MappedSegment extends Segment {
 
   syncSync(): void {
     // Ranges a sync in the pool is still writing back are not durable yet: redone here (pages
-    // already clean cost little), since an entry is only as durable as everything before it.
+    // already clean cost little), since a record is only as durable as everything before it.
     const from = Math.min(this.#dirtyFrom, this.#pendingFrom);
     const to = Math.max(this.#dirtyTo, this.#pendingTo);
     this.#dirtyFrom = Number.POSITIVE_INFINITY;

@@ -7,7 +7,7 @@
  * An update marks the copy it writes as being written before it touches it (layout.ts,
  * COPY_BEING_WRITTEN), so the only copy ever passed over for the other is one a crash left
  * marked. A copy that fails its check without that mark is damage, reported as
- * ERR_ANNAL_CORRUPT: falling back to the other copy would move the reader back an entry (a
+ * ERR_ANNAL_CORRUPT: falling back to the other copy would move the reader back a record (a
  * duplicate delivery under strictly-once) without anyone knowing.
  *
  * @module
@@ -171,8 +171,8 @@ export class ReaderTable {
 
   /**
    * Moves every named reader whose stored index is past `end` (the topic's next index after
-   * recovery) back to `end`: recovery cut entries it had read, or (under `fd`) a crash lost
-   * entries it had read in the turn they were appended. New entries take those indexes again,
+   * recovery) back to `end`: recovery cut records it had read, or (under `fd`) a crash lost
+   * records it had read in the turn they were appended. New records take those indexes again,
    * and the reader must not skip them. @returns the names moved, and where they had been
    */
   clampTo(end: number): { name: string; index: number }[] {

@@ -145,7 +145,7 @@ function clearTail(
  * failed: nothing in it was acknowledged (a sync fsyncs the header first). Only the last segment
  * can be such a roll; a zero header anywhere else is damage, reported when read. An empty one is
  * removed; one holding data is moved to cut/ under `'truncate'`, and reported under `'stop'` (a
- * header zeroed by damage would look the same, and its entries may have been acknowledged).
+ * header zeroed by damage would look the same, and its records may have been acknowledged).
  */
 function dropUnfinishedRoll(context: RecoveryContext): void {
   const path = lastSegmentPath(context);
@@ -211,7 +211,7 @@ function mendLastHeader(context: RecoveryContext, path: string, first: number): 
  * Checks, frame by frame, the segment before `last`: it must be whole and end with the end frame
  * `last`'s header points to. A roll writes that frame before it makes `last` (so a crash of the
  * process never misses it), but a power loss can keep `last` and lose any page of the old
- * segment that no sync had covered yet (pages reach the disk in any order); entries after such a
+ * segment that no sync had covered yet (pages reach the disk in any order); records after such a
  * hole were never acknowledged (a sync that covered them covered the hole too).
  * @returns 'cut' when it cut the log in that segment (`'truncate'`: recover it as the last one),
  *   else 'whole'
@@ -241,7 +241,7 @@ function checkPrevious(context: RecoveryContext, last: Segment): 'cut' | 'whole'
     const what = `${previous.path} is not whole: ${found}, where ${last.path} says it ends with an end frame at byte ${last.previousEnd} before index ${last.firstIndex}: pages of it never reached the disk (a power loss before a sync completed) or it is damaged`;
     if (context.options.onCorrupt === 'stop') {
       throw new WalCorruptError(
-        `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to go on from the last whole entry before it, keeping a copy of what is cut`,
+        `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to go on from the last whole record before it, keeping a copy of what is cut`,
         { path: previous.path, offset: scanned.scannedTo, index: scanned.scannedIndex },
       );
     }

@@ -61,10 +61,10 @@ export interface ReadWindow extends FrameBuffer {
 export interface ScanEnd {
   /** Position after the last whole, valid, committed frame: where the next frame goes. */
   position: number;
-  /** Offset the next entry gets. */
+  /** Index the next record gets. */
   index: number;
   /** Records (not batch commits, not the end frame) before `position`. */
-  entries: number;
+  records: number;
   /** Where scanning stopped: past `position` when it dropped an unfinished batch. */
   scannedTo: number;
   /** The index the frame at `scannedTo` would carry. */
@@ -201,7 +201,7 @@ export abstract class Segment {
 
   /**
    * The structure of the frame at `position` without its checksum (kind 0 where none): enough
-   * to step over it when seeking. The entry itself is checked when it is read.
+   * to step over it when seeking. The record itself is checked when it is read.
    */
   skimFrame(position: number, frame: Frame, window: ReadWindow | undefined): Frame {
     frame.kind = 0;
@@ -241,7 +241,7 @@ export abstract class Segment {
       const result: ScanEnd = {
         position: committedPosition,
         index: committedIndex,
-        entries: committedIndex - this.firstIndex,
+        records: committedIndex - this.firstIndex,
         scannedTo: position,
         scannedIndex: index,
         sealed,
@@ -263,7 +263,7 @@ export abstract class Segment {
       if (kind === KIND_BATCH_COMMIT) {
         const count = commitCount(frame);
         if (count !== members) {
-          return end(false, `a batch commit for ${count} entries after ${members} members`);
+          return end(false, `a batch commit for ${count} records after ${members} members`);
         }
         members = 0;
       } else if (kind === KIND_BATCH_MEMBER) {

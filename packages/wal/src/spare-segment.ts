@@ -13,7 +13,7 @@
  *
  * A crash can leave a spare behind (opening a topic removes it), and a power loss can leave a
  * linked segment whose header never reached the disk: all zeros, it holds nothing anyone was
- * promised (the sync that would have acknowledged an entry in it fsyncs the header and the
+ * promised (the sync that would have acknowledged a record in it fsyncs the header and the
  * directory first), so opening the topic takes it out (recovery.ts).
  *
  * @module

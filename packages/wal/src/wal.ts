@@ -392,8 +392,9 @@ export class Wal implements AsyncDisposable {
 
   /** The plain topic `topic` for an append of `payload`, checked before anything is created. */
   #appendTopic(topic: string, payload: Uint8Array): Topic {
-    checkPayload(payload);
-    this.#checkWritable();
+    // The hot path: the checks inline, their errors out of line.
+    if (!(payload instanceof Uint8Array)) checkPayload(payload);
+    if (this.#closed || this.#durability.failure !== undefined) this.#checkWritable();
     let log = this.#lastTopic;
     if (topic !== this.#lastName || log === undefined) {
       log = this.#topics.writable(topic);

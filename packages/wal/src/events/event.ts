@@ -25,7 +25,7 @@ export interface EventInput {
   /** The payload. */
   readonly data: EventData;
   /**
-   * String metadata, e.g. a correlation id: at most 256 entries, keys of 1 to 255 UTF-8 bytes.
+   * String metadata, e.g. a correlation id: at most 256 headers, keys of 1 to 255 UTF-8 bytes.
    * Read back with the keys in the same order. Default none.
    */
   readonly headers?: Readonly<Record<string, string>>;
