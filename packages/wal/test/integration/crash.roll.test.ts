@@ -3,7 +3,7 @@ import { spawnNode, temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
 import { fixturePath } from '../fixture-path.js';
-import { nextOf, pollOf } from '../read-helpers.js';
+import { pollOf } from '../read-helpers.js';
 
 const SOAK = process.env['ANNAL_SOAK'] === '1';
 const decoder = new TextDecoder();

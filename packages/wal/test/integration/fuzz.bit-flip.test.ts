@@ -17,7 +17,7 @@ import { Wal, type WalRecord } from '@annal/wal';
 import { seededRandom, temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
-import { nextOf, pollOf } from '../read-helpers.js';
+import { pollOf } from '../read-helpers.js';
 
 const SOAK = process.env['ANNAL_SOAK'] === '1';
 const BACKENDS = ['mmap', 'fd'] as const;

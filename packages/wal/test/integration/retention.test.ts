@@ -6,7 +6,7 @@ import { Wal } from '@annal/wal';
 import { temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
-import { nextOf, pollOf } from '../read-helpers.js';
+import { nextOf } from '../read-helpers.js';
 
 const encoder = new TextEncoder();
 const BACKENDS = ['mmap', 'fd'] as const;
