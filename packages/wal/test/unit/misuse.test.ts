@@ -5,7 +5,7 @@
  * returns a Promise must reject, never throw.
  */
 import { AnnalError } from '@annal/native';
-import type { EventLog, WalReader} from '@annal/wal';
+import type { EventLog, WalReader } from '@annal/wal';
 import { Wal, parseWalOptions } from '@annal/wal';
 import { temporaryDirectory } from '@annal/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
