@@ -160,6 +160,8 @@ export class WalReader implements Disposable {
         inHandler = true;
         handler(view.fill(location));
         inHandler = false;
+        // A handler that closed this reader ends the poll (the place is stored just below).
+        if (this.#closed) break;
       }
     } catch (error) {
       failure = error as Error;

@@ -8,15 +8,7 @@
  */
 import { join, resolve } from 'node:path';
 
-import {
-  ClosedError,
-  FileLock,
-  InvalidArgumentError,
-  LockedError,
-  PermissionError,
-  ReadOnlyError,
-  fromErrno,
-} from '@annal/native';
+import { ClosedError, FileLock, InvalidArgumentError, LockedError } from '@annal/native';
 
 import {
   checkArray,
@@ -25,7 +17,7 @@ import {
   checkPayload,
   describeValue,
 } from './arguments.js';
-import { makeDirectory } from './directories.js';
+import { directoryError, makeDirectory } from './directories.js';
 import { Durability } from './durability.js';
 import { EventLog } from './events/event-log.js';
 import { readerNameBytes } from './names.js';
@@ -79,12 +71,12 @@ export class Wal implements AsyncDisposable {
     try {
       makeDirectory(topics);
     } catch (error) {
-      throw openError(error, topics);
+      throw directoryError(error, topics);
     }
     try {
       this.#lock = FileLock.acquireOrThrow(join(directory, WAL_LOCK_FILE));
     } catch (error) {
-      throw openError(error, join(directory, WAL_LOCK_FILE));
+      throw directoryError(error, join(directory, WAL_LOCK_FILE));
     }
     this.#topics = new TopicRegistry(topics, options);
     this.#durability = new Durability(options, () => this.#syncAll());
@@ -225,7 +217,9 @@ export class Wal implements AsyncDisposable {
     }
     const release = (): void => {
       this.#readers.delete(reader);
-      if (name !== undefined) held?.delete(name);
+      if (name === undefined || held === undefined) return;
+      held.delete(name);
+      if (held.size === 0 && this.#names.get(key) === held) this.#names.delete(key);
     };
     let reader: WalReader;
     try {
@@ -426,32 +420,4 @@ function indexes(first: number, count: number): number[] {
   const result = new Array<number>(count);
   for (let i = 0; i < count; i++) result[i] = first + i;
   return result;
-}
-
-/**
- * A failure to create or lock the directory, as a coded error naming `path` and saying what to
- * do: a wal always writes (its lock file, its segments), so a read-only file system says so.
- */
-function openError(error: unknown, path: string): Error {
-  const coded = fromErrno(error, { path });
-  const errno = (error as { code?: unknown } | null)?.code;
-  if (errno === 'EROFS' || ReadOnlyError.isInstance(coded)) {
-    return new ReadOnlyError(
-      `Wal.open: ${path} is on a read-only file system; a wal writes its lock file and segments, so its directory must be on a writable one`,
-      { path, cause: error },
-    );
-  }
-  if (errno === 'ENOTDIR' || errno === 'EEXIST') {
-    return new InvalidArgumentError(
-      `Wal.open: ${path} cannot be a directory: a file is in the way (${errno})`,
-      { path, field: 'directory', cause: error },
-    );
-  }
-  if (errno === 'EACCES' || errno === 'EPERM') {
-    return new PermissionError(
-      `Wal.open: no permission to create or write ${path} (${errno}); the process needs write access to the wal's directory`,
-      { path, cause: error },
-    );
-  }
-  return coded;
 }

@@ -117,6 +117,21 @@ describe.each(['mmap', 'fd'] as const)('WalReader (%s backend)', (backend) => {
     expect(wal.reader('t', { name: 'r' }).index).toBe(5);
   });
 
+  it('ends a poll whose handler closes the reader, storing the place past what it handed', async () => {
+    const dir = temporaryDirectory();
+    {
+      await using wal = filled(20, dir);
+      const reader = wal.reader('t', { name: 'r' });
+      expect(
+        reader.poll((record) => {
+          if (record.index === 6) reader.close();
+        }),
+      ).toBe(7);
+    }
+    await using wal = Wal.open(dir, options);
+    expect(wal.reader('t', { name: 'r' }).index).toBe(7);
+  });
+
   it('follows appends made in this process until the signal aborts', async () => {
     await using wal = filled(3);
     const reader = wal.reader('t', { name: 'follower' });
