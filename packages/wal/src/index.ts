@@ -22,7 +22,7 @@ export {
   MIN_SEGMENT_BYTES,
   parseWalOptions,
 } from './options.js';
-export type { Consistency, ResolvedWalOptions, WalOptions } from './options.js';
+export type { ByteSize, Consistency, ResolvedWalOptions, WalOptions } from './options.js';
 export { MAX_READER_NAME_BYTES, MAX_READERS_PER_TOPIC } from './layout.js';
 export { EventLog } from './events/event-log.js';
 export type { AppendedEvent, Event, EventData, EventInput } from './events/event.js';

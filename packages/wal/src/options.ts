@@ -79,7 +79,7 @@ const consistencySchema = z.union(
   },
 );
 
-const schema = z
+const walOptionsSchema = z
   .strictObject({
     /**
      * When appends become durable (survive power loss); every mode survives a crash of the
@@ -183,15 +183,76 @@ const schema = z
     return { ...options, maxPayloadBytes, maxBatchRecords, maxBatchBytes };
   });
 
+/** A size: a number of bytes, or a string such as `'64 KiB'`, `'32 MiB'` or `'1 MB'`. */
+export type ByteSize = number | string;
+
 /**
  * Options of {@link Wal.open}; sizes take bytes or strings such as `'32 MiB'` (binary units:
- * KiB, MiB, GiB are powers of 1024; kB, MB, GB powers of 1000).
+ * KiB, MiB, GiB are powers of 1024; kB, MB, GB powers of 1000). Each option left out (or given
+ * as undefined) takes its default.
  */
-export type WalOptions = Partial<z.input<typeof schema>>;
-/** Options after defaults. */
-export type ResolvedWalOptions = Readonly<z.output<typeof schema>> & {
+export interface WalOptions {
+  /** When records survive power loss: `{ everyMs: n }` (default 200), `'each'`, `'manual'`, `'none'`. */
+  readonly sync?: SyncPolicy | { readonly everyMs: number | string } | undefined;
+  /** When named readers' places are stored. Default `'strictly-once'`. */
+  readonly consistency?: Consistency | undefined;
+  /** How segments are written and read. Default `'mmap'`. */
+  readonly backend?: 'mmap' | 'fd' | undefined;
+  /** Which oldest segments are deleted. Default: keep everything. */
+  readonly retention?:
+    | {
+        /** `'delete'`: once every named reader's stored place is past them. Default `'keep'`. */
+        readonly consumed?: 'keep' | 'delete' | undefined;
+        /** Delete the oldest segments beyond this many bytes of segments per topic. */
+        readonly maxBytes?: ByteSize | undefined;
+        /** Delete segments whose newest record is older (ms, or a duration such as `'7d'`). */
+        readonly maxAgeMs?: number | string | undefined;
+      }
+    | undefined;
+  /** Bytes of one segment file, 1 MiB to 1 GiB. Default 32 MiB. */
+  readonly segmentBytes?: ByteSize | undefined;
+  /** Largest payload. Default 4 MiB, or the largest a smaller segment allows. */
+  readonly maxPayloadBytes?: ByteSize | undefined;
+  /** Most records in one batch. Default 2,000, or the most a smaller segment allows. */
+  readonly maxBatchRecords?: number | undefined;
+  /** Most payload bytes in one batch. Default 8 MiB, or the most a smaller segment allows. */
+  readonly maxBatchBytes?: ByteSize | undefined;
+  /** What opening a topic does at damage at its end. Default `'stop'`. */
+  readonly onCorrupt?: 'stop' | 'truncate' | undefined;
+  /** No warnings on stderr. Default: from ANNAL_QUIET, else false. */
+  readonly quiet?: boolean | undefined;
+}
+
+/** Options after defaults and derivation: what `wal.options` holds. */
+export interface ResolvedWalOptions {
+  /** When records survive power loss. */
   readonly sync: SyncPolicy;
-};
+  /** When named readers' places are stored. */
+  readonly consistency: Consistency;
+  /** How segments are written and read. */
+  readonly backend: 'mmap' | 'fd';
+  /** Which oldest segments are deleted. */
+  readonly retention: {
+    /** `'delete'`: once every named reader's stored place is past them. */
+    readonly consumed: 'keep' | 'delete';
+    /** Bytes of segments per topic beyond which the oldest go. */
+    readonly maxBytes?: number | undefined;
+    /** Age in ms beyond which segments go. */
+    readonly maxAgeMs?: number | undefined;
+  };
+  /** Bytes of one segment file. */
+  readonly segmentBytes: number;
+  /** Largest payload in bytes. */
+  readonly maxPayloadBytes: number;
+  /** Most records in one batch. */
+  readonly maxBatchRecords: number;
+  /** Most payload bytes in one batch. */
+  readonly maxBatchBytes: number;
+  /** What opening a topic does at damage at its end. */
+  readonly onCorrupt: 'stop' | 'truncate';
+  /** No warnings on stderr. */
+  readonly quiet: boolean;
+}
 
 /** Options whose values are sizes in bytes (their errors explain the units). */
 const SIZE_OPTIONS = new Set([
@@ -220,7 +281,8 @@ export function parseWalOptions(
   );
   const withEnvironment = { quiet: quietFrom(environment['ANNAL_QUIET']), ...given };
   try {
-    return parseOptions(schema, withEnvironment, 'Wal.open') as ResolvedWalOptions;
+    const parsed: ResolvedWalOptions = parseOptions(walOptionsSchema, withEnvironment, 'Wal.open');
+    return parsed;
   } catch (error) {
     if (!(error instanceof InvalidOptionError) || !SIZE_OPTIONS.has(error.field ?? '')) throw error;
     throw new InvalidOptionError(
