@@ -11,7 +11,6 @@
         "addon/lock.cc",
         "addon/mapping.cc",
         "addon/sync.cc",
-        "addon/uring.cc",
         "addon/wait.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

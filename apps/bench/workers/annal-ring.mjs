@@ -3,7 +3,7 @@
  * producer claims, writes the payload and its sequence number in place, and commits, spinning
  * on BACK_PRESSURED (with workerData.publishEvery > 1 it uses `commitDeferred()` and publishes
  * with `commit()` once every publishEvery records and at the end of the round); it times batches of 64 claims with performance.now() and keeps the batches
- * that met no back-pressure. The consumer polls drain() paced by an IdleStrategy (a short spin
+ * that met no back-pressure. The consumer calls poll() paced by an IdleStrategy (a short spin
  * after an empty poll, as the logbuf README recommends) and verifies every record.
  */
 import { workerData } from 'node:worker_threads';
@@ -57,7 +57,7 @@ const handler = (record) => {
 function consume(count) {
   verifier.reset();
   const idle = new IdleStrategy();
-  while (verifier.received < count) idle.idle(ring.drain(handler, 1024));
+  while (verifier.received < count) idle.idle(ring.poll(handler, 1024));
   return verifier.done();
 }
 

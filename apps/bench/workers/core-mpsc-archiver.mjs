@@ -8,7 +8,7 @@
  *   counting across rounds, in bytes 0–3; its producer id in byte 4) in place and commits,
  *   spinning on BACK_PRESSURED; posts `produced`.
  * - consumer: opens the queue over `directory` and `queue.appender()`, then for each `round`
- *   polls drain() paced by an IdleStrategy and appends every record it drains with
+ *   calls poll() paced by an IdleStrategy and appends every record it reads with
  *   `appender.append(view)` (one copy, ring → mapped file) until it has appended `count`; posts
  *   `done`. The records are checked by reading the queue back after the rounds, on the main
  *   thread.
@@ -49,7 +49,7 @@ const archive = (record) => {
 function consume(count) {
   appended = 0;
   const idle = new IdleStrategy();
-  while (appended < count) idle.idle(ring.drain(archive, 1024));
+  while (appended < count) idle.idle(ring.poll(archive, 1024));
   return { type: 'done', received: appended };
 }
 

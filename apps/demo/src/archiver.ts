@@ -1,7 +1,7 @@
 /**
  * The archiver worker: receives records from the hot thread through an `@annal/logbuf` ring and
  * appends each one to an `@annal/core` queue with a zero-copy claim (ring → mapped file, one
- * copy), until the sender closes the channel.
+ * copy), until the sender closes its side.
  *
  * @module
  */
@@ -36,14 +36,14 @@ const archive = (record: ReadClaim): void => {
 };
 const started = performance.now();
 for (;;) {
-  // Wait only when the ring is empty, without blocking the thread (recvAsync), so this worker's
+  // Wait only when the ring is empty, without blocking the thread (recv), so this worker's
   // timers (the queue's msync every 200 ms) keep running; then take everything in one batch.
-  const record = await receiver.recvAsync(1000);
+  const record = await receiver.recv(1000);
   if (record === CLOSED) break;
   if (record === TIMED_OUT) continue;
   archive(record);
   record.release();
-  ringReader.drain(archive, 4096);
+  ringReader.poll(archive, 4096);
 }
 const elapsedMs = performance.now() - started;
 await appender.synced(); // durable against power loss before we say so

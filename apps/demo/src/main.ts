@@ -63,7 +63,7 @@ async function main(): Promise<void> {
         if (failure !== undefined) throw failure;
         claim = sender.tryClaim(MAX_MESSAGE_BYTES);
       }
-      if (typeof claim === 'number') throw new Error('the archiver closed the channel');
+      if (typeof claim === 'number') throw new Error('the archiver closed the receiving side');
       // Fixed-size records: a claim cannot shrink, so the JSON is padded with spaces (still
       // valid JSON) instead of being encoded elsewhere and copied.
       const length = encodeMessage(sequence, claim.buffer, claim.offset);
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       if ((sequence + 1) % BURST === 0) claim.commit();
       else claim.commitDeferred();
     }
-    sender.close(); // publishes the last burst; the archiver drains, then sees CLOSED
+    sender.close(); // publishes the last burst; the archiver reads it, then sees CLOSED
     const sentMs = performance.now() - started;
     console.log(
       `hot thread handed off      ${rate(MESSAGES, sentMs)}; waited on a full ring ${waits} times`,

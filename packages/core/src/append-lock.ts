@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { TimeoutError, futexWait, futexWake } from '@annal/native';
+import { TimeoutError, futexWaitSync, futexWake } from '@annal/native';
 
 import { type SharedMembership, slotOf } from './appender-membership.js';
 import {
@@ -114,7 +114,7 @@ export class AppendLock {
           handedOver = true;
           waitingSince = now;
         }
-        futexWait(header, APPEND_LOCK_INDEX, current, LIVENESS_CHECK_MS);
+        futexWaitSync(header, APPEND_LOCK_INDEX, current, LIVENESS_CHECK_MS);
       }
     } finally {
       if (requested) withdrawAppendHandoff(header, owner);

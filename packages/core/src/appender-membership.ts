@@ -29,8 +29,8 @@
 import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { FileLock, LockedError, TimeoutError, fromErrno, futexWait } from '@annal/native';
-import { describeHolder } from '@annal/native/internal';
+import { FileLock, LockedError, TimeoutError, futexWaitSync } from '@annal/native';
+import { describeHolder, fromErrno } from '@annal/native/internal';
 
 /** File name of the lock file of a queue's appenders. */
 export const APPENDER_LOCK_FILE = 'appender.lock';
@@ -272,5 +272,5 @@ const pauseCell = new Int32Array(1);
 
 /** Blocks the thread for about `ms` (whole ms; the append API is synchronous, so waits block). */
 function pauseMs(ms: number): void {
-  futexWait(pauseCell, 0, 0, ms);
+  futexWaitSync(pauseCell, 0, 0, ms);
 }

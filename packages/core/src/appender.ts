@@ -369,7 +369,7 @@ export class Appender implements Disposable {
     // Under 'each' a record is durable when append returns, and so must be every frame a reader
     // steps over to reach it (block-end padding, index pages): else a power loss could leave a
     // free word before acknowledged records. Rare (one per block or index page).
-    if (this.#syncEach) this.#block.mapping.sync(offset, FRAME_HEADER_BYTES);
+    if (this.#syncEach) this.#block.mapping.msyncSync(offset, FRAME_HEADER_BYTES);
   }
 
   /**
@@ -663,7 +663,7 @@ export class Appender implements Disposable {
       futexWake(this.#header, COMMIT_COUNTER_INDEX);
     }
     if (this.#scheduler !== undefined) this.#scheduler.written();
-    else if (this.#syncEach) this.#block.mapping.sync(offset, frameLength);
+    else if (this.#syncEach) this.#block.mapping.msyncSync(offset, frameLength);
     return this.#indexBase + sequence;
   }
 

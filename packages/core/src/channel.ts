@@ -16,12 +16,14 @@ import {
   MappedFile,
   TooLargeError,
   crc32c,
+} from '@annal/native';
+import {
   durationMs,
   fromErrno,
   parseOptions,
   byteSize,
   createFileAtomically,
-} from '@annal/native';
+} from '@annal/native/internal';
 import { z } from 'zod';
 
 import { payloadChecksumWords } from './checksum.js';
@@ -281,7 +283,7 @@ export class ChannelWriter implements Disposable {
         field: 'writer',
       });
     }
-    this.#mapping.sync();
+    this.#mapping.msyncSync();
   }
 
   /** Closes the channel for good: readers get what was written, then status 'closed'. */
@@ -289,7 +291,7 @@ export class ChannelWriter implements Disposable {
     if (this.#mapping.closed) return;
     if (this.#state === CHANNEL_OPEN) this.#end(CHANNEL_CLOSED);
     clearInterval(this.#timer);
-    this.#mapping.sync();
+    this.#mapping.msyncSync();
     this.#mapping.close();
   }
 

@@ -5,7 +5,11 @@
  *
  * @module
  */
-import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsWordsInt32, crc32cNative } from '@annal/native';
+import {
+  CRC32C_NATIVE_THRESHOLD_BYTES,
+  crc32cJsWordsInt32,
+  crc32cNative,
+} from '@annal/native/internal';
 
 import { computeRecordTag, packRecordWord } from './layout.js';
 

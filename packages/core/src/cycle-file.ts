@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { CorruptError, MappedFile, NativeFile, crc32c, createFileAtomically } from '@annal/native';
+import { CorruptError, MappedFile, NativeFile, crc32c } from '@annal/native';
+import { createFileAtomically } from '@annal/native/internal';
 
 import {
   CONFIGURATION_BYTES,
@@ -183,14 +184,14 @@ export class CycleFile {
 
   /** msync of every mapped block and the header (blocking). */
   sync(): void {
-    this.#headerMapping.sync();
-    for (const block of this.#blocks) block?.mapping.sync();
+    this.#headerMapping.msyncSync();
+    for (const block of this.#blocks) block?.mapping.msyncSync();
   }
 
   /** msync off the JS thread. */
   async syncAsync(): Promise<void> {
-    await this.#headerMapping.syncAsync();
-    for (const block of this.#blocks) if (block !== undefined) await block.mapping.syncAsync();
+    await this.#headerMapping.msync();
+    for (const block of this.#blocks) if (block !== undefined) await block.mapping.msync();
   }
 
   /** Unmaps everything; views over the blocks then read as empty instead of crashing. */

@@ -7,7 +7,7 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { AnnalError, CorruptError, syncDirectory } from '@annal/native';
+import { AnnalError, CorruptError, fsyncDirectorySync } from '@annal/native';
 
 import { CycleFile } from './cycle-file.js';
 import { CYCLE_FILE_EXTENSION, type CycleFileConfiguration } from './layout.js';
@@ -210,7 +210,7 @@ export class CycleFiles {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
     }
-    if (deleted.length > 0) syncDirectory(this.directory);
+    if (deleted.length > 0) fsyncDirectorySync(this.directory);
     return deleted;
   }
 

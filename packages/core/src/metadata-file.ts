@@ -13,9 +13,8 @@ import {
   MappedFile,
   TooLargeError,
   crc32c,
-  createFileAtomically,
-  fromErrno,
 } from '@annal/native';
+import { createFileAtomically, fromErrno } from '@annal/native/internal';
 
 import {
   MAX_READER_NAME_BYTES,
@@ -163,7 +162,7 @@ export class MetadataFile {
 
   /** msync of the file (blocking). */
   sync(): void {
-    this.#mapping.sync();
+    this.#mapping.msyncSync();
   }
 
   /** Unmaps the file. */

@@ -3,13 +3,8 @@
  *
  * @module
  */
-import {
-  byteSize,
-  parseOptions,
-  powerOfTwo,
-  syncPolicySchema,
-  type SyncPolicy,
-} from '@annal/native';
+import type { SyncPolicy } from '@annal/native';
+import { byteSize, parseOptions, powerOfTwo, syncPolicySchema } from '@annal/native/internal';
 import { z } from 'zod';
 
 import { LENGTH_MASK } from './layout.js';

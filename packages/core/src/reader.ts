@@ -15,13 +15,12 @@ import {
   InvalidArgumentError,
   NotFoundError,
   ReadOnlyError,
-  encodePathSegment,
   futexWait,
-  futexWaitAsync,
+  futexWaitSync,
   membarrier,
-  safePath,
   type AnnalError,
 } from '@annal/native';
+import { encodePathSegment, safePath } from '@annal/native/internal';
 
 import { payloadChecksumWords } from './checksum.js';
 import type { CycleFile } from './cycle-file.js';
@@ -514,7 +513,7 @@ export class Reader implements Disposable {
         const counter = loadCommitCounter(header);
         // Re-check after registering: an append that missed our registration is seen here.
         if (this.#skipToRecord()) return true;
-        await futexWaitAsync(header, COMMIT_COUNTER_INDEX, counter, {
+        await futexWait(header, COMMIT_COUNTER_INDEX, counter, {
           timeoutMs: Math.min(remaining, sleepMs),
           ...(signal === undefined ? {} : { signal }),
         });
@@ -540,7 +539,7 @@ export class Reader implements Disposable {
       if (remaining <= 0) return false;
       const file = this.#file ?? this.#reattach();
       if (file === undefined || this.#files.readOnly) {
-        futexWait(this.#sleeper, 0, 0, Math.min(READ_ONLY_POLL_MS, remaining));
+        futexWaitSync(this.#sleeper, 0, 0, Math.min(READ_ONLY_POLL_MS, remaining));
         continue;
       }
       const header = file.header;
@@ -549,7 +548,7 @@ export class Reader implements Disposable {
         const sleepMs = sleepAfterRegistering(header);
         const counter = loadCommitCounter(header);
         if (this.#skipToRecord()) return true;
-        futexWait(header, COMMIT_COUNTER_INDEX, counter, Math.min(remaining, sleepMs));
+        futexWaitSync(header, COMMIT_COUNTER_INDEX, counter, Math.min(remaining, sleepMs));
       } finally {
         addWaiterCount(header, -1);
       }

@@ -1,5 +1,5 @@
 /**
- * The consumer side shared by both rings: read in claim order, skip padding, zero what was
+ * The consumer side shared by both rings: read in claim order, pass over skip frames, zero what was
  * consumed so the next lap sees 0, publish the head once per operation or batch. In an MPSC
  * ring it also unblocks claims whose producer died (Aeron's unblock; nexus-logbuf has none).
  *
@@ -15,13 +15,13 @@ import {
   computeFrameLength,
   getCheckWord,
   getHeadCheck,
-  isPadding,
-  isPaddingCheck,
+  isSkipFrame,
+  isSkipCheck,
   isRecordCheck,
   loadHead,
   loadLengthWord,
   loadTail,
-  packPaddingWord,
+  packSkipWord,
   payloadOffset,
   storeHead,
   unpackLength,
@@ -33,7 +33,7 @@ import { describeValue } from './arguments.js';
 import { EMPTY } from './status.js';
 import type { RingViews } from './storage.js';
 
-/** Called by `drain`/`drainBytes` with each record; the record is released when it returns. */
+/** Called by `poll`/`pollBytes` with each record; the record is released when it returns. */
 export type RecordHandler = (record: ReadClaim) => void;
 
 /** Unblock timeout that marks an SPSC consumer: it never unblocks, and never sees a claim. */
@@ -53,7 +53,7 @@ export class Consumer {
   readonly #float64s: Float64Array;
   readonly #mask: number;
   readonly #capacity: number;
-  readonly #maxPayloadLength: number;
+  readonly #maxPayloadBytes: number;
   /** False until the head and its check copy were compared, at the first read (consumer thread). */
   #headChecked = false;
   /**
@@ -67,7 +67,7 @@ export class Consumer {
   #publishedHead: number;
   /** Frame length of the record the claim points at, 0 when none. */
   #currentFrameLength = 0;
-  #draining = false;
+  #polling = false;
   /** Head position at which a stuck claim (or zero gap) was first seen, and when. */
   #stuckHead = 0;
   #stuckSinceMs = -1;
@@ -78,7 +78,7 @@ export class Consumer {
     this.#float64s = views.float64s;
     this.#mask = views.mask;
     this.#capacity = views.capacity;
-    this.#maxPayloadLength = views.maxPayloadLength;
+    this.#maxPayloadBytes = views.maxPayloadBytes;
     this.#unblockTimeoutMs = unblockTimeoutMs;
     // Attach may happen after records were consumed by an earlier consumer object.
     this.#head = loadHead(views.words);
@@ -92,7 +92,7 @@ export class Consumer {
   }
 
   /**
-   * Returns the next committed record, or EMPTY. Skips and zeroes padding on the way.
+   * Returns the next committed record, or EMPTY. Passes over and zeroes skip frames on the way.
    */
   tryRead(): ReadClaim | typeof EMPTY {
     if (this.claim.active) throw claimStillActive();
@@ -107,9 +107,9 @@ export class Consumer {
 
   /** Releases the record `tryRead` returned (ReadClaim#release). */
   releaseClaim(): void {
-    if (this.#draining) {
+    if (this.#polling) {
       throw new InvalidArgumentError(
-        'release() inside a drain handler: drain releases records itself',
+        'release() inside a poll handler: poll releases records itself',
         {
           field: 'claim',
         },
@@ -132,16 +132,16 @@ export class Consumer {
    * Hands up to `limit` records to `handler`, releasing each after it returns; publishes the
    * head once at the end (also when the handler throws: the record that threw counts as read).
    */
-  drain(handler: RecordHandler, limit: number): number {
-    return this.#drain(handler, limit, Infinity);
+  poll(handler: RecordHandler, limit: number): number {
+    return this.#poll(handler, limit, Infinity);
   }
 
-  /** Like {@link Consumer.drain}, stopping once `maxBytes` of payload were handed over. */
-  drainBytes(handler: RecordHandler, maxBytes: number): number {
-    return this.#drain(handler, Infinity, maxBytes);
+  /** Like {@link Consumer.poll}, stopping once `maxBytes` of payload were handed over. */
+  pollBytes(handler: RecordHandler, maxBytes: number): number {
+    return this.#poll(handler, Infinity, maxBytes);
   }
 
-  #drain(handler: RecordHandler, limit: number, maxBytes: number): number {
+  #poll(handler: RecordHandler, limit: number, maxBytes: number): number {
     // Checked before anything is consumed: a bad argument loses no record.
     if (typeof handler !== 'function') throw rejectHandler(handler);
     if (!isCount(limit) || !isCount(maxBytes)) throw rejectLimit(limit, maxBytes);
@@ -150,7 +150,7 @@ export class Consumer {
     const claim = this.claim;
     let count = 0;
     let bytes = 0;
-    this.#draining = true;
+    this.#polling = true;
     try {
       while (count < limit && bytes < maxBytes && this.#advanceToRecord() >= 0) {
         count++;
@@ -160,7 +160,7 @@ export class Consumer {
         this.#consumeCurrent();
       }
     } finally {
-      this.#draining = false;
+      this.#polling = false;
       // A handler threw: its record counts as read, so one bad record is not handed over again.
       if (claim.active) {
         claim.deactivate();
@@ -172,7 +172,7 @@ export class Consumer {
   }
 
   /**
-   * Moves the local head over padding until it points at a committed record, and wraps the claim
+   * Moves the local head over skip frames until it points at a committed record, and wraps the claim
    * around it. Returns the record's frame length, or -1 when there is none yet.
    */
   #advanceToRecord(): number {
@@ -191,7 +191,7 @@ export class Consumer {
         if (
           (word & RECORD_FLAGS) !== RECORD_FLAGS ||
           !isRecordCheck(getCheckWord(words, offset), length) ||
-          length > this.#maxPayloadLength ||
+          length > this.#maxPayloadBytes ||
           frameLength > this.#capacity - offset
         ) {
           throw corruptFrame(offset, word, getCheckWord(words, offset));
@@ -200,16 +200,16 @@ export class Consumer {
         this.claim.wrap(payloadOffset(offset), length);
         return frameLength;
       }
-      if (word !== 0 && isPadding(word)) {
+      if (word !== 0 && isSkipFrame(word)) {
         const frameLength = unpackLength(word);
-        // A padding frame shorter than a header, misaligned, past the end or with a check word
+        // A skip frame shorter than a header, misaligned, past the end or with a check word
         // that does not fit can only come from something else writing the buffer; skipping 0
         // bytes would spin here forever.
         if (
           frameLength < RECORD_HEADER_BYTES ||
           (frameLength & 7) !== 0 ||
           frameLength > this.#capacity - offset ||
-          !isPaddingCheck(getCheckWord(words, offset), frameLength)
+          !isSkipCheck(getCheckWord(words, offset), frameLength)
         ) {
           throw corruptFrame(offset, word, getCheckWord(words, offset));
         }
@@ -268,7 +268,7 @@ export class Consumer {
 
   /**
    * MPSC only: after the head has pointed at the same stuck frame for longer than the unblock
-   * timeout, turn it into padding with a CAS, so a late commit fails detectably instead of
+   * timeout, turn it into a skip frame with a CAS, so a late commit fails detectably instead of
    * corrupting anything. Returns true when it padded something (the caller loops and skips it).
    */
   #tryUnblock(offset: number, word: number): boolean {
@@ -296,7 +296,7 @@ export class Consumer {
       const limit = toTail < toEnd ? toTail : toEnd;
       let gap = RECORD_HEADER_BYTES;
       while (gap < limit && loadLengthWord(words, offset + gap) === 0) gap += RECORD_HEADER_BYTES;
-      replacement = packPaddingWord(gap);
+      replacement = packSkipWord(gap);
     } else {
       const frameLength = unpackLength(word);
       // The frame is about to be zeroed: its length must be one a producer could have claimed.
@@ -307,7 +307,7 @@ export class Consumer {
       ) {
         throw corruptFrame(offset, word, getCheckWord(words, offset));
       }
-      replacement = packPaddingWord(frameLength);
+      replacement = packSkipWord(frameLength);
     }
     this.#stuckSinceMs = -1;
     // Fails if the producer marked or committed the frame meanwhile: then read it normally.

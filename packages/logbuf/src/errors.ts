@@ -103,7 +103,7 @@ export class TooLargeError extends LogbufError {
   static override readonly CODE = 'ERR_ANNAL_TOO_LARGE';
 }
 
-/** The object (or the channel's other side) was closed. */
+/** The object (or, for a sender or receiver, the other side) was closed. */
 export class ClosedError extends LogbufError {
   static override readonly CODE = 'ERR_ANNAL_CLOSED';
 }

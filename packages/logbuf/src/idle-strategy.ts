@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { checkOptionKeys } from './arguments.js';
-import { InvalidOptionError } from './errors.js';
+import { checkOptionKeys, describeValue } from './arguments.js';
+import { InvalidArgumentError, InvalidOptionError } from './errors.js';
 
 /** Options of an {@link IdleStrategy}. */
 export interface IdleStrategyOptions {
@@ -22,17 +22,17 @@ const IDLE_STRATEGY_OPTION_KEYS: readonly string[] = ['pauseMicros'];
 export const DEFAULT_IDLE_PAUSE_MICROS = 10;
 
 /**
- * Paces a busy-polling consumer loop: `idle(ring.drain(handler))` returns at once after a poll
+ * Paces a busy-polling consumer loop: `idle(ring.poll(handler))` returns at once after a poll
  * that did work, and after an empty one busy-waits a short pause on the local clock before the
  * next poll.
  *
  * Why pause at all: a consumer that polls an empty ring at full speed reads the cache line the
  * producer is writing the next record into, and zeroes the one it wrote last, so every record
- * the producer writes costs it a cache miss on a line the consumer holds. Measured in apps/bench
- * (logbuf/spsc, 64-byte records, one commit per record): a consumer that drains in a tight loop
- * halves the producer's throughput against one that pauses 10 µs whenever it caught up, which
- * lets a few dozen records accumulate and then reads them as one batch. The pause is added
- * latency only for a record that arrives while the consumer pauses.
+ * the producer writes costs it a cache miss on a line the consumer holds. A short pause whenever
+ * the consumer caught up lets a few dozen records accumulate, read then as one batch; a tight
+ * loop halves the producer's throughput (the runs are in
+ * docs/decisions/2026-11-22-logbuf-deferred-commits.md). The pause is added latency only for a
+ * record that arrives while the consumer pauses.
  *
  * The pause spins (it never sleeps or makes a syscall): for a consumer that should sleep while
  * idle, use a {@link Receiver}.
@@ -42,7 +42,7 @@ export const DEFAULT_IDLE_PAUSE_MICROS = 10;
  * @example
  * ```ts
  * const idle = new IdleStrategy();
- * for (;;) idle.idle(ring.drain(handler, 1024));
+ * for (;;) idle.idle(ring.poll(handler, 1024));
  * ```
  */
 export class IdleStrategy {
@@ -57,10 +57,11 @@ export class IdleStrategy {
    */
   constructor(options: IdleStrategyOptions = {}) {
     checkOptionKeys(options, IDLE_STRATEGY_OPTION_KEYS, 'IdleStrategy');
-    const pauseMicros = options?.pauseMicros ?? DEFAULT_IDLE_PAUSE_MICROS;
+    const given: unknown = options?.pauseMicros;
+    const pauseMicros = given === undefined ? DEFAULT_IDLE_PAUSE_MICROS : given;
     if (typeof pauseMicros !== 'number' || !Number.isFinite(pauseMicros) || pauseMicros < 0) {
       throw new InvalidOptionError(
-        `pauseMicros must be a finite number of microseconds ≥ 0: pauseMicros=${String(pauseMicros)}`,
+        `pauseMicros must be a finite number of microseconds ≥ 0: pauseMicros=${describeValue(pauseMicros)}`,
         { field: 'pauseMicros' },
       );
     }
@@ -72,12 +73,21 @@ export class IdleStrategy {
    * Call after every poll with the amount of work it did.
    *
    * @param workCount - records (or anything) the poll processed; 0 means it found nothing
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `workCount` is not a number ≥ 0 (NaN included)
    */
   idle(workCount: number): void {
+    if (typeof workCount !== 'number' || !(workCount >= 0)) throw rejectWorkCount(workCount);
     if (workCount > 0 || this.#pauseMs === 0) return;
     const until = performance.now() + this.#pauseMs;
     while (performance.now() < until) {
       // spin on the local clock only: no shared memory is read while pausing
     }
   }
+}
+
+function rejectWorkCount(workCount: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `workCount must be a number ≥ 0 (what the poll returned): workCount=${describeValue(workCount)}`,
+    { field: 'workCount' },
+  );
 }

@@ -1,6 +1,6 @@
 /**
  * @annal/logbuf: SPSC and MPSC ring buffers for variable-length byte records over a
- * SharedArrayBuffer, and a channel whose receiver can block while senders never do. Pure
+ * SharedArrayBuffer, and a sender and a receiver over a ring: the receiver can wait while senders never do. Pure
  * TypeScript with no dependencies; runs wherever SharedArrayBuffer exists.
  *
  * @module
@@ -13,7 +13,7 @@ export { ReadClaim } from './read-claim.js';
 export type { RecordHandler } from './consumer.js';
 export { Sender, DEFAULT_SEND_SPINS } from './sender.js';
 export { Receiver, DEFAULT_SPIN_COUNT } from './receiver.js';
-export type { ReceiverOptions } from './receiver.js';
+export type { FollowOptions, ReceiverOptions } from './receiver.js';
 export { IdleStrategy, DEFAULT_IDLE_PAUSE_MICROS } from './idle-strategy.js';
 export type { IdleStrategyOptions } from './idle-strategy.js';
 export { BACK_PRESSURED, EMPTY, CLOSED, TIMED_OUT } from './status.js';

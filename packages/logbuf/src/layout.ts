@@ -1,6 +1,12 @@
 /**
  * The byte layout of a logbuf ring: the only module that knows offsets (STYLE R6).
  *
+ * Why this file is longer than ~400 lines: it is the one place that knows where every word
+ * lives, and every access to a word is a named accessor here that states its memory ordering
+ * (STYLE R6, R7). Splitting the accessors from the offsets would spread the byte positions over
+ * two files, which is what the rule exists to prevent. It holds the diagram, the offsets, the
+ * length-word codec and those accessors: one concept, the ring's memory.
+ *
  * A ring is one SharedArrayBuffer: a 256-byte header of four 64-byte lines, then the data area of
  * `capacity` bytes (a power of two). Every word is a 32-bit integer in the platform's byte order
  * (little-endian on every platform Node.js supports); all are accessed through one Int32Array.
@@ -16,7 +22,7 @@
  *               | line 2, consumer-owned                                          |
  *               |   head position, unblocked count, head check copy, pad          |
  *  offset 192   +---------------------------------------------------------------+
- *               | line 3, channel (written rarely, read by senders per commit)    |
+ *               | line 3, sender/receiver (written rarely, read by senders)       |
  *               |   receiver-sleeping flag, sender-closed, receiver-closed, pad   |
  *  offset 256   +---------------------------------------------------------------+
  *               | data area: `capacity` bytes of 8-byte aligned records           |
@@ -36,20 +42,20 @@
  *  +-----------------------------------------------------------+-+-+-+
  *  |                 Length (29 bits)                          |R|C|S|  <- length word, stored last (publish)
  *  +-----------------------------------------------------------+-+-+-+
- *  |                 Check word: ~payload length (records), ~(frame length - 8) (padding)  |
+ *  |                 Check word: ~payload length (records), ~(frame length - 8) (skip)  |
  *  +-----------------------------------------------------------------+
  *  |                 Payload ...                                     |
  *  |                 ... zero padding to the next multiple of 8      |
  * ```
  * (bit 31 is S, "skip"; bit 30 is C, "committed"; bit 29 is R, "record", set in every record
  * word; the ruler numbers bits from the least significant. Skip frames use bits 0-29 as their
- * length: a wrap padding in a 2^30 ring can be 2^30 - 8 bytes.)
+ * length: the padding before a wrap in a 2^30 ring can be 2^30 - 8 bytes.)
  *
  * | S | C | R | word                 | meaning                                                |
  * |---|---|---|----------------------|--------------------------------------------------------|
  * | 0 | 0 | 0 | 0                    | not written yet: the consumer stops here               |
  * | 0 | 1 | 1 | C + R + length       | a committed record (payload length may be 0)           |
- * | 1 | 1 |   | S + C + frame length | padding: skip `frame length` bytes (wrap, abort, unblock) |
+ * | 1 | 1 |   | S + C + frame length | skip frame: pass `frame length` bytes (wrap padding, abort, unblock) |
  * | 1 | 0 |   | S + frame length     | claimed by an MPSC producer that has not committed yet |
  *
  * Any other word is corrupt. The check word (version 2) lets the consumer catch a length word
@@ -65,10 +71,9 @@
 
 /**
  * Bytes in one cache line; producer, consumer and configuration words never share one (R8).
- * Measured (`pnpm bench annal 64B`, head moved onto the tail's line, same machine, two runs):
- * no difference beyond run-to-run noise (SPSC 16.8 vs 16.3 M msg/s, MPSC 1P 10.5 vs 8.9 M),
- * because `drain` publishes the head once per batch and producers reload it only when the ring
- * looks full. Kept for consumers that release record by record, which store the head each time.
+ * Batched consumers (`poll`) gain nothing from it, since they store the head once per batch;
+ * it is kept for consumers that release record by record and store the head each time. The
+ * measurement is in docs/decisions/2026-12-04-logbuf-native-measured-choices.md.
  */
 export const CACHE_LINE_BYTES = 64;
 
@@ -110,7 +115,7 @@ export const LATE_COMMIT_COUNT_OFFSET = BACK_PRESSURE_COUNT_OFFSET + 4;
 // ---- line 2: consumer-owned -------------------------------------------------------------
 /** u32 head position (mod 2^32): everything before it is consumed and zeroed. */
 export const HEAD_OFFSET = TAIL_OFFSET + CACHE_LINE_BYTES;
-/** u32 count of stuck claims the consumer turned into padding (mod 2^32). */
+/** u32 count of stuck claims the consumer turned into skip frames (mod 2^32). */
 export const UNBLOCKED_COUNT_OFFSET = HEAD_OFFSET + 4;
 /**
  * i32 bitwise complement of the head, stored (plainly) before the head is published: a consumer
@@ -119,12 +124,12 @@ export const UNBLOCKED_COUNT_OFFSET = HEAD_OFFSET + 4;
  */
 export const HEAD_CHECK_OFFSET = UNBLOCKED_COUNT_OFFSET + 4;
 
-// ---- line 3: channel --------------------------------------------------------------------
+// ---- line 3: sender and receiver -----------------------------------------------------------
 /** i32 1 while the receiver sleeps (or is about to) in `Atomics.wait`; senders wake it. */
 export const RECEIVER_SLEEPING_OFFSET = HEAD_OFFSET + CACHE_LINE_BYTES;
-/** i32 1 once a sender closed the channel. */
+/** i32 1 once a sender closed its side (the receiver reads what is left, then gets CLOSED). */
 export const SENDER_CLOSED_OFFSET = RECEIVER_SLEEPING_OFFSET + 4;
-/** i32 1 once the receiver closed the channel. */
+/** i32 1 once the receiver closed its side (senders get CLOSED). */
 export const RECEIVER_CLOSED_OFFSET = SENDER_CLOSED_OFFSET + 4;
 
 /** Bytes before the data area. */
@@ -142,20 +147,20 @@ export const LENGTH_WORD_OFFSET = 0;
 /** Offset of the check word inside a record header (see {@link packRecordCheck}). */
 export const CHECK_WORD_OFFSET = LENGTH_WORD_OFFSET + 4;
 
-/** Bit 30 of the length word: the record is complete (data, or padding when SKIP is set too). */
+/** Bit 30 of the length word: the frame is complete (a record, or a skip frame with SKIP). */
 export const COMMITTED_FLAG = 0x40000000;
-/** Bit 31 of the length word: skip this frame (padding, or a pending MPSC claim). */
+/** Bit 31 of the length word: pass over this frame (a skip frame, or a pending MPSC claim). */
 export const SKIP_FLAG = -0x80000000;
 /** Bit 29 of a record's length word: set in every record, so no record word is one bit from 0. */
 export const RECORD_FLAG = 0x20000000;
 /** The flags every record word has, and none of the others. */
 export const RECORD_FLAGS = COMMITTED_FLAG | RECORD_FLAG;
-/** The low 30 bits of a skip frame's word: its frame length (padding, claims). */
+/** The low 30 bits of a skip frame's or a claim's word: its frame length. */
 export const LENGTH_MASK = 0x3fffffff;
 /** The low 29 bits of a record's word: its payload length (below 2^29 in every ring). */
 export const RECORD_LENGTH_MASK = 0x1fffffff;
-/** Word of a padding frame, before its length is added. */
-export const PADDING_FLAGS = SKIP_FLAG | COMMITTED_FLAG;
+/** Flags of a skip frame's word (S and C), before its length is added. */
+export const SKIP_FRAME_FLAGS = SKIP_FLAG | COMMITTED_FLAG;
 
 /**
  * Bytes a record of `payloadLength` bytes takes in the ring: header plus payload, rounded up to
@@ -183,14 +188,14 @@ export function packRecordWord(payloadLength: number): number {
 
 /**
  * Check word of a record of `payloadLength` bytes: its complement (never 0, and every bit of
- * the length is checked). A claim turned into padding keeps it: {@link isPaddingCheck} accepts it.
+ * the length is checked). A claim turned into a skip frame keeps it: {@link isSkipCheck} accepts it.
  */
 export function packRecordCheck(payloadLength: number): number {
   return ~payloadLength;
 }
 
-/** Check word of a padding frame of `frameLength` bytes (as a record of `frameLength - 8`). */
-export function packPaddingCheck(frameLength: number): number {
+/** Check word of a skip frame of `frameLength` bytes (as a record of `frameLength - 8`). */
+export function packSkipCheck(frameLength: number): number {
   return ~(frameLength - RECORD_HEADER_BYTES);
 }
 
@@ -200,16 +205,16 @@ export function isRecordCheck(check: number, payloadLength: number): boolean {
 }
 
 /**
- * True when `check` fits a padding frame of `frameLength` bytes: written for it, or for a record
+ * True when `check` fits a skip frame of `frameLength` bytes: written for it, or for a record
  * of that frame length that was aborted or unblocked.
  */
-export function isPaddingCheck(check: number, frameLength: number): boolean {
+export function isSkipCheck(check: number, frameLength: number): boolean {
   return computeFrameLength(~check) === frameLength;
 }
 
-/** Length word of a padding frame of `frameLength` bytes. */
-export function packPaddingWord(frameLength: number): number {
-  return PADDING_FLAGS | frameLength;
+/** Length word of a skip frame of `frameLength` bytes (wrap padding, an aborted or unblocked claim). */
+export function packSkipWord(frameLength: number): number {
+  return SKIP_FRAME_FLAGS | frameLength;
 }
 
 /** Length word of a pending MPSC claim of `frameLength` bytes. */
@@ -229,17 +234,17 @@ export function unpackRecordLength(word: number): number {
 
 /** True for a committed data record (S clear, C and R set). */
 export function isRecord(word: number): boolean {
-  return (word & PADDING_FLAGS) === COMMITTED_FLAG && (word & RECORD_FLAG) !== 0;
+  return (word & SKIP_FRAME_FLAGS) === COMMITTED_FLAG && (word & RECORD_FLAG) !== 0;
 }
 
-/** True for padding (S and C set). */
-export function isPadding(word: number): boolean {
-  return (word & PADDING_FLAGS) === PADDING_FLAGS;
+/** True for a skip frame (S and C set). */
+export function isSkipFrame(word: number): boolean {
+  return (word & SKIP_FRAME_FLAGS) === SKIP_FRAME_FLAGS;
 }
 
 /** True for a pending MPSC claim (S set, C clear). */
 export function isClaimed(word: number): boolean {
-  return (word & PADDING_FLAGS) === SKIP_FLAG;
+  return (word & SKIP_FRAME_FLAGS) === SKIP_FLAG;
 }
 
 /** Bytes of SharedArrayBuffer a ring with a data area of `capacity` bytes needs. */
@@ -401,8 +406,9 @@ export function loadLengthWord(words: Int32Array, offset: number): number {
 /**
  * Zeroes the frame at data `offset` with plain writes, through a Float64Array over the whole
  * buffer: frames are multiples of 8 bytes at 8-aligned offsets (and the data area starts at 256),
- * so every frame is whole Float64 elements. Measured here at 64 B payloads: 6.6 ns a frame,
- * against 39 ns for `Uint8Array#fill` (a builtin call) and 12 ns for an Int32 loop.
+ * so every frame is whole Float64 elements. A loop of 8-byte stores beats `Uint8Array#fill` (a
+ * builtin call) and an Int32 loop for frames this short (measurements in
+ * docs/decisions/2026-11-22-logbuf-deferred-commits.md).
  */
 export function zeroFrame(float64s: Float64Array, offset: number, frameLength: number): void {
   const start = (DATA_OFFSET + offset) >> 3;
@@ -431,7 +437,7 @@ export function compareExchangeLengthWord(
   return Atomics.compareExchange(words, lengthWordIndex(offset), expected, replacement);
 }
 
-// ---- channel wake-ups -----------------------------------------------------------------------
+// ---- waking the receiver -------------------------------------------------------------------
 
 /**
  * Wakes a receiver that flagged it sleeps, after a commit. The common path is one plain load of
@@ -472,8 +478,8 @@ export function waitAsyncReceiverSleeping(words: Int32Array, timeoutMs: number):
     const result = Atomics.waitAsync(words, RECEIVER_SLEEPING_INDEX, 1, timeoutMs);
     if (!result.async) return Promise.resolve(result.value);
     // Node does not count a pending Atomics.waitAsync as work that keeps the event loop alive: a
-    // worker whose only task is this wait exits in the middle of it (found by a worker that
-    // drained, then awaited recvAsync, and vanished). A timer over the same span keeps it alive.
+    // worker whose only task is this wait would exit in the middle of it. A timer over the same
+    // span keeps it alive.
     const keepAlive = setTimeout(() => undefined, timeoutMs);
     return result.value.finally(() => {
       clearTimeout(keepAlive);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { checkOptionKeys, rejectBytes } from './arguments.js';
+import { checkOptionKeys, describeValue, rejectBytes } from './arguments.js';
 import { Consumer, type RecordHandler } from './consumer.js';
 import { InvalidOptionError } from './errors.js';
 import {
@@ -18,8 +18,8 @@ import {
   loadHead,
   loadTail,
   packClaimedWord,
-  packPaddingCheck,
-  packPaddingWord,
+  packSkipCheck,
+  packSkipWord,
   setCheckWord,
 } from './layout.js';
 import { RingObserver } from './observers.js';
@@ -52,8 +52,8 @@ export const DEFAULT_UNBLOCK_TIMEOUT_MS = 5000;
  * SharedArrayBuffer.
  *
  * Threading: any number of threads produce (`tryClaim`, `trySend`), each through its own
- * `MpscRing` object attached to the buffer; exactly one thread consumes (`tryRead`, `drain`,
- * `drainBytes`). A producer object must not be shared between threads. Observers may be
+ * `MpscRing` object attached to the buffer; exactly one thread consumes (`tryRead`, `poll`,
+ * `pollBytes`). A producer object must not be shared between threads. Observers may be
  * called from any thread.
  *
  * Durability: none; the ring is memory.
@@ -68,7 +68,7 @@ export const DEFAULT_UNBLOCK_TIMEOUT_MS = 5000;
  * const sab = MpscRing.allocate(1 << 20);
  * for (const worker of producers) worker.postMessage(sab); // each calls MpscRing.attach(sab)
  * const ring = MpscRing.attach(sab, { unblockTimeoutMs: 1000 });
- * ring.drain((record) => archive(record.buffer, record.offset, record.length), 1024);
+ * ring.poll((record) => archive(record.buffer, record.offset, record.length), 1024);
  * ```
  */
 export class MpscRing {
@@ -77,7 +77,7 @@ export class MpscRing {
   /** Bytes in the data area (a power of two). */
   readonly capacity: number;
   /** Largest payload a record may have: `capacity / 2 - 8` bytes. */
-  readonly maxPayloadLength: number;
+  readonly maxPayloadBytes: number;
   /** Ring kind: `'mpsc'`. */
   readonly kind = 'mpsc' as const;
   /** This object's unblock timeout (used when it consumes). */
@@ -129,10 +129,12 @@ export class MpscRing {
    */
   static attach(buffer: SharedArrayBuffer, options: MpscRingOptions = {}): MpscRing {
     checkOptionKeys(options, MPSC_RING_OPTION_KEYS, 'MpscRing.attach');
-    const unblockTimeoutMs = options?.unblockTimeoutMs ?? DEFAULT_UNBLOCK_TIMEOUT_MS;
+    // null is refused like any other non-number: only a missing option takes the default.
+    const given: unknown = options?.unblockTimeoutMs;
+    const unblockTimeoutMs = given === undefined ? DEFAULT_UNBLOCK_TIMEOUT_MS : given;
     if (typeof unblockTimeoutMs !== 'number' || !(unblockTimeoutMs >= 0)) {
       throw new InvalidOptionError(
-        `unblockTimeoutMs must be a non-negative number of milliseconds: unblockTimeoutMs=${String(unblockTimeoutMs)}`,
+        `unblockTimeoutMs must be a non-negative number of milliseconds: unblockTimeoutMs=${describeValue(unblockTimeoutMs)}`,
         { field: 'unblockTimeoutMs' },
       );
     }
@@ -143,7 +145,7 @@ export class MpscRing {
     this.#views = views;
     this.buffer = views.buffer;
     this.capacity = views.capacity;
-    this.maxPayloadLength = views.maxPayloadLength;
+    this.maxPayloadBytes = views.maxPayloadBytes;
     this.unblockTimeoutMs = unblockTimeoutMs;
     this.#words = views.words;
     this.#bytes = views.bytes;
@@ -160,7 +162,7 @@ export class MpscRing {
    * Fill the claim, then `commit()` or `abort()` it. Never blocks: the CAS loop retries only
    * when another producer won the race.
    *
-   * @param length - payload bytes, 0 to {@link MpscRing.maxPayloadLength}
+   * @param length - payload bytes, 0 to {@link MpscRing.maxPayloadBytes}
    * @returns this object's reusable {@link WriteClaim}, or BACK_PRESSURED when the ring is full
    * @throws ERR_ANNAL_TOO_LARGE when `length` exceeds the maximum payload length
    * @throws ERR_ANNAL_INVALID_ARGUMENT when `length` is not a non-negative integer, or the
@@ -170,9 +172,10 @@ export class MpscRing {
     const claim = this.#claim;
     if (
       claim.active ||
-      !(length >= 0 && length <= this.maxPayloadLength && (length | 0) === length)
+      typeof length !== 'number' ||
+      !(length >= 0 && length <= this.maxPayloadBytes && (length | 0) === length)
     ) {
-      throw rejectClaim(claim, length, this.maxPayloadLength);
+      throw rejectClaim(claim, length, this.maxPayloadBytes);
     }
     const words = this.#words;
     const capacity = this.capacity;
@@ -198,8 +201,8 @@ export class MpscRing {
       if (required !== frameLength) {
         // Padding to the end; CAS so that a consumer that already unblocked this gap wins. The
         // check word goes first (plain), published by the CAS.
-        setCheckWord(words, offset, packPaddingCheck(toEnd));
-        compareExchangeLengthWord(words, offset, 0, packPaddingWord(toEnd));
+        setCheckWord(words, offset, packSkipCheck(toEnd));
+        compareExchangeLengthWord(words, offset, 0, packSkipWord(toEnd));
         recordAt = 0;
       }
       // Mark the frame as claimed with its length: a consumer can now unblock exactly this frame
@@ -257,7 +260,7 @@ export class MpscRing {
 
   /**
    * Hands up to `limit` records to `handler`, releasing each after the handler returns, and
-   * publishes the consumer position once at the end. See {@link SpscRing.drain}.
+   * publishes the consumer position once at the end. See {@link SpscRing.poll}.
    *
    * @param handler - called with the reusable {@link ReadClaim}; must not keep or release it
    * @param limit - the most records to hand over; default unlimited
@@ -267,12 +270,12 @@ export class MpscRing {
    * @throws ERR_ANNAL_CORRUPT when a frame was not written by a producer of this ring (see the
    *   README's Caveats); the records before it were handed over
    */
-  drain(handler: RecordHandler, limit = Infinity): number {
-    return this.#consumer.drain(handler, limit);
+  poll(handler: RecordHandler, limit = Infinity): number {
+    return this.#consumer.poll(handler, limit);
   }
 
   /**
-   * Like {@link MpscRing.drain}, but stops once `maxBytes` of payload have been handed over.
+   * Like {@link MpscRing.poll}, but stops once `maxBytes` of payload have been handed over.
    *
    * @param handler - called with the reusable {@link ReadClaim}
    * @param maxBytes - payload bytes after which to stop
@@ -281,8 +284,8 @@ export class MpscRing {
    *   number ≥ 0 (checked before anything is consumed), or a record from `tryRead` was not released
    * @throws ERR_ANNAL_CORRUPT when a frame was not written by a producer of this ring
    */
-  drainBytes(handler: RecordHandler, maxBytes: number): number {
-    return this.#consumer.drainBytes(handler, maxBytes);
+  pollBytes(handler: RecordHandler, maxBytes: number): number {
+    return this.#consumer.pollBytes(handler, maxBytes);
   }
 
   /**
@@ -295,7 +298,7 @@ export class MpscRing {
   }
 
   /**
-   * Position of the consumer: bytes consumed and zeroed. Stale by up to one `drain` batch.
+   * Position of the consumer: bytes consumed and zeroed. Stale by up to one `poll` batch.
    *
    * @returns bytes ever consumed, exact below 2^53 if observed at least once per 2^31 bytes
    */

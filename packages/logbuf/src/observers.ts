@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  isPadding,
+  isSkipFrame,
   isRecord,
   loadBackPressureCount,
   loadHead,
@@ -74,7 +74,7 @@ export class RingObserver {
       if (isRecord(word)) {
         count++;
         position = (position + computeFrameLength(unpackRecordLength(word))) | 0;
-      } else if (isPadding(word) && unpackLength(word) >= 8) {
+      } else if (isSkipFrame(word) && unpackLength(word) >= 8) {
         position = (position + unpackLength(word)) | 0;
       } else {
         break; // a claim not yet committed: nothing after it is readable yet

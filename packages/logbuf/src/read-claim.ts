@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { InvalidArgumentError } from './errors.js';
 import type { RingViews } from './storage.js';
 
 /** What a ReadClaim calls back into to free its record. @internal */
@@ -13,7 +14,7 @@ export interface ReadClaimOwner {
 
 /**
  * One committed record, read in place (zero-copy). A ring returns the same ReadClaim object
- * from every `tryRead` and passes it to every `drain` handler, so copy what you need to keep
+ * from every `tryRead` and passes it to every `poll` handler, so copy what you need to keep
  * before releasing it.
  *
  * Threading: consumer thread only.
@@ -68,8 +69,10 @@ export class ReadClaim {
    * read {@link ReadClaim.buffer} from {@link ReadClaim.offset}.
    *
    * @returns a view valid until `release()` (after it the bytes read as zeros, then as a later record)
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the record was released (its space may hold another)
    */
   get bytes(): Uint8Array {
+    if (!this.#active) throw released('bytes');
     return this.buffer.subarray(this.#offset, this.#offset + this.#length);
   }
 
@@ -77,16 +80,18 @@ export class ReadClaim {
    * Copies the payload into a new Uint8Array (allocates; for records you keep).
    *
    * @returns a copy of the payload
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the record was released (its space may hold another)
    */
   copy(): Uint8Array {
+    if (!this.#active) throw released('copy()');
     return this.buffer.slice(this.#offset, this.#offset + this.#length);
   }
 
   /**
    * Zeroes the record and frees its space for the producer (publishes the consumer position).
    *
-   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active, or inside a `drain` handler
-   *   (drain releases each record itself)
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active, or inside a `poll` handler
+   *   (poll releases each record itself)
    */
   release(): void {
     this.#owner.releaseClaim();
@@ -96,4 +101,11 @@ export class ReadClaim {
   [Symbol.dispose](): void {
     if (this.#active) this.#owner.releaseClaim();
   }
+}
+
+function released(what: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${what} of a record that was released: its space may already hold a later record`,
+    { field: 'claim' },
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * The blocking side of a channel.
+ * The receiving side over a ring: may wait.
  *
  * @module
  */
@@ -30,6 +30,14 @@ export interface ReceiverOptions {
 
 const RECEIVER_OPTION_KEYS: readonly string[] = ['spinCount'];
 
+/** Options of {@link Receiver.follow}. */
+export interface FollowOptions {
+  /** Aborts the iteration: the loop throws ERR_ANNAL_ABORTED. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+const FOLLOW_OPTION_KEYS: readonly string[] = ['signal'];
+
 /** Default of {@link ReceiverOptions.spinCount}. */
 export const DEFAULT_SPIN_COUNT = 1000;
 
@@ -37,7 +45,7 @@ export const DEFAULT_SPIN_COUNT = 1000;
 const MAX_WAIT_SLICE_MS = 1000;
 
 /**
- * The receiving side of a channel over a ring: it reads like the ring's consumer and, when
+ * The receiving side over a ring: it reads like the ring's consumer and, when
  * the ring is empty, spins briefly, flags that it sleeps, and waits (`Atomics.wait` in workers,
  * `Atomics.waitAsync` on a main thread) until a sender's commit or close wakes it.
  *
@@ -48,7 +56,7 @@ const MAX_WAIT_SLICE_MS = 1000;
  * @example
  * ```ts
  * const receiver = new Receiver(SpscRing.attach(sab));
- * for await (const record of receiver.records()) archive(record.copy());
+ * for await (const record of receiver.follow()) archive(record.copy());
  * // the loop ends after the sender closed and everything it sent was read
  * ```
  */
@@ -77,10 +85,12 @@ export class Receiver {
       throw new InvalidArgumentError('ring must be an SpscRing or MpscRing', { field: 'ring' });
     }
     checkOptionKeys(options, RECEIVER_OPTION_KEYS, 'Receiver');
-    const spinCount = options?.spinCount ?? DEFAULT_SPIN_COUNT;
-    if (!Number.isInteger(spinCount) || spinCount < 0) {
+    // null is refused like any other non-number: only a missing option takes the default.
+    const given: unknown = options?.spinCount;
+    const spinCount = given === undefined ? DEFAULT_SPIN_COUNT : given;
+    if (typeof spinCount !== 'number' || !Number.isInteger(spinCount) || spinCount < 0) {
       throw new InvalidOptionError(
-        `spinCount must be a non-negative integer: spinCount=${String(spinCount)}`,
+        `spinCount must be a non-negative integer: spinCount=${describeValue(spinCount)}`,
         { field: 'spinCount' },
       );
     }
@@ -92,7 +102,7 @@ export class Receiver {
   }
 
   /**
-   * True once every sender closed the channel (loaded now). Records may still be left to read.
+   * True once the sending side closed (loaded now). Records may still be left to read.
    *
    * @returns whether the sending side closed
    */
@@ -119,7 +129,7 @@ export class Receiver {
 
   /**
    * Waits for the next record, blocking the thread (workers; on a browser's main thread
-   * `Atomics.wait` throws — use {@link Receiver.recvAsync}). An AbortSignal cannot interrupt a
+   * `Atomics.wait` throws — use {@link Receiver.recv}). An AbortSignal cannot interrupt a
    * blocked thread: it is checked before waiting and at least once a second while waiting.
    *
    * @param timeoutMs - the longest wait in milliseconds; default Infinity
@@ -131,7 +141,10 @@ export class Receiver {
    * @throws ERR_ANNAL_INVALID_ARGUMENT when `timeoutMs` is not a number ≥ 0 or `signal` not an
    *   AbortSignal (checked before anything is read)
    */
-  recv(timeoutMs = Infinity, signal?: AbortSignal): ReadClaim | typeof CLOSED | typeof TIMED_OUT {
+  recvSync(
+    timeoutMs = Infinity,
+    signal?: AbortSignal,
+  ): ReadClaim | typeof CLOSED | typeof TIMED_OUT {
     checkWait(timeoutMs, signal);
     const deadline = performance.now() + timeoutMs;
     for (;;) {
@@ -156,7 +169,7 @@ export class Receiver {
    * @throws ERR_ANNAL_INVALID_ARGUMENT when `timeoutMs` is not a number ≥ 0 or `signal` not an
    *   AbortSignal (checked before anything is read)
    */
-  async recvAsync(
+  async recv(
     timeoutMs = Infinity,
     signal?: AbortSignal,
   ): Promise<ReadClaim | typeof CLOSED | typeof TIMED_OUT> {
@@ -179,19 +192,24 @@ export class Receiver {
   }
 
   /**
-   * Async iterator over received records: each record stays valid until the loop asks for the
-   * next one (it is released then, or when the loop ends early). Ends after the sender closed
-   * and everything was read.
+   * Follows the ring: an async iterator over records as they arrive. Each record stays valid
+   * until the loop asks for the next one (it is released then, or when the loop ends early). The
+   * loop ends after the sender closed and everything it sent was read.
    *
-   * @param signal - aborts the iteration; the loop throws ERR_ANNAL_ABORTED
+   * @param options - `signal` aborts the iteration; the loop then throws ERR_ANNAL_ABORTED
    * @returns an async iterable of the reusable record
    * @throws ERR_ANNAL_CLOSED when this receiver was closed
    * @throws ERR_ANNAL_ABORTED when `signal` was aborted
+   * @throws ERR_ANNAL_INVALID_OPTION when `options` is not an object or has an unknown key
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `signal` is not an AbortSignal
+   *   (both at the first step of the loop, before anything is read)
    */
-  async *records(signal?: AbortSignal): AsyncGenerator<ReadClaim, void, undefined> {
+  async *follow(options: FollowOptions = {}): AsyncGenerator<ReadClaim, void, undefined> {
+    checkOptionKeys(options, FOLLOW_OPTION_KEYS, 'Receiver#follow');
+    const signal = options?.signal;
     checkWait(Infinity, signal);
     for (;;) {
-      const record = await this.recvAsync(Infinity, signal);
+      const record = await this.recv(Infinity, signal);
       if (record === CLOSED) return;
       if (record === TIMED_OUT) continue;
       try {
@@ -202,13 +220,13 @@ export class Receiver {
     }
   }
 
-  /** Same as {@link Receiver.records} without a signal. */
+  /** Same as {@link Receiver.follow} without a signal. */
   [Symbol.asyncIterator](): AsyncGenerator<ReadClaim, void, undefined> {
-    return this.records();
+    return this.follow();
   }
 
   /**
-   * Closes the channel from the receiving side: senders get CLOSED from then on. Records still
+   * Closes the receiving side: senders get CLOSED from then on. Records still
    * in the ring are not read. Idempotent.
    */
   close(): void {

@@ -1,5 +1,5 @@
 /**
- * The never-blocking side of a channel.
+ * The sending side over a ring: never blocks.
  *
  * @module
  */
@@ -11,11 +11,11 @@ import type { SpscRing } from './spsc-ring.js';
 import { BACK_PRESSURED, CLOSED } from './status.js';
 import type { WriteClaim } from './write-claim.js';
 
-/** Default of `maxSpins` in {@link Sender.sendSpinning}. */
+/** Default of `maxSpins` in {@link Sender.sendSync}. */
 export const DEFAULT_SEND_SPINS = 1024;
 
 /**
- * The sending side of a channel over a ring: `trySend`/`tryClaim` never block and make no
+ * The sending side over a ring: `trySend`/`tryClaim` never block and make no
  * syscall (a notify happens only when the receiver has flagged that it sleeps). Holds the ring;
  * does not extend it (STYLE R5).
  *
@@ -28,7 +28,7 @@ export const DEFAULT_SEND_SPINS = 1024;
  * ```ts
  * const sender = new Sender(SpscRing.attach(sab));
  * if (sender.trySend(payload) === CLOSED) stopProducing();
- * sender.close(); // the receiver drains what is left, then gets CLOSED
+ * sender.close(); // the receiver reads what is left, then gets CLOSED
  * ```
  */
 export class Sender {
@@ -51,7 +51,7 @@ export class Sender {
   }
 
   /**
-   * True once the receiver closed the channel (loaded now; may turn true right after).
+   * True once the receiver closed (loaded now; may turn true right after).
    *
    * @returns whether sends will return CLOSED
    */
@@ -102,8 +102,8 @@ export class Sender {
    * @throws ERR_ANNAL_INVALID_ARGUMENT when `payload` is not a Uint8Array or `maxSpins` is not an
    *   integer ≥ 1 (nothing is written)
    */
-  sendSpinning(payload: Uint8Array, maxSpins = DEFAULT_SEND_SPINS): number {
-    if (!(maxSpins >= 1 && Math.floor(maxSpins) === maxSpins)) {
+  sendSync(payload: Uint8Array, maxSpins = DEFAULT_SEND_SPINS): number {
+    if (typeof maxSpins !== 'number' || !(maxSpins >= 1 && Math.floor(maxSpins) === maxSpins)) {
       throw new InvalidArgumentError(
         `maxSpins must be an integer ≥ 1: maxSpins=${describeValue(maxSpins)}`,
         { field: 'maxSpins' },
@@ -126,14 +126,14 @@ export class Sender {
   }
 
   /**
-   * Closes the channel from the sending side: the receiver gets what was committed before (deferred commits included: close publishes them), then
-   * CLOSED. Over an MPSC ring this closes it for every producer, so call it once all are done.
-   * Idempotent.
+   * Closes the sending side: the receiver gets what was committed before (deferred commits
+   * included: close publishes them), then CLOSED. Over an MPSC ring this closes it for every
+   * producer, so call it once all are done. Idempotent.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // Deferred commits become visible before the flag, so the receiver drains them too.
+    // Deferred commits become visible before the flag, so the receiver reads them too.
     this.ring.flush();
     // Sequentially consistent after every commit of this thread: a receiver that sees the flag
     // and then reads finds all of them.

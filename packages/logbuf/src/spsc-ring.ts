@@ -26,7 +26,7 @@ import { WriteClaim } from './write-claim.js';
  * SharedArrayBuffer.
  *
  * Threading: exactly one thread produces (`tryClaim`, `trySend`) and exactly one consumes
- * (`tryRead`, `drain`, `drainBytes`), each through its own `SpscRing` object attached to the same
+ * (`tryRead`, `poll`, `pollBytes`), each through its own `SpscRing` object attached to the same
  * buffer (they may be the same thread). Roles may not change while records flow, and a role
  * must not be played by two objects at once. Observers may be called from any thread.
  *
@@ -40,7 +40,7 @@ import { WriteClaim } from './write-claim.js';
  * @example
  * ```ts
  * const sab = SpscRing.allocate(1 << 20);
- * worker.postMessage(sab);                  // the worker calls SpscRing.attach(sab) and drains
+ * worker.postMessage(sab);                  // the worker calls SpscRing.attach(sab) and polls
  * const ring = SpscRing.attach(sab);
  * if (ring.trySend(payload) === BACK_PRESSURED) dropOrRetry();
  * ```
@@ -51,7 +51,7 @@ export class SpscRing {
   /** Bytes in the data area (a power of two). */
   readonly capacity: number;
   /** Largest payload a record may have: `capacity / 2 - 8` bytes. */
-  readonly maxPayloadLength: number;
+  readonly maxPayloadBytes: number;
   /** Ring kind: `'spsc'`. */
   readonly kind = 'spsc' as const;
 
@@ -106,7 +106,7 @@ export class SpscRing {
     this.#views = views;
     this.buffer = views.buffer;
     this.capacity = views.capacity;
-    this.maxPayloadLength = views.maxPayloadLength;
+    this.maxPayloadBytes = views.maxPayloadBytes;
     this.#words = views.words;
     this.#bytes = views.bytes;
     this.#mask = views.mask;
@@ -121,7 +121,7 @@ export class SpscRing {
    * Claims space for a record of `length` payload bytes. Fill the claim, then `commit()` it (or
    * `abort()`, which leaves padding the consumer skips). Producer thread only.
    *
-   * @param length - payload bytes, 0 to {@link SpscRing.maxPayloadLength}
+   * @param length - payload bytes, 0 to {@link SpscRing.maxPayloadBytes}
    * @returns the ring's reusable {@link WriteClaim}, or BACK_PRESSURED when the consumer has not
    *   freed enough space yet (nothing was written; retry later)
    * @throws ERR_ANNAL_TOO_LARGE when `length` exceeds the maximum payload length
@@ -133,9 +133,10 @@ export class SpscRing {
     const claim = this.#claim;
     if (
       claim.active ||
-      !(length >= 0 && length <= this.maxPayloadLength && (length | 0) === length)
+      typeof length !== 'number' ||
+      !(length >= 0 && length <= this.maxPayloadBytes && (length | 0) === length)
     ) {
-      throw rejectClaim(claim, length, this.maxPayloadLength);
+      throw rejectClaim(claim, length, this.maxPayloadBytes);
     }
     const capacity = this.capacity;
     const tail = this.#tail;
@@ -225,12 +226,12 @@ export class SpscRing {
    * @throws ERR_ANNAL_CORRUPT when a frame was not written by a producer of this ring (see the
    *   README's Caveats); the records before it were handed over
    */
-  drain(handler: RecordHandler, limit = Infinity): number {
-    return this.#consumer.drain(handler, limit);
+  poll(handler: RecordHandler, limit = Infinity): number {
+    return this.#consumer.poll(handler, limit);
   }
 
   /**
-   * Like {@link SpscRing.drain}, but stops once `maxBytes` of payload have been handed over (so
+   * Like {@link SpscRing.poll}, but stops once `maxBytes` of payload have been handed over (so
    * it may exceed `maxBytes` by at most one record). Consumer thread only.
    *
    * @param handler - called with the reusable {@link ReadClaim}
@@ -240,8 +241,8 @@ export class SpscRing {
    *   number ≥ 0 (checked before anything is consumed), or a record from `tryRead` was not released
    * @throws ERR_ANNAL_CORRUPT when a frame was not written by a producer of this ring
    */
-  drainBytes(handler: RecordHandler, maxBytes: number): number {
-    return this.#consumer.drainBytes(handler, maxBytes);
+  pollBytes(handler: RecordHandler, maxBytes: number): number {
+    return this.#consumer.pollBytes(handler, maxBytes);
   }
 
   /**
@@ -255,7 +256,7 @@ export class SpscRing {
   }
 
   /**
-   * Position of the consumer: bytes consumed and zeroed. Stale by up to one `drain` batch.
+   * Position of the consumer: bytes consumed and zeroed. Stale by up to one `poll` batch.
    *
    * @returns bytes ever consumed, exact below 2^53 if observed at least once per 2^31 bytes
    */
@@ -304,7 +305,7 @@ export class SpscRing {
 export function rejectClaim(
   claim: WriteClaim,
   length: number,
-  maxPayloadLength: number,
+  maxPayloadBytes: number,
 ): InvalidArgumentError | TooLargeError {
   if (claim.active) {
     return new InvalidArgumentError(
@@ -312,9 +313,9 @@ export function rejectClaim(
       { field: 'claim' },
     );
   }
-  if (typeof length === 'number' && Number.isInteger(length) && length > maxPayloadLength) {
+  if (typeof length === 'number' && Number.isInteger(length) && length > maxPayloadBytes) {
     return new TooLargeError(
-      `record is longer than the ring allows: length=${length}, maxPayloadLength=${maxPayloadLength}`,
+      `record is longer than the ring allows: length=${length}, maxPayloadBytes=${maxPayloadBytes}`,
       { field: 'length' },
     );
   }

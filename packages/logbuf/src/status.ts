@@ -9,7 +9,7 @@
 export const BACK_PRESSURED = -1;
 /** Nothing to read now. Retry later (or block on a {@link Receiver}). */
 export const EMPTY = -2;
-/** The other side closed the channel. Do not retry: nothing more will be sent or received. */
+/** The other side (sender or receiver) closed. Do not retry: nothing more will be sent or received. */
 export const CLOSED = -3;
 /** A blocking receive ran out of time with nothing to read. Retry if you still want to wait. */
 export const TIMED_OUT = -4;

@@ -36,7 +36,7 @@ export interface RingViews {
   /** `capacity - 1`, to turn a position into an offset. */
   readonly mask: number;
   /** Largest payload a record may have. */
-  readonly maxPayloadLength: number;
+  readonly maxPayloadBytes: number;
 }
 
 function kindName(kind: number): string {
@@ -129,6 +129,6 @@ export function attachRing(buffer: unknown, kind: number): RingViews {
     float64s: new Float64Array(buffer),
     capacity,
     mask: capacity - 1,
-    maxPayloadLength: computeMaxPayloadLength(capacity),
+    maxPayloadBytes: computeMaxPayloadLength(capacity),
   };
 }

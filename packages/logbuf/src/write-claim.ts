@@ -8,8 +8,8 @@ import { InvalidArgumentError } from './errors.js';
 import {
   addLateCommitCount,
   compareExchangeLengthWord,
-  packPaddingCheck,
-  packPaddingWord,
+  packSkipCheck,
+  packSkipWord,
   packRecordCheck,
   packRecordWord,
   payloadOffset,
@@ -111,8 +111,10 @@ export class WriteClaim {
    * use {@link WriteClaim.write}.
    *
    * @returns a view valid until `commit` or `abort`
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active (committed or aborted)
    */
   get bytes(): Uint8Array {
+    if (!this.#active) throw inactiveClaim('bytes');
     return this.buffer.subarray(this.#offset, this.#offset + this.#length);
   }
 
@@ -128,6 +130,7 @@ export class WriteClaim {
   write(source: Uint8Array, at = 0): void {
     if (
       !(source instanceof Uint8Array) ||
+      typeof at !== 'number' ||
       !(at >= 0 && (at | 0) === at && at + source.length <= this.#length) ||
       !this.#active
     ) {
@@ -138,7 +141,7 @@ export class WriteClaim {
 
   #rejectWrite(source: unknown, at: unknown): InvalidArgumentError {
     if (!(source instanceof Uint8Array)) return rejectBytes(source, 'source');
-    if (!this.#active) return inactiveClaim('write');
+    if (!this.#active) return inactiveClaim('write()');
     if (typeof at !== 'number' || !Number.isInteger(at) || at < 0) {
       return new InvalidArgumentError(`at must be an integer ≥ 0: at=${describeValue(at)}`, {
         field: 'at',
@@ -160,7 +163,7 @@ export class WriteClaim {
    * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active (committed or aborted already)
    */
   commit(): boolean {
-    if (!this.#active) throw inactiveClaim('commit');
+    if (!this.#active) throw inactiveClaim('commit()');
     this.#active = false;
     const words = this.#words;
     const word = packRecordWord(this.#length);
@@ -193,7 +196,7 @@ export class WriteClaim {
    * record committed before it, at the next `commit()`, at `flush()` on the ring, or when a
    * `tryClaim` meets back-pressure. A producer that sends bursts publishes once per burst this
    * way: JavaScript has no release-only store, and the sequentially consistent store that
-   * `commit()` needs costs a full fence per record (measured in apps/bench, logbuf/spsc).
+   * `commit()` needs costs a full fence per record (docs/decisions/2026-11-22-logbuf-deferred-commits.md).
    *
    * Over an {@link MpscRing} this is `commit()`: each producer's claim is published by a CAS
    * on its own length word, which cannot wait for a later record.
@@ -205,7 +208,7 @@ export class WriteClaim {
       this.commit();
       return;
     }
-    if (!this.#active) throw inactiveClaim('commitDeferred');
+    if (!this.#active) throw inactiveClaim('commitDeferred()');
     this.#active = false;
     const word = packRecordWord(this.#length);
     if (this.#deferredAt < 0) {
@@ -242,9 +245,9 @@ export class WriteClaim {
    * publishes it, else with a release-store. @internal
    */
   pad(offset: number, frameLength: number): void {
-    setCheckWord(this.#words, offset, packPaddingCheck(frameLength));
-    if (this.#deferredAt >= 0) setLengthWord(this.#words, offset, packPaddingWord(frameLength));
-    else storeLengthWord(this.#words, offset, packPaddingWord(frameLength));
+    setCheckWord(this.#words, offset, packSkipCheck(frameLength));
+    if (this.#deferredAt >= 0) setLengthWord(this.#words, offset, packSkipWord(frameLength));
+    else storeLengthWord(this.#words, offset, packSkipWord(frameLength));
   }
 
   /**
@@ -254,7 +257,7 @@ export class WriteClaim {
   abort(): void {
     if (!this.#active) return;
     this.#active = false;
-    const padding = packPaddingWord(this.#frameLength);
+    const padding = packSkipWord(this.#frameLength);
     if (this.#shared) {
       // Fails only if the consumer already padded this claim; either way it is padding now.
       compareExchangeLengthWord(this.#words, this.#recordAt, this.#claimedWord, padding);
@@ -277,7 +280,7 @@ export class WriteClaim {
 
 function inactiveClaim(operation: string): InvalidArgumentError {
   return new InvalidArgumentError(
-    `${operation}() on a claim that is not active: it was committed or aborted already, or never claimed`,
+    `${operation} on a claim that is not active: it was committed or aborted already, or never claimed`,
     { field: 'claim' },
   );
 }

@@ -18,16 +18,14 @@ namespace {
 // stays valid whatever order Node tears down instance data and hooks in.
 struct Teardown {
   std::shared_ptr<WaitRegistry> waits;
-  std::shared_ptr<RingPool> rings;
   std::shared_ptr<std::unordered_set<int>> lockedFds;
 };
 
 // Runs at environment teardown (process exit, worker termination): stop every waiting thread so
-// nothing keeps running against a dead environment, and close idle io_uring instances.
+// nothing keeps running against a dead environment.
 void CleanupHook(void* arg) {
   std::unique_ptr<Teardown> teardown(static_cast<Teardown*>(arg));
   teardown->waits->CancelAll();
-  CloseIdleRings(teardown->rings);
   // A worker ended (terminate() included) with locks held: release them with their descriptors.
   for (int fd : *teardown->lockedFds) close(fd);
   teardown->lockedFds->clear();
@@ -78,10 +76,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   long pageSize = sysconf(_SC_PAGESIZE);
   state->pageSize = pageSize > 0 ? static_cast<size_t>(pageSize) : 4096;
   state->waits = std::make_shared<WaitRegistry>();
-  state->rings = NewRingPool();
   state->lockedFds = std::make_shared<std::unordered_set<int>>();
   env.SetInstanceData<AddonState>(state);  // deleted by node-addon-api's default finalizer
-  napi_add_env_cleanup_hook(env, CleanupHook, new Teardown{state->waits, state->rings, state->lockedFds});
+  napi_add_env_cleanup_hook(env, CleanupHook, new Teardown{state->waits, state->lockedFds});
 
   // Template form: a static trampoline per entry point, no per-function heap data.
 #define ANNAL_EXPORT(name, callback) exports.Set(name, Napi::Function::New<callback>(env, name, state))
@@ -100,9 +97,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ANNAL_EXPORT("syncAsync", JsSyncAsync);
   ANNAL_EXPORT("msync", JsMsync);
   ANNAL_EXPORT("msyncAsync", JsMsyncAsync);
-  // uring.cc
-  ANNAL_EXPORT("writeBatchAsync", JsWriteBatchAsync);
-  ANNAL_EXPORT("ioUringAvailable", JsIoUringAvailable);
   // mapping.cc
   ANNAL_EXPORT("map", JsMap);
   ANNAL_EXPORT("unmap", JsUnmap);

@@ -19,18 +19,15 @@
 namespace annal {
 
 class WaitRegistry;  // wait.h: pending lockAsync / futexWaitAsync threads
-class RingPool;      // uring.cc: cached io_uring instances
 
 // State of one addon instance (one per Node environment: the main thread and each worker).
 // Owned by the environment's instance data; the parts background threads may still touch after
 // teardown are shared_ptrs they hold themselves.
 struct AddonState {
   size_t pageSize = 4096;
-  int ioUringProbe = -1;        // -1 not probed yet, 0 unavailable, 1 available (JS thread only)
   int externalBuffersOk = -1;   // -1 not probed yet, 0 forbidden (V8 sandbox), 1 allowed (mapping.cc)
   uint32_t nextFutexBit = 0;    // futexWaitAsync: which FUTEX_WAIT_BITSET bit the next wait uses
   std::shared_ptr<WaitRegistry> waits;
-  std::shared_ptr<RingPool> rings;
   // Descriptors this environment took an OFD lock on with tryLock (until it closes them): closed
   // at environment teardown, so a terminated worker's locks go away as a dead process's do.
   std::shared_ptr<std::unordered_set<int>> lockedFds;
@@ -165,11 +162,6 @@ Napi::Value JsFdatasync(const Napi::CallbackInfo& info);
 Napi::Value JsSyncAsync(const Napi::CallbackInfo& info);
 Napi::Value JsMsync(const Napi::CallbackInfo& info);
 Napi::Value JsMsyncAsync(const Napi::CallbackInfo& info);
-// uring.cc
-Napi::Value JsWriteBatchAsync(const Napi::CallbackInfo& info);
-Napi::Value JsIoUringAvailable(const Napi::CallbackInfo& info);
-std::shared_ptr<RingPool> NewRingPool();
-void CloseIdleRings(const std::shared_ptr<RingPool>& pool);
 // mapping.cc
 Napi::Value JsMap(const Napi::CallbackInfo& info);
 Napi::Value JsUnmap(const Napi::CallbackInfo& info);

@@ -6,7 +6,7 @@
 //   - the napi_wrap on the original ArrayBuffer object (so mappingInfo/unmap still recognise a
 //     detached ArrayBuffer),
 //   - each operation in flight that reads or writes its pages (msyncAsync, prefaultAsync,
-//     futexWaitAsync, and writeBatchAsync/preadv/pwritev of views over it).
+//     futexWaitAsync, and preadv/pwritev of views over it).
 // The pages are released exactly once, when no operation is in flight and either the backing
 // store is gone or unmap() ran: an ArrayBuffer's range is munmapped (unless the buffer had been
 // transferred away, then its new owner's backing store keeps it until collected); a

@@ -9,7 +9,8 @@ import { linkSync, rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 import { MappedFile } from './mapped-file.js';
-import { syncDirectory } from './native-file.js';
+import { fromErrno } from './errors/from-errno.js';
+import { fsyncDirectorySync } from './native-file.js';
 
 /**
  * Creates `path` with `lengthBytes` reserved (posix_fallocate): `initialise` writes the mapped
@@ -38,11 +39,11 @@ export function createFileAtomically(
   }
   try {
     initialise(mapping.buffer as ArrayBuffer);
-    mapping.sync();
-    mapping.file.sync();
+    mapping.msyncSync();
+    mapping.file.fsyncSync();
   } catch (error) {
     mapping.close();
-    unlinkSync(temporary);
+    rmSync(temporary, { force: true });
     throw error;
   }
   mapping.close();
@@ -51,12 +52,16 @@ export function createFileAtomically(
     linkSync(temporary, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      unlinkSync(temporary);
-      throw error;
+      rmSync(temporary, { force: true });
+      throw fromErrno(error, { path });
     }
     created = false;
   }
-  unlinkSync(temporary);
-  if (created) syncDirectory(directory);
+  try {
+    unlinkSync(temporary);
+  } catch (error) {
+    throw fromErrno(error, { path: temporary });
+  }
+  if (created) fsyncDirectorySync(directory);
   return created;
 }

@@ -93,21 +93,6 @@ export interface NativeBinding {
   preadv(fd: number, buffers: readonly ArrayBufferView[], position: number): number;
   /** pwritev(2) of `buffers` at file `position`; loops over short writes; returns bytes written. */
   pwritev(fd: number, buffers: readonly ArrayBufferView[], position: number): number;
-  /**
-   * Writes each buffer at its position, then (if `dataSync`) fdatasync, off the JS thread.
-   * Uses io_uring (linked writes + IORING_FSYNC_DATASYNC) unless `forceFallback` or the kernel
-   * refuses io_uring, in which case pwrite per buffer + fdatasync. Resolves with
-   * `{ bytes, usedIoUring }`.
-   */
-  writeBatchAsync(
-    fd: number,
-    buffers: readonly ArrayBufferView[],
-    positions: readonly number[],
-    dataSync: boolean,
-    forceFallback: boolean,
-  ): Promise<{ bytes: number; usedIoUring: boolean }>;
-  /** True when io_uring_setup works in this process (probed once, cached). */
-  ioUringAvailable(): boolean;
 
   // ---- mapping.cc ----------------------------------------------------------------------------
   /**

@@ -1,9 +1,8 @@
 /**
  * CRC32C (Castagnoli): the checksum annal frames carry. Two implementations with one result:
- * the addon's (SSE4.2 `crc32` instruction, ~9.5 GB/s here, table-driven where the CPU lacks it)
- * and a pure-JS slice-by-8 one. Crossing into native code costs tens of nanoseconds, more than
- * the JS code needs for a short record, so {@link crc32c} picks by length; see
- * {@link CRC32C_NATIVE_THRESHOLD_BYTES}.
+ * the addon's (the SSE4.2 `crc32` instruction, table-driven where the CPU lacks it) and a
+ * pure-JS slice-by-8 one. Crossing into native code costs more than the JS code needs for a short
+ * record, so {@link crc32c} picks by length; see {@link CRC32C_NATIVE_THRESHOLD_BYTES}.
  *
  * Every function is chainable: `crc32c(b, crc32c(a))` equals `crc32c(a ‖ b)`; a seed of 0 starts
  * afresh. `crc32c(utf8("123456789")) === 0xE3069283`.
@@ -11,16 +10,15 @@
  * @module
  */
 import { checkNonNegativeInteger, checkRange } from './check.js';
+import { ClosedError } from './errors/closed-error.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { getBinding } from './native.js';
 
 /**
- * Records shorter than this are checksummed in JS, longer ones in native code. Chosen from
- * `pnpm bench native/call-cost`: below it the N-API crossing costs more than the JS loop. One
- * run (2 vCPU): at 128 B the word-based JS takes 66 ns, the addon 60 ns (72 ns through the
- * checked `crc32cNative`); at 256 B, 151 ns against 62 ns (84 ns). JS costs ~0.55 ns per byte,
- * the addon a flat ~60–85 ns, so the crossover sits at 110–140 B.
+ * Records shorter than this are checksummed in JS, longer ones in native code: below it the
+ * N-API crossing costs more than the JS loop (`pnpm bench native/call-cost`; the runs are in
+ * docs/decisions/2026-12-04-logbuf-native-measured-choices.md).
  */
 export const CRC32C_NATIVE_THRESHOLD_BYTES = 128;
 
@@ -49,6 +47,30 @@ function sliceTables(): Int32Array {
   return table;
 }
 
+/**
+ * True for an ArrayBuffer whose memory is gone (a closed {@link MappedFile}'s buffer, or one
+ * transferred away). Its views read as empty: a checksum of them would be the checksum of
+ * nothing, so {@link crc32c} refuses them. (`ArrayBuffer#detached` is missing before Node 22.)
+ */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength !== 0) return false;
+  const flag = (buffer as { detached?: unknown }).detached;
+  if (typeof flag === 'boolean') return flag;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function detached(): ClosedError {
+  return new ClosedError(
+    'bytes views memory that is gone (a closed mapping, or a buffer transferred away)',
+    { field: 'bytes' },
+  );
+}
+
 function toBytes(bytes: ArrayBufferView | ArrayBufferLike): Uint8Array {
   if (bytes instanceof Uint8Array) return bytes;
   if (ArrayBuffer.isView(bytes))
@@ -57,6 +79,7 @@ function toBytes(bytes: ArrayBufferView | ArrayBufferLike): Uint8Array {
     bytes instanceof ArrayBuffer ||
     (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)
   ) {
+    if (isDetached(bytes)) throw detached();
     return new Uint8Array(bytes);
   }
   throw new InvalidArgumentError(
@@ -197,6 +220,8 @@ function crc32cUpdate(bytes: Uint8Array, offset: number, length: number, seed: n
  * @param bytes - an ArrayBuffer, SharedArrayBuffer or any ArrayBufferView
  * @param seed - the CRC of everything before, or 0 (default) to start
  * @returns the CRC as an unsigned 32-bit number
+ * @throws ERR_ANNAL_INVALID_ARGUMENT when `bytes` is not binary data or `seed` not an unsigned
+ *   32-bit integer; ERR_ANNAL_CLOSED when `bytes` views a closed mapping
  * @example
  * ```ts
  * crc32c(new TextEncoder().encode('123456789')) === 0xe3069283; // true
@@ -205,9 +230,10 @@ function crc32cUpdate(bytes: Uint8Array, offset: number, length: number, seed: n
 export function crc32c(bytes: ArrayBufferView | ArrayBufferLike, seed = 0): number {
   const view = toBytes(bytes);
   checkSeed(seed);
+  if (view.byteLength === 0 && isDetached(view.buffer)) throw detached();
   if (view.byteLength < CRC32C_NATIVE_THRESHOLD_BYTES)
     return crc32cJs(view, 0, view.byteLength, seed);
-  return getBinding().crc32c(view, 0, view.byteLength, seed >>> 0);
+  return nativeCrc32c(view, 0, view.byteLength, seed);
 }
 
 /**

@@ -11,12 +11,13 @@
  */
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { checkNotAborted } from './abort.js';
 import type { NativeWaitHandle } from './binding.js';
 import { checkPath } from './check.js';
+import { parseOptions } from './config.js';
 import { ClosedError } from './errors/closed-error.js';
 import { fromErrno } from './errors/from-errno.js';
-import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { LockedError } from './errors/locked-error.js';
 import { TimeoutError } from './errors/timeout-error.js';
 import { getBinding } from './native.js';
@@ -42,11 +43,33 @@ export interface LockRange {
 
 /** Options of {@link FileLock.acquire}. */
 export interface AcquireFileLockOptions extends FileLockOptions {
-  /** Give up after this many milliseconds with ERR_ANNAL_TIMEOUT. Default: wait without limit. */
+  /**
+   * Give up after this many milliseconds (at most 2^31 − 1) with ERR_ANNAL_TIMEOUT. Default:
+   * wait without limit.
+   */
   readonly timeoutMs?: number;
   /** Abort the wait with ERR_ANNAL_ABORTED. */
   readonly signal?: AbortSignal;
 }
+
+const rangeSchema = z.strictObject({
+  start: z.number().int().min(0),
+  length: z.number().int().min(1),
+});
+
+const tryAcquireOptionsSchema = z.strictObject({
+  exclusive: z.boolean().default(true),
+  range: rangeSchema.optional(),
+});
+
+const acquireOptionsSchema = tryAcquireOptionsSchema.extend({
+  timeoutMs: z
+    .number()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+});
 
 /**
  * An advisory lock on `path` (created if missing). Exclusive holders write who they are
@@ -86,12 +109,28 @@ export class FileLock implements Disposable {
 
   /**
    * Takes the lock if it is free, without waiting.
+   *
+   * @param path - the lock file, created (mode 0o644) if missing
+   * @param options - see {@link FileLockOptions}
    * @returns the held lock, or `null` when another holder has a conflicting lock
+   * @throws the errors of {@link NativeFile.open} for the path (ERR_ANNAL_NOT_FOUND when its
+   *   directory is missing, ERR_ANNAL_PERMISSION, …); ERR_ANNAL_INVALID_OPTION for a bad option
    */
   static tryAcquire(path: string, options: FileLockOptions = {}): FileLock | null {
     checkPath(path, 'path');
-    const { exclusive = true, range } = options;
-    checkRange(range);
+    const { exclusive, range } = parseOptions(
+      tryAcquireOptionsSchema,
+      options,
+      'FileLock.tryAcquire',
+    );
+    return FileLock.#tryAcquire(path, exclusive, range);
+  }
+
+  static #tryAcquire(
+    path: string,
+    exclusive: boolean,
+    range: LockRange | undefined,
+  ): FileLock | null {
     const file = NativeFile.open(path, { create: true, mode: 0o644 });
     try {
       if (getBinding().tryLock(file.fd, exclusive, range?.start ?? 0, range?.length ?? 0)) {
@@ -108,27 +147,22 @@ export class FileLock implements Disposable {
   /**
    * Waits for the lock. The wait runs on a native thread, so the event loop keeps running.
    *
-   * @throws ERR_ANNAL_TIMEOUT after `timeoutMs` (the message names the holder when known),
-   *   ERR_ANNAL_ABORTED when `signal` aborts
+   * @param path - the lock file, created (mode 0o644) if missing
+   * @param options - see {@link AcquireFileLockOptions}
+   * @throws (rejects) ERR_ANNAL_TIMEOUT after `timeoutMs` (the message names the holder when
+   *   known), ERR_ANNAL_ABORTED when `signal` aborts (also when it already had), the errors of
+   *   {@link FileLock.tryAcquire}
    */
   static async acquire(path: string, options: AcquireFileLockOptions = {}): Promise<FileLock> {
     checkPath(path, 'path');
-    const { exclusive = true, timeoutMs, signal, range } = options;
-    checkRange(range);
-    if (
-      timeoutMs !== undefined &&
-      !(typeof timeoutMs === 'number' && timeoutMs >= 0 && Number.isFinite(timeoutMs))
-    ) {
-      throw new InvalidArgumentError(
-        `timeoutMs must be a finite number ≥ 0: timeoutMs=${String(timeoutMs)}`,
-        {
-          field: 'timeoutMs',
-        },
-      );
-    }
+    const { exclusive, timeoutMs, signal, range } = parseOptions(
+      acquireOptionsSchema,
+      options,
+      'FileLock.acquire',
+    );
     const what = `Waiting for the lock on ${path}`;
     checkNotAborted(signal, what, path);
-    const immediate = FileLock.tryAcquire(path, { exclusive, range });
+    const immediate = FileLock.#tryAcquire(path, exclusive, range);
     if (immediate !== null) return immediate;
 
     const file = NativeFile.open(path, { create: true, mode: 0o644 });
@@ -170,8 +204,11 @@ export class FileLock implements Disposable {
   }
 
   /**
-   * Throws ERR_ANNAL_LOCKED naming the holder unless the lock is free; for callers that must not
-   * wait. @returns the held lock
+   * Takes the lock if it is free, without waiting, and throws ERR_ANNAL_LOCKED naming the holder
+   * otherwise; for callers that must not wait.
+   *
+   * @returns the held lock
+   * @throws ERR_ANNAL_LOCKED, and the errors of {@link FileLock.tryAcquire}
    */
   static acquireOrThrow(path: string, options: FileLockOptions = {}): FileLock {
     const lock = FileLock.tryAcquire(path, options);
@@ -216,28 +253,11 @@ export class FileLock implements Disposable {
 
 const encoder = new TextEncoder();
 
-function checkRange(range: LockRange | undefined): void {
-  if (range === undefined) return;
-  const { start, length } = range;
-  if (!(Number.isSafeInteger(start) && start >= 0)) {
-    throw new InvalidArgumentError(
-      `range.start must be a non-negative integer: range.start=${String(start)}`,
-      { field: 'range.start' },
-    );
-  }
-  if (!(Number.isSafeInteger(length) && length >= 1)) {
-    throw new InvalidArgumentError(
-      `range.length must be a positive integer: range.length=${String(length)}`,
-      { field: 'range.length' },
-    );
-  }
-}
-
 function writeHolder(file: NativeFile): void {
   const text = `pid=${process.pid} host=${hostname()} since=${new Date().toISOString()}\n`;
   try {
     file.truncate(0);
-    file.writev([encoder.encode(text)], 0);
+    file.writevSync([encoder.encode(text)], 0);
   } catch {
     // The holder note is a courtesy for error messages; the lock itself is what matters.
   }

@@ -17,7 +17,9 @@ import {
   type NativeBinding,
   type NativeWaitHandle,
 } from './binding.js';
+import { z } from 'zod';
 import { checkNonNegativeInteger } from './check.js';
+import { parseOptions } from './config.js';
 import { checkNotAborted } from './abort.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
@@ -26,13 +28,29 @@ import { getBinding } from './native.js';
 /** How a futex wait ended; the same words as `Atomics.wait`. */
 export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
 
-/** Options of {@link futexWaitAsync}. */
+/** Options of {@link futexWait}. */
 export interface FutexWaitOptions {
-  /** Stop waiting after this many milliseconds (→ `'timed-out'`). Default: no limit. */
+  /**
+   * Stop waiting after this many milliseconds (→ `'timed-out'`): 0 to 2^31 − 1, or Infinity.
+   * Default: no limit.
+   */
   readonly timeoutMs?: number;
   /** Abort the wait: the promise rejects with ERR_ANNAL_ABORTED. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
+
+const futexWaitOptionsSchema = z.strictObject({
+  timeoutMs: z
+    .number()
+    .refine(isTimeout, { message: `must be a number from 0 to 2147483647 or Infinity` })
+    .default(Infinity),
+  signal: z.instanceof(AbortSignal).optional(),
+});
+
+/** The largest futex word value, as an unsigned 32-bit number. */
+const MAX_UINT32 = 0xffffffff;
+/** The smallest, as a signed 32-bit number. */
+const MIN_INT32 = -0x80000000;
 
 function resultName(code: number): FutexWaitResult {
   if (code === FUTEX_WOKEN) return 'ok';
@@ -58,14 +76,21 @@ function checkWord(view: Int32Array, index: number): void {
   }
 }
 
+/** Longest finite wait in milliseconds (2^31 − 1, about 24.8 days); longer is Infinity. */
+const MAX_TIMEOUT_MS = 0x7fffffff;
+
+function isTimeout(value: unknown): value is number {
+  return (
+    typeof value === 'number' && (value === Infinity || (value >= 0 && value <= MAX_TIMEOUT_MS))
+  );
+}
+
 function checkTimeout(timeoutMs: number): number {
   if (timeoutMs === Infinity) return -1;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
+  if (!isTimeout(timeoutMs)) {
     throw new InvalidArgumentError(
-      `timeoutMs must be a number ≥ 0 or Infinity: timeoutMs=${String(timeoutMs)}`,
-      {
-        field: 'timeoutMs',
-      },
+      `timeoutMs must be a number from 0 to ${MAX_TIMEOUT_MS} or Infinity: timeoutMs=${String(timeoutMs)}`,
+      { field: 'timeoutMs' },
     );
   }
   return Math.ceil(timeoutMs);
@@ -77,22 +102,33 @@ function waitArguments(
   expected: number,
 ): [NativeBinding, number, number] {
   checkWord(view, index);
-  if (typeof expected !== 'number' || !Number.isInteger(expected)) {
-    throw new InvalidArgumentError(`expected must be an integer: expected=${String(expected)}`, {
-      field: 'expected',
-    });
+  if (
+    typeof expected !== 'number' ||
+    !Number.isInteger(expected) ||
+    expected < MIN_INT32 ||
+    expected > MAX_UINT32
+  ) {
+    throw new InvalidArgumentError(
+      `expected must be a 32-bit integer (signed or unsigned): expected=${String(expected)}`,
+      { field: 'expected' },
+    );
   }
   return [getBinding(), view.byteOffset + index * 4, expected | 0];
 }
 
 /**
  * Blocks the calling thread while `view[index] === expected`, until woken or `timeoutMs` passes.
- * For worker threads: on the main thread use {@link futexWaitAsync}.
+ * For worker threads: on the main thread use {@link futexWait}.
  *
+ * @param view - an Int32Array over a mapping or shared memory
+ * @param index - the element to wait on, inside `view`
+ * @param expected - a 32-bit integer (signed or unsigned bits)
+ * @param timeoutMs - 0 to 2^31 − 1, or Infinity (the default)
  * @returns `'ok'` when woken (possibly spuriously), `'not-equal'` when the word had already
  *   changed, `'timed-out'`
+ * @throws ERR_ANNAL_INVALID_ARGUMENT naming the argument that is wrong
  */
-export function futexWait(
+export function futexWaitSync(
   view: Int32Array,
   index: number,
   expected: number,
@@ -110,17 +146,22 @@ export function futexWait(
 /**
  * Waits on a native thread while `view[index] === expected`; the event loop keeps running.
  *
- * @returns as {@link futexWait}
- * @throws ERR_ANNAL_ABORTED when `signal` aborts
+ * @param view - an Int32Array over a mapping or shared memory
+ * @param index - the element to wait on, inside `view`
+ * @param expected - a 32-bit integer (signed or unsigned bits)
+ * @param options - see {@link FutexWaitOptions}
+ * @returns as {@link futexWaitSync}
+ * @throws (rejects) ERR_ANNAL_ABORTED when `signal` aborts (or had already),
+ *   ERR_ANNAL_INVALID_ARGUMENT for a bad argument, ERR_ANNAL_INVALID_OPTION for a bad option
  */
-export async function futexWaitAsync(
+export async function futexWait(
   view: Int32Array,
   index: number,
   expected: number,
   options: FutexWaitOptions = {},
 ): Promise<FutexWaitResult> {
   const [binding, byteOffset, value] = waitArguments(view, index, expected);
-  const { timeoutMs = Infinity, signal } = options;
+  const { timeoutMs, signal } = parseOptions(futexWaitOptionsSchema, options, 'futexWait');
   const timeout = checkTimeout(timeoutMs);
   checkNotAborted(signal, 'The futex wait');
   let wait: NativeWaitHandle;
@@ -146,8 +187,10 @@ export async function futexWaitAsync(
 }
 
 /**
- * Wakes up to `count` threads or processes waiting on `view[index]`.
+ * Wakes up to `count` threads or processes waiting on `view[index]`. Never waits.
+ * @param count - an integer ≥ 0 (at most 2^31 − 1 take effect), or Infinity (the default): all
  * @returns how many were woken
+ * @throws ERR_ANNAL_INVALID_ARGUMENT naming the argument that is wrong
  */
 export function futexWake(view: Int32Array, index: number, count = Infinity): number {
   checkWord(view, index);

@@ -1,74 +1,50 @@
 /**
  * `@annal/native`: the syscalls annal is built on, with a small typed layer — memory-mapped files
- * handed to JavaScript as ArrayBuffers, msync/fsync/fdatasync, posix_fallocate, OFD file locks,
- * futex wait/wake on mapped memory, vectored and io_uring I/O, CRC32C — plus the pieces every
- * annal package shares: typed errors with stable codes, option-schema helpers, a sync scheduler
- * and safe paths for user-supplied names.
+ * handed to JavaScript as ArrayBuffers, msync/fsync/fdatasync, posix_fallocate, vectored I/O,
+ * OFD file locks, futex wait/wake on mapped memory, membarrier fences and CRC32C — plus the
+ * errors every annal package throws (`AnnalError` with a stable `code`) and the sync scheduler
+ * that groups syncs.
  *
- * It knows nothing of records, indices or topics.
+ * Calling convention (as Node's `fs`): a call that may wait (for the disk, a lock held elsewhere
+ * or another thread) returns a Promise and has no suffix; its blocking twin ends in `Sync`. A
+ * call that never waits has neither.
+ *
+ * It knows nothing of records, indices or topics. The helpers that only the other annal packages
+ * use live in `@annal/native/internal` (not public API).
  *
  * @packageDocumentation
  */
 
 // Files and mappings
-export { NativeFile, syncDirectory } from './native-file.js';
-export type { OpenFileOptions, WriteBatchOptions, WriteBatchResult } from './native-file.js';
+export { NativeFile, fsyncDirectorySync } from './native-file.js';
+export type { OpenFileOptions } from './native-file.js';
 export { MappedFile } from './mapped-file.js';
 export type {
   CreateMappedFileOptions,
   MappedBuffer,
   MappingAdvice,
   OpenMappedFileOptions,
-} from './mapped-file.js';
-export { pageSize, ioUringAvailable } from './system.js';
-export { createFileAtomically } from './atomic-file.js';
+} from './mapped-file-options.js';
+export { pageSize } from './system.js';
 
 // Locks and waiting
 export { FileLock } from './file-lock.js';
 export type { AcquireFileLockOptions, FileLockOptions, LockRange } from './file-lock.js';
-export { futexWait, futexWaitAsync, futexWake } from './futex.js';
+export { futexWait, futexWaitSync, futexWake } from './futex.js';
 export type { FutexWaitOptions, FutexWaitResult } from './futex.js';
 export { membarrier, membarrierRegister } from './fence.js';
 
 // Checksums
-export {
-  CRC32C_NATIVE_THRESHOLD_BYTES,
-  crc32c,
-  crc32cJs,
-  crc32cJsInt32,
-  crc32cJsWordsInt32,
-  crc32cNative,
-  hasHardwareCrc32c,
-} from './crc32c.js';
+export { crc32c, hasHardwareCrc32c } from './crc32c.js';
 
 // Durability
-export { SyncScheduler, syncPolicySchema } from './sync-scheduler.js';
+export { SyncScheduler } from './sync-scheduler.js';
 export type { SyncPolicy, SyncSchedulerOptions } from './sync-scheduler.js';
-
-// Names from users
-export {
-  MAX_PATH_SEGMENT_BYTES,
-  decodePathSegment,
-  encodePathSegment,
-  safePath,
-} from './safe-path.js';
-
-// Configuration
-export {
-  byteSize,
-  durationMs,
-  parseByteSize,
-  parseDurationMs,
-  parseOptions,
-  powerOfTwo,
-} from './config.js';
 
 // Errors
 export { ErrorCode } from './errors/codes.js';
 export { AnnalError } from './errors/annal-error.js';
 export type { AnnalErrorDetails } from './errors/annal-error.js';
-export { fromErrno } from './errors/from-errno.js';
-export type { ErrnoContext } from './errors/from-errno.js';
 export { AbortedError } from './errors/aborted-error.js';
 export { AlreadyExistsError } from './errors/already-exists-error.js';
 export { ClosedError } from './errors/closed-error.js';

@@ -1,9 +1,47 @@
 /**
- * Not public API, no semver. Helpers that the sibling annal packages (core, wal, bench) share.
- * Anything here may change in any release. (Deliberately not tagged internal: that would strip it from the
- * declarations, and sibling packages need its types.)
+ * Not public API, no semver. The helpers that the sibling annal packages (core, wal, the bench
+ * and demo apps) share, reached as `@annal/native/internal`. Anything here may change in any
+ * release. Users of `@annal/native` import from `@annal/native` only.
+ *
+ * (Deliberately not tagged internal: that would strip it from the declarations, and the sibling
+ * packages need its types.)
  *
  * @module
  */
 export { getBinding } from './native.js';
 export { describeHolder } from './file-lock.js';
+
+// Checksums: the pure-JS forms a hot path calls with a cached view, and the length dispatch.
+export {
+  CRC32C_NATIVE_THRESHOLD_BYTES,
+  crc32cJs,
+  crc32cJsInt32,
+  crc32cJsWordsInt32,
+  crc32cNative,
+} from './crc32c.js';
+
+// Errors from syscalls and node:fs, as AnnalErrors.
+export { fromErrno } from './errors/from-errno.js';
+export type { ErrnoContext } from './errors/from-errno.js';
+
+// Option schemas (zod) and their parsing at an API edge.
+export {
+  byteSize,
+  durationMs,
+  parseByteSize,
+  parseDurationMs,
+  parseOptions,
+  powerOfTwo,
+} from './config.js';
+export { syncPolicySchema } from './sync-scheduler.js';
+
+// Files that appear whole or not at all.
+export { createFileAtomically } from './atomic-file.js';
+
+// Names from users, kept inside their data directory.
+export {
+  MAX_PATH_SEGMENT_BYTES,
+  decodePathSegment,
+  encodePathSegment,
+  safePath,
+} from './safe-path.js';

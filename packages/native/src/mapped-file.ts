@@ -3,6 +3,10 @@
  * ArrayBuffer (or a SharedArrayBuffer), so records are written and read with plain typed-array
  * access and no syscall per record.
  *
+ * A little over 400 lines on purpose: one class, most of it the lifetime, threading and
+ * durability notes (STYLE R19) and the `@throws` of each call; its options and their schemas
+ * live in mapped-file-options.ts.
+ *
  * @module
  */
 import type { NativeBinding } from './binding.js';
@@ -16,71 +20,20 @@ import {
 import { ClosedError } from './errors/closed-error.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
+import { InvalidOptionError } from './errors/invalid-option-error.js';
 import { ReadOnlyError } from './errors/read-only-error.js';
+import { parseOptions } from './config.js';
 import { getBinding } from './native.js';
+import {
+  ADVICE_CONSTANT,
+  createOptionsSchema,
+  openOptionsSchema,
+  type CreateMappedFileOptions,
+  type MappedBuffer,
+  type MappingAdvice,
+  type OpenMappedFileOptions,
+} from './mapped-file-options.js';
 import { NativeFile } from './native-file.js';
-
-/** The memory a mapping is handed out as. */
-export type MappedBuffer = ArrayBuffer | SharedArrayBuffer;
-
-/** Access-pattern hints for {@link MappedFile.advise} (madvise). */
-export type MappingAdvice = 'normal' | 'random' | 'sequential' | 'willneed' | 'dontneed';
-
-/** Options of {@link MappedFile.create}. */
-export interface CreateMappedFileOptions {
-  /** Bytes to reserve on disk (posix_fallocate) and map. A longer existing file is mapped whole. */
-  readonly lengthBytes: number;
-  /** Fail with ERR_ANNAL_ALREADY_EXISTS if the file exists. Default `false`. */
-  readonly exclusive?: boolean;
-  /** Permission bits for a new file, before the umask. Default `0o644`. */
-  readonly mode?: number;
-  /**
-   * Hand the mapping out as a SharedArrayBuffer, which can be posted to workers (they then share
-   * this very mapping, so `Atomics.wait`/`notify` pair up across them). Default `false`: an
-   * external ArrayBuffer, which is pure Node-API and faster for `TypedArray.set`. See
-   * docs/decisions for the trade-off.
-   */
-  readonly shared?: boolean;
-  /** Fault every page in before returning (MAP_POPULATE). Default `false`; see {@link MappedFile.prefault}. */
-  readonly prefault?: boolean;
-}
-
-/** Options of {@link MappedFile.open}. */
-export interface OpenMappedFileOptions {
-  /**
-   * Map PROT_READ. Writing through a read-only mapping is a hardware fault that kills the process,
-   * so the API refuses every write first with ERR_ANNAL_READ_ONLY, and the views you derive from
-   * {@link MappedFile.buffer} must be treated as read-only. Default `false`.
-   */
-  readonly readOnly?: boolean;
-  /** As {@link CreateMappedFileOptions.shared}. Default `false`. */
-  readonly shared?: boolean;
-  /** As {@link CreateMappedFileOptions.prefault}. Default `false`. */
-  readonly prefault?: boolean;
-  /**
-   * Map the file from this byte offset, a multiple of the page size ({@link pageSize}).
-   * Default `0`.
-   */
-  readonly offsetBytes?: number;
-  /** Map this many bytes from `offsetBytes`. Default: up to the end of the file. */
-  readonly lengthBytes?: number;
-  /**
-   * Close the file descriptor as soon as the file is mapped (the mapping keeps the file alive):
-   * for many fixed windows of one file, which would otherwise hold a descriptor each. Such a
-   * MappedFile can still be read, written, synced (msync), prefaulted and closed, but has no
-   * {@link MappedFile.file} and cannot {@link MappedFile.grow} or {@link MappedFile.remap}.
-   * Default `false`.
-   */
-  readonly closeDescriptor?: boolean;
-}
-
-const ADVICE_CONSTANT: Readonly<Record<MappingAdvice, keyof NativeBinding['constants']>> = {
-  normal: 'MADV_NORMAL',
-  random: 'MADV_RANDOM',
-  sequential: 'MADV_SEQUENTIAL',
-  willneed: 'MADV_WILLNEED',
-  dontneed: 'MADV_DONTNEED',
-};
 
 /**
  * A whole file mapped MAP_SHARED. Every process and thread that maps the same file sees the same
@@ -91,8 +44,8 @@ const ADVICE_CONSTANT: Readonly<Record<MappingAdvice, keyof NativeBinding['const
  * SharedArrayBuffer.
  *
  * Durability: a store into the mapping survives a crash of the process as soon as it is made
- * (the page cache holds it); it survives an OS crash or power loss only after {@link sync} or
- * {@link syncAsync} returns for its range.
+ * (the page cache holds it); it survives an OS crash or power loss only after {@link msync} or
+ * {@link msyncSync} returns for its range.
  *
  * Lifetime: {@link close} unmaps. ArrayBuffers are detached, so a stale view reads as empty and
  * throws on `Atomics` or `DataView` access instead of touching freed memory; a SharedArrayBuffer
@@ -107,7 +60,7 @@ const ADVICE_CONSTANT: Readonly<Record<MappingAdvice, keyof NativeBinding['const
  * using file = MappedFile.create('/tmp/records.bin', { lengthBytes: 1 << 20 });
  * const bytes = new Uint8Array(file.buffer);
  * bytes.set(payload, 64);
- * await file.syncAsync(0, 4096);
+ * await file.msync(0, 4096);
  * ```
  */
 export class MappedFile implements Disposable {
@@ -150,24 +103,24 @@ export class MappedFile implements Disposable {
    * sparse hole, so a full disk fails here and never as a bus error later) and maps it.
    *
    * @throws ERR_ANNAL_FULL / ERR_ANNAL_TOO_LARGE when the space cannot be reserved (the file
-   *   keeps its previous content), ERR_ANNAL_ALREADY_EXISTS with `exclusive`,
-   *   ERR_ANNAL_INVALID_ARGUMENT for a bad length
+   *   keeps its previous content), ERR_ANNAL_ALREADY_EXISTS with `exclusive`, the errors of
+   *   {@link NativeFile.open} for the path, ERR_ANNAL_INVALID_OPTION for missing or bad options
    */
   static create(path: string, options: CreateMappedFileOptions): MappedFile {
     checkPath(path, 'path');
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('options must be an object with lengthBytes', {
-        field: 'options',
-      });
+    if (options === undefined || options === null) {
+      throw new InvalidOptionError(
+        'MappedFile.create: options must be an object with lengthBytes',
+        {
+          field: 'options',
+        },
+      );
     }
-    const {
-      lengthBytes,
-      exclusive = false,
-      mode = 0o644,
-      shared = false,
-      prefault = false,
-    } = options;
-    checkPositiveInteger(lengthBytes, 'lengthBytes');
+    const { lengthBytes, exclusive, mode, shared, prefault } = parseOptions(
+      createOptionsSchema,
+      options,
+      'MappedFile.create',
+    );
     const file = NativeFile.open(path, { create: true, exclusive, mode });
     try {
       if (file.lengthBytes() < lengthBytes) file.allocate(0, lengthBytes);
@@ -181,22 +134,19 @@ export class MappedFile implements Disposable {
   /**
    * Maps an existing file, whole or from `offsetBytes` for `lengthBytes`.
    *
-   * @throws ERR_ANNAL_NOT_FOUND, ERR_ANNAL_PERMISSION; ERR_ANNAL_INVALID_ARGUMENT for an empty
-   *   file, an offset that is not page-aligned, or a range past the end of the file
+   * @throws the errors of {@link NativeFile.open} for the path (ERR_ANNAL_NOT_FOUND,
+   *   ERR_ANNAL_PERMISSION, …); ERR_ANNAL_INVALID_ARGUMENT for an empty file, an offset that is
+   *   not page-aligned, or a range past the end of the file; ERR_ANNAL_UNSUPPORTED for something
+   *   that cannot be mapped (a directory); ERR_ANNAL_INVALID_OPTION for a bad or unknown option
    */
   static open(path: string, options: OpenMappedFileOptions = {}): MappedFile {
     checkPath(path, 'path');
-    const {
-      readOnly = false,
-      shared = false,
-      prefault = false,
-      offsetBytes = 0,
-      lengthBytes,
-      closeDescriptor = false,
-    } = options;
-    checkNonNegativeInteger(offsetBytes, 'offsetBytes');
+    const { readOnly, shared, prefault, offsetBytes, lengthBytes, closeDescriptor } = parseOptions(
+      openOptionsSchema,
+      options,
+      'MappedFile.open',
+    );
     checkAligned(offsetBytes, getBinding().pageSize, 'offsetBytes');
-    if (lengthBytes !== undefined) checkPositiveInteger(lengthBytes, 'lengthBytes');
     const file = NativeFile.open(path, { readOnly });
     let mapped: MappedFile;
     try {
@@ -301,6 +251,8 @@ export class MappedFile implements Disposable {
    * Maps the file again at its current length, for when another process has grown it. A window
    * opened with an explicit `lengthBytes` is left as it is.
    * @returns true when the mapping changed
+   * @throws ERR_ANNAL_CLOSED (also for a mapping opened with `closeDescriptor`),
+   *   ERR_ANNAL_INVALID_ARGUMENT when the file shrank (annal files never shrink)
    */
   remap(): boolean {
     // A window opened with an explicit length stays that window: growth of the file is not its business.
@@ -332,25 +284,39 @@ export class MappedFile implements Disposable {
 
   /**
    * msync(MS_SYNC) of [offset, offset + length) on the calling thread: when it returns, those
-   * bytes survive power loss. Blocks for ~0.1–1 ms per dirty MiB here; prefer {@link syncAsync}
-   * on an event loop.
+   * bytes survive power loss. Blocks the thread for the write-back (about 0.1–1 ms per dirty MiB
+   * on an SSD); on an event loop prefer {@link MappedFile.msync}.
+   *
+   * @param offset - first byte, from the start of the mapping; default 0
+   * @param length - bytes; default to the end of the mapping
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for a range outside the mapping, ERR_ANNAL_CLOSED after
+   *   close, ERR_ANNAL_IO when the write-back fails
    */
-  sync(offset = 0, length = this.lengthBytes - offset): void {
-    checkRange(offset, length, this.lengthBytes, 'mapping');
-    this.#call(() => this.#binding.msync(this.buffer, offset, length, false), offset);
+  msyncSync(offset = 0, length?: number): void {
+    const end = this.#checkRange(offset, length);
+    this.#call(() => this.#binding.msync(this.buffer, offset, end - offset, false), offset);
   }
 
-  /** msync(MS_ASYNC): starts write-back of the range and returns at once (no durability promise). */
-  startSync(offset = 0, length = this.lengthBytes - offset): void {
-    checkRange(offset, length, this.lengthBytes, 'mapping');
-    this.#call(() => this.#binding.msync(this.buffer, offset, length, true), offset);
+  /**
+   * msync(MS_ASYNC): starts write-back of the range and returns at once. It never waits and
+   * promises no durability; use it to spread write-back out before a later {@link msync}.
+   *
+   * @throws as {@link MappedFile.msyncSync}
+   */
+  msyncStart(offset = 0, length?: number): void {
+    const end = this.#checkRange(offset, length);
+    this.#call(() => this.#binding.msync(this.buffer, offset, end - offset, true), offset);
   }
 
-  /** msync(MS_SYNC) in the libuv thread pool; resolves when the range survives power loss. */
-  async syncAsync(offset = 0, length = this.lengthBytes - offset): Promise<void> {
-    checkRange(offset, length, this.lengthBytes, 'mapping');
+  /**
+   * msync(MS_SYNC) in the libuv thread pool; resolves when the range survives power loss.
+   *
+   * @throws (rejects) as {@link MappedFile.msyncSync}
+   */
+  async msync(offset = 0, length?: number): Promise<void> {
+    const end = this.#checkRange(offset, length);
     try {
-      await this.#binding.msyncAsync(this.buffer, offset, length);
+      await this.#binding.msyncAsync(this.buffer, offset, end - offset);
     } catch (error) {
       throw fromErrno(error, { path: this.path, offset });
     }
@@ -358,20 +324,29 @@ export class MappedFile implements Disposable {
 
   /**
    * Faults in every page of the range off the JS thread, so the writer that reaches them later
-   * does not pay ~10 µs per fresh page. Safe while other threads write the same pages.
+   * does not pay for a page fault per fresh page. Safe while other threads write the same pages.
+   *
+   * @throws (rejects) ERR_ANNAL_INVALID_ARGUMENT for a range outside the mapping,
+   *   ERR_ANNAL_CLOSED after close
    */
-  async prefault(offset = 0, length = this.lengthBytes - offset): Promise<void> {
-    checkRange(offset, length, this.lengthBytes, 'mapping');
+  async prefault(offset = 0, length?: number): Promise<void> {
+    const end = this.#checkRange(offset, length);
     try {
-      await this.#binding.prefaultAsync(this.buffer, offset, length);
+      await this.#binding.prefaultAsync(this.buffer, offset, end - offset);
     } catch (error) {
       throw fromErrno(error, { path: this.path, offset });
     }
   }
 
-  /** madvise(2) over the range: tells the kernel how the pages will be used. */
-  advise(advice: MappingAdvice, offset = 0, length = this.lengthBytes - offset): void {
-    const constant = ADVICE_CONSTANT[advice];
+  /**
+   * madvise(2) over the range: tells the kernel how the pages will be used.
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for an unknown `advice` or a range outside the mapping,
+   *   ERR_ANNAL_CLOSED after close
+   */
+  advise(advice: MappingAdvice, offset = 0, length?: number): void {
+    const constant = Object.hasOwn(ADVICE_CONSTANT, advice as PropertyKey)
+      ? ADVICE_CONSTANT[advice]
+      : undefined;
     if (constant === undefined) {
       throw new InvalidArgumentError(
         `advice must be one of ${Object.keys(ADVICE_CONSTANT).join(', ')}: advice=${JSON.stringify(advice)}`,
@@ -380,9 +355,10 @@ export class MappedFile implements Disposable {
         },
       );
     }
-    checkRange(offset, length, this.lengthBytes, 'mapping');
+    const end = this.#checkRange(offset, length);
     this.#call(
-      () => this.#binding.madvise(this.buffer, offset, length, this.#binding.constants[constant]),
+      () =>
+        this.#binding.madvise(this.buffer, offset, end - offset, this.#binding.constants[constant]),
       offset,
     );
   }
@@ -406,6 +382,21 @@ export class MappedFile implements Disposable {
   /** Same as {@link MappedFile.close}. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * Checks [offset, offset + length) against the mapping (length defaults to the rest of it) and
+   * returns its end. Throws ERR_ANNAL_CLOSED first when closed.
+   */
+  #checkRange(offset: number, length: number | undefined): number {
+    const mapped = this.lengthBytes;
+    checkNonNegativeInteger(offset, 'offset');
+    if (length !== undefined) {
+      checkRange(offset, length, mapped, 'mapping');
+      return offset + length;
+    }
+    checkRange(offset, 0, mapped, 'mapping');
+    return mapped;
   }
 
   #call<T>(operation: () => T, offset: number): T {

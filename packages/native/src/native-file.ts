@@ -3,8 +3,10 @@
  *
  * @module
  */
+import { z } from 'zod';
 import type { NativeBinding } from './binding.js';
 import { checkNonNegativeInteger, checkPath, checkPositiveInteger } from './check.js';
+import { parseOptions } from './config.js';
 import { ClosedError } from './errors/closed-error.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
@@ -25,30 +27,32 @@ export interface OpenFileOptions {
   readonly mode?: number;
 }
 
-/** Result of {@link NativeFile.writeBatch}. */
-export interface WriteBatchResult {
-  /** Bytes written in total. */
-  readonly bytes: number;
-  /** True when io_uring carried the batch; false when the pwrite fallback did. */
-  readonly usedIoUring: boolean;
-}
+/**
+ * Permission bits of a file this package creates, before the umask.
+ * @internal
+ */
+export const fileModeSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(0o7777, { message: 'must be permission bits (at most 0o7777)' });
 
-/** Options of {@link NativeFile.writeBatch}. */
-export interface WriteBatchOptions {
-  /** fdatasync after the writes, in the same submission. Default `true`. */
-  readonly dataSync?: boolean;
-  /** Skip io_uring and use pwrite + fdatasync (for tests and kernels that misbehave). Default `false`. */
-  readonly forceFallback?: boolean;
-}
+const openFileOptionsSchema = z.strictObject({
+  create: z.boolean().default(false),
+  exclusive: z.boolean().default(false),
+  truncate: z.boolean().default(false),
+  readOnly: z.boolean().default(false),
+  mode: fileModeSchema.default(0o644),
+});
 
 /**
  * An open file descriptor with the syscalls annal builds on: preallocation, truncation, fsync,
- * fdatasync, vectored and batched I/O.
+ * fdatasync and vectored I/O.
  *
  * Threading: use one NativeFile from one thread; the asynchronous methods run their syscall in
  * the libuv thread pool and may overlap each other. Durability: writes through it are in the
  * page cache when the call returns (they survive a process crash); they survive power loss only
- * after {@link NativeFile.dataSync} / {@link NativeFile.sync} (or their async forms) return.
+ * after {@link NativeFile.fdatasync} / {@link NativeFile.fsync} (or their `Sync` twins) return.
  */
 export class NativeFile implements Disposable {
   readonly #binding: NativeBinding;
@@ -70,7 +74,11 @@ export class NativeFile implements Disposable {
    *
    * @param path - the file
    * @param options - see {@link OpenFileOptions}
-   * @throws ERR_ANNAL_NOT_FOUND, ERR_ANNAL_ALREADY_EXISTS, ERR_ANNAL_PERMISSION, ERR_ANNAL_INVALID_ARGUMENT
+   * @throws ERR_ANNAL_NOT_FOUND (the path or a directory on it is missing),
+   *   ERR_ANNAL_ALREADY_EXISTS (`exclusive`), ERR_ANNAL_PERMISSION (EACCES, EPERM),
+   *   ERR_ANNAL_READ_ONLY (a read-only file system), ERR_ANNAL_INVALID_ARGUMENT (a bad path, a
+   *   directory, a name too long), ERR_ANNAL_INVALID_OPTION (a bad or unknown option); every one
+   *   names the path
    * @example
    * ```ts
    * using file = NativeFile.open('/tmp/data.bin', { create: true });
@@ -79,22 +87,11 @@ export class NativeFile implements Disposable {
    */
   static open(path: string, options: OpenFileOptions = {}): NativeFile {
     checkPath(path, 'path');
-    const {
-      create = false,
-      exclusive = false,
-      truncate = false,
-      readOnly = false,
-      mode = 0o644,
-    } = options;
-    checkNonNegativeInteger(mode, 'mode');
-    if (mode > 0o7777) {
-      throw new InvalidArgumentError(
-        `mode must be permission bits (at most 0o7777): mode=0o${mode.toString(8)}`,
-        {
-          field: 'mode',
-        },
-      );
-    }
+    const { create, exclusive, truncate, readOnly, mode } = parseOptions(
+      openFileOptionsSchema,
+      options,
+      'NativeFile.open',
+    );
     const binding = getBinding();
     const { constants } = binding;
     let flags = readOnly ? constants.O_RDONLY : constants.O_RDWR;
@@ -119,7 +116,10 @@ export class NativeFile implements Disposable {
     return this.#fd < 0;
   }
 
-  /** The file's length in bytes (fstat). */
+  /**
+   * The file's length in bytes (fstat).
+   * @throws ERR_ANNAL_CLOSED after close
+   */
   lengthBytes(): number {
     return this.#call(() => this.#binding.fileLength(this.fd));
   }
@@ -135,101 +135,105 @@ export class NativeFile implements Disposable {
   allocate(offset: number, length: number): void {
     checkNonNegativeInteger(offset, 'offset');
     checkPositiveInteger(length, 'length');
+    checkEnd(offset, length);
     this.#checkWritable('allocate');
     this.#call(() => this.#binding.fallocate(this.fd, offset, length), offset);
   }
 
-  /** Sets the file's length (ftruncate). Growing this way leaves a sparse hole: prefer {@link allocate}. */
+  /**
+   * Sets the file's length (ftruncate). Growing this way leaves a sparse hole: prefer
+   * {@link allocate}.
+   *
+   * @throws ERR_ANNAL_INVALID_ARGUMENT for a length that is not a safe integer ≥ 0,
+   *   ERR_ANNAL_READ_ONLY, ERR_ANNAL_CLOSED, ERR_ANNAL_TOO_LARGE
+   */
   truncate(lengthBytes: number): void {
     checkNonNegativeInteger(lengthBytes, 'lengthBytes');
     this.#checkWritable('truncate');
     this.#call(() => this.#binding.ftruncate(this.fd, lengthBytes));
   }
 
-  /** fsync(2) on the calling thread: data and metadata reach the device. Blocks (~0.1–2 ms here). */
-  sync(): void {
+  /**
+   * fsync(2) on the calling thread: data and metadata reach the device. Blocks the thread until
+   * the device confirms (about 0.1–2 ms on an SSD, far longer on a busy disk); on an event loop
+   * prefer {@link NativeFile.fsync}.
+   *
+   * @throws ERR_ANNAL_CLOSED after close, ERR_ANNAL_IO when the device reports a failure (what was
+   *   written since the last successful sync may not be durable)
+   */
+  fsyncSync(): void {
     this.#call(() => this.#binding.fsync(this.fd));
   }
 
-  /** fdatasync(2) on the calling thread: data (and the length, if it changed) reach the device. */
-  dataSync(): void {
+  /**
+   * fdatasync(2) on the calling thread: data (and the length, if it changed) reach the device,
+   * other metadata (timestamps) may not. Blocks like {@link NativeFile.fsyncSync}.
+   *
+   * @throws ERR_ANNAL_CLOSED after close, ERR_ANNAL_IO as {@link NativeFile.fsyncSync}
+   */
+  fdatasyncSync(): void {
     this.#call(() => this.#binding.fdatasync(this.fd));
   }
 
   /**
-   * fsync or fdatasync in the libuv thread pool; the JS thread keeps running.
-   * @param dataOnly - fdatasync instead of fsync. Default `true`.
+   * fsync(2) in the libuv thread pool; the JS thread keeps running. Resolves when data and
+   * metadata survive power loss.
+   *
+   * @throws (rejects) ERR_ANNAL_CLOSED after close, ERR_ANNAL_IO as {@link NativeFile.fsyncSync}
    */
-  async syncAsync(dataOnly = true): Promise<void> {
-    const fd = this.fd;
+  fsync(): Promise<void> {
+    return this.#syncInPool(false);
+  }
+
+  /**
+   * fdatasync(2) in the libuv thread pool; the JS thread keeps running. Resolves when the data
+   * survives power loss.
+   *
+   * @throws (rejects) ERR_ANNAL_CLOSED after close, ERR_ANNAL_IO as {@link NativeFile.fsyncSync}
+   */
+  fdatasync(): Promise<void> {
+    return this.#syncInPool(true);
+  }
+
+  async #syncInPool(dataOnly: boolean): Promise<void> {
     try {
-      await this.#binding.syncAsync(fd, dataOnly);
+      await this.#binding.syncAsync(this.fd, dataOnly);
     } catch (error) {
       throw fromErrno(error, { path: this.path });
     }
   }
 
   /**
-   * preadv(2): fills `buffers` in order from file `position`.
+   * preadv(2): fills `buffers` in order from file `position`, on the calling thread.
    * @returns bytes read; fewer than requested only at end of file
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `buffers` is not an array of views or `position` not
+   *   a safe integer ≥ 0 (or the end passes 2^53), ERR_ANNAL_CLOSED, ERR_ANNAL_IO
    */
-  readv(buffers: readonly ArrayBufferView[], position: number): number {
+  readvSync(buffers: readonly ArrayBufferView[], position: number): number {
     checkNonNegativeInteger(position, 'position');
     const views = checkViews(buffers, position);
     return this.#call(() => this.#binding.preadv(this.fd, views, position), position);
   }
 
   /**
-   * pwritev(2): writes `buffers` in order at file `position` (short writes are completed).
+   * pwritev(2): writes `buffers` in order at file `position` (short writes are completed), on
+   * the calling thread. The bytes are in the page cache when it returns: durable only after
+   * {@link NativeFile.fdatasync}.
    * @returns bytes written
+   * @throws as {@link NativeFile.readvSync}, and ERR_ANNAL_READ_ONLY, ERR_ANNAL_FULL,
+   *   ERR_ANNAL_TOO_LARGE
    */
-  writev(buffers: readonly ArrayBufferView[], position: number): number {
+  writevSync(buffers: readonly ArrayBufferView[], position: number): number {
     checkNonNegativeInteger(position, 'position');
     const views = checkViews(buffers, position);
-    this.#checkWritable('writev');
+    this.#checkWritable('writevSync');
     return this.#call(() => this.#binding.pwritev(this.fd, views, position), position);
   }
 
   /**
-   * Writes each buffer at its own position and, by default, fdatasyncs — all off the JS thread,
-   * submitted together through io_uring where the kernel allows it, else with pwrite + fdatasync.
-   * When the promise resolves with `dataSync`, every byte of the batch is durable.
-   *
-   * @throws ERR_ANNAL_FULL, ERR_ANNAL_TOO_LARGE, ERR_ANNAL_IO (a failed sync: the batch is not durable)
+   * Closes the descriptor. Idempotent; every other method afterwards throws ERR_ANNAL_CLOSED.
+   * @throws ERR_ANNAL_IO when close(2) reports an error (the descriptor is released anyway)
    */
-  async writeBatch(
-    buffers: readonly ArrayBufferView[],
-    positions: readonly number[],
-    options: WriteBatchOptions = {},
-  ): Promise<WriteBatchResult> {
-    checkViews(buffers, 0);
-    if (!Array.isArray(positions as unknown) || positions.length !== buffers.length) {
-      throw new InvalidArgumentError(
-        `positions must have one entry per buffer: buffers.length=${buffers.length}, positions.length=${String((positions as unknown[] | undefined)?.length)}`,
-        { field: 'positions' },
-      );
-    }
-    const views = buffers.map((buffer, i) => {
-      const position = positions[i];
-      checkNonNegativeInteger(position, `positions[${i}]`);
-      return checkViews([buffer], position)[0] as ArrayBufferView;
-    });
-    this.#checkWritable('writeBatch');
-    const { dataSync = true, forceFallback = false } = options;
-    try {
-      return await this.#binding.writeBatchAsync(
-        this.fd,
-        views,
-        [...positions],
-        dataSync,
-        forceFallback,
-      );
-    } catch (error) {
-      throw fromErrno(error, { path: this.path });
-    }
-  }
-
-  /** Closes the descriptor. Idempotent; every other method afterwards throws ERR_ANNAL_CLOSED. */
   close(): void {
     if (this.#fd < 0) return;
     const fd = this.#fd;
@@ -266,6 +270,16 @@ export class NativeFile implements Disposable {
   }
 }
 
+/** Throws unless offset + length stays a safe integer (a file never reaches 2^53 bytes). */
+function checkEnd(offset: number, length: number): void {
+  if (offset + length > Number.MAX_SAFE_INTEGER) {
+    throw new InvalidArgumentError(
+      `offset + length must stay below 2^53: offset=${offset}, length=${length}`,
+      { field: 'length' },
+    );
+  }
+}
+
 /**
  * Checks that `buffers` is an array of views whose bytes, written from `position`, stay below
  * 2^53, and returns a copy of the array (so a getter cannot swap an element after the check).
@@ -298,11 +312,14 @@ function checkViews(buffers: readonly ArrayBufferView[], position: number): Arra
 }
 
 /**
- * fsyncs a directory, so that files created, renamed or deleted in it survive power loss.
+ * fsyncs a directory, so that files created, renamed or deleted in it survive power loss. Blocks
+ * the calling thread until the device confirms.
  *
- * @throws ERR_ANNAL_NOT_FOUND when the directory does not exist
+ * @param path - the directory
+ * @throws ERR_ANNAL_NOT_FOUND when the directory does not exist, ERR_ANNAL_INVALID_ARGUMENT when
+ *   `path` is not a directory (or not a path), ERR_ANNAL_PERMISSION, ERR_ANNAL_IO
  */
-export function syncDirectory(path: string): void {
+export function fsyncDirectorySync(path: string): void {
   checkPath(path, 'path');
   const binding = getBinding();
   let fd: number;

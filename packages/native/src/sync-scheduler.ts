@@ -10,6 +10,7 @@ import type { AnnalError } from './errors/annal-error.js';
 import { ClosedError } from './errors/closed-error.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
+import { InvalidOptionError } from './errors/invalid-option-error.js';
 import { IoError } from './errors/io-error.js';
 import { durationMs, parseOptions } from './config.js';
 
@@ -37,11 +38,23 @@ export const syncPolicySchema = z.union([
   z.strictObject({ everyMs: durationMs({ min: 1 }) }),
 ]);
 
+const schedulerOptionsSchema = z.strictObject({
+  policy: syncPolicySchema,
+  sync: z.custom<() => Promise<void>>((value) => typeof value === 'function', {
+    message: 'must be a function returning a Promise',
+  }),
+  onError: z
+    .custom<(error: AnnalError) => void>((value) => typeof value === 'function', {
+      message: 'must be a function',
+    })
+    .optional(),
+});
+
 /** Options of the {@link SyncScheduler} constructor. */
 export interface SyncSchedulerOptions {
   /** When syncs happen; see {@link SyncPolicy}. */
   readonly policy: SyncPolicy;
-  /** Runs one sync off the JS thread (e.g. `() => mapped.syncAsync()` or `() => file.syncAsync()`). */
+  /** Runs one sync off the JS thread (e.g. `() => mapped.msync()` or `() => file.fdatasync()`). */
   readonly sync: () => Promise<void>;
   /** Told about a failed sync, whether or not anyone waits for it. */
   readonly onError?: (error: AnnalError) => void;
@@ -64,12 +77,12 @@ interface Waiter {
  *
  * @example
  * ```ts
- * const scheduler = new SyncScheduler({ policy: { everyMs: 200 }, sync: () => file.syncAsync() });
+ * const scheduler = new SyncScheduler({ policy: { everyMs: 200 }, sync: () => file.fdatasync() });
  * writeRecord(); const generation = scheduler.written();
  * await scheduler.synced(generation); // durable
  * ```
  */
-export class SyncScheduler {
+export class SyncScheduler implements AsyncDisposable {
   readonly #policy: SyncPolicy;
   readonly #sync: () => Promise<void>;
   readonly #onError: ((error: AnnalError) => void) | undefined;
@@ -86,17 +99,26 @@ export class SyncScheduler {
   /** syncNow() arrived while a sync ran: start another as soon as it ends, whatever the policy. */
   #syncRequested = false;
 
-  /** @throws ERR_ANNAL_INVALID_OPTION for a bad policy */
+  /**
+   * @param options - see {@link SyncSchedulerOptions}
+   * @throws ERR_ANNAL_INVALID_OPTION when `options` is not an object, has an unknown key, or its
+   *   `policy`, `sync` or `onError` is not what {@link SyncSchedulerOptions} says
+   */
   constructor(options: SyncSchedulerOptions) {
-    const policy = parseOptions(syncPolicySchema, options.policy, 'SyncScheduler policy');
-    if (typeof options.sync !== 'function') {
-      throw new InvalidArgumentError('sync must be a function returning a Promise', {
-        field: 'sync',
-      });
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidOptionError(
+        'SyncScheduler: options must be an object with policy and sync',
+        { field: 'options' },
+      );
     }
+    const { policy, sync, onError } = parseOptions(
+      schedulerOptionsSchema,
+      options,
+      'SyncScheduler',
+    );
     this.#policy = policy;
-    this.#sync = options.sync;
-    this.#onError = options.onError;
+    this.#sync = sync as () => Promise<void>;
+    this.#onError = onError as ((error: AnnalError) => void) | undefined;
     this.#intervalMs = typeof policy === 'object' ? policy.everyMs : 0;
   }
 
@@ -143,7 +165,9 @@ export class SyncScheduler {
    * asks for a sync; under `{ everyMs }` it waits for the scheduled one.
    *
    * @param generation - from {@link written}; default: everything written so far
-   * @throws (rejects) ERR_ANNAL_IO when a sync fails, ERR_ANNAL_CLOSED after close
+   * @throws (rejects) ERR_ANNAL_IO when a sync fails, ERR_ANNAL_CLOSED after close,
+   *   ERR_ANNAL_INVALID_ARGUMENT for a generation that is not an integer from 0 to
+   *   {@link writtenGeneration}
    */
   synced(generation = this.#writtenGeneration): Promise<void> {
     if (
@@ -152,9 +176,12 @@ export class SyncScheduler {
       generation > this.#writtenGeneration
     ) {
       // A generation nobody has written yet would never be synced: refuse it rather than hang.
-      throw new InvalidArgumentError(
-        `generation must be an integer from 0 to the latest written generation (${this.#writtenGeneration}): generation=${String(generation)}`,
-        { field: 'generation' },
+      // Rejected, not thrown: a caller awaiting the Promise must see every failure the same way.
+      return Promise.reject(
+        new InvalidArgumentError(
+          `generation must be an integer from 0 to the latest written generation (${this.#writtenGeneration}): generation=${String(generation)}`,
+          { field: 'generation' },
+        ),
       );
     }
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
@@ -204,6 +231,11 @@ export class SyncScheduler {
     }
   }
 
+  /** Same as {@link SyncScheduler.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   #arm(): void {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
@@ -222,8 +254,8 @@ export class SyncScheduler {
   /**
    * Under `'each'`: starts a sync once the current turn of the event loop has run, so every
    * write of the turn — and every waiter the last sync woke, which writes again at once — shares
-   * it. Starting at the first write instead alternated syncs of one write and of all the others
-   * (64 concurrent writers: 32 writes a sync, against 64).
+   * it. Starting at the first write instead alternates syncs of one write with syncs of all the
+   * others, halving the writes per sync (docs/decisions/2026-12-04-logbuf-native-measured-choices.md).
    */
   #startAtTurnEnd(): void {
     if (this.#startScheduled) return;

@@ -9,8 +9,3 @@ import { getBinding } from './native.js';
 export function pageSize(): number {
   return getBinding().pageSize;
 }
-
-/** True when io_uring can be set up in this process (else batches use pwrite + fdatasync). */
-export function ioUringAvailable(): boolean {
-  return getBinding().ioUringAvailable();
-}

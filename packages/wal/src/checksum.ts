@@ -6,7 +6,11 @@
  *
  * @module
  */
-import { CRC32C_NATIVE_THRESHOLD_BYTES, crc32cJsWordsInt32, crc32cNative } from '@annal/native';
+import {
+  CRC32C_NATIVE_THRESHOLD_BYTES,
+  crc32cJsWordsInt32,
+  crc32cNative,
+} from '@annal/native/internal';
 
 /**
  * A buffer frames are read from or written into, seen three ways. Every such buffer starts at

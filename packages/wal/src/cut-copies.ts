@@ -24,7 +24,8 @@ import {
 } from 'node:fs';
 import { basename, join } from 'node:path';
 
-import { fromErrno, syncDirectory } from '@annal/native';
+import { fsyncDirectorySync } from '@annal/native';
+import { fromErrno } from '@annal/native/internal';
 
 import { CUT_DIRECTORY } from './layout.js';
 
@@ -37,8 +38,8 @@ export function moveToCut(directory: string, path: string): string {
   } catch (error) {
     throw fromErrno(error, { path });
   }
-  syncDirectory(join(directory, CUT_DIRECTORY));
-  syncDirectory(directory);
+  fsyncDirectorySync(join(directory, CUT_DIRECTORY));
+  fsyncDirectorySync(directory);
   return target;
 }
 
@@ -57,7 +58,7 @@ export function copyToCut(directory: string, path: string): string {
   } catch (error) {
     throw fromErrno(error, { path: target });
   }
-  syncDirectory(join(directory, CUT_DIRECTORY));
+  fsyncDirectorySync(join(directory, CUT_DIRECTORY));
   return target;
 }
 

@@ -9,7 +9,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-import { InvalidArgumentError, PermissionError, ReadOnlyError, fromErrno } from '@annal/native';
+import { InvalidArgumentError, PermissionError, ReadOnlyError } from '@annal/native';
+import { fromErrno } from '@annal/native/internal';
 
 /**
  * Creates `path` and its missing parents. @throws the Node error of the first directory that

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { IoError, SyncScheduler, fromErrno, type AnnalError } from '@annal/native';
+import { IoError, SyncScheduler, type AnnalError } from '@annal/native';
+import { fromErrno } from '@annal/native/internal';
 
 import type { Cursor } from './cursor.js';
 import type { ResolvedWalOptions } from './options.js';

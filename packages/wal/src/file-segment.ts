@@ -30,7 +30,8 @@
  *
  * @module
  */
-import { IoError, NativeFile, crc32cNative, fromErrno, type AnnalError } from '@annal/native';
+import { IoError, NativeFile, type AnnalError } from '@annal/native';
+import { crc32cNative, fromErrno } from '@annal/native/internal';
 
 import { frameBuffer, frameChecksum, type FrameBuffer } from './checksum.js';
 import {
@@ -80,7 +81,7 @@ export class FileSegment extends Segment {
     const file = NativeFile.open(path);
     try {
       const header = new Uint8Array(SEGMENT_HEADER_BYTES);
-      file.readv([header], 0);
+      file.readvSync([header], 0);
       return new FileSegment(path, topic, file, header);
     } catch (error) {
       file.close();
@@ -157,7 +158,7 @@ export class FileSegment extends Segment {
       const length = Math.min(bytes.length, to - at);
       let read: number;
       try {
-        read = this.#file.readv([bytes.subarray(0, length)], at);
+        read = this.#file.readvSync([bytes.subarray(0, length)], at);
       } catch (error) {
         throw fromErrno(error, { path: this.path, offset: at });
       }
@@ -172,7 +173,7 @@ export class FileSegment extends Segment {
     if (this.#failure !== undefined) throw this.#failure;
     this.flush();
     try {
-      await this.#file.syncAsync(true);
+      await this.#file.fdatasync();
     } catch (error) {
       this.#failure ??= fromErrno(error, { path: this.path });
       throw this.#failure;
@@ -183,7 +184,7 @@ export class FileSegment extends Segment {
     if (this.#failure !== undefined) throw this.#failure;
     this.flush();
     try {
-      this.#file.dataSync();
+      this.#file.fdatasyncSync();
     } catch (error) {
       this.#failure ??= fromErrno(error, { path: this.path });
       throw this.#failure;
@@ -249,7 +250,7 @@ export class FileSegment extends Segment {
     const length = Math.min(window.bytes.length, this.#stageStart - position);
     let read = 0;
     try {
-      read = this.#file.readv([window.bytes.subarray(0, length)], position);
+      read = this.#file.readvSync([window.bytes.subarray(0, length)], position);
     } catch (error) {
       throw fromErrno(error, { path: this.path, offset: position });
     }
@@ -296,7 +297,7 @@ export class FileSegment extends Segment {
 
   #write(buffers: Uint8Array[], position: number): void {
     try {
-      this.#file.writev(buffers, position);
+      this.#file.writevSync(buffers, position);
     } catch (error) {
       this.#failure ??= fromErrno(error, { path: this.path, offset: position });
       throw this.#failure;

@@ -103,7 +103,7 @@ export class MappedSegment extends Segment {
     if (to > this.#pendingTo) this.#pendingTo = to;
     this.#pending++;
     try {
-      await this.#mapping.syncAsync(from, to - from);
+      await this.#mapping.msync(from, to - from);
     } finally {
       if (--this.#pending === 0) {
         this.#pendingFrom = Number.POSITIVE_INFINITY;
@@ -119,7 +119,7 @@ export class MappedSegment extends Segment {
     const to = Math.max(this.#dirtyTo, this.#pendingTo);
     this.#dirtyFrom = Number.POSITIVE_INFINITY;
     this.#dirtyTo = 0;
-    if (from < to) this.#mapping.sync(from, to - from);
+    if (from < to) this.#mapping.msyncSync(from, to - from);
   }
 
   prefault(): void {

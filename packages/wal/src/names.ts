@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { InvalidArgumentError, UnsafePathError, encodePathSegment } from '@annal/native';
+import { InvalidArgumentError, UnsafePathError } from '@annal/native';
+import { encodePathSegment } from '@annal/native/internal';
 
 import { describeValue } from './arguments.js';
 import { MAX_READER_NAME_BYTES } from './layout.js';

@@ -7,13 +7,8 @@
  *
  * @module
  */
-import {
-  InvalidOptionError,
-  byteSize,
-  durationMs,
-  parseOptions,
-  type SyncPolicy,
-} from '@annal/native';
+import { InvalidOptionError, type SyncPolicy } from '@annal/native';
+import { byteSize, durationMs, parseOptions } from '@annal/native/internal';
 import { z } from 'zod';
 
 import { LENGTH_MASK, SEGMENT_HEADER_BYTES, frameBytes } from './layout.js';

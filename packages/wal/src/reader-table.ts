@@ -14,7 +14,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 
-import { LockedError, MappedFile, createFileAtomically, crc32c, fromErrno } from '@annal/native';
+import { LockedError, MappedFile, crc32c } from '@annal/native';
+import { createFileAtomically, fromErrno } from '@annal/native/internal';
 
 import { WalCorruptError } from './errors.js';
 
@@ -211,7 +212,7 @@ export class ReaderTable {
     // Offsets stored before a sync still running are durable only once it ends.
     if (!this.#dirty) return this.#syncing ?? Promise.resolve();
     this.#dirty = false;
-    const syncing = this.#mapping.syncAsync().finally(() => {
+    const syncing = this.#mapping.msync().finally(() => {
       if (this.#syncing === syncing) this.#syncing = undefined;
     });
     this.#syncing = syncing;
@@ -222,7 +223,7 @@ export class ReaderTable {
   syncSync(): void {
     if (!this.#dirty) return;
     this.#dirty = false;
-    this.#mapping.sync();
+    this.#mapping.msyncSync();
   }
 
   close(): void {

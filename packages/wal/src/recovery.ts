@@ -23,7 +23,8 @@
 import { closeSync, openSync, readSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CorruptError, fromErrno, syncDirectory } from '@annal/native';
+import { CorruptError, fsyncDirectorySync } from '@annal/native';
+import { fromErrno } from '@annal/native/internal';
 
 import { WalCorruptError } from './errors.js';
 
@@ -157,7 +158,7 @@ function dropUnfinishedRoll(context: RecoveryContext): void {
     } catch (error) {
       throw fromErrno(error, { path });
     }
-    syncDirectory(context.directory);
+    fsyncDirectorySync(context.directory);
     context.warn(
       `annal wal: topic ${JSON.stringify(context.name)}: removed ${path}, an empty segment whose header never reached the disk (a power loss at a roll)`,
     );

@@ -8,7 +8,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { fromErrno } from '@annal/native';
+import { fromErrno } from '@annal/native/internal';
 
 import { frameBuffer } from './checksum.js';
 import { makeDirectory } from './directories.js';

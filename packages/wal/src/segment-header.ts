@@ -7,7 +7,8 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
-import { crc32c, fromErrno } from '@annal/native';
+import { crc32c } from '@annal/native';
+import { fromErrno } from '@annal/native/internal';
 
 import { WalCorruptError } from './errors.js';
 import {

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { AlreadyExistsError, createFileAtomically } from '@annal/native';
+import { AlreadyExistsError } from '@annal/native';
+import { createFileAtomically } from '@annal/native/internal';
 
 import { frameChecksum, type FrameBuffer } from './checksum.js';
 import { WalCorruptError } from './errors.js';

@@ -23,7 +23,8 @@ import { closeSync, fsyncSync, linkSync, openSync, rmSync, unlinkSync } from 'no
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { NativeFile, fromErrno, syncDirectory } from '@annal/native';
+import { NativeFile, fsyncDirectorySync } from '@annal/native';
+import { fromErrno } from '@annal/native/internal';
 
 import { SEGMENT_HEADER_USED_BYTES } from './layout.js';
 import { segmentExists } from './segment.js';
@@ -52,7 +53,7 @@ export async function prepareSpare(directory: string, lengthBytes: number): Prom
   const file = NativeFile.open(path, { create: true, exclusive: true, mode: 0o644 });
   try {
     file.allocate(0, lengthBytes);
-    await file.syncAsync(false);
+    await file.fsync();
   } catch (error) {
     file.close();
     rmSync(path, { force: true });
@@ -78,7 +79,7 @@ export function installSpare(
   encodeSegmentHeader(bytes, header);
   const file = NativeFile.open(spare);
   try {
-    file.writev([bytes], 0);
+    file.writevSync([bytes], 0);
   } finally {
     file.close();
   }
@@ -104,7 +105,7 @@ export async function syncInstalled(directory: string, paths: readonly string[])
 /** {@link syncInstalled} on the calling thread. */
 export function syncInstalledSync(directory: string, paths: readonly string[]): void {
   for (const path of paths) syncPathSync(path);
-  syncDirectory(directory);
+  fsyncDirectorySync(directory);
 }
 
 function syncPathSync(path: string): void {

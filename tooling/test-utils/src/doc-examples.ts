@@ -39,7 +39,8 @@ export function docExamples(markdownPath: string): DocExample[] {
 /**
  * Runs `example` as an ES module in a fresh temporary directory (its working directory, so
  * relative paths in the example land there), written inside `packageDirectory` so that its
- * imports resolve as they would in a user's app that installed the package.
+ * imports resolve as they would in a user's app that installed the package. An example may start
+ * its own file again as a worker (`new Worker(new URL(import.meta.url))`).
  */
 export async function runDocExample(
   example: DocExample,
@@ -48,7 +49,11 @@ export async function runDocExample(
   const scratch = mkdtempSync(join(packageDirectory, '.doc-example-'));
   try {
     const script = join(scratch, 'example.mjs');
-    writeFileSync(script, `process.chdir(${JSON.stringify(scratch)});\n${example.code}\n`);
+    // Workers cannot chdir (an example may start itself again as a worker): they inherit it.
+    const prologue =
+      `import { isMainThread as annalIsMainThread } from 'node:worker_threads';\n` +
+      `if (annalIsMainThread) process.chdir(${JSON.stringify(scratch)});\n`;
+    writeFileSync(script, `${prologue}${example.code}\n`);
     return await runNode(script, []);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

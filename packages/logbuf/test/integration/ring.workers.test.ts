@@ -46,9 +46,9 @@ function startConsumer(
 describe('SpscRing across worker_threads', () => {
   it.each([
     ['recv per record', false, false],
-    ['recv then drain', true, false],
+    ['recvSync then poll', true, false],
     ['deferred commits, published by commit, back-pressure and close', true, true],
-    ['recvAsync then drain, in a worker with nothing else to keep it alive', true, false, true],
+    ['recv then poll, in a worker with nothing else to keep it alive', true, false, true],
   ])(
     'main-thread producer → worker consumer (%s): no loss, duplication or reordering',
     async (_name, batch, deferred, useAsync = false) => {
@@ -58,9 +58,9 @@ describe('SpscRing across worker_threads', () => {
       const verdict = message<Verdict>(consumer, 'done');
       await message(consumer, 'ready');
       const sender = new Sender(SpscRing.attach(buffer));
-      const maxBody = Math.min(sender.ring.maxPayloadLength - PAYLOAD_HEADER_BYTES, 2000);
+      const maxBody = Math.min(sender.ring.maxPayloadBytes - PAYLOAD_HEADER_BYTES, 2000);
       let backPressured = 0;
-      const scratch = new Uint8Array(sender.ring.maxPayloadLength);
+      const scratch = new Uint8Array(sender.ring.maxPayloadBytes);
       for (let sequence = 0; sequence < count;) {
         // Alternate the zero-copy claim (payload written in place) and trySend (copied in); with
         // deferred commits, claim every record and publish only every 37th one explicitly.
@@ -117,7 +117,7 @@ describe('MpscRing across worker_threads', () => {
     let finished = false;
     void Promise.all(done).then(() => (finished = true));
     while (!finished || consumer.recordsAvailable() > 0 || consumer.bytesAvailable() > 0) {
-      if (consumer.drain(check, 4096) === 0) await new Promise(setImmediate);
+      if (consumer.poll(check, 4096) === 0) await new Promise(setImmediate);
     }
     await Promise.all(producers.map((worker) => worker.terminate()));
     expect(verifier.problems).toEqual([]);
@@ -159,7 +159,7 @@ describe('MpscRing across worker_threads', () => {
     await stuck.terminate();
     // Another producer keeps sending behind the dead claim.
     const producer = MpscRing.attach(buffer);
-    const scratch = new Uint8Array(producer.maxPayloadLength);
+    const scratch = new Uint8Array(producer.maxPayloadBytes);
     for (let sequence = 0; sequence < 5; sequence++) {
       const length = writePayload(scratch, 0, 1, sequence, 64);
       expect(producer.trySend(scratch.subarray(0, length))).toBe(length);
@@ -168,7 +168,7 @@ describe('MpscRing across worker_threads', () => {
     const verifier = new PayloadVerifier(2);
     // Poll (never sleep to synchronise) until everything behind the dead claim arrived.
     while (verifier.records < 10) {
-      consumer.drain((record) => verifier.check(record.buffer, record.offset, record.length));
+      consumer.poll((record) => verifier.check(record.buffer, record.offset, record.length));
       await new Promise(setImmediate);
     }
     expect(verifier.problems).toEqual([]);

@@ -5,9 +5,9 @@ import { RingModel, ringCommands } from './ring-model.js';
 
 describe('MpscRing (model-based)', () => {
   it.each([64, 256, 1024])('behaves like a FIFO of byte arrays with capacity %i', (capacity) => {
-    const maxPayloadLength = capacity / 2 - 8;
+    const maxPayloadBytes = capacity / 2 - 8;
     fc.assert(
-      fc.property(ringCommands(maxPayloadLength), (commands) => {
+      fc.property(ringCommands(maxPayloadBytes), (commands) => {
         const buffer = MpscRing.allocate(capacity);
         fc.modelRun(
           () => ({

@@ -178,7 +178,7 @@ class ReadCommand implements Command {
   }
 }
 
-class DrainCommand implements Command {
+class PollCommand implements Command {
   constructor(
     readonly limit: number,
     readonly byBytes: boolean,
@@ -200,14 +200,14 @@ class DrainCommand implements Command {
       seen.push([...record.bytes]);
     };
     const count = this.byBytes
-      ? real.consumer.drainBytes(handler, this.limit)
-      : real.consumer.drain(handler, this.limit);
+      ? real.consumer.pollBytes(handler, this.limit)
+      : real.consumer.poll(handler, this.limit);
     expect(seen).toEqual(expected);
     expect(count).toBe(expected.length);
     expect(real.consumer.consumerPosition()).toBe(model.head);
   }
   toString(): string {
-    return `${this.byBytes ? 'drainBytes' : 'drain'}(${this.limit})`;
+    return `${this.byBytes ? 'pollBytes' : 'poll'}(${this.limit})`;
   }
 }
 
@@ -240,11 +240,11 @@ class ObserveCommand implements Command {
   }
 }
 
-/** fast-check commands over payloads from 0 to `maxPayloadLength` bytes. */
-export function ringCommands(maxPayloadLength: number): fc.Arbitrary<Iterable<Command>> {
+/** fast-check commands over payloads from 0 to `maxPayloadBytes` bytes. */
+export function ringCommands(maxPayloadBytes: number): fc.Arbitrary<Iterable<Command>> {
   const length = fc.oneof(
-    fc.integer({ min: 0, max: maxPayloadLength }),
-    fc.constantFrom(0, maxPayloadLength),
+    fc.integer({ min: 0, max: maxPayloadBytes }),
+    fc.constantFrom(0, maxPayloadBytes),
   );
   return fc.commands(
     [
@@ -259,7 +259,7 @@ export function ringCommands(maxPayloadLength: number): fc.Arbitrary<Iterable<Co
       fc.constant(new ReadCommand()),
       fc
         .tuple(fc.integer({ min: 1, max: 8 }), fc.boolean())
-        .map(([limit, byBytes]) => new DrainCommand(byBytes ? limit * 16 : limit, byBytes)),
+        .map(([limit, byBytes]) => new PollCommand(byBytes ? limit * 16 : limit, byBytes)),
       fc.constant(new ObserveCommand()),
     ],
     { maxCommands: 300 },

@@ -16,7 +16,7 @@ describe.each([
       const buffer = Ring.allocate(capacity);
       const producer = Ring.attach(buffer);
       const consumer = Ring.attach(buffer);
-      const max = producer.maxPayloadLength;
+      const max = producer.maxPayloadBytes;
       const scratch = new Uint8Array(max);
       let sent = 0;
       let received = 0;
@@ -36,10 +36,10 @@ describe.each([
           random() < 0.1 ? (random() < 0.5 ? 0 : max) : Math.floor(random() * (max + 1));
         for (let i = 0; i < length; i++) scratch[i] = (sent * 7 + i) & 255;
         if (producer.trySend(scratch.subarray(0, length)) !== BACK_PRESSURED) sent++;
-        else consumer.drain(check, 1 + Math.floor(random() * 8));
-        if (random() < 0.3) consumer.drainBytes(check, Math.floor(random() * capacity));
+        else consumer.poll(check, 1 + Math.floor(random() * 8));
+        if (random() < 0.3) consumer.pollBytes(check, Math.floor(random() * capacity));
       }
-      consumer.drain(check);
+      consumer.poll(check);
       expect(mismatch, `seed ${seed}`).toBe('');
       expect(received, `seed ${seed}`).toBe(sent);
       expect(consumer.consumerPosition()).toBe(producer.producerPosition());

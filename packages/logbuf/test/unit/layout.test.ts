@@ -7,21 +7,21 @@ import {
   computeFrameLength,
   computeMaxPayloadLength,
   isClaimed,
-  isPadding,
-  isPaddingCheck,
+  isSkipFrame,
+  isSkipCheck,
   isRecordCheck,
-  packPaddingCheck,
+  packSkipCheck,
   packRecordCheck,
   isRecord,
   packClaimedWord,
-  packPaddingWord,
+  packSkipWord,
   packRecordWord,
   unpackLength,
   unpackRecordLength,
 } from '../../src/layout.js';
 
 describe('layout', () => {
-  it('puts the producer, consumer and channel words on separate 64-byte lines', () => {
+  it('puts the producer, consumer and sender/receiver words on separate 64-byte lines', () => {
     expect([TAIL_OFFSET, HEAD_OFFSET, RECEIVER_SLEEPING_OFFSET, DATA_OFFSET]).toEqual([
       64, 128, 192, 256,
     ]);
@@ -51,15 +51,15 @@ describe('layout', () => {
     ['record of 0 bytes', packRecordWord(0), true, false, false, 0],
     ['record of 100 bytes', packRecordWord(100), true, false, false, 100],
     ['largest record', packRecordWord(2 ** 29 - 8), true, false, false, 2 ** 29 - 8],
-    ['padding of 8 bytes', packPaddingWord(8), false, true, false, 8],
-    ['padding of 2^30 - 8 bytes', packPaddingWord(2 ** 30 - 8), false, true, false, 2 ** 30 - 8],
+    ['padding of 8 bytes', packSkipWord(8), false, true, false, 8],
+    ['padding of 2^30 - 8 bytes', packSkipWord(2 ** 30 - 8), false, true, false, 2 ** 30 - 8],
     ['claim of 16 bytes', packClaimedWord(16), false, false, true, 16],
     ['claim of 2^29 bytes', packClaimedWord(2 ** 29), false, false, true, 2 ** 29],
   ])('packs a %s', (_name, word, record, padding, claimed, length) => {
     expect(word).not.toBe(0);
     expect(word | 0).toBe(word); // fits an Int32Array element unchanged
     expect(isRecord(word)).toBe(record);
-    expect(isPadding(word)).toBe(padding);
+    expect(isSkipFrame(word)).toBe(padding);
     expect(isClaimed(word)).toBe(claimed);
     expect(record ? unpackRecordLength(word) : unpackLength(word)).toBe(length);
   });
@@ -73,12 +73,12 @@ describe('layout', () => {
         expect(isRecordCheck(packRecordCheck(length) ^ (1 << bit), length)).toBe(false);
       }
     }
-    expect(isPaddingCheck(packPaddingCheck(64), 64)).toBe(true);
-    expect(isPaddingCheck(packRecordCheck(50), 64)).toBe(true); // an aborted 50-byte claim
-    expect(isPaddingCheck(packPaddingCheck(64), 72)).toBe(false);
+    expect(isSkipCheck(packSkipCheck(64), 64)).toBe(true);
+    expect(isSkipCheck(packRecordCheck(50), 64)).toBe(true); // an aborted 50-byte claim
+    expect(isSkipCheck(packSkipCheck(64), 72)).toBe(false);
   });
 
   it('reads the word 0 as not written', () => {
-    expect([isRecord(0), isPadding(0), isClaimed(0)]).toEqual([false, false, false]);
+    expect([isRecord(0), isSkipFrame(0), isClaimed(0)]).toEqual([false, false, false]);
   });
 });

@@ -9,7 +9,7 @@ import {
   TIMED_OUT,
 } from '@annal/logbuf';
 
-function channel(capacity = 1024): { sender: Sender; receiver: Receiver } {
+function senderAndReceiver(capacity = 1024): { sender: Sender; receiver: Receiver } {
   const buffer = SpscRing.allocate(capacity);
   return {
     sender: new Sender(SpscRing.attach(buffer)),
@@ -17,16 +17,16 @@ function channel(capacity = 1024): { sender: Sender; receiver: Receiver } {
   };
 }
 
-describe('Receiver#recv()', () => {
+describe('Receiver#recvSync()', () => {
   it('returns TIMED_OUT when nothing arrives in time', () => {
-    const { receiver } = channel();
-    expect(receiver.recv(1)).toBe(TIMED_OUT);
+    const { receiver } = senderAndReceiver();
+    expect(receiver.recvSync(1)).toBe(TIMED_OUT);
     expect(receiver.tryRecv()).toBe(EMPTY);
   });
 
   it('throws ERR_ANNAL_ABORTED for an aborted signal', () => {
-    const { receiver } = channel();
-    expect(() => receiver.recv(1000, AbortSignal.abort('stop'))).toThrow(
+    const { receiver } = senderAndReceiver();
+    expect(() => receiver.recvSync(1000, AbortSignal.abort('stop'))).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_ABORTED', cause: 'stop' }),
     );
   });
@@ -36,25 +36,25 @@ describe('Receiver#recv()', () => {
     const sender = new Sender(MpscRing.attach(buffer));
     const receiver = new Receiver(MpscRing.attach(buffer, { unblockTimeoutMs: 50 }));
     sender.trySend(Uint8Array.of(3));
-    const record = receiver.recv(1000);
+    const record = receiver.recvSync(1000);
     if (typeof record === 'number') throw new Error(`got ${record}`);
     expect([...record.bytes]).toEqual([3]);
     record.release();
   });
 });
 
-describe('Receiver#recvAsync()', () => {
+describe('Receiver#recv()', () => {
   it('rejects with ERR_ANNAL_ABORTED when the signal aborts while waiting', async () => {
-    const { receiver } = channel();
+    const { receiver } = senderAndReceiver();
     const controller = new AbortController();
-    const pending = receiver.recvAsync(Infinity, controller.signal);
+    const pending = receiver.recv(Infinity, controller.signal);
     controller.abort(new Error('shutdown'));
     await expect(pending).rejects.toMatchObject({ code: 'ERR_ANNAL_ABORTED' });
   });
 
   it('resolves with a record committed while it waits', async () => {
-    const { sender, receiver } = channel();
-    const pending = receiver.recvAsync(10_000);
+    const { sender, receiver } = senderAndReceiver();
+    const pending = receiver.recv(10_000);
     setImmediate(() => sender.trySend(Uint8Array.of(42)));
     const record = await pending;
     if (typeof record === 'number') throw new Error(`got ${record}`);
@@ -63,14 +63,14 @@ describe('Receiver#recvAsync()', () => {
   });
 
   it('returns TIMED_OUT when nothing arrives in time', async () => {
-    const { receiver } = channel();
-    expect(await receiver.recvAsync(1)).toBe(TIMED_OUT);
+    const { receiver } = senderAndReceiver();
+    expect(await receiver.recv(1)).toBe(TIMED_OUT);
   });
 });
 
-describe('Receiver#records()', () => {
+describe('Receiver#follow()', () => {
   it('iterates until the sender closes, releasing each record', async () => {
-    const { sender, receiver } = channel(64);
+    const { sender, receiver } = senderAndReceiver(64);
     const seen: number[] = [];
     const producing = (async () => {
       for (let i = 0; i < 50;) {
@@ -85,10 +85,10 @@ describe('Receiver#records()', () => {
   });
 
   it('releases the current record when the loop breaks early', async () => {
-    const { sender, receiver } = channel();
+    const { sender, receiver } = senderAndReceiver();
     sender.trySend(Uint8Array.of(1));
     sender.trySend(Uint8Array.of(2));
-    for await (const record of receiver.records()) {
+    for await (const record of receiver.follow()) {
       expect(record.buffer[record.offset]).toBe(1);
       break;
     }

@@ -27,7 +27,7 @@ describe('SpscRing.attach()', () => {
   it('attaches to a fresh buffer and reports its capacity', () => {
     const ring = SpscRing.attach(SpscRing.allocate(4096));
     expect(ring.capacity).toBe(4096);
-    expect(ring.maxPayloadLength).toBe(2040);
+    expect(ring.maxPayloadBytes).toBe(2040);
     expect(ring.kind).toBe('spsc');
     expect([ring.bytesAvailable(), ring.recordsAvailable()]).toEqual([0, 0]);
   });

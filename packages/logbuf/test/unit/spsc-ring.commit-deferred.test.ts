@@ -23,7 +23,7 @@ function claimByte(ring: SpscRing | MpscRing, value: number, length = 1): WriteC
 
 function readAll(ring: SpscRing | MpscRing): number[] {
   const seen: number[] = [];
-  ring.drain((record: ReadClaim) => seen.push(record.buffer[record.offset] as number));
+  ring.poll((record: ReadClaim) => seen.push(record.buffer[record.offset] as number));
   return seen;
 }
 
@@ -72,7 +72,7 @@ describe('WriteClaim#commitDeferred() on an SpscRing', () => {
     expect(consumer.consumerPosition()).toBe(152);
   });
 
-  it('is published by Sender#close(), so the receiver drains it before CLOSED', () => {
+  it('is published by Sender#close(), so the receiver reads it before CLOSED', () => {
     const buffer = SpscRing.allocate(1024);
     const sender = new Sender(SpscRing.attach(buffer));
     const claim = sender.tryClaim(1);

@@ -47,7 +47,7 @@ describe('SpscRing#tryClaim()', () => {
     producer.trySend(new Uint8Array(0));
     expect(consumer.recordsAvailable()).toBe(2);
     const lengths: number[] = [];
-    expect(consumer.drain((record) => lengths.push(record.length))).toBe(2);
+    expect(consumer.poll((record) => lengths.push(record.length))).toBe(2);
     expect(lengths).toEqual([0, 0]);
     expect(producer.producerPosition()).toBe(16); // an 8-byte header each
   });
@@ -78,13 +78,13 @@ describe('SpscRing#tryClaim()', () => {
       claim.commit();
     }
     const seen: number[] = [];
-    consumer.drain((record) => seen.push(...record.bytes));
+    consumer.poll((record) => seen.push(...record.bytes));
     expect(seen).toEqual([2]);
   });
 
   it('throws ERR_ANNAL_TOO_LARGE up front for a record longer than capacity / 2 - 8', () => {
     const { producer } = pair(1024);
-    expect(producer.maxPayloadLength).toBe(504);
+    expect(producer.maxPayloadBytes).toBe(504);
     expect(() => producer.tryClaim(505)).toThrow(TooLargeError);
     expect(() => producer.trySend(new Uint8Array(505))).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_TOO_LARGE', field: 'length' }),
@@ -120,7 +120,7 @@ describe('SpscRing#tryClaim()', () => {
     expect(producer.trySend(new Uint8Array(0))).toBe(BACK_PRESSURED);
     expect(producer.tryClaim(0)).toBe(BACK_PRESSURED);
     expect(producer.backPressureCount()).toBe(2);
-    expect(consumer.drain(() => undefined, 1)).toBe(1);
+    expect(consumer.poll(() => undefined, 1)).toBe(1);
     expect(producer.trySend(new Uint8Array(24))).toBe(24);
   });
 
@@ -128,7 +128,7 @@ describe('SpscRing#tryClaim()', () => {
     const { producer, consumer } = pair(64);
     producer.trySend(new Uint8Array(16)); // frame 24 at 0
     producer.trySend(new Uint8Array(16)); // frame 24 at 24; 16 bytes left before the end
-    consumer.drain(() => undefined);
+    consumer.poll(() => undefined);
     expect(producer.trySend(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9))).toBe(9); // frame 24: pads 16, wraps
     expect(producer.producerPosition()).toBe(48 + 16 + 24);
     const record = consumer.tryRead();

@@ -44,6 +44,10 @@ const CLASS_BY_ERRNO_CODE: Readonly<Record<string, AnnalErrorClass>> = {
   EINVAL: InvalidArgumentError,
   EISDIR: InvalidArgumentError,
   ENOTDIR: InvalidArgumentError,
+  ENAMETOOLONG: InvalidArgumentError,
+  ELOOP: InvalidArgumentError,
+  // mmap of something that cannot be mapped (a directory, a pipe, a file system without mmap).
+  ENODEV: UnsupportedError,
   ERR_ANNAL_CLOSED: ClosedError,
   // The addon's own argument checks (a backstop behind the TS checks) use Node's codes.
   ERR_INVALID_ARG_TYPE: InvalidArgumentError,

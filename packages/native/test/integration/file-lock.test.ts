@@ -81,7 +81,7 @@ describe('FileLock', () => {
   it('rejects a bad range with a coded error naming the field', () => {
     const path = join(temporaryDirectory(), 'slots.lock');
     expect(() => FileLock.tryAcquire(path, { range: { start: -1, length: 1 } })).toThrow(
-      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'range.start' }),
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_OPTION', field: 'range.start' }),
     );
     expect(() => FileLock.tryAcquire(path, { range: { start: 0, length: 0 } })).toThrow(
       /range\.length/,

@@ -4,8 +4,8 @@ import {
   AbortedError,
   InvalidArgumentError,
   MappedFile,
+  futexWaitSync,
   futexWait,
-  futexWaitAsync,
   futexWake,
 } from '@annal/native';
 import { spawnNode, temporaryDirectory } from '@annal/test-utils';
@@ -18,7 +18,7 @@ function mappedWords() {
   return { path, file, words: new Int32Array(file.buffer) };
 }
 
-describe('futexWake() and futexWaitAsync() across processes', () => {
+describe('futexWake() and futexWait() across processes', () => {
   it('wakes a process waiting on the same word of its own mapping', async () => {
     const { path, file, words } = mappedWords();
     const waiter = spawnNode(fixturePath('futex-waiter.mjs'), [path]);
@@ -27,9 +27,14 @@ describe('futexWake() and futexWaitAsync() across processes', () => {
     // The waiter may not be asleep yet; it re-checks the word, so one wake after the store is enough
     // once it sleeps. Keep waking until it reports, as a real appender would on each commit.
     let reported = false;
+    // Stop waking once it reports, or once it exits (then the assertion below shows its output).
+    void waiter.exited.then(() => (reported = true));
     void waiter
       .waitForLine((line) => line.startsWith('ok') || line.startsWith('not-equal'))
-      .then(() => (reported = true));
+      .then(
+        () => (reported = true),
+        () => (reported = true),
+      );
     while (!reported) {
       futexWake(words, 0);
       await new Promise((resolve) => setImmediate(resolve));
@@ -48,7 +53,7 @@ describe('futexWake() and futexWaitAsync() across processes', () => {
   });
 });
 
-describe('futexWait() in a worker', () => {
+describe('futexWaitSync() in a worker', () => {
   it('blocks a worker until the main thread stores and wakes, across separate mappings', async () => {
     const { path, file, words } = mappedWords();
     const worker = new Worker(fixturePath('futex-worker.mjs'), { workerData: { path } });
@@ -74,30 +79,30 @@ describe('futexWait() in a worker', () => {
   });
 });
 
-describe('futexWait() and futexWaitAsync() results', () => {
+describe('futexWaitSync() and futexWait() results', () => {
   it("returns 'not-equal' at once when the word already differs", async () => {
     const { file, words } = mappedWords();
     Atomics.store(words, 3, 5);
-    expect(futexWait(words, 3, 4, 1000)).toBe('not-equal');
-    await expect(futexWaitAsync(words, 3, 4, { timeoutMs: 1000 })).resolves.toBe('not-equal');
+    expect(futexWaitSync(words, 3, 4, 1000)).toBe('not-equal');
+    await expect(futexWait(words, 3, 4, { timeoutMs: 1000 })).resolves.toBe('not-equal');
     file.close();
   });
 
   it("returns 'timed-out' after the timeout", async () => {
     const { file, words } = mappedWords();
-    expect(futexWait(words, 0, 0, 5)).toBe('timed-out');
-    await expect(futexWaitAsync(words, 0, 0, { timeoutMs: 5 })).resolves.toBe('timed-out');
+    expect(futexWaitSync(words, 0, 0, 5)).toBe('timed-out');
+    await expect(futexWait(words, 0, 0, { timeoutMs: 5 })).resolves.toBe('timed-out');
     file.close();
   });
 
   it('rejects with ERR_ANNAL_ABORTED when the signal aborts', async () => {
     const { file, words } = mappedWords();
     const controller = new AbortController();
-    const waiting = futexWaitAsync(words, 0, 0, { signal: controller.signal });
+    const waiting = futexWait(words, 0, 0, { signal: controller.signal });
     controller.abort();
     await expect(waiting).rejects.toBeInstanceOf(AbortedError);
     // Already aborted: refused up front, with the same coded error.
-    await expect(futexWaitAsync(words, 0, 0, { signal: controller.signal })).rejects.toBeInstanceOf(
+    await expect(futexWait(words, 0, 0, { signal: controller.signal })).rejects.toBeInstanceOf(
       AbortedError,
     );
     file.close();
@@ -111,9 +116,9 @@ describe('futexWait() and futexWaitAsync() results', () => {
 
   it.each([
     ['index', (words: Int32Array) => futexWake(words, 1024)],
-    ['index', (words: Int32Array) => futexWait(words, -1, 0, 1)],
-    ['timeoutMs', (words: Int32Array) => futexWait(words, 0, 0, -5)],
-    ['expected', (words: Int32Array) => futexWait(words, 0, 0.5, 1)],
+    ['index', (words: Int32Array) => futexWaitSync(words, -1, 0, 1)],
+    ['timeoutMs', (words: Int32Array) => futexWaitSync(words, 0, 0, -5)],
+    ['expected', (words: Int32Array) => futexWaitSync(words, 0, 0.5, 1)],
     ['view', () => futexWake(new Uint32Array(4) as unknown as Int32Array, 0)],
   ])('rejects a bad %s with a coded error naming it', (field, call) => {
     const { file, words } = mappedWords();

@@ -7,8 +7,7 @@ import {
   NativeFile,
   NotFoundError,
   ReadOnlyError,
-  ioUringAvailable,
-  syncDirectory,
+  fsyncDirectorySync,
 } from '@annal/native';
 import { temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -26,11 +25,11 @@ describe('NativeFile.open()', () => {
   });
 });
 
-describe('NativeFile#writev() and #readv()', () => {
+describe('NativeFile#writevSync() and #readvSync()', () => {
   it('writes and reads several buffers at a position', () => {
     const path = join(temporaryDirectory(), 'a.bin');
     using file = NativeFile.open(path, { create: true });
-    const written = file.writev(
+    const written = file.writevSync(
       [Buffer.from('abc'), Buffer.from('defg'), new Uint8Array(0), Buffer.from('h')],
       10,
     );
@@ -38,7 +37,7 @@ describe('NativeFile#writev() and #readv()', () => {
     expect(readFileSync(path).subarray(10).toString()).toBe('abcdefgh');
     const first = Buffer.alloc(5);
     const second = Buffer.alloc(10);
-    expect(file.readv([first, second], 10)).toBe(8); // short only at end of file
+    expect(file.readvSync([first, second], 10)).toBe(8); // short only at end of file
     expect(first.toString()).toBe('abcde');
     expect(second.subarray(0, 3).toString()).toBe('fgh');
     expect(file.lengthBytes()).toBe(18);
@@ -47,11 +46,11 @@ describe('NativeFile#writev() and #readv()', () => {
   it('rejects bad arguments with coded errors naming them', () => {
     const path = join(temporaryDirectory(), 'a.bin');
     using file = NativeFile.open(path, { create: true });
-    expect(() => file.writev([Buffer.from('x')], -1)).toThrow(/position/);
-    expect(() => file.writev(['x' as unknown as Uint8Array], 0)).toThrow(/buffers\[0\]/);
+    expect(() => file.writevSync([Buffer.from('x')], -1)).toThrow(/position/);
+    expect(() => file.writevSync(['x' as unknown as Uint8Array], 0)).toThrow(/buffers\[0\]/);
     expect(() => file.allocate(0, 0)).toThrow(/length/);
     expect(() => file.truncate(-5)).toThrow(/lengthBytes/);
-    expect(() => file.writev([Buffer.from('x')], Number.MAX_SAFE_INTEGER)).toThrow(/position/);
+    expect(() => file.writevSync([Buffer.from('x')], Number.MAX_SAFE_INTEGER)).toThrow(/position/);
     expect(() => NativeFile.open(path, { mode: 2 ** 33 })).toThrow(/mode/);
   });
 
@@ -59,32 +58,8 @@ describe('NativeFile#writev() and #readv()', () => {
     const path = join(temporaryDirectory(), 'a.bin');
     writeFileSync(path, 'x');
     using file = NativeFile.open(path, { readOnly: true });
-    expect(() => file.writev([Buffer.from('y')], 0)).toThrow(ReadOnlyError);
+    expect(() => file.writevSync([Buffer.from('y')], 0)).toThrow(ReadOnlyError);
     expect(() => file.allocate(0, 10)).toThrow(ReadOnlyError);
-  });
-});
-
-describe('NativeFile#writeBatch()', () => {
-  it.each([
-    ['io_uring where the kernel allows it', false],
-    ['the pwrite + fdatasync fallback', true],
-  ])('writes every buffer at its position and syncs, through %s', async (_, forceFallback) => {
-    const path = join(temporaryDirectory(), 'a.bin');
-    using file = NativeFile.open(path, { create: true });
-    file.allocate(0, 1 << 16);
-    const buffers = Array.from({ length: 100 }, (_, i) => Buffer.alloc(64, i));
-    const positions = buffers.map((_, i) => (99 - i) * 64);
-    const result = await file.writeBatch(buffers, positions, { forceFallback });
-    expect(result.bytes).toBe(6400);
-    expect(result.usedIoUring).toBe(forceFallback ? false : ioUringAvailable());
-    const content = readFileSync(path);
-    for (let i = 0; i < 100; i++) expect(content[(99 - i) * 64 + 63]).toBe(i);
-  });
-
-  it('rejects mismatched positions with a coded error', async () => {
-    const path = join(temporaryDirectory(), 'a.bin');
-    using file = NativeFile.open(path, { create: true });
-    await expect(file.writeBatch([Buffer.from('a')], [])).rejects.toThrow(InvalidArgumentError);
   });
 });
 
@@ -92,16 +67,16 @@ describe('NativeFile syncing and closing', () => {
   it('syncs on the thread and in the pool, fsyncs a directory, and refuses use after close', async () => {
     const directory = temporaryDirectory();
     const file = NativeFile.open(join(directory, 'a.bin'), { create: true });
-    file.writev([Buffer.from('data')], 0);
-    file.sync();
-    file.dataSync();
-    await file.syncAsync();
-    await file.syncAsync(false);
-    syncDirectory(directory);
+    file.writevSync([Buffer.from('data')], 0);
+    file.fsyncSync();
+    file.fdatasyncSync();
+    await file.fdatasync();
+    await file.fsync();
+    fsyncDirectorySync(directory);
     file.close();
     file.close();
     expect(() => file.fd).toThrow(ClosedError);
-    expect(() => file.sync()).toThrow(ClosedError);
-    expect(() => syncDirectory(join(directory, 'missing'))).toThrow(NotFoundError);
+    expect(() => file.fsyncSync()).toThrow(ClosedError);
+    expect(() => fsyncDirectorySync(join(directory, 'missing'))).toThrow(NotFoundError);
   });
 });

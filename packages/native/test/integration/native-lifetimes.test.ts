@@ -11,8 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, open, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { MappedFile, NativeFile, crc32cNative, futexWaitAsync } from '@annal/native';
-import { getBinding } from '@annal/native/internal';
+import { MappedFile, NativeFile, futexWait } from '@annal/native';
+import { getBinding, crc32cNative } from '@annal/native/internal';
 import { runNode, spawnNode, temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 import { fixturePath } from '../fixture-path.js';
@@ -20,7 +20,7 @@ import { fixturePath } from '../fixture-path.js';
 /**
  * Occupies every libuv pool thread until release(): each blocks opening a FIFO for reading, which
  * returns only once a writer opens it. The pool takes work in order, so anything queued after
- * this call (our writeBatch/syncAsync jobs) starts only after release().
+ * this call (our fdatasync jobs) starts only after release().
  */
 function blockThreadPool(directory: string): { release(): Promise<void> } {
   const fifo = join(directory, 'pool.fifo');
@@ -70,35 +70,12 @@ describe('a mapping larger than 4 GiB as an ArrayBuffer', () => {
 });
 
 describe('asynchronous work on a file closed before the work runs', () => {
-  for (const forceFallback of [true, false]) {
-    it(`writeBatch (forceFallback: ${forceFallback}) writes the file it was given, not the one that reused its fd`, async () => {
-      const directory = temporaryDirectory();
-      const pathA = join(directory, 'a.bin');
-      const pathB = join(directory, 'b.bin');
-      const pool = blockThreadPool(directory);
-      const a = NativeFile.open(pathA, { create: true });
-      const written = a.writeBatch([new TextEncoder().encode('DATA-FOR-A')], [0], {
-        forceFallback,
-      });
-      a.close();
-      const b = NativeFile.open(pathB, { create: true }); // most likely a's fd number
-      try {
-        await pool.release();
-        await expect(written).resolves.toMatchObject({ bytes: 10 });
-        expect(readFileSync(pathA, 'utf8')).toBe('DATA-FOR-A');
-        expect(readFileSync(pathB)).toHaveLength(0);
-      } finally {
-        b.close();
-      }
-    });
-  }
-
-  it('syncAsync syncs the file it was given, not what reused its fd', async () => {
+  it('fdatasync syncs the file it was given, not what reused its fd', async () => {
     const directory = temporaryDirectory();
     const pool = blockThreadPool(directory);
     const a = NativeFile.open(join(directory, 'a.bin'), { create: true });
-    a.writev([new TextEncoder().encode('data')], 0);
-    const synced = a.syncAsync();
+    a.writevSync([new TextEncoder().encode('data')], 0);
+    const synced = a.fdatasync();
     a.close();
     // release() opens the FIFO, most likely under a's fd number: fsync of a FIFO fails (EINVAL),
     // so a job that followed the number would reject.
@@ -115,13 +92,10 @@ describe('asynchronous work on a file closed before the work runs', () => {
     );
     binding.close(fd);
     await expect(binding.syncAsync(fd, true)).rejects.toMatchObject({ code: 'EBADF' });
-    await expect(
-      binding.writeBatchAsync(fd, [new Uint8Array(1)], [0], false, true),
-    ).rejects.toMatchObject({ code: 'EBADF' });
   });
 });
 
-describe('futexWait() with no timeout, blocking a worker', () => {
+describe('futexWaitSync() with no timeout, blocking a worker', () => {
   it('does not hold up worker.terminate()', async () => {
     const worker = new Worker(fixturePath('lifetime-futex-worker.mjs'), {
       workerData: new SharedArrayBuffer(4),
@@ -152,38 +126,6 @@ describe('views over a mapping that is unmapped while they are in use', () => {
   }
 
   for (const shared of [false, true]) {
-    for (const forceFallback of [true, false]) {
-      it(`writeBatch from a closed mapping (shared: ${shared}, forceFallback: ${forceFallback}) writes its bytes or rejects ERR_ANNAL_CLOSED, never another mapping's`, async () => {
-        const directory = temporaryDirectory();
-        const { pathA, pathB, outPath } = sources(directory);
-        const out = NativeFile.open(outPath, { create: true });
-        const pool = blockThreadPool(directory);
-        const a = MappedFile.open(pathA, { readOnly: true, shared });
-        const outcome = out
-          .writeBatch([new Uint8Array(a.buffer, 0, 16)], [0], { forceFallback })
-          .then(
-            () => 'written',
-            (error: unknown) => (error as { code?: unknown }).code,
-          );
-        a.close();
-        const b = MappedFile.open(pathB, { readOnly: true, shared }); // a's address, were it free
-        try {
-          await pool.release();
-          const result = await outcome;
-          const bytes = readFileSync(outPath, 'latin1');
-          if (result === 'written') {
-            expect(bytes).toBe('A'.repeat(16));
-          } else {
-            expect(result).toBe('ERR_ANNAL_CLOSED');
-            expect(bytes).toBe('');
-          }
-        } finally {
-          b.close();
-          out.close();
-        }
-      });
-    }
-
     for (const call of ['pwritev', 'preadv'] as const) {
       it(`${call} refuses a view whose mapping an array getter closed (shared: ${shared})`, () => {
         const directory = temporaryDirectory();
@@ -212,7 +154,7 @@ describe('views over a mapping that is unmapped while they are in use', () => {
     }
   }
 
-  it('refuses a detached view in writeBatch: synchronously from the binding, as a rejection from NativeFile', async () => {
+  it('refuses a detached view in writevSync with ERR_ANNAL_CLOSED, writing nothing', () => {
     const directory = temporaryDirectory();
     const { pathA, outPath } = sources(directory);
     const out = NativeFile.open(outPath, { create: true });
@@ -220,12 +162,8 @@ describe('views over a mapping that is unmapped while they are in use', () => {
     const stale = new Uint8Array(a.buffer, 0, 16);
     a.close();
     try {
-      expect(
-        codeThrownBy(() => getBinding().writeBatchAsync(out.fd, [stale], [0], false, true)),
-      ).toBe('ERR_ANNAL_CLOSED');
-      await expect(out.writeBatch([stale], [0])).rejects.toMatchObject({
-        code: 'ERR_ANNAL_CLOSED',
-      });
+      expect(codeThrownBy(() => getBinding().pwritev(out.fd, [stale], 0))).toBe('ERR_ANNAL_CLOSED');
+      expect(codeThrownBy(() => out.writevSync([stale], 0))).toBe('ERR_ANNAL_CLOSED');
       expect(readFileSync(outPath)).toHaveLength(0);
     } finally {
       out.close();
@@ -249,12 +187,12 @@ describe('crc32c over a detached buffer', () => {
   });
 });
 
-describe('cancelling one futexWaitAsync', () => {
+describe('cancelling one futexWait', () => {
   it('leaves the other waits on the same word waiting', async () => {
     const words = new Int32Array(new SharedArrayBuffer(8));
     const controller = new AbortController();
-    const cancelled = futexWaitAsync(words, 0, 0, { signal: controller.signal });
-    const other = futexWaitAsync(words, 0, 0, { timeoutMs: 50 });
+    const cancelled = futexWait(words, 0, 0, { signal: controller.signal });
+    const other = futexWait(words, 0, 0, { timeoutMs: 50 });
     controller.abort();
     await expect(cancelled).rejects.toMatchObject({ code: 'ERR_ANNAL_ABORTED' });
     // Woken by the cancel, it would say 'ok'.

@@ -1,14 +1,12 @@
+import { InvalidArgumentError, crc32c, hasHardwareCrc32c } from '@annal/native';
 import {
+  getBinding,
   CRC32C_NATIVE_THRESHOLD_BYTES,
-  InvalidArgumentError,
-  crc32c,
   crc32cJs,
   crc32cJsInt32,
   crc32cJsWordsInt32,
   crc32cNative,
-  hasHardwareCrc32c,
-} from '@annal/native';
-import { getBinding } from '@annal/native/internal';
+} from '@annal/native/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 

@@ -1,12 +1,12 @@
+import { InvalidOptionError } from '@annal/native';
 import {
-  InvalidOptionError,
   byteSize,
   durationMs,
   parseByteSize,
   parseDurationMs,
   parseOptions,
   powerOfTwo,
-} from '@annal/native';
+} from '@annal/native/internal';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 

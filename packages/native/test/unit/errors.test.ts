@@ -8,8 +8,8 @@ import {
   LockedError,
   NotFoundError,
   TooLargeError,
-  fromErrno,
 } from '@annal/native';
+import { fromErrno } from '@annal/native/internal';
 import { describe, expect, it } from 'vitest';
 
 function systemError(code: string, errno: number, syscall: string): Error {

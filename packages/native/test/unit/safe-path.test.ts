@@ -1,6 +1,7 @@
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { UnsafePathError, decodePathSegment, encodePathSegment, safePath } from '@annal/native';
+import { UnsafePathError } from '@annal/native';
+import { decodePathSegment, encodePathSegment, safePath } from '@annal/native/internal';
 import { temporaryDirectory } from '@annal/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

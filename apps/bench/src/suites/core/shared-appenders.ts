@@ -197,7 +197,7 @@ async function startMpscThenExclusive(): Promise<CrossThreadRig> {
 const mpscThenExclusive: Implementation = {
   id: 'mpsc-then-exclusive',
   role: 'peer',
-  description: `what a user builds without shared appenders: two producer threads tryClaim + write + commit into an @annal/logbuf MpscRing (${RING_BYTES / (1024 * 1024)} MiB), one consumer thread drains it (drain(…, 1024), IdleStrategy) into the queue's one exclusive appender`,
+  description: `what a user builds without shared appenders: two producer threads tryClaim + write + commit into an @annal/logbuf MpscRing (${RING_BYTES / (1024 * 1024)} MiB), one consumer thread reads it (poll(…, 1024), IdleStrategy) into the queue's one exclusive appender`,
   create: () =>
     measureCrossThread(
       startMpscThenExclusive,

@@ -24,7 +24,7 @@ export const logbufMpscSuite: Suite = {
         crossThreadImplementation(
           'annal-mpsc',
           'annal',
-          `MpscRing (1 MiB): ${producers} producer worker(s) tryClaim (CAS) + write in place + commit, spinning on BACK_PRESSURED; consumer worker polls drain(…, 1024) paced by an IdleStrategy (10 µs pause after an empty poll)`,
+          `MpscRing (1 MiB): ${producers} producer worker(s) tryClaim (CAS) + write in place + commit, spinning on BACK_PRESSURED; consumer worker calls poll(…, 1024) paced by an IdleStrategy (10 µs pause after an empty poll)`,
           size,
           size.counts,
           (payloadBytes) => startAnnalRig('mpsc', producers, payloadBytes),

@@ -32,7 +32,7 @@ export const logbufSpscSuite: Suite = {
       crossThreadImplementation(
         'annal-spsc',
         'annal',
-        'SpscRing (1 MiB): producer worker tryClaim + write in place + commit, spinning on BACK_PRESSURED; consumer worker polls drain(…, 1024) paced by an IdleStrategy (10 µs pause after an empty poll)',
+        'SpscRing (1 MiB): producer worker tryClaim + write in place + commit, spinning on BACK_PRESSURED; consumer worker calls poll(…, 1024) paced by an IdleStrategy (10 µs pause after an empty poll)',
         size,
         size.counts,
         (payloadBytes) => startAnnalRig('spsc', 1, payloadBytes),

@@ -7,8 +7,12 @@
  */
 import { randomFillSync } from 'node:crypto';
 
-import { crc32cJsInt32, crc32cJsWordsInt32, crc32cNative } from '@annal/native';
-import { getBinding } from '@annal/native/internal';
+import {
+  getBinding,
+  crc32cJsInt32,
+  crc32cJsWordsInt32,
+  crc32cNative,
+} from '@annal/native/internal';
 
 import { computeJsCrc32c, CRC32C_CHECK_VALUE } from '../../peers/js-crc32c.js';
 import type { Implementation, Scenario, Suite, TimedMeasurement } from '../../suite.js';

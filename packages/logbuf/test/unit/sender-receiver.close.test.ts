@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLOSED, ClosedError, Receiver, Sender, SpscRing, TIMED_OUT } from '@annal/logbuf';
 
-function channel(capacity = 1024): { sender: Sender; receiver: Receiver } {
+function senderAndReceiver(capacity = 1024): { sender: Sender; receiver: Receiver } {
   const buffer = SpscRing.allocate(capacity);
   return {
     sender: new Sender(SpscRing.attach(buffer)),
@@ -10,8 +10,8 @@ function channel(capacity = 1024): { sender: Sender; receiver: Receiver } {
 }
 
 describe('Sender#close()', () => {
-  it('lets the receiver drain what is left, then answers CLOSED', () => {
-    const { sender, receiver } = channel();
+  it('lets the receiver read what is left, then answers CLOSED', () => {
+    const { sender, receiver } = senderAndReceiver();
     sender.trySend(Uint8Array.of(1));
     sender.trySend(Uint8Array.of(2));
     sender.close();
@@ -19,7 +19,7 @@ describe('Sender#close()', () => {
     expect(receiver.senderClosed).toBe(true);
     const seen: number[] = [];
     for (;;) {
-      const record = receiver.recv(0);
+      const record = receiver.recvSync(0);
       if (record === CLOSED) break;
       if (record === TIMED_OUT) throw new Error('timed out');
       seen.push(record.buffer[record.offset] as number);
@@ -30,15 +30,15 @@ describe('Sender#close()', () => {
   });
 
   it('makes further sends from the closed sender throw ERR_ANNAL_CLOSED', () => {
-    const { sender } = channel();
+    const { sender } = senderAndReceiver();
     sender.close();
     expect(() => sender.trySend(Uint8Array.of(1))).toThrow(ClosedError);
     expect(() => sender.tryClaim(1)).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_CLOSED' }));
   });
 
-  it('wakes a receiver waiting in recvAsync', async () => {
-    const { sender, receiver } = channel();
-    const pending = receiver.recvAsync();
+  it('wakes a receiver waiting in recv', async () => {
+    const { sender, receiver } = senderAndReceiver();
+    const pending = receiver.recv();
     sender.close();
     expect(await pending).toBe(CLOSED);
   });
@@ -46,15 +46,15 @@ describe('Sender#close()', () => {
 
 describe('Receiver#close()', () => {
   it('makes senders get CLOSED, and the receiver itself throw ERR_ANNAL_CLOSED', () => {
-    const { sender, receiver } = channel();
+    const { sender, receiver } = senderAndReceiver();
     expect(sender.trySend(Uint8Array.of(1))).toBe(1);
     receiver.close();
     receiver.close(); // idempotent
     expect(sender.receiverClosed).toBe(true);
     expect(sender.trySend(Uint8Array.of(1))).toBe(CLOSED);
     expect(sender.tryClaim(1)).toBe(CLOSED);
-    expect(sender.sendSpinning(Uint8Array.of(1))).toBe(CLOSED);
-    expect(() => receiver.recv(0)).toThrow(ClosedError);
+    expect(sender.sendSync(Uint8Array.of(1))).toBe(CLOSED);
+    expect(() => receiver.recvSync(0)).toThrow(ClosedError);
     expect(() => receiver.tryRecv()).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_CLOSED' }));
   });
 });

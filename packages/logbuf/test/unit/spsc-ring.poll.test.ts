@@ -8,22 +8,20 @@ function filled(count: number): { producer: SpscRing; consumer: SpscRing } {
   return { producer, consumer: SpscRing.attach(buffer) };
 }
 
-describe('SpscRing#drain()', () => {
+describe('SpscRing#poll()', () => {
   it('hands over records in order up to the limit', () => {
     const { consumer } = filled(10);
     const seen: number[] = [];
-    expect(consumer.drain((record) => seen.push(record.buffer[record.offset] as number), 4)).toBe(
-      4,
-    );
-    expect(consumer.drain((record) => seen.push(record.buffer[record.offset] as number))).toBe(6);
+    expect(consumer.poll((record) => seen.push(record.buffer[record.offset] as number), 4)).toBe(4);
+    expect(consumer.poll((record) => seen.push(record.buffer[record.offset] as number))).toBe(6);
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(consumer.drain(() => undefined)).toBe(0);
+    expect(consumer.poll(() => undefined)).toBe(0);
   });
 
   it('publishes the consumer position once per batch, not once per record', () => {
     const { producer, consumer } = filled(5);
     const positions: number[] = [];
-    consumer.drain(() => positions.push(producer.consumerPosition()));
+    consumer.poll(() => positions.push(producer.consumerPosition()));
     expect(positions).toEqual([0, 0, 0, 0, 0]);
     expect(producer.consumerPosition()).toBe(5 * 16);
   });
@@ -32,7 +30,7 @@ describe('SpscRing#drain()', () => {
     const { producer, consumer } = filled(5);
     let calls = 0;
     expect(() =>
-      consumer.drain((record) => {
+      consumer.poll((record) => {
         calls++;
         if (record.buffer[record.offset] === 2) throw new Error('bad record');
       }),
@@ -40,29 +38,29 @@ describe('SpscRing#drain()', () => {
     expect(calls).toBe(3);
     expect(producer.consumerPosition()).toBe(3 * 16);
     const rest: number[] = [];
-    consumer.drain((record) => rest.push(record.buffer[record.offset] as number));
+    consumer.poll((record) => rest.push(record.buffer[record.offset] as number));
     expect(rest).toEqual([3, 4]);
   });
 
-  it('refuses release() inside the handler (drain releases)', () => {
+  it('refuses release() inside the handler (poll releases)', () => {
     const { consumer } = filled(1);
-    expect(() => consumer.drain((record) => record.release())).toThrow(/inside a drain handler/);
+    expect(() => consumer.poll((record) => record.release())).toThrow(/inside a poll handler/);
   });
 
   it('reuses one ReadClaim object for every record', () => {
     const { consumer } = filled(3);
     const claims = new Set<unknown>();
-    consumer.drain((record) => claims.add(record));
+    consumer.poll((record) => claims.add(record));
     expect(claims.size).toBe(1);
   });
 });
 
-describe('SpscRing#drainBytes()', () => {
+describe('SpscRing#pollBytes()', () => {
   it('stops once maxBytes of payload were handed over', () => {
     const { consumer } = filled(10); // 3-byte payloads
-    expect(consumer.drainBytes(() => undefined, 7)).toBe(3); // 3, 6, then 9 ≥ 7
-    expect(consumer.drainBytes(() => undefined, 1)).toBe(1);
-    expect(consumer.drainBytes(() => undefined, 1000)).toBe(6);
+    expect(consumer.pollBytes(() => undefined, 7)).toBe(3); // 3, 6, then 9 ≥ 7
+    expect(consumer.pollBytes(() => undefined, 1)).toBe(1);
+    expect(consumer.pollBytes(() => undefined, 1000)).toBe(6);
   });
 });
 
