@@ -1,5 +1,5 @@
 /**
- * The checksum of a frame's payload: CRC32C seeded with the frame's kind and offset
+ * The checksum of a frame's payload: CRC32C seeded with the frame's kind and record index
  * (layout.ts `frameSeed`), in JS for short payloads (a native call costs more than the arithmetic
  * below 128 bytes, measured in apps/bench native/call-cost) and in the addon (hardware CRC32C)
  * above.

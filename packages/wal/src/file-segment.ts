@@ -3,7 +3,8 @@
  * preadv, never mapped — so an I/O error is a coded error instead of a bus error, and a log
  * holds no mappings (vm.max_map_count, resident memory).
  *
- * A syscall per entry would cost 1.5–2 µs here (apps/bench), so entries are staged:
+ * A syscall per record would cost more than the record (figures in
+ * docs/decisions/2026-12-04-wal-fd-backend-and-spares.md), so records are staged:
  *
  * ```
  *  file  | handed to the kernel (pwritev) ........ | stage (this process only)   |
@@ -17,34 +18,36 @@
  *   (two pwritevs): a write cut short by SIGKILL (the kernel stops copying when a fatal signal
  *   is pending) then leaves a zero word where the stage began, never a frame with half a
  *   payload, and opening the topic zeroes what such a write left past the end (see topic.ts).
- * - A sync writes the stage on the JS thread and fdatasyncs in the libuv pool. (io_uring's
- *   linked write + fdatasync measured slower here — 370–660 µs against 290–490 µs for 72 B,
- *   780–800 against 460–560 µs for 256 KiB — and a write a pool thread completes later could
- *   not keep the promise below, so the log does not use it.)
+ * - A sync writes the stage on the JS thread and fdatasyncs in the libuv pool (not io_uring: a
+ *   write a pool thread completes later could not keep the promise below, and it measured
+ *   slower; same ADR).
  * - Reads are served from the stage when they reach it, and from the file otherwise, through
  *   the reader's own window (64 KiB per preadv).
  *
  * What a crash of the process keeps: everything appended before the current turn of the event
- * loop (and all that `await append` acknowledged); the entries of the current turn may be lost.
+ * loop (and all that `await append` acknowledged); the records of the current turn may be lost.
  * docs/durability.md says the same per backend.
  *
  * @module
  */
-import { NativeFile, type AnnalError } from '@annal/native';
+import { IoError, NativeFile, type AnnalError } from '@annal/native';
 import { crc32cNative, fromErrno } from '@annal/native/internal';
 
 import { frameBuffer, frameChecksum, type FrameBuffer } from './checksum.js';
 import {
+  FRAME_CHECKSUM_OFFSET,
   FRAME_HEADER_BYTES,
+  frameChecksumIndex,
+  frameWordIndex,
   SEGMENT_HEADER_BYTES,
   frameBytes,
   frameSeed,
   packWord,
 } from './layout.js';
 import { Segment, type ReadWindow } from './segment.js';
-import { firstNonZeroIn } from './zeros.js';
+import { ALL_ZEROS, firstNonZeroIn } from './zeros.js';
 
-/** Bytes staged before a write: ~3,600 entries of 64 B per syscall. */
+/** Bytes staged before a write: ~3,600 records of 64 B per syscall. */
 export const STAGE_BYTES = 256 * 1024;
 /** Bytes a reader's window reads at once. */
 export const WINDOW_BYTES = 64 * 1024;
@@ -92,16 +95,20 @@ export class FileSegment extends Segment {
     this.#stageStart = position;
   }
 
-  writeFrame(position: number, kind: number, offset: number, payload: Uint8Array): number {
+  writeFrame(position: number, kind: number, index: number, payload: Uint8Array): number {
     if (this.#failure !== undefined) throw this.#failure;
     const length = payload.length;
     const size = frameBytes(length);
     if (position !== this.#stageStart + this.#stageUsed) {
-      throw new Error(`${this.path}: frame at ${position}, expected the stage end`);
+      // The topic writes frames in order: anything else is a bug in annal, never the user's.
+      throw new IoError(
+        `${this.path}: internal error: a frame written at byte ${position}, where the stage ends at ${this.#stageStart + this.#stageUsed}`,
+        { path: this.path, offset: position },
+      );
     }
     if (this.#stageUsed + size > this.#stage.bytes.length) {
       this.flush();
-      if (size > this.#stage.bytes.length) return this.#writeAlone(position, kind, offset, payload);
+      if (size > this.#stage.bytes.length) return this.#writeAlone(position, kind, index, payload);
     }
     const stage = this.#stage;
     const at = this.#stageUsed;
@@ -111,8 +118,8 @@ export class FileSegment extends Segment {
     const padEnd = at + size;
     if (payloadAt + length < padEnd) stage.bytes.fill(0, payloadAt + length, padEnd);
     const words = stage.words;
-    words[(at + 4) >> 2] = frameChecksum(stage, payloadAt, length, frameSeed(kind, offset));
-    words[at >> 2] = packWord(kind, length);
+    words[frameChecksumIndex(at)] = frameChecksum(stage, payloadAt, length, frameSeed(kind, index));
+    words[frameWordIndex(at)] = packWord(kind, length);
     this.#stageUsed = padEnd;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -127,7 +134,11 @@ export class FileSegment extends Segment {
     if (used === 0) return;
     const start = this.#stageStart;
     const bytes = this.#stage.bytes;
-    this.#writeWordLast(bytes.subarray(0, 4), [bytes.subarray(4, used)], start);
+    this.#writeWordLast(
+      bytes.subarray(0, FRAME_CHECKSUM_OFFSET),
+      [bytes.subarray(FRAME_CHECKSUM_OFFSET, used)],
+      start,
+    );
     this.#stageStart = start + used;
     this.#stageUsed = 0;
   }
@@ -152,10 +163,10 @@ export class FileSegment extends Segment {
         throw fromErrno(error, { path: this.path, offset: at });
       }
       const found = firstNonZeroIn(bytes, 0, read & ~3, piece);
-      if (found >= 0) return at + found;
-      if (read < length) return -1;
+      if (found !== ALL_ZEROS) return at + found;
+      if (read < length) return ALL_ZEROS;
     }
-    return -1;
+    return ALL_ZEROS;
   }
 
   async syncAsync(): Promise<void> {
@@ -209,7 +220,16 @@ export class FileSegment extends Segment {
       this.at = position - stageStart;
       return this.#stage;
     }
-    if (window === undefined) throw new Error(`${this.path}: a read from the file needs a window`);
+    if (window === undefined) {
+      // Every cursor of the fd backend has a window (topic.ts): a bug in annal, never the user's.
+      throw new IoError(
+        `${this.path}: internal error: a read at byte ${position} without a window`,
+        {
+          path: this.path,
+          offset: position,
+        },
+      );
+    }
     if (window.segment !== this || position < window.base || position + bytesNeeded > window.end) {
       this.#fill(window, position, bytesNeeded);
     }
@@ -252,18 +272,26 @@ export class FileSegment extends Segment {
   }
 
   /** Large frames skip the stage: written on their own, length word last. */
-  #writeAlone(position: number, kind: number, offset: number, payload: Uint8Array): number {
+  #writeAlone(position: number, kind: number, index: number, payload: Uint8Array): number {
     const header = frameBuffer(new ArrayBuffer(FRAME_HEADER_BYTES));
-    header.words[1] = crc32cNative(payload, 0, payload.length, frameSeed(kind, offset)) | 0;
-    header.words[0] = packWord(kind, payload.length);
-    this.#writeWordLast(header.bytes.subarray(0, 4), [header.bytes.subarray(4), payload], position);
+    header.words[frameChecksumIndex(0)] =
+      crc32cNative(payload, 0, payload.length, frameSeed(kind, index)) | 0;
+    header.words[frameWordIndex(0)] = packWord(kind, payload.length);
+    this.#writeWordLast(
+      header.bytes.subarray(0, FRAME_CHECKSUM_OFFSET),
+      [header.bytes.subarray(FRAME_CHECKSUM_OFFSET), payload],
+      position,
+    );
     this.#stageStart = position + frameBytes(payload.length);
     return this.#stageStart;
   }
 
-  /** Writes `rest` at `position + 4`, then `word` at `position`: a cut write leaves word 0. */
+  /**
+   * Writes `rest` after the length word, then `word` (the frame's length word) at `position`: a
+   * cut write leaves word 0.
+   */
   #writeWordLast(word: Uint8Array, rest: Uint8Array[], position: number): void {
-    this.#write(rest, position + 4);
+    this.#write(rest, position + FRAME_CHECKSUM_OFFSET);
     this.#write([word], position);
   }
 

@@ -1,16 +1,30 @@
 /**
  * `@annal/wal`: a topic write-ahead log for Node.js — memory-mapped segments with checksummed
- * entries, named readers whose offsets persist in a fixed-slot mapped table, fsync schedules
+ * records, named readers whose places persist in a fixed-slot mapped table, sync schedules
  * with group commit, and batches that stay atomic across a crash.
  *
  * @packageDocumentation
  */
 export { Wal, WAL_LOCK_FILE } from './wal.js';
-export type { ReadBatchOptions, ReadLimits, ReadNextOptions, WalEntry } from './wal.js';
-export { DEFAULT_DATA_DIR, DEFAULT_NAMESPACE, parseWalOptions } from './options.js';
-export type { Consistency, ResolvedWalOptions, WalOptions } from './options.js';
-export { READER_NAME_MAX_BYTES, READER_SLOTS } from './layout.js';
+export { WalReader } from './wal-reader.js';
+export type { FollowOptions, WalReaderOptions, WalRecordHandler } from './wal-reader.js';
+export { WalRecordView, DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_RECORDS } from './record.js';
+export type { ReadLimits, WalRecord } from './record.js';
+export { WalCorruptError } from './errors.js';
+export {
+  ANNAL_QUIET_VALUES,
+  BATCH_OVERHEAD_BYTES_PER_RECORD,
+  DEFAULT_MAX_BATCH_BYTES,
+  DEFAULT_MAX_BATCH_RECORDS,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_SEGMENT_BYTES,
+  MAX_SEGMENT_BYTES,
+  MIN_SEGMENT_BYTES,
+  parseWalOptions,
+} from './options.js';
+export type { ByteSize, Consistency, ResolvedWalOptions, WalOptions } from './options.js';
+export { MAX_READER_NAME_BYTES, MAX_READERS_PER_TOPIC } from './layout.js';
 export { EventLog } from './events/event-log.js';
 export type { AppendedEvent, Event, EventData, EventInput } from './events/event.js';
 export { EVENT_HEADERS_MAX, EVENT_HEADER_KEY_MAX_BYTES, EVENT_TYPE_MAX_BYTES } from './layout.js';
-export { MAX_PARTITION } from './wal.js';
+export { MAX_PARTITION } from './sub-log.js';

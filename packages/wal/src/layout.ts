@@ -1,42 +1,49 @@
 /**
- * Every byte of the write-ahead log's files, in one place (docs/format.md says the same in
- * prose and changes in the same commit). All integers are little-endian.
+ * Every byte of the write-ahead log's files, in one place: no other module writes an offset
+ * literal (docs/format.md says the same in prose and changes in the same commit). All integers
+ * are little-endian.
  *
  * ```
- *  <dataDir>/<namespace>/                   namespace and topic names %XX-encoded (names.ts)
- *    wal.lock                               OFD lock of the process that owns the namespace
- *    topics/<topic>/
- *      00000000000000000000.wseg            segments, named by their first entry offset
+ *  <directory>/                             the directory given to Wal.open (owned by one process)
+ *    wal.lock                               OFD lock of the process that owns it
+ *    topics/<topic>/                        topic names %XX-encoded (names.ts)
+ *      00000000000000000000.wseg            segments, named by the index of their first record
  *      00000000000000412345.wseg
- *      readers.wrd                          named readers' offsets (fixed slots, mapped)
+ *      readers.wrd                          named readers' indexes (fixed slots, mapped)
  *      cut/<UTC time>-<file name>           what recovery cut, kept (cut-copies.ts)
  *
  *  segment (segmentBytes, preallocated)
  *  +----------------------------------------------------------------------------------+
  *  | header, 4096 bytes                                                               |
  *  |   0 u32 magic "ANLW"   4 u32 version   8 u32 headerBytes   12 u32 previousEnd    |
- *  |  16 f64 segmentBytes  24 f64 firstOffset  32 f64 createdMs  40 u32 crc32c(0..40) |
+ *  |  16 f64 segmentBytes  24 f64 firstIndex   32 f64 createdMs  40 u32 crc32c(0..40) |
  *  +----------------------------------------------------------------------------------+
- *
- *  previousEnd: byte position of the end frame of the segment before this one (whose next
- *  offset is this segment's firstOffset), or 0 for a topic's first segment. Opening a topic
- *  checks that frame is there: the old segment's tail and the new segment reach the disk
- *  separately, and a power loss between them must not leave a hole that looks like a log.
  *  | frame | frame | ... | zeros (never written yet)                                  |
  *  +----------------------------------------------------------------------------------+
  *
+ *  previousEnd: byte position of the end frame of the segment before this one (whose next
+ *  index is this segment's firstIndex), or 0 for a topic's first segment. Opening a topic
+ *  checks that frame is there: the old segment's tail and the new segment reach the disk
+ *  separately, and a power loss between them must not leave a hole that looks like a log.
+ *
  *  frame (starts at a multiple of 8)
- *    0 u32 word      kind << 28 | payload length (< 2^28); 0 = no frame here (the end)
- *    4 u32 crc32c    of the payload, seeded with frameSeed(kind, entry offset)
- *    8 payload, then zeros to the next multiple of 8
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-------+-------------------------------------------------------+
+ *  | kind  |              payload length (< 2^28)                  |  0  0 = no frame here
+ *  +-------+-------------------------------------------------------+
+ *  |     crc32c of the payload, seeded with frameSeed(kind, index) |  4
+ *  +---------------------------------------------------------------+
+ *  |  payload, then zeros to the next multiple of 8               ...  8
+ *  +---------------------------------------------------------------+
  *
  *  kinds (each code has two bits set, and any two differ in two bits: one flipped bit can neither
  *  turn a frame's word into 0 — "nothing here", which would silently end the log — nor one kind
  *  into another)
- *    3 entry           one entry; takes the next offset
- *    5 batch member    an entry of a batch; takes the next offset, visible only once its
+ *    3 record          one record; takes the next index
+ *    5 batch member    a record of a batch; takes the next index, visible only once its
  *                      batch's commit frame follows (recovery drops members without one)
- *    6 batch commit    payload: u32 number of members just before it; takes no offset
+ *    6 batch commit    payload: u32 number of members just before it; takes no index
  *    9 end             the writer rolled to the next segment; nothing follows
  * ```
  *
@@ -50,35 +57,44 @@
 
 /** "ANLW" read as a little-endian u32. */
 export const SEGMENT_MAGIC = 0x574c4e41;
-/** Version 2 added previousEnd (version 1 files are refused). */
+/** The format version this build reads and writes (files of any other are refused). */
 export const SEGMENT_VERSION = 2;
 /** Bytes before the first frame. */
 export const SEGMENT_HEADER_BYTES = 4096;
-/** Bytes of the header covered by its checksum (the checksum sits right after them). */
-export const SEGMENT_HEADER_CHECKED_BYTES = 40;
 
+/** u32: {@link SEGMENT_MAGIC}. */
 export const MAGIC_OFFSET = 0;
-export const VERSION_OFFSET = 4;
-export const HEADER_BYTES_OFFSET = 8;
+/** u32: {@link SEGMENT_VERSION}. */
+export const VERSION_OFFSET = MAGIC_OFFSET + 4;
+/** u32: {@link SEGMENT_HEADER_BYTES}. */
+export const HEADER_BYTES_OFFSET = VERSION_OFFSET + 4;
 /** u32: position of the previous segment's end frame (0: none). */
-export const PREVIOUS_END_OFFSET = 12;
-export const SEGMENT_BYTES_OFFSET = 16;
-export const FIRST_OFFSET_OFFSET = 24;
-export const CREATED_MS_OFFSET = 32;
+export const PREVIOUS_END_OFFSET = HEADER_BYTES_OFFSET + 4;
+/** f64: bytes of the file. */
+export const SEGMENT_BYTES_OFFSET = PREVIOUS_END_OFFSET + 4;
+/** f64: index of the segment's first record. */
+export const FIRST_INDEX_OFFSET = SEGMENT_BYTES_OFFSET + 8;
+/** f64: Unix ms when the segment was created. */
+export const CREATED_MS_OFFSET = FIRST_INDEX_OFFSET + 8;
+/** Bytes of the header covered by its checksum (the checksum sits right after them). */
+export const SEGMENT_HEADER_CHECKED_BYTES = CREATED_MS_OFFSET + 8;
+/** u32: crc32c of the header's first {@link SEGMENT_HEADER_CHECKED_BYTES} bytes. */
 export const HEADER_CRC_OFFSET = SEGMENT_HEADER_CHECKED_BYTES;
+/** Bytes of the header that mean something (the rest, to {@link SEGMENT_HEADER_BYTES}, is zeros). */
+export const SEGMENT_HEADER_USED_BYTES = HEADER_CRC_OFFSET + 4;
 
 /** Directory of a topic where recovery keeps what it cut (cut-copies.ts). */
 export const CUT_DIRECTORY = 'cut';
 
-/** Segment file names: the first entry offset, zero-padded so that names sort. */
+/** Segment file names: the first record's index, zero-padded so that names sort. */
 export const SEGMENT_EXTENSION = '.wseg';
 const SEGMENT_NAME_DIGITS = 20;
 
-export function segmentFileName(firstOffset: number): string {
-  return `${String(firstOffset).padStart(SEGMENT_NAME_DIGITS, '0')}${SEGMENT_EXTENSION}`;
+export function segmentFileName(firstIndex: number): string {
+  return `${String(firstIndex).padStart(SEGMENT_NAME_DIGITS, '0')}${SEGMENT_EXTENSION}`;
 }
 
-/** The first offset a segment file name stands for, or undefined for any other file. */
+/** The first index a segment file name stands for, or undefined for any other file. */
 export function parseSegmentFileName(name: string): number | undefined {
   if (name.length !== SEGMENT_NAME_DIGITS + SEGMENT_EXTENSION.length) return undefined;
   if (!name.endsWith(SEGMENT_EXTENSION)) return undefined;
@@ -90,12 +106,18 @@ export function parseSegmentFileName(name: string): number | undefined {
 
 // ---- frames --------------------------------------------------------------------------------
 
-export const FRAME_HEADER_BYTES = 8;
+/** u32: kind << KIND_SHIFT | payload length; stored last (0 until the frame is whole). */
+export const FRAME_WORD_OFFSET = 0;
+/** u32 (stored as i32): crc32c of the payload, seeded with {@link frameSeed}. */
+export const FRAME_CHECKSUM_OFFSET = FRAME_WORD_OFFSET + 4;
+/** Bytes before a frame's payload. */
+export const FRAME_HEADER_BYTES = FRAME_CHECKSUM_OFFSET + 4;
+/** Frames start at multiples of this many bytes. */
 export const FRAME_ALIGNMENT = 8;
 export const KIND_SHIFT = 28;
 export const LENGTH_MASK = (1 << KIND_SHIFT) - 1;
 
-export const KIND_ENTRY = 3;
+export const KIND_RECORD = 3;
 export const KIND_BATCH_MEMBER = 5;
 export const KIND_BATCH_COMMIT = 6;
 export const KIND_END = 9;
@@ -103,15 +125,17 @@ export const KIND_END = 9;
 /** True for the four kind codes above (any other value of a word's kind bits is damage). */
 export function isKnownKind(kind: number): boolean {
   return (
-    kind === KIND_ENTRY ||
+    kind === KIND_RECORD ||
     kind === KIND_BATCH_MEMBER ||
     kind === KIND_BATCH_COMMIT ||
     kind === KIND_END
   );
 }
 
-/** Payload of a batch commit frame: u32 member count. */
-export const BATCH_COMMIT_PAYLOAD_BYTES = 4;
+/** Within a batch commit frame's payload: u32 number of members just before it. */
+export const BATCH_COMMIT_COUNT_OFFSET = 0;
+/** Payload of a batch commit frame: the member count. */
+export const BATCH_COMMIT_PAYLOAD_BYTES = BATCH_COMMIT_COUNT_OFFSET + 4;
 
 /** Bytes a frame of `payloadLength` takes, header and alignment included. */
 export function frameBytes(payloadLength: number): number {
@@ -130,13 +154,23 @@ export function lengthOf(word: number): number {
   return word & LENGTH_MASK;
 }
 
+/** Index into an Int32Array over a frame buffer of the length word of the frame at `position`. */
+export function frameWordIndex(position: number): number {
+  return (position + FRAME_WORD_OFFSET) >> 2;
+}
+
+/** Index into an Int32Array over a frame buffer of the checksum of the frame at `position`. */
+export function frameChecksumIndex(position: number): number {
+  return (position + FRAME_CHECKSUM_OFFSET) >> 2;
+}
+
 /**
- * The seed of a frame's checksum: mixes in its kind and its entry offset, so a frame copied to
+ * The seed of a frame's checksum: mixes in its kind and its record index, so a frame copied to
  * another place, or whose kind bits flipped, fails its check even when its payload is intact.
  */
-export function frameSeed(kind: number, offset: number): number {
-  const low = offset >>> 0;
-  const high = Math.floor(offset / 2 ** 32) >>> 0;
+export function frameSeed(kind: number, index: number): number {
+  const low = index >>> 0;
+  const high = Math.floor(index / 2 ** 32) >>> 0;
   return (low ^ Math.imul(high, 0x9e3779b1) ^ (kind << KIND_SHIFT)) >>> 0;
 }
 
@@ -148,13 +182,13 @@ export function frameSeed(kind: number, offset: number): number {
 //      0 u32 name length (0: free, and then the whole slot is zeros, or copy A is marked as being
 //        written (a crash while taking the slot); slots are never freed, so a zero length over
 //        anything else is damage, not a free slot)
-//                                           4 u32 crc32c of the name
-//      8 copy A: u32 sequence, u32 crc32c(sequence, offset), f64 offset (next entry to read)
+//      4 u32 crc32c of the name
+//      8 copy A: u32 sequence, u32 crc32c(sequence, index), f64 index (next record to read)
 //     24 copy B: the same
 //     40 name, UTF-8, at most 88 bytes
 //
 //  An update writes the copy with the lower sequence (sequence + 1 of the other): it stores
-//  COPY_BEING_WRITTEN as the copy's sequence first, then the offset and checksum, then the
+//  COPY_BEING_WRITTEN as the copy's sequence first, then the index and checksum, then the
 //  sequence. A crash in the middle of it leaves that copy marked and the other whole, and a
 //  reader takes the whole copy with the highest sequence. A copy that fails its checksum and
 //  is not marked is damage (ERR_ANNAL_CORRUPT), never passed over.
@@ -165,21 +199,44 @@ export const READERS_VERSION = 1;
 export const READERS_FILE = 'readers.wrd';
 export const READERS_FILE_BYTES = 65_536;
 export const READER_SLOT_BYTES = 128;
-export const READER_SLOTS = READERS_FILE_BYTES / READER_SLOT_BYTES - 1;
-export const READER_NAME_MAX_BYTES = 88;
+/** Most named readers one topic can have (slots are never freed). */
+export const MAX_READERS_PER_TOPIC = READERS_FILE_BYTES / READER_SLOT_BYTES - 1;
+/** Most UTF-8 bytes in a named reader's name. */
+export const MAX_READER_NAME_BYTES = 88;
 
-export const READERS_SLOT_BYTES_OFFSET = 8;
-export const READERS_SLOTS_OFFSET = 12;
+/** u32: {@link READERS_MAGIC}. */
+export const READERS_MAGIC_OFFSET = 0;
+/** u32: {@link READERS_VERSION}. */
+export const READERS_VERSION_OFFSET = READERS_MAGIC_OFFSET + 4;
+/** u32: {@link READER_SLOT_BYTES}. */
+export const READERS_SLOT_BYTES_OFFSET = READERS_VERSION_OFFSET + 4;
+/** u32: {@link MAX_READERS_PER_TOPIC}. */
+export const READERS_SLOTS_OFFSET = READERS_SLOT_BYTES_OFFSET + 4;
 
+/** Within a slot: u32 name length. */
 export const SLOT_NAME_LENGTH = 0;
-export const SLOT_NAME_CRC = 4;
-export const SLOT_COPY_A = 8;
-export const SLOT_COPY_B = 24;
-export const SLOT_NAME = 40;
-/** Within a copy: sequence, checksum, offset. */
+/** Within a slot: u32 crc32c of the name. */
+export const SLOT_NAME_CRC = SLOT_NAME_LENGTH + 4;
+/** Within a copy: u32 sequence. */
 export const COPY_SEQUENCE = 0;
-export const COPY_CRC = 4;
-export const COPY_OFFSET = 8;
+/** Within a copy: u32 crc32c of (sequence, index) laid out as in {@link COPY_CHECKED_BYTES}. */
+export const COPY_CRC = COPY_SEQUENCE + 4;
+/** Within a copy: f64 index of the next record the reader reads. */
+export const COPY_INDEX = COPY_CRC + 4;
+/** Bytes of one copy. */
+export const COPY_BYTES = COPY_INDEX + 8;
+/** Within a slot: copy A. */
+export const SLOT_COPY_A = SLOT_NAME_CRC + 4;
+/** Within a slot: copy B. */
+export const SLOT_COPY_B = SLOT_COPY_A + COPY_BYTES;
+/** Within a slot: the name's UTF-8 bytes. */
+export const SLOT_NAME = SLOT_COPY_B + COPY_BYTES;
+/**
+ * What a copy's checksum covers: the u32 sequence at 0, then the f64 index at
+ * {@link COPY_CHECKED_INDEX}, packed (12 bytes).
+ */
+export const COPY_CHECKED_INDEX = 4;
+export const COPY_CHECKED_BYTES = COPY_CHECKED_INDEX + 8;
 /** The sequence of a copy being written (never a real sequence: they skip it). */
 export const COPY_BEING_WRITTEN = 0xffffffff;
 
@@ -189,7 +246,7 @@ export function slotStart(slot: number): number {
 
 /**
  * Stores the sequence of the copy at byte `copyAt` of the readers table (`words` over the whole
- * file): an atomic store, so the plain stores of the copy's offset and checksum stay between
+ * file): an atomic store, so the plain stores of the copy's index and checksum stay between
  * the COPY_BEING_WRITTEN mark and the real sequence, and neither store is elided.
  */
 export function storeCopySequence(words: Int32Array, copyAt: number, sequence: number): void {
@@ -203,8 +260,8 @@ export function storeNameLength(words: Int32Array, slotAt: number, length: numbe
 
 // ---- events --------------------------------------------------------------------------------
 //
-//  One event (wal.events(topic, partition)) is one entry of its partition's sub-log, so it is
-//  framed, checksummed and made durable as any entry is. Integers little-endian; the id in the
+//  One event (wal.events(topic, partition)) is one record of its partition's sub-log, so it is
+//  framed, checksummed and made durable as any record is. Integers little-endian; the id in the
 //  byte order of its string (RFC 9562).
 //
 //   0                   1                   2                   3
@@ -232,7 +289,7 @@ export function storeNameLength(words: Int32Array, slotAt: number, length: numbe
 //  |  data, D bytes: JSON text (UTF-8), text (UTF-8) or raw bytes ...
 //  +---------------------------------------------------------------+
 //
-//  The entry ends exactly where the data ends; a decoder rejects anything else.
+//  The record ends exactly where the data ends; a decoder rejects anything else.
 
 /** Version of the event encoding, byte 0 of every event. */
 export const EVENT_VERSION = 1;
@@ -243,7 +300,7 @@ export const EVENT_VERSION_OFFSET = 0;
 export const EVENT_DATA_KIND_OFFSET = EVENT_VERSION_OFFSET + 1;
 /** u16 LE: number of headers (at most EVENT_HEADERS_MAX). */
 export const EVENT_HEADER_COUNT_OFFSET = EVENT_DATA_KIND_OFFSET + 1;
-/** u32 LE: bytes of data at the end of the entry. */
+/** u32 LE: bytes of data at the end of the record. */
 export const EVENT_DATA_LENGTH_OFFSET = EVENT_HEADER_COUNT_OFFSET + 2;
 /** f64 LE: the event's timestamp, Unix ms (finite). */
 export const EVENT_TIMESTAMP_OFFSET = EVENT_DATA_LENGTH_OFFSET + 4;
@@ -274,5 +331,5 @@ export const EVENT_DATA_BYTES = 3;
 export const EVENT_TYPE_MAX_BYTES = 255;
 /** Most headers on one event. */
 export const EVENT_HEADERS_MAX = 256;
-/** Most UTF-8 bytes in a header key (at least 1). Values are bounded only by the entry. */
+/** Most UTF-8 bytes in a header key (at least 1). Values are bounded only by the record. */
 export const EVENT_HEADER_KEY_MAX_BYTES = 255;

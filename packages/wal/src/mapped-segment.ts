@@ -1,6 +1,6 @@
 /**
  * The `mmap` backend: a segment mapped whole. Frames are written with stores into the mapping
- * (no syscall per entry) and read in place; an entry is in the page cache, and so survives a
+ * (no syscall per record) and read in place; a record is in the page cache, and so survives a
  * crash of the process, as soon as its length word is stored.
  *
  * @module
@@ -13,7 +13,9 @@ import {
   FRAME_HEADER_BYTES,
   SEGMENT_HEADER_BYTES,
   frameBytes,
+  frameChecksumIndex,
   frameSeed,
+  frameWordIndex,
   packWord,
 } from './layout.js';
 import { Segment } from './segment.js';
@@ -47,16 +49,21 @@ export class MappedSegment extends Segment {
     }
   }
 
-  writeFrame(position: number, kind: number, offset: number, payload: Uint8Array): number {
+  writeFrame(position: number, kind: number, index: number, payload: Uint8Array): number {
     const length = payload.length;
     const buffer = this.#buffer;
     const payloadAt = position + FRAME_HEADER_BYTES;
     buffer.bytes.set(payload, payloadAt);
     // Checksummed where it landed: the mapping is word-aligned, the caller's bytes may not be.
     const words = buffer.words;
-    words[(position + 4) >> 2] = frameChecksum(buffer, payloadAt, length, frameSeed(kind, offset));
+    words[frameChecksumIndex(position)] = frameChecksum(
+      buffer,
+      payloadAt,
+      length,
+      frameSeed(kind, index),
+    );
     // The length word last (little-endian, as every platform Node supports stores words).
-    words[position >> 2] = packWord(kind, length);
+    words[frameWordIndex(position)] = packWord(kind, length);
     const end = position + frameBytes(length);
     if (position < this.#dirtyFrom) this.#dirtyFrom = position;
     if (end > this.#dirtyTo) this.#dirtyTo = end;
@@ -107,7 +114,7 @@ export class MappedSegment extends Segment {
 
   syncSync(): void {
     // Ranges a sync in the pool is still writing back are not durable yet: redone here (pages
-    // already clean cost little), since an entry is only as durable as everything before it.
+    // already clean cost little), since a record is only as durable as everything before it.
     const from = Math.min(this.#dirtyFrom, this.#pendingFrom);
     const to = Math.max(this.#dirtyTo, this.#pendingTo);
     this.#dirtyFrom = Number.POSITIVE_INFINITY;

@@ -8,7 +8,8 @@
 import { InvalidArgumentError, UnsafePathError } from '@annal/native';
 import { encodePathSegment } from '@annal/native/internal';
 
-import { READER_NAME_MAX_BYTES } from './layout.js';
+import { describeValue } from './arguments.js';
+import { MAX_READER_NAME_BYTES } from './layout.js';
 
 const encoder = new TextEncoder();
 // Control characters make names unreadable in listings and error messages.
@@ -19,16 +20,19 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** What a name is for, as error messages and `field` say it. */
 export type NameKind = 'namespace' | 'topic' | 'reader';
 
-function check(kind: NameKind, name: unknown): string {
+function check(kind: NameKind, name: unknown, field: string = kind): string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new InvalidArgumentError(`${kind} must be a non-empty string: ${String(name)}`, {
-      field: kind,
-    });
+    throw new InvalidArgumentError(
+      `${kind} name must be a non-empty string: ${describeValue(name)}`,
+      {
+        field,
+      },
+    );
   }
   if (CONTROL.test(name) || LONE_SURROGATE.test(name)) {
     throw new InvalidArgumentError(
-      `${kind} ${JSON.stringify(name)} has a control character or a lone surrogate`,
-      { field: kind },
+      `${kind} name ${JSON.stringify(name)} has a control character or a lone surrogate`,
+      { field },
     );
   }
   return name;
@@ -56,11 +60,11 @@ export function directoryName(kind: 'namespace' | 'topic', name: unknown): strin
 
 /** A named reader's name as stored in its slot (UTF-8, at most 88 bytes). */
 export function readerNameBytes(name: unknown): Uint8Array {
-  const bytes = encoder.encode(check('reader', name));
-  if (bytes.length > READER_NAME_MAX_BYTES) {
+  const bytes = encoder.encode(check('reader', name, 'name'));
+  if (bytes.length > MAX_READER_NAME_BYTES) {
     throw new InvalidArgumentError(
-      `reader ${JSON.stringify(name)} is ${bytes.length} UTF-8 bytes; at most ${READER_NAME_MAX_BYTES}`,
-      { field: 'reader' },
+      `reader name ${JSON.stringify(name)} is ${bytes.length} UTF-8 bytes; at most ${MAX_READER_NAME_BYTES}`,
+      { field: 'name' },
     );
   }
   return bytes;

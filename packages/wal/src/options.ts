@@ -1,137 +1,302 @@
 /**
- * The options of {@link Wal.open}: one zod schema holding every default (STYLE R32). Defaults
- * for `dir`, `namespace` and `quiet` may also come from ANNAL_DATA_DIR, ANNAL_NAMESPACE and
- * ANNAL_QUIET, read once per `Wal.open` (options win); nothing is kept at module level.
+ * The options of {@link Wal.open}: one zod schema holding every default (STYLE R32), and the
+ * rules that tie the size limits to the segment size. A limit the user did not set is derived
+ * from the ones they did, so a small `segmentBytes` alone is always accepted; a limit the user
+ * set that cannot fit is refused naming that option. `quiet` may also come from ANNAL_QUIET,
+ * read once per `Wal.open` (the option wins); nothing is kept at module level.
  *
  * @module
  */
-import type { SyncPolicy } from '@annal/native';
-import { byteSize, durationMs, parseOptions, syncPolicySchema } from '@annal/native/internal';
+import { InvalidOptionError, type SyncPolicy } from '@annal/native';
+import { byteSize, durationMs, parseOptions } from '@annal/native/internal';
 import { z } from 'zod';
 
 import { LENGTH_MASK, SEGMENT_HEADER_BYTES, frameBytes } from './layout.js';
 
-/** Default data directory when neither `dir` nor ANNAL_DATA_DIR is given. */
-export const DEFAULT_DATA_DIR = './annal-wal';
-/** Default namespace when neither `namespace` nor ANNAL_NAMESPACE is given. */
-export const DEFAULT_NAMESPACE = 'default';
-
 const MIB = 1024 * 1024;
 
-/** How named readers' offsets are kept. See docs/durability.md. */
+/** Smallest `segmentBytes`: 1 MiB. */
+export const MIN_SEGMENT_BYTES = MIB;
+/** Largest `segmentBytes`: 1 GiB. */
+export const MAX_SEGMENT_BYTES = 1024 * MIB;
+/** `segmentBytes` when not set: 32 MiB. */
+export const DEFAULT_SEGMENT_BYTES = 32 * MIB;
+/** `maxPayloadBytes` when not set, unless the segment is too small for it (see the rules). */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 4 * MIB;
+/** `maxBatchRecords` when not set. */
+export const DEFAULT_MAX_BATCH_RECORDS = 2000;
+/** `maxBatchBytes` when not set, unless the segment is too small for it (see the rules). */
+export const DEFAULT_MAX_BATCH_BYTES = 8 * MIB;
+/**
+ * Bytes a batch needs per record besides its payload, in the rule
+ * `maxBatchBytes + BATCH_OVERHEAD_BYTES_PER_RECORD × maxBatchRecords ≤ (segmentBytes − 4096) / 2`:
+ * a frame header and up to 7 bytes of alignment, rounded up.
+ */
+export const BATCH_OVERHEAD_BYTES_PER_RECORD = 16;
+/** The values ANNAL_QUIET may take, and what each means. */
+export const ANNAL_QUIET_VALUES: Readonly<Record<string, boolean>> = {
+  '': false,
+  '0': false,
+  false: false,
+  no: false,
+  off: false,
+  '1': true,
+  true: true,
+  yes: true,
+  on: true,
+};
+
+/** How named readers' indexes are kept. See docs/durability.md. */
 export type Consistency =
   'strictly-once' | { readonly atLeastOnce: { readonly persistEvery: number } };
 
-const consistencySchema = z.union([
-  z.literal('strictly-once'),
-  z.strictObject({
-    atLeastOnce: z.strictObject({ persistEvery: z.number().int().min(1).max(1_000_000) }),
-  }),
-]);
+const SYNC_VALUES = `'none', 'manual', 'each' or { everyMs: n } (n: milliseconds from 1, or a duration such as "200ms")`;
 
-const schema = z
+const syncSchema = z.union(
+  [
+    z.literal('none'),
+    z.literal('manual'),
+    z.literal('each'),
+    z.strictObject({ everyMs: durationMs({ min: 1 }) }),
+  ],
+  { error: `must be ${SYNC_VALUES}` },
+);
+
+const consistencySchema = z.union(
+  [
+    z.literal('strictly-once'),
+    z.strictObject({
+      atLeastOnce: z.strictObject({ persistEvery: z.number().int().min(1).max(1_000_000) }),
+    }),
+  ],
+  {
+    error: `must be 'strictly-once' or { atLeastOnce: { persistEvery: n } } (n an integer from 1 to 1,000,000)`,
+  },
+);
+
+const walOptionsSchema = z
   .strictObject({
-    /** Data directory (created if missing). Default: ANNAL_DATA_DIR, else `./annal-wal`. */
-    dir: z.string().min(1),
-    /** Namespace: a sub-directory owned by one process at a time. Default: ANNAL_NAMESPACE, else `default`. */
-    namespace: z.string().min(1),
     /**
-     * When appends become durable (survive power loss): `'each'` (`append` resolves after the
-     * fdatasync that covers it; concurrent appends share one), `{ everyMs: n }`, or `'none'`.
-     * Every mode survives a crash of the process as soon as `append`/`appendSync` returns.
-     * Default `{ everyMs: 200 }`.
+     * When appends become durable (survive power loss); every mode survives a crash of the
+     * process as soon as `appendSync` returns (`mmap`) or its event-loop turn ends (`fd`):
+     * - `{ everyMs: n }` (default `{ everyMs: 200 }`): a sync runs at most n ms after the first
+     *   unsynced append, off the JS thread; power loss loses at most the last n ms.
+     * - `'each'`: `append` resolves after the fdatasync that covers it (concurrent appends share
+     *   one), `appendSync` syncs on the calling thread before it returns.
+     * - `'manual'`: nothing is synced until `wal.sync()`/`syncSync()` or `close()`.
+     * - `'none'`: as `'manual'`, but `close()` does not sync either (scratch data, tmpfs).
      */
-    fsync: syncPolicySchema.default({ everyMs: 200 }),
+    sync: syncSchema.default({ everyMs: 200 }),
     /**
-     * How named readers' offsets are kept: `'strictly-once'` (stored before `readNext` returns
-     * the entry) or `{ atLeastOnce: { persistEvery: n } }` (stored every n entries; after a crash
-     * a reader sees at most n entries again, never skips one). Default `'strictly-once'`.
+     * How named readers' indexes are kept: `'strictly-once'` (stored before a record is handed
+     * out) or `{ atLeastOnce: { persistEvery: n } }` (stored every n records; after a crash a
+     * reader sees at most n records again, never skips one). Default `'strictly-once'`.
      */
     consistency: consistencySchema.default('strictly-once'),
     /**
-     * How segments are written and read: `'mmap'` (mapped; an entry survives a crash of the
-     * process as soon as `appendSync` returns) or `'fd'` (pwritev/preadv through a staging
-     * buffer, fdatasync in the libuv pool; an entry survives a crash of the process once the current
-     * turn of the event loop ends). Both write the same files. Default `'mmap'`.
+     * How segments are written and read: `'mmap'` (mapped) or `'fd'` (pwritev/preadv through a
+     * staging buffer). Both write the same files. Default `'mmap'`.
      */
-    backend: z.enum(['mmap', 'fd']).default('mmap'),
+    backend: z.enum(['mmap', 'fd'], { error: `must be 'mmap' or 'fd'` }).default('mmap'),
     /**
      * Which segments are deleted (never the one appends go to): `consumed: 'delete'` once every
-     * named reader's stored offset is past them; `maxBytes`, the oldest beyond that many bytes of
-     * segments per topic; `maxAgeMs`, those whose newest entry is older. Checked when a topic
-     * opens or rolls, when a named reader moves past a segment, and at `wal.retain()`.
-     * Default: keep everything.
+     * named reader's stored index is past them; `maxBytes`, the oldest beyond that many bytes of
+     * segments per topic; `maxAgeMs`, those whose newest record is older. Default: keep all.
      */
     retention: z
       .strictObject({
-        consumed: z.enum(['keep', 'delete']).default('keep'),
+        consumed: z
+          .enum(['keep', 'delete'], { error: `must be 'keep' or 'delete'` })
+          .default('keep'),
         maxBytes: byteSize({ min: 1, max: Number.MAX_SAFE_INTEGER }).optional(),
         maxAgeMs: durationMs({ min: 1, max: Number.MAX_SAFE_INTEGER }).optional(),
       })
       .default({ consumed: 'keep' }),
     /** Bytes of one segment file, preallocated. 1 MiB to 1 GiB. Default 32 MiB. */
-    segmentBytes: byteSize({ min: MIB, max: 1024 * MIB }).default(32 * MIB),
-    /** Largest entry in bytes. Default 4 MiB (at most a quarter of `segmentBytes`). */
-    maxEntryBytes: byteSize({ min: 1, max: LENGTH_MASK }).default(4 * MIB),
-    /** Most entries in one `appendBatch`. Default 2,000. */
-    maxBatchEntries: z.number().int().min(1).max(1_000_000).default(2000),
-    /** Most payload bytes in one `appendBatch`. Default 8 MiB (at most half of `segmentBytes`). */
-    maxBatchBytes: byteSize({ min: 1, max: 512 * MIB }).default(8 * MIB),
+    segmentBytes: byteSize({ min: MIN_SEGMENT_BYTES, max: MAX_SEGMENT_BYTES }).default(
+      DEFAULT_SEGMENT_BYTES,
+    ),
+    /** Largest payload in bytes. Default: 4 MiB, or less in a small segment (the rules). */
+    maxPayloadBytes: byteSize({ min: 1, max: LENGTH_MASK }).optional(),
+    /** Most records in one `appendBatch`. Default 2,000, or less in a small segment. */
+    maxBatchRecords: z.number().int().min(1).max(1_000_000).optional(),
+    /** Most payload bytes in one `appendBatch`. Default 8 MiB, or less in a small segment. */
+    maxBatchBytes: byteSize({ min: 1, max: 512 * MIB }).optional(),
     /**
-     * What opening a topic does when its end is damaged (a bad frame in the last segment, a cut
-     * last segment, or an older segment whose tail never reached the disk): `'stop'` (throw
-     * ERR_ANNAL_CORRUPT naming topic, file and byte position) or `'truncate'` (cut the log at the
-     * last whole entry, keeping a copy of what is cut in the topic's `cut/` directory, with a
-     * warning). A crash of the process never needs it. Default `'stop'`.
+     * What opening a topic does when its end is damaged: `'stop'` (throw ERR_ANNAL_CORRUPT
+     * naming topic, file, byte offset and index) or `'truncate'` (cut the log at the last whole
+     * record, keeping a copy of what is cut in the topic's `cut/` directory, with a warning).
+     * Default `'stop'`.
      */
-    onCorrupt: z.enum(['stop', 'truncate']).default('stop'),
-    /** No warnings on stderr (e.g. when `'truncate'` cuts a log). Default: ANNAL_QUIET=1, else false. */
-    quiet: z.boolean(),
+    onCorrupt: z
+      .enum(['stop', 'truncate'], {
+        error: `must be 'stop' or 'truncate' (wal has no 'skip': see its README)`,
+      })
+      .default('stop'),
+    /** No warnings on stderr. Default: from ANNAL_QUIET, else false. */
+    quiet: z.boolean({ error: 'must be true or false' }),
   })
-  .superRefine((options, context) => {
+  .transform((options, context) => {
     const room = options.segmentBytes - SEGMENT_HEADER_BYTES;
-    if (frameBytes(options.maxEntryBytes) * 4 > room) {
+    const segment = `segmentBytes=${options.segmentBytes}`;
+    // Rule 1: four of the largest records fit in a segment.
+    const largestPayload = (Math.floor(room / 4) & ~7) - frameBytes(0);
+    const maxPayloadBytes =
+      options.maxPayloadBytes ?? Math.min(DEFAULT_MAX_PAYLOAD_BYTES, largestPayload);
+    if (frameBytes(maxPayloadBytes) * 4 > room) {
       context.addIssue({
         code: 'custom',
-        path: ['maxEntryBytes'],
-        message: `(${options.maxEntryBytes} bytes) must leave room for 4 entries in a segment of ${options.segmentBytes} bytes`,
+        path: ['maxPayloadBytes'],
+        message: `must leave room for 4 records in a segment (${segment}, so at most ${largestPayload}); raise segmentBytes or lower maxPayloadBytes`,
       });
+      return z.NEVER;
     }
-    if (options.maxBatchBytes + 16 * options.maxBatchEntries > room / 2) {
+    // Rule 2: the largest batch fits in half a segment.
+    const half = Math.floor(room / 2);
+    const maxBatchRecords =
+      options.maxBatchRecords ??
+      Math.min(DEFAULT_MAX_BATCH_RECORDS, Math.floor(half / (2 * BATCH_OVERHEAD_BYTES_PER_RECORD)));
+    const overhead = BATCH_OVERHEAD_BYTES_PER_RECORD * maxBatchRecords;
+    if (overhead >= half) {
+      context.addIssue({
+        code: 'custom',
+        path: ['maxBatchRecords'],
+        message: `needs ${BATCH_OVERHEAD_BYTES_PER_RECORD} bytes per record in half a segment (${segment}, so fewer than ${Math.ceil(half / BATCH_OVERHEAD_BYTES_PER_RECORD)})`,
+      });
+      return z.NEVER;
+    }
+    const maxBatchBytes =
+      options.maxBatchBytes ?? Math.min(DEFAULT_MAX_BATCH_BYTES, half - overhead);
+    if (maxBatchBytes + overhead > half) {
       context.addIssue({
         code: 'custom',
         path: ['maxBatchBytes'],
-        message: `(${options.maxBatchBytes} bytes, plus 16 per entry for ${options.maxBatchEntries} entries) must fit in half a segment of ${options.segmentBytes} bytes`,
+        message: `plus ${BATCH_OVERHEAD_BYTES_PER_RECORD} bytes for each of maxBatchRecords=${maxBatchRecords} records must fit in half a segment (${segment}, so at most ${half - overhead})`,
       });
+      return z.NEVER;
     }
+    return { ...options, maxPayloadBytes, maxBatchRecords, maxBatchBytes };
   });
 
-/** Options of {@link Wal.open} as given; sizes take bytes or strings such as `'32 MiB'`. */
-export type WalOptions = Partial<z.input<typeof schema>>;
-/** Options after defaults. */
-export type ResolvedWalOptions = Readonly<z.output<typeof schema>> & {
-  readonly fsync: SyncPolicy;
-};
+/** A size: a number of bytes, or a string such as `'64 KiB'`, `'32 MiB'` or `'1 MB'`. */
+export type ByteSize = number | string;
 
-/** Validates `options`, filling defaults from the environment (read now, once) and the schema. */
+/**
+ * Options of {@link Wal.open}; sizes take bytes or strings such as `'32 MiB'` (binary units:
+ * KiB, MiB, GiB are powers of 1024; kB, MB, GB powers of 1000). Each option left out (or given
+ * as undefined) takes its default.
+ */
+export interface WalOptions {
+  /** When records survive power loss: `{ everyMs: n }` (default 200), `'each'`, `'manual'`, `'none'`. */
+  readonly sync?: SyncPolicy | { readonly everyMs: number | string } | undefined;
+  /** When named readers' places are stored. Default `'strictly-once'`. */
+  readonly consistency?: Consistency | undefined;
+  /** How segments are written and read. Default `'mmap'`. */
+  readonly backend?: 'mmap' | 'fd' | undefined;
+  /** Which oldest segments are deleted. Default: keep everything. */
+  readonly retention?:
+    | {
+        /** `'delete'`: once every named reader's stored place is past them. Default `'keep'`. */
+        readonly consumed?: 'keep' | 'delete' | undefined;
+        /** Delete the oldest segments beyond this many bytes of segments per topic. */
+        readonly maxBytes?: ByteSize | undefined;
+        /** Delete segments whose newest record is older (ms, or a duration such as `'7d'`). */
+        readonly maxAgeMs?: number | string | undefined;
+      }
+    | undefined;
+  /** Bytes of one segment file, 1 MiB to 1 GiB. Default 32 MiB. */
+  readonly segmentBytes?: ByteSize | undefined;
+  /** Largest payload. Default 4 MiB, or the largest a smaller segment allows. */
+  readonly maxPayloadBytes?: ByteSize | undefined;
+  /** Most records in one batch. Default 2,000, or the most a smaller segment allows. */
+  readonly maxBatchRecords?: number | undefined;
+  /** Most payload bytes in one batch. Default 8 MiB, or the most a smaller segment allows. */
+  readonly maxBatchBytes?: ByteSize | undefined;
+  /** What opening a topic does at damage at its end. Default `'stop'`. */
+  readonly onCorrupt?: 'stop' | 'truncate' | undefined;
+  /** No warnings on stderr. Default: from ANNAL_QUIET, else false. */
+  readonly quiet?: boolean | undefined;
+}
+
+/** Options after defaults and derivation: what `wal.options` holds. */
+export interface ResolvedWalOptions {
+  /** When records survive power loss. */
+  readonly sync: SyncPolicy;
+  /** When named readers' places are stored. */
+  readonly consistency: Consistency;
+  /** How segments are written and read. */
+  readonly backend: 'mmap' | 'fd';
+  /** Which oldest segments are deleted. */
+  readonly retention: {
+    /** `'delete'`: once every named reader's stored place is past them. */
+    readonly consumed: 'keep' | 'delete';
+    /** Bytes of segments per topic beyond which the oldest go. */
+    readonly maxBytes?: number | undefined;
+    /** Age in ms beyond which segments go. */
+    readonly maxAgeMs?: number | undefined;
+  };
+  /** Bytes of one segment file. */
+  readonly segmentBytes: number;
+  /** Largest payload in bytes. */
+  readonly maxPayloadBytes: number;
+  /** Most records in one batch. */
+  readonly maxBatchRecords: number;
+  /** Most payload bytes in one batch. */
+  readonly maxBatchBytes: number;
+  /** What opening a topic does at damage at its end. */
+  readonly onCorrupt: 'stop' | 'truncate';
+  /** No warnings on stderr. */
+  readonly quiet: boolean;
+}
+
+/** Options whose values are sizes in bytes (their errors explain the units). */
+const SIZE_OPTIONS = new Set([
+  'segmentBytes',
+  'maxPayloadBytes',
+  'maxBatchBytes',
+  'retention.maxBytes',
+]);
+
+/**
+ * Validates `options`, filling defaults from the environment (read now, once) and the schema.
+ * @throws ERR_ANNAL_INVALID_OPTION naming the option (`field`) and listing what is allowed
+ */
 export function parseWalOptions(
   options: WalOptions | undefined,
   environment: NodeJS.ProcessEnv = process.env,
 ): ResolvedWalOptions {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new InvalidOptionError(`Wal.open: options must be an object: ${String(options)}`, {
+      field: 'options',
+    });
+  }
   // An option given as undefined falls back like a missing one.
   const given = Object.fromEntries(
     Object.entries(options ?? {}).filter(([, value]) => value !== undefined),
   );
-  const withEnvironment = {
-    dir: nonEmpty(environment['ANNAL_DATA_DIR']) ?? DEFAULT_DATA_DIR,
-    namespace: nonEmpty(environment['ANNAL_NAMESPACE']) ?? DEFAULT_NAMESPACE,
-    quiet: environment['ANNAL_QUIET'] === '1' || environment['ANNAL_QUIET'] === 'true',
-    ...given,
-  };
-  return parseOptions(schema, withEnvironment, 'Wal.open') as ResolvedWalOptions;
+  const withEnvironment = { quiet: quietFrom(environment['ANNAL_QUIET']), ...given };
+  try {
+    const parsed: ResolvedWalOptions = parseOptions(walOptionsSchema, withEnvironment, 'Wal.open');
+    return parsed;
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError) || !SIZE_OPTIONS.has(error.field ?? '')) throw error;
+    throw new InvalidOptionError(
+      `${error.message} (KiB, MiB and GiB are powers of 1024: 1 MiB = 1,048,576 bytes; kB, MB and GB powers of 1000: 1 MB = 1,000,000 bytes)`,
+      { field: error.field as string, cause: error },
+    );
+  }
 }
 
-/** An environment variable set to '' counts as unset. */
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === '' ? undefined : value;
+/** ANNAL_QUIET as a boolean. @throws ERR_ANNAL_INVALID_OPTION for a value it does not know */
+function quietFrom(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const key = value.trim().toLowerCase();
+  const quiet = Object.hasOwn(ANNAL_QUIET_VALUES, key) ? ANNAL_QUIET_VALUES[key] : undefined;
+  if (quiet === undefined) {
+    throw new InvalidOptionError(
+      `Wal.open: ANNAL_QUIET=${JSON.stringify(value)} is not understood: use 1, true, yes or on (quiet), or 0, false, no, off or empty (not quiet)`,
+      { field: 'ANNAL_QUIET' },
+    );
+  }
+  return quiet;
 }

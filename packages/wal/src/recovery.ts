@@ -26,23 +26,26 @@ import { join } from 'node:path';
 import { CorruptError, fsyncDirectorySync } from '@annal/native';
 import { fromErrno } from '@annal/native/internal';
 
+import { WalCorruptError } from './errors.js';
+
 import { copyToCut, moveToCut } from './cut-copies.js';
 import { STAGE_BYTES } from './file-segment.js';
 import { frameBytes, segmentFileName } from './layout.js';
-import { firstNonZeroIn } from './zeros.js';
+import { ALL_ZEROS, firstNonZeroIn } from './zeros.js';
 import type { ResolvedWalOptions } from './options.js';
-import { readHeaderOnDisk, type ReadWindow, type ScanEnd, type Segment } from './segment.js';
+import type { ReadWindow, ScanEnd, Segment } from './segment.js';
+import { readHeaderOnDisk } from './segment-header.js';
 
 /** What {@link recoverTopic} needs from the topic. */
 export interface RecoveryContext {
   readonly name: string;
   readonly directory: string;
   readonly options: ResolvedWalOptions;
-  /** First offsets of the segments found, ascending: recovery removes what it takes out. */
-  readonly firstOffsets: number[];
+  /** First indexes of the segments found, ascending: recovery removes what it takes out. */
+  readonly firstIndexes: number[];
   /**
-   * Opens the segment file of first offset `first` with the topic's backend.
-   * @throws ERR_ANNAL_CORRUPT on a bad header, or one naming another first offset
+   * Opens the segment file of first index `first` with the topic's backend.
+   * @throws ERR_ANNAL_CORRUPT on a bad header, or one naming another first index
    */
   open(first: number): Segment;
   /** A window for reads under the `fd` backend. */
@@ -68,21 +71,21 @@ export function recoverTopic(context: RecoveryContext): Recovered | undefined {
   if (lastPath === undefined) return undefined;
   const mended =
     context.options.onCorrupt === 'truncate'
-      ? mendLastHeader(context, lastPath, context.firstOffsets.at(-1) as number)
+      ? mendLastHeader(context, lastPath, context.firstIndexes.at(-1) as number)
       : 'intact';
   if (mended === 'moved') return recoverTopic(context);
-  const segment = context.open(context.firstOffsets.at(-1) as number);
+  const segment = context.open(context.firstIndexes.at(-1) as number);
   let end: ScanEnd;
   try {
     end = segment.scan(context.newWindow());
     let copy = mended === 'intact' ? undefined : mended;
     if (end.corruption !== undefined) {
       if (context.options.onCorrupt === 'stop') {
-        throw segment.corruption(end.scannedTo, end.corruption);
+        throw segment.corruption(end.scannedTo, end.corruption, end.scannedIndex);
       }
       copy ??= copyToCut(context.directory, segment.path);
       context.warn(
-        `annal wal: topic ${JSON.stringify(context.name)}: cut ${segment.path} at byte ${end.position} (offset ${end.offset}): ${end.corruption}; a copy of the segment as it was is in ${copy}`,
+        `annal wal: topic ${JSON.stringify(context.name)}: cut ${segment.path} at byte ${end.position} (index ${end.index}): ${end.corruption}; a copy of the segment as it was is in ${copy}`,
       );
       segment.zero(end.position, segment.lengthBytes);
     } else {
@@ -102,7 +105,7 @@ export function recoverTopic(context: RecoveryContext): Recovered | undefined {
 /**
  * Past the last committed frame, a segment holds zeros, except what a crash of the writer can
  * leave: members of a batch without its commit, then one frame whose length word was never
- * stored (its payload at most `maxEntryBytes`), and under `fd` the rest of a stage write cut
+ * stored (its payload at most `maxPayloadBytes`), and under `fd` the rest of a stage write cut
  * short (at most 256 KiB). That is zeroed: none of it was acknowledged. Anything further on was
  * not written by a crash (damage, or pages written back out of order before a power loss) and
  * must not stay there, where later appends could line up with its frames: reported under
@@ -116,15 +119,15 @@ function clearTail(
 ): void {
   const options = context.options;
   const allowance =
-    frameBytes(options.maxEntryBytes) + (options.backend === 'fd' ? STAGE_BYTES : 0);
+    frameBytes(options.maxPayloadBytes) + (options.backend === 'fd' ? STAGE_BYTES : 0);
   const crashEnd = Math.min(segment.lengthBytes, end.scannedTo + allowance);
   const beyond = segment.firstNonZero(crashEnd, segment.lengthBytes);
-  if (beyond >= 0) {
-    const what = `${segment.path} holds data at byte ${beyond}, past the end of the log at byte ${end.position} (offset ${end.offset}) by more than a crash can leave: damage, or pages written back out of order before a power loss`;
+  if (beyond !== ALL_ZEROS) {
+    const what = `${segment.path} holds data at byte ${beyond}, past the end of the log at byte ${end.position} (index ${end.index}) by more than a crash can leave: damage, or pages written back out of order before a power loss`;
     if (options.onCorrupt === 'stop') {
-      throw new CorruptError(
+      throw new WalCorruptError(
         `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to zero it, keeping a copy`,
-        { path: segment.path, offset: beyond },
+        { path: segment.path, offset: beyond, index: end.index },
       );
     }
     const copy = copied ?? copyToCut(context.directory, segment.path);
@@ -134,7 +137,8 @@ function clearTail(
     );
     return;
   }
-  if (segment.firstNonZero(end.position, crashEnd) >= 0) segment.zero(end.position, crashEnd);
+  if (segment.firstNonZero(end.position, crashEnd) !== ALL_ZEROS)
+    segment.zero(end.position, crashEnd);
 }
 
 /**
@@ -142,13 +146,13 @@ function clearTail(
  * failed: nothing in it was acknowledged (a sync fsyncs the header first). Only the last segment
  * can be such a roll; a zero header anywhere else is damage, reported when read. An empty one is
  * removed; one holding data is moved to cut/ under `'truncate'`, and reported under `'stop'` (a
- * header zeroed by damage would look the same, and its entries may have been acknowledged).
+ * header zeroed by damage would look the same, and its records may have been acknowledged).
  */
 function dropUnfinishedRoll(context: RecoveryContext): void {
   const path = lastSegmentPath(context);
   if (path === undefined || !readHeaderOnDisk(path).zero) return;
   if (isAllZeros(path)) {
-    context.firstOffsets.pop();
+    context.firstIndexes.pop();
     try {
       rmSync(path);
     } catch (error) {
@@ -162,18 +166,18 @@ function dropUnfinishedRoll(context: RecoveryContext): void {
   }
   const what = `${path} has an all-zero header over data: a roll cut by a power loss (nothing in it was acknowledged), or a damaged header`;
   if (context.options.onCorrupt === 'stop') {
-    throw new CorruptError(
+    throw new WalCorruptError(
       `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to move it to cut/ and go on before it`,
       { path, offset: 0 },
     );
   }
-  context.firstOffsets.pop();
+  context.firstIndexes.pop();
   const moved = moveToCut(context.directory, path);
   context.warn(`annal wal: topic ${JSON.stringify(context.name)}: ${what}; moved to ${moved}`);
 }
 
 /**
- * Under `'truncate'`: a last segment whose header is bad (or names another first offset than
+ * Under `'truncate'`: a last segment whose header is bad (or names another first index than
  * `first`, its file name's) is moved to cut/ ('moved': recover the one before it), and one whose
  * length is not what its header says is copied to cut/ and given its length back (the frames
  * past the cut then fail their checks and are cut).
@@ -181,8 +185,8 @@ function dropUnfinishedRoll(context: RecoveryContext): void {
  */
 function mendLastHeader(context: RecoveryContext, path: string, first: number): string {
   const header = readHeaderOnDisk(path);
-  if (!header.valid || header.firstOffset !== first) {
-    context.firstOffsets.pop();
+  if (!header.valid || header.firstIndex !== first) {
+    context.firstIndexes.pop();
     const moved = moveToCut(context.directory, path);
     context.warn(
       `annal wal: topic ${JSON.stringify(context.name)}: moved ${path} to ${moved}: its header is damaged`,
@@ -208,13 +212,13 @@ function mendLastHeader(context: RecoveryContext, path: string, first: number): 
  * Checks, frame by frame, the segment before `last`: it must be whole and end with the end frame
  * `last`'s header points to. A roll writes that frame before it makes `last` (so a crash of the
  * process never misses it), but a power loss can keep `last` and lose any page of the old
- * segment that no sync had covered yet (pages reach the disk in any order); entries after such a
+ * segment that no sync had covered yet (pages reach the disk in any order); records after such a
  * hole were never acknowledged (a sync that covered them covered the hole too).
  * @returns 'cut' when it cut the log in that segment (`'truncate'`: recover it as the last one),
  *   else 'whole'
  */
 function checkPrevious(context: RecoveryContext, last: Segment): 'cut' | 'whole' {
-  const firsts = context.firstOffsets;
+  const firsts = context.firstIndexes;
   if (firsts.length < 2 || last.previousEnd === 0) return 'whole';
   let previous: Segment;
   try {
@@ -227,19 +231,19 @@ function checkPrevious(context: RecoveryContext, last: Segment): 'cut' | 'whole'
   try {
     const scanned = previous.scan(context.newWindow());
     const endFrame = scanned.position - frameBytes(0);
-    if (scanned.sealed && endFrame === last.previousEnd && scanned.offset === last.firstOffset) {
+    if (scanned.sealed && endFrame === last.previousEnd && scanned.index === last.firstIndex) {
       return 'whole';
     }
     const found =
       scanned.corruption ??
       (scanned.sealed
-        ? `an end frame at byte ${endFrame} before offset ${scanned.offset}`
-        : `no frame at byte ${scanned.scannedTo} (after offset ${scanned.offset - 1})`);
-    const what = `${previous.path} is not whole: ${found}, where ${last.path} says it ends with an end frame at byte ${last.previousEnd} before offset ${last.firstOffset}: pages of it never reached the disk (a power loss before a sync completed) or it is damaged`;
+        ? `an end frame at byte ${endFrame} before index ${scanned.index}`
+        : `no frame at byte ${scanned.scannedTo} (after index ${scanned.index - 1})`);
+    const what = `${previous.path} is not whole: ${found}, where ${last.path} says it ends with an end frame at byte ${last.previousEnd} before index ${last.firstIndex}: pages of it never reached the disk (a power loss before a sync completed) or it is damaged`;
     if (context.options.onCorrupt === 'stop') {
-      throw new CorruptError(
-        `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to go on from the last whole entry before it, keeping a copy of what is cut`,
-        { path: previous.path, offset: scanned.scannedTo },
+      throw new WalCorruptError(
+        `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to go on from the last whole record before it, keeping a copy of what is cut`,
+        { path: previous.path, offset: scanned.scannedTo, index: scanned.scannedIndex },
       );
     }
     // An end frame elsewhere than the header says is no end either: appends go on before it.
@@ -249,7 +253,7 @@ function checkPrevious(context: RecoveryContext, last: Segment): 'cut' | 'whole'
     firsts.pop();
     previous.zero(position, previous.lengthBytes);
     context.warn(
-      `annal wal: topic ${JSON.stringify(context.name)}: ${what}; cut at byte ${position} (offset ${scanned.offset}): ${previous.path} copied to ${copy}, ${last.path} moved to ${moved}`,
+      `annal wal: topic ${JSON.stringify(context.name)}: ${what}; cut at byte ${position} (index ${scanned.index}): ${previous.path} copied to ${copy}, ${last.path} moved to ${moved}`,
     );
     return 'cut';
   } finally {
@@ -258,7 +262,7 @@ function checkPrevious(context: RecoveryContext, last: Segment): 'cut' | 'whole'
 }
 
 function lastSegmentPath(context: RecoveryContext): string | undefined {
-  const last = context.firstOffsets.at(-1);
+  const last = context.firstIndexes.at(-1);
   return last === undefined ? undefined : join(context.directory, segmentFileName(last));
 }
 
@@ -278,7 +282,7 @@ function isAllZeros(path: string): boolean {
       const read = readSync(fd, buffer, 0, buffer.length, position);
       if (read === 0) return true;
       buffer.fill(0, read);
-      if (firstNonZeroIn(buffer, 0, buffer.length, words) >= 0) return false;
+      if (firstNonZeroIn(buffer, 0, buffer.length, words) !== ALL_ZEROS) return false;
       position += read;
     }
   } catch (error) {

@@ -1,35 +1,28 @@
 /**
  * One segment file of a topic, whatever carries its bytes: what every backend shares — the
- * header, the checks every frame must pass, and the scan that finds where valid data ends.
+ * checks every frame must pass, and the scan that finds where valid data ends (the header is in
+ * segment-header.ts).
  * {@link MappedSegment} (mapped-segment.ts) and {@link FileSegment} (file-segment.ts) move the
  * bytes.
  *
  * @module
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-
-import { AlreadyExistsError, CorruptError, crc32c } from '@annal/native';
-import { createFileAtomically, fromErrno } from '@annal/native/internal';
+import { AlreadyExistsError } from '@annal/native';
+import { createFileAtomically } from '@annal/native/internal';
 
 import { frameChecksum, type FrameBuffer } from './checksum.js';
+import { WalCorruptError } from './errors.js';
+import { checkSegmentHeader, encodeSegmentHeader, type SegmentHeader } from './segment-header.js';
 import {
+  BATCH_COMMIT_COUNT_OFFSET,
   BATCH_COMMIT_PAYLOAD_BYTES,
-  CREATED_MS_OFFSET,
-  FIRST_OFFSET_OFFSET,
+  FRAME_CHECKSUM_OFFSET,
   FRAME_HEADER_BYTES,
-  HEADER_BYTES_OFFSET,
-  HEADER_CRC_OFFSET,
   KIND_BATCH_COMMIT,
   KIND_BATCH_MEMBER,
   KIND_END,
-  MAGIC_OFFSET,
-  PREVIOUS_END_OFFSET,
-  SEGMENT_BYTES_OFFSET,
   SEGMENT_HEADER_BYTES,
-  SEGMENT_HEADER_CHECKED_BYTES,
-  SEGMENT_MAGIC,
-  SEGMENT_VERSION,
-  VERSION_OFFSET,
+  SEGMENT_HEADER_USED_BYTES,
   frameBytes,
   frameSeed,
   isKnownKind,
@@ -69,32 +62,25 @@ export interface ReadWindow extends FrameBuffer {
 export interface ScanEnd {
   /** Position after the last whole, valid, committed frame: where the next frame goes. */
   position: number;
-  /** Offset the next entry gets. */
-  offset: number;
-  /** Entries (not batch commits, not the end frame) before `position`. */
-  entries: number;
+  /** Index the next record gets. */
+  index: number;
+  /** Records (not batch commits, not the end frame) before `position`. */
+  records: number;
   /** Where scanning stopped: past `position` when it dropped an unfinished batch. */
   scannedTo: number;
+  /** The index the frame at `scannedTo` would carry. */
+  scannedIndex: number;
   /** True when an end frame closed the segment. */
   sealed: boolean;
   /** Set when a frame failed its checks: what is wrong (the frame is at `scannedTo`). */
   corruption?: string;
 }
 
-/** A segment's header fields, as created. */
-export interface SegmentHeader {
-  readonly segmentBytes: number;
-  readonly firstOffset: number;
-  readonly createdMs: number;
-  /** Position of the previous segment's end frame; 0 for a topic's first segment. */
-  readonly previousEnd: number;
-}
-
 /** A segment. The topic decides what goes where; a segment checks and moves bytes. */
 export abstract class Segment {
   readonly path: string;
   readonly topic: string;
-  readonly firstOffset: number;
+  readonly firstIndex: number;
   readonly createdMs: number;
   /** Where the previous segment's end frame is (0: this is the topic's first segment). */
   readonly previousEnd: number;
@@ -104,8 +90,13 @@ export abstract class Segment {
     this.path = path;
     this.topic = topic;
     this.lengthBytes = fileBytes;
-    const { firstOffset, createdMs, previousEnd } = this.#checkHeader(header, fileBytes);
-    this.firstOffset = firstOffset;
+    const { firstIndex, createdMs, previousEnd } = checkSegmentHeader(
+      header,
+      fileBytes,
+      path,
+      topic,
+    );
+    this.firstIndex = firstIndex;
     this.createdMs = createdMs;
     this.previousEnd = previousEnd;
   }
@@ -118,7 +109,7 @@ export abstract class Segment {
    */
   static createFile(path: string, topic: string, header: SegmentHeader): void {
     const created = createFileAtomically(path, header.segmentBytes, (buffer) => {
-      encodeSegmentHeader(new Uint8Array(buffer, 0, SEGMENT_HEADER_CHECKED_BYTES + 4), header);
+      encodeSegmentHeader(new Uint8Array(buffer, 0, SEGMENT_HEADER_USED_BYTES), header);
     });
     if (!created) throw segmentExists(topic, path);
   }
@@ -126,17 +117,17 @@ export abstract class Segment {
   // ---- what a backend provides ---------------------------------------------------------------
 
   /**
-   * Writes a frame of `kind` for entry offset `offset` at `position` (the caller checked that it
+   * Writes a frame of `kind` for record index `index` at `position` (the caller checked that it
    * fits; frames are written in order), length word last. @returns the position after it
    */
-  abstract writeFrame(position: number, kind: number, offset: number, payload: Uint8Array): number;
+  abstract writeFrame(position: number, kind: number, index: number, payload: Uint8Array): number;
 
   /** Zeroes `[from, to)`: frames a crash left unfinished, or cut by the truncate policy. */
   abstract zero(from: number, to: number): void;
 
   /**
    * The position of the first 4-byte word in `[from, to)` (both multiples of 4) that is not
-   * zero, or -1: what recovery looks for past the end of the log.
+   * zero, or ALL_ZEROS (zeros.ts): what recovery looks for past the end of the log.
    */
   abstract firstNonZero(from: number, to: number): number;
 
@@ -176,16 +167,16 @@ export abstract class Segment {
 
   // ---- writing -------------------------------------------------------------------------------
 
-  /** Writes a batch commit frame for `count` members, the first of which has `firstOffset`. */
-  writeBatchCommit(position: number, firstOffset: number, count: number): number {
+  /** Writes a batch commit frame for `count` members, the first of which has `firstIndex`. */
+  writeBatchCommit(position: number, firstIndex: number, count: number): number {
     const payload = this.#commitPayload;
-    this.#commitView.setUint32(0, count, true);
-    return this.writeFrame(position, KIND_BATCH_COMMIT, firstOffset, payload);
+    this.#commitView.setUint32(BATCH_COMMIT_COUNT_OFFSET, count, true);
+    return this.writeFrame(position, KIND_BATCH_COMMIT, firstIndex, payload);
   }
 
   /** Writes the end frame: the writer moved to the next segment. */
-  writeEnd(position: number, offset: number): void {
-    this.writeFrame(position, KIND_END, offset, EMPTY);
+  writeEnd(position: number, index: number): void {
+    this.writeFrame(position, KIND_END, index, EMPTY);
   }
 
   readonly #commitPayload = new Uint8Array(BATCH_COMMIT_PAYLOAD_BYTES);
@@ -194,24 +185,24 @@ export abstract class Segment {
   // ---- reading -------------------------------------------------------------------------------
 
   /**
-   * Reads and checks the frame at `position`, expected to carry entry offset `offset`, into
+   * Reads and checks the frame at `position`, expected to carry record index `index`, into
    * `frame`. @returns the frame; undefined where no frame was written yet (a zero word)
-   * @throws ERR_ANNAL_CORRUPT naming topic, segment and offset when it fails a check
+   * @throws ERR_ANNAL_CORRUPT naming topic, segment, byte offset and index when it fails a check
    */
   readFrame(
     position: number,
-    offset: number,
+    index: number,
     frame: Frame,
     window: ReadWindow | undefined,
   ): Frame | undefined {
-    const problem = this.#probe(position, offset, frame, window);
+    const problem = this.#probe(position, index, frame, window);
     if (problem === undefined) return frame.kind === 0 ? undefined : frame;
-    throw this.corruption(position, problem);
+    throw this.corruption(position, problem, index);
   }
 
   /**
    * The structure of the frame at `position` without its checksum (kind 0 where none): enough
-   * to step over it when seeking. The entry itself is checked when it is read.
+   * to step over it when seeking. The record itself is checked when it is read.
    */
   skimFrame(position: number, frame: Frame, window: ReadWindow | undefined): Frame {
     frame.kind = 0;
@@ -226,11 +217,12 @@ export abstract class Segment {
     return frame;
   }
 
-  /** A typed error for a bad frame at `position`. */
-  corruption(position: number, problem: string): CorruptError {
-    return new CorruptError(
-      `topic ${JSON.stringify(this.topic)}: ${this.path} at byte ${position}: ${problem}`,
-      { path: this.path, offset: position },
+  /** A typed error for a bad frame at byte `position`, where record `index` should be. */
+  corruption(position: number, problem: string, index?: number): WalCorruptError {
+    const record = index === undefined ? '' : ` (record ${index})`;
+    return new WalCorruptError(
+      `topic ${JSON.stringify(this.topic)}: ${this.path} at byte ${position}${record}: ${problem}`,
+      { path: this.path, offset: position, ...(index === undefined ? {} : { index }) },
     );
   }
 
@@ -241,24 +233,25 @@ export abstract class Segment {
   scan(window: ReadWindow | undefined): ScanEnd {
     const frame: Frame = { kind: 0, length: 0, bytes: EMPTY, start: 0 };
     let position = SEGMENT_HEADER_BYTES;
-    let offset = this.firstOffset;
+    let index = this.firstIndex;
     // The last point where everything before is committed (a batch start moves it no further).
     let committedPosition = position;
-    let committedOffset = offset;
+    let committedIndex = index;
     let members = 0;
     const end = (sealed: boolean, corruption?: string): ScanEnd => {
       const result: ScanEnd = {
         position: committedPosition,
-        offset: committedOffset,
-        entries: committedOffset - this.firstOffset,
+        index: committedIndex,
+        records: committedIndex - this.firstIndex,
         scannedTo: position,
+        scannedIndex: index,
         sealed,
       };
       if (corruption !== undefined) result.corruption = corruption;
       return result;
     };
     for (;;) {
-      const problem = this.#probe(position, offset, frame, window);
+      const problem = this.#probe(position, index, frame, window);
       if (problem !== undefined) return end(false, problem);
       const kind = frame.kind;
       if (kind === 0) return end(false);
@@ -271,20 +264,20 @@ export abstract class Segment {
       if (kind === KIND_BATCH_COMMIT) {
         const count = commitCount(frame);
         if (count !== members) {
-          return end(false, `a batch commit for ${count} entries after ${members} members`);
+          return end(false, `a batch commit for ${count} records after ${members} members`);
         }
         members = 0;
       } else if (kind === KIND_BATCH_MEMBER) {
         members++;
-        offset++;
+        index++;
       } else {
-        if (members > 0) return end(false, 'an entry inside a batch');
-        offset++;
+        if (members > 0) return end(false, 'a record inside a batch');
+        index++;
       }
       position += frameBytes(frame.length);
       if (members === 0) {
         committedPosition = position;
-        committedOffset = offset;
+        committedIndex = index;
       }
     }
   }
@@ -292,7 +285,7 @@ export abstract class Segment {
   /** Fills `frame` from `position`; @returns what is wrong with it, or undefined. */
   #probe(
     position: number,
-    offset: number,
+    index: number,
     frame: Frame,
     window: ReadWindow | undefined,
   ): string | undefined {
@@ -315,19 +308,21 @@ export abstract class Segment {
     const buffer = this.bytesAt(position, frameBytes(length), window);
     const at = this.at;
     const view = buffer.view;
-    const stored = view.getInt32(at + 4, true);
-    // A batch commit is seeded with its batch's first offset: its count says how far back.
-    const seedOffset =
-      kind === KIND_BATCH_COMMIT ? offset - view.getUint32(at + FRAME_HEADER_BYTES, true) : offset;
+    const stored = view.getInt32(at + FRAME_CHECKSUM_OFFSET, true);
+    // A batch commit is seeded with its batch's first index: its count says how far back.
+    const seedIndex =
+      kind === KIND_BATCH_COMMIT
+        ? index - view.getUint32(at + FRAME_HEADER_BYTES + BATCH_COMMIT_COUNT_OFFSET, true)
+        : index;
     const actual = frameChecksum(
       buffer,
       at + FRAME_HEADER_BYTES,
       length,
-      frameSeed(kind, seedOffset),
+      frameSeed(kind, seedIndex),
     );
     if (stored !== actual) {
-      const what = kind === KIND_BATCH_COMMIT ? 'the batch commit before' : 'the entry at';
-      return `checksum mismatch for ${what} offset ${offset} (stored ${stored >>> 0}, computed ${actual >>> 0})`;
+      const what = kind === KIND_BATCH_COMMIT ? 'the batch commit before' : 'the record at';
+      return `checksum mismatch for ${what} index ${index} (stored ${stored >>> 0}, computed ${actual >>> 0})`;
     }
     frame.kind = kind;
     frame.length = length;
@@ -335,102 +330,6 @@ export abstract class Segment {
     frame.start = at + FRAME_HEADER_BYTES;
     return undefined;
   }
-
-  #checkHeader(header: Uint8Array, size: number): Omit<SegmentHeader, 'segmentBytes'> {
-    const fail = (problem: string): never => {
-      throw new CorruptError(`topic ${JSON.stringify(this.topic)}: ${this.path}: ${problem}`, {
-        path: this.path,
-        offset: 0,
-      });
-    };
-    if (size < SEGMENT_HEADER_BYTES || header.length < SEGMENT_HEADER_CHECKED_BYTES + 4) {
-      fail(`${size} bytes, shorter than a segment header`);
-    }
-    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-    if (view.getUint32(MAGIC_OFFSET, true) !== SEGMENT_MAGIC) fail('not a segment (bad magic)');
-    const version = view.getUint32(VERSION_OFFSET, true);
-    if (version !== SEGMENT_VERSION) {
-      fail(`format version ${version}; this build reads ${SEGMENT_VERSION}`);
-    }
-    const stored = view.getUint32(HEADER_CRC_OFFSET, true);
-    const actual = crc32c(header.subarray(0, SEGMENT_HEADER_CHECKED_BYTES));
-    if (stored !== actual) fail('header checksum mismatch');
-    if (view.getUint32(HEADER_BYTES_OFFSET, true) !== SEGMENT_HEADER_BYTES) fail('bad header size');
-    const declared = view.getFloat64(SEGMENT_BYTES_OFFSET, true);
-    if (declared !== size) fail(`header says ${declared} bytes, the file has ${size}`);
-    const firstOffset = view.getFloat64(FIRST_OFFSET_OFFSET, true);
-    if (!(Number.isSafeInteger(firstOffset) && firstOffset >= 0)) {
-      fail(`bad first offset ${firstOffset}`);
-    }
-    const previousEnd = view.getUint32(PREVIOUS_END_OFFSET, true);
-    if (previousEnd !== 0 && (previousEnd < SEGMENT_HEADER_BYTES || previousEnd % 8 !== 0)) {
-      fail(`bad previous segment end ${previousEnd}`);
-    }
-    return { firstOffset, createdMs: view.getFloat64(CREATED_MS_OFFSET, true), previousEnd };
-  }
-}
-
-/** Writes a segment header into `bytes` (its first 44 bytes: the checked fields and their CRC). */
-export function encodeSegmentHeader(bytes: Uint8Array, header: SegmentHeader): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  view.setUint32(MAGIC_OFFSET, SEGMENT_MAGIC, true);
-  view.setUint32(VERSION_OFFSET, SEGMENT_VERSION, true);
-  view.setUint32(HEADER_BYTES_OFFSET, SEGMENT_HEADER_BYTES, true);
-  view.setUint32(PREVIOUS_END_OFFSET, header.previousEnd, true);
-  view.setFloat64(SEGMENT_BYTES_OFFSET, header.segmentBytes, true);
-  view.setFloat64(FIRST_OFFSET_OFFSET, header.firstOffset, true);
-  view.setFloat64(CREATED_MS_OFFSET, header.createdMs, true);
-  view.setUint32(HEADER_CRC_OFFSET, crc32c(bytes.subarray(0, SEGMENT_HEADER_CHECKED_BYTES)), true);
-}
-
-/** A segment file's header as found on disk, read without opening the file as a segment. */
-export interface HeaderOnDisk {
-  /** Every byte of the checked header is zero: a roll whose header never reached the disk. */
-  readonly zero: boolean;
-  /** Magic, version and checksum check out: the fields below mean something. */
-  readonly valid: boolean;
-  /** What the header says the file holds (NaN when not valid). */
-  readonly segmentBytes: number;
-  /** The header's first offset (NaN when not valid). */
-  readonly firstOffset: number;
-  /** When the segment was created (+Infinity when not valid). */
-  readonly createdMs: number;
-  /** What the file holds. */
-  readonly fileBytes: number;
-}
-
-/**
- * Reads the header of the segment file at `path` (for recovery and retention, which must not
- * map or trust it first). @throws ERR_ANNAL_IO and kin when the file cannot be read
- */
-export function readHeaderOnDisk(path: string): HeaderOnDisk {
-  const header = new Uint8Array(SEGMENT_HEADER_CHECKED_BYTES + 4);
-  let fileBytes: number;
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      fileBytes = fstatSync(fd).size;
-      readSync(fd, header, 0, header.length, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    throw fromErrno(error, { path });
-  }
-  const view = new DataView(header.buffer);
-  const valid =
-    view.getUint32(MAGIC_OFFSET, true) === SEGMENT_MAGIC &&
-    view.getUint32(VERSION_OFFSET, true) === SEGMENT_VERSION &&
-    view.getUint32(HEADER_CRC_OFFSET, true) ===
-      crc32c(header.subarray(0, SEGMENT_HEADER_CHECKED_BYTES));
-  return {
-    zero: header.every((byte) => byte === 0),
-    valid,
-    segmentBytes: valid ? view.getFloat64(SEGMENT_BYTES_OFFSET, true) : Number.NaN,
-    firstOffset: valid ? view.getFloat64(FIRST_OFFSET_OFFSET, true) : Number.NaN,
-    createdMs: valid ? view.getFloat64(CREATED_MS_OFFSET, true) : Number.POSITIVE_INFINITY,
-    fileBytes,
-  };
 }
 
 /** Only the owning process creates segments, each once: one already there is not ours. */
@@ -444,7 +343,7 @@ export function segmentExists(topic: string, path: string): AlreadyExistsError {
 /** The member count a batch commit frame carries. */
 export function commitCount(frame: Frame): number {
   const bytes = frame.bytes;
-  const at = frame.start;
+  const at = frame.start + BATCH_COMMIT_COUNT_OFFSET;
   return (
     ((bytes[at] as number) |
       ((bytes[at + 1] as number) << 8) |

@@ -1,8 +1,9 @@
 /**
  * Segment files made ahead of the roll that needs them. Creating a segment in full — reserve
- * 32 MiB, fsync, link, fsync the directory — stalls the appending thread 5–11 ms here; a roll
- * that finds a spare only writes the header and links it into place (~0.1–0.5 ms), and the
- * fsyncs that make the new file durable join the next sync of the schedule instead.
+ * it, fsync, link, fsync the directory — stalls the appending thread for milliseconds; a roll
+ * that finds a spare only writes the header and links it into place, and the fsyncs that make
+ * the new file durable join the next sync of the schedule instead (figures:
+ * docs/decisions/2026-12-04-wal-fd-backend-and-spares.md).
  *
  * ```
  *  topics/<topic>/.spare-<hex>.tmp    reserved (posix_fallocate) and fsynced, all zeros; made
@@ -12,7 +13,7 @@
  *
  * A crash can leave a spare behind (opening a topic removes it), and a power loss can leave a
  * linked segment whose header never reached the disk: all zeros, it holds nothing anyone was
- * promised (the sync that would have acknowledged an entry in it fsyncs the header and the
+ * promised (the sync that would have acknowledged a record in it fsyncs the header and the
  * directory first), so opening the topic takes it out (recovery.ts).
  *
  * @module
@@ -25,12 +26,13 @@ import { join } from 'node:path';
 import { NativeFile, fsyncDirectorySync } from '@annal/native';
 import { fromErrno } from '@annal/native/internal';
 
-import { SEGMENT_HEADER_CHECKED_BYTES } from './layout.js';
-import { encodeSegmentHeader, segmentExists, type SegmentHeader } from './segment.js';
+import { SEGMENT_HEADER_USED_BYTES } from './layout.js';
+import { segmentExists } from './segment.js';
+import { encodeSegmentHeader, type SegmentHeader } from './segment-header.js';
 
 const SPARE_PREFIX = '.spare-';
 const TEMPORARY_SUFFIX = '.tmp';
-const HEADER_BYTES = SEGMENT_HEADER_CHECKED_BYTES + 4;
+const HEADER_BYTES = SEGMENT_HEADER_USED_BYTES;
 
 /** True for the temporary files of a topic directory: spares and unfinished atomic creations. */
 export function isTemporaryFile(name: string): boolean {

@@ -1,59 +1,48 @@
 /**
- * One topic: its chain of segments, the end where appends go, and the cursors of its named
- * readers. Offsets are entry numbers (0, 1, 2, …), plain JS numbers, exact to 2^53.
+ * One topic: its chain of segments, the end where appends go, and the cursors of its open
+ * readers. Indexes are record numbers (0, 1, 2, …), plain JS numbers, exact to 2^53. The sparse
+ * index (sparse-index.ts), the sync bookkeeping (topic-sync.ts), retention (retention.ts),
+ * spares (spare-segment.ts), the segment files (segment-chain.ts) and recovery (recovery.ts)
+ * are each in their own file; this one ties them together. It is longer than ~400 lines because
+ * the append end (roll, spare, dirty marks) and the read end (cursors, peek, seek) share the
+ * same few fields on the hot path — the active segment, its position and the next index — and
+ * splitting them would put a call between an append and those fields.
  *
- * Visibility: an entry becomes readable when `append` returns, a batch's entries all at once
+ * Visibility: a record becomes readable when `append` returns, a batch's records all at once
  * when `appendBatch` returns; both run to completion on the owning thread, so a reader never
  * sees part of a batch. On disk a batch is members followed by a commit frame: reopening after
  * a crash drops members without their commit (layout.ts).
  *
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { CorruptError, InvalidArgumentError, TooLargeError } from '@annal/native';
-import { fromErrno } from '@annal/native/internal';
 
-import { frameBuffer } from './checksum.js';
-import { FileSegment, WINDOW_BYTES } from './file-segment.js';
-import { MappedSegment } from './mapped-segment.js';
-
+import { describeValue } from './arguments.js';
+import type { Cursor, RecordLocation } from './cursor.js';
 import {
   BATCH_COMMIT_PAYLOAD_BYTES,
   KIND_BATCH_COMMIT,
   KIND_BATCH_MEMBER,
   KIND_END,
-  KIND_ENTRY,
+  KIND_RECORD,
   READERS_FILE,
   SEGMENT_HEADER_BYTES,
   frameBytes,
-  parseSegmentFileName,
-  segmentFileName,
 } from './layout.js';
 import type { ResolvedWalOptions } from './options.js';
-import { ReaderTable, type ReaderSlot } from './reader-table.js';
-import {
-  EMPTY,
-  Segment,
-  readHeaderOnDisk,
-  type Frame,
-  type ReadWindow,
-  type ScanEnd,
-  type SegmentHeader,
-} from './segment.js';
+import { ReaderTable } from './reader-table.js';
 import { recoverTopic } from './recovery.js';
-import {
-  installSpare,
-  isTemporaryFile,
-  prepareSpare,
-  syncInstalled,
-  syncInstalledSync,
-} from './spare-segment.js';
-
-/** Entries between two checkpoints of a segment's sparse index (see Topic #seek). */
-const INDEX_SPACING = 256;
+import { RetentionRun, deletableSegments, retains } from './retention.js';
+import { EMPTY, Segment, type Frame, type ReadWindow, type ScanEnd } from './segment.js';
+import { SegmentChain } from './segment-chain.js';
+import type { SegmentHeader } from './segment-header.js';
+import { installSpare, prepareSpare } from './spare-segment.js';
+import { SparseIndex } from './sparse-index.js';
+import { TopicSync } from './topic-sync.js';
 
 /** Room always kept at a segment's end for its end frame. */
 const END_FRAME_BYTES = frameBytes(0);
@@ -65,79 +54,39 @@ const END_FRAME_BYTES = frameBytes(0);
  */
 export type WarningCode = 'ANNAL_WAL_RECOVERY' | 'ANNAL_WAL_RETENTION';
 
-/** A reader's place in a topic. */
-export interface Cursor {
-  /** Offset of the next entry to read. */
-  offset: number;
-  /** Index in the topic's segment list, and byte position in that segment. */
-  segmentIndex: number;
-  position: number;
-  /** The persisted slot of a named reader; undefined for a one-off read ({@link Topic.cursorAt}). */
-  readonly slot: ReaderSlot | undefined;
-  /** Entries consumed since the offset was last stored (at-least-once). */
-  sinceStore: number;
-  /** The `fd` backend's read buffer for this cursor (undefined with `mmap`). */
-  window: ReadWindow | undefined;
-}
-
-/** Where an entry's payload is, valid until the next append or read on the topic. */
-export interface EntryLocation {
-  offset: number;
-  /** Byte position of the entry's frame in its segment. */
-  position: number;
-  bytes: Uint8Array;
-  start: number;
-  length: number;
-}
-
 export class Topic {
   readonly name: string;
   readonly directory: string;
   readonly #options: ResolvedWalOptions;
   readonly #warn: (code: WarningCode, message: string) => void;
-  /** First offsets of the segments, ascending; a segment is opened when first needed. */
-  readonly #firstOffsets: number[] = [];
-  readonly #segments = new Map<number, Segment>();
-  readonly #cursors = new Map<string, Cursor>();
+  /** First indexes of the segments, ascending; a segment is opened when first needed. */
+  readonly #chain: SegmentChain;
+  /** The cursors of the open readers (retention moves them when it deletes segments). */
+  readonly #cursors = new Set<Cursor>();
   #readers: ReaderTable | undefined;
   /** The last segment, where appends go (undefined before the first append). */
   #active: Segment | undefined;
   #position = SEGMENT_HEADER_BYTES;
   /** The active segment ends with an end frame: the next append starts a new one. */
   #sealed = false;
-  #nextOffset = 0;
+  #nextIndex = 0;
   readonly #frame: Frame = { kind: 0, length: 0, bytes: EMPTY, start: 0 };
-  readonly #location: EntryLocation = { offset: 0, position: 0, bytes: EMPTY, start: 0, length: 0 };
-  /** Retention: the run in progress, and whether another was asked for meanwhile. */
-  #retaining: Promise<void> | undefined;
-  #retainAgain = false;
+  readonly #location: RecordLocation = { index: 0, position: 0, bytes: EMPTY, start: 0, length: 0 };
+  readonly #index = new SparseIndex(this.#frame);
+  readonly #sync: TopicSync;
+  /** The active segment was written since the last sync: an append then skips the Set. */
+  #activeDirty = false;
+  /** Retention's runs; undefined when the options never delete anything. */
+  readonly #retention: RetentionRun | undefined;
   /** A spare segment file ready for the next roll, and the job making one. */
   #spare: string | undefined;
   #spareJob: Promise<void> | undefined;
   /** Past this position of the active segment, a spare is made for the next roll. */
   #spareAt = Number.POSITIVE_INFINITY;
-  /** Segments made from spares whose header and directory entry the next sync must fsync. */
-  readonly #installed: string[] = [];
-  /** Those a sync running in the pool is fsyncing now. */
-  readonly #installing: string[] = [];
-  /** Syncs running in the pool (retention waits for them before it closes a segment). */
-  readonly #syncing = new Set<Promise<unknown>>();
-  /** The segments those syncs cover. */
-  readonly #syncingSegments = new Set<Segment>();
-  /**
-   * Sparse index per segment (by first offset): entry `k` is the position of the frame of offset
-   * `first + k × INDEX_SPACING` (or of a batch commit just before it). Kept in memory and built
-   * by {@link #seek}.
-   */
-  readonly #index = new Map<number, number[]>();
-  /** The `fd` backend's window for reads by offset ({@link cursorAt}). */
+  /** The `fd` backend's window for one-off reads by index ({@link cursorAt}). */
   #oneOffWindow: ReadWindow | undefined;
-  /** The options ask for retention at all (else nothing ever schedules a run). */
-  readonly #retains: boolean;
-  /** Segments written since the last sync (they and the readers table are synced together). */
-  readonly #dirty = new Set<Segment>();
-  /** The active segment is in {@link #dirty}: an append then skips the Set. */
-  #activeDirty = false;
+  /** Called after every append while someone follows the topic (see {@link onAppend}). */
+  #appendWaiters: (() => void)[] = [];
 
   constructor(
     name: string,
@@ -149,165 +98,193 @@ export class Topic {
     this.directory = directory;
     this.#options = options;
     this.#warn = warn;
-    const retention = options.retention;
-    this.#retains =
-      retention.consumed === 'delete' ||
-      retention.maxBytes !== undefined ||
-      retention.maxAgeMs !== undefined;
-    for (const entry of listDirectory(directory)) {
-      const first = parseSegmentFileName(entry);
-      if (first !== undefined) this.#firstOffsets.push(first);
-      // Only this process writes here (it owns the namespace): a temporary file is a crash's.
-      else if (isTemporaryFile(entry)) rmSync(join(directory, entry), { force: true });
-    }
-    this.#firstOffsets.sort((a, b) => a - b);
+    this.#sync = new TopicSync(directory);
+    this.#retention = retains(options.retention)
+      ? new RetentionRun(
+          () => this.#deleteOldest(),
+          (message) =>
+            warn('ANNAL_WAL_RETENTION', `annal wal: topic ${JSON.stringify(name)}: ${message}`),
+        )
+      : undefined;
+    const chain = (this.#chain = new SegmentChain(name, directory, options.backend));
     // If recovery leaves no segment, the next one still starts where the last one did.
-    this.#nextOffset = this.#firstOffsets.at(-1) ?? 0;
+    this.#nextIndex = this.#chain.firstIndexes.at(-1) ?? 0;
     const recovered = recoverTopic({
       name,
       directory,
       options,
-      firstOffsets: this.#firstOffsets,
-      open: (first) => this.#openFile(first),
-      newWindow: () => this.#newWindow(1024 * 1024),
+      firstIndexes: chain.firstIndexes,
+      open: (first) => chain.openFile(first),
+      newWindow: () => chain.newWindow(1024 * 1024),
       warn: (message) => warn('ANNAL_WAL_RECOVERY', message),
     });
     if (recovered !== undefined) this.#resume(recovered.segment, recovered.end);
     this.#clampReaders();
-    if (this.#firstOffsets.length > 1) this.retainSoon();
+    if (this.#chain.firstIndexes.length > 1) this.retainSoon();
   }
 
-  /** Offset the next entry will get. */
-  get nextOffset(): number {
-    return this.#nextOffset;
+  /** Index the next record will get. */
+  get nextIndex(): number {
+    return this.#nextIndex;
   }
 
-  /** Appends one entry. @returns its offset */
+  /** Index of the oldest record kept (retention may have deleted older ones). */
+  get firstIndex(): number {
+    return this.#chain.firstIndexes[0] ?? this.#nextIndex;
+  }
+
+  /** Appends one record. @returns its index */
   append(payload: Uint8Array): number {
     const length = payload.length;
-    if (length > this.#options.maxEntryBytes) throw this.#tooLarge(length);
-    const needed = frameBytes(length);
-    const segment = this.#room(needed);
-    const offset = this.#nextOffset;
-    this.#position = segment.writeFrame(this.#position, KIND_ENTRY, offset, payload);
-    this.#nextOffset = offset + 1;
+    if (length > this.#options.maxPayloadBytes) throw this.#tooLarge(length);
+    const segment = this.#room(frameBytes(length));
+    const index = this.#nextIndex;
+    this.#position = segment.writeFrame(this.#position, KIND_RECORD, index, payload);
+    this.#nextIndex = index + 1;
     if (!this.#activeDirty) this.#markDirty(segment);
-    return offset;
+    if (this.#appendWaiters.length !== 0) this.#wakeFollowers();
+    return index;
   }
 
-  /** Appends a batch: members, then the commit frame. @returns the first entry's offset */
-  appendBatch(entries: readonly Uint8Array[]): number {
+  /** Appends a batch: members, then the commit frame. @returns the first record's index */
+  appendBatch(payloads: readonly Uint8Array[]): number {
     const options = this.#options;
-    const count = entries.length;
-    if (count === 0) {
-      throw new InvalidArgumentError('appendBatch needs at least one entry', { field: 'entries' });
-    }
-    if (count > options.maxBatchEntries) {
+    const count = payloads.length;
+    if (count > options.maxBatchRecords) {
       throw new TooLargeError(
-        `a batch of ${count} entries exceeds maxBatchEntries (${options.maxBatchEntries})`,
-        { field: 'entries' },
+        `a batch of ${count} records exceeds maxBatchRecords (${options.maxBatchRecords})`,
+        { field: 'payloads' },
       );
     }
     let payloadBytes = 0;
     let needed = frameBytes(BATCH_COMMIT_PAYLOAD_BYTES);
-    for (const entry of entries) {
-      if (!(entry instanceof Uint8Array)) {
-        throw new InvalidArgumentError('every batch entry must be a Uint8Array', {
-          field: 'entries',
-        });
+    for (let i = 0; i < count; i++) {
+      const payload = payloads[i];
+      if (!(payload instanceof Uint8Array)) {
+        throw new InvalidArgumentError(
+          `payloads[${i}] must be a Uint8Array: ${describeValue(payload)}`,
+          { field: `payloads[${i}]` },
+        );
       }
-      if (entry.length > options.maxEntryBytes) throw this.#tooLarge(entry.length);
-      payloadBytes += entry.length;
-      needed += frameBytes(entry.length);
+      if (payload.length > options.maxPayloadBytes) throw this.#tooLarge(payload.length);
+      payloadBytes += payload.length;
+      needed += frameBytes(payload.length);
     }
     if (payloadBytes > options.maxBatchBytes) {
       throw new TooLargeError(
         `a batch of ${payloadBytes} bytes exceeds maxBatchBytes (${options.maxBatchBytes})`,
-        { field: 'entries' },
+        { field: 'payloads' },
       );
     }
+    const first = this.#nextIndex;
+    // An empty batch writes nothing (no commit frame for no members).
+    if (count === 0) return first;
     const segment = this.#room(needed);
-    const first = this.#nextOffset;
     let position = this.#position;
     for (let i = 0; i < count; i++) {
       position = segment.writeFrame(
         position,
         KIND_BATCH_MEMBER,
         first + i,
-        entries[i] as Uint8Array,
+        payloads[i] as Uint8Array,
       );
     }
     // The commit frame last: a crash before it leaves members that reopening drops.
     this.#position = segment.writeBatchCommit(position, first, count);
-    this.#nextOffset = first + count;
+    this.#nextIndex = first + count;
     if (!this.#activeDirty) this.#markDirty(segment);
+    if (this.#appendWaiters.length !== 0) this.#wakeFollowers();
     return first;
+  }
+
+  /** Calls `wake` once, after the next append (for readers that follow the topic). */
+  onAppend(wake: () => void): void {
+    this.#appendWaiters.push(wake);
+  }
+
+  /** Forgets `wake` (a follower that stopped waiting). */
+  offAppend(wake: () => void): void {
+    const at = this.#appendWaiters.indexOf(wake);
+    if (at >= 0) this.#appendWaiters.splice(at, 1);
   }
 
   // ---- readers -------------------------------------------------------------------------------
 
-  /** The cursor of named reader `name` if this topic has used it since it was opened. */
-  knownCursor(name: string): Cursor | undefined {
-    return this.#cursors.get(name);
-  }
-
-  /** The cursor of named reader `name` (its stored offset, or the start for a new one). */
-  cursor(name: string, nameBytes: Uint8Array): Cursor {
-    let cursor = this.#cursors.get(name);
-    if (cursor !== undefined) return cursor;
-    this.#readers ??= ReaderTable.open(join(this.directory, READERS_FILE));
-    const start = this.#firstOffsets[0] ?? 0;
-    const { slot, offset } = this.#readers.slotOf(nameBytes, start);
-    cursor = {
-      offset: 0,
+  /**
+   * A cursor for an open reader, at the oldest record kept, or for a named reader (`nameBytes`)
+   * at its stored index (a new name starts at the oldest record). Retention keeps it valid until
+   * {@link closeCursor}.
+   */
+  openCursor(nameBytes: Uint8Array | undefined): Cursor {
+    let slot;
+    let index = this.firstIndex;
+    if (nameBytes !== undefined) {
+      const found = this.#readerTable().slotOf(nameBytes, index);
+      slot = found.slot;
+      index = Math.max(found.index, index);
+    }
+    const cursor: Cursor = {
+      index: 0,
       segmentIndex: 0,
       position: SEGMENT_HEADER_BYTES,
       slot,
       sinceStore: 0,
-      window: this.#newWindow(),
+      window: this.#chain.newWindow(),
     };
-    this.#seek(cursor, Math.max(offset, start));
-    this.#cursors.set(name, cursor);
+    this.seek(cursor, index);
+    this.#cursors.add(cursor);
     return cursor;
   }
 
-  /** Stores the cursor's offset in its slot (a crash of the process keeps it). */
-  storeOffset(cursor: Cursor): void {
-    if (cursor.slot !== undefined) this.#readers?.store(cursor.slot, cursor.offset);
-    cursor.sinceStore = 0;
+  /** The reader of `cursor` closed: retention no longer moves it. */
+  closeCursor(cursor: Cursor): void {
+    this.#cursors.delete(cursor);
   }
 
   /**
-   * A cursor at `offset` that belongs to no named reader (nothing is stored): for reads by
-   * offset. An offset before the oldest segment starts at the oldest entry.
+   * A cursor at `index` that belongs to no reader (nothing is stored, retention does not track
+   * it: use it before returning to the event loop). An index before the oldest record kept
+   * starts at the oldest.
    */
-  cursorAt(offset: number): Cursor {
+  cursorAt(index: number): Cursor {
     const cursor: Cursor = {
-      offset: 0,
+      index: 0,
       segmentIndex: 0,
       position: SEGMENT_HEADER_BYTES,
       slot: undefined,
       sinceStore: 0,
       // One-off reads run to completion before another starts: they share one window.
-      window: (this.#oneOffWindow ??= this.#newWindow()),
+      window: (this.#oneOffWindow ??= this.#chain.newWindow()),
     };
-    this.#seek(cursor, Math.max(offset, this.#firstOffsets[0] ?? 0));
+    this.seek(cursor, index);
     return cursor;
   }
 
+  /** Names of the named readers this topic has stored an index for. */
+  readerNames(): string[] {
+    return existsSync(join(this.directory, READERS_FILE)) ? this.#readerTable().names() : [];
+  }
+
+  /** Stores `index` in the slot of the cursor's named reader (a crash of the process keeps it). */
+  storeIndex(cursor: Cursor, index: number): void {
+    if (cursor.slot !== undefined) this.#readers?.store(cursor.slot, index);
+    cursor.sinceStore = 0;
+  }
+
   /**
-   * The entry at the cursor, or undefined when it has read everything appended. Does not move
+   * The record at the cursor, or undefined when it has read everything appended. Does not move
    * the cursor (see {@link advance}). @throws ERR_ANNAL_CORRUPT at a bad frame
    */
-  peek(cursor: Cursor): EntryLocation | undefined {
+  peek(cursor: Cursor): RecordLocation | undefined {
     for (;;) {
-      if (cursor.offset >= this.#nextOffset) return undefined;
-      const segment = this.#segment(cursor.segmentIndex);
-      const frame = segment.readFrame(cursor.position, cursor.offset, this.#frame, cursor.window);
+      if (cursor.index >= this.#nextIndex) return undefined;
+      const segment = this.#chain.segment(cursor.segmentIndex);
+      const frame = segment.readFrame(cursor.position, cursor.index, this.#frame, cursor.window);
       if (frame === undefined) {
         throw segment.corruption(
           cursor.position,
-          `no entry where offset ${cursor.offset} should be`,
+          'no frame where the record should be',
+          cursor.index,
         );
       }
       if (frame.kind === KIND_END) {
@@ -322,7 +299,7 @@ export class Topic {
         continue;
       }
       const location = this.#location;
-      location.offset = cursor.offset;
+      location.index = cursor.index;
       location.position = cursor.position;
       location.bytes = frame.bytes;
       location.start = frame.start;
@@ -331,170 +308,106 @@ export class Topic {
     }
   }
 
-  /** Moves the cursor past the entry {@link peek} returned. */
-  advance(cursor: Cursor, location: EntryLocation): void {
+  /** Moves the cursor past the record {@link peek} returned. */
+  advance(cursor: Cursor, location: RecordLocation): void {
     cursor.position = location.position + frameBytes(location.length);
-    cursor.offset = location.offset + 1;
+    cursor.index = location.index + 1;
+  }
+
+  /**
+   * Positions `cursor` at `index`, clamped to the records kept: from the oldest up to the next
+   * index to be appended.
+   */
+  seek(cursor: Cursor, index: number): void {
+    const target = Math.min(Math.max(index, this.firstIndex), this.#nextIndex);
+    const firsts = this.#chain.firstIndexes;
+    let k = 0;
+    while (k + 1 < firsts.length && (firsts[k + 1] as number) <= target) k++;
+    cursor.segmentIndex = k;
+    cursor.position = SEGMENT_HEADER_BYTES;
+    cursor.index = firsts[k] ?? this.#nextIndex;
+    if (firsts.length === 0) return;
+    this.#index.seek(cursor, this.#chain.segment(k), firsts[k] as number, target, this.#nextIndex);
   }
 
   // ---- durability and lifetime ---------------------------------------------------------------
 
-  /** Syncs what was written since the last call (segments and reader offsets). */
-  async syncAsync(): Promise<void> {
-    const segments = [...this.#dirty];
-    this.#dirty.clear();
+  /** Syncs what was written since the last call (segments and reader indexes). */
+  syncAsync(): Promise<void> {
     this.#activeDirty = false;
-    const installed = this.#installed.splice(0);
-    this.#installing.push(...installed);
-    const syncing = Promise.all([
-      ...segments.map((segment) => segment.syncAsync()),
-      this.#readers?.syncAsync(),
-      installed.length === 0 ? undefined : syncInstalled(this.directory, installed),
-    ]);
-    this.#syncing.add(syncing);
-    for (const segment of segments) this.#syncingSegments.add(segment);
-    try {
-      await syncing;
-    } finally {
-      this.#syncing.delete(syncing);
-      for (const segment of segments) this.#syncingSegments.delete(segment);
-      for (const path of installed) this.#installing.splice(this.#installing.indexOf(path), 1);
-    }
+    return this.#sync.syncAsync(this.#readers);
   }
 
-  /**
-   * {@link syncAsync} on the calling thread (what `appendSync` does under `fsync: 'each'`).
-   * @throws ERR_ANNAL_IO when a sync fails
-   */
+  /** {@link syncAsync} on the calling thread. @throws ERR_ANNAL_IO when a sync fails */
   syncSync(): void {
-    const segments = [...this.#dirty];
-    this.#dirty.clear();
     this.#activeDirty = false;
-    // What a sync still running in the pool covers is not durable yet, and an entry is only as
-    // durable as everything before it: new segments it is installing are fsynced here too (the
-    // segments redo their own ranges in flight).
-    const installed = [...this.#installing, ...this.#installed.splice(0)];
-    for (const segment of new Set([...segments, ...this.#syncingSegments])) segment.syncSync();
-    this.#readers?.syncSync();
-    if (installed.length > 0) syncInstalledSync(this.directory, installed);
+    this.#sync.syncSync(this.#readers);
   }
 
-  /** Makes the named readers' stored offsets survive power loss, on the calling thread. */
+  /** Makes the named readers' stored indexes survive power loss, on the calling thread. */
   syncReadersSync(): void {
     this.#readers?.syncSync();
   }
 
   /** Resolves when no retention run or spare is in progress (close waits for them). */
   async settled(): Promise<void> {
-    while (this.#retaining !== undefined || this.#spareJob !== undefined) {
-      await Promise.all([this.#retaining, this.#spareJob]);
+    while (this.#retention?.running !== undefined || this.#spareJob !== undefined) {
+      await Promise.all([this.#retention?.running, this.#spareJob]);
     }
   }
 
   close(): void {
     if (this.#spare !== undefined) rmSync(this.#spare, { force: true });
     this.#spare = undefined;
-    for (const segment of this.#segments.values()) segment.close();
-    this.#segments.clear();
+    this.#chain.close();
+    this.#cursors.clear();
     this.#readers?.close();
     this.#readers = undefined;
+    // Followers wake to find the wal closed.
+    this.#wakeFollowers();
   }
 
   // ---- retention -----------------------------------------------------------------------------
 
   /** Applies the retention policy soon (off the caller's path); see {@link retain}. */
   retainSoon(): void {
-    if (!this.#retains) return;
-    if (this.#retaining !== undefined) {
-      this.#retainAgain = true;
-      return;
-    }
-    this.#retaining = this.#retainLoop();
+    this.#retention?.soon();
   }
 
-  /**
-   * Deletes the oldest segments the retention policy lets go: those every named reader has
-   * consumed (by the offsets stored for them, so a crash never sends a reader back into a
-   * deleted segment), beyond `maxBytes`, or older than `maxAgeMs`. Never the segment appends go
-   * to. @returns when they are gone from disk
-   */
+  /** Deletes what the retention policy lets go now. @returns when it is gone from disk */
   async retain(): Promise<void> {
     this.retainSoon();
     await this.settled();
   }
 
-  async #retainLoop(): Promise<void> {
-    try {
-      do {
-        this.#retainAgain = false;
-        // Let the caller's synchronous work finish first: retention is never on its path.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        await this.#deleteOldest();
-      } while (this.#retainAgain);
-    } catch (error) {
-      this.#warn(
-        'ANNAL_WAL_RETENTION',
-        `annal wal: topic ${JSON.stringify(this.name)}: retention could not delete a segment: ${(error as Error).message}`,
-      );
-    } finally {
-      this.#retaining = undefined;
-    }
-  }
-
-  /** How many of the oldest segments the policy lets go now (never the last one). */
-  #deletable(): number {
-    const retention = this.#options.retention;
-    const firsts = this.#firstOffsets;
-    const sealed = firsts.length - 1;
-    let count = 0;
-    const consumed = retention.consumed === 'delete' ? this.#consumedOffset() : undefined;
-    if (consumed !== undefined) {
-      while (count < sealed && (firsts[count + 1] as number) <= consumed) count++;
-    }
-    if (retention.maxBytes !== undefined) {
-      const segmentBytes = this.#options.segmentBytes;
-      while (count < sealed && (firsts.length - count) * segmentBytes > retention.maxBytes) count++;
-    }
-    if (retention.maxAgeMs !== undefined) {
-      const cutoff = Date.now() - retention.maxAgeMs;
-      // Every entry of a segment is older than its successor's creation (read from its header,
-      // without mapping it).
-      while (count < sealed && this.#createdMs(count + 1) < cutoff) count++;
-    }
-    return count;
-  }
-
   async #deleteOldest(): Promise<void> {
-    const count = this.#deletable();
+    const facts = {
+      firstIndexes: this.#chain.firstIndexes,
+      consumedIndex: () => this.#consumedIndex(),
+      createdMs: (k: number) => this.#chain.createdMs(k),
+    };
+    const count = deletableSegments(this.#options, facts);
     if (count === 0) return;
-    // Offsets stored in memory are what made these segments consumable: make them durable
+    // Indexes stored in memory are what made these segments consumable: make them durable
     // before the segments go, so a power loss cannot send a reader back into a deleted one.
     if (this.#readers !== undefined) await this.#readers.syncAsync();
     // A sync in the pool may still be syncing a segment about to go: closing it under that sync
     // would fail the sync, and with it the log.
-    while (this.#syncing.size > 0) await Promise.allSettled([...this.#syncing]);
-    if (this.#firstOffsets.length - 1 < count) return;
-    const gone = this.#firstOffsets.splice(0, count);
-    for (const first of gone) {
-      const segment = this.#segments.get(first);
-      if (segment !== undefined) {
-        this.#dirty.delete(segment);
-        segment.close();
-      }
-      this.#segments.delete(first);
-      this.#index.delete(first);
-      const path = join(this.directory, segmentFileName(first));
-      const at = this.#installed.indexOf(path);
-      if (at >= 0) this.#installed.splice(at, 1);
+    await this.#sync.idle();
+    if (this.#chain.firstIndexes.length - 1 < count) return;
+    const gone = this.#chain.removeOldest(count);
+    for (const { first, segment } of gone) {
+      this.#sync.forget(segment, this.#chain.pathOf(first));
+      this.#index.forget(first);
     }
-    // Readers inside a deleted segment (only a size or age policy deletes unread entries) go on
-    // from the oldest entry kept; the others keep their place, one index lower per segment gone.
-    for (const cursor of this.#cursors.values()) {
-      if (cursor.segmentIndex < count) this.#seek(cursor, this.#firstOffsets[0] as number);
+    // Readers inside a deleted segment (only a size or age policy deletes unread records) go on
+    // from the oldest record kept; the others keep their place, one segment lower per one gone.
+    for (const cursor of this.#cursors) {
+      if (cursor.segmentIndex < count) this.seek(cursor, this.#chain.firstIndexes[0] as number);
       else cursor.segmentIndex -= count;
     }
     // Oldest first: a crash part-way leaves a contiguous run of segments, never a gap.
-    for (const first of gone) await unlink(join(this.directory, segmentFileName(first)));
+    for (const { first } of gone) await unlink(this.#chain.pathOf(first));
     const directory = await open(this.directory, 'r');
     try {
       await directory.sync();
@@ -503,21 +416,32 @@ export class Topic {
     }
   }
 
-  /** The lowest offset stored for a named reader; undefined when the topic has none. */
-  #consumedOffset(): number | undefined {
-    const path = join(this.directory, READERS_FILE);
-    if (this.#readers === undefined && existsSync(path)) this.#readers = ReaderTable.open(path);
-    return this.#readers?.oldestOffset();
+  /** The lowest index stored for a named reader; undefined when the topic has none. */
+  #consumedIndex(): number | undefined {
+    if (this.#readers === undefined && !existsSync(join(this.directory, READERS_FILE))) {
+      return undefined;
+    }
+    return this.#readerTable().oldestIndex();
   }
 
   // ---- internals -------------------------------------------------------------------------------
 
-  /** The active segment with room for `needed` bytes, rolling to a new one if it has none. */
+  #readerTable(): ReaderTable {
+    return (this.#readers ??= ReaderTable.open(join(this.directory, READERS_FILE)));
+  }
+
+  #wakeFollowers(): void {
+    const waiters = this.#appendWaiters;
+    this.#appendWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
   #markDirty(segment: Segment): void {
-    this.#dirty.add(segment);
+    this.#sync.written(segment);
     this.#activeDirty = segment === this.#active;
   }
 
+  /** The active segment with room for `needed` bytes, rolling to a new one if it has none. */
   #room(needed: number): Segment {
     const active = this.#active;
     if (
@@ -535,35 +459,35 @@ export class Topic {
   #roll(): Segment {
     const active = this.#active;
     if (active !== undefined && !this.#sealed) {
-      active.writeEnd(this.#position, this.#nextOffset);
+      active.writeEnd(this.#position, this.#nextIndex);
       this.#position += END_FRAME_BYTES;
       this.#sealed = true;
-      this.#dirty.add(active);
+      this.#sync.written(active);
     }
-    // The old segment's last entries and its end frame reach the kernel before the next segment
+    // The old segment's last records and its end frame reach the kernel before the next segment
     // exists: a crash of the process between the two would otherwise leave a new segment after
     // an old one cut short — a hole no reopening could close (the fd backend stages writes).
     active?.flush();
-    const first = this.#nextOffset;
+    const first = this.#nextIndex;
     const header: SegmentHeader = {
       segmentBytes: this.#options.segmentBytes,
-      firstOffset: first,
+      firstIndex: first,
       createdMs: Date.now(),
       // The new segment says where the old one's end frame is: opening checks it is there.
       previousEnd: active === undefined ? 0 : this.#position - END_FRAME_BYTES,
     };
-    const path = join(this.directory, segmentFileName(first));
+    const path = this.#chain.pathOf(first);
     const spare = this.#spare;
     if (spare !== undefined) {
       this.#spare = undefined;
       installSpare(spare, path, this.name, header);
-      this.#installed.push(path);
+      this.#sync.installed(path);
     } else {
       Segment.createFile(path, this.name, header);
     }
     let segment: Segment;
     try {
-      segment = this.#openFile(first);
+      segment = this.#chain.openFile(first);
     } catch (error) {
       // Nothing is in it yet: remove it, so the next roll can make it again.
       rmSync(path, { force: true });
@@ -572,45 +496,42 @@ export class Topic {
     segment.appendFrom(SEGMENT_HEADER_BYTES);
     this.#spareAt = segment.lengthBytes / 2;
     segment.prefault();
-    this.#firstOffsets.push(first);
-    this.#segments.set(first, segment);
+    this.#chain.add(segment);
     this.#active = segment;
     this.#activeDirty = false;
     this.#position = SEGMENT_HEADER_BYTES;
     this.#sealed = false;
-    if (this.#firstOffsets.length > 1) this.retainSoon();
+    if (this.#chain.firstIndexes.length > 1) this.retainSoon();
     return segment;
   }
 
   /** Named readers stored past the end (recovery cut what they had read) go back to it. */
   #clampReaders(): void {
-    const path = join(this.directory, READERS_FILE);
-    if (!existsSync(path)) return;
-    let moved: { name: string; offset: number }[];
+    if (!existsSync(join(this.directory, READERS_FILE))) return;
+    let moved: { name: string; index: number }[];
     try {
-      this.#readers ??= ReaderTable.open(path);
-      moved = this.#readers.clampTo(this.#nextOffset);
+      moved = this.#readerTable().clampTo(this.#nextIndex);
     } catch (error) {
       // A damaged table is reported to the named readers that use it; appends go on.
       if (error instanceof CorruptError) return;
       throw error;
     }
-    for (const { name, offset } of moved) {
+    for (const { name, index } of moved) {
       this.#warn(
         'ANNAL_WAL_RECOVERY',
-        `annal wal: topic ${JSON.stringify(this.name)}: named reader ${JSON.stringify(name)} had read to offset ${offset}, past the end of the log (${this.#nextOffset}); it goes on from the end, where new entries take those offsets`,
+        `annal wal: topic ${JSON.stringify(this.name)}: named reader ${JSON.stringify(name)} had read to index ${index}, past the end of the log (${this.#nextIndex}); it goes on from the end, where new records take those indexes`,
       );
     }
   }
 
   /** Appends go on in `segment` (the last one), where recovery found (and cleared) its end. */
   #resume(segment: Segment, end: ScanEnd): void {
-    this.#segments.set(segment.firstOffset, segment);
+    this.#chain.add(segment);
     segment.appendFrom(end.position);
     this.#spareAt = end.sealed ? 0 : segment.lengthBytes / 2;
     this.#active = segment;
     this.#position = end.position;
-    this.#nextOffset = end.offset;
+    this.#nextIndex = end.index;
     this.#sealed = end.sealed;
   }
 
@@ -632,107 +553,10 @@ export class Topic {
     );
   }
 
-  /** When segment `index` was created (its header), without mapping or opening it for long. */
-  #createdMs(index: number): number {
-    const first = this.#firstOffsets[index] as number;
-    return (
-      this.#segments.get(first)?.createdMs ??
-      readHeaderOnDisk(join(this.directory, segmentFileName(first))).createdMs
-    );
-  }
-
-  #segment(index: number): Segment {
-    const first = this.#firstOffsets[index];
-    if (first === undefined) throw new Error(`no segment ${index} in topic ${this.name}`);
-    let segment = this.#segments.get(first);
-    if (segment === undefined) {
-      segment = this.#openFile(first);
-      this.#segments.set(first, segment);
-    }
-    return segment;
-  }
-
-  /** Opens the segment file at `path` with the configured backend. */
-  /**
-   * Opens the segment file of first offset `first` with the configured backend.
-   * @throws ERR_ANNAL_CORRUPT when its header is bad or names another first offset (a file
-   *   copied or renamed into place)
-   */
-  #openFile(first: number): Segment {
-    const path = join(this.directory, segmentFileName(first));
-    const segment =
-      this.#options.backend === 'fd'
-        ? FileSegment.open(path, this.name)
-        : MappedSegment.open(path, this.name);
-    if (segment.firstOffset !== first) {
-      segment.close();
-      throw segment.corruption(
-        0,
-        `the header says first offset ${segment.firstOffset}, the file name ${first}`,
-      );
-    }
-    return segment;
-  }
-
-  /** A read buffer for a cursor under the `fd` backend; none under `mmap`. */
-  #newWindow(bytes = WINDOW_BYTES): ReadWindow | undefined {
-    if (this.#options.backend !== 'fd') return undefined;
-    return { segment: undefined, base: 0, end: 0, ...frameBuffer(new ArrayBuffer(bytes)) };
-  }
-
-  /**
-   * Positions `cursor` at `offset`: the segment holding it (by file name), the nearest
-   * checkpoint before it in that segment's sparse index, then frame by frame without checksums
-   * (each entry is checked when it is read). The index grows as seeks walk past its end, so a
-   * stretch of a segment is walked once, and a seek after that at most {@link INDEX_SPACING}
-   * frames: paging through a long topic by offset costs no more than reading it.
-   */
-  #seek(cursor: Cursor, offset: number): void {
-    const firsts = this.#firstOffsets;
-    let index = 0;
-    while (index + 1 < firsts.length && (firsts[index + 1] as number) <= offset) index++;
-    cursor.segmentIndex = index;
-    cursor.position = SEGMENT_HEADER_BYTES;
-    cursor.offset = firsts[index] ?? 0;
-    if (firsts.length === 0) return;
-    const first = cursor.offset;
-    const segment = this.#segment(index);
-    let checkpoints = this.#index.get(first);
-    if (checkpoints === undefined) {
-      checkpoints = [SEGMENT_HEADER_BYTES];
-      this.#index.set(first, checkpoints);
-    }
-    const nearest = Math.min(Math.floor((offset - first) / INDEX_SPACING), checkpoints.length - 1);
-    cursor.offset = first + nearest * INDEX_SPACING;
-    cursor.position = checkpoints[nearest] as number;
-    const frame = this.#frame;
-    while (cursor.offset < offset && cursor.offset < this.#nextOffset) {
-      segment.skimFrame(cursor.position, frame, cursor.window);
-      if (frame.kind === 0 || frame.kind === KIND_END) break;
-      cursor.position += frameBytes(frame.length);
-      if (frame.kind === KIND_BATCH_COMMIT) continue;
-      cursor.offset++;
-      // Past the index's end: the next checkpoint is where this walk stands now.
-      if (cursor.offset - first === checkpoints.length * INDEX_SPACING) {
-        checkpoints.push(cursor.position);
-      }
-    }
-  }
-
   #tooLarge(length: number): TooLargeError {
     return new TooLargeError(
-      `an entry of ${length} bytes for topic ${JSON.stringify(this.name)} exceeds maxEntryBytes (${this.#options.maxEntryBytes})`,
-      { field: 'bytes' },
+      `a record of ${length} bytes for topic ${JSON.stringify(this.name)} exceeds maxPayloadBytes (${this.#options.maxPayloadBytes})`,
+      { field: 'payload' },
     );
-  }
-}
-
-/** Creates `directory` if needed and lists it; a refusal is a coded error naming it. */
-function listDirectory(directory: string): string[] {
-  try {
-    mkdirSync(directory, { recursive: true });
-    return readdirSync(directory);
-  } catch (error) {
-    throw fromErrno(error, { path: directory });
   }
 }

@@ -5,12 +5,15 @@
  * @module
  */
 
+/** What {@link firstNonZeroIn} and `Segment.firstNonZero` return when every word is zero. */
+export const ALL_ZEROS = -1;
+
 /** 64 KiB of zeros to compare against (Buffer#compare is a native memcmp). */
 const ZEROS = Buffer.alloc(64 * 1024);
 
 /**
  * The position of the first 4-byte word of `bytes` in `[from, to)` (multiples of 4) that is not
- * zero, or -1; `words` views the same memory as `bytes`.
+ * zero, or {@link ALL_ZEROS}; `words` views the same memory as `bytes`.
  */
 export function firstNonZeroIn(
   bytes: Uint8Array,
@@ -28,5 +31,5 @@ export function firstNonZeroIn(
       if (words[word] !== 0) return (word << 2) - base;
     }
   }
-  return -1;
+  return ALL_ZEROS;
 }

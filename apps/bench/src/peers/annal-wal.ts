@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Wal, type WalOptions } from '@annal/wal';
+import { Wal, type WalOptions, type WalRecordView } from '@annal/wal';
 
 import {
   createTemporaryDirectory,
@@ -14,7 +14,7 @@ import {
 } from '../fixtures/temporary-directory.js';
 import { checkStoredRecord, readSequence, spotCheckSequences } from './records.js';
 
-/** A storage backend of `@annal/wal` (`Wal.open({ backend })`). */
+/** A storage backend of `@annal/wal` (`Wal.open(directory, { backend })`). */
 export type WalBackend = NonNullable<WalOptions['backend']>;
 
 /** The topic every wal row appends to and reads from. */
@@ -23,8 +23,8 @@ export const WAL_TOPIC = 'bench';
 /** Named reader that {@link verifyWalTopic} reads with; no row reads with it. */
 const VERIFY_READER = 'bench-verify';
 
-/** Entries per `readBatch` of {@link verifyWalTopic} (the option's default and maximum use). */
-const VERIFY_BATCH_ENTRIES = 2000;
+/** Records per `poll` of {@link verifyWalTopic}. */
+const VERIFY_BATCH_RECORDS = 2000;
 
 /** An open log and the temporary directory it lives in. */
 export interface OpenedWal {
@@ -34,14 +34,14 @@ export interface OpenedWal {
 
 /**
  * Opens a new log in a fresh temporary directory with `options` (which name the backend and the
- * fsync schedule; everything else keeps its default unless given).
+ * sync schedule; everything else keeps its default unless given).
  */
 export function openWalInTemporaryDirectory(
-  options: Omit<WalOptions, 'dir'> & { readonly backend: WalBackend },
+  options: WalOptions & { readonly backend: WalBackend },
 ): OpenedWal {
   const directory = createTemporaryDirectory();
   try {
-    return { wal: Wal.open({ ...options, dir: directory }), directory };
+    return { wal: Wal.open(directory, options), directory };
   } catch (error) {
     removeTemporaryDirectory(directory);
     throw error;
@@ -58,10 +58,10 @@ export async function closeWal(opened: OpenedWal): Promise<void> {
 }
 
 /**
- * Throws unless {@link WAL_TOPIC} holds exactly `count` entries, offsets 0…count-1, each of the
- * template's length and carrying its offset as its sequence number, with a spread of them
+ * Throws unless {@link WAL_TOPIC} holds exactly `count` records, indexes 0…count-1, each of the
+ * template's length and carrying its index as its sequence number, with a spread of them
  * compared to `template` byte for byte (as the peers are checked; comparing all of a sustained
- * row's 16 M entries would take longer than the child may run, and the log checks every frame's
+ * row's 16 M records would take longer than the child may run, and the log checks every frame's
  * CRC32C as it reads it). Reads with a named reader of its own, so it runs once, after the
  * timed work.
  */
@@ -69,28 +69,28 @@ export function verifyWalTopic(wal: Wal, count: number, template: Buffer): void 
   const compared = spotCheckSequences(count);
   let nextCompared = 0;
   let read = 0;
-  for (;;) {
-    const entries = wal.readBatch(WAL_TOPIC, {
-      reader: VERIFY_READER,
-      maxEntries: VERIFY_BATCH_ENTRIES,
-      maxBytes: Number.MAX_SAFE_INTEGER,
-    });
-    if (entries.length === 0) break;
-    for (const entry of entries) {
-      const data = entry.data;
-      const sequence = readSequence(data, 0);
-      if (entry.offset !== read || data.length !== template.length || sequence !== read) {
+  const reader = wal.reader(WAL_TOPIC, { name: VERIFY_READER });
+  try {
+    const check = (record: WalRecordView): void => {
+      const bytes = record.buffer;
+      const at = record.offset;
+      const length = record.length;
+      const sequence = readSequence(bytes, at);
+      if (record.index !== read || length !== template.length || sequence !== read) {
         throw new Error(
-          `entry ${read}: offset ${entry.offset}, length ${data.length}, sequence number ${sequence}`,
+          `record ${read}: index ${record.index}, length ${length}, sequence number ${sequence}`,
         );
       }
       if (compared[nextCompared] === read) {
-        const stored = Buffer.from(data.buffer, data.byteOffset, data.length);
-        checkStoredRecord(stored, 0, data.length, read, template);
+        const stored = Buffer.from(bytes.buffer, bytes.byteOffset + at, length);
+        checkStoredRecord(stored, 0, length, read, template);
         nextCompared++;
       }
       read++;
-    }
+    };
+    while (reader.poll(check, VERIFY_BATCH_RECORDS) > 0);
+  } finally {
+    reader.close();
   }
-  if (read !== count) throw new Error(`read back ${read} entries, expected ${count}`);
+  if (read !== count) throw new Error(`read back ${read} records, expected ${count}`);
 }

@@ -1,12 +1,14 @@
 /**
- * The binary encoding of one event as one sub-log entry (layout.ts, "events"; docs/format.md,
+ * The binary encoding of one event as one record of its partition's log (layout.ts, "events"; docs/format.md,
  * "Event"). Encoding takes an event already checked by `checkEventInput`; decoding checks
- * every length against the entry, the version, the data kind, every string's UTF-8 and the
+ * every length against the record, the version, the data kind, every string's UTF-8 and the
  * JSON, and throws `ERR_ANNAL_CORRUPT` rather than return anything it did not fully verify.
  *
  * @module
  */
-import { CorruptError } from '@annal/native';
+import type { CorruptError } from '@annal/native';
+
+import { WalCorruptError } from '../errors.js';
 
 import {
   EVENT_DATA_BYTES,
@@ -36,27 +38,27 @@ import { formatUuid } from './uuidv7.js';
 // fatal: invalid UTF-8 is corruption, not U+FFFD; ignoreBOM: a leading U+FEFF is text, kept.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Which partition an entry came from, for error messages. @internal */
+/** Which partition an record came from, for error messages. @internal */
 export interface EventSource {
   readonly topic: string;
   readonly partition: number;
 }
 
 /**
- * The entry for `event` with the 16 bytes of `id` and `timestamp` (Unix ms, finite).
+ * The record for `event` with the 16 bytes of `id` and `timestamp` (Unix ms, finite).
  * @internal
  */
 export function encodeEvent(event: PreparedEvent, id: Uint8Array, timestamp: number): Uint8Array {
-  const entry = new Uint8Array(event.length);
-  const view = new DataView(entry.buffer);
+  const record = new Uint8Array(event.length);
+  const view = new DataView(record.buffer);
   view.setUint8(EVENT_VERSION_OFFSET, EVENT_VERSION);
   view.setUint8(EVENT_DATA_KIND_OFFSET, event.kind);
   view.setUint16(EVENT_HEADER_COUNT_OFFSET, event.headers.length / 2, true);
   view.setUint32(EVENT_DATA_LENGTH_OFFSET, event.data.length, true);
   view.setFloat64(EVENT_TIMESTAMP_OFFSET, timestamp, true);
-  entry.set(id.subarray(0, EVENT_ID_BYTES), EVENT_ID_OFFSET);
+  record.set(id.subarray(0, EVENT_ID_BYTES), EVENT_ID_OFFSET);
   view.setUint16(EVENT_TYPE_LENGTH_OFFSET, event.type.length, true);
-  entry.set(event.type, EVENT_TYPE_OFFSET);
+  record.set(event.type, EVENT_TYPE_OFFSET);
   let at = EVENT_TYPE_OFFSET + event.type.length;
   const headers = event.headers;
   for (let i = 0; i < headers.length; i += 2) {
@@ -64,36 +66,36 @@ export function encodeEvent(event: PreparedEvent, id: Uint8Array, timestamp: num
     const value = headers[i + 1] as Uint8Array;
     view.setUint16(at, key.length, true);
     at += EVENT_HEADER_KEY_LENGTH_BYTES;
-    entry.set(key, at);
+    record.set(key, at);
     at += key.length;
     view.setUint32(at, value.length, true);
     at += EVENT_HEADER_VALUE_LENGTH_BYTES;
-    entry.set(value, at);
+    record.set(value, at);
     at += value.length;
   }
-  entry.set(event.data, at);
-  return entry;
+  record.set(event.data, at);
+  return record;
 }
 
 /**
- * The event in `entry`, the sub-log entry at `offset` of `source`.
- * @throws ERR_ANNAL_CORRUPT naming the topic, partition and offset (also in `offset`) when
- *   anything in the entry is out of place
+ * The event in `record`, the payload of the sub-log record at `index` of `source`.
+ * @throws ERR_ANNAL_CORRUPT naming the topic, partition and index (also in `index`) when
+ *   anything in the record is out of place
  * @internal
  */
-export function decodeEvent(entry: Uint8Array, offset: number, source: EventSource): Event {
-  const corrupt = (problem: string): CorruptError =>
-    new CorruptError(
-      `topic ${JSON.stringify(source.topic)} partition ${source.partition}: the event at offset ${offset} is corrupt: ${problem}`,
-      { offset },
+export function decodeEvent(record: Uint8Array, index: number, source: EventSource): Event {
+  const corrupt = (problem: string): WalCorruptError =>
+    new WalCorruptError(
+      `topic ${JSON.stringify(source.topic)} partition ${source.partition}: the event at index ${index} is corrupt: ${problem}`,
+      { index },
     );
-  const length = entry.length;
+  const length = record.length;
   if (length < EVENT_FIXED_BYTES) {
     throw corrupt(
       `${length} bytes, shorter than the ${EVENT_FIXED_BYTES} bytes before an event's type`,
     );
   }
-  const view = new DataView(entry.buffer, entry.byteOffset, length);
+  const view = new DataView(record.buffer, record.byteOffset, length);
   const version = view.getUint8(EVENT_VERSION_OFFSET);
   if (version !== EVENT_VERSION) throw corrupt(`unknown version ${version}`);
   const kind = view.getUint8(EVENT_DATA_KIND_OFFSET);
@@ -107,7 +109,7 @@ export function decodeEvent(entry: Uint8Array, offset: number, source: EventSour
   const dataLength = view.getUint32(EVENT_DATA_LENGTH_OFFSET, true);
   const timestamp = view.getFloat64(EVENT_TIMESTAMP_OFFSET, true);
   if (!Number.isFinite(timestamp)) throw corrupt(`timestamp ${timestamp} is not finite`);
-  const id = formatUuid(entry, EVENT_ID_OFFSET);
+  const id = formatUuid(record, EVENT_ID_OFFSET);
   const typeLength = view.getUint16(EVENT_TYPE_LENGTH_OFFSET, true);
   if (typeLength === 0 || typeLength > EVENT_TYPE_MAX_BYTES) {
     throw corrupt(`type length ${typeLength}; from 1 to ${EVENT_TYPE_MAX_BYTES}`);
@@ -115,15 +117,15 @@ export function decodeEvent(entry: Uint8Array, offset: number, source: EventSour
   // Every length is checked against what is left before it is used: `at + n > length`.
   let at = EVENT_TYPE_OFFSET;
   if (at + typeLength > length)
-    throw corrupt(`the type runs past the end of the entry (${length} bytes)`);
-  const type = utf8(entry, at, typeLength, 'the type', corrupt);
+    throw corrupt(`the type runs past the end of the record (${length} bytes)`);
+  const type = utf8(record, at, typeLength, 'the type', corrupt);
   at += typeLength;
 
   const headers: [string, string][] = [];
   const keys = new Set<string>();
   for (let h = 0; h < headerCount; h++) {
     if (at + EVENT_HEADER_KEY_LENGTH_BYTES > length)
-      throw corrupt(`header ${h} runs past the end of the entry`);
+      throw corrupt(`header ${h} runs past the end of the record`);
     const keyLength = view.getUint16(at, true);
     at += EVENT_HEADER_KEY_LENGTH_BYTES;
     if (keyLength === 0 || keyLength > EVENT_HEADER_KEY_MAX_BYTES) {
@@ -132,30 +134,30 @@ export function decodeEvent(entry: Uint8Array, offset: number, source: EventSour
       );
     }
     if (at + keyLength + EVENT_HEADER_VALUE_LENGTH_BYTES > length) {
-      throw corrupt(`header ${h} runs past the end of the entry`);
+      throw corrupt(`header ${h} runs past the end of the record`);
     }
-    const key = utf8(entry, at, keyLength, `the key of header ${h}`, corrupt);
+    const key = utf8(record, at, keyLength, `the key of header ${h}`, corrupt);
     at += keyLength;
     if (keys.has(key)) throw corrupt(`header ${JSON.stringify(key)} appears twice`);
     keys.add(key);
     const valueLength = view.getUint32(at, true);
     at += EVENT_HEADER_VALUE_LENGTH_BYTES;
     if (at + valueLength > length)
-      throw corrupt(`the value of header ${h} runs past the end of the entry`);
-    headers.push([key, utf8(entry, at, valueLength, `the value of header ${h}`, corrupt)]);
+      throw corrupt(`the value of header ${h} runs past the end of the record`);
+    headers.push([key, utf8(record, at, valueLength, `the value of header ${h}`, corrupt)]);
     at += valueLength;
   }
 
   if (at + dataLength !== length) {
     throw corrupt(
-      `data of ${dataLength} bytes at byte ${at} does not end the entry of ${length} bytes`,
+      `data of ${dataLength} bytes at byte ${at} does not end the record of ${length} bytes`,
     );
   }
   let data: EventData;
   if (kind === EVENT_DATA_BYTES) {
-    data = { bytes: entry.slice(at, length) };
+    data = { bytes: record.slice(at, length) };
   } else {
-    const text = utf8(entry, at, dataLength, 'the data', corrupt);
+    const text = utf8(record, at, dataLength, 'the data', corrupt);
     if (kind === EVENT_DATA_TEXT) {
       data = { text };
     } else {
@@ -166,30 +168,30 @@ export function decodeEvent(entry: Uint8Array, offset: number, source: EventSour
       }
     }
   }
-  return { id, offset, timestamp, type, data, headers: Object.fromEntries(headers) };
+  return { id, index, timestamp, type, data, headers: Object.fromEntries(headers) };
 }
 
 /**
- * The id of the event in `entry` (a subarray), or undefined when the entry is not an event of
+ * The id of the event in `record` (a subarray), or undefined when the record is not an event of
  * this version. Checks only what it reads: for seeding the id generator, never for data.
  * @internal
  */
-export function peekEventId(entry: Uint8Array): Uint8Array | undefined {
-  if (entry.length < EVENT_FIXED_BYTES || entry[EVENT_VERSION_OFFSET] !== EVENT_VERSION) {
+export function peekEventId(record: Uint8Array): Uint8Array | undefined {
+  if (record.length < EVENT_FIXED_BYTES || record[EVENT_VERSION_OFFSET] !== EVENT_VERSION) {
     return undefined;
   }
-  return entry.subarray(EVENT_ID_OFFSET, EVENT_ID_OFFSET + EVENT_ID_BYTES);
+  return record.subarray(EVENT_ID_OFFSET, EVENT_ID_OFFSET + EVENT_ID_BYTES);
 }
 
 function utf8(
-  entry: Uint8Array,
+  record: Uint8Array,
   at: number,
   length: number,
   what: string,
   corrupt: (problem: string) => CorruptError,
 ): string {
   try {
-    return decoder.decode(entry.subarray(at, at + length));
+    return decoder.decode(record.subarray(at, at + length));
   } catch {
     throw corrupt(`${what} is not valid UTF-8`);
   }

@@ -1,14 +1,15 @@
 /**
  * {@link EventLog}: typed events over one partition of a topic, after kawa-storage's event
- * layer (seeds.md §6) without its flaws: offsets are the sub-log's own (never renumbered from
- * a scan), every segment stays readable, a damaged event is an error naming where it is, and
- * ids are time-ordered UUIDv7 instead of v4.
+ * layer without its flaws: indexes are the partition log's own (never renumbered
+ * from a scan), every segment stays readable, a damaged event is an error naming where it is,
+ * and ids are time-ordered UUIDv7 instead of v4.
  *
  * @module
  */
 import { InvalidArgumentError, TooLargeError } from '@annal/native';
 
-import type { SubLog } from '../wal.js';
+import { checkIndex } from '../arguments.js';
+import type { SubLog } from '../sub-log.js';
 import type { AppendedEvent, Event, EventInput } from './event.js';
 import { decodeEvent, encodeEvent, peekEventId, type EventSource } from './event-codec.js';
 import { checkEventInput } from './event-input.js';
@@ -16,32 +17,24 @@ import { UUID_BYTES, Uuidv7Generator, formatUuid, parseUuidInto } from './uuidv7
 
 /**
  * The events of one partition of a topic: `wal.events(topic, partition)`. Each event is one
- * entry of the partition's sub-log, a log with offsets of its own (0, 1, 2, …) that no plain
+ * record of the partition's log, a log with indexes of its own (0, 1, 2, …) that no plain
  * topic can see or collide with, whatever its name.
  *
  * Belongs to its `Wal`: use it from the thread that opened the wal, like the wal itself.
  * It keeps its own id generator (nothing at module level), so logs of other partitions or
  * other `Wal` instances in the process never share state.
  *
- * Durability is exactly that of the partition's entries (the wal's Durability table): an
- * event survives a crash of the process once `appendEventSync` returns under the `mmap`
- * backend (under `fd`, once that turn of the event loop has ended), and power loss once the
- * fsync schedule synced it: `appendEvent` resolves after that under `fsync: 'each'`, and
- * `synced()` waits for it under any schedule. A crash never makes part of an event readable:
- * its entry is framed and checksummed whole, as every entry is.
+ * Durability is exactly that of the partition's records (the wal's Durability table): an
+ * event survives a crash of the process once `appendSync` returns under the `mmap` backend
+ * (under `fd`, once that turn of the event loop has ended), and power loss once the `sync`
+ * schedule synced it: `append` resolves after that under `sync: 'each'`, and `sync()` waits for
+ * it under any schedule. A crash never makes part of an event readable: its record is framed
+ * and checksummed whole, as every record is.
  *
  * Ids: UUIDv7 (RFC 9562): 48 bits of Unix ms, a 12-bit counter that keeps the ids of one
  * `EventLog` strictly increasing within a millisecond and across a clock that steps back, and
  * 62 random bits. The first generated id also sorts after the partition's newest event when
  * that one has a v7 id, so a wal reopened after its clock stepped back keeps them increasing.
- *
- * @example
- * ```ts
- * await using wal = Wal.open({ dir: '/var/lib/app', fsync: 'each' });
- * const orders = wal.events('orders', 3);
- * const { id, offset } = await orders.appendEvent({ type: 'order.created', data: { json: { id: 1 } } });
- * for (const event of orders.readEvents(0, 100)) console.log(event.offset, event.type, event.data);
- * ```
  */
 export class EventLog {
   /** The topic. */
@@ -49,7 +42,7 @@ export class EventLog {
   /** The partition (0 … MAX_PARTITION). */
   readonly partition: number;
   readonly #log: SubLog;
-  readonly #maxEntryBytes: number;
+  readonly #maxPayloadBytes: number;
   readonly #source: EventSource;
   readonly #ids = new Uuidv7Generator();
   /** Scratch for the id of the event being appended. */
@@ -60,93 +53,94 @@ export class EventLog {
    * Use `wal.events(topic, partition)`.
    * @internal
    */
-  constructor(log: SubLog, topic: string, partition: number, maxEntryBytes: number) {
+  constructor(log: SubLog, topic: string, partition: number, maxPayloadBytes: number) {
     this.#log = log;
     this.topic = topic;
     this.partition = partition;
-    this.#maxEntryBytes = maxEntryBytes;
+    this.#maxPayloadBytes = maxPayloadBytes;
     this.#source = { topic, partition };
   }
 
   /**
    * Appends one event and returns where it went once it is written: readable at once, safe
-   * from a crash of the process as an entry is (above), and durable against power loss only
-   * per the fsync schedule. Never waits.
-   * @throws ERR_ANNAL_INVALID_ARGUMENT whose `field` names the wrong part (`type`, `data`,
-   *   `data.json`, `data.text`, `data.bytes`, `headers`, `headers.<key>`, `id`, `timestamp`);
-   *   ERR_ANNAL_TOO_LARGE when the encoded event exceeds `maxEntryBytes`; ERR_ANNAL_FULL,
-   *   ERR_ANNAL_IO, ERR_ANNAL_CLOSED as `Wal.appendSync`. Nothing is written when it throws.
+   * from a crash of the process as a record is (above), and durable against power loss only
+   * per the `sync` schedule (under `'each'`, before it returns).
+   * @throws ERR_ANNAL_INVALID_ARGUMENT whose `field` names the wrong part (`event`, `type`,
+   *   `data`, `data.json`, `data.text`, `data.bytes`, `headers`, `headers.<key>`, `id`,
+   *   `timestamp`); ERR_ANNAL_TOO_LARGE when the encoded event exceeds `maxPayloadBytes`;
+   *   ERR_ANNAL_FULL, ERR_ANNAL_IO, ERR_ANNAL_CLOSED as `Wal.appendSync`. Nothing is written
+   *   when it throws.
    */
-  appendEventSync(input: EventInput): AppendedEvent {
-    const [entry, id, timestamp] = this.#encode(input);
-    return { id, offset: this.#log.appendSync(entry), timestamp };
+  appendSync(input: EventInput): AppendedEvent {
+    const [payload, id, timestamp] = this.#encode(input);
+    return { id, index: this.#log.appendSync(payload), timestamp };
   }
 
   /**
-   * {@link appendEventSync}, resolving once the event is as durable as the schedule promises:
+   * {@link appendSync}, resolving once the event is as durable as the schedule promises:
    * under `'each'` after the fdatasync that covers it (events appended meanwhile share it),
    * otherwise at once. Rejects with the same errors.
    */
-  async appendEvent(input: EventInput): Promise<AppendedEvent> {
-    const [entry, id, timestamp] = this.#encode(input);
-    return { id, offset: await this.#log.append(entry), timestamp };
+  async append(input: EventInput): Promise<AppendedEvent> {
+    const [payload, id, timestamp] = this.#encode(input);
+    return { id, index: await this.#log.append(payload), timestamp };
   }
 
   /**
-   * Up to `limit` events from offset `fromOffset` on, in offset order: stateless (nothing is
-   * consumed or stored), each a fresh copy. Past the newest event: `[]`. An offset older than
-   * the oldest event kept (the `retention` option) starts at that event: look at `offset`.
-   * Finding `fromOffset` skims at most 256 frames past the nearest checkpoint of its
-   * segment's sparse index (built as reads walk the segment).
-   * @param fromOffset - the first offset to read (a non-negative integer)
-   * @param limit - most events to return (a positive integer)
-   * @throws ERR_ANNAL_INVALID_ARGUMENT (`fromOffset`, `limit`); ERR_ANNAL_CORRUPT at a damaged
-   *   entry or event, naming topic, partition and offset; ERR_ANNAL_CLOSED
+   * Up to `limit` events from index `index` on, in index order: stateless (nothing is
+   * consumed or stored), each a fresh copy. Past the newest event: `[]`. An index older than
+   * the oldest event kept (the `retention` option) starts at that event: look at `index`.
+   * Finding `index` skims at most 256 frames past the nearest checkpoint of its segment's
+   * sparse index (built as reads walk the segment).
+   * @param index - the first index to read (an integer from 0)
+   * @param limit - most events to return (an integer from 1)
+   * @throws ERR_ANNAL_INVALID_ARGUMENT (`index`, `limit`); ERR_ANNAL_CORRUPT at a damaged
+   *   record or event, naming topic, partition and index; ERR_ANNAL_CLOSED
    */
-  readEvents(fromOffset: number, limit: number): Event[] {
-    if (!(Number.isSafeInteger(fromOffset) && fromOffset >= 0)) {
-      throw new InvalidArgumentError(
-        `fromOffset must be a non-negative integer: ${String(fromOffset)}`,
-        { field: 'fromOffset' },
-      );
-    }
+  readFrom(index: number, limit: number): Event[] {
+    checkIndex(index);
     if (!(Number.isSafeInteger(limit) && limit >= 1)) {
-      throw new InvalidArgumentError(`limit must be a positive integer: ${String(limit)}`, {
+      throw new InvalidArgumentError(`limit must be an integer from 1: ${String(limit)}`, {
         field: 'limit',
       });
     }
-    const entries = this.#log.readFrom(fromOffset, limit);
-    const events: Event[] = new Array<Event>(entries.length);
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] as (typeof entries)[number];
-      events[i] = decodeEvent(entry.data, entry.offset, this.#source);
+    const records = this.#log.readFrom(index, limit);
+    const events: Event[] = new Array<Event>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as (typeof records)[number];
+      events[i] = decodeEvent(record.payload, record.index, this.#source);
     }
     return events;
   }
 
   /**
-   * The offset of the newest event, or undefined when the partition has none. Current as of
+   * The index of the newest event, or undefined when the partition has none. Current as of
    * the call: appends in this process show at once.
    * @throws ERR_ANNAL_CLOSED
    */
-  latestOffset(): number | undefined {
-    return this.#log.latestOffset();
+  lastIndex(): number | undefined {
+    return this.#log.lastIndex();
   }
 
   /**
-   * Resolves when every event appended so far survives power loss (syncing now if the
-   * schedule would not). Rejects with ERR_ANNAL_IO if a sync failed.
+   * Resolves when every event appended so far (in this wal) survives power loss, syncing now if
+   * the schedule would not. Rejects with ERR_ANNAL_IO if a sync failed; ERR_ANNAL_CLOSED.
    */
-  synced(): Promise<void> {
-    return this.#log.synced();
+  sync(): Promise<void> {
+    return this.#log.sync();
   }
 
-  /** Checks and encodes `input`: the entry, the id and the timestamp. */
-  #encode(input: EventInput): [entry: Uint8Array, id: string, timestamp: number] {
+  /** {@link sync} on the calling thread. @throws ERR_ANNAL_IO, ERR_ANNAL_CLOSED */
+  syncSync(): void {
+    this.#log.syncSync();
+  }
+
+  /** Checks and encodes `input`: the payload, the id and the timestamp. */
+  #encode(input: EventInput): [payload: Uint8Array, id: string, timestamp: number] {
     const event = checkEventInput(input);
-    if (event.length > this.#maxEntryBytes) {
+    if (event.length > this.#maxPayloadBytes) {
       throw new TooLargeError(
-        `an event of ${event.length} bytes for topic ${JSON.stringify(this.topic)} partition ${this.partition} exceeds maxEntryBytes (${this.#maxEntryBytes})`,
+        `an event of ${event.length} bytes for topic ${JSON.stringify(this.topic)} partition ${this.partition} exceeds maxPayloadBytes (${this.#maxPayloadBytes})`,
         { field: 'event' },
       );
     }
@@ -167,10 +161,10 @@ export class EventLog {
   /** Before the first generated id: sort after the newest event's id, if it is a v7 one. */
   #seed(): void {
     this.#seeded = true;
-    const latest = this.#log.latestOffset();
-    if (latest === undefined) return;
-    const [entry] = this.#log.readFrom(latest, 1);
-    const id = entry === undefined ? undefined : peekEventId(entry.data);
+    const last = this.#log.lastIndex();
+    if (last === undefined) return;
+    const [record] = this.#log.readFrom(last, 1);
+    const id = record === undefined ? undefined : peekEventId(record.payload);
     if (id !== undefined) this.#ids.observe(id, 0);
   }
 }

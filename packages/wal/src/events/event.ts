@@ -1,6 +1,6 @@
 /**
- * The shapes of the event layer: what {@link EventLog.appendEvent} takes and what
- * {@link EventLog.readEvents} gives back.
+ * The shapes of the event layer: what {@link EventLog.append} takes and what
+ * {@link EventLog.readFrom} gives back.
  *
  * @module
  */
@@ -18,14 +18,14 @@
 export type EventData =
   { readonly json: unknown } | { readonly text: string } | { readonly bytes: Uint8Array };
 
-/** What {@link EventLog.appendEvent} takes. */
+/** What {@link EventLog.append} takes. */
 export interface EventInput {
   /** What happened, e.g. `'order.created'`: 1 to 255 UTF-8 bytes. */
   readonly type: string;
   /** The payload. */
   readonly data: EventData;
   /**
-   * String metadata, e.g. a correlation id: at most 256 entries, keys of 1 to 255 UTF-8 bytes.
+   * String metadata, e.g. a correlation id: at most 256 headers, keys of 1 to 255 UTF-8 bytes.
    * Read back with the keys in the same order. Default none.
    */
   readonly headers?: Readonly<Record<string, string>>;
@@ -38,17 +38,17 @@ export interface EventInput {
   readonly timestamp?: number;
 }
 
-/** Where an event went: what {@link EventLog.appendEvent} returns. */
+/** Where an event went: what {@link EventLog.append} returns. */
 export interface AppendedEvent {
   /** The event's id, lowercase UUID. */
   readonly id: string;
-  /** Its offset in the partition: 0 for the first event, then consecutive. */
-  readonly offset: number;
+  /** Its index in the partition: 0 for the first event, then consecutive. */
+  readonly index: number;
   /** Its timestamp, Unix ms. */
   readonly timestamp: number;
 }
 
-/** An event as read: exactly what was appended, with its id, offset and timestamp. */
+/** An event as read: exactly what was appended, with its id, index and timestamp. */
 export interface Event extends AppendedEvent {
   /** What happened, as appended. */
   readonly type: string;

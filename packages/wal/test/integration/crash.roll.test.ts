@@ -1,8 +1,9 @@
-import { Wal, type WalEntry } from '@annal/wal';
+import { Wal, type WalRecord } from '@annal/wal';
 import { spawnNode, temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
 import { fixturePath } from '../fixture-path.js';
+import { pollOf } from '../read-helpers.js';
 
 const SOAK = process.env['ANNAL_SOAK'] === '1';
 const decoder = new TextDecoder();
@@ -11,9 +12,9 @@ const encoder = new TextEncoder();
 /** The child's options (wal-roll-killer.mjs): a roll every 1,036 entries of 1,000 bytes. */
 const OPTIONS = {
   segmentBytes: '1 MiB',
-  maxEntryBytes: '64 KiB',
+  maxPayloadBytes: '64 KiB',
   maxBatchBytes: '256 KiB',
-  maxBatchEntries: 64,
+  maxBatchRecords: 64,
 } as const;
 
 const BACKENDS = ['mmap', 'fd'] as const;
@@ -35,10 +36,10 @@ function lastNumber(stdout: string, word: string): number {
 }
 
 /** Every entry of topic "t" from offset 0, read by offset in pages. */
-function readAll(wal: Wal): WalEntry[] {
-  const all: WalEntry[] = [];
+function readAll(wal: Wal): WalRecord[] {
+  const all: WalRecord[] = [];
   for (;;) {
-    const page = wal.readFrom('t', all.length, { maxEntries: 4096, maxBytes: 1 << 30 });
+    const page = wal.readFrom('t', all.length, { maxRecords: 4096, maxBytes: 1 << 30 });
     if (page.length === 0) return all;
     all.push(...page);
   }
@@ -68,23 +69,19 @@ describe.each(BACKENDS)('Wal killed in the turn of a segment roll (%s backend)',
           acknowledged = Math.max(acknowledged, lastNumber(result.stdout, 'acked'));
 
           // The default onCorrupt ('stop') opens it: a kill is no damage.
-          await using wal = Wal.open({ dir, backend, fsync: fsyncOption(schedule), ...OPTIONS });
+          await using wal = Wal.open(dir, { backend, sync: fsyncOption(schedule), ...OPTIONS });
           const entries = readAll(wal);
           expect(entries.length, `kill ${kill} (seed ${seed})`).toBeGreaterThan(acknowledged);
           entries.forEach((entry, n) => {
-            expect(entry.offset).toBe(n);
-            expect(decoder.decode(entry.data.subarray(0, 16)).trimEnd()).toBe(
+            expect(entry.index).toBe(n);
+            expect(decoder.decode(entry.payload.subarray(0, 16)).trimEnd()).toBe(
               `entry ${n}`.padEnd(16, '.').trimEnd(),
             );
           });
-          expect(wal.latestOffset('t')).toBe(entries.length - 1);
+          expect(wal.lastIndex('t')).toBe(entries.length - 1);
           // A named reader reads on to the end, never stuck at a hole.
-          const read = wal.readBatch('t', {
-            reader: 'r',
-            maxEntries: 1_000_000,
-            maxBytes: 1 << 30,
-          });
-          expect(read[0]?.offset ?? readerAt).toBe(readerAt);
+          const read = pollOf(wal, 't', 'r', 1_000_000);
+          expect(read[0]?.index ?? readerAt).toBe(readerAt);
           readerAt += read.length;
           expect(readerAt).toBe(entries.length);
           // The next entry takes the next offset, and the next child goes on from there.
@@ -93,7 +90,7 @@ describe.each(BACKENDS)('Wal killed in the turn of a segment roll (%s backend)',
             encoder.encode(`entry ${entries.length}`.padEnd(1000, '.')),
           );
           expect(next).toBe(entries.length);
-          readerAt = wal.readBatch('t', { reader: 'r', maxEntries: 10 }).length + readerAt;
+          readerAt = pollOf(wal, 't', 'r', 10).length + readerAt;
         }
       },
       SOAK ? 3_600_000 : undefined,

@@ -6,16 +6,17 @@ import { spawnNode, temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
 import { fixturePath } from '../fixture-path.js';
+import { nextOf, pollOf } from '../read-helpers.js';
 
 const SOAK = process.env['ANNAL_SOAK'] === '1';
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const SMALL_BASE = {
   segmentBytes: '1 MiB',
-  maxEntryBytes: 1024,
+  maxPayloadBytes: 1024,
   maxBatchBytes: 65536,
-  maxBatchEntries: 100,
-  fsync: 'none',
+  maxBatchRecords: 100,
+  sync: 'none',
 } as const;
 
 /** Every test runs against both backends: they write the same files and keep the same promises. */
@@ -29,7 +30,7 @@ function lastNumber(stdout: string, word: string): number {
 
 describe.each(BACKENDS)('Wal after SIGKILL (%s backend)', (backend) => {
   const SMALL = { ...SMALL_BASE, backend } as const;
-  it.each(['entries', 'entriesSync'])(
+  it.each(['records', 'recordsSync'])(
     'keeps every append acknowledged under fsync "each" (%s), and appending goes on',
     async (mode) => {
       const dir = temporaryDirectory();
@@ -43,16 +44,12 @@ describe.each(BACKENDS)('Wal after SIGKILL (%s backend)', (backend) => {
         child.child.kill('SIGKILL');
         const result = await child.exited;
         acknowledged = Math.max(acknowledged, lastNumber(result.stdout, 'acked'));
-        await using wal = Wal.open({ dir, ...SMALL });
-        const entries = wal.readBatch('t', {
-          maxEntries: 100_000,
-          maxBytes: 1 << 30,
-          checkpoint: false,
-        });
-        expect(entries.length).toBeGreaterThan(acknowledged);
-        entries.forEach((entry, n) => {
-          expect(entry.offset).toBe(n);
-          expect(decoder.decode(entry.data)).toBe(`entry ${n}`);
+        await using wal = Wal.open(dir, SMALL);
+        const records = wal.readFrom('t', 0, { maxRecords: 100_000, maxBytes: 1 << 30 });
+        expect(records.length).toBeGreaterThan(acknowledged);
+        records.forEach((record, n) => {
+          expect(record.index).toBe(n);
+          expect(decoder.decode(record.payload)).toBe(`record ${n}`);
         });
       }
     },
@@ -66,14 +63,14 @@ describe.each(BACKENDS)('Wal after SIGKILL (%s backend)', (backend) => {
       child.child.kill('SIGKILL');
       const result = await child.exited;
       const printed = lastNumber(result.stdout, 'batch');
-      await using wal = Wal.open({ dir, ...SMALL });
-      const entries = wal.readBatch('t', { maxEntries: 1_000_000, maxBytes: 1 << 30 });
+      await using wal = Wal.open(dir, SMALL);
+      const entries = wal.readFrom('t', 0, { maxRecords: 1_000_000, maxBytes: 1 << 30 });
       let at = 0;
       let batch = 0;
       while (at < entries.length) {
         const size = 1 + (batch % 50);
         for (let i = 0; i < size; i++) {
-          expect(decoder.decode(entries[at + i]?.data)).toBe(`${batch} ${size} ${i}`);
+          expect(decoder.decode(entries[at + i]?.payload)).toBe(`${batch} ${size} ${i}`);
         }
         at += size;
         batch++;
@@ -87,7 +84,7 @@ describe.each(BACKENDS)('Wal after SIGKILL (%s backend)', (backend) => {
   it('at-least-once readers replay at most persistEvery entries and skip none', async () => {
     const dir = temporaryDirectory();
     {
-      await using wal = Wal.open({ dir, ...SMALL });
+      await using wal = Wal.open(dir, SMALL);
       for (let n = 0; n < 5000; n++) wal.appendSync('t', encoder.encode(String(n)));
     }
     const consumed = 2345;
@@ -100,12 +97,11 @@ describe.each(BACKENDS)('Wal after SIGKILL (%s backend)', (backend) => {
     await child.waitForLine((line) => line === `consumed ${consumed}`);
     child.child.kill('SIGKILL');
     await child.exited;
-    await using wal = Wal.open({
-      dir,
+    await using wal = Wal.open(dir, {
       ...SMALL,
       consistency: { atLeastOnce: { persistEvery: 10 } },
     });
-    const next = wal.readNext('t', { reader: 'r' })?.offset ?? -1;
+    const next = nextOf(wal, 't', 'r')?.index ?? -1;
     expect(next).toBeLessThanOrEqual(consumed);
     expect(next).toBeGreaterThan(consumed - 10);
   });
@@ -117,27 +113,24 @@ describe('Wal after a stage write cut short (fd backend)', () => {
     const options = { ...SMALL_BASE, backend: 'fd', onCorrupt: 'stop' } as const;
     const record = (n: number): Uint8Array => encoder.encode(`record ${n}`.padEnd(56, '.'));
     {
-      await using wal = Wal.open({ dir, ...options });
+      await using wal = Wal.open(dir, options);
       for (let n = 0; n < 210; n++) wal.appendSync('t', record(n));
     }
     // What SIGKILL in the middle of the stage write of entries 200…209 can leave: every byte but
     // the stage's first length word (written last).
     const segment = join(
       dir,
-      'default',
       'topics',
       't',
-      readdirSync(join(dir, 'default', 'topics', 't')).find((name) =>
-        name.endsWith('.wseg'),
-      ) as string,
+      readdirSync(join(dir, 'topics', 't')).find((name) => name.endsWith('.wseg')) as string,
     );
     const frameAt = (n: number): number => 4096 + n * 64;
     const fd = openSync(segment, 'r+');
     writeSync(fd, new Uint8Array(4), 0, 4, frameAt(200));
     closeSync(fd);
     {
-      await using wal = Wal.open({ dir, ...options });
-      expect(wal.latestOffset('t')).toBe(199);
+      await using wal = Wal.open(dir, options);
+      expect(wal.lastIndex('t')).toBe(199);
       // Shorter entries now: had the old frames stayed, one would line up after these.
       for (let n = 200; n < 203; n++) wal.appendSync('t', encoder.encode(`short ${n}`));
     }
@@ -147,8 +140,8 @@ describe('Wal after a stage write cut short (fd backend)', () => {
     readSync(read, tail, 0, tail.length, frameAt(200) + 72);
     closeSync(read);
     expect(tail.every((byte) => byte === 0)).toBe(true);
-    await using wal = Wal.open({ dir, ...options });
-    expect(wal.latestOffset('t')).toBe(202);
+    await using wal = Wal.open(dir, options);
+    expect(wal.lastIndex('t')).toBe(202);
   });
 });
 
@@ -157,7 +150,7 @@ describe.each(BACKENDS)('Wal with damaged files (%s backend)', (backend) => {
   /** 200 entries of 92 bytes: entry k's frame at 4096 + 104 k of the only segment. */
   async function filled(): Promise<{ dir: string; segment: string }> {
     const dir = temporaryDirectory();
-    await using wal = Wal.open({ dir, ...SMALL });
+    await using wal = Wal.open(dir, SMALL);
     for (let n = 0; n < 200; n++) wal.appendSync('t', new Uint8Array(92).fill(n));
     const topic = join(wal.directory, 'topics', 't');
     const name = readdirSync(topic).find((entry) => entry.endsWith('.wseg'));
@@ -176,12 +169,13 @@ describe.each(BACKENDS)('Wal with damaged files (%s backend)', (backend) => {
   it('reports a flipped payload byte as ERR_ANNAL_CORRUPT naming topic, segment and offset', async () => {
     const { dir, segment } = await filled();
     flipByte(segment, 4096 + 104 * 150 + 8 + 3);
-    expect(() => Wal.open({ dir, ...SMALL }).latestOffset('t')).toThrow(
+    expect(() => Wal.open(dir, SMALL).lastIndex('t')).toThrow(
       expect.objectContaining({
         code: 'ERR_ANNAL_CORRUPT',
         path: segment,
         offset: 4096 + 104 * 150,
-        message: expect.stringMatching(/topic "t".*offset 150/) as unknown,
+        index: 150,
+        message: expect.stringMatching(/topic "t".*record 150/) as unknown,
       }),
     );
   });
@@ -189,16 +183,16 @@ describe.each(BACKENDS)('Wal with damaged files (%s backend)', (backend) => {
   it('with onCorrupt "truncate", cuts the log at the first bad entry and appends after it', async () => {
     const { dir, segment } = await filled();
     flipByte(segment, 4096 + 104 * 150 + 4);
-    await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate', quiet: true });
-    expect(wal.latestOffset('t')).toBe(149);
-    expect(wal.readBatch('t', { maxEntries: 1000 }).length).toBe(150);
+    await using wal = Wal.open(dir, { ...SMALL, onCorrupt: 'truncate', quiet: true });
+    expect(wal.lastIndex('t')).toBe(149);
+    expect(wal.readFrom('t', 0, { maxRecords: 1000 }).length).toBe(150);
     expect(wal.appendSync('t', new Uint8Array(1))).toBe(150);
   });
 
   it('reports a cut segment instead of reading it', async () => {
     const { dir, segment } = await filled();
     truncateSync(segment, 4096 + 104 * 100);
-    expect(() => Wal.open({ dir, ...SMALL }).latestOffset('t')).toThrow(
+    expect(() => Wal.open(dir, SMALL).lastIndex('t')).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: segment }),
     );
   });
@@ -206,14 +200,14 @@ describe.each(BACKENDS)('Wal with damaged files (%s backend)', (backend) => {
   it("reports a damaged named reader's name as ERR_ANNAL_CORRUPT instead of starting it afresh", async () => {
     const { dir, segment } = await filled();
     {
-      await using wal = Wal.open({ dir, ...SMALL });
-      wal.readBatch('t', { reader: 'billing', maxEntries: 10 });
+      await using wal = Wal.open(dir, SMALL);
+      pollOf(wal, 't', 'billing', 10);
     }
     // Slot 0 starts at byte 128; its name at byte 40 of the slot (docs/format.md).
     const readers = join(segment, '..', 'readers.wrd');
     flipByte(readers, 128 + 40);
-    await using wal = Wal.open({ dir, ...SMALL });
-    expect(() => wal.readNext('t', { reader: 'billing' })).toThrow(
+    await using wal = Wal.open(dir, SMALL);
+    expect(() => nextOf(wal, 't', 'billing')).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: readers, offset: 128 }),
     );
   });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { AnnalError, ErrorCode } from '@annal/native';
@@ -16,9 +16,9 @@ const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}
 /** Small segments so that tests roll: 1 MiB, entries up to 64 KiB. */
 const SMALL_BASE = {
   segmentBytes: '1 MiB',
-  maxEntryBytes: '64 KiB',
+  maxPayloadBytes: '64 KiB',
   maxBatchBytes: '256 KiB',
-  fsync: 'none',
+  sync: 'none',
 } as const;
 /** Every test runs against both backends: events are entries, and both keep the same promises. */
 const BACKENDS = ['mmap', 'fd'] as const;
@@ -70,16 +70,16 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       ];
       const appended: AppendedEvent[] = [];
       {
-        await using wal = Wal.open({ dir, ...SMALL });
+        await using wal = Wal.open(dir, SMALL);
         const log = wal.events('orders', 2);
-        for (const input of inputs) appended.push(log.appendEventSync(input));
-        expect(appended.map((a) => a.offset)).toEqual(inputs.map((_, i) => i));
-        expect(log.readEvents(0, 100)).toEqual(expected());
+        for (const input of inputs) appended.push(log.appendSync(input));
+        expect(appended.map((a) => a.index)).toEqual(inputs.map((_, i) => i));
+        expect(log.readFrom(0, 100)).toEqual(expected());
       }
-      await using wal = Wal.open({ dir, ...SMALL });
+      await using wal = Wal.open(dir, SMALL);
       const log = wal.events('orders', 2);
-      expect(log.latestOffset()).toBe(inputs.length - 1);
-      const events = log.readEvents(0, 100);
+      expect(log.lastIndex()).toBe(inputs.length - 1);
+      const events = log.readFrom(0, 100);
       expect(events).toEqual(expected());
       expect(Object.keys(events[3]!.headers)).toEqual(['b', 'a', '__proto__']);
       expect(Object.getPrototypeOf(events[3]!.headers)).toBe(Object.prototype);
@@ -88,7 +88,7 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       function expected(): unknown[] {
         return inputs.map((input, i) => ({
           id: appended[i]!.id,
-          offset: i,
+          index: i,
           timestamp: appended[i]!.timestamp,
           type: input.type,
           data: input.data,
@@ -99,40 +99,39 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       expect(appended[2]!.timestamp).toBe(-12.5);
     });
 
-    it('reads from an offset up to a limit, and [] past the newest event', async () => {
-      await using wal = Wal.open({ dir: temporaryDirectory(), ...SMALL });
+    it('reads from an index up to a limit, and [] past the newest event', async () => {
+      await using wal = Wal.open(temporaryDirectory(), { ...SMALL });
       const log = wal.events('t');
-      expect(log.latestOffset()).toBeUndefined();
-      expect(log.readEvents(0, 10)).toEqual([]);
-      for (let n = 0; n < 50; n++) log.appendEventSync({ type: 'n', data: { json: n } });
-      expect(log.latestOffset()).toBe(49);
-      expect(log.readEvents(10, 5).map((e) => [e.offset, e.data])).toEqual(
+      expect(log.lastIndex()).toBeUndefined();
+      expect(log.readFrom(0, 10)).toEqual([]);
+      for (let n = 0; n < 50; n++) log.appendSync({ type: 'n', data: { json: n } });
+      expect(log.lastIndex()).toBe(49);
+      expect(log.readFrom(10, 5).map((e) => [e.index, e.data])).toEqual(
         [10, 11, 12, 13, 14].map((n) => [n, { json: n }]),
       );
-      expect(log.readEvents(48, 100).map((e) => e.offset)).toEqual([48, 49]);
-      expect(log.readEvents(50, 10)).toEqual([]);
-      expect(log.readEvents(0, 50)).toHaveLength(50);
+      expect(log.readFrom(48, 100).map((e) => e.index)).toEqual([48, 49]);
+      expect(log.readFrom(50, 10)).toEqual([]);
+      expect(log.readFrom(0, 50)).toHaveLength(50);
       // Stateless: the same read twice gives the same events.
-      expect(log.readEvents(10, 5)).toEqual(log.readEvents(10, 5));
+      expect(log.readFrom(10, 5)).toEqual(log.readFrom(10, 5));
     });
 
     it('reads events across segment rolls', async () => {
-      await using wal = Wal.open({ dir: temporaryDirectory(), ...SMALL });
+      await using wal = Wal.open(temporaryDirectory(), { ...SMALL });
       const log = wal.events('big', 1);
       const text = 'x'.repeat(30_000);
-      for (let n = 0; n < 100; n++)
-        log.appendEventSync({ type: 'n', data: { text: `${n}${text}` } });
+      for (let n = 0; n < 100; n++) log.appendSync({ type: 'n', data: { text: `${n}${text}` } });
       const segments = readdirSync(join(wal.directory, 'topics', 'big~1')).filter((name) =>
         name.endsWith('.wseg'),
       );
       expect(segments.length).toBeGreaterThan(1);
-      const events = log.readEvents(0, 1000);
-      expect(events.map((e) => e.offset)).toEqual([...Array(100).keys()]);
+      const events = log.readFrom(0, 1000);
+      expect(events.map((e) => e.index)).toEqual([...Array(100).keys()]);
       expect(events.every((e, n) => 'text' in e.data && e.data.text === `${n}${text}`)).toBe(true);
     });
 
     it('returns the same EventLog for the same topic and partition', async () => {
-      await using wal = Wal.open({ dir: temporaryDirectory(), ...SMALL });
+      await using wal = Wal.open(temporaryDirectory(), { ...SMALL });
       expect(wal.events('a')).toBe(wal.events('a', 0));
       expect(wal.events('a', 1)).not.toBe(wal.events('a', 0));
       expect(wal.events('a', 1)).toBe(wal.events('a', 1));
@@ -142,49 +141,49 @@ describe.each(BACKENDS)('%s backend', (backend) => {
   });
 
   describe('EventLog: partitions', () => {
-    it('keeps partitions independent, each with offsets of its own', async () => {
+    it('keeps partitions independent, each with indexes of its own', async () => {
       const dir = temporaryDirectory();
       {
-        await using wal = Wal.open({ dir, ...SMALL });
+        await using wal = Wal.open(dir, SMALL);
         for (let n = 0; n < 30; n++) {
           const partition = n % 3;
-          const { offset } = wal.events('orders', partition).appendEventSync({
+          const { index } = wal.events('orders', partition).appendSync({
             type: 'n',
             data: { json: { n, partition } },
           });
-          expect(offset).toBe(Math.floor(n / 3));
+          expect(index).toBe(Math.floor(n / 3));
         }
       }
-      await using wal = Wal.open({ dir, ...SMALL });
+      await using wal = Wal.open(dir, SMALL);
       for (const partition of [0, 1, 2]) {
-        const events = wal.events('orders', partition).readEvents(0, 100);
-        expect(events.map((e) => e.offset)).toEqual([...Array(10).keys()]);
+        const events = wal.events('orders', partition).readFrom(0, 100);
+        expect(events.map((e) => e.index)).toEqual([...Array(10).keys()]);
         expect(events.map((e) => e.data)).toEqual(
           [...Array(10).keys()].map((k) => ({ json: { n: k * 3 + partition, partition } })),
         );
       }
-      expect(wal.events('orders', 3).latestOffset()).toBeUndefined();
-      expect(wal.events('orders', MAX_PARTITION).readEvents(0, 1)).toEqual([]);
+      expect(wal.events('orders', 3).lastIndex()).toBeUndefined();
+      expect(wal.events('orders', MAX_PARTITION).readFrom(0, 1)).toEqual([]);
     });
 
     it('never shows a partition as a plain topic, and plain topics named "orders~1" or "orders#1" never collide', async () => {
       const dir = temporaryDirectory();
       {
-        await using wal = Wal.open({ dir, ...SMALL });
+        await using wal = Wal.open(dir, SMALL);
         const partition = wal.events('orders', 1);
-        partition.appendEventSync({ type: 'p', data: { text: 'partition 1' } });
-        partition.appendEventSync({ type: 'p', data: { text: 'partition 1 again' } });
+        partition.appendSync({ type: 'p', data: { text: 'partition 1' } });
+        partition.appendSync({ type: 'p', data: { text: 'partition 1 again' } });
         // Nothing of the partition shows under the plain topic of the same name.
-        expect(wal.latestOffset('orders')).toBeUndefined();
+        expect(wal.lastIndex('orders')).toBeUndefined();
         expect(wal.readFrom('orders', 0)).toEqual([]);
-        expect(wal.readNext('orders')).toBeUndefined();
+        expect(wal.reader('orders').next()).toBeUndefined();
         // Plain topics spelled like a partition's directory or name are topics of their own.
         expect(wal.appendSync('orders~1', encoder.encode('plain tilde'))).toBe(0);
         expect(wal.appendSync('orders#1', encoder.encode('plain hash'))).toBe(0);
         expect(wal.appendSync('orders', encoder.encode('plain'))).toBe(0);
         // And the partitions of such topics are apart from everything else.
-        wal.events('orders~1', 0).appendEventSync({ type: 'p', data: { text: 'tilde topic, p0' } });
-        expect(partition.latestOffset()).toBe(1);
+        wal.events('orders~1', 0).appendSync({ type: 'p', data: { text: 'tilde topic, p0' } });
+        expect(partition.lastIndex()).toBe(1);
         expect(topicsOf(wal)).toEqual([
           'orders',
           'orders%231',
@@ -193,18 +192,18 @@ describe.each(BACKENDS)('%s backend', (backend) => {
           'orders~1',
         ]);
       }
-      await using wal = Wal.open({ dir, ...SMALL });
+      await using wal = Wal.open(dir, SMALL);
       const texts = (topic: string, partition: number): unknown[] =>
         wal
           .events(topic, partition)
-          .readEvents(0, 10)
+          .readFrom(0, 10)
           .map((e) => e.data);
       expect(texts('orders', 1)).toEqual([{ text: 'partition 1' }, { text: 'partition 1 again' }]);
       expect(texts('orders~1', 0)).toEqual([{ text: 'tilde topic, p0' }]);
       expect(texts('orders', 0)).toEqual([]);
       expect(texts('orders#1', 0)).toEqual([]);
       const plain = (topic: string): string[] =>
-        wal.readFrom(topic, 0).map((entry) => new TextDecoder().decode(entry.data));
+        wal.readFrom(topic, 0).map((record) => new TextDecoder().decode(record.payload));
       expect(plain('orders~1')).toEqual(['plain tilde']);
       expect(plain('orders#1')).toEqual(['plain hash']);
       expect(plain('orders')).toEqual(['plain']);
@@ -213,18 +212,18 @@ describe.each(BACKENDS)('%s backend', (backend) => {
 
   describe('EventLog: ids', () => {
     it('gives strictly increasing UUIDv7 ids, with the append time as the default timestamp', async () => {
-      await using wal = Wal.open({ dir: temporaryDirectory(), ...SMALL });
+      await using wal = Wal.open(temporaryDirectory(), { ...SMALL });
       const log = wal.events('t');
       let previous = '';
       for (let n = 0; n < 5000; n++) {
         const before = Date.now();
-        const { id, timestamp } = log.appendEventSync({ type: 't', data: { json: n } });
+        const { id, timestamp } = log.appendSync({ type: 't', data: { json: n } });
         expect(id).toMatch(V7);
         if (!(id > previous)) expect.fail(`id ${n} ${id} does not sort after ${previous}`);
         expect(timestamp).toBeGreaterThanOrEqual(before);
         previous = id;
       }
-      const ids = log.readEvents(0, 5000).map((e) => e.id);
+      const ids = log.readFrom(0, 5000).map((e) => e.id);
       expect(ids).toEqual([...ids].sort());
       expect(new Set(ids).size).toBe(5000);
     });
@@ -235,21 +234,21 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       const ids: string[] = [];
       vi.setSystemTime(2_000_000_000_000);
       {
-        await using wal = Wal.open({ dir, ...SMALL });
+        await using wal = Wal.open(dir, SMALL);
         const log = wal.events('t', 4);
-        ids.push(log.appendEventSync({ type: 't', data: { json: 1 } }).id);
+        ids.push(log.appendSync({ type: 't', data: { json: 1 } }).id);
         vi.setSystemTime(1_999_000_000_000); // back 1,000 s
-        const back = log.appendEventSync({ type: 't', data: { json: 2 } });
+        const back = log.appendSync({ type: 't', data: { json: 2 } });
         ids.push(back.id);
         expect(back.timestamp).toBe(1_999_000_000_000); // the timestamp is the clock's
       }
       vi.setSystemTime(1_990_000_000_000); // further back, while the log was closed
-      await using wal = Wal.open({ dir, ...SMALL });
+      await using wal = Wal.open(dir, SMALL);
       const log = wal.events('t', 4);
-      ids.push((await log.appendEvent({ type: 't', data: { json: 3 } })).id);
+      ids.push((await log.append({ type: 't', data: { json: 3 } })).id);
       expect(ids[1]! > ids[0]!).toBe(true);
       expect(ids[2]! > ids[1]!).toBe(true);
-      expect(log.readEvents(0, 10).map((e) => e.id)).toEqual(ids);
+      expect(log.readFrom(0, 10).map((e) => e.id)).toEqual(ids);
     });
   });
 
@@ -307,45 +306,45 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       ['timestamp', { ...ok, timestamp: Infinity }],
       ['timestamp', { ...ok, timestamp: '1700000000000' }],
     ])('refuses with field %s (case %#)', async (field, input) => {
-      await using wal = Wal.open({ dir: temporaryDirectory(), ...SMALL });
+      await using wal = Wal.open(temporaryDirectory(), { ...SMALL });
       const log = wal.events('t', 7);
-      expect(failure(() => log.appendEventSync(input as EventInput))).toEqual({
+      expect(failure(() => log.appendSync(input as EventInput))).toEqual({
         code: ErrorCode.INVALID_ARGUMENT,
         field,
       });
-      await expect(log.appendEvent(input as EventInput)).rejects.toMatchObject({
+      await expect(log.append(input as EventInput)).rejects.toMatchObject({
         code: ErrorCode.INVALID_ARGUMENT,
         field,
       });
       // Nothing was written, and the partition was not even created.
-      expect(log.latestOffset()).toBeUndefined();
+      expect(log.lastIndex()).toBeUndefined();
       expect(existsSync(join(wal.directory, 'topics', 't~7'))).toBe(false);
     });
 
-    it('refuses an event larger than maxEntryBytes with ERR_ANNAL_TOO_LARGE', async () => {
-      await using wal = Wal.open({ dir: temporaryDirectory(), ...SMALL });
+    it('refuses an event larger than maxPayloadBytes with ERR_ANNAL_TOO_LARGE', async () => {
+      await using wal = Wal.open(temporaryDirectory(), { ...SMALL });
       const log = wal.events('t');
       const bytes = new Uint8Array(64 * 1024);
-      expect(failure(() => log.appendEventSync({ type: 't', data: { bytes } }))).toEqual({
+      expect(failure(() => log.appendSync({ type: 't', data: { bytes } }))).toEqual({
         code: ErrorCode.TOO_LARGE,
         field: 'event',
       });
-      expect(
-        log.appendEventSync({ type: 't', data: { bytes: bytes.subarray(0, 60_000) } }).offset,
-      ).toBe(0);
+      expect(log.appendSync({ type: 't', data: { bytes: bytes.subarray(0, 60_000) } }).index).toBe(
+        0,
+      );
     });
 
     it.each([
-      ['fromOffset', -1, 1],
-      ['fromOffset', 1.5, 1],
-      ['fromOffset', Number.NaN, 1],
+      ['index', -1, 1],
+      ['index', 1.5, 1],
+      ['index', Number.NaN, 1],
       ['limit', 0, 0],
       ['limit', 0, -3],
       ['limit', 0, 2.5],
       ['limit', 0, Infinity],
-    ])('readEvents refuses a bad %s (%d, %d)', async (field, fromOffset, limit) => {
-      await using wal = Wal.open({ dir: temporaryDirectory(), ...SMALL });
-      expect(failure(() => wal.events('t').readEvents(fromOffset, limit))).toEqual({
+    ])('readEvents refuses a bad %s (%d, %d)', async (field, index, limit) => {
+      await using wal = Wal.open(temporaryDirectory(), { ...SMALL });
+      expect(failure(() => wal.events('t').readFrom(index, limit))).toEqual({
         code: ErrorCode.INVALID_ARGUMENT,
         field,
       });
@@ -359,94 +358,99 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       ['topic', '', 0],
       ['topic', 'a\u0000b', 0],
     ])('wal.events refuses a bad %s (%j, %j)', async (field, topic, partition) => {
-      await using wal = Wal.open({ dir: temporaryDirectory(), ...SMALL });
+      await using wal = Wal.open(temporaryDirectory(), { ...SMALL });
       expect(failure(() => wal.events(topic, partition as number))).toEqual({
         code: ErrorCode.INVALID_ARGUMENT,
         field,
       });
     });
 
-    it('reports an entry that is no event as ERR_ANNAL_CORRUPT naming topic, partition and offset', async () => {
-      await using wal = Wal.open({ dir: temporaryDirectory(), ...SMALL });
+    it('reports a record that is no event as ERR_ANNAL_CORRUPT naming topic, partition and index', async () => {
+      const dir = temporaryDirectory();
+      const partition = join(dir, 'topics', 'orders~5');
+      const plain = join(dir, 'topics', 'raw');
+      {
+        await using wal = Wal.open(dir, { ...SMALL });
+        wal.events('orders', 5).appendSync({ type: 't', data: { json: 1 } });
+      }
+      // Only the wal writes a partition: its files moved under a plain topic take a raw record.
+      renameSync(partition, plain);
+      {
+        await using wal = Wal.open(dir, { ...SMALL });
+        expect(wal.appendSync('raw', new Uint8Array([9, 9, 9]))).toBe(1);
+      }
+      renameSync(plain, partition);
+      await using wal = Wal.open(dir, { ...SMALL });
       const log = wal.events('orders', 5);
-      log.appendEventSync({ type: 't', data: { json: 1 } });
-      // A raw entry through the sub-log (only the wal itself can write one).
-      // (partitionLog is @internal: stripped from the published types.)
-      const internal = wal as unknown as {
-        partitionLog(topic: string, partition: number): { appendSync(bytes: Uint8Array): number };
-      };
-      internal.partitionLog('orders', 5).appendSync(new Uint8Array([9, 9, 9]));
-      expect(log.readEvents(0, 1)).toHaveLength(1);
+      expect(log.readFrom(0, 1)).toHaveLength(1);
       let error: unknown;
       try {
-        log.readEvents(0, 10);
+        log.readFrom(0, 10);
       } catch (caught) {
         error = caught;
       }
-      expect(error).toMatchObject({ code: ErrorCode.CORRUPT, offset: 1 });
+      expect(error).toMatchObject({ code: ErrorCode.CORRUPT, index: 1 });
       expect((error as Error).message).toContain('topic "orders" partition 5');
-      expect((error as Error).message).toContain('offset 1');
+      expect((error as Error).message).toContain('index 1');
     });
   });
 
   describe('EventLog: durability and lifetime', () => {
-    it("resolves appendEvent under fsync 'each' after the sync, and the events are there on reopen", async () => {
+    it("resolves append under sync 'each' after the sync, and the events are there on reopen", async () => {
       const dir = temporaryDirectory();
       {
-        await using wal = Wal.open({ dir, ...SMALL, fsync: 'each' });
+        await using wal = Wal.open(dir, { ...SMALL, sync: 'each' });
         const log = wal.events('durable', 9);
         const appended = await Promise.all(
-          [...Array(50).keys()].map((n) => log.appendEvent({ type: 'n', data: { json: n } })),
+          [...Array(50).keys()].map((n) => log.append({ type: 'n', data: { json: n } })),
         );
-        expect(appended.map((a) => a.offset)).toEqual([...Array(50).keys()]);
-        log.appendEventSync({ type: 'n', data: { json: 50 } });
-        await log.synced();
+        expect(appended.map((a) => a.index)).toEqual([...Array(50).keys()]);
+        log.appendSync({ type: 'n', data: { json: 50 } });
+        await log.sync();
       }
-      await using wal = Wal.open({ dir, ...SMALL });
-      const events = wal.events('durable', 9).readEvents(0, 100);
+      await using wal = Wal.open(dir, SMALL);
+      const events = wal.events('durable', 9).readFrom(0, 100);
       expect(events.map((e) => e.data)).toEqual([...Array(51).keys()].map((n) => ({ json: n })));
     });
 
     it('keeps two Wal instances on different directories apart', async () => {
-      await using a = Wal.open({ dir: temporaryDirectory(), ...SMALL });
-      await using b = Wal.open({ dir: temporaryDirectory(), ...SMALL });
+      await using a = Wal.open(temporaryDirectory(), { ...SMALL });
+      await using b = Wal.open(temporaryDirectory(), { ...SMALL });
       const logA = a.events('orders', 1);
       const logB = b.events('orders', 1);
       const idsA: string[] = [];
       const idsB: string[] = [];
       for (let n = 0; n < 1000; n++) {
-        const fromA = logA.appendEventSync({ type: 'a', data: { json: n } });
-        expect(fromA.offset).toBe(n);
+        const fromA = logA.appendSync({ type: 'a', data: { json: n } });
+        expect(fromA.index).toBe(n);
         idsA.push(fromA.id);
         if (n % 2 === 0) {
-          const fromB = logB.appendEventSync({ type: 'b', data: { json: n } });
-          expect(fromB.offset).toBe(n / 2);
+          const fromB = logB.appendSync({ type: 'b', data: { json: n } });
+          expect(fromB.index).toBe(n / 2);
           idsB.push(fromB.id);
         }
       }
       expect(idsA).toEqual([...idsA].sort());
       expect(idsB).toEqual([...idsB].sort());
       expect(new Set([...idsA, ...idsB]).size).toBe(1500);
-      expect(logA.latestOffset()).toBe(999);
-      expect(logB.latestOffset()).toBe(499);
-      expect(logB.readEvents(0, 1000).every((e) => e.type === 'b')).toBe(true);
+      expect(logA.lastIndex()).toBe(999);
+      expect(logB.lastIndex()).toBe(499);
+      expect(logB.readFrom(0, 1000).every((e) => e.type === 'b')).toBe(true);
       await a.close();
-      expect(logB.appendEventSync({ type: 'b', data: { json: 'after a closed' } }).offset).toBe(
-        500,
-      );
+      expect(logB.appendSync({ type: 'b', data: { json: 'after a closed' } }).index).toBe(500);
     });
 
     it('fails loudly after the wal is closed', async () => {
-      const wal = Wal.open({ dir: temporaryDirectory(), ...SMALL });
+      const wal = Wal.open(temporaryDirectory(), { ...SMALL });
       const log = wal.events('t');
-      log.appendEventSync({ type: 't', data: { json: 1 } });
+      log.appendSync({ type: 't', data: { json: 1 } });
       await wal.close();
       const closed = { code: ErrorCode.CLOSED, field: 'wal' };
       expect(failure(() => wal.events('t'))).toEqual(closed);
-      expect(failure(() => log.appendEventSync({ type: 't', data: { json: 2 } }))).toEqual(closed);
-      expect(failure(() => log.readEvents(0, 1))).toEqual(closed);
-      expect(failure(() => log.latestOffset())).toEqual(closed);
-      await expect(log.appendEvent({ type: 't', data: { json: 2 } })).rejects.toMatchObject(closed);
+      expect(failure(() => log.appendSync({ type: 't', data: { json: 2 } }))).toEqual(closed);
+      expect(failure(() => log.readFrom(0, 1))).toEqual(closed);
+      expect(failure(() => log.lastIndex())).toEqual(closed);
+      await expect(log.append({ type: 't', data: { json: 2 } })).rejects.toMatchObject(closed);
     });
   });
 });

@@ -13,18 +13,20 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Wal, type WalEntry } from '@annal/wal';
+import { Wal, type WalRecord } from '@annal/wal';
 import { seededRandom, temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
+
+import { pollOf } from '../read-helpers.js';
 
 const SOAK = process.env['ANNAL_SOAK'] === '1';
 const BACKENDS = ['mmap', 'fd'] as const;
 const OPTIONS = {
   segmentBytes: '1 MiB',
-  maxEntryBytes: 1024,
+  maxPayloadBytes: 1024,
   maxBatchBytes: 65536,
-  maxBatchEntries: 100,
-  fsync: 'none',
+  maxBatchRecords: 100,
+  sync: 'none',
   quiet: true,
 } as const;
 const ENTRIES = 200;
@@ -44,9 +46,9 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** True when `entries` are entries `from`, `from + 1`, … as written. */
-function correct(entries: readonly WalEntry[], from: number): boolean {
+function correct(entries: readonly WalRecord[], from: number): boolean {
   return entries.every(
-    (entry, k) => entry.offset === from + k && same(entry.data, payload(from + k)),
+    (entry, k) => entry.index === from + k && same(entry.payload, payload(from + k)),
   );
 }
 
@@ -56,7 +58,7 @@ describe.each(BACKENDS)('a wal topic with one bit flipped (%s backend)', (backen
     async () => {
       const source = temporaryDirectory();
       {
-        await using wal = Wal.open({ dir: source, backend, ...OPTIONS });
+        await using wal = Wal.open(source, { backend, ...OPTIONS });
         for (let n = 0; n < ENTRIES;) {
           if (n % 10 === 5) {
             const batch = [payload(n), payload(n + 1), payload(n + 2)];
@@ -67,9 +69,9 @@ describe.each(BACKENDS)('a wal topic with one bit flipped (%s backend)', (backen
             n++;
           }
         }
-        expect(wal.readBatch('t', { reader: 'r', maxEntries: READ_BY_R })).toHaveLength(READ_BY_R);
+        expect(pollOf(wal, 't', 'r', READ_BY_R)).toHaveLength(READ_BY_R);
       }
-      const topic = join(source, 'default', 'topics', 't');
+      const topic = join(source, 'topics', 't');
       const segmentName = readdirSync(topic).find((name) => name.endsWith('.wseg')) as string;
       const segment = readFileSync(join(topic, segmentName));
       const readers = readFileSync(join(topic, 'readers.wrd'));
@@ -89,7 +91,7 @@ describe.each(BACKENDS)('a wal topic with one bit flipped (%s backend)', (backen
       const sample = SOAK ? targets : targets.filter((_, k) => k % 23 === 0);
 
       const trialDir = temporaryDirectory();
-      const trialTopic = join(trialDir, 'default', 'topics', 't');
+      const trialTopic = join(trialDir, 'topics', 't');
       const counts = new Map<Outcome, number>();
       const bad: string[] = [];
       for (const { file, position } of sample) {
@@ -121,17 +123,17 @@ describe.each(BACKENDS)('a wal topic with one bit flipped (%s backend)', (backen
   );
 
   async function trial(dir: string): Promise<Outcome> {
-    let read: WalEntry[] = [];
-    let byReader: WalEntry[] = [];
+    let read: WalRecord[] = [];
+    let byReader: WalRecord[] = [];
     try {
-      await using wal = Wal.open({ dir, backend, ...OPTIONS });
+      await using wal = Wal.open(dir, { backend, ...OPTIONS });
       for (;;) {
-        const page = wal.readFrom('t', read.length, { maxEntries: 64 });
+        const page = wal.readFrom('t', read.length, { maxRecords: 64 });
         if (page.length === 0) break;
         read = read.concat(page);
       }
       for (;;) {
-        const page = wal.readBatch('t', { reader: 'r', maxEntries: 64 });
+        const page = pollOf(wal, 't', 'r', 64);
         if (page.length === 0) break;
         byReader = byReader.concat(page);
       }
@@ -142,7 +144,7 @@ describe.each(BACKENDS)('a wal topic with one bit flipped (%s backend)', (backen
       }
       const next = wal.appendSync('t', payload(ENTRIES));
       if (next !== ENTRIES) return 'wrong offset';
-      const back = wal.readFrom('t', ENTRIES, { maxEntries: 2 });
+      const back = wal.readFrom('t', ENTRIES, { maxRecords: 2 });
       return correct(back, ENTRIES) && back.length === 1 ? 'identical' : 'wrong data';
     } catch (error) {
       const code = (error as { code?: unknown }).code;

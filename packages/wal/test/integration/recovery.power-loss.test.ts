@@ -1,7 +1,7 @@
 import { closeSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Wal, type WalEntry } from '@annal/wal';
+import { Wal, type WalRecord } from '@annal/wal';
 import { temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
@@ -9,16 +9,16 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const SMALL_BASE = {
   segmentBytes: '1 MiB',
-  maxEntryBytes: '64 KiB',
+  maxPayloadBytes: '64 KiB',
   maxBatchBytes: '256 KiB',
-  fsync: 'none',
+  sync: 'none',
   quiet: true,
 } as const;
 const PER_SEGMENT = 1036;
 const frameAt = (k: number): number => 4096 + 1008 * k;
 const entry = (n: number, tag = 'entry'): Uint8Array =>
   encoder.encode(`${tag} ${n} `.padEnd(1000, '.'));
-const topicDir = (dir: string): string => join(dir, 'default', 'topics', 't');
+const topicDir = (dir: string): string => join(dir, 'topics', 't');
 const segments = (dir: string): string[] =>
   readdirSync(topicDir(dir))
     .filter((n) => n.endsWith('.wseg'))
@@ -28,10 +28,10 @@ function patch(path: string, position: number, bytes: Uint8Array): void {
   writeSync(fd, bytes, 0, bytes.length, position);
   closeSync(fd);
 }
-function readAll(wal: Wal, from = 0): WalEntry[] {
-  const all: WalEntry[] = [];
+function readAll(wal: Wal, from = 0): WalRecord[] {
+  const all: WalRecord[] = [];
   for (;;) {
-    const page = wal.readFrom('t', from + all.length, { maxEntries: 4096, maxBytes: 1 << 30 });
+    const page = wal.readFrom('t', from + all.length, { maxRecords: 4096, maxBytes: 1 << 30 });
     if (page.length === 0) return all;
     all.push(...page);
   }
@@ -47,7 +47,7 @@ describe.each(['mmap', 'fd'] as const)(
     it('stale frames past a power-loss hole are never resurrected as entries after the new ones', async () => {
       const dir = temporaryDirectory();
       {
-        await using wal = Wal.open({ dir, ...SMALL });
+        await using wal = Wal.open(dir, SMALL);
         for (let n = 0; n < 1000; n++) wal.appendSync('t', entry(n, 'old'));
       }
       const [file] = segments(dir) as [string];
@@ -57,20 +57,20 @@ describe.each(['mmap', 'fd'] as const)(
       // clears them, keeping a copy).
       const bridge = backend === 'fd' ? 600 : 5;
       {
-        await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate', quiet: true });
-        expect(wal.latestOffset('t')).toBe(255);
+        await using wal = Wal.open(dir, { ...SMALL, onCorrupt: 'truncate', quiet: true });
+        expect(wal.lastIndex('t')).toBe(255);
         for (let n = 256; n < 256 + bridge; n++) wal.appendSync('t', entry(n, 'new'));
-        expect(wal.latestOffset('t')).toBe(255 + bridge);
+        expect(wal.lastIndex('t')).toBe(255 + bridge);
       }
-      await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate', quiet: true });
+      await using wal = Wal.open(dir, { ...SMALL, onCorrupt: 'truncate', quiet: true });
       const all = readAll(wal);
       // Exactly the 256 old entries and the new ones, nothing from before the power loss.
       expect(
         all
-          .map((e) => decoder.decode(e.data.subarray(0, 3)))
+          .map((e) => decoder.decode(e.payload.subarray(0, 3)))
           .filter((t, n) => n >= 256 && t !== 'new'),
       ).toEqual([]);
-      expect(wal.latestOffset('t')).toBe(255 + bridge);
+      expect(wal.lastIndex('t')).toBe(255 + bridge);
     });
 
     // A named reader stored offset 600; 'truncate' cuts the log at 300; the producer appends
@@ -78,20 +78,18 @@ describe.each(['mmap', 'fd'] as const)(
     it('a named reader whose stored offset lies past a truncate cut reads the new entries', async () => {
       const dir = temporaryDirectory();
       {
-        await using wal = Wal.open({ dir, ...SMALL });
+        await using wal = Wal.open(dir, SMALL);
         for (let n = 0; n < 700; n++) wal.appendSync('t', entry(n, 'old'));
-        expect(
-          wal.readBatch('t', { reader: 'r', maxEntries: 600, maxBytes: 1 << 30 }),
-        ).toHaveLength(600);
+        expect(pollOf(wal, 't', 'r', 600)).toHaveLength(600);
       }
       const [file] = segments(dir) as [string];
       patch(join(topicDir(dir), file), frameAt(300) + 20, Uint8Array.of(0x55));
-      await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate' });
-      expect(wal.latestOffset('t')).toBe(299);
+      await using wal = Wal.open(dir, { ...SMALL, onCorrupt: 'truncate' });
+      expect(wal.lastIndex('t')).toBe(299);
       for (let n = 300; n < 700; n++) wal.appendSync('t', entry(n, 'new'));
-      const read = wal.readBatch('t', { reader: 'r', maxEntries: 10, maxBytes: 1 << 30 });
+      const read = pollOf(wal, 't', 'r', 10);
       // Expected: the reader goes on at the cut (300), the first new entry.
-      expect(read[0]?.offset).toBe(300);
+      expect(read[0]?.index).toBe(300);
     });
 
     // Power loss at a roll: a page in the middle of the old segment's tail never reached the
@@ -99,21 +97,17 @@ describe.each(['mmap', 'fd'] as const)(
     it("a hole in the previous segment's tail before its end frame is caught at open", async () => {
       const dir = temporaryDirectory();
       {
-        await using wal = Wal.open({ dir, ...SMALL });
+        await using wal = Wal.open(dir, SMALL);
         for (let n = 0; n < 1100; n++) wal.appendSync('t', entry(n));
       }
       const [first] = segments(dir) as [string];
       patch(join(topicDir(dir), first), frameAt(1024), new Uint8Array(4096));
-      const open = (): Wal => Wal.open({ dir, ...SMALL, onCorrupt: 'truncate' });
+      const open = (): Wal => Wal.open(dir, { ...SMALL, onCorrupt: 'truncate' });
       await using wal = open();
-      wal.latestOffset('t');
+      wal.lastIndex('t');
       // Expected: truncate cut the log at the hole (1023), so a named reader reads to the end.
-      expect(() =>
-        wal.readBatch('t', { reader: 'r', maxEntries: 5000, maxBytes: 1 << 30 }),
-      ).not.toThrow();
-      expect(() =>
-        wal.readBatch('t', { reader: 'r', maxEntries: 5000, maxBytes: 1 << 30 }),
-      ).not.toThrow();
+      expect(() => pollOf(wal, 't', 'r', 5000)).not.toThrow();
+      expect(() => pollOf(wal, 't', 'r', 5000)).not.toThrow();
     });
 
     // Two rolls between syncs (fsync none / everyMs, small segments): segments 2 and 3 were
@@ -122,14 +116,14 @@ describe.each(['mmap', 'fd'] as const)(
     it('two rolls lost to one power loss: truncate leaves no hole behind', async () => {
       const dir = temporaryDirectory();
       {
-        await using wal = Wal.open({ dir, ...SMALL });
+        await using wal = Wal.open(dir, SMALL);
         for (let n = 0; n < 2 * PER_SEGMENT + 10; n++) wal.appendSync('t', entry(n));
       }
       const [a, b] = segments(dir) as [string, string, string];
       patch(join(topicDir(dir), a), frameAt(1000), new Uint8Array(1024 * 1024 - frameAt(1000)));
       patch(join(topicDir(dir), b), 4096, new Uint8Array(1024 * 1024 - 4096));
-      await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate' });
-      const latest = wal.latestOffset('t') as number;
+      await using wal = Wal.open(dir, { ...SMALL, onCorrupt: 'truncate' });
+      const latest = wal.lastIndex('t') as number;
       expect(() => readAll(wal)).not.toThrow();
       expect(latest).toBe(999);
     });
@@ -142,24 +136,23 @@ describe('retention after a cut', () => {
     const O = { ...SMALL_BASE, backend: 'mmap', retention: { consumed: 'delete' } } as const;
     const tiny = (n: number): Uint8Array => encoder.encode(`o${n}`.padEnd(10, '.'));
     {
-      await using wal = Wal.open({ dir, ...O });
+      await using wal = Wal.open(dir, O);
       for (let n = 0; n < 60_000; n++) wal.appendSync('t', tiny(n));
       let got = 0;
-      while (got < 55_000)
-        got += wal.readBatch('t', { reader: 'r', maxEntries: Math.min(5000, 55_000 - got) }).length;
+      while (got < 55_000) got += pollOf(wal, 't', 'r', Math.min(5000, 55_000 - got)).length;
     }
     const files = segments(dir);
     const last = files.at(-1) as string;
     const lastFirst = Number(last.slice(0, 20));
     // A flipped byte in the last segment, 500 entries into it.
     patch(join(topicDir(dir), last), 4096 + 24 * 500 + 9, Uint8Array.of(0x7f));
-    await using wal = Wal.open({ dir, ...O, onCorrupt: 'truncate' });
-    const cutAt = (wal.latestOffset('t') as number) + 1;
+    await using wal = Wal.open(dir, { ...O, onCorrupt: 'truncate' });
+    const cutAt = (wal.lastIndex('t') as number) + 1;
     expect(cutAt).toBe(lastFirst + 500);
     for (let n = cutAt; n < 56_000; n++) wal.appendSync('t', entry(n, 'new'));
     await new Promise((r) => setTimeout(r, 200));
     // Nobody has read any new entry: the first of them must still be there.
-    expect(wal.readFrom('t', cutAt, { maxEntries: 1 })[0]?.offset).toBe(cutAt);
+    expect(wal.readFrom('t', cutAt, { maxRecords: 1 })[0]?.index).toBe(cutAt);
   });
 });
 
@@ -171,7 +164,7 @@ describe.each(['mmap', 'fd'] as const)('copies kept in cut/ (%s)', (backend) => 
     const SMALL = { ...SMALL_BASE, backend } as const;
     const dir = temporaryDirectory();
     {
-      await using wal = Wal.open({ dir, ...SMALL });
+      await using wal = Wal.open(dir, SMALL);
       for (let n = 0; n < 1100; n++) wal.appendSync('t', entry(n));
     }
     const [first, second] = segments(dir) as [string, string];
@@ -183,8 +176,8 @@ describe.each(['mmap', 'fd'] as const)('copies kept in cut/ (%s)', (backend) => 
     if (process.env['RC_FAKE'] !== '0')
       vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-04T08:15:03.123Z') });
     try {
-      await using wal = Wal.open({ dir, ...SMALL, onCorrupt: 'truncate' });
-      expect(wal.latestOffset('t')).toBe(1029);
+      await using wal = Wal.open(dir, { ...SMALL, onCorrupt: 'truncate' });
+      expect(wal.lastIndex('t')).toBe(1029);
     } finally {
       vi.useRealTimers();
     }
@@ -200,6 +193,7 @@ describe.each(['mmap', 'fd'] as const)('copies kept in cut/ (%s)', (backend) => 
 
 import { spawnNode } from '@annal/test-utils';
 import { fixturePath } from '../fixture-path.js';
+import { nextOf, pollOf } from '../read-helpers.js';
 
 describe('a process crash under the fd backend', () => {
   it('a named reader that consumed a staged entry lost to SIGKILL still gets the entry that takes its offset', async () => {
@@ -208,19 +202,18 @@ describe('a process crash under the fd backend', () => {
     await child.waitForLine((line) => line.startsWith('read '));
     child.child.kill('SIGKILL');
     await child.exited;
-    await using wal = Wal.open({
-      dir,
+    await using wal = Wal.open(dir, {
       backend: 'fd',
-      fsync: 'none',
+      sync: 'none',
       segmentBytes: '1 MiB',
-      maxEntryBytes: '64 KiB',
+      maxPayloadBytes: '64 KiB',
       maxBatchBytes: '256 KiB',
     });
-    const lost = (wal.latestOffset('t') as number) + 1;
+    const lost = (wal.lastIndex('t') as number) + 1;
     expect(lost).toBe(10); // the staged entry of the killed turn is gone (documented)
     for (let n = 10; n < 15; n++) wal.appendSync('t', encoder.encode(`new ${n}`));
-    const got = wal.readNext('t', { reader: 'r' });
-    expect(got?.offset).toBe(10);
+    const got = nextOf(wal, 't', 'r');
+    expect(got?.index).toBe(10);
   });
 });
 
@@ -228,9 +221,9 @@ describe('the readers table after a crash', () => {
   it('a crash while a new named reader takes its slot (copies marked, name written, length not yet) leaves a free slot, not damage', async () => {
     const dir = temporaryDirectory();
     {
-      await using wal = Wal.open({ dir, ...SMALL_BASE });
+      await using wal = Wal.open(dir, SMALL_BASE);
       for (let n = 0; n < 20; n++) wal.appendSync('t', entry(n));
-      wal.readBatch('t', { reader: 'r', maxEntries: 5 });
+      pollOf(wal, 't', 'r', 5);
     }
     // What taking slot 1 (byte 256) leaves when SIGKILL lands after its name was written and
     // before its length was: both copies marked as being written (bytes 8 and 24 of the slot),
@@ -239,8 +232,8 @@ describe('the readers table after a crash', () => {
     patch(join(topicDir(dir), 'readers.wrd'), 256 + 8, marked);
     patch(join(topicDir(dir), 'readers.wrd'), 256 + 24, marked);
     patch(join(topicDir(dir), 'readers.wrd'), 256 + 40, encoder.encode('s'));
-    await using wal = Wal.open({ dir, ...SMALL_BASE });
-    expect(wal.readNext('t', { reader: 'r' })?.offset).toBe(5);
-    expect(wal.readNext('t', { reader: 's' })?.offset).toBe(0);
+    await using wal = Wal.open(dir, SMALL_BASE);
+    expect(nextOf(wal, 't', 'r')?.index).toBe(5);
+    expect(nextOf(wal, 't', 's')?.index).toBe(0);
   });
 });

@@ -6,15 +6,17 @@ import { Wal } from '@annal/wal';
 import { temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
+import { nextOf } from '../read-helpers.js';
+
 const encoder = new TextEncoder();
 const BACKENDS = ['mmap', 'fd'] as const;
 
 /** 1 MiB segments of ~1 KiB entries: about 1,000 entries a segment. */
 const SMALL_BASE = {
   segmentBytes: '1 MiB',
-  maxEntryBytes: '64 KiB',
+  maxPayloadBytes: '64 KiB',
   maxBatchBytes: '256 KiB',
-  fsync: 'none',
+  sync: 'none',
 } as const;
 
 const entry = (n: number): Uint8Array => encoder.encode(`${n} `.padEnd(1000, '.'));
@@ -28,42 +30,42 @@ describe.each(BACKENDS)('retention (%s backend)', (backend) => {
 
   it('deletes a segment once every named reader has consumed it, and keeps the rest readable', async () => {
     const dir = temporaryDirectory();
-    await using wal = Wal.open({ dir, ...SMALL, retention: { consumed: 'delete' } });
+    await using wal = Wal.open(dir, { ...SMALL, retention: { consumed: 'delete' } });
     for (let n = 0; n < 5000; n++) wal.appendSync('t', entry(n));
     const before = segments(wal, 't').length;
     expect(before).toBeGreaterThan(4);
     // Nobody has read anything: nothing may go, even when asked.
-    wal.readNext('t', { reader: 'slow', checkpoint: false });
+    wal.reader('t', { name: 'slow' }).close();
     await wal.retain('t');
     expect(segments(wal, 't')).toHaveLength(before);
 
     // Two readers; only what both consumed goes.
-    for (let n = 0; n < 4000; n++) expect(wal.readNext('t', { reader: 'fast' })?.offset).toBe(n);
-    for (let n = 0; n < 2500; n++) expect(wal.readNext('t', { reader: 'slow' })?.offset).toBe(n);
+    for (let n = 0; n < 4000; n++) expect(nextOf(wal, 't', 'fast')?.index).toBe(n);
+    for (let n = 0; n < 2500; n++) expect(nextOf(wal, 't', 'slow')?.index).toBe(n);
     await wal.retain('t');
     const kept = segments(wal, 't');
     expect(kept.length).toBeLessThan(before);
     expect(Number(kept[0]?.slice(0, 20))).toBeLessThanOrEqual(2500);
     // Both readers go on where they were; a stateless read starts at the oldest entry kept.
-    expect(wal.readNext('t', { reader: 'slow' })?.offset).toBe(2500);
-    expect(wal.readNext('t', { reader: 'fast' })?.offset).toBe(4000);
-    const oldest = wal.readFrom('t', 0, { maxEntries: 1 })[0]?.offset ?? -1;
+    expect(nextOf(wal, 't', 'slow')?.index).toBe(2500);
+    expect(nextOf(wal, 't', 'fast')?.index).toBe(4000);
+    const oldest = wal.readFrom('t', 0, { maxRecords: 1 })[0]?.index ?? -1;
     expect(oldest).toBe(Number(kept[0]?.slice(0, 20)));
     // Appends go on, and a reopened log finds the same entries.
     expect(wal.appendSync('t', entry(5000))).toBe(5000);
     await wal.close();
-    await using again = Wal.open({ dir, ...SMALL, retention: { consumed: 'delete' } });
-    expect(again.readNext('t', { reader: 'slow' })?.offset).toBe(2501);
-    expect(again.latestOffset('t')).toBe(5000);
+    await using again = Wal.open(dir, { ...SMALL, retention: { consumed: 'delete' } });
+    expect(nextOf(again, 't', 'slow')?.index).toBe(2501);
+    expect(again.lastIndex('t')).toBe(5000);
   });
 
   it('deletes consumed segments by itself as a named reader moves past them, and never without a policy', async () => {
     for (const retention of [{ consumed: 'delete' }, undefined] as const) {
       const dir = temporaryDirectory();
-      const wal = Wal.open({ dir, ...SMALL, ...(retention === undefined ? {} : { retention }) });
+      const wal = Wal.open(dir, { ...SMALL, ...(retention === undefined ? {} : { retention }) });
       for (let n = 0; n < 3500; n++) wal.appendSync('t', entry(n));
       const written = segments(wal, 't').length;
-      for (let n = 0; n < 3500; n++) expect(wal.readNext('t', { reader: 'r' })?.offset).toBe(n);
+      for (let n = 0; n < 3500; n++) expect(nextOf(wal, 't', 'r')?.index).toBe(n);
       await wal.close(); // waits for a retention run in progress
       const left = readdirSync(join(wal.directory, 'topics', 't')).filter((name) =>
         name.endsWith('.wseg'),
@@ -74,54 +76,53 @@ describe.each(BACKENDS)('retention (%s backend)', (backend) => {
 
   it('deletes a consumed segment a pending sync still covers, and that sync and later appends succeed', async () => {
     const dir = temporaryDirectory();
-    await using wal = Wal.open({
-      dir,
+    await using wal = Wal.open(dir, {
       ...SMALL,
-      fsync: 'none', // nothing syncs until synced() asks
+      sync: 'none', // nothing syncs until sync() asks
       retention: { consumed: 'delete' },
     });
     // Fill segment A and roll into B: A's end frame is written and not yet synced.
     for (let n = 0; n < 1100; n++) wal.appendSync('t', entry(n));
-    for (let n = 0; n < 1100; n++) expect(wal.readNext('t', { reader: 'r' })?.offset).toBe(n);
+    for (let n = 0; n < 1100; n++) expect(nextOf(wal, 't', 'r')?.index).toBe(n);
     await wal.retain('t');
     expect(segments(wal, 't')).toHaveLength(1);
-    await wal.synced('t', 1099);
+    await wal.sync();
     expect(wal.appendSync('t', entry(1100))).toBe(1100);
-    await wal.synced('t', 1100);
+    await wal.sync();
   });
 
   it('keeps at most maxBytes of segments, moving a reader behind them to the oldest entry kept', async () => {
     const dir = temporaryDirectory();
-    await using wal = Wal.open({ dir, ...SMALL, retention: { maxBytes: '3 MiB' } });
-    expect(wal.readNext('t', { reader: 'r' })).toBeUndefined();
+    await using wal = Wal.open(dir, { ...SMALL, retention: { maxBytes: '3 MiB' } });
+    expect(nextOf(wal, 't', 'r')).toBeUndefined();
     for (let n = 0; n < 6000; n++) wal.appendSync('t', entry(n));
     await wal.retain();
     const kept = segments(wal, 't');
     expect(kept).toHaveLength(3);
     const first = Number(kept[0]?.slice(0, 20));
-    expect(wal.readNext('t', { reader: 'r' })?.offset).toBe(first);
-    expect(wal.readFrom('t', 5999, { maxEntries: 5 }).map((e) => e.offset)).toEqual([5999]);
+    expect(nextOf(wal, 't', 'r')?.index).toBe(first);
+    expect(wal.readFrom('t', 5999, { maxRecords: 5 }).map((e) => e.index)).toEqual([5999]);
   });
 
   it('deletes segments whose entries are all older than maxAgeMs', async () => {
     const dir = temporaryDirectory();
     {
-      await using wal = Wal.open({ dir, ...SMALL });
+      await using wal = Wal.open(dir, SMALL);
       for (let n = 0; n < 3500; n++) wal.appendSync('t', entry(n));
     }
     // Make the first two segments a day old, as if written then (header field and checksum).
-    const topicDir = join(dir, 'default', 'topics', 't');
+    const topicDir = join(dir, 'topics', 't');
     const names = readdirSync(topicDir)
       .filter((name) => name.endsWith('.wseg'))
       .sort();
     expect(names.length).toBeGreaterThan(3);
     for (const name of names.slice(0, 2)) backdate(join(topicDir, name), Date.now() - 86_400_000);
-    await using wal = Wal.open({ dir, ...SMALL, retention: { maxAgeMs: '1h' } });
+    await using wal = Wal.open(dir, { ...SMALL, retention: { maxAgeMs: '1h' } });
     await wal.retain('t');
     // The first segment's entries are all older than the second's creation: it goes. The second
     // holds entries up to the third's creation (now): it stays.
     expect(readdirSync(topicDir).filter((name) => name.endsWith('.wseg'))).toEqual(names.slice(1));
-    expect(wal.readFrom('t', 0, { maxEntries: 1 })[0]?.offset).toBe(Number(names[1]?.slice(0, 20)));
+    expect(wal.readFrom('t', 0, { maxRecords: 1 })[0]?.index).toBe(Number(names[1]?.slice(0, 20)));
   });
 });
 

@@ -15,7 +15,7 @@ import {
 } from '../../src/layout.js';
 
 const SOURCE = { topic: 'orders', partition: 3 };
-const OFFSET = 41;
+const INDEX = 41;
 const encoder = new TextEncoder();
 const utf8Bytes = (text: string): number => encoder.encode(text).length;
 
@@ -47,13 +47,13 @@ function encode(event: EventInput & { id: string; timestamp: number }): Uint8Arr
 /** Decodes, or returns the CorruptError; any other throw fails the test (a crash). */
 function tryDecode(entry: Uint8Array): Event | CorruptError {
   try {
-    return decodeEvent(entry, OFFSET, SOURCE);
+    return decodeEvent(entry, INDEX, SOURCE);
   } catch (error) {
     if (CorruptError.isInstance(error)) {
       expect(error.code).toBe(ErrorCode.CORRUPT);
-      expect(error.offset).toBe(OFFSET);
+      expect((error as CorruptError & { index?: number }).index).toBe(INDEX);
       expect(error.message).toContain('topic "orders" partition 3');
-      expect(error.message).toContain(`offset ${OFFSET}`);
+      expect(error.message).toContain(`index ${INDEX}`);
       return error;
     }
     throw error;
@@ -87,9 +87,9 @@ describe('encodeEvent() / decodeEvent()', () => {
   it('round-trips arbitrary events exactly, data kind included', () => {
     fc.assert(
       fc.property(input, (event) => {
-        const decoded = decodeEvent(encode(event), OFFSET, SOURCE);
+        const decoded = decodeEvent(encode(event), INDEX, SOURCE);
         expect(decoded.id).toBe(event.id.toLowerCase());
-        expect(decoded.offset).toBe(OFFSET);
+        expect(decoded.index).toBe(INDEX);
         expect(Object.is(decoded.timestamp, event.timestamp)).toBe(true);
         expect(decoded.type).toBe(event.type);
         expect(Object.entries(decoded.headers)).toEqual(Object.entries(event.headers ?? {}));
@@ -140,7 +140,7 @@ describe('encodeEvent() / decodeEvent()', () => {
           const result = tryDecode(entry);
           if (result instanceof CorruptError) return;
           expectValid(result);
-          expect(result).not.toEqual(decodeEvent(original, OFFSET, SOURCE));
+          expect(result).not.toEqual(decodeEvent(original, INDEX, SOURCE));
         },
       ),
     );

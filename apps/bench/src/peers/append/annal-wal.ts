@@ -39,9 +39,9 @@ export interface AnnalWalAppendOptions {
   readonly fsync: WalAppendFsync;
 }
 
-/** An fsync schedule as the option is written: `fsync: 'none'`, `fsync: { everyMs: 200 }`. */
+/** A sync schedule as the option is written: `sync: 'none'`, `sync: { everyMs: 200 }`. */
 export function describeWalFsync(fsync: WalAppendFsync): string {
-  return fsync === 'none' ? "fsync: 'none'" : `fsync: { everyMs: ${fsync.everyMs} }`;
+  return fsync === 'none' ? "sync: 'none'" : `sync: { everyMs: ${fsync.everyMs} }`;
 }
 
 /** One event-loop turn: lets the fsync schedule's timer fire between rounds. */
@@ -51,7 +51,7 @@ function yieldToEventLoop(): Promise<void> {
 
 /** An append target over a new `@annal/wal` log (default segment size and batch limits). */
 export function createAnnalWalTarget(options: AnnalWalAppendOptions): AppendTarget {
-  const opened = openWalInTemporaryDirectory({ backend: options.backend, fsync: options.fsync });
+  const opened = openWalInTemporaryDirectory({ backend: options.backend, sync: options.fsync });
   const { wal } = opened;
   let closed = false;
   return {

@@ -30,7 +30,7 @@ export function createAnnalWalDurableTarget(
   backend: WalBackend,
   call: DurableCall = 'append',
 ): DurableTarget {
-  const opened = openWalInTemporaryDirectory({ backend, fsync: 'each' });
+  const opened = openWalInTemporaryDirectory({ backend, sync: 'each' });
   const { wal } = opened;
   let closed = false;
   return {
@@ -48,7 +48,7 @@ export function createAnnalWalDurableTarget(
     verify: (count, template) => {
       verifyWalTopic(wal, count, template);
     },
-    notes: `backend ${backend}, fsync: 'each', segments of ${wal.options.segmentBytes / 1024 / 1024} MiB preallocated (posix_fallocate) and prefaulted`,
+    notes: `backend ${backend}, sync: 'each', segments of ${wal.options.segmentBytes / 1024 / 1024} MiB preallocated (posix_fallocate) and prefaulted`,
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

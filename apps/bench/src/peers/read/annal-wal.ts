@@ -1,24 +1,25 @@
 /**
  * `@annal/wal` as a read source: one topic filled in setup (untimed) with `appendSync` under
- * fsync `'none'`; each round reads all of it with `wal.readBatch(topic, { reader, maxEntries })`
- * and checks every entry's offset, length and sequence number. `readBatch` returns each entry as
- * `{ offset, data }` with `data` a copy of the payload, which is what the API gives a user.
+ * sync `'none'`; each round reads all of it with a named reader's `poll(handler, 2000)` until it
+ * returns 0, and checks every record's index, length and sequence number in the flyweight the
+ * handler gets (no copy, no allocation per record: what `poll` gives a user).
  *
- * Every round reads with a named reader it has never used, so it starts at offset 0 and consumes
- * the topic as a first-time consumer would: under `'strictly-once'` the reader's offset is
- * stored into its slot of the mapped readers table after every batch, under at-least-once every
- * `persistEvery` entries. (A topic has {@link READER_SLOTS} slots; the row fails when its rounds
- * would need more, which no budget here comes near.)
+ * Every round reads with a named reader it has never used, so it starts at index 0 and consumes
+ * the topic as a first-time consumer would: under `'strictly-once'` the reader's place is
+ * stored into its slot of the mapped readers table once per poll (before its first handler
+ * call), under at-least-once every `persistEvery` records. (A topic has
+ * {@link MAX_READERS_PER_TOPIC} slots; the row fails when its rounds would need more, which no
+ * budget here comes near.)
  *
  * @module
  */
-import { READER_SLOTS, type Consistency } from '@annal/wal';
+import { MAX_READERS_PER_TOPIC, type Consistency, type WalRecordView } from '@annal/wal';
 
 import { closeWal, openWalInTemporaryDirectory, WAL_TOPIC, type WalBackend } from '../annal-wal.js';
 import { readSequence, stampSequence } from '../records.js';
 import { badRecordError, type ReadSource } from './read-source.js';
 
-/** Entries per `readBatch` (the option's default). */
+/** Records per `poll`. */
 export const WAL_READ_BATCH_ENTRIES = 2000;
 
 /** How a row's description and notes name a consistency mode. */
@@ -35,7 +36,7 @@ export async function createAnnalWalSource(
   count: number,
   template: Buffer,
 ): Promise<ReadSource> {
-  const opened = openWalInTemporaryDirectory({ backend, fsync: 'none', consistency });
+  const opened = openWalInTemporaryDirectory({ backend, sync: 'none', consistency });
   const { wal } = opened;
   try {
     const record = Buffer.from(template);
@@ -48,36 +49,34 @@ export async function createAnnalWalSource(
     throw error;
   }
   const payloadBytes = template.length;
-  const options = {
-    reader: '',
-    maxEntries: WAL_READ_BATCH_ENTRIES,
-    // Larger than any batch, so that maxEntries alone ends one (the default is 1 MiB).
-    maxBytes: WAL_READ_BATCH_ENTRIES * payloadBytes,
-  };
   let rounds = 0;
   let closed = false;
+  let expected = 0;
+  // One handler for every round: no closure per round or record.
+  const check = (record: WalRecordView): void => {
+    const sequence = readSequence(record.buffer, record.offset);
+    if (record.index !== expected || record.length !== payloadBytes || sequence !== expected) {
+      throw badRecordError(expected, record.length, sequence);
+    }
+    expected++;
+  };
   return {
     readAll(): number {
-      if (rounds >= READER_SLOTS) {
-        throw new Error(`round ${rounds} would need reader slot ${rounds + 1} of ${READER_SLOTS}`);
+      if (rounds >= MAX_READERS_PER_TOPIC) {
+        throw new Error(
+          `round ${rounds} would need reader slot ${rounds + 1} of ${MAX_READERS_PER_TOPIC}`,
+        );
       }
-      options.reader = `round-${rounds++}`;
-      let expected = 0;
-      for (;;) {
-        const entries = wal.readBatch(WAL_TOPIC, options);
-        if (entries.length === 0) break;
-        for (const entry of entries) {
-          const data = entry.data;
-          const sequence = readSequence(data, 0);
-          if (entry.offset !== expected || data.length !== payloadBytes || sequence !== expected) {
-            throw badRecordError(expected, data.length, sequence);
-          }
-          expected++;
-        }
+      const reader = wal.reader(WAL_TOPIC, { name: `round-${rounds++}` });
+      expected = 0;
+      try {
+        while (reader.poll(check, WAL_READ_BATCH_ENTRIES) > 0);
+      } finally {
+        reader.close();
       }
       return expected;
     },
-    notes: `backend ${backend}, consistency ${describeConsistency(consistency)}; filled with appendSync (fsync: 'none'), default 32 MiB segments; readBatch with maxEntries ${WAL_READ_BATCH_ENTRIES} and maxBytes ${WAL_READ_BATCH_ENTRIES} × payload (so maxEntries ends every batch); each entry's data is a copy (Uint8Array.slice); a fresh named reader per round`,
+    notes: `backend ${backend}, consistency ${describeConsistency(consistency)}; filled with appendSync (sync: 'none'), default 32 MiB segments; a fresh named reader per round, poll(handler, ${WAL_READ_BATCH_ENTRIES}) until 0; the handler reads the flyweight in place (no copy)`,
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

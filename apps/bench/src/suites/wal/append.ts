@@ -6,8 +6,8 @@
  * mapping), then the store is verified record by record or by spot checks.
  *
  * The annal rows, one pair per entry of {@link WAL_BACKENDS}:
- * - `annal-<backend>`: fsync `'none'`, the log's own cost;
- * - `annal-<backend>-every-200ms`: fsync `{ everyMs: 200 }` (the default schedule), whose syncs
+ * - `annal-<backend>`: sync `'none'`, the log's own cost;
+ * - `annal-<backend>-every-200ms`: sync `{ everyMs: 200 }` (the default schedule), whose syncs
  *   run off the JS thread while the appends go on.
  * Both are sustained over at least {@link SUSTAINED_TIMED_BYTES} in a real run, like the
  * sustained `core/append` rows, so they cross many segment rolls. (Issue target: ≥ 5 M appends/s
@@ -68,7 +68,7 @@ function annalRows(size: RecordSize, backends: readonly WalBackend[]): Implement
       appendImplementation(
         `annal-${backend}${suffix}`,
         'annal',
-        `@annal/wal Wal.open({ backend: '${backend}', ${describeWalFsync(fsync)} }): wal.appendSync(topic, record) per record into one topic; sustained over ≥ 1 GiB of fresh log`,
+        `@annal/wal Wal.open(directory, { backend: '${backend}', ${describeWalFsync(fsync)} }): wal.appendSync(topic, record) per record into one topic; sustained over ≥ 1 GiB of fresh log`,
         size,
         () => createAnnalWalTarget({ backend, fsync }),
         `${WRITE_PATH[backend]}; ${

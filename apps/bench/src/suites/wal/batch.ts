@@ -1,7 +1,7 @@
 /**
  * One durable batch: 2,000 records of 64 B appended as one unit and synced once, timed from the
  * call until all of it survives power loss. `@annal/wal`'s `await wal.appendBatch(topic,
- * records)` under fsync `'each'` (members plus a commit frame, one sync; issue target: ≤ 2 ms)
+ * records)` under sync `'each'` (members plus a commit frame, one sync; issue target: ≤ 2 ms)
  * against better-sqlite3 (`synchronous=FULL`, one transaction of 2,000 `INSERT`s), lmdb (one
  * `transactionSync` of 2,000 `putSync`s, `overlappingSync: false`), classic-level (one chained
  * batch of 2,000 puts written with `{ sync: true }`) and the floor: the 2,000 framed records in
@@ -30,14 +30,14 @@ function annalRows(backends: readonly WalBackend[]): Implementation[] {
   return backends.map((backend) => ({
     id: `annal-${backend}`,
     role: 'annal',
-    description: `@annal/wal Wal.open({ backend: '${backend}', fsync: 'each' }): await wal.appendBatch(topic, ${BATCH_RECORDS} records)`,
+    description: `@annal/wal Wal.open(directory, { backend: '${backend}', sync: 'each' }): await wal.appendBatch(topic, ${BATCH_RECORDS} records)`,
     create: measureBatches(
       () => createAnnalWalDurableTarget(backend),
       PAYLOAD_BYTES,
       BATCH_RECORDS,
       backend === 'mmap'
-        ? 'members plus a commit frame stored into the mapped segment, then one sync (msync of the range) for the batch; the returned offsets array is part of the call'
-        : 'members plus a commit frame copied into the stage, then one sync for the batch (the stage written with pwritev on the JS thread, fdatasync in the libuv pool); the returned offsets array is part of the call',
+        ? 'members plus a commit frame stored into the mapped segment, then one sync (msync of the range) for the batch; the returned indexes array is part of the call'
+        : 'members plus a commit frame copied into the stage, then one sync for the batch (the stage written with pwritev on the JS thread, fdatasync in the libuv pool); the returned indexes array is part of the call',
     ),
   }));
 }

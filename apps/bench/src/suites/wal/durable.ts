@@ -1,6 +1,6 @@
 /**
  * Appends that count only once durable (they survive power loss), 64 B records:
- * `@annal/wal` under fsync `'each'` against what a Node user would do instead (RESULTS.md c).
+ * `@annal/wal` under sync `'each'` against what a Node user would do instead (RESULTS.md c).
  * How each row is timed and verified: `durable-measure.ts`.
  *
  * - `1-caller-64B`: one caller, each append durable before the next: `wal.appendSync` (the
@@ -42,7 +42,7 @@ function oneCallerAnnalRows(backends: readonly WalBackend[]): Implementation[] {
     {
       id: `annal-${backend}-sync`,
       role: 'annal',
-      description: `@annal/wal Wal.open({ backend: '${backend}', fsync: 'each' }): wal.appendSync(topic, record), one at a time (returns durable: the sync runs on the JS thread)`,
+      description: `@annal/wal Wal.open(directory, { backend: '${backend}', sync: 'each' }): wal.appendSync(topic, record), one at a time (returns durable: the sync runs on the JS thread)`,
       create: measureOneCaller(
         () => createAnnalWalDurableTarget(backend, 'appendSync'),
         PAYLOAD_BYTES,
@@ -52,7 +52,7 @@ function oneCallerAnnalRows(backends: readonly WalBackend[]): Implementation[] {
     {
       id: `annal-${backend}`,
       role: 'annal',
-      description: `@annal/wal Wal.open({ backend: '${backend}', fsync: 'each' }): await wal.append(topic, record), one at a time`,
+      description: `@annal/wal Wal.open(directory, { backend: '${backend}', sync: 'each' }): await wal.append(topic, record), one at a time`,
       create: measureOneCaller(
         () => createAnnalWalDurableTarget(backend),
         PAYLOAD_BYTES,
@@ -66,7 +66,7 @@ function concurrentAnnalRows(backends: readonly WalBackend[]): Implementation[] 
   return backends.map((backend) => ({
     id: `annal-${backend}`,
     role: 'annal',
-    description: `@annal/wal Wal.open({ backend: '${backend}', fsync: 'each' }): ${DURABLE_CALLERS} async loops, each await wal.append(topic, record)`,
+    description: `@annal/wal Wal.open(directory, { backend: '${backend}', sync: 'each' }): ${DURABLE_CALLERS} async loops, each await wal.append(topic, record)`,
     create: measureConcurrentCallers(
       () => createAnnalWalDurableTarget(backend),
       PAYLOAD_BYTES,

@@ -1,13 +1,13 @@
 /**
- * Reading a filled topic front to back, 64 B and 1 KiB entries: `@annal/wal`'s
- * `readBatch(topic, { reader, maxEntries: 2000 })` with a named reader, against the read-back
+ * Reading a filled topic front to back, 64 B and 1 KiB records: `@annal/wal`'s
+ * a named reader's `poll(handler, 2000)`, against the read-back
  * peers of RESULTS.md section d. Setup fills the store (untimed); every round reads all N records
  * in order and checks each one's length and sequence number, and the count; see
  * `suites/core/shared.ts` for the rounds.
  *
  * The annal rows, one pair per entry of {@link WAL_BACKENDS}: `annal-<backend>-strictly-once`
- * (the reader's offset stored after every batch) and `annal-<backend>-at-least-once` (stored
- * every {@link AT_LEAST_ONCE_PERSIST_EVERY} entries).
+ * (the reader's place stored once per poll) and `annal-<backend>-at-least-once` (stored
+ * every {@link AT_LEAST_ONCE_PERSIST_EVERY} records).
  *
  * @module
  */
@@ -27,7 +27,7 @@ import type { Implementation, Scenario, Suite } from '../../suite.js';
 import { readImplementation, type ReadCounts, type RecordSize } from '../core/shared.js';
 import { WAL_BACKENDS } from './backends.js';
 
-/** How often the at-least-once rows store a reader's offset, in entries (every 5th batch). */
+/** How often the at-least-once rows store a reader's place, in records (every 5th batch). */
 export const AT_LEAST_ONCE_PERSIST_EVERY = 10_000;
 
 /** A record size of `wal/read` and how many records a round reads at it. */
@@ -55,13 +55,13 @@ function annalRows(size: WalReadSize, backends: readonly WalBackend[]): Implemen
       readImplementation(
         `annal-${backend}-${suffix}`,
         'annal',
-        `@annal/wal Wal.open({ backend: '${backend}', consistency: ${describeConsistency(consistency)} }): readBatch(topic, { reader, maxEntries: ${WAL_READ_BATCH_ENTRIES} }) until empty`,
+        `@annal/wal Wal.open(directory, { backend: '${backend}', consistency: ${describeConsistency(consistency)} }): wal.reader(topic, { name }).poll(handler, ${WAL_READ_BATCH_ENTRIES}) until 0, the handler reading the flyweight in place`,
         size,
         size.counts,
         (count, template) => createAnnalWalSource(backend, consistency, count, template),
         consistency === 'strictly-once'
-          ? 'the named reader’s offset is stored (its slot’s two checksummed copies) once per batch'
-          : `the named reader’s offset is stored every ${AT_LEAST_ONCE_PERSIST_EVERY} entries`,
+          ? 'the named reader’s place is stored (its slot’s two checksummed copies) once per poll, before its first handler call'
+          : `the named reader’s place is stored every ${AT_LEAST_ONCE_PERSIST_EVERY} records`,
       ),
     ),
   );
