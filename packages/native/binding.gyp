@@ -18,7 +18,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
       "cflags": ["-fvisibility=hidden"],
-      "cflags_cc": ["-std=c++17", "-O2", "-fvisibility=hidden", "-fno-exceptions", "-Wall", "-Wextra"]
+      "cflags_cc": ["-std=c++20", "-O2", "-fvisibility=hidden", "-fno-exceptions", "-Wall", "-Wextra"]
     }
   ]
 }

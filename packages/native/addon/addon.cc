@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <node_version.h>
 #include <unistd.h>
 
 #include <memory>
@@ -121,6 +122,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(state->pageSize)));
   exports.Set("hasHardwareCrc32c", Napi::Boolean::New(env, HasHardwareCrc32c()));
   exports.Set("constants", MakeConstants(env));
+  // The Node ABI these objects were compiled against: mapping.cc reaches V8's C++ API (Node-API
+  // cannot yet make a SharedArrayBuffer over external memory on Node 20 and 22), which is only
+  // sound under the same NODE_MODULE_VERSION. The loader refuses a binary whose number differs.
+  exports.Set("nodeModuleVersion", Napi::Number::New(env, NODE_MODULE_VERSION));
   return exports;
 }
 

@@ -2,15 +2,19 @@
 // Builds the @annal/native addon with node-gyp against the headers of the Node.js that runs this
 // script, so that an install never downloads anything.
 //
-//   node scripts/build-addon.mjs            always rebuild (the package's install step)
-//   node scripts/build-addon.mjs --if-stale rebuild only when a source is newer than the binary
+//   node scripts/build-addon.mjs                 always rebuild
+//   node scripts/build-addon.mjs --if-stale      rebuild only when a source is newer than the binary
+//   node scripts/build-addon.mjs --if-no-prebuild
+//       the package's install step: nothing to do when a prebuilt binary fits this Node (the
+//       usual case: the loader takes it, and pnpm or npm may not run install scripts at all);
+//       otherwise compile, the fallback for platforms and Node versions without one
 //
 // Why not plain `node-gyp rebuild`: without a nodedir, node-gyp fetches a headers tarball from
 // the internet, which fails on offline machines. The running Node's own headers live beside its
 // executable (<prefix>/bin/node -> <prefix>/include/node), so we derive the prefix from
 // process.execPath instead of hard-coding one machine's path.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,13 +80,22 @@ function hasCommand(command, args = ['--version']) {
   return result.status === 0;
 }
 
+/** Same rule as `prebuildFileName` in src/binding.ts and scripts/prebuild.mjs. */
+function fittingPrebuild() {
+  const libc = readFileSync('/proc/self/maps', 'latin1').includes('musl') ? 'musl' : 'glibc';
+  const name = `annal.abi${process.versions.modules}.${libc}.node`;
+  const path = join(packageDir, 'prebuilds', `${process.platform}-${process.arch}`, name);
+  return existsSync(path) ? path : undefined;
+}
+
 if (process.argv.includes('--if-stale') && !isStale()) process.exit(0);
+if (process.argv.includes('--if-no-prebuild') && fittingPrebuild() !== undefined) process.exit(0);
 
 const compiler = process.env.CXX ?? 'c++';
 if (!hasCommand(compiler)) {
   fail(
     `no C++ compiler found (tried "${compiler}"). annal builds a small native addon at install time.\n` +
-      `Install a C++17 compiler and make, then install again; on Debian or Ubuntu:\n` +
+      `Install a C++20 compiler and make, then install again; on Debian or Ubuntu:\n` +
       `    apt-get install -y g++ make python3`,
   );
 }

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +51,8 @@ export interface NativeMappingInfo {
 export interface NativeBinding {
   /** Page size of this machine in bytes (sysconf(_SC_PAGESIZE)). */
   readonly pageSize: number;
+  /** NODE_MODULE_VERSION of the Node the addon was compiled for; the loader compares it. */
+  readonly nodeModuleVersion: number;
   /** True when the CPU has the SSE4.2 crc32 instruction and {@link crc32c} uses it. */
   readonly hasHardwareCrc32c: boolean;
   /** open(2) flag and other constants the wrappers pass back in. */
@@ -211,32 +214,112 @@ export interface NativeBinding {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, '..');
-/** Where the addon may be, in lookup order: a prebuild, then a node-gyp Release or Debug build. */
+
+/** The C library this process runs on: prebuilt binaries are tagged with it. */
+function runningLibc(): 'glibc' | 'musl' {
+  try {
+    // The process's own mappings name its C library: faster and more exact than
+    // process.report (tens of milliseconds) or looking for a musl loader on disk.
+    return readFileSync('/proc/self/maps', 'latin1').includes('musl') ? 'musl' : 'glibc';
+  } catch {
+    return 'glibc';
+  }
+}
+
+/**
+ * What a binary must match to be loaded here. The addon reaches V8's C++ API (see
+ * `addon/addon.cc`), so besides platform, architecture and C library it must have been compiled
+ * for this Node's ABI (`process.versions.modules`, NODE_MODULE_VERSION).
+ */
+export const ADDON_TARGET = {
+  platform: process.platform,
+  arch: process.arch,
+  libc: runningLibc(),
+  abi: Number(process.versions.modules),
+} as const;
+
+/** Directory of the prebuilt binaries for this platform and architecture. */
+export const PREBUILD_DIRECTORY = join(
+  packageDir,
+  'prebuilds',
+  `${ADDON_TARGET.platform}-${ADDON_TARGET.arch}`,
+);
+
+/**
+ * File name of a prebuilt binary: `annal.abi<NODE_MODULE_VERSION>.<libc>.node`. The same rule is
+ * in `scripts/prebuild.mjs` (which writes them) and `scripts/build-addon.mjs` (which skips the
+ * compile when one matches).
+ */
+export function prebuildFileName(abi: number, libc: string): string {
+  return `annal.abi${abi}.${libc}.node`;
+}
+
+/**
+ * Where the addon may be, in lookup order: a local build (made by the install step when no
+ * prebuilt binary matched, or by this repository's `build`), then the prebuilt binary for this
+ * Node's ABI. Every candidate is checked for its ABI after loading.
+ */
 export const ADDON_CANDIDATE_PATHS: readonly string[] = [
-  join(packageDir, 'prebuilds', `${process.platform}-${process.arch}`, 'annal.node'),
   join(packageDir, 'build', 'Release', 'annal.node'),
   join(packageDir, 'build', 'Debug', 'annal.node'),
+  join(PREBUILD_DIRECTORY, prebuildFileName(ADDON_TARGET.abi, ADDON_TARGET.libc)),
 ];
 
 /** Thrown (as an {@link AnnalError} by the caller) when no addon could be loaded. */
 export interface AddonLoadFailure {
   readonly tried: readonly { path: string; reason: string }[];
+  /** File names in {@link PREBUILD_DIRECTORY}: the prebuilt binaries this install has. */
+  readonly prebuilds: readonly string[];
 }
 
-function loadBinding(): NativeBinding | AddonLoadFailure {
+/**
+ * Loads the first of `candidates` that exists, loads and was compiled for Node ABI `abi`.
+ * Exported for the test of the ABI guard (which asks for an ABI no binary here has).
+ */
+export function loadAddonFrom(
+  candidates: readonly string[],
+  abi: number,
+): NativeBinding | AddonLoadFailure {
   const require = createRequire(import.meta.url);
   const tried: { path: string; reason: string }[] = [];
-  for (const path of ADDON_CANDIDATE_PATHS) {
+  for (const path of candidates) {
+    if (!existsSync(path)) {
+      tried.push({ path, reason: 'not there' });
+      continue;
+    }
+    let binding: NativeBinding;
     try {
-      return require(path) as NativeBinding;
+      binding = require(path) as NativeBinding;
     } catch (error) {
       tried.push({
         path,
         reason: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
       });
+      continue;
     }
+    // Loading runs only Node-API code (module init), so checking afterwards is safe; nothing
+    // that reaches V8's C++ API has run yet.
+    const built: unknown = binding.nodeModuleVersion;
+    if (built === abi) return binding;
+    tried.push({
+      path,
+      reason:
+        typeof built === 'number'
+          ? `compiled for Node ABI ${built}, but this Node (${process.version}) needs ABI ${abi}`
+          : `compiled without an ABI tag (an older build), for an unknown Node ABI`,
+    });
   }
-  return { tried };
+  let prebuilds: string[] = [];
+  try {
+    prebuilds = readdirSync(PREBUILD_DIRECTORY).filter((name) => name.endsWith('.node'));
+  } catch {
+    // No prebuilt binaries for this platform and architecture.
+  }
+  return { tried, prebuilds };
+}
+
+function loadBinding(): NativeBinding | AddonLoadFailure {
+  return loadAddonFrom(ADDON_CANDIDATE_PATHS, ADDON_TARGET.abi);
 }
 
 /** The loaded addon, or the list of what was tried; resolved once per thread. */

@@ -9,6 +9,14 @@
  * @module
  */
 export { getBinding } from './native.js';
+// Where the addon is looked for and what it must match (tests of the ABI guard, prebuild tools).
+export {
+  ADDON_CANDIDATE_PATHS,
+  ADDON_TARGET,
+  PREBUILD_DIRECTORY,
+  loadAddonFrom,
+  prebuildFileName,
+} from './native.js';
 export { describeHolder } from './file-lock.js';
 
 // Checksums: the pure-JS forms a hot path calls with a cached view, and the length dispatch.
