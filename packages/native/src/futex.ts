@@ -40,9 +40,11 @@ export interface FutexWaitOptions {
 }
 
 const futexWaitOptionsSchema = z.strictObject({
+  // z.number() refuses Infinity (zod 4), which is this option's default and documented value.
   timeoutMs: z
-    .number()
-    .refine(isTimeout, { message: `must be a number from 0 to 2147483647 or Infinity` })
+    .custom<number>((value) => typeof value === 'number' && isTimeout(value), {
+      message: `must be a number from 0 to 2147483647 or Infinity`,
+    })
     .default(Infinity),
   signal: z.instanceof(AbortSignal).optional(),
 });

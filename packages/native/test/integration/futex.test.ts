@@ -18,6 +18,16 @@ function mappedWords() {
   return { path, file, words: new Int32Array(file.buffer) };
 }
 
+describe('futexWait() timeouts', () => {
+  it('takes timeoutMs: Infinity, its documented default, when given explicitly', async () => {
+    const { file, words } = mappedWords();
+    // The word is not the expected value, so the wait returns at once whatever the timeout.
+    await expect(futexWait(words, 0, 7, { timeoutMs: Infinity })).resolves.toBe('not-equal');
+    expect(futexWaitSync(words, 0, 7, Infinity)).toBe('not-equal');
+    file.close();
+  });
+});
+
 describe('futexWake() and futexWait() across processes', () => {
   it('wakes a process waiting on the same word of its own mapping', async () => {
     const { path, file, words } = mappedWords();

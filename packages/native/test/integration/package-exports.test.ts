@@ -47,8 +47,11 @@ describe('@annal/native exports', () => {
       'pageSize',
     ]);
     expect(internal).toEqual([
+      'ADDON_CANDIDATE_PATHS',
+      'ADDON_TARGET',
       'CRC32C_NATIVE_THRESHOLD_BYTES',
       'MAX_PATH_SEGMENT_BYTES',
+      'PREBUILD_DIRECTORY',
       'byteSize',
       'crc32cJs',
       'crc32cJsInt32',
@@ -61,10 +64,12 @@ describe('@annal/native exports', () => {
       'encodePathSegment',
       'fromErrno',
       'getBinding',
+      'loadAddonFrom',
       'parseByteSize',
       'parseDurationMs',
       'parseOptions',
       'powerOfTwo',
+      'prebuildFileName',
       'safePath',
       'syncPolicySchema',
     ]);
