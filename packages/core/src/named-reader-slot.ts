@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { FileLock, NotFoundError, ReadOnlyError } from '@annal/native';
-import { encodePathSegment, fromErrno, safePath } from '@annal/native/internal';
+import { encodePathSegment, fromErrno, makeDirectorySync, safePath } from '@annal/native/internal';
 
 import type { CycleFiles } from './cycle-files.js';
 import { encodeName, type MetadataFile } from './metadata-file.js';
@@ -42,7 +41,7 @@ export function claimName(files: CycleFiles, name: string): NamedReaderSlot {
   }
   const lockDirectory = join(files.directory, READER_LOCK_DIRECTORY);
   try {
-    mkdirSync(lockDirectory, { recursive: true });
+    makeDirectorySync(lockDirectory);
   } catch (error) {
     throw fromErrno(error, { path: lockDirectory });
   }

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import {
   AnnalError,
   InvalidArgumentError,
@@ -13,7 +12,7 @@ import {
   PermissionError,
   ReadOnlyError,
 } from '@annal/native';
-import { fromErrno } from '@annal/native/internal';
+import { fromErrno, makeDirectorySync } from '@annal/native/internal';
 
 /**
  * Makes sure `directory` is a directory this process can use: creates it (unless read-only),
@@ -40,29 +39,13 @@ export function openDirectory(directory: string, readOnly: boolean): void {
     );
   }
   try {
-    if (stats === undefined) makeDirectory(directory);
+    if (stats === undefined) makeDirectorySync(directory);
     accessSync(
       directory,
       readOnly ? constants.R_OK | constants.X_OK : constants.R_OK | constants.W_OK | constants.X_OK,
     );
   } catch (error) {
     throw directoryError(error, directory, readOnly);
-  }
-}
-
-/**
- * mkdir -p, reporting why it failed: a recursive mkdir reports ENOENT on a read-only file system
- * (or in a directory it may not write), so the nearest existing ancestor is asked instead.
- */
-function makeDirectory(directory: string): void {
-  try {
-    mkdirSync(directory, { recursive: true });
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
-    let ancestor = dirname(directory);
-    while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
-    accessSync(ancestor, constants.W_OK | constants.X_OK); // throws EROFS, EACCES…
-    throw error;
   }
 }
 

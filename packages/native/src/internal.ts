@@ -43,6 +43,9 @@ export {
 } from './config.js';
 export { syncPolicySchema } from './sync-scheduler.js';
 
+// Directories created level by level (never Node's recursive mkdir, which can loop for ever).
+export { makeDirectorySync } from './make-directory.js';
+
 // Files that appear whole or not at all.
 export { createFileAtomically } from './atomic-file.js';
 

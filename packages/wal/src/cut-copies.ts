@@ -18,14 +18,13 @@ import {
   copyFileSync,
   fsyncSync,
   linkSync,
-  mkdirSync,
   openSync,
   unlinkSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { fsyncDirectorySync } from '@annal/native';
-import { fromErrno } from '@annal/native/internal';
+import { fromErrno, makeDirectorySync } from '@annal/native/internal';
 
 import { CUT_DIRECTORY } from './layout.js';
 
@@ -69,7 +68,7 @@ export function copyToCut(directory: string, path: string): string {
 function placeInCut(directory: string, path: string, place: (target: string) => void): string {
   const cut = join(directory, CUT_DIRECTORY);
   try {
-    mkdirSync(cut, { recursive: true });
+    makeDirectorySync(cut);
   } catch (error) {
     throw fromErrno(error, { path: cut });
   }

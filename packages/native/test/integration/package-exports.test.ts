@@ -65,6 +65,7 @@ describe('@annal/native exports', () => {
       'fromErrno',
       'getBinding',
       'loadAddonFrom',
+      'makeDirectorySync',
       'parseByteSize',
       'parseDurationMs',
       'parseOptions',

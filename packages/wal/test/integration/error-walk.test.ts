@@ -135,3 +135,14 @@ describe('no Node error escapes', () => {
     }
   });
 });
+
+describe('a directory that cannot be made', () => {
+  it('under /proc is a coded error naming it, not a hang (Node 20 recursive mkdir loops there)', () => {
+    expect(() => Wal.open('/proc/annal-no-such/wal')).toThrow(
+      expect.objectContaining({
+        code: 'ERR_ANNAL_NOT_FOUND',
+        path: expect.stringContaining('/proc/annal-no-such'),
+      }),
+    );
+  });
+});
