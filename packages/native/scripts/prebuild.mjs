@@ -98,6 +98,18 @@ function nodeFor(version) {
   return { prefix, node: join(prefix, 'bin', 'node') };
 }
 
+/**
+ * `env` without npm's and pnpm's `npm_config_*` variables. node-gyp reads them as options, and a
+ * `npm_config_nodedir` inherited from the package manager (pnpm run sets one from the running
+ * Node) would win over our `--nodedir`: every ABI would silently be compiled against one Node's
+ * headers.
+ */
+function withoutNpmConfig(env) {
+  return Object.fromEntries(
+    Object.entries(env).filter(([key]) => !key.toLowerCase().startsWith('npm_config_')),
+  );
+}
+
 function nodeGyp() {
   try {
     return require.resolve('node-gyp/bin/node-gyp.js');
@@ -124,6 +136,7 @@ for (const spec of specs) {
     process.stdout.write(`prebuild: Node ${version} (ABI ${abi}) ...\n`);
     run(process.execPath, [gyp, 'rebuild', '--release', '--jobs=max', `--nodedir=${prefix}`], {
       cwd: scratch,
+      env: withoutNpmConfig(process.env),
     });
     const built = join(scratch, 'build', 'Release', 'annal.node');
     // The Node it is for must load it and find the ABI it expects.
