@@ -53,6 +53,14 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'replay',
+          root: packageRoot('./packages/replay'),
+          include: ['test/**/*.test.ts'],
+        },
+      },
     ],
   },
 });

@@ -8,6 +8,8 @@ import { Queue } from '@annal/core';
 import { Wal } from '@annal/wal';
 import { BACK_PRESSURED, SpscRing } from '@annal/logbuf';
 import { crc32c } from '@annal/native';
+import { replay } from '@annal/replay';
+import { fromQueue } from '@annal/replay/core';
 
 const directory = mkdtempSync(join(tmpdir(), 'annal-app-'));
 const encoder = new TextEncoder();
@@ -21,8 +23,10 @@ try {
     texts.push(record.text());
   }
   reader.close();
+  const replayed = await replay(fromQueue(queue), () => undefined);
   queue.close();
   if (texts.join() !== 'record 0,record 1,record 2') throw new Error(`queue read ${texts}`);
+  if (replayed.delivered !== 3) throw new Error(`replayed ${replayed.delivered}`);
 
   const wal = Wal.open(join(directory, 'wal'), { sync: 'each' });
   await wal.append('orders', encoder.encode('one'));

@@ -1,0 +1,328 @@
+/**
+ * Replays a source into a handler, deterministically: the same recording and the same handler
+ * give the same calls in the same order, with the same recorded time, every run.
+ *
+ * @module
+ */
+import { AbortedError, InvalidArgumentError } from '@annal/native';
+import { parseOptions } from '@annal/native/internal';
+
+import { replayOptionsSchema, type ReplayOptions, type ReplayProgress } from './options.js';
+import type { ReplayRecord } from './record.js';
+import type { Source } from './source.js';
+import { VirtualClock } from './virtual-clock.js';
+
+/** What a handler gets besides the record. The same object for every call: do not keep it. */
+export interface ReplayContext {
+  /** Recorded time: `now()` is the record's timestamp; timers fire as the replay passes them. */
+  readonly clock: VirtualClock;
+  /** How many records were delivered before this one (0 for the first). */
+  readonly delivered: number;
+}
+
+/** Called once per delivered record; a returned promise is awaited before the next record. */
+export type ReplayHandler<R extends ReplayRecord = ReplayRecord> = (
+  record: R,
+  context: ReplayContext,
+) => void | Promise<void>;
+
+/** How a replay ended. */
+export interface ReplaySummary {
+  /** Records handed to the handler. */
+  readonly delivered: number;
+  /** Records read and left out by the filters. */
+  readonly skipped: number;
+  /** Timestamp of the first and last record delivered (`NaN` when none or unstamped). */
+  readonly firstTimestamp: number;
+  readonly lastTimestamp: number;
+  /** Stream and position of the last record delivered (`''` and -1 when none). */
+  readonly lastStream: string;
+  readonly lastPosition: number;
+  /** The clock the handlers saw (its timers still pending, unless `until` fired them). */
+  readonly clock: VirtualClock;
+}
+
+/** Records delivered between two yields to the event loop, so signals and timers get a turn. */
+const SLICE = 4096;
+
+// Captured at load: with `fakeGlobals` the global timers are the replay's own fakes.
+const realSetTimeout = globalThis.setTimeout;
+const realSetImmediate = globalThis.setImmediate;
+const realNow = (): number => performance.now();
+
+/**
+ * A replay under way, for tools: pause, resume, step. {@link replay} is `startReplay(…).done`.
+ */
+export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
+  /** Settles when the replay ends: resolves with its summary, or rejects with the error. */
+  readonly done: Promise<ReplaySummary>;
+
+  readonly #source: Source<R>;
+  readonly #handler: ReplayHandler<R>;
+  readonly #options: ReturnType<typeof parseReplayOptions>;
+  readonly #clock: VirtualClock;
+  readonly #ownsClock: boolean;
+  readonly #context = { clock: undefined as unknown as VirtualClock, delivered: 0 };
+  #skipped = 0;
+  #firstTimestamp = Number.NaN;
+  #lastTimestamp = Number.NaN;
+  #lastStream = '';
+  #lastPosition = -1;
+  #paused: boolean;
+  #wake: (() => void) | undefined;
+  /** Records `step()` still lets through before pausing again, or -1 when not stepping. */
+  #steps = -1;
+  #stepped: (() => void) | undefined;
+  #finished = false;
+  /** Wall time and recorded time of the first paced record. */
+  #paceWall = Number.NaN;
+  #paceRecorded = Number.NaN;
+
+  /** @internal Use {@link startReplay}. */
+  constructor(source: Source<R>, handler: ReplayHandler<R>, options?: ReplayOptions<R>) {
+    checkSource(source);
+    if (typeof handler !== 'function') {
+      throw new InvalidArgumentError(`replay: handler must be a function, not ${typeof handler}`, {
+        field: 'handler',
+      });
+    }
+    this.#options = parseReplayOptions(options);
+    this.#source = source;
+    this.#handler = handler;
+    this.#ownsClock = this.#options.clock === undefined;
+    this.#clock =
+      this.#options.clock ?? new VirtualClock({ fakeGlobals: this.#options.fakeGlobals });
+    this.#context.clock = this.#clock;
+    this.#paused = this.#options.paused;
+    this.done = this.#run();
+  }
+
+  /** Records delivered so far. */
+  get delivered(): number {
+    return this.#context.delivered;
+  }
+
+  /** True while paused. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Stops delivering after the record in progress; {@link ReplaySession.resume} goes on. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Goes on after {@link ReplaySession.pause}. */
+  resume(): void {
+    this.#steps = -1;
+    this.#paused = false;
+    this.#wake?.();
+  }
+
+  /**
+   * Delivers `count` more records (or what is left), then pauses; resolves when they have been
+   * handled, or when the replay ends.
+   */
+  step(count = 1): Promise<void> {
+    if (!(Number.isSafeInteger(count) && count >= 1)) {
+      throw new InvalidArgumentError(`step: count must be an integer from 1: ${String(count)}`, {
+        field: 'count',
+      });
+    }
+    if (this.#finished) return Promise.resolve();
+    const stepped = new Promise<void>((resolve) => {
+      this.#stepped = resolve;
+    });
+    this.#steps = count;
+    this.#paused = false;
+    this.#wake?.();
+    return stepped;
+  }
+
+  async #run(): Promise<ReplaySummary> {
+    // Let the caller attach to `done` and call pause() before the first record.
+    await new Promise<void>((resolve) => realSetImmediate(resolve));
+    const { signal, closeSource } = this.#options;
+    try {
+      for (;;) {
+        if (signal?.aborted === true) throw aborted(signal);
+        if (this.#paused) {
+          await new Promise<void>((resolve) => {
+            this.#wake = resolve;
+          });
+          this.#wake = undefined;
+          continue;
+        }
+        const more = await this.#slice();
+        if (!more) break;
+        await new Promise<void>((resolve) => realSetImmediate(resolve));
+      }
+      if (this.#options.until !== undefined) this.#clock.advanceTo(this.#options.until);
+      this.#progress();
+      return this.#summary();
+    } finally {
+      this.#finished = true;
+      this.#stepped?.();
+      if (closeSource) this.#source.close();
+      if (this.#ownsClock) this.#clock.uninstall();
+    }
+  }
+
+  /** Delivers up to SLICE records; false at the end of the source. */
+  async #slice(): Promise<boolean> {
+    const options = this.#options;
+    const context = this.#context;
+    const signal = options.signal;
+    for (let n = 0; n < SLICE; n++) {
+      if (this.#paused) return true;
+      const record = this.#source.next();
+      if (record === undefined) return false;
+      if (!this.#selected(record)) {
+        this.#skipped++;
+        continue;
+      }
+      const timestamp = record.timestamp;
+      if (timestamp === timestamp) {
+        // (not NaN) recorded time moves the clock, and the pace if one was asked for
+        if (options.speed !== 'max') await this.#pace(timestamp);
+        this.#clock.advanceTo(timestamp);
+        if (this.#firstTimestamp !== this.#firstTimestamp) this.#firstTimestamp = timestamp;
+        this.#lastTimestamp = timestamp;
+      }
+      this.#lastStream = record.stream;
+      this.#lastPosition = record.position;
+      const result = this.#handler(record, context);
+      if (result !== undefined) await result;
+      context.delivered++;
+      if (context.delivered % options.progressEvery === 0) this.#progress();
+      if (this.#steps > 0 && --this.#steps === 0) {
+        this.#paused = true;
+        this.#steps = -1;
+        const stepped = this.#stepped;
+        this.#stepped = undefined;
+        stepped?.();
+        return true;
+      }
+      if (signal?.aborted === true) throw aborted(signal);
+    }
+    return true;
+  }
+
+  #selected(record: R): boolean {
+    const { fromTime, toTime, types, streams, filter } = this.#options;
+    if (fromTime !== undefined && !(record.timestamp >= fromTime)) return false;
+    if (toTime !== undefined && !(record.timestamp <= toTime)) return false;
+    if (types !== undefined && !types.includes(record.type)) return false;
+    if (streams !== undefined && !streams.includes(record.stream)) return false;
+    return filter === undefined || (filter as (record: R) => boolean)(record);
+  }
+
+  /** Waits until wall time has caught up with `timestamp` at the chosen speed. */
+  async #pace(timestamp: number): Promise<void> {
+    const factor = this.#options.speed === 'realtime' ? 1 : (this.#options.speed as number);
+    if (this.#paceWall !== this.#paceWall) {
+      this.#paceWall = realNow();
+      this.#paceRecorded = timestamp;
+      return;
+    }
+    const due = this.#paceWall + (timestamp - this.#paceRecorded) / factor;
+    const wait = due - realNow();
+    if (wait > 0) await new Promise<void>((resolve) => realSetTimeout(resolve, wait));
+  }
+
+  #progress(): void {
+    const onProgress = this.#options.onProgress as ((progress: ReplayProgress) => void) | undefined;
+    onProgress?.({
+      delivered: this.#context.delivered,
+      skipped: this.#skipped,
+      stream: this.#lastStream,
+      position: this.#lastPosition,
+      timestamp: this.#lastTimestamp,
+    });
+  }
+
+  #summary(): ReplaySummary {
+    return {
+      delivered: this.#context.delivered,
+      skipped: this.#skipped,
+      firstTimestamp: this.#firstTimestamp,
+      lastTimestamp: this.#lastTimestamp,
+      lastStream: this.#lastStream,
+      lastPosition: this.#lastPosition,
+      clock: this.#clock,
+    };
+  }
+}
+
+function parseReplayOptions(options: unknown) {
+  return parseOptions(replayOptionsSchema, options, 'replay');
+}
+
+function checkSource(source: unknown): void {
+  const candidate = source as Partial<Source> | null | undefined;
+  if (
+    candidate === null ||
+    typeof candidate !== 'object' ||
+    typeof candidate.next !== 'function' ||
+    typeof candidate.close !== 'function'
+  ) {
+    throw new InvalidArgumentError(
+      'replay: source must be a Source (an object with next() and close(); see fromArray, fromQueue, fromTopic, fromEventLog, merge)',
+      { field: 'source' },
+    );
+  }
+}
+
+function aborted(signal: AbortSignal): AbortedError {
+  return new AbortedError('replay: aborted by its signal', { cause: signal.reason });
+}
+
+/**
+ * Starts replaying `source` into `handler` and returns the session (pause, resume, step; its
+ * `done` settles at the end). Nothing is delivered before the call returns.
+ *
+ * @throws ERR_ANNAL_INVALID_ARGUMENT for a source or handler of the wrong kind;
+ *   ERR_ANNAL_INVALID_OPTION for a bad option
+ */
+export function startReplay<R extends ReplayRecord>(
+  source: Source<R>,
+  handler: ReplayHandler<R>,
+  options?: ReplayOptions<R>,
+): ReplaySession<R> {
+  return new ReplaySession(source, handler, options);
+}
+
+/**
+ * Replays `source` into `handler`: every record, in the source's order, one call at a time (a
+ * returned promise is awaited before the next record). Before each record the virtual clock
+ * moves to its timestamp, firing the timers due by then. Resolves with a summary once the
+ * source is exhausted; rejects with the first error a handler or the source throws (the source
+ * is closed either way, unless `closeSource: false`).
+ *
+ * @example
+ * ```ts
+ * const seen: string[] = [];
+ * const summary = await replay(
+ *   fromArray(['a', 'b'], { timestamp: (_, k) => 1000 * k }),
+ *   (record, { clock }) => {
+ *     seen.push(`${record.value}@${clock.now()}`);
+ *   },
+ * );
+ * // seen: ['a@0', 'b@1000'], summary.delivered: 2
+ * ```
+ * @throws (as a rejection, never synchronously) ERR_ANNAL_INVALID_ARGUMENT for a source or
+ *   handler of the wrong kind; ERR_ANNAL_INVALID_OPTION for a bad option; ERR_ANNAL_ABORTED
+ *   when `signal` aborts; ERR_ANNAL_CORRUPT from a damaged recording; what the handler threw
+ */
+export function replay<R extends ReplayRecord>(
+  source: Source<R>,
+  handler: ReplayHandler<R>,
+  options?: ReplayOptions<R>,
+): Promise<ReplaySummary> {
+  try {
+    return startReplay(source, handler, options).done;
+  } catch (error) {
+    // A function that returns a promise reports every failure through it.
+    return Promise.reject(error as Error);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The one interface every recorded stream is replayed through, whatever stores it.
+ *
+ * @module
+ */
+import type { ReplayRecord } from './record.js';
+
+/**
+ * A recorded stream, read once from its start (or the position it was opened at) to its end.
+ * Adapters: {@link fromArray}; `fromQueue` (`@annal/replay/core`); `fromTopic` and
+ * `fromEventLog` (`@annal/replay/wal`); {@link merge} of several.
+ *
+ * A source must be deterministic: opened over the same recording it returns the same records in
+ * the same order. That is all a replay's determinism rests on.
+ *
+ * @typeParam R - the records it returns
+ */
+export interface Source<R extends ReplayRecord = ReplayRecord> {
+  /** Names the stream in records, filters and error messages. */
+  readonly name: string;
+  /**
+   * The next record, or `undefined` at the end of the recording. The object returned may be
+   * reused by the next call.
+   * @throws ERR_ANNAL_CORRUPT when the recording is damaged at the next record (never a
+   *   skipped or altered record)
+   */
+  next(): R | undefined;
+  /** Releases what the source holds (readers, not the queue or wal it reads). Idempotent. */
+  close(): void;
+}
+
+/** What a replay of `S` delivers. */
+export type RecordOf<S> = S extends Source<infer R> ? R : never;

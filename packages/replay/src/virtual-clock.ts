@@ -1,0 +1,166 @@
+/**
+ * Recorded time for handlers: `now()` and timers that fire at the recorded instants as a replay
+ * passes them, so timeouts, heartbeats and throttles behave as they did when the stream was
+ * recorded. Built on @sinonjs/fake-timers (the fake-timers of Sinon, Jest and Vitest), which also
+ * fakes the globals (`Date`, `setTimeout`, …) for code that calls them directly.
+ *
+ * @module
+ */
+import FakeTimers from '@sinonjs/fake-timers';
+
+import { InvalidArgumentError } from '@annal/native';
+
+/** A timer of a {@link VirtualClock}: pass it to `clearTimeout` or `clearInterval`. */
+export type VirtualTimer = ReturnType<FakeTimers.Clock['setTimeout']>;
+
+/** Options of {@link VirtualClock}. */
+export interface VirtualClockOptions {
+  /**
+   * The time before the first record, Unix ms. Default: unset, and the clock jumps to the first
+   * timestamp it is advanced to (timers set before then count from 0).
+   */
+  readonly start?: number;
+  /**
+   * Also fake the globals `Date`, `setTimeout`, `clearTimeout`, `setInterval` and
+   * `clearInterval` (nothing else: `setImmediate`, `process.nextTick`, `queueMicrotask` and
+   * `performance` stay real), for code under replay that calls them directly. Only one clock
+   * may fake the globals at a time; call {@link VirtualClock.uninstall} (or `using`) to restore
+   * them. Default false.
+   */
+  readonly fakeGlobals?: boolean;
+}
+
+/** Which globals a clock with `fakeGlobals` replaces. */
+const FAKED: FakeTimers.FakeMethod[] = [
+  'Date',
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
+];
+
+/** The clock faking the globals, if any: two at once would restore each other's fakes. */
+let globalOwner: VirtualClock | undefined;
+
+/**
+ * Time as the recording saw it. A replay moves it to each record's timestamp before the
+ * record's handler runs, firing on the way, in order, every timer due by then (a timer due at
+ * exactly a record's timestamp fires before that record). Each timer runs with `now()` at its
+ * own due time, and a timer set by a timer fires in the same pass if it is due. Time never goes
+ * back: a record stamped earlier than `now()` leaves the clock where it is.
+ *
+ * @example
+ * ```ts
+ * const clock = new VirtualClock();
+ * await replay(source, (record, { clock }) => {
+ *   clock.setTimeout(() => console.log('no reply within 30 s of', record.position), 30_000);
+ * }, { clock });
+ * ```
+ */
+export class VirtualClock implements Disposable {
+  readonly #clock: FakeTimers.Clock;
+  readonly #uninstall: (() => void) | undefined;
+  #started: boolean;
+
+  constructor(options: VirtualClockOptions = {}) {
+    const { start, fakeGlobals = false } = options;
+    if (start !== undefined && !Number.isFinite(start)) {
+      throw new InvalidArgumentError(
+        `VirtualClock: start must be a finite number of ms: ${String(start)}`,
+        {
+          field: 'start',
+        },
+      );
+    }
+    this.#started = start !== undefined;
+    if (fakeGlobals) {
+      if (globalOwner !== undefined) {
+        throw new InvalidArgumentError(
+          'VirtualClock: another clock fakes the globals; uninstall it first',
+          { field: 'fakeGlobals' },
+        );
+      }
+      const installed = FakeTimers.withGlobal(globalThis).install({
+        now: start ?? 0,
+        toFake: FAKED,
+      });
+      this.#clock = installed;
+      this.#uninstall = () => {
+        installed.uninstall();
+      };
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- the one clock faking the globals
+      globalOwner = this;
+    } else {
+      this.#clock = FakeTimers.createClock(start ?? 0);
+      this.#uninstall = undefined;
+    }
+  }
+
+  /** The current recorded time, Unix ms. */
+  now(): number {
+    return this.#clock.now;
+  }
+
+  /** Calls `callback` once the replay reaches `now() + delayMs` (at least 0). */
+  setTimeout<A extends unknown[]>(
+    callback: (...args: A) => void,
+    delayMs = 0,
+    ...args: A
+  ): VirtualTimer {
+    return this.#clock.setTimeout(callback as (...args: unknown[]) => void, delayMs, ...args);
+  }
+
+  /** Cancels a timer of {@link VirtualClock.setTimeout}; unknown or fired timers are ignored. */
+  clearTimeout(timer: VirtualTimer | undefined): void {
+    if (timer !== undefined) this.#clock.clearTimeout(timer);
+  }
+
+  /** Calls `callback` every `intervalMs` of recorded time. */
+  setInterval<A extends unknown[]>(
+    callback: (...args: A) => void,
+    intervalMs: number,
+    ...args: A
+  ): VirtualTimer {
+    return this.#clock.setInterval(callback as (...args: unknown[]) => void, intervalMs, ...args);
+  }
+
+  /** Cancels a timer of {@link VirtualClock.setInterval}. */
+  clearInterval(timer: VirtualTimer | undefined): void {
+    if (timer !== undefined) this.#clock.clearInterval(timer);
+  }
+
+  /** Timers waiting to fire. */
+  pendingTimers(): number {
+    return this.#clock.countTimers();
+  }
+
+  /**
+   * Moves the clock to `time` (Unix ms), firing every timer due by then, in order. A `time`
+   * before `now()` does nothing; the first call on a clock made without `start` jumps there.
+   * The replay calls this for each record; call it after a replay to fire the timers due after
+   * the last record (or use the replay's `until` option).
+   */
+  advanceTo(time: number): void {
+    if (!this.#started) {
+      this.#started = true;
+      if (this.#clock.countTimers() === 0) {
+        this.#clock.setSystemTime(time);
+        return;
+      }
+    }
+    const delta = time - this.#clock.now;
+    if (delta > 0) this.#clock.tick(delta);
+  }
+
+  /** Restores the globals faked by `fakeGlobals` (nothing otherwise). Idempotent. */
+  uninstall(): void {
+    if (this.#uninstall !== undefined && globalOwner === this) {
+      this.#uninstall();
+      globalOwner = undefined;
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.uninstall();
+  }
+}
