@@ -10,8 +10,10 @@ import FakeTimers from '@sinonjs/fake-timers';
 
 import { InvalidArgumentError } from '@annal/native';
 
+import { TimerQueue } from './timer-queue.js';
+
 /** A timer of a {@link VirtualClock}: pass it to `clearTimeout` or `clearInterval`. */
-export type VirtualTimer = ReturnType<FakeTimers.Clock['setTimeout']>;
+export type VirtualTimer = number | ReturnType<FakeTimers.Clock['setTimeout']>;
 
 /** Options of {@link VirtualClock}. */
 export interface VirtualClockOptions {
@@ -58,8 +60,10 @@ let globalOwner: VirtualClock | undefined;
  * ```
  */
 export class VirtualClock implements Disposable {
-  readonly #clock: FakeTimers.Clock;
-  readonly #uninstall: (() => void) | undefined;
+  /** The timers when the globals are not faked. */
+  readonly #queue: TimerQueue | undefined;
+  /** @sinonjs/fake-timers' installed clock when they are. */
+  readonly #installed: FakeTimers.Clock | undefined;
   #started: boolean;
 
   constructor(options: VirtualClockOptions = {}) {
@@ -67,9 +71,7 @@ export class VirtualClock implements Disposable {
     if (start !== undefined && !Number.isFinite(start)) {
       throw new InvalidArgumentError(
         `VirtualClock: start must be a finite number of ms: ${String(start)}`,
-        {
-          field: 'start',
-        },
+        { field: 'start' },
       );
     }
     this.#started = start !== undefined;
@@ -80,58 +82,88 @@ export class VirtualClock implements Disposable {
           { field: 'fakeGlobals' },
         );
       }
-      const installed = FakeTimers.withGlobal(globalThis).install({
+      this.#installed = FakeTimers.withGlobal(globalThis).install({
         now: start ?? 0,
         toFake: FAKED,
       });
-      this.#clock = installed;
-      this.#uninstall = () => {
-        installed.uninstall();
-      };
+      this.#queue = undefined;
       // eslint-disable-next-line @typescript-eslint/no-this-alias -- the one clock faking the globals
       globalOwner = this;
     } else {
-      this.#clock = FakeTimers.createClock(start ?? 0);
-      this.#uninstall = undefined;
+      this.#installed = undefined;
+      this.#queue = new TimerQueue(start ?? 0);
     }
   }
 
   /** The current recorded time, Unix ms. */
   now(): number {
-    return this.#clock.now;
+    return this.#queue === undefined ? (this.#installed as FakeTimers.Clock).now : this.#queue.now;
   }
 
-  /** Calls `callback` once the replay reaches `now() + delayMs` (at least 0). */
+  /**
+   * Calls `callback(...args)` once the replay reaches `now() + delayMs`. A delay that is negative
+   * or not a number counts as 0.
+   */
   setTimeout<A extends unknown[]>(
     callback: (...args: A) => void,
     delayMs = 0,
     ...args: A
   ): VirtualTimer {
-    return this.#clock.setTimeout(callback as (...args: unknown[]) => void, delayMs, ...args);
+    checkCallback(callback);
+    const delay = delayMs > 0 ? delayMs : 0;
+    if (this.#queue === undefined) {
+      return (this.#installed as FakeTimers.Clock).setTimeout(
+        callback as (...args: unknown[]) => void,
+        delay,
+        ...args,
+      );
+    }
+    return this.#queue.add(callback as (...args: unknown[]) => void, delay, 0, args);
   }
 
   /** Cancels a timer of {@link VirtualClock.setTimeout}; unknown or fired timers are ignored. */
   clearTimeout(timer: VirtualTimer | undefined): void {
-    if (timer !== undefined) this.#clock.clearTimeout(timer);
+    if (timer === undefined) return;
+    if (this.#queue === undefined) (this.#installed as FakeTimers.Clock).clearTimeout(timer);
+    else if (typeof timer === 'number') this.#queue.clear(timer);
   }
 
-  /** Calls `callback` every `intervalMs` of recorded time. */
+  /**
+   * Calls `callback(...args)` every `intervalMs` of recorded time, first at `now() + intervalMs`.
+   * @throws ERR_ANNAL_INVALID_ARGUMENT unless `intervalMs` is a finite number above 0
+   */
   setInterval<A extends unknown[]>(
     callback: (...args: A) => void,
     intervalMs: number,
     ...args: A
   ): VirtualTimer {
-    return this.#clock.setInterval(callback as (...args: unknown[]) => void, intervalMs, ...args);
+    checkCallback(callback);
+    if (!(Number.isFinite(intervalMs) && intervalMs > 0)) {
+      throw new InvalidArgumentError(
+        `setInterval: intervalMs must be a finite number above 0: ${String(intervalMs)}`,
+        { field: 'intervalMs' },
+      );
+    }
+    if (this.#queue === undefined) {
+      return (this.#installed as FakeTimers.Clock).setInterval(
+        callback as (...args: unknown[]) => void,
+        intervalMs,
+        ...args,
+      );
+    }
+    return this.#queue.add(callback as (...args: unknown[]) => void, intervalMs, intervalMs, args);
   }
 
   /** Cancels a timer of {@link VirtualClock.setInterval}. */
   clearInterval(timer: VirtualTimer | undefined): void {
-    if (timer !== undefined) this.#clock.clearInterval(timer);
+    this.clearTimeout(timer);
   }
 
   /** Timers waiting to fire. */
   pendingTimers(): number {
-    return this.#clock.countTimers();
+    return this.#queue === undefined
+      ? (this.#installed as FakeTimers.Clock).countTimers()
+      : this.#queue.size;
   }
 
   /**
@@ -141,26 +173,44 @@ export class VirtualClock implements Disposable {
    * the last record (or use the replay's `until` option).
    */
   advanceTo(time: number): void {
+    const queue = this.#queue;
     if (!this.#started) {
       this.#started = true;
-      if (this.#clock.countTimers() === 0) {
-        this.#clock.setSystemTime(time);
+      if (this.pendingTimers() === 0) {
+        if (queue !== undefined) queue.now = time;
+        else (this.#installed as FakeTimers.Clock).setSystemTime(time);
         return;
       }
     }
-    const delta = time - this.#clock.now;
-    if (delta > 0) this.#clock.tick(delta);
+    if (queue !== undefined) {
+      queue.advanceTo(time);
+      return;
+    }
+    const installed = this.#installed as FakeTimers.Clock;
+    const delta = time - installed.now;
+    if (delta > 0) installed.tick(delta);
   }
 
   /** Restores the globals faked by `fakeGlobals` (nothing otherwise). Idempotent. */
   uninstall(): void {
-    if (this.#uninstall !== undefined && globalOwner === this) {
-      this.#uninstall();
+    if (this.#installed !== undefined && globalOwner === this) {
+      this.#installed.uninstall();
       globalOwner = undefined;
     }
   }
 
   [Symbol.dispose](): void {
     this.uninstall();
+  }
+}
+
+function checkCallback(callback: unknown): void {
+  if (typeof callback !== 'function') {
+    throw new InvalidArgumentError(
+      `a timer's callback must be a function, not ${typeof callback}`,
+      {
+        field: 'callback',
+      },
+    );
   }
 }

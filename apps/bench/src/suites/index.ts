@@ -18,6 +18,7 @@ import { walAppendSuite } from './wal/append.js';
 import { walBatchSuite } from './wal/batch.js';
 import { walDurableSuite } from './wal/durable.js';
 import { walReadSuite } from './wal/read.js';
+import { replaySuite } from './replay/replay.js';
 
 /** All suites, in run order. */
 export const SUITES: readonly Suite[] = [
@@ -34,4 +35,5 @@ export const SUITES: readonly Suite[] = [
   walDurableSuite,
   walBatchSuite,
   walReadSuite,
+  replaySuite,
 ];
