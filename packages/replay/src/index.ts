@@ -17,3 +17,5 @@ export { VirtualClock } from './virtual-clock.js';
 export type { VirtualClockOptions, VirtualTimer } from './virtual-clock.js';
 export { DeciderSpecification, eventsOf } from './decider-specification.js';
 export type { Decider, DeciderGiven, DeciderThen, DeciderWhen } from './decider-specification.js';
+export { project } from './projection.js';
+export type { ProjectOptions, ProjectResult } from './projection.js';
