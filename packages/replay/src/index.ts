@@ -19,3 +19,5 @@ export { DeciderSpecification, eventsOf } from './decider-specification.js';
 export type { Decider, DeciderGiven, DeciderThen, DeciderWhen } from './decider-specification.js';
 export { project } from './projection.js';
 export type { ProjectOptions, ProjectResult } from './projection.js';
+export { replayFixture, UPDATE_VARIABLE } from './fixture.js';
+export type { FixtureCall, FixtureContext, FixtureOptions, FixtureResult } from './fixture.js';
