@@ -502,8 +502,7 @@ export class Reader implements Disposable {
    */
   close(): void {
     if (this.#closed) return;
-    if (this.#slot >= 0 && this.#file !== undefined)
-      this.#positions?.store(this.#slot, this.index);
+    if (this.#slot >= 0 && this.#file !== undefined) this.#positions?.store(this.#slot, this.index);
     this.#closed = true;
     this.#detach();
     this.#lock?.release();

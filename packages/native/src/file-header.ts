@@ -41,15 +41,17 @@ export interface FileHeaderCheck {
   /** The format version: found and expected. Its offset defaults to 4. */
   readonly version: { readonly found: number; readonly expected: number; readonly offset?: number };
   /** The header's checksum as stored (at `offset`) and as computed over the bytes it covers. */
-  readonly checksum?: {
-    readonly stored: number;
-    readonly computed: number;
-    readonly offset: number;
-  };
+  readonly checksum?:
+    | {
+        readonly stored: number;
+        readonly computed: number;
+        readonly offset: number;
+      }
+    | undefined;
   /** Further fields with one valid value, checked in order after the checksum. */
-  readonly fields?: readonly HeaderField[];
+  readonly fields?: readonly HeaderField[] | undefined;
   /** The error to throw; default `new CorruptError(message, details)`. */
-  readonly corrupt?: CorruptErrorFactory;
+  readonly corrupt?: CorruptErrorFactory | undefined;
 }
 
 /**
@@ -134,7 +136,8 @@ function describeMagic(magic: number): string {
 
 function guessFromMagic(magic: number): string {
   const value = magic >>> 0;
-  if (value === 0) return ' (zeros: a file whose header never reached the disk, or not an annal file)';
+  if (value === 0)
+    return ' (zeros: a file whose header never reached the disk, or not an annal file)';
   const known = KNOWN_MAGICS.get(value);
   return known === undefined ? '' : ` (the magic of ${known}: is the file in the wrong place?)`;
 }

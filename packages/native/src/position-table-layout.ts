@@ -96,3 +96,8 @@ export function storeCopySequence(words: Int32Array, copyAt: number, sequence: n
 export function storeNameLength(words: Int32Array, slotAt: number, length: number): void {
   Atomics.store(words, (slotAt + SLOT_NAME_LENGTH) >> 2, length);
 }
+
+/** The name length of the slot at byte `slotAt` (0: free). */
+export function loadNameLength(words: Int32Array, slotAt: number): number {
+  return Atomics.load(words, (slotAt + SLOT_NAME_LENGTH) >> 2);
+}

@@ -40,11 +40,11 @@ import {
   SLOT_COPY_B,
   SLOT_NAME,
   SLOT_NAME_CRC,
-  SLOT_NAME_LENGTH,
   TABLE_MAGIC_OFFSET,
   TABLE_SLOTS_OFFSET,
   TABLE_SLOT_BYTES_OFFSET,
   TABLE_VERSION_OFFSET,
+  loadNameLength,
   slotStart,
   storeCopySequence,
   storeNameLength,
@@ -334,7 +334,10 @@ export class PositionTable {
       );
     }
     // Sequences wrap at 2^32: the newer of two whole copies is the one ahead.
-    if (a !== BEING_WRITTEN && (b === BEING_WRITTEN || ((aSequence - this.#readSequence) | 0) > 0)) {
+    if (
+      a !== BEING_WRITTEN &&
+      (b === BEING_WRITTEN || ((aSequence - this.#readSequence) | 0) > 0)
+    ) {
       this.#newest[slot] = A;
       this.#sequences[slot] = aSequence;
       return aPosition;
@@ -375,7 +378,7 @@ export class PositionTable {
   #name(slot: number): Uint8Array | undefined {
     const slotBytes = this.format.slotBytes;
     const start = slotStart(slotBytes, slot);
-    const length = Atomics.load(this.#words, (start + SLOT_NAME_LENGTH) >> 2);
+    const length = loadNameLength(this.#words, start);
     if (length === 0) {
       // Slots are never freed: a free one is all zeros, or one a crash left while taking it
       // (copy A marked). A zero length over anything else is a taken slot whose length word
@@ -388,7 +391,7 @@ export class PositionTable {
         if (words[word] !== 0) {
           throw this.format.corrupt(
             `${this.path}: ${this.format.slotName} ${slot} has no name length but is not empty (damaged)`,
-            { path: this.path, offset: start + SLOT_NAME_LENGTH, field: 'nameLength' },
+            { path: this.path, offset: start, field: 'nameLength' },
           );
         }
       }

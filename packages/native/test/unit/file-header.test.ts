@@ -23,7 +23,9 @@ function failure(check: FileHeaderCheck): CorruptError {
 describe('checkFileHeader', () => {
   it('passes a header whose every field has its value', () => {
     expect(() => checkFileHeader(GOOD)).not.toThrow();
-    expect(() => checkFileHeader({ ...GOOD, checksum: undefined, fields: undefined })).not.toThrow();
+    expect(() =>
+      checkFileHeader({ ...GOOD, checksum: undefined, fields: undefined }),
+    ).not.toThrow();
   });
 
   it('reports a wrong magic with the file, offset, both values, and the format it belongs to', () => {
@@ -36,7 +38,9 @@ describe('checkFileHeader', () => {
       field: 'magic',
     });
     expect(error.message).toContain('/data/q/file.bin is not a test file');
-    expect(error.message).toContain('0x4d4c4e41 ("ANLM") at offset 0, expected 0x514c4e41 ("ANLQ")');
+    expect(error.message).toContain(
+      '0x4d4c4e41 ("ANLM") at offset 0, expected 0x514c4e41 ("ANLQ")',
+    );
     expect(error.message).toContain('a core metadata file');
   });
 

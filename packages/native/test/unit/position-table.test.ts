@@ -59,9 +59,21 @@ describe('PositionTable', () => {
     const path = join(temporaryDirectory(), 'positions');
     {
       const table = open(path);
-      expect(table.claim(encoder.encode('alpha'), 7)).toEqual({ slot: 0, position: 7, created: true });
-      expect(table.claim(encoder.encode('beta'), 0)).toEqual({ slot: 1, position: 0, created: true });
-      expect(table.claim(encoder.encode('alpha'), 99)).toEqual({ slot: 0, position: 7, created: false });
+      expect(table.claim(encoder.encode('alpha'), 7)).toEqual({
+        slot: 0,
+        position: 7,
+        created: true,
+      });
+      expect(table.claim(encoder.encode('beta'), 0)).toEqual({
+        slot: 1,
+        position: 0,
+        created: true,
+      });
+      expect(table.claim(encoder.encode('alpha'), 99)).toEqual({
+        slot: 0,
+        position: 7,
+        created: false,
+      });
       table.store(0, 12);
       table.store(0, 13);
       table.store(1, 2 ** 53 - 1);
@@ -83,7 +95,11 @@ describe('PositionTable', () => {
       { name: 'alpha', slot: 0, position: 13 },
       { name: 'beta', slot: 1, position: 2 ** 53 - 1 },
     ]);
-    expect(table.claim(encoder.encode('alpha'), 0)).toEqual({ slot: 0, position: 13, created: false });
+    expect(table.claim(encoder.encode('alpha'), 0)).toEqual({
+      slot: 0,
+      position: 13,
+      created: false,
+    });
     table.close();
   });
 
@@ -165,7 +181,11 @@ describe('PositionTable', () => {
     // A zero length over a slot that is not empty is damage, not a free slot.
     writeFileSync(path, original);
     patch(path, 64 + 30, (bytes) => bytes.set([1]));
-    expect(thrown(() => open(path).names())).toMatchObject({ path, offset: 64, field: 'nameLength' });
+    expect(thrown(() => open(path).names())).toMatchObject({
+      path,
+      offset: 64,
+      field: 'nameLength',
+    });
   });
 
   it('says so when every slot is taken, and refuses names that do not fit', () => {
