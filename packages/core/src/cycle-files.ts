@@ -155,8 +155,7 @@ export class CycleFiles {
     if (!this.#shapeFromFile) this.#adoptShape([]);
     this.#open.set(cycle, file);
     this.#listener.onAcquired?.(cycle, file.path);
-    // A hint for readers: a damaged metadata file does not stop appending (named readers
-    // report it).
+    // A hint for readers: a damaged metadata file does not stop appending.
     this.#hint()?.recordCycle(cycle);
     return file;
   }

@@ -21,7 +21,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 
-import { crc32cJsInt32 } from './crc32c.js';
+import { crc32cJsInt32, crc32cJsWordsInt32 } from './crc32c.js';
 import type { AnnalErrorDetails } from './errors/annal-error.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
@@ -101,6 +101,7 @@ export class PositionTable {
   /** Scratch for the checksum of a copy: sequence and position. */
   readonly #scratch = new DataView(new ArrayBuffer(COPY_CHECKED_BYTES));
   readonly #scratchBytes = new Uint8Array(this.#scratch.buffer);
+  readonly #scratchWords = new Int32Array(this.#scratch.buffer);
   /** The sequence and position #readCopy found (its result says which of them is valid). */
   #readSequence = 0;
   #readPosition = 0;
@@ -368,7 +369,7 @@ export class PositionTable {
   #copyChecksum(sequence: number, position: number): number {
     this.#scratch.setInt32(COPY_SEQUENCE, sequence, true);
     this.#scratch.setFloat64(COPY_CHECKED_POSITION, position, true);
-    return crc32cJsInt32(this.#scratchBytes, 0, COPY_CHECKED_BYTES);
+    return crc32cJsWordsInt32(this.#scratchWords, this.#scratchBytes, 0, COPY_CHECKED_BYTES);
   }
 
   /**
