@@ -142,6 +142,7 @@ function guessFromMagic(magic: number): string {
   return known === undefined ? '' : ` (the magic of ${known}: is the file in the wrong place?)`;
 }
 
-function withArticle(kind: string): string {
+/** "a wal segment", "an …": a file kind with its article, for messages. */
+export function withArticle(kind: string): string {
   return /^[aeiou]/i.test(kind) ? `an ${kind}` : `a ${kind}`;
 }

@@ -26,7 +26,7 @@ import type { AnnalErrorDetails } from './errors/annal-error.js';
 import { fromErrno } from './errors/from-errno.js';
 import { InvalidArgumentError } from './errors/invalid-argument-error.js';
 import { FileLock } from './file-lock.js';
-import { checkFileHeader, type CorruptErrorFactory } from './file-header.js';
+import { checkFileHeader, withArticle, type CorruptErrorFactory } from './file-header.js';
 import { MappedFile } from './mapped-file.js';
 import { createFileAtomically } from './atomic-file.js';
 import {
@@ -445,8 +445,4 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function withArticle(kind: string): string {
-  return /^[aeiou]/i.test(kind) ? `an ${kind}` : `a ${kind}`;
 }
