@@ -5,6 +5,8 @@
  */
 import type { MappedFile } from '@annal/native';
 import { ClosedError, CorruptError, InvalidArgumentError, crc32c } from '@annal/native';
+import { checkFileHeader } from '@annal/native/internal';
+
 import { checkKnownKeys, checkOptionsObject, checkSignal } from './argument-checks.js';
 import { payloadChecksumWords } from './checksum.js';
 import { describeValue } from './describe-value.js';
@@ -79,17 +81,17 @@ export class ChannelReader implements Disposable, Iterable<QueueRecord> {
     this.#float64s = new Float64Array(mapping.buffer, 0, CHANNEL_HEADER_BYTES / 8);
     this.#bytes = new Uint8Array(mapping.buffer);
     const header = readChannelHeader(this.#words, this.#float64s);
-    const checksum = crc32c(new Uint8Array(mapping.buffer, 0, CHANNEL_CHECKED_BYTES));
-    if (
-      header.magic !== CHANNEL_MAGIC ||
-      header.version !== CHANNEL_VERSION ||
-      header.checksum !== checksum
-    ) {
-      throw new CorruptError(
-        `${path} is not a valid version-${CHANNEL_VERSION} channel (magic 0x${header.magic.toString(16)}, version ${header.version}, header checksum ${header.checksum === checksum ? 'ok' : 'mismatch'}, ${mapping.lengthBytes} bytes)`,
-        { path, offset: 0, field: 'header' },
-      );
-    }
+    checkFileHeader({
+      path,
+      kind: 'core channel',
+      magic: { found: header.magic, expected: CHANNEL_MAGIC },
+      version: { found: header.version, expected: CHANNEL_VERSION },
+      checksum: {
+        stored: header.checksum,
+        computed: crc32c(new Uint8Array(mapping.buffer, 0, CHANNEL_CHECKED_BYTES)),
+        offset: CHANNEL_CHECKED_BYTES,
+      },
+    });
     if (mapping.lengthBytes !== CHANNEL_HEADER_BYTES + header.capacity) {
       throw new CorruptError(
         `${path}: the file's size disagrees with the capacity in its header: ${mapping.lengthBytes} bytes, expected ${CHANNEL_HEADER_BYTES + header.capacity} (a ${CHANNEL_HEADER_BYTES}-byte header and capacity=${header.capacity}); cut or grown`,

@@ -5,12 +5,13 @@
  * @module
  */
 import { CorruptError, MappedFile, NativeFile, crc32c } from '@annal/native';
-import { createFileAtomically } from '@annal/native/internal';
+import { checkFileHeader, createFileAtomically } from '@annal/native/internal';
 
 import {
   CONFIGURATION_BYTES,
   CYCLE_FILE_MAGIC,
   FORMAT_VERSION,
+  HEADER_CHECKSUM_OFFSET,
   HEADER_PAGE_BYTES,
   type CycleFileConfiguration,
   computeHeaderBytes,
@@ -219,28 +220,17 @@ function fileLengthOf(path: string): number {
 }
 
 function validateFixedHeader(path: string, words: Int32Array, bytes: Uint8Array): void {
-  const magic = getMagic(words);
-  if (magic !== CYCLE_FILE_MAGIC) {
-    throw new CorruptError(
-      `${path} is not an annal queue file: magic=0x${magic.toString(16)} at offset 0, expected 0x${CYCLE_FILE_MAGIC.toString(16)}`,
-      { path, offset: 0, field: 'magic' },
-    );
-  }
-  const version = getVersion(words);
-  if (version !== FORMAT_VERSION) {
-    throw new CorruptError(
-      `${path} has format version ${version} at offset 4; this version of @annal/core reads version ${FORMAT_VERSION}`,
-      { path, offset: 4, field: 'version' },
-    );
-  }
-  const expected = getHeaderChecksum(words);
-  const actual = crc32c(bytes.subarray(0, CONFIGURATION_BYTES));
-  if (expected !== actual) {
-    throw new CorruptError(
-      `${path}: header checksum mismatch at offset ${CONFIGURATION_BYTES} (stored 0x${expected.toString(16)}, computed 0x${actual.toString(16)}): the configuration line is damaged`,
-      { path, offset: CONFIGURATION_BYTES, field: 'headerChecksum' },
-    );
-  }
+  checkFileHeader({
+    path,
+    kind: 'core cycle file',
+    magic: { found: getMagic(words), expected: CYCLE_FILE_MAGIC },
+    version: { found: getVersion(words), expected: FORMAT_VERSION },
+    checksum: {
+      stored: getHeaderChecksum(words),
+      computed: crc32c(bytes.subarray(0, CONFIGURATION_BYTES)),
+      offset: HEADER_CHECKSUM_OFFSET,
+    },
+  });
 }
 
 function validateConfiguration(

@@ -8,11 +8,12 @@ import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { AnnalError, CorruptError, fsyncDirectorySync } from '@annal/native';
-import { fromErrno } from '@annal/native/internal';
+import { fromErrno, type PositionTable } from '@annal/native/internal';
 
 import { CycleFile } from './cycle-file.js';
 import { CYCLE_FILE_EXTENSION, type CycleFileConfiguration } from './layout.js';
 import { MetadataFile } from './metadata-file.js';
+import { openReaderPositions } from './reader-positions.js';
 import { cycleAt, cycleFileStem, cycleStartMs, parseCycleFileStem } from './roll-cycle.js';
 
 /** How new cycle files are shaped (from the queue's options). */
@@ -49,6 +50,7 @@ export class CycleFiles {
   readonly #open = new Map<number, CycleFile>();
   #metadata: MetadataFile | undefined;
   #metadataOpened = false;
+  #positions: PositionTable | undefined;
 
   /**
    * @param shape - the shape of the newest cycle file, or (`shapeFromFile` false, none exists)
@@ -153,8 +155,7 @@ export class CycleFiles {
     if (!this.#shapeFromFile) this.#adoptShape([]);
     this.#open.set(cycle, file);
     this.#listener.onAcquired?.(cycle, file.path);
-    // A hint for readers: a damaged metadata file does not stop appending (named readers
-    // report it).
+    // A hint for readers: a damaged metadata file does not stop appending.
     this.#hint()?.recordCycle(cycle);
     return file;
   }
@@ -171,7 +172,7 @@ export class CycleFiles {
 
   /**
    * The metadata file as a hint for readers: a damaged one is no hint (they list the directory
-   * instead), and is reported only to those that need it (named readers, through `metadata()`).
+   * instead).
    */
   #hint(): MetadataFile | undefined {
     try {
@@ -189,6 +190,15 @@ export class CycleFiles {
       this.#metadataOpened = this.#metadata !== undefined || !this.readOnly;
     }
     return this.#metadata;
+  }
+
+  /**
+   * The named readers' positions table (created on first use unless read-only; undefined if
+   * absent). @throws ERR_ANNAL_CORRUPT when it is damaged
+   */
+  readerPositions(): PositionTable | undefined {
+    this.#positions ??= openReaderPositions(this.directory, this.readOnly);
+    return this.#positions;
   }
 
   /** Unmaps the file of `cycle` if this object has it open (views over it then read empty). */
@@ -235,6 +245,8 @@ export class CycleFiles {
     this.#metadata?.close();
     this.#metadata = undefined;
     this.#metadataOpened = false;
+    this.#positions?.close();
+    this.#positions = undefined;
   }
 }
 

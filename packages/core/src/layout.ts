@@ -1,8 +1,8 @@
 /**
  * The byte layout of a queue's cycle file, the only module that knows its offsets,
  * and the one place the core formats are listed: frames (frame-layout.ts), the directory
- * metadata file (metadata-layout.ts) and channel files (channel-layout.ts) are declared in their
- * own modules and re-exported here. docs/format.md describes the same bytes and changes in the
+ * metadata file (metadata-layout.ts), the named readers' positions (reader-positions-layout.ts)
+ * and channel files (channel-layout.ts) are declared in their own modules and re-exported here. docs/format.md describes the same bytes and changes in the
  * same commit.
  *
  * A queue is a directory of cycle files, one per roll cycle, named by the cycle's UTC start
@@ -54,6 +54,7 @@ import { CACHE_LINE_BYTES, MAGIC_OFFSET, VERSION_OFFSET, word } from './layout-w
 export * from './channel-layout.js';
 export * from './frame-layout.js';
 export * from './metadata-layout.js';
+export * from './reader-positions-layout.js';
 export { CACHE_LINE_BYTES, MAGIC_OFFSET, VERSION_OFFSET } from './layout-words.js';
 
 /** Bytes in a page of the header region; headerBytes is a multiple of it. */

@@ -1,25 +1,37 @@
 /**
  * What makes a reader named: an OFD lock on `readers/<name>.lock` (one open reader per name,
- * across processes) and a slot in the queue's metadata file holding its position.
+ * across processes) and a slot in the queue's positions table (readers.annalr) holding its
+ * position.
  *
  * @module
  */
 import { join } from 'node:path';
 
-import { FileLock, NotFoundError, ReadOnlyError } from '@annal/native';
-import { encodePathSegment, fromErrno, makeDirectorySync, safePath } from '@annal/native/internal';
+import { FileLock, InvalidArgumentError, NotFoundError, ReadOnlyError } from '@annal/native';
+import {
+  encodePathSegment,
+  fromErrno,
+  makeDirectorySync,
+  safePath,
+  type PositionTable,
+} from '@annal/native/internal';
 
 import type { CycleFiles } from './cycle-files.js';
-import { encodeName, type MetadataFile } from './metadata-file.js';
+import { describeValue } from './describe-value.js';
+import { MAX_READER_NAME_BYTES } from './layout.js';
 
 /** Directory (inside the queue) of the lock files of named readers. */
 export const READER_LOCK_DIRECTORY = 'readers';
 
+const textEncoder = new TextEncoder();
+
 /** A name held by a reader: its lock (release it on failure or close) and its slot. */
 export interface NamedReaderSlot {
   readonly lock: FileLock;
-  readonly metadata: MetadataFile;
+  readonly positions: PositionTable;
   readonly slot: number;
+  /** The stored position (0 for a new name). */
+  readonly position: number;
   /** True when the name is new (the reader starts at the beginning of the queue). */
   readonly created: boolean;
 }
@@ -29,10 +41,11 @@ export interface NamedReaderSlot {
  *
  * @throws ERR_ANNAL_INVALID_ARGUMENT for an empty name or one over 40 UTF-8 bytes;
  *   ERR_ANNAL_READ_ONLY for a read-only queue; ERR_ANNAL_LOCKED when a reader of that name is
- *   open (in any process)
+ *   open (in any process); ERR_ANNAL_TOO_LARGE when every slot is taken; ERR_ANNAL_CORRUPT when
+ *   the positions table or the name's stored position is damaged
  */
 export function claimName(files: CycleFiles, name: string): NamedReaderSlot {
-  encodeName(name); // validates before anything is created
+  const encoded = encodeName(name); // validates before anything is created
   if (files.readOnly) {
     throw new ReadOnlyError(
       `a named reader keeps its position in the queue, which was opened read-only`,
@@ -47,16 +60,36 @@ export function claimName(files: CycleFiles, name: string): NamedReaderSlot {
   }
   const lock = FileLock.acquireOrThrow(safePath(lockDirectory, `${encodePathSegment(name)}.lock`));
   try {
-    const metadata = files.metadata();
-    if (metadata === undefined) {
-      throw new NotFoundError(`${files.directory} has no metadata file for named readers`, {
+    const positions = files.readerPositions();
+    if (positions === undefined) {
+      throw new NotFoundError(`${files.directory} has no positions table for named readers`, {
         path: files.directory,
       });
     }
-    const { slot, created } = metadata.slotFor(name);
-    return { lock, metadata, slot, created };
+    const { slot, position, created } = positions.claim(encoded, 0);
+    return { lock, positions, slot, position, created };
   } catch (error) {
     lock.release();
     throw error;
   }
+}
+
+/** UTF-8 bytes of a reader name, validated. */
+export function encodeName(name: string): Uint8Array {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidArgumentError(
+      `a reader name must be a non-empty string: name=${typeof name === 'string' ? '""' : describeValue(name)}`,
+      {
+        field: 'name',
+      },
+    );
+  }
+  const encoded = textEncoder.encode(name);
+  if (encoded.length > MAX_READER_NAME_BYTES) {
+    throw new InvalidArgumentError(
+      `a reader name may have at most ${MAX_READER_NAME_BYTES} UTF-8 bytes: name=${JSON.stringify(name)} has ${encoded.length}`,
+      { field: 'name' },
+    );
+  }
+  return encoded;
 }

@@ -240,7 +240,7 @@ export class Queue implements Disposable {
   /** Names of the named readers this queue has kept positions for. */
   readerNames(): string[] {
     this.#checkOpen();
-    return this.#files.metadata()?.readerNames() ?? [];
+    return this.#files.readerPositions()?.names() ?? [];
   }
 
   /** Cycles that have a file now, ascending (a directory listing). */

@@ -31,8 +31,8 @@ export interface FollowOptions {
 /** Options of `queue.reader()`. */
 export interface ReaderOptions {
   /**
-   * Name of a restartable reader: its position is kept in the queue's metadata file, and a reader
-   * opened later with the same name continues where it stopped. At most 40 UTF-8 bytes. One
+   * Name of a restartable reader: its position is kept in the queue's `readers.annalr`, and a
+   * reader opened later with the same name continues where it stopped. At most 40 UTF-8 bytes. One
    * reader per name at a time (an OFD lock; a second gets ERR_ANNAL_LOCKED).
    */
   readonly name?: string;

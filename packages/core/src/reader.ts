@@ -14,6 +14,7 @@
  */
 import type { FileLock } from '@annal/native';
 import { ClosedError, CorruptError, InvalidArgumentError, type AnnalError } from '@annal/native';
+import type { PositionTable } from '@annal/native/internal';
 
 import {
   checkCount,
@@ -44,7 +45,6 @@ import {
   packRecordWord,
   loadLengthWord,
 } from './layout.js';
-import type { MetadataFile } from './metadata-file.js';
 import { describeValue } from './describe-value.js';
 import { IndexCodec } from './queue-index.js';
 import { claimName } from './named-reader-slot.js';
@@ -92,9 +92,9 @@ export class Reader implements Disposable {
   #closed = false;
   /** The reader's name, or undefined for an anonymous reader. */
   readonly name: string | undefined;
-  /** Named readers: the metadata slot holding the position (-1 for anonymous readers). */
+  /** Named readers: the positions-table slot holding the position (-1 for anonymous readers). */
   readonly #slot: number = -1;
-  readonly #metadata: MetadataFile | undefined;
+  readonly #positions: PositionTable | undefined;
   readonly #lock: FileLock | undefined;
   /** Tells the queue this reader closed, so that it keeps no closed reader. */
   readonly #onClose: ((reader: Reader) => void) | undefined;
@@ -160,10 +160,10 @@ export class Reader implements Disposable {
     const named = claimName(files, options.name);
     this.#lock = named.lock;
     try {
-      this.#metadata = named.metadata;
+      this.#positions = named.positions;
       this.#slot = named.slot;
       if (named.created) this.toStart();
-      else this.#positionAt(named.metadata.position(named.slot));
+      else this.#positionAt(named.position);
     } catch (error) {
       named.lock.release();
       throw error;
@@ -323,7 +323,7 @@ export class Reader implements Disposable {
     this.#position += frameLength;
     this.#sequence = sequence + 1;
     // A named reader restarts at the record it returned last: it may not have been handled yet.
-    if (this.#slot >= 0) this.#metadata?.setPosition(this.#slot, record.index);
+    if (this.#slot >= 0) this.#positions?.store(this.#slot, record.index);
     return record;
   }
 
@@ -502,8 +502,7 @@ export class Reader implements Disposable {
    */
   close(): void {
     if (this.#closed) return;
-    if (this.#slot >= 0 && this.#file !== undefined)
-      this.#metadata?.setPosition(this.#slot, this.index);
+    if (this.#slot >= 0 && this.#file !== undefined) this.#positions?.store(this.#slot, this.index);
     this.#closed = true;
     this.#detach();
     this.#lock?.release();

@@ -56,3 +56,16 @@ export {
   encodePathSegment,
   safePath,
 } from './safe-path.js';
+
+// Header checks with one wording for every annal file format.
+export { checkFileHeader } from './file-header.js';
+export type {
+  CorruptErrorFactory,
+  FileHeaderCheck,
+  HeaderField,
+  HeaderFieldDetails,
+} from './file-header.js';
+
+// Crash-safe tables of named positions (wal's readers.wrd, core's readers.annalr).
+export { PositionTable } from './position-table.js';
+export type { ClaimedSlot, PositionTableFormat } from './position-table.js';

@@ -176,22 +176,12 @@ export function frameSeed(kind: number, index: number): number {
 
 // ---- readers table -------------------------------------------------------------------------
 //
-//  readers.wrd (65,536 bytes)
-//    0 u32 magic "ANLR"   4 u32 version   8 u32 slotBytes (128)   12 u32 slots (511)
-//    slot k at 128 × (k + 1):
-//      0 u32 name length (0: free, and then the whole slot is zeros, or copy A is marked as being
-//        written (a crash while taking the slot); slots are never freed, so a zero length over
-//        anything else is damage, not a free slot)
-//      4 u32 crc32c of the name
-//      8 copy A: u32 sequence, u32 crc32c(sequence, index), f64 index (next record to read)
-//     24 copy B: the same
-//     40 name, UTF-8, at most 88 bytes
-//
-//  An update writes the copy with the lower sequence (sequence + 1 of the other): it stores
-//  COPY_BEING_WRITTEN as the copy's sequence first, then the index and checksum, then the
-//  sequence. A crash in the middle of it leaves that copy marked and the other whole, and a
-//  reader takes the whole copy with the highest sequence. A copy that fails its checksum and
-//  is not marked is damage (ERR_ANNAL_CORRUPT), never passed over.
+//  readers.wrd (65,536 bytes): a position table of @annal/native/internal (its byte diagram is
+//  in native's position-table-layout.ts), whose positions are the indexes of the next record
+//  each named reader reads.
+//    0 u32 magic "ANLR"   4 u32 version (1)   8 u32 slotBytes (128)   12 u32 slots (511)
+//    slot k at 128 × (k + 1): u32 name length, u32 name crc32c, copy A and copy B (each u32
+//    sequence, u32 crc32c, f64 index), then the name (at most 88 bytes)
 
 /** "ANLR" read as a little-endian u32. */
 export const READERS_MAGIC = 0x524c4e41;
@@ -201,62 +191,8 @@ export const READERS_FILE_BYTES = 65_536;
 export const READER_SLOT_BYTES = 128;
 /** Most named readers one topic can have (slots are never freed). */
 export const MAX_READERS_PER_TOPIC = READERS_FILE_BYTES / READER_SLOT_BYTES - 1;
-/** Most UTF-8 bytes in a named reader's name. */
-export const MAX_READER_NAME_BYTES = 88;
-
-/** u32: {@link READERS_MAGIC}. */
-export const READERS_MAGIC_OFFSET = 0;
-/** u32: {@link READERS_VERSION}. */
-export const READERS_VERSION_OFFSET = READERS_MAGIC_OFFSET + 4;
-/** u32: {@link READER_SLOT_BYTES}. */
-export const READERS_SLOT_BYTES_OFFSET = READERS_VERSION_OFFSET + 4;
-/** u32: {@link MAX_READERS_PER_TOPIC}. */
-export const READERS_SLOTS_OFFSET = READERS_SLOT_BYTES_OFFSET + 4;
-
-/** Within a slot: u32 name length. */
-export const SLOT_NAME_LENGTH = 0;
-/** Within a slot: u32 crc32c of the name. */
-export const SLOT_NAME_CRC = SLOT_NAME_LENGTH + 4;
-/** Within a copy: u32 sequence. */
-export const COPY_SEQUENCE = 0;
-/** Within a copy: u32 crc32c of (sequence, index) laid out as in {@link COPY_CHECKED_BYTES}. */
-export const COPY_CRC = COPY_SEQUENCE + 4;
-/** Within a copy: f64 index of the next record the reader reads. */
-export const COPY_INDEX = COPY_CRC + 4;
-/** Bytes of one copy. */
-export const COPY_BYTES = COPY_INDEX + 8;
-/** Within a slot: copy A. */
-export const SLOT_COPY_A = SLOT_NAME_CRC + 4;
-/** Within a slot: copy B. */
-export const SLOT_COPY_B = SLOT_COPY_A + COPY_BYTES;
-/** Within a slot: the name's UTF-8 bytes. */
-export const SLOT_NAME = SLOT_COPY_B + COPY_BYTES;
-/**
- * What a copy's checksum covers: the u32 sequence at 0, then the f64 index at
- * {@link COPY_CHECKED_INDEX}, packed (12 bytes).
- */
-export const COPY_CHECKED_INDEX = 4;
-export const COPY_CHECKED_BYTES = COPY_CHECKED_INDEX + 8;
-/** The sequence of a copy being written (never a real sequence: they skip it). */
-export const COPY_BEING_WRITTEN = 0xffffffff;
-
-export function slotStart(slot: number): number {
-  return READER_SLOT_BYTES * (slot + 1);
-}
-
-/**
- * Stores the sequence of the copy at byte `copyAt` of the readers table (`words` over the whole
- * file): an atomic store, so the plain stores of the copy's index and checksum stay between
- * the COPY_BEING_WRITTEN mark and the real sequence, and neither store is elided.
- */
-export function storeCopySequence(words: Int32Array, copyAt: number, sequence: number): void {
-  Atomics.store(words, (copyAt + COPY_SEQUENCE) >> 2, sequence | 0);
-}
-
-/** Stores the name length of the slot at byte `slotAt` (after its name: the slot is taken). */
-export function storeNameLength(words: Int32Array, slotAt: number, length: number): void {
-  Atomics.store(words, (slotAt + SLOT_NAME_LENGTH) >> 2, length);
-}
+/** Most UTF-8 bytes in a named reader's name (a slot less its 40 bytes of length, checksum and copies). */
+export const MAX_READER_NAME_BYTES = READER_SLOT_BYTES - 40;
 
 // ---- events --------------------------------------------------------------------------------
 //

@@ -8,7 +8,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 import { crc32c } from '@annal/native';
-import { fromErrno } from '@annal/native/internal';
+import { checkFileHeader, fromErrno } from '@annal/native/internal';
 
 import { WalCorruptError } from './errors.js';
 import {
@@ -56,15 +56,27 @@ export function checkSegmentHeader(
     fail(`${size} bytes, shorter than a segment header`);
   }
   const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-  if (view.getUint32(MAGIC_OFFSET, true) !== SEGMENT_MAGIC) fail('not a segment (bad magic)');
-  const version = view.getUint32(VERSION_OFFSET, true);
-  if (version !== SEGMENT_VERSION) {
-    fail(`format version ${version}; this build reads ${SEGMENT_VERSION}`);
-  }
-  const stored = view.getUint32(HEADER_CRC_OFFSET, true);
-  const actual = crc32c(header.subarray(0, SEGMENT_HEADER_CHECKED_BYTES));
-  if (stored !== actual) fail('header checksum mismatch');
-  if (view.getUint32(HEADER_BYTES_OFFSET, true) !== SEGMENT_HEADER_BYTES) fail('bad header size');
+  checkFileHeader({
+    path,
+    kind: 'wal segment',
+    magic: { found: view.getUint32(MAGIC_OFFSET, true), expected: SEGMENT_MAGIC },
+    version: { found: view.getUint32(VERSION_OFFSET, true), expected: SEGMENT_VERSION },
+    checksum: {
+      stored: view.getUint32(HEADER_CRC_OFFSET, true),
+      computed: crc32c(header.subarray(0, SEGMENT_HEADER_CHECKED_BYTES)),
+      offset: HEADER_CRC_OFFSET,
+    },
+    fields: [
+      {
+        field: 'headerBytes',
+        offset: HEADER_BYTES_OFFSET,
+        found: view.getUint32(HEADER_BYTES_OFFSET, true),
+        expected: SEGMENT_HEADER_BYTES,
+      },
+    ],
+    corrupt: (message, details) =>
+      new WalCorruptError(`topic ${JSON.stringify(topic)}: ${message}`, details),
+  });
   const declared = view.getFloat64(SEGMENT_BYTES_OFFSET, true);
   if (declared !== size) fail(`header says ${declared} bytes, the file has ${size}`);
   const firstIndex = view.getFloat64(FIRST_INDEX_OFFSET, true);

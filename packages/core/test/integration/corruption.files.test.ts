@@ -147,25 +147,37 @@ describe('damaged and stray cycle files', () => {
     });
   });
 
-  it('a garbage metadata file does not stop reading across a gap between cycles; named readers report it', () => {
+  it('a garbage metadata file does not stop reading across a gap between cycles, nor named readers', () => {
     const { directory } = threeCycles();
     const metadata = join(directory, 'metadata.annalm');
-    writeFileSync(metadata, garbage(65536));
+    writeFileSync(metadata, garbage(4096));
     using queue = Queue.open(directory, { readOnly: true });
     expect(readThrough(queue.reader())).toEqual({ payloads: expected(0, 90), error: undefined });
     using writable = Queue.open(directory);
-    expect(() => writable.reader({ name: 'billing' })).toThrow(
-      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: metadata }),
-    );
+    expect(readThrough(writable.reader({ name: 'billing' }))).toEqual({
+      payloads: expected(0, 90),
+      error: undefined,
+    });
   });
 
-  it('an empty metadata file is ERR_ANNAL_CORRUPT naming it', () => {
+  it('a garbage positions table is ERR_ANNAL_CORRUPT for named readers only', () => {
     const { directory } = threeCycles();
-    const metadata = join(directory, 'metadata.annalm');
-    writeFileSync(metadata, new Uint8Array(0));
+    const positions = join(directory, 'readers.annalr');
+    writeFileSync(positions, garbage(81920));
     using queue = Queue.open(directory);
     expect(() => queue.reader({ name: 'billing' })).toThrow(
-      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: metadata, field: 'length' }),
+      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: positions, field: 'magic' }),
+    );
+    expect(readThrough(queue.reader())).toEqual({ payloads: expected(0, 90), error: undefined });
+  });
+
+  it('an empty positions table is ERR_ANNAL_CORRUPT naming it', () => {
+    const { directory } = threeCycles();
+    const positions = join(directory, 'readers.annalr');
+    writeFileSync(positions, new Uint8Array(0));
+    using queue = Queue.open(directory);
+    expect(() => queue.reader({ name: 'billing' })).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: positions, field: 'length' }),
     );
     expect(readThrough(queue.reader())).toEqual({ payloads: expected(0, 90), error: undefined });
   });
