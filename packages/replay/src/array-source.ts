@@ -16,9 +16,9 @@ export interface ArraySourceOptions<V> {
   /** The stream's name. Default `'array'`. */
   readonly name?: string;
   /** Each value's timestamp, Unix ms. Default none (`NaN`: the virtual clock does not move). */
-  readonly timestamp?: (value: V, position: number) => number;
+  readonly timestamp?: (value: V, index: number) => number;
   /** Each value's type, for `types` filters. Default `''`. */
-  readonly type?: (value: V, position: number) => string;
+  readonly type?: (value: V, index: number) => string;
 }
 
 const arraySourceOptions = z
@@ -30,7 +30,7 @@ const arraySourceOptions = z
   .strict();
 
 /**
- * A {@link Source} over `values`, in order: record `k` holds `values[k]` at position `k`.
+ * A {@link Source} over `values`, in order: record `k` holds `values[k]` at index `k`.
  *
  * @example
  * ```ts
@@ -59,12 +59,12 @@ export function fromArray<V>(
     name: parsed.name,
     next() {
       if (next >= values.length) return undefined;
-      const position = next++;
-      const value = values[position] as V;
-      record.position = position;
+      const index = next++;
+      const value = values[index] as V;
+      record.index = index;
       record.value = value;
-      record.timestamp = timestampOf === undefined ? Number.NaN : timestampOf(value, position);
-      record.type = typeOf === undefined ? '' : typeOf(value, position);
+      record.timestamp = timestampOf === undefined ? Number.NaN : timestampOf(value, index);
+      record.type = typeOf === undefined ? '' : typeOf(value, index);
       return record;
     },
     close() {

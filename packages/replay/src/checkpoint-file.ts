@@ -1,11 +1,11 @@
 /**
- * The checkpoint file of a projection: its state and the position of the last record folded into
+ * The checkpoint file of a projection: its state and the index of the last record folded into
  * it, written together so that one never moves without the other.
  *
  * Format (UTF-8 JSON, one object, version 1):
  *
- *   { "format": "annal-projection", "version": 1, "position": <number>,
- *     "state": <the serialized state>, "crc32c": <CRC32C of the JSON text of [position, state]> }
+ *   { "format": "annal-projection", "version": 1, "index": <number>,
+ *     "state": <the serialized state>, "crc32c": <CRC32C of the JSON text of [index, state]> }
  *
  * Written to `<path>.<random>.tmp` in the same directory, fsync'd, renamed over `path`, and the
  * directory fsync'd: after a crash (or a power loss) the file holds the old checkpoint or the new
@@ -36,13 +36,13 @@ const encoder = new TextEncoder();
 
 /** A checkpoint as stored. */
 export interface Checkpoint {
-  readonly position: number;
+  readonly index: number;
   /** The state as `serialize` made it (JSON-compatible). */
   readonly state: unknown;
 }
 
-function checksumOf(position: number, state: unknown): number {
-  return crc32c(encoder.encode(JSON.stringify([position, state])));
+function checksumOf(index: number, state: unknown): number {
+  return crc32c(encoder.encode(JSON.stringify([index, state])));
 }
 
 /**
@@ -67,40 +67,37 @@ export function readCheckpoint(path: string): Checkpoint | undefined {
       cause: error,
     });
   }
-  const { format, version, position, state, crc32c: stored } = parsed;
+  const { format, version, index, state, crc32c: stored } = parsed;
   if (format !== FORMAT || version !== VERSION) {
     throw new CorruptError(
       `${path} is not a version-${VERSION} projection checkpoint (format ${JSON.stringify(format)}, version ${JSON.stringify(version)})`,
       { path, offset: 0, field: format !== FORMAT ? 'format' : 'version' },
     );
   }
-  if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 0) {
-    throw new CorruptError(
-      `${path}: position ${JSON.stringify(position)} is not a record position`,
-      {
-        path,
-        field: 'position',
-      },
-    );
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
+    throw new CorruptError(`${path}: index ${JSON.stringify(index)} is not a record index`, {
+      path,
+      field: 'index',
+    });
   }
-  if (stored !== checksumOf(position, state)) {
+  if (stored !== checksumOf(index, state)) {
     throw new CorruptError(`${path}: the checkpoint fails its checksum (damaged or edited)`, {
       path,
       field: 'crc32c',
     });
   }
-  return { position, state };
+  return { index, state };
 }
 
 /** Replaces the checkpoint at `path` with `checkpoint`, atomically and durably. */
 export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
-  const { position, state } = checkpoint;
+  const { index, state } = checkpoint;
   const text = JSON.stringify({
     format: FORMAT,
     version: VERSION,
-    position,
+    index,
     state,
-    crc32c: checksumOf(position, state),
+    crc32c: checksumOf(index, state),
   });
   const directory = dirname(path);
   const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);

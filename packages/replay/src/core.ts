@@ -76,7 +76,7 @@ export function fromQueue(queue: Queue, options: QueueSourceOptions = {}): Sourc
         ended = true;
         return undefined;
       }
-      record.position = read.index;
+      record.index = read.index;
       record.buffer = read.buffer;
       record.offset = read.offset;
       record.length = read.length;

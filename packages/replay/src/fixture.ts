@@ -8,7 +8,7 @@
  *
  *   <directory>/fixture.json   { "format": "annal-replay-fixture", "version": 1, "calls": <n> }
  *   <directory>/calls.jsonl    one JSON object per delivered record, in delivery order:
- *                              { "call", "stream", "position", "timestamp", "type", "received",
+ *                              { "call", "stream", "index", "timestamp", "type", "received",
  *                                "emitted": [ … ] }
  *
  * Values are stored as JSON; bytes (a `Uint8Array`) as `{ "$text": "…" }` when they are UTF-8
@@ -43,7 +43,7 @@ export interface FixtureContext extends ReplayContext {
 export interface FixtureCall {
   readonly call: number;
   readonly stream: string;
-  readonly position: number;
+  readonly index: number;
   readonly timestamp: number | null;
   readonly type: string;
   readonly received: unknown;
@@ -66,7 +66,7 @@ export interface FixtureResult {
 
 /**
  * Replays `source` into `handler` and checks the calls against the fixture in `directory`: each
- * record received (stream, position, timestamp, type and, unless `received: false`, its value)
+ * record received (stream, index, timestamp, type and, unless `received: false`, its value)
  * and what the handler emitted for it, through `context.emit(output)` or by returning a value.
  * When the directory has no fixture, or `ANNAL_REPLAY_UPDATE=1` is set, the calls are written
  * instead (under `CI=true` a missing fixture fails rather than being written, so a CI run never
@@ -81,7 +81,7 @@ export interface FixtureResult {
  * });
  * ```
  * @throws (as a rejection) AssertionError at the first call that differs, naming the call, the
- *   stream, position and timestamp, with expected and actual as a diff; AssertionError when the
+ *   stream, index and timestamp, with expected and actual as a diff; AssertionError when the
  *   replay has fewer or more calls than the fixture; ERR_ANNAL_CORRUPT for a fixture that does
  *   not parse; what `replay` throws
  */
@@ -128,7 +128,7 @@ export async function replayFixture<R extends ReplayRecord>(
       current = {
         call: base.delivered,
         stream: record.stream,
-        position: record.position,
+        index: record.index,
         timestamp: Number.isNaN(record.timestamp) ? null : record.timestamp,
         type: record.type,
         received: storeReceived ? toFixtureValue(record.value) : null,
@@ -184,7 +184,7 @@ function describeCall(call: FixtureCall): string {
     call.timestamp === null
       ? 'no timestamp'
       : `timestamp ${call.timestamp} (${new Date(call.timestamp).toISOString()})`;
-  return `stream "${call.stream}" position ${call.position}, ${time}`;
+  return `stream "${call.stream}" index ${call.index}, ${time}`;
 }
 
 function readFixture(directory: string): FixtureCall[] | undefined {

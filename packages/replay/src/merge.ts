@@ -14,17 +14,17 @@ import type { RecordOf, Source } from './source.js';
  * every run and machine:
  * 1. the smaller `timestamp` first;
  * 2. on equal timestamps, the source listed first in `sources` first;
- * 3. within one source, its own order (position).
+ * 3. within one source, its own order (index).
  *
  * Each source is read in its own order and the merge always takes the smallest of the sources'
  * next records: a source whose timestamps go backwards is merged as it comes, never reordered.
  * Every record must carry a timestamp: one with `NaN` is refused with ERR_ANNAL_INVALID_ARGUMENT
- * naming the stream and position. Closing the merge closes every source.
+ * naming the stream and index. Closing the merge closes every source.
  *
  * @example
  * ```ts
  * const session = merge([fromTopic(wal, 'fix.in'), fromTopic(wal, 'fix.out')]);
- * await replay(session, (record) => console.log(record.stream, record.position));
+ * await replay(session, (record) => console.log(record.stream, record.index));
  * ```
  * @throws ERR_ANNAL_INVALID_ARGUMENT for no sources, or two with the same name
  */
@@ -56,7 +56,7 @@ export function merge<const S extends readonly Source[]>(
     const record = (list[k] as Source).next();
     if (record !== undefined && Number.isNaN(record.timestamp)) {
       throw new InvalidArgumentError(
-        `merge: "${record.stream}" at position ${record.position} has no timestamp; a merge orders by time`,
+        `merge: "${record.stream}" at index ${record.index} has no timestamp; a merge orders by time`,
         { field: 'timestamp' },
       );
     }

@@ -14,9 +14,9 @@ export interface ReplayProgress {
   readonly delivered: number;
   /** Records read and left out (by `fromTime`, `toTime`, `types`, `streams` or `filter`). */
   readonly skipped: number;
-  /** Stream, position and timestamp of the last record delivered. */
+  /** Stream, index and timestamp of the last record delivered. */
   readonly stream: string;
-  readonly position: number;
+  readonly index: number;
   readonly timestamp: number;
 }
 

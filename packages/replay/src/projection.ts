@@ -1,12 +1,12 @@
 /**
  * Rebuilding a read model from a recorded stream, resumable and exactly once: the model's state
- * and the position of the last record folded into it are checkpointed together, in one file
+ * and the index of the last record folded into it are checkpointed together, in one file
  * replaced atomically, so a restart (after a crash or a `kill -9`) folds every record exactly
  * once.
  *
- * Why not a named reader's stored position: it is stored apart from the model, so a crash between
+ * Why not a named reader's stored index: it is stored apart from the model, so a crash between
  * the two either skips a record or folds it twice. Kept in the same file as the state, the
- * position moves with it.
+ * index moves with it.
  *
  * @module
  */
@@ -42,9 +42,9 @@ export interface ProjectOptions<State, R extends ReplayRecord> {
 export interface ProjectResult<State> {
   /** The state after every record of the source. */
   readonly state: State;
-  /** The position of the last record folded in (-1 when none ever was). */
-  readonly position: number;
-  /** Where this run started: the checkpoint's position, or undefined for a rebuild from scratch. */
+  /** The index of the last record folded in (-1 when none ever was). */
+  readonly index: number;
+  /** Where this run started: the checkpoint's index, or undefined for a rebuild from scratch. */
   readonly resumedAfter: number | undefined;
   /** Records folded in by this run. */
   readonly folded: number;
@@ -54,14 +54,14 @@ export interface ProjectResult<State> {
 
 /**
  * Folds the records of a source into a state, resuming from the checkpoint file when there is
- * one. `open(after)` opens the source: `after` is the position of the last record already folded
+ * one. `open(after)` opens the source: `after` is the index of the last record already folded
  * (undefined: from the start). Records at or before `after` are passed over (so an adapter's
- * inclusive `from: after` is fine). The state and position are checkpointed every
+ * inclusive `from: after` is fine). The state and index are checkpointed every
  * `checkpointEvery` records and at the end. On abort, or an error of the source, what was folded
  * up to then is checkpointed first and the error thrown; when `evolve` throws, the last
  * checkpoint stays as it was (the state may be half-changed) and the error is thrown.
  *
- * A single stream only: the positions of a merge are not one sequence.
+ * A single stream only: the indexes of a merge are not one sequence.
  *
  * Durability: a checkpoint survives a crash of the process and a power loss once `project` has
  * written it (fsync of the file and its directory). After a crash, a restart folds again, exactly
@@ -120,14 +120,14 @@ export async function project<State, R extends ReplayRecord>(
   }
 
   const stored = readCheckpoint(path);
-  const resumedAfter = stored?.position;
+  const resumedAfter = stored?.index;
   let state = stored === undefined ? initialState() : deserialize(stored.state);
-  let position = stored === undefined ? -1 : stored.position;
+  let index = stored === undefined ? -1 : stored.index;
   let folded = 0;
   let sinceCheckpoint = 0;
   let evolveFailed = false;
   const save = (): void => {
-    writeCheckpoint(path, { position, state: serialize(state) });
+    writeCheckpoint(path, { index, state: serialize(state) });
     sinceCheckpoint = 0;
   };
 
@@ -137,7 +137,7 @@ export async function project<State, R extends ReplayRecord>(
     summary = await replay(
       source,
       (record) => {
-        if (record.position <= position) return;
+        if (record.index <= index) return;
         try {
           state = evolve(state, record);
         } catch (error) {
@@ -145,7 +145,7 @@ export async function project<State, R extends ReplayRecord>(
           evolveFailed = true;
           throw error;
         }
-        position = record.position;
+        index = record.index;
         folded++;
         if (++sinceCheckpoint >= checkpointEvery) save();
       },
@@ -159,5 +159,5 @@ export async function project<State, R extends ReplayRecord>(
     throw error;
   }
   if (sinceCheckpoint > 0 || stored === undefined) save();
-  return { state, position, resumedAfter, folded, summary };
+  return { state, index, resumedAfter, folded, summary };
 }

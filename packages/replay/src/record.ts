@@ -1,5 +1,5 @@
 /**
- * What a replay hands to a handler: one record of one stream, with its position and time.
+ * What a replay hands to a handler: one record of one stream, with its index and time.
  *
  * @module
  */
@@ -16,10 +16,10 @@ export interface ReplayRecord<V = unknown> {
   /** The name of the source it came from (a merge keeps each source's name). */
   readonly stream: string;
   /**
-   * Its position in that source: a queue index, a topic or event-log index, an array index.
-   * Positions only grow within a stream.
+   * Its index in that source: a queue index, a topic or event-log index, an array index.
+   * Indexes only grow within a stream.
    */
-  readonly position: number;
+  readonly index: number;
   /** When it happened, Unix ms, as recorded; `NaN` when its source has no clock. */
   readonly timestamp: number;
   /** Its type where the source has types (event logs, arrays given a `type`), else `''`. */
@@ -45,7 +45,7 @@ export interface BytesRecord extends ReplayRecord<Uint8Array> {
 /** The reusable object behind a {@link BytesRecord}. */
 export class MutableBytesRecord implements BytesRecord {
   stream: string;
-  position = 0;
+  index = 0;
   timestamp = Number.NaN;
   type = '';
   buffer: Uint8Array = new Uint8Array(0);
@@ -64,7 +64,7 @@ export class MutableBytesRecord implements BytesRecord {
 /** The reusable object behind a record holding a value. */
 export class MutableValueRecord<V> implements ReplayRecord<V> {
   stream: string;
-  position = 0;
+  index = 0;
   timestamp = Number.NaN;
   type = '';
   value: V;

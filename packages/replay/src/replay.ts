@@ -35,9 +35,9 @@ export interface ReplaySummary {
   /** Timestamp of the first and last record delivered (`NaN` when none or unstamped). */
   readonly firstTimestamp: number;
   readonly lastTimestamp: number;
-  /** Stream and position of the last record delivered (`''` and -1 when none). */
+  /** Stream and index of the last record delivered (`''` and -1 when none). */
   readonly lastStream: string;
-  readonly lastPosition: number;
+  readonly lastIndex: number;
   /** The clock the handlers saw (its timers still pending, unless `until` fired them). */
   readonly clock: VirtualClock;
 }
@@ -67,7 +67,7 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
   #firstTimestamp = Number.NaN;
   #lastTimestamp = Number.NaN;
   #lastStream = '';
-  #lastPosition = -1;
+  #lastIndex = -1;
   #paused: boolean;
   #wake: (() => void) | undefined;
   /** Records `step()` still lets through before pausing again, or -1 when not stepping. */
@@ -190,7 +190,7 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
         this.#lastTimestamp = timestamp;
       }
       this.#lastStream = record.stream;
-      this.#lastPosition = record.position;
+      this.#lastIndex = record.index;
       const result = this.#handler(record, context);
       if (result !== undefined) await result;
       context.delivered++;
@@ -236,7 +236,7 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
       delivered: this.#context.delivered,
       skipped: this.#skipped,
       stream: this.#lastStream,
-      position: this.#lastPosition,
+      index: this.#lastIndex,
       timestamp: this.#lastTimestamp,
     });
   }
@@ -248,7 +248,7 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
       firstTimestamp: this.#firstTimestamp,
       lastTimestamp: this.#lastTimestamp,
       lastStream: this.#lastStream,
-      lastPosition: this.#lastPosition,
+      lastIndex: this.#lastIndex,
       clock: this.#clock,
     };
   }

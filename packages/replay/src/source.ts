@@ -6,7 +6,7 @@
 import type { ReplayRecord } from './record.js';
 
 /**
- * A recorded stream, read once from its start (or the position it was opened at) to its end.
+ * A recorded stream, read once from its start (or the index it was opened at) to its end.
  * Adapters: {@link fromArray}; `fromQueue` (`@annal/replay/core`); `fromTopic` and
  * `fromEventLog` (`@annal/replay/wal`); {@link merge} of several.
  *

@@ -55,7 +55,7 @@ let globalOwner: VirtualClock | undefined;
  * ```ts
  * const clock = new VirtualClock();
  * await replay(source, (record, { clock }) => {
- *   clock.setTimeout(() => console.log('no reply within 30 s of', record.position), 30_000);
+ *   clock.setTimeout(() => console.log('no reply within 30 s of', record.index), 30_000);
  * }, { clock });
  * ```
  */

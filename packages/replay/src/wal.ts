@@ -31,7 +31,7 @@ export interface TopicSourceOptions {
 /**
  * The records of `topic` in index order. Each record's bytes are a copy (the wal's zero-copy
  * views are valid only inside its own `poll` call), so `value` stays valid after the handler.
- * Reads through an unnamed reader (no position is stored; closed with the source).
+ * Reads through an unnamed reader (no index is stored; closed with the source).
  *
  * @throws ERR_ANNAL_INVALID_ARGUMENT for a bad `from`/`to`; the source's `next()` throws
  *   ERR_ANNAL_CORRUPT at a damaged record
@@ -58,7 +58,7 @@ export function fromTopic(
         ended = true;
         return undefined;
       }
-      record.position = read.index;
+      record.index = read.index;
       record.buffer = read.payload;
       record.offset = 0;
       record.length = read.payload.length;
@@ -132,7 +132,7 @@ export function fromEventLog(
         return undefined;
       }
       nextIndex = event.index + 1;
-      record.position = event.index;
+      record.index = event.index;
       record.timestamp = event.timestamp;
       record.type = event.type;
       record.value = event;

@@ -35,17 +35,17 @@ describe('project', () => {
     const first = await project(() => fromArray(values.slice(0, 60)), options);
     expect(first).toMatchObject({
       state: { sum: 1770 },
-      position: 59,
+      index: 59,
       resumedAfter: undefined,
       folded: 60,
     });
     const second = await project((after) => {
       expect(after).toBe(59);
-      return fromArray(values); // positions 0…59 are passed over
+      return fromArray(values); // indexes 0…59 are passed over
     }, options);
     expect(second).toMatchObject({
       state: { sum: 4950 },
-      position: 99,
+      index: 99,
       resumedAfter: 59,
       folded: 40,
     });
@@ -68,7 +68,7 @@ describe('project', () => {
     });
     await expect(failing).rejects.toThrow('bad record');
     expect(JSON.parse(readFileSync(checkpoint, 'utf8'))).toMatchObject({
-      position: 1,
+      index: 1,
       state: { seen: [1, 2] },
     });
 
@@ -85,7 +85,7 @@ describe('project', () => {
     });
     await expect(aborted).rejects.toMatchObject({ code: 'ERR_ANNAL_ABORTED' });
     expect(JSON.parse(readFileSync(checkpoint, 'utf8'))).toMatchObject({
-      position: 3,
+      index: 3,
       state: { seen: [1, 2, 3, 4] },
     });
   });

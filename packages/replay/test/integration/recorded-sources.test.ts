@@ -45,7 +45,7 @@ describe('recorded sources', () => {
         const summary = await replay(
           fromQueue(queue, { timestamp: (r) => timestampOf(r.buffer, r.offset), ...options }),
           (record, { clock }) =>
-            void hash.update(`${record.position}|${clock.now()}|${textOf(record)};`),
+            void hash.update(`${record.index}|${clock.now()}|${textOf(record)};`),
         );
         return { hash: hash.digest('hex'), summary };
       };
@@ -55,7 +55,7 @@ describe('recorded sources', () => {
       expect(first.summary.lastTimestamp).toBe(1_000 + 10 * 499);
       expect((await run()).hash).toBe(first.hash);
 
-      const start = first.summary.lastPosition - 499;
+      const start = first.summary.lastIndex - 499;
       const texts: string[] = [];
       await replay(
         fromQueue(queue, { from: start + 10, to: start + 12 }),
@@ -94,7 +94,7 @@ describe('recorded sources', () => {
           ]),
           (record) => {
             order.push(`${record.stream}@${record.timestamp}`);
-            hash.update(`${record.stream}/${record.position}/${record.timestamp}/${record.type};`);
+            hash.update(`${record.stream}/${record.index}/${record.timestamp}/${record.type};`);
           },
         );
         return { hash: hash.digest('hex'), order, summary };

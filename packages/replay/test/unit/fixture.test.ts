@@ -36,7 +36,7 @@ describe('replayFixture', () => {
     expect(JSON.parse(lines[3] as string)).toMatchObject({
       call: 3,
       stream: 'orders',
-      position: 3,
+      index: 3,
       emitted: ['review'],
     });
     expect(await replayFixture(directory, source(), route(100))).toMatchObject({
@@ -56,7 +56,7 @@ describe('replayFixture', () => {
     }
     expect(failure).toBeInstanceOf(AssertionError);
     const message = (failure as AssertionError).message;
-    expect(message).toContain('at call 1: stream "orders" position 1, timestamp');
+    expect(message).toContain('at call 1: stream "orders" index 1, timestamp');
     expect(message).toContain('2026-12-01T09:00:01.000Z');
     expect(message).toMatch(/'auto'/);
     expect(message).toMatch(/'review'/);

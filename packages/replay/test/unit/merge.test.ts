@@ -7,11 +7,11 @@ const streamOf = (name: string, times: number[]) =>
   fromArray(times, { name, timestamp: (at) => at });
 
 describe('merge', () => {
-  it('orders by timestamp, then by the order of the sources, then by position', async () => {
+  it('orders by timestamp, then by the order of the sources, then by index', async () => {
     const order: string[] = [];
     await replay(
       merge([streamOf('in', [1, 2, 2, 5]), streamOf('out', [0, 2, 3]), streamOf('admin', [2])]),
-      (record) => void order.push(`${record.stream}:${record.position}@${record.timestamp}`),
+      (record) => void order.push(`${record.stream}:${record.index}@${record.timestamp}`),
     );
     expect(order).toEqual([
       'out:0@0',
@@ -38,7 +38,7 @@ describe('merge', () => {
             const source = merge(sorted.map((times, k) => streamOf(`s${k}`, times)));
             const out: [number, number, number][] = [];
             for (let r = source.next(); r !== undefined; r = source.next()) {
-              out.push([r.timestamp, Number(r.stream.slice(1)), r.position]);
+              out.push([r.timestamp, Number(r.stream.slice(1)), r.index]);
             }
             return out;
           };
@@ -46,7 +46,7 @@ describe('merge', () => {
           expect(run()).toEqual(first);
           const expected = sorted
             .flatMap((times, s) =>
-              times.map((at, position) => [at, s, position] as [number, number, number]),
+              times.map((at, index) => [at, s, index] as [number, number, number]),
             )
             .sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
           expect(first).toEqual(expected);
@@ -60,17 +60,16 @@ describe('merge', () => {
       const hash = createHash('sha256');
       await replay(
         merge([streamOf('a', [0, 3, 3, 9]), streamOf('b', [3, 4]), streamOf('c', [1, 3, 9, 9])]),
-        (record, { clock }) =>
-          void hash.update(`${record.stream}/${record.position}/${clock.now()};`),
+        (record, { clock }) => void hash.update(`${record.stream}/${record.index}/${clock.now()};`),
       );
       return hash.digest('hex');
     };
     expect(await hashOf()).toBe(await hashOf());
   });
 
-  it('refuses a record without a timestamp, naming the stream and position', () => {
+  it('refuses a record without a timestamp, naming the stream and index', () => {
     const source = merge([streamOf('a', [1]), fromArray(['x'], { name: 'b' })]);
-    expect(() => source.next()).toThrow(/"b" at position 0 has no timestamp/);
+    expect(() => source.next()).toThrow(/"b" at index 0 has no timestamp/);
   });
 
   it('refuses no sources and two sources of one name', () => {

@@ -14,7 +14,7 @@ describe('replay', () => {
   it('delivers every record in order, with the clock at each record’s timestamp', async () => {
     const seen: string[] = [];
     const summary = await replay(stamped(ticks(1000, 2000, 2000, 5000)), (record, context) => {
-      seen.push(`${record.position}@${context.clock.now()}#${context.delivered}`);
+      seen.push(`${record.index}@${context.clock.now()}#${context.delivered}`);
     });
     expect(seen).toEqual(['0@1000#0', '1@2000#1', '2@2000#2', '3@5000#3']);
     expect(summary).toMatchObject({
@@ -23,15 +23,15 @@ describe('replay', () => {
       firstTimestamp: 1000,
       lastTimestamp: 5000,
       lastStream: 'array',
-      lastPosition: 3,
+      lastIndex: 3,
     });
   });
 
   it('fires timers at their recorded instants, in order, before a record at the same time', async () => {
     const log: string[] = [];
     await replay(stamped(ticks(0, 1000, 3000, 10_000)), (record, { clock }) => {
-      log.push(`record ${record.position} at ${clock.now()}`);
-      if (record.position === 0) {
+      log.push(`record ${record.index} at ${clock.now()}`);
+      if (record.index === 0) {
         clock.setTimeout(() => log.push(`timeout A at ${clock.now()}`), 2500);
         clock.setTimeout(() => log.push(`timeout B at ${clock.now()}`), 1000);
         const interval = clock.setInterval(() => {
@@ -39,7 +39,7 @@ describe('replay', () => {
           if (clock.now() >= 6000) clock.clearInterval(interval);
         }, 3000);
       }
-      if (record.position === 1) {
+      if (record.index === 1) {
         // a timer set by a timer fires in the same pass when it is due
         clock.setTimeout(() => {
           log.push(`outer at ${clock.now()}`);
@@ -94,13 +94,13 @@ describe('replay', () => {
   });
 
   it('filters by time, type, stream and predicate, and counts what it skipped', async () => {
-    const positions: number[] = [];
+    const indexes: number[] = [];
     const summary = await replay(
       stamped(ticks(0, 1000, 2000, 3000, 4000, 5000)),
-      (record) => void positions.push(record.position),
-      { fromTime: 1000, toTime: 4000, types: ['a'], filter: (record) => record.position !== 4 },
+      (record) => void indexes.push(record.index),
+      { fromTime: 1000, toTime: 4000, types: ['a'], filter: (record) => record.index !== 4 },
     );
-    expect(positions).toEqual([2]);
+    expect(indexes).toEqual([2]);
     expect(summary.skipped).toBe(5);
     const none = await replay(stamped(ticks(0)), () => undefined, { streams: ['other'] });
     expect(none.delivered).toBe(0);
@@ -191,7 +191,7 @@ describe('replay', () => {
   it('paces records at their recorded spacing when asked (speed)', async () => {
     // No timing is asserted: only that pacing delivers everything, in order.
     const seen: number[] = [];
-    await replay(stamped(ticks(0, 5, 10)), (record) => void seen.push(record.position), {
+    await replay(stamped(ticks(0, 5, 10)), (record) => void seen.push(record.index), {
       speed: 100,
     });
     expect(seen).toEqual([0, 1, 2]);
@@ -203,11 +203,8 @@ describe('replay', () => {
     await replay(
       stamped(ticks(1_000_000, 1_002_000)),
       (record) => {
-        log.push(
-          `record ${record.position} Date.now=${Date.now()} new Date=${new Date().getTime()}`,
-        );
-        if (record.position === 0)
-          setTimeout(() => log.push(`global timeout at ${Date.now()}`), 1500);
+        log.push(`record ${record.index} Date.now=${Date.now()} new Date=${new Date().getTime()}`);
+        if (record.index === 0) setTimeout(() => log.push(`global timeout at ${Date.now()}`), 1500);
       },
       { fakeGlobals: true },
     );

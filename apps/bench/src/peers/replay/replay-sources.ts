@@ -113,7 +113,7 @@ export function createEventLogSource(replayed: boolean) {
         let expected = 0;
         if (replayed) {
           await replay(fromEventLog(log), (record) => {
-            checkEvent(expected++, record.position, record.value.data);
+            checkEvent(expected++, record.index, record.value.data);
           });
           return expected;
         }
