@@ -1,6 +1,10 @@
 import { AssertionError } from 'node:assert';
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { Wal } from '@annal/wal';
 import { DeciderSpecification, eventsOf, fromArray, type Decider } from '@annal/replay';
+import { fromEventLog } from '@annal/replay/wal';
+import { temporaryDirectory } from '@annal/test-utils';
 
 // A small bank account: the example decider of the README.
 type AccountEvent =
@@ -100,6 +104,30 @@ describe('DeciderSpecification', () => {
     given(eventsOf(recorded, (record) => record.value))
       .when({ type: 'withdraw', amount: 8 })
       .thenThrows(InsufficientFundsError);
+  });
+
+  it('runs against events recorded in a wal event log', () => {
+    const wal = Wal.open(join(temporaryDirectory(), 'wal'), { sync: 'manual' });
+    try {
+      const log = wal.events('account-42');
+      for (const event of [
+        opened,
+        { type: 'deposited', amount: 30 },
+        { type: 'withdrawn', amount: 12 },
+      ]) {
+        log.appendSync({ type: event.type, data: { json: event } });
+      }
+      const recorded = eventsOf(fromEventLog(log), (record) => {
+        const { json } = record.value.data as { json: AccountEvent };
+        return json;
+      });
+      given(recorded)
+        .when({ type: 'withdraw', amount: 18 })
+        .then([{ type: 'withdrawn', amount: 18 }]);
+      given(recorded).when({ type: 'withdraw', amount: 19 }).thenThrows(InsufficientFundsError);
+    } finally {
+      wal.closeSync();
+    }
   });
 
   it('refuses a decider without decide, evolve or initialState', () => {
