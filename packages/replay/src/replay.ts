@@ -69,6 +69,8 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
   #lastStream = '';
   #lastIndex = -1;
   #paused: boolean;
+  /** Some option leaves records out: the per-record check runs only then. */
+  readonly #filtered: boolean;
   #wake: (() => void) | undefined;
   /** Records `step()` still lets through before pausing again, or -1 when not stepping. */
   #steps = -1;
@@ -94,6 +96,13 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
       this.#options.clock ?? new VirtualClock({ fakeGlobals: this.#options.fakeGlobals });
     this.#context.clock = this.#clock;
     this.#paused = this.#options.paused;
+    const { fromTime, toTime, types, streams, filter } = this.#options;
+    this.#filtered =
+      fromTime !== undefined ||
+      toTime !== undefined ||
+      types !== undefined ||
+      streams !== undefined ||
+      filter !== undefined;
     this.done = this.#run();
   }
 
@@ -177,7 +186,7 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
       if (this.#paused) return true;
       const record = this.#source.next();
       if (record === undefined) return false;
-      if (!this.#selected(record)) {
+      if (this.#filtered && !this.#selected(record)) {
         this.#skipped++;
         continue;
       }
