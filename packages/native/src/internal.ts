@@ -26,6 +26,7 @@ export {
   crc32cJsInt32,
   crc32cJsWordsInt32,
   crc32cNative,
+  crc32cWordsInt32,
 } from './crc32c.js';
 
 // Errors from syscalls and node:fs, as AnnalErrors.

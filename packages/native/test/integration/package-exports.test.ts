@@ -57,6 +57,7 @@ describe('@annal/native exports', () => {
       'crc32cJsInt32',
       'crc32cJsWordsInt32',
       'crc32cNative',
+      'crc32cWordsInt32',
       'createFileAtomically',
       'decodePathSegment',
       'describeHolder',
