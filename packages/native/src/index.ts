@@ -49,6 +49,7 @@ export { AbortedError } from './errors/aborted-error.js';
 export { AlreadyExistsError } from './errors/already-exists-error.js';
 export { ClosedError } from './errors/closed-error.js';
 export { CorruptError } from './errors/corrupt-error.js';
+export type { CorruptErrorDetails } from './errors/corrupt-error.js';
 export { FullError } from './errors/full-error.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { InvalidOptionError } from './errors/invalid-option-error.js';

@@ -1,6 +1,7 @@
 import {
   AnnalError,
   ClosedError,
+  CorruptError,
   ErrorCode,
   FullError,
   InvalidArgumentError,
@@ -85,5 +86,24 @@ describe('AnnalError.isInstance()', () => {
     expect(error.code).toBe('ERR_ANNAL_INVALID_ARGUMENT');
     expect(error.field).toBe('offset');
     expect(error).toBeInstanceOf(Error);
+  });
+});
+
+describe('CorruptError', () => {
+  it('names the record besides the file and the byte offset', () => {
+    const error = new CorruptError('/d/x.annalq: checksum mismatch in record 7 at offset 96', {
+      path: '/d/x.annalq',
+      offset: 96,
+      index: 7,
+      field: 'checksum',
+    });
+    expect(error).toMatchObject({
+      code: 'ERR_ANNAL_CORRUPT',
+      path: '/d/x.annalq',
+      offset: 96,
+      index: 7,
+      field: 'checksum',
+    });
+    expect(new CorruptError('bad header', { path: '/d/x' }).index).toBeUndefined();
   });
 });
