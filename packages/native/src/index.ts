@@ -31,7 +31,7 @@ export { pageSize } from './system.js';
 export { FileLock } from './file-lock.js';
 export type { AcquireFileLockOptions, FileLockOptions, LockRange } from './file-lock.js';
 export { futexWait, futexWaitSync, futexWake } from './futex.js';
-export type { FutexWaitOptions, FutexWaitResult } from './futex.js';
+export type { FutexWaitOptions, FutexWaitResult, FutexWaitSyncOptions } from './futex.js';
 export { membarrier, membarrierRegister } from './fence.js';
 
 // Checksums

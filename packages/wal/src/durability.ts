@@ -44,7 +44,7 @@ export class Durability {
    * (the call returns durable); otherwise the schedule takes it.
    * @throws ERR_ANNAL_IO when that sync fails (and every later append throws it)
    */
-  appended(log: Topic): void {
+  appendedSync(log: Topic): void {
     if (!this.#eachDurable) {
       this.#scheduler.written();
       return;
@@ -53,7 +53,7 @@ export class Durability {
   }
 
   /** After an asynchronous append: resolves once it is covered by a sync under `'each'`. */
-  appendedAsync(): Promise<void> | undefined {
+  appended(): Promise<void> | undefined {
     this.#scheduler.written();
     return this.#eachDurable ? this.#scheduler.synced() : undefined;
   }

@@ -145,7 +145,7 @@ export abstract class Segment {
   protected abstract at: number;
 
   /** Makes everything written so far survive power loss (off the JS thread). */
-  abstract syncAsync(): Promise<void>;
+  abstract sync(): Promise<void>;
 
   /** The same on the calling thread, which it blocks for the msync or fdatasync. */
   abstract syncSync(): void;
