@@ -339,7 +339,12 @@ export class Wal implements AsyncDisposable {
     this.#closeReaders();
     this.#closed = true;
     try {
-      if (this.options.sync !== 'none') this.#durability.syncSync(this.#topics.values());
+      // Syncs still in the pool are redone here, on this thread (the topics close below): what
+      // they cover is durable before their promises resolve.
+      if (this.options.sync !== 'none') {
+        this.#durability.syncSync(this.#topics.values());
+        this.#durability.syncedAtClose();
+      }
     } finally {
       this.#release();
       // Stops the schedule; what it would sync was synced above (and the topics are closed).
