@@ -29,6 +29,9 @@ export {
   crc32cWordsInt32,
 } from './crc32c.js';
 
+// The payload accessors of core's and wal's record flyweights.
+export { RecordView } from './record-view.js';
+
 // Errors from syscalls and node:fs, as AnnalErrors.
 export { fromErrno } from './errors/from-errno.js';
 export type { ErrnoContext } from './errors/from-errno.js';

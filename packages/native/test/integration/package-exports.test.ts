@@ -52,6 +52,7 @@ describe('@annal/native exports', () => {
       'CRC32C_NATIVE_THRESHOLD_BYTES',
       'MAX_PATH_SEGMENT_BYTES',
       'PREBUILD_DIRECTORY',
+      'RecordView',
       'byteSize',
       'crc32cJs',
       'crc32cJsInt32',
