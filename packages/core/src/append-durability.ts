@@ -71,7 +71,7 @@ export class AppendDurability {
     try {
       const scheduler = this.scheduler ?? this.groupCommit();
       const generation = scheduler.written();
-      current = scheduler.policy === 'manual' ? scheduler.syncNow() : scheduler.synced(generation);
+      current = scheduler.policy === 'manual' ? scheduler.sync() : scheduler.synced(generation);
     } catch (error) {
       return Promise.reject(error as Error);
     }

@@ -114,7 +114,7 @@ export class AppendLock {
           handedOver = true;
           waitingSince = now;
         }
-        futexWaitSync(header, APPEND_LOCK_INDEX, current, LIVENESS_CHECK_MS);
+        futexWaitSync(header, APPEND_LOCK_INDEX, current, { timeoutMs: LIVENESS_CHECK_MS });
       }
     } finally {
       if (requested) withdrawAppendHandoff(header, owner);

@@ -280,5 +280,5 @@ const pauseCell = new Int32Array(1);
 
 /** Blocks the thread for about `ms` (whole ms; the append API is synchronous, so waits block). */
 function pauseMs(ms: number): void {
-  futexWaitSync(pauseCell, 0, 0, ms);
+  futexWaitSync(pauseCell, 0, 0, { timeoutMs: ms });
 }

@@ -1,15 +1,10 @@
 /**
- * The payload checksum of a frame: CRC32C, in JS for short payloads (a native call costs more
- * than the arithmetic below 128 bytes, measured in apps/bench native/call-cost) and in the addon
- * (hardware CRC32C) above.
+ * The payload checksum of a frame: CRC32C by `crc32cWordsInt32` of @annal/native/internal, which
+ * picks JS or the addon (hardware CRC32C) by length.
  *
  * @module
  */
-import {
-  CRC32C_NATIVE_THRESHOLD_BYTES,
-  crc32cJsWordsInt32,
-  crc32cNative,
-} from '@annal/native/internal';
+import { crc32cWordsInt32 } from '@annal/native/internal';
 
 import { computeRecordTag, packRecordWord } from './layout.js';
 
@@ -34,10 +29,7 @@ export function payloadChecksumWords(
   length: number,
   sequence: number,
 ): number {
-  const crc =
-    length < CRC32C_NATIVE_THRESHOLD_BYTES
-      ? crc32cJsWordsInt32(words, bytes, offset, length, sequence)
-      : crc32cNative(bytes, offset, length, sequence) | 0;
+  const crc = crc32cWordsInt32(words, bytes, offset, length, sequence);
   // Never 0, the word of a frame never written: an empty payload's CRC is its seed, so the empty
   // record of sequence 0 would otherwise match a free frame whose length word a flip made valid.
   return crc === 0 ? NONZERO_CHECK : crc;

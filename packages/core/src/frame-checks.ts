@@ -6,9 +6,8 @@
  *
  * @module
  */
-import type { CorruptError } from '@annal/native';
+import { CorruptError } from '@annal/native';
 import { recordCheckWord } from './checksum.js';
-import { RecordCorruptError } from './record-corrupt-error.js';
 import type { Block, CycleFile } from './cycle-file.js';
 import {
   END_OF_CYCLE_WORD,
@@ -153,7 +152,7 @@ export function corruptRecord(
   const offset = file.configuration.headerBytes + position;
   const what = file.configuration.checksums ? 'checksum' : 'sequence check word';
   const index = indexIn(file, sequence);
-  return new RecordCorruptError(
+  return new CorruptError(
     `${file.path}: ${what} mismatch in record ${index} at file offset ${offset} (sequence ${sequence} of cycle ${file.cycle}): stored 0x${(stored >>> 0).toString(16)}, expected 0x${(expected >>> 0).toString(16)}`,
     { path: file.path, offset, index, field: 'checksum' },
   );
@@ -266,7 +265,7 @@ function corruptFrame(
   const offset = file.configuration.headerBytes + position;
   const index = sequence === undefined ? undefined : indexIn(file, sequence);
   const record = index === undefined ? '' : ` (where record ${index} was expected)`;
-  return new RecordCorruptError(
+  return new CorruptError(
     `${file.path}: invalid frame at file offset ${offset}${record}: ${what} (length word 0x${(word >>> 0).toString(16)})`,
     { path: file.path, offset, field, ...(index === undefined ? {} : { index }) },
   );

@@ -19,8 +19,6 @@ export type {
   WaitNextSyncOptions,
 } from './reader.js';
 export { QueueRecord } from './record.js';
-export { RecordCorruptError } from './record-corrupt-error.js';
-export type { RecordCorruptErrorDetails } from './record-corrupt-error.js';
 export { Channel, ChannelReader, ChannelWriter } from './channel.js';
 export type { ChannelCreateOptions, ChannelFollowOptions, ChannelStatus } from './channel.js';
 export { IndexCodec, indexFromBigInt, indexToBigInt } from './queue-index.js';

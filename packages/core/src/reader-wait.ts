@@ -97,7 +97,7 @@ export function waitForRecordSync(subject: WaitSubject, timeoutMs: number): bool
     if (remaining <= 0) return false;
     const header = subject.waitHeader();
     if (header === undefined) {
-      futexWaitSync(sleeper, 0, 0, Math.min(READ_ONLY_POLL_MS, remaining));
+      futexWaitSync(sleeper, 0, 0, { timeoutMs: Math.min(READ_ONLY_POLL_MS, remaining) });
       continue;
     }
     addWaiterCount(header, 1);
@@ -105,7 +105,9 @@ export function waitForRecordSync(subject: WaitSubject, timeoutMs: number): bool
       const sleepMs = sleepAfterRegistering(header);
       const counter = loadCommitCounter(header);
       if (subject.hasRecord()) return true;
-      futexWaitSync(header, COMMIT_COUNTER_INDEX, counter, Math.min(remaining, sleepMs));
+      futexWaitSync(header, COMMIT_COUNTER_INDEX, counter, {
+        timeoutMs: Math.min(remaining, sleepMs),
+      });
     } finally {
       addWaiterCount(header, -1);
     }

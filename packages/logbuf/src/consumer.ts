@@ -28,7 +28,7 @@ import {
   unpackRecordLength,
   zeroFrame,
 } from './layout.js';
-import { ReadClaim } from './read-claim.js';
+import { ReadClaim, deactivateReadClaim, wrapReadClaim } from './read-claim.js';
 import { describeValue } from './arguments.js';
 import { EMPTY } from './status.js';
 import type { RingViews } from './storage.js';
@@ -123,7 +123,7 @@ export class Consumer {
         },
       );
     }
-    this.claim.deactivate();
+    deactivateReadClaim(this.claim);
     this.#consumeCurrent();
     this.#publish();
   }
@@ -156,14 +156,14 @@ export class Consumer {
         count++;
         bytes += claim.length;
         handler(claim);
-        claim.deactivate();
+        deactivateReadClaim(claim);
         this.#consumeCurrent();
       }
     } finally {
       this.#polling = false;
       // A handler threw: its record counts as read, so one bad record is not handed over again.
       if (claim.active) {
-        claim.deactivate();
+        deactivateReadClaim(claim);
         this.#consumeCurrent();
       }
       this.#publish();
@@ -197,7 +197,7 @@ export class Consumer {
           throw corruptFrame(offset, word, getCheckWord(words, offset));
         }
         this.#currentFrameLength = frameLength;
-        this.claim.wrap(payloadOffset(offset), length);
+        wrapReadClaim(this.claim, payloadOffset(offset), length);
         return frameLength;
       }
       if (word !== 0 && isSkipFrame(word)) {

@@ -27,7 +27,7 @@ import type { ReadClaim } from './read-claim.js';
 import { rejectClaim } from './spsc-ring.js';
 import { BACK_PRESSURED, type EMPTY } from './status.js';
 import { allocateRing, attachRing, checkCapacity, type RingViews } from './storage.js';
-import { WriteClaim } from './write-claim.js';
+import { WriteClaim, wrapWriteClaim } from './write-claim.js';
 
 /** Options of {@link MpscRing.attach}. */
 export interface MpscRingOptions {
@@ -212,7 +212,7 @@ export class MpscRing {
         addLateCommitCount(words);
         continue;
       }
-      claim.wrap(recordAt, length, frameLength, claimedWord);
+      wrapWriteClaim(claim, recordAt, length, frameLength, claimedWord);
       return claim;
     }
   }

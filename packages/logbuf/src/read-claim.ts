@@ -12,6 +12,10 @@ export interface ReadClaimOwner {
   releaseClaim(): void;
 }
 
+// Set by the class's static block, which alone can reach the private fields.
+let wrap: (claim: ReadClaim, offset: number, length: number) => void;
+let deactivate: (claim: ReadClaim) => void;
+
 /**
  * One committed record, read in place (zero-copy). A ring returns the same ReadClaim object
  * from every `tryRead` and passes it to every `poll` handler, so copy what you need to keep
@@ -52,16 +56,16 @@ export class ReadClaim {
     this.#owner = owner;
   }
 
-  /** Marks the record as released. @internal */
-  deactivate(): void {
-    this.#active = false;
-  }
-
-  /** Points the flyweight at a record. @internal */
-  wrap(offset: number, length: number): void {
-    this.#offset = offset;
-    this.#length = length;
-    this.#active = true;
+  static {
+    // The consumer's side of the flyweight, kept off the object (see wrapReadClaim).
+    wrap = (claim, offset, length) => {
+      claim.#offset = offset;
+      claim.#length = length;
+      claim.#active = true;
+    };
+    deactivate = (claim) => {
+      claim.#active = false;
+    };
   }
 
   /**
@@ -101,6 +105,19 @@ export class ReadClaim {
   [Symbol.dispose](): void {
     if (this.#active) this.#owner.releaseClaim();
   }
+}
+
+/**
+ * Points `claim` at the record whose payload is `length` bytes at `offset`. For the consumer
+ * only: not a method, so a user cannot re-aim a record through it.
+ */
+export function wrapReadClaim(claim: ReadClaim, offset: number, length: number): void {
+  wrap(claim, offset, length);
+}
+
+/** Marks the record of `claim` as released. For the consumer only. */
+export function deactivateReadClaim(claim: ReadClaim): void {
+  deactivate(claim);
 }
 
 function released(what: string): InvalidArgumentError {

@@ -19,7 +19,7 @@ import { RingObserver } from './observers.js';
 import type { ReadClaim } from './read-claim.js';
 import { BACK_PRESSURED, type EMPTY } from './status.js';
 import { allocateRing, attachRing, checkCapacity, type RingViews } from './storage.js';
-import { WriteClaim } from './write-claim.js';
+import { WriteClaim, padWriteClaim, publishDeferredClaims, wrapWriteClaim } from './write-claim.js';
 
 /**
  * A single-producer, single-consumer ring of variable-length byte records over a
@@ -149,7 +149,7 @@ export class SpscRing {
       this.#headCache = loadHead(this.#words); // acquire: the consumer zeroed what it freed
       if (((tail - this.#headCache) | 0) > capacity - required) {
         // The consumer cannot free space it cannot see: publish deferred commits first.
-        claim.publishDeferred();
+        publishDeferredClaims(claim);
         addBackPressureCount(this.#words);
         return BACK_PRESSURED;
       }
@@ -158,13 +158,13 @@ export class SpscRing {
     let recordAt = offset;
     if (required !== frameLength) {
       // publish: padding to the end of the data area; the consumer skips it and wraps to 0.
-      claim.pad(offset, toEnd);
+      padWriteClaim(claim, offset, toEnd);
       recordAt = 0;
     }
     this.#tail = (tail + required) | 0;
     // Plain store: only observers read the tail of an SPSC ring, and they may be stale.
     setTail(this.#words, this.#tail);
-    claim.wrap(recordAt, length, frameLength, 0);
+    wrapWriteClaim(claim, recordAt, length, frameLength, 0);
     return claim;
   }
 
@@ -195,7 +195,7 @@ export class SpscRing {
   flush(): boolean {
     const claim = this.#claim;
     if (!claim.hasDeferred) return false;
-    claim.publishDeferred();
+    publishDeferredClaims(claim);
     return true;
   }
 

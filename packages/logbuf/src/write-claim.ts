@@ -20,6 +20,17 @@ import {
 } from './layout.js';
 import type { RingViews } from './storage.js';
 
+// Set by the class's static block, which alone can reach the private fields.
+let wrap: (
+  claim: WriteClaim,
+  recordAt: number,
+  length: number,
+  frameLength: number,
+  claimedWord: number,
+) => void;
+let publishDeferred: (claim: WriteClaim) => void;
+let pad: (claim: WriteClaim, offset: number, frameLength: number) => void;
+
 /**
  * Space claimed in a ring for one record, to be filled and then committed or aborted. A ring
  * returns the same WriteClaim object from every `tryClaim`, so a claim must be committed or
@@ -91,18 +102,28 @@ export class WriteClaim {
     this.#shared = shared;
   }
 
-  /**
-   * Points the flyweight at a freshly claimed record. @internal
-   */
-  wrap(recordAt: number, length: number, frameLength: number, claimedWord: number): void {
-    // Plain write, published with the length word; an abort keeps it (padding accepts it).
-    setCheckWord(this.#words, recordAt, packRecordCheck(length));
-    this.#recordAt = recordAt;
-    this.#offset = payloadOffset(recordAt);
-    this.#length = length;
-    this.#frameLength = frameLength;
-    this.#claimedWord = claimedWord;
-    this.#active = true;
+  static {
+    // The rings' side of a claim, kept off the object: a user holding a claim cannot re-aim it,
+    // publish a batch or write padding (see wrapWriteClaim and the functions after it).
+    wrap = (claim, recordAt, length, frameLength, claimedWord) => {
+      // Plain write, published with the length word; an abort keeps it (padding accepts it).
+      setCheckWord(claim.#words, recordAt, packRecordCheck(length));
+      claim.#recordAt = recordAt;
+      claim.#offset = payloadOffset(recordAt);
+      claim.#length = length;
+      claim.#frameLength = frameLength;
+      claim.#claimedWord = claimedWord;
+      claim.#active = true;
+    };
+    publishDeferred = (claim) => {
+      if (claim.#deferredAt >= 0) claim.#publishDeferred();
+    };
+    pad = (claim, offset, frameLength) => {
+      const words = claim.#words;
+      setCheckWord(words, offset, packSkipCheck(frameLength));
+      if (claim.#deferredAt >= 0) setLengthWord(words, offset, packSkipWord(frameLength));
+      else storeLengthWord(words, offset, packSkipWord(frameLength));
+    };
   }
 
   /**
@@ -224,30 +245,12 @@ export class WriteClaim {
     return this.#deferredAt >= 0;
   }
 
-  /**
-   * Publishes the deferred batch, if any: one release-store of its first length word, after
-   * every plain write of the batch in program order. @internal
-   */
-  publishDeferred(): void {
-    if (this.#deferredAt >= 0) this.#publishDeferred();
-  }
-
   #publishDeferred(): void {
     // publish: everything written before this store (payloads, later length words, padding) is
     // visible to a consumer that loads this word, and it reads the batch in order from here.
     storeLengthWord(this.#words, this.#deferredAt, this.#deferredWord);
     this.#deferredAt = -1;
     wakeReceiver(this.#words);
-  }
-
-  /**
-   * Writes a padding word at data `offset` (SPSC wrap): plainly inside a deferred batch, which
-   * publishes it, else with a release-store. @internal
-   */
-  pad(offset: number, frameLength: number): void {
-    setCheckWord(this.#words, offset, packSkipCheck(frameLength));
-    if (this.#deferredAt >= 0) setLengthWord(this.#words, offset, packSkipWord(frameLength));
-    else storeLengthWord(this.#words, offset, packSkipWord(frameLength));
   }
 
   /**
@@ -276,6 +279,37 @@ export class WriteClaim {
   [Symbol.dispose](): void {
     this.abort();
   }
+}
+
+/**
+ * Points `claim` at a freshly claimed record at data offset `recordAt`: `length` payload bytes in
+ * a frame of `frameLength`; `claimedWord` is what an MPSC producer stored there at claim time.
+ * For the rings only: not a method, so a user cannot reach it through a claim.
+ */
+export function wrapWriteClaim(
+  claim: WriteClaim,
+  recordAt: number,
+  length: number,
+  frameLength: number,
+  claimedWord: number,
+): void {
+  wrap(claim, recordAt, length, frameLength, claimedWord);
+}
+
+/**
+ * Publishes the deferred batch of `claim`, if any: one release-store of its first length word,
+ * after every plain write of the batch in program order. For the rings only.
+ */
+export function publishDeferredClaims(claim: WriteClaim): void {
+  publishDeferred(claim);
+}
+
+/**
+ * Writes a padding word at data `offset` (SPSC wrap): plainly inside a deferred batch of `claim`,
+ * which publishes it, else with a release-store. For the rings only.
+ */
+export function padWriteClaim(claim: WriteClaim, offset: number, frameLength: number): void {
+  pad(claim, offset, frameLength);
 }
 
 function inactiveClaim(operation: string): InvalidArgumentError {

@@ -185,6 +185,34 @@ export function crc32cJsWordsInt32(
   return ~crc;
 }
 
+/**
+ * CRC32C of `bytes[offset, offset + length)` as a signed 32-bit integer, by the cheaper of the two
+ * implementations for `length`: {@link crc32cJsWordsInt32} below
+ * {@link CRC32C_NATIVE_THRESHOLD_BYTES}, the addon from there on. The one place that decides;
+ * core's and wal's record checksums both call it with views cached per block.
+ *
+ * Same preconditions as {@link crc32cJsWordsInt32} (not checked in JS; the addon checks its range
+ * itself). No allocation: both branches return a signed 32-bit integer.
+ *
+ * @param words - an Int32Array over the data, starting where `bytes` starts
+ * @param bytes - a Uint8Array over the same data
+ * @param offset - first byte, a multiple of 4
+ * @param length - bytes to include
+ * @param seed - the CRC of everything before (signed or unsigned bits), or 0 to start
+ * @returns the CRC as a signed 32-bit integer
+ */
+export function crc32cWordsInt32(
+  words: Int32Array,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  seed: number,
+): number {
+  return length < CRC32C_NATIVE_THRESHOLD_BYTES
+    ? crc32cJsWordsInt32(words, bytes, offset, length, seed)
+    : nativeCrc32c(bytes, offset, length, seed) | 0;
+}
+
 /** The CRC32C arithmetic shared by {@link crc32cJs} and {@link crc32cJsInt32}: returns ~state. */
 function crc32cUpdate(bytes: Uint8Array, offset: number, length: number, seed: number): number {
   const table = sliceTables();

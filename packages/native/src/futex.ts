@@ -28,24 +28,32 @@ import { getBinding } from './native.js';
 /** How a futex wait ended; the same words as `Atomics.wait`. */
 export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
 
-/** Options of {@link futexWait}. */
-export interface FutexWaitOptions {
+/** Options of {@link futexWaitSync}. */
+export interface FutexWaitSyncOptions {
   /**
    * Stop waiting after this many milliseconds (→ `'timed-out'`): 0 to 2^31 − 1, or Infinity.
    * Default: no limit.
    */
   readonly timeoutMs?: number;
+}
+
+/** Options of {@link futexWait}. */
+export interface FutexWaitOptions extends FutexWaitSyncOptions {
   /** Abort the wait: the promise rejects with ERR_ANNAL_ABORTED. */
   readonly signal?: AbortSignal | undefined;
 }
 
+// z.number() refuses Infinity (zod 4), which is this option's default and documented value.
+const timeoutMsSchema = z
+  .custom<number>((value) => typeof value === 'number' && isTimeout(value), {
+    message: `must be a number from 0 to 2147483647 or Infinity`,
+  })
+  .default(Infinity);
+
+const futexWaitSyncOptionsSchema = z.strictObject({ timeoutMs: timeoutMsSchema });
+
 const futexWaitOptionsSchema = z.strictObject({
-  // z.number() refuses Infinity (zod 4), which is this option's default and documented value.
-  timeoutMs: z
-    .custom<number>((value) => typeof value === 'number' && isTimeout(value), {
-      message: `must be a number from 0 to 2147483647 or Infinity`,
-    })
-    .default(Infinity),
+  timeoutMs: timeoutMsSchema,
   signal: z.instanceof(AbortSignal).optional(),
 });
 
@@ -125,19 +133,28 @@ function waitArguments(
  * @param view - an Int32Array over a mapping or shared memory
  * @param index - the element to wait on, inside `view`
  * @param expected - a 32-bit integer (signed or unsigned bits)
- * @param timeoutMs - 0 to 2^31 − 1, or Infinity (the default)
+ * @param options - see {@link FutexWaitSyncOptions}; `timeoutMs` is 0 to 2^31 − 1, or Infinity
+ *   (the default)
  * @returns `'ok'` when woken (possibly spuriously), `'not-equal'` when the word had already
  *   changed, `'timed-out'`
- * @throws ERR_ANNAL_INVALID_ARGUMENT naming the argument that is wrong
+ * @throws ERR_ANNAL_INVALID_ARGUMENT naming the argument that is wrong,
+ *   ERR_ANNAL_INVALID_OPTION for a bad option
+ * @example
+ * ```ts
+ * futexWaitSync(words, 0, 0, { timeoutMs: 100 }); // 'ok', 'not-equal' or 'timed-out'
+ * ```
  */
 export function futexWaitSync(
   view: Int32Array,
   index: number,
   expected: number,
-  timeoutMs = Infinity,
+  options?: FutexWaitSyncOptions,
 ): FutexWaitResult {
   const [binding, byteOffset, value] = waitArguments(view, index, expected);
-  const timeout = checkTimeout(timeoutMs);
+  const timeout =
+    options === undefined
+      ? -1
+      : checkTimeout(parseOptions(futexWaitSyncOptionsSchema, options, 'futexWaitSync').timeoutMs);
   try {
     return resultName(binding.futexWait(view.buffer, byteOffset, value, timeout));
   } catch (error) {

@@ -31,7 +31,7 @@ export { pageSize } from './system.js';
 export { FileLock } from './file-lock.js';
 export type { AcquireFileLockOptions, FileLockOptions, LockRange } from './file-lock.js';
 export { futexWait, futexWaitSync, futexWake } from './futex.js';
-export type { FutexWaitOptions, FutexWaitResult } from './futex.js';
+export type { FutexWaitOptions, FutexWaitResult, FutexWaitSyncOptions } from './futex.js';
 export { membarrier, membarrierRegister } from './fence.js';
 
 // Checksums
@@ -49,6 +49,7 @@ export { AbortedError } from './errors/aborted-error.js';
 export { AlreadyExistsError } from './errors/already-exists-error.js';
 export { ClosedError } from './errors/closed-error.js';
 export { CorruptError } from './errors/corrupt-error.js';
+export type { CorruptErrorDetails } from './errors/corrupt-error.js';
 export { FullError } from './errors/full-error.js';
 export { InvalidArgumentError } from './errors/invalid-argument-error.js';
 export { InvalidOptionError } from './errors/invalid-option-error.js';

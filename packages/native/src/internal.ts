@@ -26,7 +26,11 @@ export {
   crc32cJsInt32,
   crc32cJsWordsInt32,
   crc32cNative,
+  crc32cWordsInt32,
 } from './crc32c.js';
+
+// The payload accessors of core's and wal's record flyweights.
+export { RecordView } from './record-view.js';
 
 // Errors from syscalls and node:fs, as AnnalErrors.
 export { fromErrno } from './errors/from-errno.js';

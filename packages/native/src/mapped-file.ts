@@ -366,6 +366,13 @@ export class MappedFile implements Disposable {
   /**
    * Unmaps every mapping of this file and closes it. Idempotent; afterwards every method throws
    * ERR_ANNAL_CLOSED and stale views cannot reach the freed memory (see the class docs).
+   *
+   * An asynchronous operation in flight on a mapping ({@link prefault}, {@link msync}, or a
+   * `futexWait` on a view over it) keeps that mapping's address range: one the thread pool had
+   * not started yet rejects with ERR_ANNAL_CLOSED, one already running finishes (a prefault
+   * faults its pages in, an msync writes them back), and the range is released only when that
+   * operation completes and its promise settles on the event loop. Until then the pages still
+   * count against the process's memory and `vm.max_map_count`.
    */
   close(): void {
     const buffer = this.#buffer;

@@ -24,7 +24,7 @@ import { durationMs, parseOptions } from './config.js';
  *   one sync for everything queued meanwhile).
  * - `{ everyMs: n }`: a sync runs at most `n` ms after the first unsynced write. Power loss loses
  *   at most the last `n` ms (plus the sync's own duration).
- * - `'manual'`: syncs run only when asked ({@link SyncScheduler.syncNow} or
+ * - `'manual'`: syncs run only when asked ({@link SyncScheduler.sync} or
  *   {@link SyncScheduler.synced}) and at close.
  * - `'none'`: as `'manual'`, but close does not sync either (for scratch data or tmpfs).
  */
@@ -96,7 +96,7 @@ export class SyncScheduler implements AsyncDisposable {
   #closed = false;
   /** A sync will start at the end of the current turn ({@link #startAtTurnEnd}). */
   #startScheduled = false;
-  /** syncNow() arrived while a sync ran: start another as soon as it ends, whatever the policy. */
+  /** sync() arrived while a sync ran: start another as soon as it ends, whatever the policy. */
   #syncRequested = false;
 
   /**
@@ -202,7 +202,7 @@ export class SyncScheduler implements AsyncDisposable {
   }
 
   /** Syncs now, whatever the policy, and resolves when everything written so far is durable. */
-  syncNow(): Promise<void> {
+  sync(): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const promise = this.synced();
     if (this.#writtenGeneration > this.#durableGeneration) {
@@ -220,7 +220,7 @@ export class SyncScheduler implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     const failure = this.#failure;
-    const finalSync = this.#policy === 'none' || failure !== undefined ? undefined : this.syncNow();
+    const finalSync = this.#policy === 'none' || failure !== undefined ? undefined : this.sync();
     this.#closed = true;
     this.#disarm();
     try {

@@ -1,16 +1,11 @@
 /**
  * The checksum of a frame's payload: CRC32C seeded with the frame's kind and record index
- * (layout.ts `frameSeed`), in JS for short payloads (a native call costs more than the arithmetic
- * below 128 bytes, measured in apps/bench native/call-cost) and in the addon (hardware CRC32C)
- * above.
+ * (layout.ts `frameSeed`), by `crc32cWordsInt32` of @annal/native/internal, which picks JS or the
+ * addon (hardware CRC32C) by length.
  *
  * @module
  */
-import {
-  CRC32C_NATIVE_THRESHOLD_BYTES,
-  crc32cJsWordsInt32,
-  crc32cNative,
-} from '@annal/native/internal';
+import { crc32cWordsInt32 } from '@annal/native/internal';
 
 /**
  * A buffer frames are read from or written into, seen three ways. Every such buffer starts at
@@ -44,7 +39,5 @@ export function frameChecksum(
   length: number,
   seed: number,
 ): number {
-  return length < CRC32C_NATIVE_THRESHOLD_BYTES
-    ? crc32cJsWordsInt32(buffer.words, buffer.bytes, offset, length, seed)
-    : crc32cNative(buffer.bytes, offset, length, seed) | 0;
+  return crc32cWordsInt32(buffer.words, buffer.bytes, offset, length, seed);
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { IoError, SyncScheduler, type AnnalError } from '@annal/native';
+import { ClosedError, IoError, SyncScheduler, type AnnalError } from '@annal/native';
 import { fromErrno } from '@annal/native/internal';
 
 import type { Cursor } from './cursor.js';
@@ -20,13 +20,21 @@ export class Durability {
   readonly #persistEvery: number;
   /** A sync on the calling thread failed: the log stops, as after a failed scheduled sync. */
   #failure: AnnalError | undefined;
+  /**
+   * `closeSync` synced everything on the calling thread and closed the topics: what a scheduled
+   * sync still in flight (or asked for later) covers is durable already.
+   */
+  #syncedAtClose = false;
 
   /** @param syncAll - syncs every open topic off the JS thread */
   constructor(options: ResolvedWalOptions, syncAll: () => Promise<void>) {
     const consistency = options.consistency;
     this.#persistEvery = consistency === 'strictly-once' ? 1 : consistency.atLeastOnce.persistEvery;
     this.#eachDurable = options.sync === 'each';
-    this.#scheduler = new SyncScheduler({ policy: options.sync, sync: syncAll });
+    this.#scheduler = new SyncScheduler({
+      policy: options.sync,
+      sync: () => this.#scheduledSync(syncAll),
+    });
   }
 
   /** The failure of an earlier sync (every later write throws it), if any. */
@@ -44,7 +52,7 @@ export class Durability {
    * (the call returns durable); otherwise the schedule takes it.
    * @throws ERR_ANNAL_IO when that sync fails (and every later append throws it)
    */
-  appended(log: Topic): void {
+  appendedSync(log: Topic): void {
     if (!this.#eachDurable) {
       this.#scheduler.written();
       return;
@@ -53,7 +61,7 @@ export class Durability {
   }
 
   /** After an asynchronous append: resolves once it is covered by a sync under `'each'`. */
-  appendedAsync(): Promise<void> | undefined {
+  appended(): Promise<void> | undefined {
     this.#scheduler.written();
     return this.#eachDurable ? this.#scheduler.synced() : undefined;
   }
@@ -95,6 +103,25 @@ export class Durability {
   /** Stops the schedule, syncing what it was given (unless `'none'`). */
   close(): Promise<void> {
     return this.#scheduler.close();
+  }
+
+  /**
+   * For `closeSync`, after {@link syncSync} succeeded and before the topics close: everything
+   * written is durable, so a scheduled sync still in the pool that finds its mapping or file
+   * closed has done its job, and the schedule's last sync has nothing left to do. Its waiters
+   * (`await append`, `await sync`) resolve instead of failing.
+   */
+  syncedAtClose(): void {
+    this.#syncedAtClose = true;
+  }
+
+  async #scheduledSync(syncAll: () => Promise<void>): Promise<void> {
+    if (this.#syncedAtClose) return;
+    try {
+      await syncAll();
+    } catch (error) {
+      if (!(this.#syncedAtClose && ClosedError.isInstance(error))) throw error;
+    }
   }
 
   /** Runs a sync on the calling thread; a failure stops the log as a scheduled one does. */

@@ -18,9 +18,8 @@
  *   (two pwritevs): a write cut short by SIGKILL (the kernel stops copying when a fatal signal
  *   is pending) then leaves a zero word where the stage began, never a frame with half a
  *   payload, and opening the topic zeroes what such a write left past the end (see topic.ts).
- * - A sync writes the stage on the JS thread and fdatasyncs in the libuv pool (not io_uring: a
- *   write a pool thread completes later could not keep the promise below, and it measured
- *   slower; same ADR).
+ * - A sync writes the stage on the JS thread, so its bytes are in the kernel when the turn ends
+ *   (the promise below), then fdatasyncs in the libuv pool.
  * - Reads are served from the stage when they reach it, and from the file otherwise, through
  *   the reader's own window (64 KiB per preadv).
  *
@@ -169,7 +168,7 @@ export class FileSegment extends Segment {
     return ALL_ZEROS;
   }
 
-  async syncAsync(): Promise<void> {
+  async sync(): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure;
     this.flush();
     try {

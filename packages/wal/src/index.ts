@@ -10,7 +10,6 @@ export { WalReader } from './wal-reader.js';
 export type { FollowOptions, WalReaderOptions, WalRecordHandler } from './wal-reader.js';
 export { WalRecordView, DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_RECORDS } from './record.js';
 export type { ReadLimits, WalRecord } from './record.js';
-export { WalCorruptError } from './errors.js';
 export {
   ANNAL_QUIET_VALUES,
   BATCH_OVERHEAD_BYTES_PER_RECORD,

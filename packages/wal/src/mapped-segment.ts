@@ -93,7 +93,7 @@ export class MappedSegment extends Segment {
     return this.#buffer;
   }
 
-  async syncAsync(): Promise<void> {
+  async sync(): Promise<void> {
     const from = this.#dirtyFrom;
     const to = this.#dirtyTo;
     this.#dirtyFrom = Number.POSITIVE_INFINITY;

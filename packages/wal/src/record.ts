@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { RecordView } from '@annal/native/internal';
+
 import { checkInteger, checkOptionsObject } from './arguments.js';
 import type { Cursor, RecordLocation } from './cursor.js';
 import type { Topic } from './topic.js';
@@ -17,38 +19,16 @@ export interface WalRecord {
   readonly payload: Uint8Array;
 }
 
-const textDecoder = new TextDecoder();
-
 /**
  * The record a `poll` handler gets: one object per reader, refilled for every record, valid only
  * during the handler's call (the bytes behind it belong to the log and are reused or unmapped
  * afterwards). Read `buffer[offset, offset + length)` to allocate nothing; `payload` makes a view
- * (one small allocation) and `copy()` a copy to keep.
+ * (one small allocation, valid during the call only), `copy()` a copy to keep, and `text()` and
+ * `json()` decode it.
  */
-export class WalRecordView implements WalRecord {
-  /** The record's index in its topic. */
-  index = 0;
-  /** Bytes holding the payload (a segment's mapping, or a read buffer under `fd`). */
-  buffer: Uint8Array = new Uint8Array(0);
-  /** Byte offset of the payload in {@link buffer}. */
-  offset = 0;
-  /** Payload length in bytes. */
-  length = 0;
-
-  /** A view of the payload, valid during the handler's call only. */
-  get payload(): Uint8Array {
-    return this.buffer.subarray(this.offset, this.offset + this.length);
-  }
-
-  /** A copy of the payload, yours to keep. */
-  copy(): Uint8Array {
-    return this.buffer.slice(this.offset, this.offset + this.length);
-  }
-
-  /** The payload decoded as UTF-8. */
-  text(): string {
-    return textDecoder.decode(this.payload);
-  }
+export class WalRecordView extends RecordView implements WalRecord {
+  /** The record's index in its topic (0, 1, 2, …). */
+  declare index: number;
 
   /** @internal */
   fill(location: RecordLocation): this {

@@ -26,8 +26,6 @@ import { join } from 'node:path';
 import { CorruptError, fsyncDirectorySync } from '@annal/native';
 import { fromErrno } from '@annal/native/internal';
 
-import { WalCorruptError } from './errors.js';
-
 import { copyToCut, moveToCut } from './cut-copies.js';
 import { STAGE_BYTES } from './file-segment.js';
 import { frameBytes, segmentFileName } from './layout.js';
@@ -125,7 +123,7 @@ function clearTail(
   if (beyond !== ALL_ZEROS) {
     const what = `${segment.path} holds data at byte ${beyond}, past the end of the log at byte ${end.position} (index ${end.index}) by more than a crash can leave: damage, or pages written back out of order before a power loss`;
     if (options.onCorrupt === 'stop') {
-      throw new WalCorruptError(
+      throw new CorruptError(
         `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to zero it, keeping a copy`,
         { path: segment.path, offset: beyond, index: end.index },
       );
@@ -166,7 +164,7 @@ function dropUnfinishedRoll(context: RecoveryContext): void {
   }
   const what = `${path} has an all-zero header over data: a roll cut by a power loss (nothing in it was acknowledged), or a damaged header`;
   if (context.options.onCorrupt === 'stop') {
-    throw new WalCorruptError(
+    throw new CorruptError(
       `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to move it to cut/ and go on before it`,
       { path, offset: 0 },
     );
@@ -241,7 +239,7 @@ function checkPrevious(context: RecoveryContext, last: Segment): 'cut' | 'whole'
         : `no frame at byte ${scanned.scannedTo} (after index ${scanned.index - 1})`);
     const what = `${previous.path} is not whole: ${found}, where ${last.path} says it ends with an end frame at byte ${last.previousEnd} before index ${last.firstIndex}: pages of it never reached the disk (a power loss before a sync completed) or it is damaged`;
     if (context.options.onCorrupt === 'stop') {
-      throw new WalCorruptError(
+      throw new CorruptError(
         `topic ${JSON.stringify(context.name)}: ${what}. Open with onCorrupt: 'truncate' to go on from the last whole record before it, keeping a copy of what is cut`,
         { path: previous.path, offset: scanned.scannedTo, index: scanned.scannedIndex },
       );

@@ -7,11 +7,10 @@
  *
  * @module
  */
-import { AlreadyExistsError } from '@annal/native';
+import { AlreadyExistsError, CorruptError } from '@annal/native';
 import { createFileAtomically } from '@annal/native/internal';
 
 import { frameChecksum, type FrameBuffer } from './checksum.js';
-import { WalCorruptError } from './errors.js';
 import { checkSegmentHeader, encodeSegmentHeader, type SegmentHeader } from './segment-header.js';
 import {
   BATCH_COMMIT_COUNT_OFFSET,
@@ -146,7 +145,7 @@ export abstract class Segment {
   protected abstract at: number;
 
   /** Makes everything written so far survive power loss (off the JS thread). */
-  abstract syncAsync(): Promise<void>;
+  abstract sync(): Promise<void>;
 
   /** The same on the calling thread, which it blocks for the msync or fdatasync. */
   abstract syncSync(): void;
@@ -218,9 +217,9 @@ export abstract class Segment {
   }
 
   /** A typed error for a bad frame at byte `position`, where record `index` should be. */
-  corruption(position: number, problem: string, index?: number): WalCorruptError {
+  corruption(position: number, problem: string, index?: number): CorruptError {
     const record = index === undefined ? '' : ` (record ${index})`;
-    return new WalCorruptError(
+    return new CorruptError(
       `topic ${JSON.stringify(this.topic)}: ${this.path} at byte ${position}${record}: ${problem}`,
       { path: this.path, offset: position, ...(index === undefined ? {} : { index }) },
     );

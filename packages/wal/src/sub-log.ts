@@ -62,12 +62,12 @@ export function partitionLog(host: WalHost, topic: string, partition: number): S
     appendSync: (payload) => {
       const log = writable(payload);
       const index = log.append(payload);
-      host.durability.appended(log);
+      host.durability.appendedSync(log);
       return index;
     },
     append: async (payload) => {
       const index = writable(payload).append(payload);
-      await host.durability.appendedAsync();
+      await host.durability.appended();
       return index;
     },
     readFrom: (index, maxRecords) => {

@@ -45,13 +45,13 @@ export class TopicSync {
   }
 
   /** Syncs what was written since the last call (segments and reader indexes), off the JS thread. */
-  async syncAsync(readers: ReaderTable | undefined): Promise<void> {
+  async sync(readers: ReaderTable | undefined): Promise<void> {
     const segments = [...this.#dirty];
     this.#dirty.clear();
     const installed = this.#installed.splice(0);
     this.#installing.push(...installed);
     const syncing = Promise.all([
-      ...segments.map((segment) => segment.syncAsync()),
+      ...segments.map((segment) => segment.sync()),
       readers?.syncAsync(),
       installed.length === 0 ? undefined : syncInstalled(this.#directory, installed),
     ]);
@@ -66,7 +66,7 @@ export class TopicSync {
     }
   }
 
-  /** {@link syncAsync} on the calling thread. @throws ERR_ANNAL_IO when a sync fails */
+  /** {@link sync} on the calling thread. @throws ERR_ANNAL_IO when a sync fails */
   syncSync(readers: ReaderTable | undefined): void {
     const segments = [...this.#dirty];
     this.#dirty.clear();

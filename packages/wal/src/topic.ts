@@ -333,12 +333,12 @@ export class Topic {
   // ---- durability and lifetime ---------------------------------------------------------------
 
   /** Syncs what was written since the last call (segments and reader indexes). */
-  syncAsync(): Promise<void> {
+  sync(): Promise<void> {
     this.#activeDirty = false;
-    return this.#sync.syncAsync(this.#readers);
+    return this.#sync.sync(this.#readers);
   }
 
-  /** {@link syncAsync} on the calling thread. @throws ERR_ANNAL_IO when a sync fails */
+  /** {@link sync} on the calling thread. @throws ERR_ANNAL_IO when a sync fails */
   syncSync(): void {
     this.#activeDirty = false;
     this.#sync.syncSync(this.#readers);

@@ -125,7 +125,7 @@ export class Wal implements AsyncDisposable {
   appendSync(topic: string, payload: Uint8Array): number {
     const log = this.#appendTopic(topic, payload);
     const index = log.append(payload);
-    this.#durability.appended(log);
+    this.#durability.appendedSync(log);
     return index;
   }
 
@@ -137,7 +137,7 @@ export class Wal implements AsyncDisposable {
    */
   async append(topic: string, payload: Uint8Array): Promise<number> {
     const index = this.#appendTopic(topic, payload).append(payload);
-    await this.#durability.appendedAsync();
+    await this.#durability.appended();
     return index;
   }
 
@@ -153,14 +153,14 @@ export class Wal implements AsyncDisposable {
   appendBatchSync(topic: string, payloads: readonly Uint8Array[]): number[] {
     const log = this.#batchTopic(topic, payloads);
     const first = log.appendBatch(payloads);
-    if (payloads.length > 0) this.#durability.appended(log);
+    if (payloads.length > 0) this.#durability.appendedSync(log);
     return indexes(first, payloads.length);
   }
 
   /** {@link appendBatchSync}, resolving once durable under `'each'` (one sync for the batch). */
   async appendBatch(topic: string, payloads: readonly Uint8Array[]): Promise<number[]> {
     const first = this.#batchTopic(topic, payloads).appendBatch(payloads);
-    if (payloads.length > 0) await this.#durability.appendedAsync();
+    if (payloads.length > 0) await this.#durability.appended();
     return indexes(first, payloads.length);
   }
 
@@ -339,7 +339,12 @@ export class Wal implements AsyncDisposable {
     this.#closeReaders();
     this.#closed = true;
     try {
-      if (this.options.sync !== 'none') this.#durability.syncSync(this.#topics.values());
+      // Syncs still in the pool are redone here, on this thread (the topics close below): what
+      // they cover is durable before their promises resolve.
+      if (this.options.sync !== 'none') {
+        this.#durability.syncSync(this.#topics.values());
+        this.#durability.syncedAtClose();
+      }
     } finally {
       this.#release();
       // Stops the schedule; what it would sync was synced above (and the topics are closed).
@@ -411,7 +416,7 @@ export class Wal implements AsyncDisposable {
   }
 
   async #syncAll(): Promise<void> {
-    await Promise.all([...this.#topics.values()].map((topic) => topic.syncAsync()));
+    await Promise.all([...this.#topics.values()].map((topic) => topic.sync()));
   }
 }
 

@@ -23,13 +23,18 @@ const ANNAL_ERROR_MARKER = Symbol.for('annal.error');
  * `isInstance` works across two installed copies of the package (it checks a `Symbol.for`
  * marker and the code, not the prototype chain).
  *
+ * Abstract: catch it, test with `AnnalError.isInstance(error)`, rethrow the error as it is, but
+ * construct one of its subclasses (`new IoError(message, { cause: error })`), each of which has
+ * its code. Constructing `AnnalError` itself, or a subclass without a static `CODE`, throws a
+ * TypeError (a JavaScript caller gets no compile-time check).
+ *
  * @example
  * ```ts
  * try { file.allocate(0, 1 << 30); }
  * catch (error) { if (FullError.isInstance(error)) freeSomeSpace(); else throw error; }
  * ```
  */
-export class AnnalError extends Error {
+export abstract class AnnalError extends Error {
   /** The code of this class; subclasses override it. */
   static readonly CODE: ErrorCode | undefined = undefined;
 
@@ -54,7 +59,9 @@ export class AnnalError extends Error {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     const code = (new.target as typeof AnnalError).CODE;
     if (code === undefined)
-      throw new TypeError('AnnalError is abstract: throw one of its subclasses');
+      throw new TypeError(
+        `${new.target.name} has no static CODE: AnnalError is abstract, construct one of its subclasses (e.g. new IoError(message, details))`,
+      );
     this.code = code;
     this.path = details.path;
     this.offset = details.offset;

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import {
   AbortedError,
   InvalidArgumentError,
+  InvalidOptionError,
   MappedFile,
   futexWaitSync,
   futexWait,
@@ -23,7 +24,7 @@ describe('futexWait() timeouts', () => {
     const { file, words } = mappedWords();
     // The word is not the expected value, so the wait returns at once whatever the timeout.
     await expect(futexWait(words, 0, 7, { timeoutMs: Infinity })).resolves.toBe('not-equal');
-    expect(futexWaitSync(words, 0, 7, Infinity)).toBe('not-equal');
+    expect(futexWaitSync(words, 0, 7, { timeoutMs: Infinity })).toBe('not-equal');
     file.close();
   });
 });
@@ -93,14 +94,14 @@ describe('futexWaitSync() and futexWait() results', () => {
   it("returns 'not-equal' at once when the word already differs", async () => {
     const { file, words } = mappedWords();
     Atomics.store(words, 3, 5);
-    expect(futexWaitSync(words, 3, 4, 1000)).toBe('not-equal');
+    expect(futexWaitSync(words, 3, 4, { timeoutMs: 1000 })).toBe('not-equal');
     await expect(futexWait(words, 3, 4, { timeoutMs: 1000 })).resolves.toBe('not-equal');
     file.close();
   });
 
   it("returns 'timed-out' after the timeout", async () => {
     const { file, words } = mappedWords();
-    expect(futexWaitSync(words, 0, 0, 5)).toBe('timed-out');
+    expect(futexWaitSync(words, 0, 0, { timeoutMs: 5 })).toBe('timed-out');
     await expect(futexWait(words, 0, 0, { timeoutMs: 5 })).resolves.toBe('timed-out');
     file.close();
   });
@@ -126,14 +127,22 @@ describe('futexWaitSync() and futexWait() results', () => {
 
   it.each([
     ['index', (words: Int32Array) => futexWake(words, 1024)],
-    ['index', (words: Int32Array) => futexWaitSync(words, -1, 0, 1)],
-    ['timeoutMs', (words: Int32Array) => futexWaitSync(words, 0, 0, -5)],
-    ['expected', (words: Int32Array) => futexWaitSync(words, 0, 0.5, 1)],
+    ['index', (words: Int32Array) => futexWaitSync(words, -1, 0, { timeoutMs: 1 })],
+    ['expected', (words: Int32Array) => futexWaitSync(words, 0, 0.5, { timeoutMs: 1 })],
     ['view', () => futexWake(new Uint32Array(4) as unknown as Int32Array, 0)],
   ])('rejects a bad %s with a coded error naming it', (field, call) => {
     const { file, words } = mappedWords();
     expect(() => call(words)).toThrow(InvalidArgumentError);
     expect(() => call(words)).toThrow(field);
+    file.close();
+  });
+
+  it('rejects a bad timeoutMs option, or an unknown option, naming it', () => {
+    const { file, words } = mappedWords();
+    expect(() => futexWaitSync(words, 0, 0, { timeoutMs: -5 })).toThrow(InvalidOptionError);
+    expect(() => futexWaitSync(words, 0, 0, { timeoutMs: -5 })).toThrow('timeoutMs');
+    const misspelt = { timeout: 5 } as unknown as { timeoutMs: number };
+    expect(() => futexWaitSync(words, 0, 0, misspelt)).toThrow(InvalidOptionError);
     file.close();
   });
 });

@@ -6,6 +6,7 @@ import {
   crc32cJsInt32,
   crc32cJsWordsInt32,
   crc32cNative,
+  crc32cWordsInt32,
 } from '@annal/native/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +85,22 @@ describe('crc32c()', () => {
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+
+  it('crc32cWordsInt32 gives the same signed CRC on either side of the native threshold', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 2 * CRC32C_NATIVE_THRESHOLD_BYTES }),
+        fc.nat({ max: 8 }),
+        fc.integer({ min: -(2 ** 31), max: 0xffffffff }),
+        (data, slot, seed) => {
+          const { words, bytes, offset } = alignedCopy(data, slot * 4);
+          const expected = crc32cJs(bytes, offset, data.length, seed >>> 0) | 0;
+          expect(crc32cWordsInt32(words, bytes, offset, data.length, seed)).toBe(expected);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 

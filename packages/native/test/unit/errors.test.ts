@@ -1,6 +1,7 @@
 import {
   AnnalError,
   ClosedError,
+  CorruptError,
   ErrorCode,
   FullError,
   InvalidArgumentError,
@@ -85,5 +86,53 @@ describe('AnnalError.isInstance()', () => {
     expect(error.code).toBe('ERR_ANNAL_INVALID_ARGUMENT');
     expect(error.field).toBe('offset');
     expect(error).toBeInstanceOf(Error);
+  });
+});
+
+describe('CorruptError', () => {
+  it('names the record besides the file and the byte offset', () => {
+    const error = new CorruptError('/d/x.annalq: checksum mismatch in record 7 at offset 96', {
+      path: '/d/x.annalq',
+      offset: 96,
+      index: 7,
+      field: 'checksum',
+    });
+    expect(error).toMatchObject({
+      code: 'ERR_ANNAL_CORRUPT',
+      path: '/d/x.annalq',
+      offset: 96,
+      index: 7,
+      field: 'checksum',
+    });
+    expect(new CorruptError('bad header', { path: '/d/x' }).index).toBeUndefined();
+  });
+});
+
+describe('AnnalError is abstract', () => {
+  it('refuses construction with a TypeError that names the subclasses, also for a subclass without a CODE', () => {
+    // Only a JavaScript caller can get here: TypeScript refuses `new` of an abstract class.
+    const Constructor = AnnalError as unknown as new (message: string) => Error;
+    expect(() => new Constructor('oops')).toThrow(TypeError);
+    expect(() => new Constructor('oops')).toThrow(/abstract, construct one of its subclasses/);
+    class Uncoded extends AnnalError {}
+    expect(() => new Uncoded('oops')).toThrow(/Uncoded has no static CODE/);
+  });
+
+  it('lets a caller catch, wrap in a subclass and rethrow, keeping the cause', () => {
+    const original = new FullError('disk full', { path: '/d' });
+    let rethrown: unknown;
+    try {
+      try {
+        throw original;
+      } catch (error) {
+        if (!AnnalError.isInstance(error)) throw error;
+        throw new IoError(`saving the snapshot failed: ${error.message}`, { cause: error });
+      }
+    } catch (error) {
+      rethrown = error;
+    }
+    expect(IoError.isInstance(rethrown)).toBe(true);
+    expect(AnnalError.isInstance(rethrown)).toBe(true);
+    expect((rethrown as IoError).cause).toBe(original);
   });
 });

@@ -468,7 +468,8 @@ const NOT_A_VIEW: readonly (readonly [string, unknown])[] = [
 for (const [name, act] of [
   [
     'futexWaitSync',
-    (f: Fixture, view: never, index = 0, expected = 1) => futexWaitSync(view, index, expected, 0),
+    (f: Fixture, view: never, index = 0, expected = 1) =>
+      futexWaitSync(view, index, expected, { timeoutMs: 0 }),
   ],
   [
     'futexWait',
@@ -510,10 +511,17 @@ for (const [name, act] of [
   );
 }
 each(
-  NOT_A_TIMEOUT,
-  'futexWaitSync(…, timeoutMs)',
+  NOT_OPTIONS,
+  'futexWaitSync(…, options)',
   (f, v) => futexWaitSync(f.words, 0, 1, v),
-  INVALID_ARGUMENT,
+  INVALID_OPTION,
+  undefined,
+);
+each(
+  NOT_A_TIMEOUT,
+  'futexWaitSync(…, { timeoutMs })',
+  (f, v) => futexWaitSync(f.words, 0, 1, { timeoutMs: v }),
+  INVALID_OPTION,
   'timeoutMs',
 );
 each(

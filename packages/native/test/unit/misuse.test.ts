@@ -118,6 +118,6 @@ describe('@annal/native objects after close', () => {
     await scheduler[Symbol.asyncDispose](); // close(), for `await using`
     await scheduler.close(); // idempotent
     expect(() => scheduler.written()).toThrow(expect.objectContaining({ code: CLOSED }));
-    await expect(scheduler.syncNow()).resolves.toBeUndefined(); // everything written is durable
+    await expect(scheduler.sync()).resolves.toBeUndefined(); // everything written is durable
   });
 });

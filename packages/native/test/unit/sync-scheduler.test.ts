@@ -122,7 +122,7 @@ describe('SyncScheduler', () => {
     const target = manualSync();
     const scheduler = new SyncScheduler({ policy: { everyMs: 60_000 }, sync: target.sync });
     scheduler.written();
-    const first = scheduler.syncNow();
+    const first = scheduler.sync();
     expect(target.calls()).toBe(1);
     const second = scheduler.written();
     const closing = scheduler.close();
@@ -135,13 +135,13 @@ describe('SyncScheduler', () => {
     expect(scheduler.durableGeneration).toBe(second);
   });
 
-  it('under { everyMs } a syncNow() while a sync runs starts the next one as soon as it ends', async () => {
+  it('under { everyMs } a sync() while a sync runs starts the next one as soon as it ends', async () => {
     const target = manualSync();
     const scheduler = new SyncScheduler({ policy: { everyMs: 60_000 }, sync: target.sync });
     scheduler.written();
-    const first = scheduler.syncNow();
+    const first = scheduler.sync();
     scheduler.written();
-    const now = scheduler.syncNow();
+    const now = scheduler.sync();
     target.complete(0);
     await first;
     await flush();

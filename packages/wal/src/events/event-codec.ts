@@ -6,9 +6,7 @@
  *
  * @module
  */
-import type { CorruptError } from '@annal/native';
-
-import { WalCorruptError } from '../errors.js';
+import { CorruptError } from '@annal/native';
 
 import {
   EVENT_DATA_BYTES,
@@ -84,8 +82,8 @@ export function encodeEvent(event: PreparedEvent, id: Uint8Array, timestamp: num
  * @internal
  */
 export function decodeEvent(record: Uint8Array, index: number, source: EventSource): Event {
-  const corrupt = (problem: string): WalCorruptError =>
-    new WalCorruptError(
+  const corrupt = (problem: string): CorruptError =>
+    new CorruptError(
       `topic ${JSON.stringify(source.topic)} partition ${source.partition}: the event at index ${index} is corrupt: ${problem}`,
       { index },
     );

@@ -100,6 +100,25 @@ describe.each(['mmap', 'fd'] as const)('WalReader (%s backend)', (backend) => {
     reader.close();
   });
 
+  it('decodes a flyweight as JSON, and names the record when its payload is not JSON', async () => {
+    await using wal = Wal.open(temporaryDirectory(), SMALL);
+    wal.appendSync('t', encoder.encode('{"n":1}'));
+    wal.appendSync('t', encoder.encode('not json'));
+    const reader = wal.reader('t');
+    const seen: unknown[] = [];
+    reader.poll((record) => {
+      try {
+        seen.push(record.json());
+      } catch (error) {
+        seen.push(error);
+      }
+    });
+    expect(seen[0]).toEqual({ n: 1 });
+    expect(seen[1]).toMatchObject({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'payload' });
+    expect((seen[1] as Error).message).toContain('record 1 is not JSON text');
+    reader.close();
+  });
+
   it('under strictly-once, a poll whose handler throws has consumed the records it handed, no more', async () => {
     const dir = temporaryDirectory();
     {
