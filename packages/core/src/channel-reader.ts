@@ -35,7 +35,7 @@ import {
   packRecordWord,
   readChannelHeader,
 } from './layout.js';
-import { RecordCorruptError } from './record-corrupt-error.js';
+
 import { QueueRecord } from './record.js';
 
 /** Options of {@link ChannelReader.follow}: the shape of `reader.follow()`, plus `pollMs`. */
@@ -292,7 +292,7 @@ export class ChannelReader implements Disposable, Iterable<QueueRecord> {
 
   /** The error for the frame at file `offset`, where record `#sequence` was expected. */
   #corrupt(offset: number, what: string): CorruptError {
-    return new RecordCorruptError(
+    return new CorruptError(
       `${this.path}: corrupt frame at file offset ${offset} (record ${this.#sequence}): ${what}`,
       { path: this.path, offset, index: this.#sequence, field: 'frame' },
     );

@@ -7,10 +7,9 @@
  *
  * @module
  */
-import { LockedError } from '@annal/native';
+import { CorruptError, LockedError } from '@annal/native';
 import { PositionTable, type PositionTableFormat } from '@annal/native/internal';
 
-import { WalCorruptError } from './errors.js';
 import {
   MAX_READERS_PER_TOPIC,
   READERS_MAGIC,
@@ -28,7 +27,7 @@ const READERS_FORMAT: PositionTableFormat = {
   slotBytes: READER_SLOT_BYTES,
   slots: MAX_READERS_PER_TOPIC,
   slotName: 'named reader slot',
-  corrupt: (message, details) => new WalCorruptError(message, details),
+  corrupt: (message, details) => new CorruptError(message, details),
   full: (message, details) => new LockedError(message, details),
 };
 

@@ -7,10 +7,9 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
-import { crc32c } from '@annal/native';
+import { CorruptError, crc32c } from '@annal/native';
 import { checkFileHeader, fromErrno } from '@annal/native/internal';
 
-import { WalCorruptError } from './errors.js';
 import {
   CREATED_MS_OFFSET,
   FIRST_INDEX_OFFSET,
@@ -47,7 +46,7 @@ export function checkSegmentHeader(
   topic: string,
 ): Omit<SegmentHeader, 'segmentBytes'> {
   const fail = (problem: string): never => {
-    throw new WalCorruptError(`topic ${JSON.stringify(topic)}: ${path}: ${problem}`, {
+    throw new CorruptError(`topic ${JSON.stringify(topic)}: ${path}: ${problem}`, {
       path,
       offset: 0,
     });
@@ -75,7 +74,7 @@ export function checkSegmentHeader(
       },
     ],
     corrupt: (message, details) =>
-      new WalCorruptError(`topic ${JSON.stringify(topic)}: ${message}`, details),
+      new CorruptError(`topic ${JSON.stringify(topic)}: ${message}`, details),
   });
   const declared = view.getFloat64(SEGMENT_BYTES_OFFSET, true);
   if (declared !== size) fail(`header says ${declared} bytes, the file has ${size}`);
