@@ -135,8 +135,22 @@ describe('recorded sources', () => {
     const reopened = Queue.open(directory, { readOnly: true });
     try {
       const delivered: string[] = [];
-      const outcome = replay(fromQueue(reopened), (record) => void delivered.push(textOf(record)));
-      await expect(outcome).rejects.toMatchObject({ code: 'ERR_ANNAL_CORRUPT', path: file });
+      let lastIndex = -1;
+      const outcome = replay(fromQueue(reopened), (record) => {
+        delivered.push(textOf(record));
+        lastIndex = record.index;
+      });
+      const failure: unknown = await outcome.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      // The error names the file, the byte offset and the index of the damaged record.
+      expect(failure).toMatchObject({
+        code: 'ERR_ANNAL_CORRUPT',
+        path: file,
+        index: lastIndex + 1,
+        offset: expect.any(Number),
+      });
       expect(delivered).toHaveLength(12);
       expect(delivered.at(-1)).toBe('queue 11');
     } finally {
