@@ -41,7 +41,7 @@ export default tseslint.config(
       '@typescript-eslint/non-nullable-type-assertion-style': 'off',
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       'max-lines': ['warn', { max: 600, skipBlankLines: true, skipComments: true }],
-      // STYLE R3 and R25: siblings share code through @annal/native/internal, never deep imports.
+      // Siblings share code through @annal/native/internal, never deep imports.
       'no-restricted-imports': [
         'error',
         {
@@ -69,7 +69,7 @@ export default tseslint.config(
     },
   },
   {
-    // STYLE R40 `atomics-in-layout`: every atomic access to a shared or mapped buffer goes through
+    // `atomics-in-layout`: every atomic access to a shared or mapped buffer goes through
     // a named accessor in the package's layout.ts (loadX/storeX/compareExchangeX), so the memory
     // ordering of each field is decided, and reviewed, in one place (a package whose formats are
     // several declares each in its own `<format>-layout.ts`, listed by its layout.ts).
@@ -78,12 +78,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'Atomics', message: 'Use the named accessors in layout.ts (STYLE R7, R40).' },
+        { object: 'Atomics', message: 'Use the named accessors in layout.ts.' },
       ],
     },
   },
   {
-    // STYLE R25: only native.ts loads the addon; everything else goes through typed wrappers.
+    // Only native.ts loads the addon; everything else goes through typed wrappers.
     // Type-only imports of the binding's interface are fine.
     files: ['packages/native/src/**/*.ts'],
     ignores: ['packages/native/src/native.ts', 'packages/native/src/futex.ts'],
@@ -96,7 +96,7 @@ export default tseslint.config(
             {
               group: ['./binding.js', '../binding.js'],
               allowTypeImports: true,
-              message: 'Load the addon through getBinding() in native.ts (STYLE R25).',
+              message: 'Load the addon through getBinding() in native.ts.',
             },
           ],
         },

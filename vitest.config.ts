@@ -15,7 +15,7 @@ const packageRoot = (path: string): string => fileURLToPath(new URL(path, import
 export default defineConfig({
   resolve: { conditions: ['@annal/source'] },
   test: {
-    // A concurrency library must not hide a flaky failure behind a retry (STYLE R36).
+    // A concurrency library must not hide a flaky failure behind a retry.
     retry: 0,
     reporters: ['default', packageRoot('./tooling/test-utils/src/summary-reporter.ts')],
     testTimeout: 60_000,

@@ -1,5 +1,5 @@
 /**
- * The shape every benchmark declares (STYLE R39): a suite is a set of scenarios, and each scenario
+ * The shape every benchmark declares: a suite is a set of scenarios, and each scenario
  * lists one factory per implementation. The CLI runs every (scenario, implementation) pair that
  * its words select in a fresh child process, so nothing a factory does can leak JIT feedback,
  * inline caches or heap state into another pair.

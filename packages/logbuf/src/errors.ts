@@ -1,6 +1,6 @@
 /**
  * Typed errors of @annal/logbuf. logbuf depends on nothing, so it keeps a small copy of the shape of
- * `AnnalError` from @annal/native (STYLE R29): a stable `code`, the `field` that was wrong, and a
+ * `AnnalError` from @annal/native: a stable `code`, the `field` that was wrong, and a
  * `Symbol.for('annal.error')` marker so `isInstance` works across copies of the package and
  * together with @annal/native's own guard.
  *

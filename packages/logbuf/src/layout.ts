@@ -1,9 +1,9 @@
 /**
- * The byte layout of a logbuf ring: the only module that knows offsets (STYLE R6).
+ * The byte layout of a logbuf ring: the only module that knows offsets.
  *
  * Why this file is longer than ~400 lines: it is the one place that knows where every word
- * lives, and every access to a word is a named accessor here that states its memory ordering
- * (STYLE R6, R7). Splitting the accessors from the offsets would spread the byte positions over
+ * lives, and every access to a word is a named accessor here that states its memory ordering.
+ * Splitting the accessors from the offsets would spread the byte positions over
  * two files, which is what the rule exists to prevent. It holds the diagram, the offsets, the
  * length-word codec and those accessors: one concept, the ring's memory.
  *

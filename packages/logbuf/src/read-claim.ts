@@ -1,5 +1,5 @@
 /**
- * The consumer's record flyweight (STYLE R11).
+ * The consumer's record flyweight.
  *
  * @module
  */

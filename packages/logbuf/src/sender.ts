@@ -17,7 +17,7 @@ export const DEFAULT_SEND_SPINS = 1024;
 /**
  * The sending side over a ring: `trySend`/`tryClaim` never block and make no
  * syscall (a notify happens only when the receiver has flagged that it sleeps). Holds the ring;
- * does not extend it (STYLE R5).
+ * does not extend it.
  *
  * Threading: the ring's producer thread only. Over an {@link MpscRing}, each producer thread
  * makes its own Sender on its own ring object.

@@ -1,5 +1,5 @@
 /**
- * Hot-path results (STYLE R17): named negative numbers, returned by `try*` methods instead of
+ * Hot-path results: named negative numbers, returned by `try*` methods instead of
  * throwing, so a full or empty ring costs a comparison, not an exception.
  *
  * @module

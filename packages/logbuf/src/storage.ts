@@ -1,5 +1,5 @@
 /**
- * Sizing, allocation and attach-time validation of a ring's SharedArrayBuffer (STYLE R4). The
+ * Sizing, allocation and attach-time validation of a ring's SharedArrayBuffer. The
  * rings call these; nothing here runs per record.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * The producer's claim flyweight (STYLE R11).
+ * The producer's claim flyweight.
  *
  * @module
  */

@@ -1,9 +1,9 @@
 /**
- * The only module that loads the compiled addon (STYLE R25). Everything else imports the typed
+ * The only module that loads the compiled addon. Everything else imports the typed
  * wrappers built on {@link NativeBinding}; lint forbids importing this file elsewhere in `src/`
  * except through those wrappers.
  *
- * The addon is deliberately dumb (STYLE R24): numbers and buffers in, numbers out. It validates
+ * The addon is deliberately dumb: numbers and buffers in, numbers out. It validates
  * argument types as a backstop, but the wrappers validate first and throw our coded errors.
  * On failure a native function throws a plain `Error` carrying `errno` (the positive errno
  * number), `code` (its name, e.g. `'ENOSPC'`) and `syscall`; the wrappers map it to an

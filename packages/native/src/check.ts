@@ -1,5 +1,5 @@
 /**
- * Argument checks for the wrappers (STYLE R26): they run before any native call, so a user sees
+ * Argument checks for the wrappers: they run before any native call, so a user sees
  * our coded error naming the argument, and the addon's own checks stay a backstop.
  *
  * @module

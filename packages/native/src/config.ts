@@ -1,6 +1,6 @@
 /**
  * zod building blocks for annal's option schemas, and the one function that parses options at
- * an API edge (STYLE R32): defaults live in the schemas, parsing happens once, and every failure
+ * an API edge: defaults live in the schemas, parsing happens once, and every failure
  * is an {@link InvalidOptionError} naming the option, with a suggestion for a misspelled key.
  *
  * @module

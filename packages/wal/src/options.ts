@@ -1,5 +1,5 @@
 /**
- * The options of {@link Wal.open}: one zod schema holding every default (STYLE R32), and the
+ * The options of {@link Wal.open}: one zod schema holding every default, and the
  * rules that tie the size limits to the segment size. A limit the user did not set is derived
  * from the ones they did, so a small `segmentBytes` alone is always accepted; a limit the user
  * set that cannot fit is refused naming that option. `quiet` may also come from ANNAL_QUIET,

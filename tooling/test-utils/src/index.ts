@@ -1,5 +1,5 @@
 /**
- * The shared test kit (STYLE R35). Source-only: vitest loads it as TypeScript; it is never built
+ * The shared test kit. Source-only: vitest loads it as TypeScript; it is never built
  * or published.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * What a result table is headed with (STYLE R39): when, on what, and the exact command that
+ * What a result table is headed with: when, on what, and the exact command that
  * reproduces it. Numbers from this 2-vCPU VM only compare within one run, so the header is what
  * tells two runs apart.
  *
