@@ -35,6 +35,8 @@ import { formatUuid } from './uuidv7.js';
 
 // fatal: invalid UTF-8 is corruption, not U+FFFD; ignoreBOM: a leading U+FEFF is text, kept.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Strings up to this many bytes are tried as ASCII before the decoder (measured: types, keys). */
+const ASCII_FAST_PATH_BYTES = 64;
 
 /** Which partition an record came from, for error messages. @internal */
 export interface EventSource {
@@ -119,8 +121,9 @@ export function decodeEvent(record: Uint8Array, index: number, source: EventSour
   const type = utf8(record, at, typeLength, 'the type', corrupt);
   at += typeLength;
 
-  const headers: [string, string][] = [];
-  const keys = new Set<string>();
+  // Most events carry no headers: allocate the list and the duplicate check only for those that do.
+  const headers: [string, string][] | undefined = headerCount === 0 ? undefined : [];
+  const keys: Set<string> | undefined = headerCount === 0 ? undefined : new Set<string>();
   for (let h = 0; h < headerCount; h++) {
     if (at + EVENT_HEADER_KEY_LENGTH_BYTES > length)
       throw corrupt(`header ${h} runs past the end of the record`);
@@ -136,13 +139,17 @@ export function decodeEvent(record: Uint8Array, index: number, source: EventSour
     }
     const key = utf8(record, at, keyLength, `the key of header ${h}`, corrupt);
     at += keyLength;
-    if (keys.has(key)) throw corrupt(`header ${JSON.stringify(key)} appears twice`);
-    keys.add(key);
+    if ((keys as Set<string>).has(key))
+      throw corrupt(`header ${JSON.stringify(key)} appears twice`);
+    (keys as Set<string>).add(key);
     const valueLength = view.getUint32(at, true);
     at += EVENT_HEADER_VALUE_LENGTH_BYTES;
     if (at + valueLength > length)
       throw corrupt(`the value of header ${h} runs past the end of the record`);
-    headers.push([key, utf8(record, at, valueLength, `the value of header ${h}`, corrupt)]);
+    (headers as [string, string][]).push([
+      key,
+      utf8(record, at, valueLength, `the value of header ${h}`, corrupt),
+    ]);
     at += valueLength;
   }
 
@@ -166,7 +173,14 @@ export function decodeEvent(record: Uint8Array, index: number, source: EventSour
       }
     }
   }
-  return { id, index, timestamp, type, data, headers: Object.fromEntries(headers) };
+  return {
+    id,
+    index,
+    timestamp,
+    type,
+    data,
+    headers: headers === undefined ? {} : Object.fromEntries(headers),
+  };
 }
 
 /**
@@ -188,6 +202,23 @@ function utf8(
   what: string,
   corrupt: (problem: string) => CorruptError,
 ): string {
+  // Short ASCII (types, keys, small JSON) skips the decoder, whose call costs more than the loop;
+  // ASCII bytes are valid UTF-8 and decode to the same characters.
+  if (length <= ASCII_FAST_PATH_BYTES) {
+    let ascii = true;
+    for (let i = at, end = at + length; i < end; i++) {
+      if ((record[i] as number) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      return String.fromCharCode.apply(
+        null,
+        record.subarray(at, at + length) as unknown as number[],
+      );
+    }
+  }
   try {
     return decoder.decode(record.subarray(at, at + length));
   } catch {

@@ -135,14 +135,24 @@ export function parseUuidInto(id: string, target: Uint8Array, at: number): void 
   }
 }
 
-/** The canonical lowercase string of the 16 bytes at `at`. */
+/** Character codes of the 36 characters of a UUID string, refilled by {@link formatUuid}. */
+const uuidChars: number[] = Array.from({ length: 36 }, () => 0x2d); // '-' at 8, 13, 18, 23 stays
+/** The character code of each nibble's hex digit. */
+const HEX_CODES = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));
+
+/**
+ * The canonical lowercase string of the 16 bytes at `at`. Built from character codes in one
+ * `String.fromCharCode` (reading an event makes one per event: a flat string, not the 20-part
+ * concatenation it replaced, which cost twice as much).
+ */
 export function formatUuid(bytes: Uint8Array, at: number): string {
-  let hex = '';
   for (let i = 0; i < UUID_BYTES; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) hex += '-';
-    hex += HEX[bytes[at + i] as number] as string;
+    const byte = bytes[at + i] as number;
+    const to = HEX_START[i] as number;
+    uuidChars[to] = HEX_CODES[byte >> 4] as number;
+    uuidChars[to + 1] = HEX_CODES[byte & 15] as number;
   }
-  return hex;
+  return String.fromCharCode.apply(null, uuidChars);
 }
 
 /** The Unix ms in the first 48 bits of a UUIDv7 string (which must pass {@link isUuid}). */
