@@ -8,8 +8,8 @@
  * waiting (reader-wait.ts), names (named-reader-slot.ts), options (reader-options.ts), frame
  * checks and scans (frame-checks.ts, frame-scan.ts, index-lookup.ts).
  *
- * Slightly over 400 lines because of the API's documentation: the code left is the per-record
- * path and the small public methods around it.
+ * Slightly over 400 lines on purpose: a third of it is the documentation of the public API;
+ * the code left is the per-record path and the small public methods around it.
  *
  * @module
  */
