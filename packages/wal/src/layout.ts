@@ -212,6 +212,8 @@ export const READERS_VERSION_OFFSET = READERS_MAGIC_OFFSET + 4;
 export const READERS_SLOT_BYTES_OFFSET = READERS_VERSION_OFFSET + 4;
 /** u32: {@link MAX_READERS_PER_TOPIC}. */
 export const READERS_SLOTS_OFFSET = READERS_SLOT_BYTES_OFFSET + 4;
+/** Bytes of the table's header that mean something (the rest, to slot 0, is zeros). */
+export const READERS_HEADER_USED_BYTES = READERS_SLOTS_OFFSET + 4;
 
 /** Within a slot: u32 name length. */
 export const SLOT_NAME_LENGTH = 0;
