@@ -187,18 +187,20 @@ export class Appender implements Disposable {
    */
   appendSync(payload: Uint8Array): number {
     if (!(payload instanceof Uint8Array)) refuseUnlessBytes(payload);
+    // Loaded once and handed down: the per-record methods read the position's fields directly.
+    const at = this.#at;
     const length = payload.length;
-    const offset = this.#reserve(length);
+    const offset = this.#reserve(at, length);
     try {
-      this.#at.bytes.set(payload, offset + FRAME_HEADER_BYTES);
+      at.bytes.set(payload, offset + FRAME_HEADER_BYTES);
     } catch (error) {
       // A payload whose buffer was detached meanwhile: the frame becomes a skip frame (and a
       // shared appender's lock is freed).
       this.#dropFrame(offset, computeFrameLength(length));
       throw rejectPayload(payload, error);
     }
-    this.#publish(offset, length);
-    return this.#committed(offset, computeFrameLength(length));
+    this.#publish(at, offset, length);
+    return this.#committed(at, offset, computeFrameLength(length));
   }
 
   /**
@@ -241,10 +243,11 @@ export class Appender implements Disposable {
    */
   claim(length: number): AppendClaim {
     if (typeof length !== 'number') throw rejectLength(length, this.#at.maxPayloadBytes);
-    const offset = this.#reserve(length);
+    const at = this.#at;
+    const offset = this.#reserve(at, length);
     this.#claimOffset = offset;
     this.#claimFrameLength = computeFrameLength(length);
-    this.#claim.activate(this.#at.bytes, offset + FRAME_HEADER_BYTES, length);
+    this.#claim.activate(at.bytes, offset + FRAME_HEADER_BYTES, length);
     return this.#claim;
   }
 
@@ -273,8 +276,8 @@ export class Appender implements Disposable {
   commitClaim(): number {
     const offset = this.#claimOffset;
     // The payload the caller wrote in place is published like an appended one.
-    this.#publish(offset, this.#claim.length);
-    return this.#committed(offset, this.#claimFrameLength);
+    this.#publish(this.#at, offset, this.#claim.length);
+    return this.#committed(this.#at, offset, this.#claimFrameLength);
   }
 
   /** @internal AppendClaim#abort */
@@ -354,8 +357,7 @@ export class Appender implements Disposable {
    * payload's CRC32C seeded with its sequence; checksums off, a tag of its length word and
    * sequence), then stores its length word: the store that makes it visible to readers.
    */
-  #publish(offset: number, length: number): void {
-    const at = this.#at;
+  #publish(at: AppendPosition, offset: number, length: number): void {
     const words = at.words;
     const payloadAt = offset + FRAME_HEADER_BYTES;
     const sequence = at.sequence;
@@ -371,8 +373,7 @@ export class Appender implements Disposable {
   }
 
   /** Checks, rolls if the clock passed the cycle's end, and returns the block offset of a new frame. */
-  #reserve(length: number): number {
-    const at = this.#at;
+  #reserve(at: AppendPosition, length: number): number {
     if (this.#closed || this.#claim.active) this.#rejectReserve();
     if (!(length >= 0 && length <= at.maxPayloadBytes && (length | 0) === length)) {
       throw rejectLength(length, at.maxPayloadBytes);
@@ -383,8 +384,7 @@ export class Appender implements Disposable {
   }
 
   /** Bookkeeping after a publish: index entry, end, waiters, sync. Returns the queue index. */
-  #committed(offset: number, frameLength: number): number {
-    const at = this.#at;
+  #committed(at: AppendPosition, offset: number, frameLength: number): number {
     const sequence = at.sequence;
     if ((sequence & at.indexMask) === 0 && at.indexPageWords !== undefined) {
       storeIndexPageEntry(
