@@ -4,6 +4,8 @@ import globals from 'globals';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+import annal from './tooling/eslint-rules/no-offset-literals.js';
+
 export default tseslint.config(
   {
     ignores: [
@@ -80,6 +82,28 @@ export default tseslint.config(
         'error',
         { object: 'Atomics', message: 'Use the named accessors in layout.ts.' },
       ],
+    },
+  },
+  {
+    // Each on-disk or shared-memory format is declared once, with its byte diagram, in a layout
+    // module (core: layout.ts, frame-layout.ts, metadata-layout.ts, channel-layout.ts,
+    // layout-words.ts; wal and logbuf: layout.ts); everywhere else an offset is used by its name.
+    // Tests of the formats' packages name the offsets they damage; native's tests poke raw memory
+    // that has no format.
+    files: [
+      'packages/*/src/**/*.ts',
+      'packages/core/test/**/*.ts',
+      'packages/logbuf/test/**/*.ts',
+      'packages/wal/test/**/*.ts',
+    ],
+    ignores: [
+      'packages/*/src/layout.ts',
+      'packages/*/src/*-layout.ts',
+      'packages/*/src/layout-words.ts',
+    ],
+    plugins: { annal },
+    rules: {
+      'annal/no-offset-literals': ['error', { allowZeroIndex: true }],
     },
   },
   {

@@ -4,25 +4,8 @@
  * of them are alive — without a PID anywhere (OFD locks vanish with the process that held them,
  * even under SIGKILL, and mean the same in a container where every process is PID 1).
  *
- * ```
- *  appender.lock, byte ranges (the file itself stays empty unless an exclusive holder notes
- *  who it is)
- *    byte 0               join lock: held by a shared appender while it joins (moments)
- *    bytes 1 .. 1024      slot k at byte 1 + k: held by shared appender k for its lifetime
- *    byte 1025            sentinel: free unless an exclusive appender holds the whole file
- *    the whole file       the exclusive appender
- *
- *  appender.slots, u32 little-endian words, written only under the join lock
- *    offset 0             joins so far (the next generation is this mod 2^20, plus 1)
- *    offset 4 + 4k        generation of the shared appender that last took slot k
- *
- *  a shared appender's lock value (what it stores in a cycle file's append lock word)
- *    bits 0 .. 10         slot + 1            (1 .. 1024)
- *    bits 11 .. 30        generation          (1 .. 2^20, never 0)
- * ```
- *
- * The generation makes every joiner's value new: a value a dead appender left in a lock word
- * (as holder or hand-off target) never names the live appender that took its slot after it.
+ * The byte ranges of `appender.lock`, the words of `appender.slots` and the bits of a lock value
+ * are declared in appender-lock-layout.ts.
  *
  * @module
  */
@@ -32,31 +15,29 @@ import { join } from 'node:path';
 import { FileLock, LockedError, TimeoutError, futexWaitSync } from '@annal/native';
 import { describeHolder, fromErrno } from '@annal/native/internal';
 
-/** File name of the lock file of a queue's appenders. */
-export const APPENDER_LOCK_FILE = 'appender.lock';
-/** File name of the generations of shared appenders' slots. */
-export const APPENDER_SLOTS_FILE = 'appender.slots';
-/** Most shared appenders of one queue alive at once. */
-export const MAX_SHARED_APPENDERS = 1024;
+import {
+  APPENDER_LOCK_FILE,
+  APPENDER_SLOTS_FILE,
+  FIRST_SLOT_BYTE,
+  GENERATIONS,
+  JOINS_OFFSET,
+  JOIN_BYTE,
+  MAX_SHARED_APPENDERS,
+  SENTINEL_BYTE,
+  SLOT_WORD_BYTES,
+  generationOf,
+  lockValue,
+  slotGenerationOffset,
+  slotOf,
+} from './appender-lock-layout.js';
 
-const JOIN_BYTE = 0;
-const FIRST_SLOT_BYTE = 1;
-const SENTINEL_BYTE = FIRST_SLOT_BYTE + MAX_SHARED_APPENDERS;
-
-const SLOT_BITS = 11;
-const SLOT_MASK = (1 << SLOT_BITS) - 1;
-/** Generations run 1 .. 2^20 and then repeat: 2^20 joins apart, with the same slot. */
-const GENERATIONS = 1 << 20;
-
-/** The lock value of the shared appender in `slot` with `generation` (see the module comment). */
-export function lockValue(slot: number, generation: number): number {
-  return slot + 1 + generation * (SLOT_MASK + 1);
-}
-
-/** The slot in a lock value (-1 for 0, which no appender has). */
-export function slotOf(value: number): number {
-  return (value & SLOT_MASK) - 1;
-}
+export {
+  APPENDER_LOCK_FILE,
+  APPENDER_SLOTS_FILE,
+  MAX_SHARED_APPENDERS,
+  lockValue,
+  slotOf,
+} from './appender-lock-layout.js';
 
 /** Pause between attempts while another appender joins (ms): joining is rare and short. */
 const JOIN_RETRY_MS = 1;
@@ -156,7 +137,7 @@ export class SharedMembership {
   ifGone(value: number, act: () => boolean): boolean {
     if (value === this.lockValue) return false;
     const slot = slotOf(value);
-    const generation = Math.floor(value / (SLOT_MASK + 1));
+    const generation = generationOf(value);
     if (slot < 0 || slot >= MAX_SHARED_APPENDERS || generation < 1 || generation > GENERATIONS) {
       return act();
     }
@@ -168,7 +149,7 @@ export class SharedMembership {
       // Someone holds the slot: its owner, or a newcomer (whose generation, written before it
       // could store a value anywhere, differs; while it is still joining, the old one shows and
       // we only wait longer).
-      return readWord(this.#slotsPath, slotWordOffset(slot)) !== generation && act();
+      return readWord(this.#slotsPath, slotGenerationOffset(slot)) !== generation && act();
     }
     try {
       return act();
@@ -217,21 +198,20 @@ function takeFreeSlot(path: string, directory: string): { slot: number; lock: Fi
   );
 }
 
-function slotWordOffset(slot: number): number {
-  return 4 + 4 * slot;
-}
-
 /** Under the join lock: counts a join and records its generation as `slot`'s. */
 function newGeneration(path: string, slot: number): number {
   const fd = openFile(path, constants.O_RDWR | constants.O_CREAT);
   try {
-    const word = Buffer.alloc(4);
-    const joins = readSync(fd, word, 0, 4, 0) === 4 ? word.readUInt32LE(0) : 0;
+    const word = Buffer.alloc(SLOT_WORD_BYTES);
+    const joins =
+      readSync(fd, word, 0, SLOT_WORD_BYTES, JOINS_OFFSET) === SLOT_WORD_BYTES
+        ? word.readUInt32LE()
+        : 0;
     const generation = (joins % GENERATIONS) + 1;
-    word.writeUInt32LE((joins + 1) % 2 ** 32, 0);
-    writeSync(fd, word, 0, 4, 0);
-    word.writeUInt32LE(generation, 0);
-    writeSync(fd, word, 0, 4, slotWordOffset(slot));
+    word.writeUInt32LE((joins + 1) % 2 ** 32);
+    writeSync(fd, word, 0, SLOT_WORD_BYTES, JOINS_OFFSET);
+    word.writeUInt32LE(generation);
+    writeSync(fd, word, 0, SLOT_WORD_BYTES, slotGenerationOffset(slot));
     return generation;
   } catch (error) {
     throw fromErrno(error, { path });
@@ -244,8 +224,10 @@ function newGeneration(path: string, slot: number): number {
 function readWord(path: string, offset: number): number {
   const fd = openFile(path, constants.O_RDONLY);
   try {
-    const word = Buffer.alloc(4);
-    return readSync(fd, word, 0, 4, offset) === 4 ? word.readUInt32LE(0) : 0;
+    const word = Buffer.alloc(SLOT_WORD_BYTES);
+    return readSync(fd, word, 0, SLOT_WORD_BYTES, offset) === SLOT_WORD_BYTES
+      ? word.readUInt32LE()
+      : 0;
   } catch (error) {
     throw fromErrno(error, { path, offset });
   } finally {

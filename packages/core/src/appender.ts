@@ -1,15 +1,17 @@
 /**
- * The appender: writes records at the end of the current cycle file, rolls to the next cycle,
- * keeps the index, and recovers the true end after a crash.
+ * The appender: writes records at the end of the current cycle file, in exclusive or shared
+ * mode. This module holds its API and the per-record path (reserve, copy, publish, commit),
+ * which reads the {@link AppendPosition} directly.
  *
- * Longer than 400 lines on purpose: the exclusive and the shared append paths, the roll, the
- * index pages and the recovery of the end all move one private position (cycle file, block,
- * data position, sequence, index page) that `appendSync` reads and writes on the hot path.
- * Putting any of them in another module would put that state behind a second object (a load
- * more per append) or expose it. What does not touch it lives apart: the claim
- * (append-claim.ts), durability (append-durability.ts), the append lock word (append-lock.ts),
- * membership of shared appenders (appender-membership.ts), cold errors (append-errors.ts), frame
- * checks and scans (frame-checks.ts, frame-scan.ts, recovery.ts).
+ * What moves that position lives apart: blocks, cycle files, recovery of the end and the seal
+ * (append-position.ts), index pages (append-index-page.ts), the shared appenders' turns at the
+ * append lock (shared-append.ts). So do the claim (append-claim.ts), durability
+ * (append-durability.ts), the append lock word (append-lock.ts), membership of shared appenders
+ * (appender-membership.ts), cold errors (append-errors.ts), frame checks and scans
+ * (frame-checks.ts, frame-scan.ts, recovery.ts).
+ *
+ * Slightly over 400 lines on purpose: a third of it is the documentation of the public API;
+ * the code left is the per-record path and the small public methods around it.
  *
  * @module
  */
@@ -17,66 +19,39 @@ import { futexWake, membarrierRegister, type FileLock, type SyncScheduler } from
 
 import { AppendClaim } from './append-claim.js';
 import { AppendDurability } from './append-durability.js';
-import type { AppenderContext } from './appender-context.js';
-import { AppendLock } from './append-lock.js';
-import { SharedMembership, acquireExclusive } from './appender-membership.js';
-
-import { payloadChecksumWords } from './checksum.js';
-import type { Block, CycleFile } from './cycle-file.js';
-import type { CycleFiles } from './cycle-files.js';
 import {
-  blockMissing,
   claimActive,
   closedAppender,
   jsonOf,
   refuseUnlessBytes,
-  cycleFull,
   rejectLength,
   rejectPayload,
   rejectText,
-  unsealedEnd,
 } from './append-errors.js';
-import type { ScanResult } from './frame-scan.js';
-import { checkedIndexPage } from './index-lookup.js';
-import { findCheckedEnd, zeroPastEnd } from './recovery.js';
+import { AppendLock } from './append-lock.js';
+import { AppendPosition } from './append-position.js';
+import type { AppenderContext } from './appender-context.js';
+import { SharedMembership, acquireExclusive } from './appender-membership.js';
+import { payloadChecksumWords } from './checksum.js';
 import {
   COMMIT_COUNTER_INDEX,
-  END_OF_CYCLE_WORD,
   FRAME_HEADER_BYTES,
   bumpCommitCounter,
   computeFrameLength,
-  clearSealed,
-  computeIndexPageFrameLength,
   computeRecordTag,
-  computeSkipTag,
-  loadLengthWord,
-  getRecordCount,
-  getSealed,
-  loadSealed,
   loadWaiterCount,
-  getWritePosition,
   packRecordWord,
   packSkipWord,
-  resetAppendLock,
-  setAppendEnd,
+  publishLengthWordFenceless,
   setChecksumWord,
-  storeFirstLevelEntry,
   storeIndexPageEntry,
   storeLengthWord,
-  publishLengthWordFenceless,
-  markFencelessPublish,
-  storeRecordCount,
-  storeSealed,
-  storeWritePosition,
 } from './layout.js';
-import { cycleAt, cycleStartMs } from './roll-cycle.js';
+import { SharedAppend } from './shared-append.js';
 
 export { APPENDER_LOCK_FILE } from './appender-membership.js';
 export { AppendClaim } from './append-claim.js';
 export type { AppenderContext } from './appender-context.js';
-
-/** Data positions are stored in 8-byte units in a u32 (line 1), so a file holds at most this. */
-const MAX_SHARED_DATA_BYTES = 2 ** 35;
 
 /**
  * Appends records to a queue, in one of two modes (chosen when it is opened; see
@@ -100,17 +75,15 @@ const MAX_SHARED_DATA_BYTES = 2 ** 35;
  * Threading: the thread that opened it.
  */
 export class Appender implements Disposable {
-  readonly #files: CycleFiles;
-  readonly #clock: () => number;
-  /** The coarse clock's view when no clock function was given (read without a call). */
-  readonly #clockView: Float64Array | undefined;
+  /** Where it writes next, and the cycle file it writes in (append-position.ts). */
+  readonly #at: AppendPosition;
   /** Exclusive mode: the lock on the whole of `appender.lock`. */
   readonly #lock: FileLock | undefined;
   /** Shared mode: this appender's slot among the queue's shared appenders. */
   readonly #membership: SharedMembership | undefined;
   readonly #shared: boolean;
-  /** Shared mode: its side of the append lock words. */
-  #appendLock!: AppendLock;
+  /** Shared mode: its turns at the append lock words (shared-append.ts). */
+  #sharedAppend!: SharedAppend;
   readonly #claim: AppendClaim;
   readonly #scheduler: SyncScheduler | undefined;
   readonly #syncEach: boolean;
@@ -120,48 +93,7 @@ export class Appender implements Disposable {
    */
   #syncInline: boolean;
   readonly #durability: AppendDurability;
-  readonly #onCorrupt: 'stop' | 'skip' | 'truncate';
-  /**
-   * Publishes with plain stores (x86-64, where a store is a release store, and only where
-   * membarrier lets sleeping readers make up for the fence it leaves out; see layout.ts).
-   */
-  readonly #fenceless = process.arch === 'x64' && membarrierRegister();
   #closed = false;
-
-  // current cycle
-  #file!: CycleFile;
-  #header!: Int32Array;
-  #cycle = 0;
-  #cycleEndMs = 0;
-  #indexBase = 0;
-  #sequencesPerCycle = 0;
-  /** Sequences below this may be appended (shared: one fewer, the record count is a u32). */
-  #sequenceLimit = 0;
-  #blockBytes = 0;
-  #headerBytes = 0;
-  #checksums = false;
-  #maxPayloadBytes = 0;
-  #indexCount = 0;
-  #indexSpacing = 0;
-  /** indexSpacing − 1: `(sequence & mask) === 0` marks indexed records (a power of two; `&`
-   * keeps the low 32 bits exactly, and a modulo by a variable is an integer division). */
-  #indexMask = 0;
-
-  // current block
-  #block!: Block;
-  #words!: Int32Array;
-  #bytes!: Uint8Array;
-  #blockStart = 0;
-  #blockEnd = 0;
-
-  // end of the data
-  #position = 0;
-  #sequence = 0;
-
-  // current index page (-1: none)
-  #indexPageNumber = -1;
-  #indexPageWords: Int32Array | undefined;
-  #indexPageOffset = 0;
 
   // the pending claim
   #claimOffset = 0;
@@ -169,29 +101,34 @@ export class Appender implements Disposable {
 
   /** @internal Use `queue.appender()`. */
   constructor(context: AppenderContext) {
-    this.#files = context.files;
-    const clock = context.clock;
-    this.#clockView = clock instanceof Float64Array ? clock : undefined;
-    this.#clock = clock instanceof Float64Array ? () => clock[0] as number : clock;
     this.#shared = context.shared;
     this.#claim = new AppendClaim(this);
-    this.#onCorrupt = context.onCorrupt;
     // After close() the queue unmaps its files: a sync the timer starts later has nothing to do
     // (close() made everything durable with a blocking msync first).
     this.#durability = new AppendDurability(context.sync, () =>
-      this.#closed ? Promise.resolve() : this.#file.syncAsync(),
+      this.#closed ? Promise.resolve() : this.#at.file.syncAsync(),
     );
     this.#scheduler = this.#durability.scheduler;
     this.#syncEach = this.#durability.each;
     this.#syncInline = this.#syncEach;
+    const at = new AppendPosition(
+      context.files,
+      context.clock,
+      context.onCorrupt,
+      context.shared,
+      this.#syncEach,
+      process.arch === 'x64' && membarrierRegister(),
+    );
+    this.#at = at;
     if (this.#shared) {
       this.#lock = undefined;
       this.#membership = SharedMembership.join(
         context.files.directory,
         context.lockTimeoutMs,
         (alone, membership) => {
-          this.#appendLock = new AppendLock(membership, context.lockTimeoutMs);
-          this.#startShared(alone);
+          const lock = new AppendLock(membership, context.lockTimeoutMs);
+          this.#sharedAppend = new SharedAppend(at, lock, this.#durability);
+          this.#sharedAppend.start(alone);
         },
       );
       return;
@@ -199,7 +136,7 @@ export class Appender implements Disposable {
     this.#membership = undefined;
     this.#lock = acquireExclusive(context.files.directory);
     try {
-      this.#start();
+      at.start();
     } catch (error) {
       this.#lock.release();
       throw error;
@@ -211,7 +148,7 @@ export class Appender implements Disposable {
    * after this appender's last record or claim; others may append first.
    */
   get nextIndex(): number {
-    return this.#indexBase + this.#sequence;
+    return this.#at.indexBase + this.#at.sequence;
   }
 
   /** True for a shared appender (see the class description). */
@@ -226,12 +163,12 @@ export class Appender implements Disposable {
 
   /** The cycle being appended to. */
   get cycle(): number {
-    return this.#cycle;
+    return this.#at.cycle;
   }
 
   /** Largest payload, in bytes, the current cycle file accepts. */
   get maxPayloadBytes(): number {
-    return this.#maxPayloadBytes;
+    return this.#at.maxPayloadBytes;
   }
 
   /**
@@ -250,18 +187,20 @@ export class Appender implements Disposable {
    */
   appendSync(payload: Uint8Array): number {
     if (!(payload instanceof Uint8Array)) refuseUnlessBytes(payload);
+    // Loaded once and handed down: the per-record methods read the position's fields directly.
+    const at = this.#at;
     const length = payload.length;
-    const offset = this.#reserve(length);
+    const offset = this.#reserve(at, length);
     try {
-      this.#bytes.set(payload, offset + FRAME_HEADER_BYTES);
+      at.bytes.set(payload, offset + FRAME_HEADER_BYTES);
     } catch (error) {
       // A payload whose buffer was detached meanwhile: the frame becomes a skip frame (and a
       // shared appender's lock is freed).
       this.#dropFrame(offset, computeFrameLength(length));
       throw rejectPayload(payload, error);
     }
-    this.#publish(offset, length);
-    return this.#committed(offset, computeFrameLength(length));
+    this.#publish(at, offset, length);
+    return this.#committed(at, offset, computeFrameLength(length));
   }
 
   /**
@@ -303,11 +242,12 @@ export class Appender implements Disposable {
    * @throws as {@link Appender.appendSync}
    */
   claim(length: number): AppendClaim {
-    if (typeof length !== 'number') throw rejectLength(length, this.#maxPayloadBytes);
-    const offset = this.#reserve(length);
+    if (typeof length !== 'number') throw rejectLength(length, this.#at.maxPayloadBytes);
+    const at = this.#at;
+    const offset = this.#reserve(at, length);
     this.#claimOffset = offset;
     this.#claimFrameLength = computeFrameLength(length);
-    this.#claim.activate(this.#bytes, offset + FRAME_HEADER_BYTES, length);
+    this.#claim.activate(at.bytes, offset + FRAME_HEADER_BYTES, length);
     return this.#claim;
   }
 
@@ -336,8 +276,8 @@ export class Appender implements Disposable {
   commitClaim(): number {
     const offset = this.#claimOffset;
     // The payload the caller wrote in place is published like an appended one.
-    this.#publish(offset, this.#claim.length);
-    return this.#committed(offset, this.#claimFrameLength);
+    this.#publish(this.#at, offset, this.#claim.length);
+    return this.#committed(this.#at, offset, this.#claimFrameLength);
   }
 
   /** @internal AppendClaim#abort */
@@ -347,9 +287,9 @@ export class Appender implements Disposable {
 
   /** Turns a reserved frame into padding (its payload may hold anything: readers jump over it). */
   #dropFrame(offset: number, frameLength: number): void {
-    this.#publishSkip(offset, packSkipWord(frameLength));
-    this.#position += frameLength;
-    if (this.#shared) this.#releaseShared();
+    this.#at.publishSkip(offset, packSkipWord(frameLength));
+    this.#at.position += frameLength;
+    if (this.#shared) this.#sharedAppend.release();
   }
 
   /**
@@ -372,7 +312,7 @@ export class Appender implements Disposable {
    */
   syncSync(): void {
     this.#checkOpen();
-    this.#file.sync();
+    this.#at.file.sync();
     this.#durability.syncRolledAwaySync();
   }
 
@@ -388,11 +328,11 @@ export class Appender implements Disposable {
     if (this.#closed) return;
     if (this.#claim.active) this.#claim.abort();
     // Between shared appenders line 1 is only written under the append lock.
-    if (!this.#shared) this.#publishAdvisory();
+    if (!this.#shared) this.#at.publishAdvisory();
     let failure = this.#durability.failure;
     if (this.#durability.syncsAtClose) {
       try {
-        this.#file.sync();
+        this.#at.file.sync();
       } catch (error) {
         failure ??= error instanceof Error ? error : new Error(String(error));
       }
@@ -413,523 +353,73 @@ export class Appender implements Disposable {
   // ---- internals -------------------------------------------------------------------------
 
   /**
-   * Writes the check word of a skip or end-of-cycle frame at block `offset` (the appender's
-   * position), then publishes its length word.
-   */
-  #publishSkip(offset: number, lengthWord: number): void {
-    const position = this.#blockStart + offset;
-    setChecksumWord(this.#words, offset, computeSkipTag(lengthWord, position, this.#sequence));
-    // publish: readers load the length word, then check the tag written above.
-    storeLengthWord(this.#words, offset, lengthWord);
-    // Under 'each' a record is durable when appendSync returns (or append resolves), and so must
-    // be every frame a reader steps over to reach it (block-end padding, index pages): else a
-    // power loss could leave a free word before acknowledged records. Rare (one per block or
-    // index page).
-    if (this.#syncEach) this.#block.mapping.msyncSync(offset, FRAME_HEADER_BYTES);
-  }
-
-  /**
    * Writes the check word of the record of `length` payload bytes at block `offset` (its
    * payload's CRC32C seeded with its sequence; checksums off, a tag of its length word and
    * sequence), then stores its length word: the store that makes it visible to readers.
    */
-  #publish(offset: number, length: number): void {
-    const words = this.#words;
+  #publish(at: AppendPosition, offset: number, length: number): void {
+    const words = at.words;
     const payloadAt = offset + FRAME_HEADER_BYTES;
-    const sequence = this.#sequence;
+    const sequence = at.sequence;
     // Branching here rather than calling a shared helper keeps this inlined into appendSync
     // (docs/decisions/2026-12-04-core-append-hot-path.md).
-    const check = this.#checksums
-      ? payloadChecksumWords(words, this.#bytes, payloadAt, length, sequence)
+    const check = at.checksums
+      ? payloadChecksumWords(words, at.bytes, payloadAt, length, sequence)
       : computeRecordTag(packRecordWord(length), sequence);
     setChecksumWord(words, offset, check);
     // publish: the payload and check word written above are visible to any reader that loads it.
-    if (this.#fenceless) publishLengthWordFenceless(words, offset, packRecordWord(length));
+    if (at.fenceless) publishLengthWordFenceless(words, offset, packRecordWord(length));
     else storeLengthWord(words, offset, packRecordWord(length));
   }
 
   /** Checks, rolls if the clock passed the cycle's end, and returns the block offset of a new frame. */
-  #reserve(length: number): number {
+  #reserve(at: AppendPosition, length: number): number {
     if (this.#closed || this.#claim.active) this.#rejectReserve();
-    if (!(length >= 0 && length <= this.#maxPayloadBytes && (length | 0) === length)) {
-      throw rejectLength(length, this.#maxPayloadBytes);
+    if (!(length >= 0 && length <= at.maxPayloadBytes && (length | 0) === length)) {
+      throw rejectLength(length, at.maxPayloadBytes);
     }
-    if (this.#shared) return this.#reserveShared(length);
-    if (this.#clockPassedCycleEnd()) this.#roll();
-    return this.#placeFrame(length);
-  }
-
-  #clockPassedCycleEnd(): boolean {
-    const clockView = this.#clockView;
-    return (clockView === undefined ? this.#clock() : (clockView[0] as number)) >= this.#cycleEndMs;
-  }
-
-  /**
-   * Makes room for the index page and the frame, and returns the block offset where a frame of
-   * `length` payload bytes goes.
-   */
-  #placeFrame(length: number): number {
-    const sequence = this.#sequence;
-    if (sequence >= this.#sequenceLimit) throw cycleFull(this.#file.path, sequence);
-    if ((sequence & this.#indexMask) === 0) this.#prepareIndexEntry(sequence);
-    const frameLength = computeFrameLength(length);
-    if (this.#position + frameLength > this.#blockEnd) this.#nextBlock();
-    return this.#position - this.#blockStart;
-  }
-
-  // ---- shared mode -----------------------------------------------------------------------
-  //
-  // The append lock word of the current cycle file is held from #reserveShared until the frame
-  // is published (#committed) or dropped (abortClaim), so frames are written one at a time, in
-  // the order the lock was taken. While holding it an appender reads the end (write position and
-  // record count, line 1), writes its frame there (and any index page, block padding or
-  // end-of-cycle frame), stores the new end, and releases: the release store publishes it all to
-  // the next holder. Readers need nothing of this: they see frames published as always.
-
-  /** #reserve for a shared appender: returns holding the append lock (released on a throw). */
-  #reserveShared(length: number): number {
-    this.#acquireShared();
-    // Rolling seals this cycle and releases its lock: then start over in the next one.
-    while (this.#clockPassedCycleEnd()) {
-      this.#rollShared();
-      this.#acquireShared();
-    }
-    try {
-      return this.#placeFrame(length);
-    } catch (error) {
-      // Whatever was written (an index page, padding) is complete: publish the end it reached.
-      this.#releaseShared();
-      throw error;
-    }
-  }
-
-  /** Stores the end reached and releases the append lock. */
-  #releaseShared(): void {
-    setAppendEnd(this.#header, this.#position, this.#sequence);
-    this.#appendLock.release(this.#header);
-  }
-
-  /**
-   * Takes the append lock of the newest unsealed cycle file and loads the end of its data. A
-   * sealed file sends it on to the next cycle (created by whoever sealed it, right after sealing).
-   */
-  #acquireShared(): void {
-    for (;;) {
-      const header = this.#header;
-      const lock = this.#appendLock;
-      if (!lock.tryTake(header)) {
-        // A sealed file with a successor needs no lock to leave (its lock word may even name an
-        // appender that died in it).
-        if (loadSealed(header) !== 0 && this.#moveToSuccessor()) continue;
-        if (!lock.wait(header, this.#file.path)) this.#recoverSharedEnd();
-      }
-      if (getSealed(header) === 0) {
-        try {
-          this.#loadSharedEnd();
-        } catch (error) {
-          lock.release(header);
-          throw error;
-        }
-        return;
-      }
-      this.#followSealed();
-    }
-  }
-
-  /** Attaches to the next existing cycle after the current one; false when there is none yet. */
-  #moveToSuccessor(): boolean {
-    const next = this.#successorCycle();
-    if (next === undefined) return false;
-    this.#attachShared(next);
-    return true;
-  }
-
-  /** The first cycle after the current one that has a file (a readdir: rolls only). */
-  #successorCycle(): number | undefined {
-    return this.#files.listCycles().find((cycle) => cycle > this.#cycle);
-  }
-
-  /** The cycle to roll to at `now`: the clock's, or the next one if the clock is behind. */
-  #rollTarget(now: number): number {
-    const shape = this.#files.shape;
-    return Math.max(this.#cycle + 1, cycleAt(now, shape.epochMs, shape.cycleLengthMs));
-  }
-
-  /**
-   * Reads the end from line 1 (we hold the lock) and maps the block it is in. Line 1 is not
-   * checksummed, so the end is checked before it is used: it must hold a free word in the block
-   * mapped already (one load), or, in another block, lie inside the allocated file. Otherwise
-   * (damage) the end is found again by a checked scan, as after a dead holder: never is a block
-   * allocated or written on the word of an unchecked position.
-   */
-  #loadSharedEnd(): void {
-    const header = this.#header;
-    const position = getWritePosition(header);
-    this.#sequence = getRecordCount(header);
-    this.#position = position;
-    if (!(position >= this.#blockStart && position <= this.#blockEnd)) {
-      // Another block (rare: a syscall): mapped only once it lies inside the allocated file.
-      const inFile =
-        position % 8 === 0 && position <= this.#file.allocatedBlocks() * this.#blockBytes;
-      if (inFile) this.#mapBlockAt(position);
-    }
-    const inBlock = position >= this.#blockStart && position <= this.#blockEnd;
-    if (
-      inBlock &&
-      (position === this.#blockEnd ||
-        loadLengthWord(this.#words, position - this.#blockStart) === 0)
-    ) {
-      return;
-    }
-    this.#rescanSharedEnd();
-    // The checked frames end the cycle although the sealed flag said otherwise: damage.
-    if (getSealed(header) !== 0) throw unsealedEnd(this.#file.path);
-  }
-
-  /**
-   * Makes the block holding `position` current unless it already is. A position on a block
-   * boundary belongs to the block it ends: #reserveShared moves on from there (allocating the
-   * next block, which may fail with ERR_ANNAL_FULL and be retried later).
-   */
-  #mapBlockAt(position: number): void {
-    if (position >= this.#blockStart && position <= this.#blockEnd) return;
-    const number = Math.floor(Math.max(position - 1, 0) / this.#blockBytes);
-    this.#useBlock(number);
-    // Another appender started this block; fault in the rest for this process too.
-    this.#file.prefault(number, position - this.#blockStart);
-  }
-
-  /**
-   * After taking over from a dead holder: it may have published a frame (a record, an index
-   * page, padding, the end of the cycle) without storing the new end, or stored the position and
-   * not the count, and left a partial payload past it. Finds the true end from the last index
-   * entry (as recovery after a crash does), zeroes past it, and stores it.
-   */
-  #recoverSharedEnd(): void {
-    try {
-      this.#rescanSharedEnd();
-    } catch (error) {
-      this.#appendLock.release(this.#header);
-      throw error;
-    }
-  }
-
-  /** Holding the lock: finds the end by a checked scan and stores it (throws holding it). */
-  #rescanSharedEnd(): void {
-    const header = this.#header;
-    // The stored end may be torn (position stored, count not): scan from the index instead.
-    const end = findCheckedEnd(this.#file, this.#onCorrupt);
-    this.#position = end.position;
-    this.#sequence = end.sequence;
-    this.#mapBlockAt(end.position);
-    if (end.sealed) storeSealed(header);
-    else this.#zeroAt(end.position);
-    this.#findIndexPage(end);
-    setAppendEnd(header, this.#position, this.#sequence);
-  }
-
-  /**
-   * Holding the lock of a sealed file: moves to the next cycle file. Whoever sealed it created
-   * that file under this lock; if it died first (or an exclusive appender sealed it and died),
-   * the successor is created here, under the same lock, so only one is ever created.
-   */
-  #followSealed(): void {
-    let next = this.#successorCycle();
-    if (next === undefined) {
-      const now = this.#clock();
-      next = this.#rollTarget(now);
-      try {
-        this.#files.getOrCreate(next, now);
-      } catch (error) {
-        this.#appendLock.release(this.#header);
-        throw error;
-      }
-    }
-    this.#appendLock.release(this.#header);
-    this.#attachShared(next);
-  }
-
-  /** Holding the lock: the clock passed the cycle's end. Seals, creates the next file, releases. */
-  #rollShared(): void {
-    const now = this.#clock();
-    const next = this.#rollTarget(now);
-    const file = this.#file;
-    try {
-      // Sealed first, then the successor created, both under this file's lock: an appender that
-      // finds the file sealed either finds the successor or (if we died in between) creates it
-      // under the same lock, so the chain of cycles never forks and no cycle stays unsealed.
-      this.#seal();
-      this.#files.getOrCreate(next, now);
-    } finally {
-      this.#appendLock.release(this.#header);
-    }
-    this.#attachShared(next);
-    this.#durability.rolledAway(file);
-  }
-
-  /** Makes `cycle` current without positioning: the end is read under its lock. */
-  #attachShared(cycle: number): void {
-    const file = this.#files.getOrCreate(cycle, this.#clock());
-    this.#useFile(file, cycle);
-    this.#blockStart = 0;
-    this.#blockEnd = -1;
-    this.#indexPageNumber = -1;
-    this.#indexPageWords = undefined;
-  }
-
-  /**
-   * Starts a shared appender, called while it holds the join lock. Alone (no other shared
-   * appender lives), it recovers the end from the files as an exclusive appender does, and
-   * clears whatever a dead appender left in the lock word. Otherwise the live appenders keep the
-   * end in line 1: it attaches to the newest cycle and reads the end under the lock.
-   */
-  #startShared(alone: boolean): void {
-    if (alone) {
-      this.#start();
-      setAppendEnd(this.#header, this.#position, this.#sequence);
-      resetAppendLock(this.#header);
-      return;
-    }
-    const files = this.#files;
-    const now = this.#clock();
-    const shape = files.shape;
-    const newest = files.listCycles().at(-1) ?? cycleAt(now, shape.epochMs, shape.cycleLengthMs);
-    // A dead appender's value in the lock word is taken over by the first to wait on it.
-    this.#attachShared(newest);
+    if (this.#shared) return this.#sharedAppend.reserve(length);
+    if (at.clockPassedCycleEnd()) this.#roll();
+    return at.placeFrame(length);
   }
 
   /** Bookkeeping after a publish: index entry, end, waiters, sync. Returns the queue index. */
-  #committed(offset: number, frameLength: number): number {
-    const sequence = this.#sequence;
-    if ((sequence & this.#indexMask) === 0 && this.#indexPageWords !== undefined) {
+  #committed(at: AppendPosition, offset: number, frameLength: number): number {
+    const sequence = at.sequence;
+    if ((sequence & at.indexMask) === 0 && at.indexPageWords !== undefined) {
       storeIndexPageEntry(
-        this.#indexPageWords,
-        this.#indexPageOffset,
-        (sequence / this.#indexSpacing) % this.#indexCount,
-        this.#headerBytes + this.#blockStart + offset,
+        at.indexPageWords,
+        at.indexPageOffset,
+        (sequence / at.indexSpacing) % at.indexCount,
+        at.headerBytes + at.blockStart + offset,
       );
     }
-    this.#position += frameLength;
-    this.#sequence = sequence + 1;
-    if (this.#shared) this.#releaseShared();
+    at.position += frameLength;
+    at.sequence = sequence + 1;
+    if (this.#shared) this.#sharedAppend.release();
     // Ordered after the publish (both sequentially consistent): a reader that registered as a
     // waiter either sees this record in its re-check, or is counted here and woken.
-    if (loadWaiterCount(this.#header) !== 0) {
-      bumpCommitCounter(this.#header);
-      futexWake(this.#header, COMMIT_COUNTER_INDEX);
+    if (loadWaiterCount(at.header) !== 0) {
+      bumpCommitCounter(at.header);
+      futexWake(at.header, COMMIT_COUNTER_INDEX);
     }
     if (this.#scheduler !== undefined) this.#scheduler.written();
-    else if (this.#syncInline) this.#block.mapping.msyncSync(offset, frameLength);
-    return this.#indexBase + sequence;
+    else if (this.#syncInline) at.block.mapping.msyncSync(offset, frameLength);
+    return at.indexBase + sequence;
   }
 
   #rejectReserve(): never {
     throw this.#closed ? closedAppender() : claimActive();
   }
 
-  /** Opens the cycle to append to, sealing an older unsealed one first. */
-  #start(): void {
-    const files = this.#files;
-    const now = this.#clock();
-    const shape = files.shape;
-    const clockCycle = cycleAt(now, shape.epochMs, shape.cycleLengthMs);
-    const cycles = files.listCycles();
-    const highest = cycles.at(-1);
-    if (highest !== undefined && highest < clockCycle) {
-      // The previous appender stopped (or died) before rolling: recover its end and seal it,
-      // so readers go on to the new cycle instead of waiting for more records there.
-      const previous = files.get(highest);
-      if (previous !== undefined && !findCheckedEnd(previous, this.#onCorrupt).sealed) {
-        this.#attach(highest, now);
-        this.#seal();
-      }
-    }
-    this.#attach(highest === undefined ? clockCycle : Math.max(clockCycle, highest), now);
-  }
-
-  /** Makes `cycle` current: finds its true end by scanning from the last index entry. */
-  #attach(cycle: number, now: number): void {
-    let file = this.#files.getOrCreate(cycle, now);
-    let end = findCheckedEnd(file, this.#onCorrupt);
-    while (end.sealed) {
-      // Someone rolled past this cycle already (a clock that went back): append after it.
-      cycle++;
-      file = this.#files.getOrCreate(cycle, now);
-      end = findCheckedEnd(file, this.#onCorrupt);
-    }
-    this.#useFile(file, cycle);
-    this.#position = end.position;
-    this.#sequence = end.sequence;
-    this.#useBlock(Math.floor(end.position / this.#blockBytes));
-    // The rest of the block we start in was not pre-faulted by anyone yet.
-    if (!this.#files.readOnly) file.prefault(this.#block.number, end.position - this.#blockStart);
-    this.#zeroAt(this.#position);
-    // A sealed flag that the checked frames contradict (no end-of-cycle frame) is damage.
-    if (loadSealed(file.header) !== 0) clearSealed(file.header);
-    this.#findIndexPage(end);
-  }
-
-  /** Takes `file`'s shape; the caller positions the appender in it. */
-  #useFile(file: CycleFile, cycle: number): void {
-    const configuration = file.configuration;
-    const shape = this.#files.shape;
-    this.#file = file;
-    this.#header = file.header;
-    // Before our first fenceless publish in the file, so that every waiter that could miss it
-    // knows to fence (the mark is a sequentially consistent store).
-    if (this.#fenceless) markFencelessPublish(file.header);
-    this.#cycle = cycle;
-    this.#cycleEndMs = cycleStartMs(cycle + 1, shape.epochMs, shape.cycleLengthMs);
-    this.#sequencesPerCycle = 2 ** configuration.sequenceBits;
-    this.#sequenceLimit = this.#shared
-      ? Math.min(this.#sequencesPerCycle, 2 ** 32 - 1)
-      : this.#sequencesPerCycle;
-    this.#indexBase = cycle * this.#sequencesPerCycle;
-    this.#blockBytes = configuration.blockBytes;
-    this.#headerBytes = configuration.headerBytes;
-    this.#checksums = configuration.checksums;
-    this.#maxPayloadBytes = configuration.maxPayloadBytes;
-    this.#indexCount = configuration.indexCount;
-    this.#indexSpacing = configuration.indexSpacing;
-    this.#indexMask = configuration.indexSpacing - 1;
-  }
-
-  /** Zeroes what a dead appender may have left past the end (recovery.ts). */
-  #zeroAt(position: number): void {
-    if (!this.#files.readOnly) zeroPastEnd(this.#file, position);
-  }
-
-  /**
-   * After finding the end by the scan `end`: adopts the index page of the current range. Its
-   * first-level entry may be 0 or damaged while the page exists (a crash between the page and
-   * its entry, or a flipped bit): then the page the scan walked over is the one, and its entry
-   * is rewritten. A range whose page is nowhere stays unindexed (readers scan from an earlier
-   * entry); a page is only ever created where its range starts.
-   */
-  #findIndexPage(end: ScanResult): void {
-    this.#indexPageNumber = -1;
-    this.#indexPageWords = undefined;
-    const pageNumber = Math.floor(this.#sequence / (this.#indexCount * this.#indexSpacing));
-    if (this.#adoptIndexPage(pageNumber)) return;
-    if (end.indexPage?.number === pageNumber && !this.#files.readOnly) {
-      storeFirstLevelEntry(this.#header, pageNumber, this.#headerBytes + end.indexPage.position);
-      if (this.#adoptIndexPage(pageNumber)) return;
-    }
-    if (this.#sequence % (this.#indexCount * this.#indexSpacing) !== 0) {
-      this.#indexPageNumber = pageNumber;
-    }
-  }
-
-  /**
-   * Makes index page `pageNumber` current if it exists already and its first-level entry checks
-   * out (false when not).
-   */
-  #adoptIndexPage(pageNumber: number): boolean {
-    const position = checkedIndexPage(this.#file, pageNumber);
-    if (position < 0) return false;
-    const block = this.#file.block(Math.floor(position / this.#blockBytes));
-    if (block === undefined) return false;
-    this.#indexPageNumber = pageNumber;
-    this.#indexPageWords = block.words;
-    this.#indexPageOffset = position - block.start;
-    return true;
-  }
-
-  /** Before publishing an indexed record: make sure the index page for its range exists. */
-  #prepareIndexEntry(sequence: number): void {
-    const pageNumber = Math.floor(sequence / (this.#indexCount * this.#indexSpacing));
-    if (pageNumber === this.#indexPageNumber) return;
-    // A shared appender may have created it (or, after a crash, an earlier appender).
-    if (this.#adoptIndexPage(pageNumber)) return;
-    if (sequence % (this.#indexCount * this.#indexSpacing) !== 0) {
-      // Mid-range without a page that checks out (see #findIndexPage): leave the range
-      // unindexed rather than write a page where readers would not accept it.
-      this.#indexPageNumber = pageNumber;
-      this.#indexPageWords = undefined;
-      return;
-    }
-    const frameLength = computeIndexPageFrameLength(this.#indexCount);
-    if (this.#position + frameLength > this.#blockEnd) this.#nextBlock();
-    const offset = this.#position - this.#blockStart;
-    // Its entries are zero until written (the block is zeroed past the end); readers skip it.
-    this.#publishSkip(offset, packSkipWord(frameLength));
-    storeFirstLevelEntry(this.#header, pageNumber, this.#headerBytes + this.#position);
-    this.#indexPageNumber = pageNumber;
-    this.#indexPageWords = this.#words;
-    this.#indexPageOffset = offset;
-    this.#position += frameLength;
-    // Advisory end, once per index spacing: cheap, and lets tools estimate the size.
-    this.#publishAdvisory();
-  }
-
-  /** Pads the rest of the block (if any) and moves to the next one, allocating ahead. */
-  #nextBlock(): void {
-    if (this.#shared && this.#blockEnd + this.#blockBytes >= MAX_SHARED_DATA_BYTES) {
-      throw cycleFull(this.#file.path, this.#sequence);
-    }
-    const rest = this.#blockEnd - this.#position;
-    if (rest > 0) {
-      this.#publishSkip(this.#position - this.#blockStart, packSkipWord(rest));
-      this.#position = this.#blockEnd;
-    }
-    this.#useBlock(this.#block.number + 1);
-  }
-
-  /**
-   * Maps block `number` (allocating it first), and allocates and pre-faults the one after.
-   *
-   * @throws ERR_ANNAL_FULL when block `number` cannot be allocated; the appender stays where it
-   *   was, so a later append retries (and succeeds once space is free)
-   */
-  #useBlock(number: number): void {
-    const file = this.#file;
-    if (!this.#files.readOnly) {
-      file.allocateBlocks(number + 1);
-      try {
-        file.allocateBlocks(number + 2);
-      } catch {
-        // Allocating ahead is an optimisation: if the disk is full now, the same error comes back,
-        // typed, when this block fills and the next one is really needed.
-      }
-    }
-    const block = file.block(number);
-    if (block === undefined) {
-      // Allocated a moment ago, yet shorter now: something else truncated the file.
-      throw blockMissing(file.path, number);
-    }
-    this.#block = block;
-    this.#words = block.words;
-    this.#bytes = block.bytes;
-    this.#blockStart = block.start;
-    this.#blockEnd = block.start + this.#blockBytes;
-    file.prefault(number + 1);
-  }
-
-  /** Seals the current cycle with an end-of-cycle frame. */
-  #seal(): void {
-    if (this.#position === this.#blockEnd) this.#nextBlock();
-    // Its tag binds the cycle's record count: a reader that reaches it after another number of
-    // records (a record lost to a damaged length word) reports it.
-    this.#publishSkip(this.#position - this.#blockStart, END_OF_CYCLE_WORD);
-    storeSealed(this.#header);
-    this.#publishAdvisory();
-    // Wake tailers so they move on to the next cycle.
-    bumpCommitCounter(this.#header);
-    futexWake(this.#header, COMMIT_COUNTER_INDEX);
-  }
-
   /** Seals the current cycle and starts the one the clock is in. */
   #roll(): void {
-    this.#seal();
-    const file = this.#file;
+    const at = this.#at;
+    at.seal();
+    const file = at.file;
     this.#durability.rolledAway(file);
-    const now = this.#clock();
-    this.#attach(this.#rollTarget(now), now);
-  }
-
-  #publishAdvisory(): void {
-    storeWritePosition(this.#header, this.#position);
-    storeRecordCount(this.#header, this.#sequence);
+    const now = at.clock();
+    at.attach(at.rollTarget(now), now);
   }
 
   #checkOpen(): void {

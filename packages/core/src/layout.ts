@@ -2,7 +2,9 @@
  * The byte layout of a queue's cycle file, the only module that knows its offsets,
  * and the one place the core formats are listed: frames (frame-layout.ts), the directory
  * metadata file (metadata-layout.ts), the named readers' positions (reader-positions-layout.ts)
- * and channel files (channel-layout.ts) are declared in their own modules and re-exported here. docs/format.md describes the same bytes and changes in the
+ * and channel files (channel-layout.ts) are declared in their own modules and re-exported here;
+ * the appenders' lock files (appender-lock-layout.ts) are declared in theirs and used only by
+ * appender-membership.ts. docs/format.md describes the same bytes and changes in the
  * same commit.
  *
  * A queue is a directory of cycle files, one per roll cycle, named by the cycle's UTC start

@@ -3,8 +3,8 @@
  *
  * Why this file is longer than ~400 lines: it is the one place that knows where every word
  * lives, and every access to a word is a named accessor here that states its memory ordering.
- * Splitting the accessors from the offsets would spread the byte positions over
- * two files, which is what the rule exists to prevent. It holds the diagram, the offsets, the
+ * Splitting the accessors from the offsets would spread the byte positions over two files, which
+ * is what keeping each format in one layout module exists to prevent. It holds the diagram, the offsets, the
  * length-word codec and those accessors: one concept, the ring's memory.
  *
  * A ring is one SharedArrayBuffer: a 256-byte header of four 64-byte lines, then the data area of
@@ -253,7 +253,7 @@ export function computeBufferLength(capacity: number): number {
 }
 
 /** Index into an Int32Array over the ring of the word at byte `offset`. */
-function wordIndex(offset: number): number {
+export function wordIndex(offset: number): number {
   return offset >> 2;
 }
 

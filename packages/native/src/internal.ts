@@ -72,4 +72,10 @@ export type {
 
 // Crash-safe tables of named positions (wal's readers.wrd, core's readers.annalr).
 export { PositionTable } from './position-table.js';
+// Its byte layout, for the packages' own layout modules (and their tests, which damage slots).
+export {
+  SLOT_NAME as POSITION_TABLE_SLOT_NAME,
+  TABLE_SLOTS_OFFSET as POSITION_TABLE_SLOTS_OFFSET,
+  slotStart as positionTableSlotStart,
+} from './position-table-layout.js';
 export type { ClaimedSlot, PositionTableFormat } from './position-table.js';

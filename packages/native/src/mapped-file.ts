@@ -4,7 +4,7 @@
  * access and no syscall per record.
  *
  * A little over 400 lines on purpose: one class, most of it the lifetime, threading and
- * durability notes (STYLE R19) and the `@throws` of each call; its options and their schemas
+ * durability notes and the `@throws` of each call; its options and their schemas
  * live in mapped-file-options.ts.
  *
  * @module

@@ -52,6 +52,11 @@
  *
  * @module
  */
+import {
+  POSITION_TABLE_SLOT_NAME,
+  POSITION_TABLE_SLOTS_OFFSET,
+  positionTableSlotStart,
+} from '@annal/native/internal';
 
 // ---- segment header ------------------------------------------------------------------------
 
@@ -193,6 +198,15 @@ export const READER_SLOT_BYTES = 128;
 export const MAX_READERS_PER_TOPIC = READERS_FILE_BYTES / READER_SLOT_BYTES - 1;
 /** Most UTF-8 bytes in a named reader's name (a slot less its 40 bytes of length, checksum and copies). */
 export const MAX_READER_NAME_BYTES = READER_SLOT_BYTES - 40;
+/** Bytes of the table's header that mean something (the rest, up to slot 0, is zeros). */
+export const READERS_HEADER_USED_BYTES = POSITION_TABLE_SLOTS_OFFSET + 4;
+/** Within a slot: the name's UTF-8 bytes. */
+export const SLOT_NAME = POSITION_TABLE_SLOT_NAME;
+
+/** Byte offset of slot `slot` of readers.wrd. */
+export function slotStart(slot: number): number {
+  return positionTableSlotStart(READER_SLOT_BYTES, slot);
+}
 
 // ---- events --------------------------------------------------------------------------------
 //

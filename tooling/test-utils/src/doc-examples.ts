@@ -1,5 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
 import { runNode, type NodeRunResult } from './node-process.js';
 
 /** One runnable example found in a markdown file. */
@@ -58,4 +61,41 @@ export async function runDocExample(
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** What {@link describeDocExamples} checks beyond "every example runs cleanly". */
+export interface DocExamplesOptions {
+  /** Fewest ```js blocks the README must have (so a README that lost its examples fails). */
+  readonly atLeast: number;
+  /** Expected stdout of the first examples, in README order (what their comments say). */
+  readonly stdout?: readonly string[];
+}
+
+/**
+ * The README test of a package: every ```js block of `<package>/README.md` runs as a user's ES
+ * module would (importing the built package by name, in a fresh directory) and must exit 0 with
+ * nothing on stderr, and print what `options.stdout` says; so the README cannot drift from the
+ * API.
+ *
+ * @param packageUrl - the package's directory, as a URL (`new URL('../..', import.meta.url)`)
+ */
+export function describeDocExamples(packageUrl: URL, options: DocExamplesOptions): void {
+  const packageDirectory = fileURLToPath(packageUrl);
+  const examples = docExamples(join(packageDirectory, 'README.md'));
+  describe('README examples', () => {
+    it(`has at least ${options.atLeast} examples to run`, () => {
+      expect(examples.length).toBeGreaterThanOrEqual(options.atLeast);
+      expect(examples.length).toBeGreaterThanOrEqual(options.stdout?.length ?? 0);
+    });
+
+    it.each(examples.map((example, k) => [example.name, example, options.stdout?.[k]] as const))(
+      '%s runs',
+      async (_name, example, stdout) => {
+        const result = await runDocExample(example, packageDirectory);
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+        if (stdout !== undefined) expect(result.stdout).toBe(stdout);
+      },
+    );
+  });
 }

@@ -8,5 +8,5 @@ export { temporaryDirectory } from './temporary-directory.js';
 export { seededRandom } from './seeded-random.js';
 export { runNode, spawnNode } from './node-process.js';
 export type { NodeProcess, NodeRunResult, SpawnNodeOptions } from './node-process.js';
-export { docExamples, runDocExample } from './doc-examples.js';
-export type { DocExample } from './doc-examples.js';
+export { describeDocExamples, docExamples, runDocExample } from './doc-examples.js';
+export type { DocExample, DocExamplesOptions } from './doc-examples.js';

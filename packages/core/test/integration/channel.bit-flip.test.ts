@@ -13,8 +13,10 @@ import { Channel } from '@annal/core';
 import { AnnalError } from '@annal/native';
 import { temporaryDirectory } from '@annal/test-utils';
 
+import { CHANNEL_HEADER_BYTES } from '../../src/layout.js';
+
 const SOAK = process.env['ANNAL_SOAK'] === '1';
-const HEADER_BYTES = 128;
+const HEADER_BYTES = CHANNEL_HEADER_BYTES;
 
 type Outcome =
   'identical' | 'coded error' | 'DIFFERENT RECORDS' | 'DIFFERENT STATUS' | 'RAW ERROR' | 'HANG';

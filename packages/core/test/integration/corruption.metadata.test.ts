@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
+import { FIRST_LEVEL_INDEX_OFFSET, SEALED_OFFSET, computeHeaderBytes } from '../../src/layout.js';
 import { ManualClock, SMALL, payloadOf, readAll } from '../queue-helpers.js';
 
 /** Index pages every 32 records (8 entries, one every 4), so a small queue has several. */
 const SHAPE = { ...SMALL, indexCount: 8, indexSpacing: 4 } as const;
-/** Header bytes for indexCount 8; the first-level index starts at 256. */
-const HEADER_BYTES = 4096;
-const FIRST_LEVEL_INDEX = 256;
+const HEADER_BYTES = computeHeaderBytes(SHAPE.indexCount);
+const FIRST_LEVEL_INDEX = FIRST_LEVEL_INDEX_OFFSET;
 const RECORDS = 100;
 
 /** Record n's payload; records 50 and 98 are empty (their length word is the bare complete flag). */
@@ -187,7 +187,6 @@ describe('damaged metadata is checked, never obeyed', () => {
 
   it('a sealed flag flipped on in an open cycle: read as it is, and the appender clears it', () => {
     const { directory, file } = writeQueue();
-    const SEALED_OFFSET = 72;
     edit(file, (bytes) => bytes.writeInt32LE(1, SEALED_OFFSET));
     using queue = open(directory);
     expectIntact(queue);

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
+import { APPEND_LOCK_OFFSET, computeHeaderBytes } from '../../src/layout.js';
 import { ManualClock, SMALL, payloadOf } from '../queue-helpers.js';
 
 const SHAPE = { ...SMALL, indexCount: 8, indexSpacing: 4 } as const;
-const HEADER_BYTES = 4096;
-const APPEND_LOCK = 76;
+const HEADER_BYTES = computeHeaderBytes(SHAPE.indexCount);
+const APPEND_LOCK = APPEND_LOCK_OFFSET;
 const RECORDS = 100;
 const recordOf = (n: number): Uint8Array => payloadOf(n, 40 + (n % 13));
 

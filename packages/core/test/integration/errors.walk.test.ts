@@ -10,6 +10,7 @@ import { Channel, Queue } from '@annal/core';
 import { AnnalError, CorruptError } from '@annal/native';
 import { runNode, temporaryDirectory } from '@annal/test-utils';
 import { fixturePath } from '../fixture-path.js';
+import { ManualClock } from '../queue-helpers.js';
 
 const SMALL = { rollCycle: 'TEST_SECONDLY', blockBytes: '64 KiB' } as const;
 
@@ -194,7 +195,9 @@ describe('damaged records', () => {
     const directory = temporaryDirectory();
     const indices: number[] = [];
     {
-      using queue = Queue.open(directory, { ...SMALL, checksums: 'crc32c' });
+      // A manual clock: on the wall clock a second boundary could send record 3 to the next file.
+      const clock = new ManualClock();
+      using queue = Queue.open(directory, { ...SMALL, checksums: 'crc32c', clock: clock.read });
       const appender = queue.appender();
       for (let n = 0; n < 5; n++) indices.push(appender.appendString(`record number ${n}`));
     }

@@ -14,6 +14,7 @@ import {
   taggedPayload,
   writeTagged,
 } from '../fixtures/tagged-payload.mjs';
+import { APPEND_HANDOFF_OFFSET, WRITE_POSITION_OFFSET } from '../../src/layout.js';
 import { ManualClock, SMALL } from '../queue-helpers.js';
 
 const SOAK = process.env['ANNAL_SOAK'] === '1';
@@ -32,17 +33,17 @@ function headerWord(directory: string, offset: number): number {
   } finally {
     closeSync(fd);
   }
-  return word.readUInt32LE(0);
+  return word.readUInt32LE();
 }
 
 /** The write position stored in the newest cycle file's header (bytes of data). */
 function endOf(directory: string): number {
-  return headerWord(directory, 64) * 8;
+  return headerWord(directory, WRITE_POSITION_OFFSET) * 8;
 }
 
 /** The hand-off request word of the newest cycle file. */
 function handoffOf(directory: string): number {
-  return headerWord(directory, 80);
+  return headerWord(directory, APPEND_HANDOFF_OFFSET);
 }
 
 /**

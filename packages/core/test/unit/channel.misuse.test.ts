@@ -14,8 +14,10 @@ import { describe, expect, it } from 'vitest';
 import { Channel, type ChannelReader } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
 
+import { CHANNEL_HEADER_BYTES } from '../../src/layout.js';
+
 const CAPACITY = 65536;
-const HEADER_BYTES = 128;
+const HEADER_BYTES = CHANNEL_HEADER_BYTES;
 
 const coded = (code: string, extra: Record<string, unknown> = {}): unknown =>
   expect.objectContaining({ code, ...extra });

@@ -4,12 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
+import { FENCELESS_PUBLISH_OFFSET } from '../../src/layout.js';
 import { GOLDEN_RECORDS, goldenRecord, writeGoldenQueue } from '../golden.js';
 
 const GOLDEN_DIRECTORY = fileURLToPath(new URL('../fixtures/golden-v2', import.meta.url));
 const GOLDEN_FILE = '20261122T000000Z.annalq';
-/** Header word set when the appender publishes without fences (x86-64 with membarrier). */
-const FENCELESS_PUBLISH_OFFSET = 136;
 
 describe('on-disk format version 2 (golden fixture)', () => {
   it('writes byte for byte the committed fixture: the format cannot change silently', () => {

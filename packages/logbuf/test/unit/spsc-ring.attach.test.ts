@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptError, InvalidArgumentError, LogbufError, MpscRing, SpscRing } from '@annal/logbuf';
 
+import {
+  CAPACITY_OFFSET,
+  KIND_OFFSET,
+  MAGIC_OFFSET,
+  VERSION_OFFSET,
+  wordIndex,
+} from '../../src/layout.js';
+
 function corrupted(mutate: (words: Int32Array) => void): SharedArrayBuffer {
   const buffer = SpscRing.allocate(1024);
   mutate(new Int32Array(buffer));
@@ -33,11 +41,11 @@ describe('SpscRing.attach()', () => {
   });
 
   it.each([
-    ['magic', (words: Int32Array) => (words[0] = 0x12345678)],
-    ['version', (words: Int32Array) => (words[1] = 99)],
-    ['kind', (words: Int32Array) => (words[2] = 7)],
-    ['capacity', (words: Int32Array) => (words[3] = 2048)],
-    ['capacity', (words: Int32Array) => (words[3] = 1000)],
+    ['magic', (words: Int32Array) => (words[wordIndex(MAGIC_OFFSET)] = 0x12345678)],
+    ['version', (words: Int32Array) => (words[wordIndex(VERSION_OFFSET)] = 99)],
+    ['kind', (words: Int32Array) => (words[wordIndex(KIND_OFFSET)] = 7)],
+    ['capacity', (words: Int32Array) => (words[wordIndex(CAPACITY_OFFSET)] = 2048)],
+    ['capacity', (words: Int32Array) => (words[wordIndex(CAPACITY_OFFSET)] = 1000)],
   ])('throws ERR_ANNAL_CORRUPT naming the bad %s', (field, mutate) => {
     const attempt = (): unknown => SpscRing.attach(corrupted(mutate));
     expect(attempt).toThrow(CorruptError);

@@ -27,7 +27,6 @@ export const UUID_BYTES = 16;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Where the 32 hex digits start in the 36-character string, byte by byte. */
 const HEX_START = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** The largest timestamp 48 bits hold (in the year 10889). */
 const MAX_MS = 2 ** 48 - 1;

@@ -5,6 +5,14 @@ import { Wal } from '@annal/wal';
 import { spawnNode, temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
+import {
+  FRAME_CHECKSUM_OFFSET,
+  FRAME_HEADER_BYTES,
+  SEGMENT_HEADER_BYTES,
+  SLOT_NAME,
+  frameBytes,
+  slotStart,
+} from '../../src/layout.js';
 import { fixturePath } from '../fixture-path.js';
 import { nextOf, pollOf } from '../read-helpers.js';
 
@@ -148,10 +156,14 @@ describe('Wal after a stage write cut short (fd backend)', () => {
 describe.each(BACKENDS)('Wal with damaged files (%s backend)', (backend) => {
   const SMALL = { ...SMALL_BASE, backend } as const;
   /** 200 entries of 92 bytes: entry k's frame at 4096 + 104 k of the only segment. */
+  const PAYLOAD_BYTES = 92;
+  /** Where record `n` of {@link filled}'s segment starts (every record is one frame). */
+  const recordAt = (n: number): number => SEGMENT_HEADER_BYTES + frameBytes(PAYLOAD_BYTES) * n;
+
   async function filled(): Promise<{ dir: string; segment: string }> {
     const dir = temporaryDirectory();
     await using wal = Wal.open(dir, SMALL);
-    for (let n = 0; n < 200; n++) wal.appendSync('t', new Uint8Array(92).fill(n));
+    for (let n = 0; n < 200; n++) wal.appendSync('t', new Uint8Array(PAYLOAD_BYTES).fill(n));
     const topic = join(wal.directory, 'topics', 't');
     const name = readdirSync(topic).find((entry) => entry.endsWith('.wseg'));
     return { dir, segment: join(topic, name ?? '') };
@@ -168,12 +180,12 @@ describe.each(BACKENDS)('Wal with damaged files (%s backend)', (backend) => {
 
   it('reports a flipped payload byte as ERR_ANNAL_CORRUPT naming topic, segment and offset', async () => {
     const { dir, segment } = await filled();
-    flipByte(segment, 4096 + 104 * 150 + 8 + 3);
+    flipByte(segment, recordAt(150) + FRAME_HEADER_BYTES + 3);
     expect(() => Wal.open(dir, SMALL).lastIndex('t')).toThrow(
       expect.objectContaining({
         code: 'ERR_ANNAL_CORRUPT',
         path: segment,
-        offset: 4096 + 104 * 150,
+        offset: recordAt(150),
         index: 150,
         message: expect.stringMatching(/topic "t".*record 150/) as unknown,
       }),
@@ -182,7 +194,7 @@ describe.each(BACKENDS)('Wal with damaged files (%s backend)', (backend) => {
 
   it('with onCorrupt "truncate", cuts the log at the first bad entry and appends after it', async () => {
     const { dir, segment } = await filled();
-    flipByte(segment, 4096 + 104 * 150 + 4);
+    flipByte(segment, recordAt(150) + FRAME_CHECKSUM_OFFSET);
     await using wal = Wal.open(dir, { ...SMALL, onCorrupt: 'truncate', quiet: true });
     expect(wal.lastIndex('t')).toBe(149);
     expect(wal.readFrom('t', 0, { maxRecords: 1000 }).length).toBe(150);
@@ -191,7 +203,7 @@ describe.each(BACKENDS)('Wal with damaged files (%s backend)', (backend) => {
 
   it('reports a cut segment instead of reading it', async () => {
     const { dir, segment } = await filled();
-    truncateSync(segment, 4096 + 104 * 100);
+    truncateSync(segment, recordAt(100));
     expect(() => Wal.open(dir, SMALL).lastIndex('t')).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: segment }),
     );
@@ -203,12 +215,12 @@ describe.each(BACKENDS)('Wal with damaged files (%s backend)', (backend) => {
       await using wal = Wal.open(dir, SMALL);
       pollOf(wal, 't', 'billing', 10);
     }
-    // Slot 0 starts at byte 128; its name at byte 40 of the slot (docs/format.md).
+    // A byte of slot 0's name (docs/format.md).
     const readers = join(segment, '..', 'readers.wrd');
-    flipByte(readers, 128 + 40);
+    flipByte(readers, slotStart(0) + SLOT_NAME);
     await using wal = Wal.open(dir, SMALL);
     expect(() => nextOf(wal, 't', 'billing')).toThrow(
-      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: readers, offset: 128 }),
+      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT', path: readers, offset: slotStart(0) }),
     );
   });
 });

@@ -17,6 +17,12 @@ import { Wal, type WalRecord } from '@annal/wal';
 import { seededRandom, temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
+import {
+  READERS_HEADER_USED_BYTES,
+  SEGMENT_HEADER_BYTES,
+  SEGMENT_HEADER_USED_BYTES,
+  slotStart,
+} from '../../src/layout.js';
 import { pollOf } from '../read-helpers.js';
 
 const SOAK = process.env['ANNAL_SOAK'] === '1';
@@ -76,7 +82,7 @@ describe.each(BACKENDS)('a wal topic with one bit flipped (%s backend)', (backen
       const segment = readFileSync(join(topic, segmentName));
       const readers = readFileSync(join(topic, 'readers.wrd'));
       let dataEnd = segment.length;
-      while (dataEnd > 4096 && segment[dataEnd - 1] === 0) dataEnd--;
+      while (dataEnd > SEGMENT_HEADER_BYTES && segment[dataEnd - 1] === 0) dataEnd--;
 
       // What can matter: the segment header, every frame and the word after the last, the readers
       // table's header and the slot in use.
@@ -84,10 +90,10 @@ describe.each(BACKENDS)('a wal topic with one bit flipped (%s backend)', (backen
       const add = (file: 'segment' | 'readers', from: number, to: number): void => {
         for (let position = from; position < to; position++) targets.push({ file, position });
       };
-      add('segment', 0, 44);
-      add('segment', 4096, dataEnd + 16);
-      add('readers', 0, 16);
-      add('readers', 128, 256);
+      add('segment', 0, SEGMENT_HEADER_USED_BYTES);
+      add('segment', SEGMENT_HEADER_BYTES, dataEnd + 16);
+      add('readers', 0, READERS_HEADER_USED_BYTES);
+      add('readers', slotStart(0), slotStart(1));
       const sample = SOAK ? targets : targets.filter((_, k) => k % 23 === 0);
 
       const trialDir = temporaryDirectory();

@@ -17,6 +17,7 @@ import { Wal, type WalRecord, type WalOptions } from '@annal/wal';
 import { temporaryDirectory } from '@annal/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { SEGMENT_HEADER_BYTES } from '../../src/layout.js';
 import { nextOf, pollOf } from '../read-helpers.js';
 
 const encoder = new TextEncoder();
@@ -315,7 +316,10 @@ describe.each(BACKENDS)('whole files that are not what they claim (%s backend)',
     [
       'a header and nothing else',
       (dir: string) =>
-        readFileSync(join(topicDir(dir), segments(dir)[0] as string)).subarray(0, 4096),
+        readFileSync(join(topicDir(dir), segments(dir)[0] as string)).subarray(
+          0,
+          SEGMENT_HEADER_BYTES,
+        ),
     ],
   ])(
     "a last segment that is %s: reported under 'stop'; under 'truncate' moved to cut/ and the log goes on before it",

@@ -6,6 +6,12 @@ import { Wal } from '@annal/wal';
 import { temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
+import {
+  CREATED_MS_OFFSET,
+  HEADER_CRC_OFFSET,
+  SEGMENT_HEADER_CHECKED_BYTES,
+  SEGMENT_HEADER_USED_BYTES,
+} from '../../src/layout.js';
 import { nextOf } from '../read-helpers.js';
 
 const encoder = new TextEncoder();
@@ -126,16 +132,17 @@ describe.each(BACKENDS)('retention (%s backend)', (backend) => {
   });
 });
 
-/** Rewrites a segment's creation time and header checksum (layout.ts: offsets 32 and 40). */
+/** Rewrites a segment's creation time and header checksum. */
 function backdate(path: string, createdMs: number): void {
-  const header = new Uint8Array(44);
+  const header = new Uint8Array(SEGMENT_HEADER_USED_BYTES);
   const fd = openSync(path, 'r+');
   try {
-    readSync(fd, header, 0, 44, 0);
+    readSync(fd, header, 0, header.length, 0);
     const view = new DataView(header.buffer);
-    view.setFloat64(32, createdMs, true);
-    view.setUint32(40, crc32c(header.subarray(0, 40)), true);
-    writeSync(fd, header, 0, 44, 0);
+    view.setFloat64(CREATED_MS_OFFSET, createdMs, true);
+    const checksum = crc32c(header.subarray(0, SEGMENT_HEADER_CHECKED_BYTES));
+    view.setUint32(HEADER_CRC_OFFSET, checksum, true);
+    writeSync(fd, header, 0, header.length, 0);
   } finally {
     closeSync(fd);
   }
