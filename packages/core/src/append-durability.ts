@@ -9,9 +9,9 @@ import { ClosedError, SyncScheduler, type SyncPolicy } from '@annal/native';
 /** What the durability side needs of a cycle file rolled away from. */
 export interface SyncableFile {
   /** msync, blocking. */
-  sync(): void;
+  syncSync(): void;
   /** msync off the JS thread. */
-  syncAsync(): Promise<void>;
+  sync(): Promise<void>;
 }
 
 /**
@@ -89,7 +89,7 @@ export class AppendDurability {
   syncRolledAwaySync(): void {
     for (const file of this.#rolledAway.keys()) {
       try {
-        file.sync();
+        file.syncSync();
       } catch (error) {
         if (!ClosedError.isInstance(error)) throw error;
       }
@@ -104,10 +104,10 @@ export class AppendDurability {
    */
   rolledAway(file: SyncableFile): void {
     if (this.syncsAtClose) {
-      file.sync();
+      file.syncSync();
       return;
     }
-    const done = file.syncAsync().then(
+    const done = file.sync().then(
       () => undefined,
       (error: unknown) => {
         // A file deleted (unmapped) by deleteCycles meanwhile has nothing left to sync here.

@@ -106,7 +106,7 @@ export class Appender implements Disposable {
     // After close() the queue unmaps its files: a sync the timer starts later has nothing to do
     // (close() made everything durable with a blocking msync first).
     this.#durability = new AppendDurability(context.sync, () =>
-      this.#closed ? Promise.resolve() : this.#at.file.syncAsync(),
+      this.#closed ? Promise.resolve() : this.#at.file.sync(),
     );
     this.#scheduler = this.#durability.scheduler;
     this.#syncEach = this.#durability.each;
@@ -312,7 +312,7 @@ export class Appender implements Disposable {
    */
   syncSync(): void {
     this.#checkOpen();
-    this.#at.file.sync();
+    this.#at.file.syncSync();
     this.#durability.syncRolledAwaySync();
   }
 
@@ -332,7 +332,7 @@ export class Appender implements Disposable {
     let failure = this.#durability.failure;
     if (this.#durability.syncsAtClose) {
       try {
-        this.#at.file.sync();
+        this.#at.file.syncSync();
       } catch (error) {
         failure ??= error instanceof Error ? error : new Error(String(error));
       }

@@ -184,13 +184,13 @@ export class CycleFile {
   }
 
   /** msync of every mapped block and the header (blocking). */
-  sync(): void {
+  syncSync(): void {
     this.#headerMapping.msyncSync();
     for (const block of this.#blocks) block?.mapping.msyncSync();
   }
 
   /** msync off the JS thread. */
-  async syncAsync(): Promise<void> {
+  async sync(): Promise<void> {
     await this.#headerMapping.msync();
     for (const block of this.#blocks) if (block !== undefined) await block.mapping.msync();
   }

@@ -227,7 +227,7 @@ export class PositionTable {
   /**
    * Stores `position` (a safe integer ≥ 0) in `slot`, whose name this process holds: into the
    * older copy, so a crash at any store leaves the previous position readable. Survives a process
-   * crash at once, power loss after {@link syncSync} or {@link syncAsync}.
+   * crash at once, power loss after {@link syncSync} or {@link sync}.
    */
   store(slot: number, position: number): void {
     const newest = this.#newest[slot] as number;
@@ -271,7 +271,7 @@ export class PositionTable {
   }
 
   /** Makes the positions stored so far survive power loss (nothing to do when none changed). */
-  syncAsync(): Promise<void> {
+  sync(): Promise<void> {
     // Positions stored before a sync still running are durable only once it ends.
     if (!this.#dirty) return this.#syncing ?? Promise.resolve();
     this.#dirty = false;

@@ -91,8 +91,8 @@ export class ReaderTable {
   }
 
   /** Makes the indexes stored so far survive power loss (nothing to do when none changed). */
-  syncAsync(): Promise<void> {
-    return this.#table.syncAsync();
+  sync(): Promise<void> {
+    return this.#table.sync();
   }
 
   /** The same on the calling thread. */

@@ -48,7 +48,7 @@ export async function deleteOldestSegments(topic: DeletionContext): Promise<void
   // Indexes stored in memory are what made these segments consumable: make them durable
   // before the segments go, so a power loss cannot send a reader back into a deleted one.
   const readers = topic.readers();
-  if (readers !== undefined) await readers.syncAsync();
+  if (readers !== undefined) await readers.sync();
   // A sync in the pool may still be syncing a segment about to go: closing it under that sync
   // would fail the sync, and with it the log.
   await topic.sync.idle();

@@ -52,7 +52,7 @@ export class TopicSync {
     this.#installing.push(...installed);
     const syncing = Promise.all([
       ...segments.map((segment) => segment.sync()),
-      readers?.syncAsync(),
+      readers?.sync(),
       installed.length === 0 ? undefined : syncInstalled(this.#directory, installed),
     ]);
     this.#syncing.add(syncing);
