@@ -17,6 +17,9 @@
  * different names at the same moment never take the same one, and a slot whose taker died half
  * way is taken again.
  *
+ * A little over 400 lines on purpose: one class, whose store path, slot claiming and damage
+ * checks share the same few private fields; its byte layout is in position-table-layout.ts.
+ *
  * @module
  */
 import { existsSync, statSync } from 'node:fs';
