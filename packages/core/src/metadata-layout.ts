@@ -26,7 +26,8 @@ export const METADATA_FILE_BYTES = 4096;
 export const METADATA_HEADER_BYTES = 64;
 /** u32: {@link METADATA_FILE_BYTES}. */
 export const METADATA_FILE_BYTES_OFFSET = 8;
-const METADATA_HIGHEST_CYCLE_OFFSET = 16;
+/** f64: the highest cycle with a file (advisory). */
+export const METADATA_HIGHEST_CYCLE_OFFSET = 16;
 /** u32: CRC32C of the first {@link METADATA_CHECKED_BYTES} bytes. */
 export const METADATA_CHECKSUM_OFFSET = 24;
 /** Bytes of the metadata header covered by its checksum. */

@@ -3,10 +3,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
+import {
+  HEADER_PAGE_BYTES,
+  computeFrameLength,
+  computeIndexPageFrameLength,
+} from '../../src/layout.js';
 import { ManualClock, SMALL, payloadOf, readAll } from '../queue-helpers.js';
 
 /** Header bytes of the TEST_SECONDLY shape (indexCount 256). */
-const HEADER_BYTES = 4096;
+/** SMALL's header is one page. */
+const HEADER_BYTES = HEADER_PAGE_BYTES;
+/** SMALL's index pages hold 256 entries; its records here are 40-byte payloads. */
+const INDEX_PAGE_BYTES = computeIndexPageFrameLength(256);
+const RECORD_FRAME_BYTES = computeFrameLength(40);
 
 function writeQueue(
   checksums: 'off' | 'crc32c',
@@ -45,7 +54,7 @@ function readByte(file: string, offset: number): number {
 
 /** Data position of record n: index page (8 + 4 × 256 bytes) first, then 48-byte frames. */
 function recordOffset(n: number): number {
-  return HEADER_BYTES + 8 + 4 * 256 + n * 48;
+  return HEADER_BYTES + INDEX_PAGE_BYTES + n * RECORD_FRAME_BYTES;
 }
 
 describe('corrupt and truncated queue files', () => {

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
+import { METADATA_HIGHEST_CYCLE_OFFSET } from '../../src/layout.js';
 import { ManualClock, SMALL, payloadOf, readAll } from '../queue-helpers.js';
 
 /** Byte of `metadata.annalm` holding the highest cycle with a file (f64; docs/format.md). */
-const HIGHEST_CYCLE_OFFSET = 16;
+const HIGHEST_CYCLE_OFFSET = METADATA_HIGHEST_CYCLE_OFFSET;
 
 describe('a roll cut short by a crash', () => {
   it('an appender that takes over a cycle file a dead one created (but never recorded) makes readers reach it', () => {
