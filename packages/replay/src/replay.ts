@@ -44,6 +44,12 @@ export interface ReplaySummary {
 
 /** Records delivered between two yields to the event loop, so signals and timers get a turn. */
 const SLICE = 4096;
+/** What {@link ReplaySession.#deliverSync} returns besides a count. */
+const SLICE_ENDED = -1;
+const SLICE_STOPPED = -2;
+/** What a parked promise is: the pace before a record, or a handler's result after it. */
+const WAIT_PACE = 0;
+const WAIT_HANDLER = 1;
 
 // Captured at load: with `fakeGlobals` the global timers are the replay's own fakes.
 const realSetTimeout = globalThis.setTimeout;
@@ -76,6 +82,10 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
   #steps = -1;
   #stepped: (() => void) | undefined;
   #finished = false;
+  /** A promise the synchronous loop handed back, what it is, and the record it holds back. */
+  #waiting: PromiseLike<void> | undefined;
+  #waitingFor = WAIT_HANDLER;
+  #held: R | undefined;
   /** Wall time and recorded time of the first paced record. */
   #paceWall = Number.NaN;
   #paceRecorded = Number.NaN;
@@ -178,43 +188,109 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
   }
 
   /** Delivers up to SLICE records; false at the end of the source. */
+  /**
+   * Delivers up to SLICE records; false at the end of the source. Records go through the
+   * synchronous loop of {@link ReplaySession.#deliverSync} (an async function's loop is compiled
+   * as a resumable generator and costs about as much again per record); this function awaits
+   * only what that loop hands back: a handler's promise, or the pace.
+   */
   async #slice(): Promise<boolean> {
-    const options = this.#options;
-    const context = this.#context;
-    const signal = options.signal;
-    for (let n = 0; n < SLICE; n++) {
-      if (this.#paused) return true;
+    let budget = SLICE;
+    while (budget > 0) {
+      const outcome = this.#deliverSync(budget);
+      if (outcome === SLICE_ENDED) return false;
+      if (outcome === SLICE_STOPPED) return true;
+      budget -= outcome;
+      const waiting = this.#waiting;
+      if (waiting === undefined) return true; // the budget is spent
+      this.#waiting = undefined;
+      await waiting;
+      if (this.#waitingFor === WAIT_PACE) {
+        const held = this.#held as R;
+        this.#held = undefined;
+        if (this.#handOver(held)) {
+          const handled = this.#waiting as PromiseLike<void> | undefined;
+          this.#waiting = undefined;
+          await handled;
+        }
+      }
+      if (this.#afterHandler()) return true;
+      budget--;
+    }
+    return true;
+  }
+
+  /**
+   * The per-record loop, synchronous: reads, filters and delivers up to `budget` records.
+   * Returns how many it took, or SLICE_ENDED / SLICE_STOPPED. When a record needs a wait (the
+   * handler returned a promise, or the pace), it parks the promise in `#waiting` and returns.
+   */
+  #deliverSync(budget: number): number {
+    const paced = this.#options.speed !== 'max';
+    for (let n = 0; n < budget; n++) {
+      if (this.#paused) return SLICE_STOPPED;
       const record = this.#source.next();
-      if (record === undefined) return false;
+      if (record === undefined) return SLICE_ENDED;
       if (this.#filtered && !this.#selected(record)) {
         this.#skipped++;
         continue;
       }
       const timestamp = record.timestamp;
-      if (timestamp === timestamp) {
-        // (not NaN) recorded time moves the clock, and the pace if one was asked for
-        if (options.speed !== 'max') await this.#pace(timestamp);
-        this.#clock.advanceTo(timestamp);
-        if (this.#firstTimestamp !== this.#firstTimestamp) this.#firstTimestamp = timestamp;
-        this.#lastTimestamp = timestamp;
+      if (paced && timestamp === timestamp) {
+        const wait = this.#pace(timestamp);
+        if (wait !== undefined) {
+          this.#held = record;
+          this.#waiting = wait;
+          this.#waitingFor = WAIT_PACE;
+          return n;
+        }
       }
-      this.#lastStream = record.stream;
-      this.#lastIndex = record.index;
-      const result = this.#handler(record, context);
-      if (result !== undefined) await result;
-      context.delivered++;
-      if (context.delivered % options.progressEvery === 0) this.#progress();
-      if (this.#steps > 0 && --this.#steps === 0) {
-        this.#paused = true;
-        this.#steps = -1;
-        const stepped = this.#stepped;
-        this.#stepped = undefined;
-        stepped?.();
-        return true;
-      }
-      if (signal?.aborted === true) throw aborted(signal);
+      if (this.#handOver(record)) return n;
+      if (this.#afterHandler()) return SLICE_STOPPED;
     }
+    return budget;
+  }
+
+  /**
+   * Moves the clock to the record and calls the handler. True when the handler returned a
+   * promise, parked in `#waiting` (the bookkeeping after it waits for it).
+   */
+  #handOver(record: R): boolean {
+    const timestamp = record.timestamp;
+    if (timestamp === timestamp) {
+      // (not NaN) recorded time moves the clock
+      this.#clock.advanceTo(timestamp);
+      if (this.#firstTimestamp !== this.#firstTimestamp) this.#firstTimestamp = timestamp;
+      this.#lastTimestamp = timestamp;
+    }
+    this.#lastStream = record.stream;
+    this.#lastIndex = record.index;
+    const result: unknown = this.#handler(record, this.#context);
+    if (result === undefined || typeof (result as PromiseLike<void>).then !== 'function') {
+      return false;
+    }
+    this.#waiting = result as PromiseLike<void>;
+    this.#waitingFor = WAIT_HANDLER;
     return true;
+  }
+
+  /** Counts a handled record: progress, steps, the signal. True when the slice must stop. */
+  #afterHandler(): boolean {
+    const context = this.#context;
+    const options = this.#options;
+    context.delivered++;
+    if (context.delivered % options.progressEvery === 0) this.#progress();
+    if (this.#steps > 0 && --this.#steps === 0) {
+      this.#paused = true;
+      this.#steps = -1;
+      const stepped = this.#stepped;
+      this.#stepped = undefined;
+      stepped?.();
+      return true;
+    }
+    const signal = options.signal;
+    if (signal?.aborted === true) throw aborted(signal);
+    return false;
   }
 
   #selected(record: R): boolean {
@@ -226,17 +302,21 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
     return filter === undefined || (filter as (record: R) => boolean)(record);
   }
 
-  /** Waits until wall time has caught up with `timestamp` at the chosen speed. */
-  async #pace(timestamp: number): Promise<void> {
+  /**
+   * What to wait for before delivering a record stamped `timestamp` at the chosen speed, or
+   * undefined when wall time has caught up already.
+   */
+  #pace(timestamp: number): Promise<void> | undefined {
     const factor = this.#options.speed === 'realtime' ? 1 : (this.#options.speed as number);
     if (this.#paceWall !== this.#paceWall) {
       this.#paceWall = realNow();
       this.#paceRecorded = timestamp;
-      return;
+      return undefined;
     }
     const due = this.#paceWall + (timestamp - this.#paceRecorded) / factor;
     const wait = due - realNow();
-    if (wait > 0) await new Promise<void>((resolve) => realSetTimeout(resolve, wait));
+    if (wait <= 0) return undefined;
+    return new Promise<void>((resolve) => realSetTimeout(resolve, wait));
   }
 
   #progress(): void {
