@@ -105,6 +105,19 @@ export class Queue implements Disposable {
    * @param options - see {@link QueueOptions}; they shape new cycle files only: existing files
    *   keep what their headers say
    * @throws ERR_ANNAL_INVALID_OPTION naming the option
+   * @example
+   * ```ts
+   * const queue = Queue.open('./orders', { rollCycle: 'FAST_HOURLY', sync: 'none' });
+   * try {
+   *   queue.appender().appendString('order 1');
+   *   const reader = queue.reader();
+   *   for (let record = reader.next(); record !== undefined; record = reader.next()) {
+   *     console.log(record.index, record.text());
+   *   }
+   * } finally {
+   *   queue.close();
+   * }
+   * ```
    */
   static open(directory: string, options: QueueOptions = {}): Queue {
     if (typeof directory !== 'string' || directory.length === 0 || directory.includes('\0')) {
@@ -133,6 +146,12 @@ export class Queue implements Disposable {
    *   process, holds the queue, or when shared appenders do and this one is exclusive;
    *   ERR_ANNAL_READ_ONLY for a read-only queue; ERR_ANNAL_INVALID_OPTION for bad options or
    *   options that differ from those of the appender already open
+   * @example
+   * ```ts
+   * const appender = queue.appender();
+   * const index = appender.appendSync(new TextEncoder().encode('hello')); // written: survives a crash
+   * await appender.sync(); // durable: survives power loss
+   * ```
    */
   appender(options: AppenderOptions = {}): Appender {
     this.#checkOpen();
@@ -170,6 +189,14 @@ export class Queue implements Disposable {
    * @throws ERR_ANNAL_LOCKED when a reader of that name is open (in any process);
    *   ERR_ANNAL_READ_ONLY for a named reader of a read-only queue;
    *   ERR_ANNAL_INVALID_ARGUMENT for an empty name or one over 40 UTF-8 bytes
+   * @example
+   * ```ts
+   * const billing = queue.reader({ name: 'billing' }); // where 'billing' stopped last time
+   * for (let record = billing.next(); record !== undefined; record = billing.next()) {
+   *   bill(record.payload); // a zero-copy view, valid until the next next()
+   * }
+   * billing.close(); // stores its position
+   * ```
    */
   reader(options: ReaderOptions = {}): Reader {
     this.#checkOpen();

@@ -111,6 +111,12 @@ export class MpscRing {
    * @param capacity - bytes of the data area: a power of two from 64 to 2^30
    * @returns a buffer to pass to {@link MpscRing.attach} in each thread
    * @throws ERR_ANNAL_INVALID_ARGUMENT when `capacity` is not such a power of two
+   * @example
+   * ```ts
+   * const buffer = MpscRing.allocate(1 << 20);
+   * // each producer thread: MpscRing.attach(buffer).trySend(bytes)
+   * // the consumer thread:  MpscRing.attach(buffer).poll((record) => store(record.copy()))
+   * ```
    */
   static allocate(capacity: number): SharedArrayBuffer {
     return allocateRing(RING_KIND_MPSC, capacity);

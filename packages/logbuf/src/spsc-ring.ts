@@ -85,6 +85,13 @@ export class SpscRing {
    * @param capacity - bytes of the data area: a power of two from 64 to 2^30
    * @returns a buffer to pass to {@link SpscRing.attach} in each thread
    * @throws ERR_ANNAL_INVALID_ARGUMENT when `capacity` is not such a power of two
+   * @example
+   * ```ts
+   * const buffer = SpscRing.allocate(1 << 20); // 1 MiB of records
+   * new Worker('./consumer.js', { workerData: buffer }); // attaches its own SpscRing
+   * const producer = SpscRing.attach(buffer);
+   * producer.trySend(new TextEncoder().encode('tick'));
+   * ```
    */
   static allocate(capacity: number): SharedArrayBuffer {
     return allocateRing(RING_KIND_SPSC, capacity);

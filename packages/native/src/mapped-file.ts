@@ -105,6 +105,13 @@ export class MappedFile implements Disposable {
    * @throws ERR_ANNAL_FULL / ERR_ANNAL_TOO_LARGE when the space cannot be reserved (the file
    *   keeps its previous content), ERR_ANNAL_ALREADY_EXISTS with `exclusive`, the errors of
    *   {@link NativeFile.open} for the path, ERR_ANNAL_INVALID_OPTION for missing or bad options
+   * @example
+   * ```ts
+   * const file = MappedFile.create('./records.bin', { lengthBytes: 1 << 20 });
+   * new Uint8Array(file.buffer).set([1, 2, 3], 0); // plain stores into the page cache
+   * await file.msync(0, 3); // durable
+   * file.close();
+   * ```
    */
   static create(path: string, options: CreateMappedFileOptions): MappedFile {
     checkPath(path, 'path');

@@ -103,6 +103,13 @@ export class Wal implements AsyncDisposable {
    *   and what it allows; ERR_ANNAL_LOCKED naming the process that owns the directory;
    *   ERR_ANNAL_READ_ONLY on a read-only file system, ERR_ANNAL_PERMISSION, ERR_ANNAL_NOT_FOUND
    *   (a path through a file), each naming the path
+   * @example
+   * ```ts
+   * const wal = Wal.open('./events', { sync: 'each' });
+   * const index = await wal.append('orders', new TextEncoder().encode('{"id":1}')); // durable
+   * const [record] = wal.readFrom('orders', index);
+   * await wal.close();
+   * ```
    */
   static open(directory: string, options?: WalOptions): Wal {
     if (typeof directory !== 'string' || directory === '') {
@@ -200,6 +207,12 @@ export class Wal implements AsyncDisposable {
    * Without, it starts at the oldest record and stores nothing. Close it when done.
    * @throws ERR_ANNAL_INVALID_ARGUMENT (`topic`, `options`, `name`); ERR_ANNAL_LOCKED when a
    *   reader of that name is open; ERR_ANNAL_CLOSED
+   * @example
+   * ```ts
+   * const audit = wal.reader('orders', { name: 'audit' });
+   * audit.poll((record) => console.log(record.index, record.text()), 100); // up to 100, zero-copy
+   * audit.close();
+   * ```
    */
   reader(topic: string, options: WalReaderOptions = {}): WalReader {
     this.#checkOpen();
