@@ -23,8 +23,16 @@ import {
 import { AnnalError } from '@annal/native';
 import { temporaryDirectory } from '@annal/test-utils';
 
-/** Small blocks keep the fixtures cheap: TEST_SECONDLY's index pages fit 64 KiB. */
-const SMALL = { rollCycle: 'TEST_SECONDLY', blockBytes: '64 KiB' } as const;
+/**
+ * Small blocks keep the fixtures cheap: TEST_SECONDLY's index pages fit 64 KiB. The clock stands
+ * still: on the wall clock a test whose appends straddle a second would roll between them and
+ * see indexes of two cycles.
+ */
+const SMALL = {
+  rollCycle: 'TEST_SECONDLY',
+  blockBytes: '64 KiB',
+  clock: () => Date.UTC(2026, 10, 22),
+} as const;
 
 /** Values of the wrong type for an argument that takes a number. */
 const NOT_NUMBERS: readonly unknown[] = ['3', null, {}, [3], true, 3n, Symbol('x')];
