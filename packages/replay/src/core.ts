@@ -9,6 +9,7 @@ import type { Queue, QueueRecord } from '@annal/core';
 import { InvalidArgumentError } from '@annal/native';
 
 import { MutableBytesRecord, type BytesRecord } from './record.js';
+import { checkIndexOption } from './index-option.js';
 import type { Source } from './source.js';
 
 /** Options of {@link fromQueue}. */
@@ -54,8 +55,8 @@ export interface QueueSourceOptions {
  */
 export function fromQueue(queue: Queue, options: QueueSourceOptions = {}): Source<BytesRecord> {
   const { from, to, timestamp, type } = options;
-  checkIndexOption(from, 'from');
-  checkIndexOption(to, 'to');
+  checkIndexOption('fromQueue', from, 'from');
+  checkIndexOption('fromQueue', to, 'to');
   const name = options.name ?? basename(queue.directory);
   const reader = queue.reader();
   if (from !== undefined && !reader.seek(from)) {
@@ -76,10 +77,7 @@ export function fromQueue(queue: Queue, options: QueueSourceOptions = {}): Sourc
         ended = true;
         return undefined;
       }
-      record.index = read.index;
-      record.buffer = read.buffer;
-      record.offset = read.offset;
-      record.length = read.length;
+      record.fill(read.index, read.buffer, read.offset, read.length);
       record.timestamp = timestamp === undefined ? Number.NaN : timestamp(read);
       record.type = type === undefined ? '' : type(read);
       return record;
@@ -89,15 +87,4 @@ export function fromQueue(queue: Queue, options: QueueSourceOptions = {}): Sourc
       reader.close();
     },
   };
-}
-
-function checkIndexOption(value: number | undefined, field: string): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
-    throw new InvalidArgumentError(
-      `fromQueue: ${field} must be a record index (an integer from 0): ${String(value)}`,
-      {
-        field,
-      },
-    );
-  }
 }

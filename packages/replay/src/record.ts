@@ -59,6 +59,14 @@ export class MutableBytesRecord implements BytesRecord {
   get value(): Uint8Array {
     return this.buffer.subarray(this.offset, this.offset + this.length);
   }
+
+  /** Points the record at `buffer[offset … offset + length)`, record `index` of its source. */
+  fill(index: number, buffer: Uint8Array, offset: number, length: number): void {
+    this.index = index;
+    this.buffer = buffer;
+    this.offset = offset;
+    this.length = length;
+  }
 }
 
 /** The reusable object behind a record holding a value. */

@@ -12,6 +12,7 @@ import {
   type BytesRecord,
   type ReplayRecord,
 } from './record.js';
+import { checkIndexOption } from './index-option.js';
 import type { Source } from './source.js';
 
 /** Options of {@link fromTopic}. */
@@ -42,8 +43,8 @@ export function fromTopic(
   options: TopicSourceOptions = {},
 ): Source<BytesRecord> {
   const { from, to, timestamp, type } = options;
-  checkIndexOption(from, 'from');
-  checkIndexOption(to, 'to');
+  checkIndexOption('fromTopic', from, 'from');
+  checkIndexOption('fromTopic', to, 'to');
   const name = options.name ?? topic;
   const reader = wal.reader(topic);
   if (from !== undefined) reader.seek(from);
@@ -58,10 +59,7 @@ export function fromTopic(
         ended = true;
         return undefined;
       }
-      record.index = read.index;
-      record.buffer = read.payload;
-      record.offset = 0;
-      record.length = read.payload.length;
+      record.fill(read.index, read.payload, 0, read.payload.length);
       record.timestamp = timestamp === undefined ? Number.NaN : timestamp(read.payload, read.index);
       record.type = type === undefined ? '' : type(read.payload, read.index);
       return record;
@@ -98,8 +96,8 @@ export function fromEventLog(
   options: EventLogSourceOptions = {},
 ): Source<ReplayRecord<Event>> {
   const { from = 0, to, batch = 1024 } = options;
-  checkIndexOption(from, 'from');
-  checkIndexOption(to, 'to');
+  checkIndexOption('fromEventLog', from, 'from');
+  checkIndexOption('fromEventLog', to, 'to');
   if (!(Number.isSafeInteger(batch) && batch >= 1)) {
     throw new InvalidArgumentError(
       `fromEventLog: batch must be an integer from 1: ${String(batch)}`,
@@ -143,15 +141,4 @@ export function fromEventLog(
       events = [];
     },
   };
-}
-
-function checkIndexOption(value: number | undefined, field: string): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
-    throw new InvalidArgumentError(
-      `${field} must be a record index (an integer from 0): ${String(value)}`,
-      {
-        field,
-      },
-    );
-  }
 }
