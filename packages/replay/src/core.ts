@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 
 import type { Queue, QueueRecord } from '@annal/core';
-import { InvalidArgumentError } from '@annal/native';
+import { NotFoundError } from '@annal/native';
 
 import { MutableBytesRecord, type BytesRecord } from './record.js';
 import { checkIndexOption } from './index-option.js';
@@ -51,7 +51,7 @@ export interface QueueSourceOptions {
  * queue.close();
  * ```
  * @throws ERR_ANNAL_INVALID_ARGUMENT for a bad `from`/`to`; ERR_ANNAL_NOT_FOUND when `from`
- *   is not in the queue; the source's `next()` throws ERR_ANNAL_CORRUPT at a damaged record
+ *   is not a record of the queue (older than the oldest kept, or past the last); the source's `next()` throws ERR_ANNAL_CORRUPT at a damaged record
  */
 export function fromQueue(queue: Queue, options: QueueSourceOptions = {}): Source<BytesRecord> {
   const { from, to, timestamp, type } = options;
@@ -61,7 +61,7 @@ export function fromQueue(queue: Queue, options: QueueSourceOptions = {}): Sourc
   const reader = queue.reader();
   if (from !== undefined && !reader.seek(from)) {
     reader.close();
-    throw new InvalidArgumentError(`fromQueue: ${queue.directory} has no record ${from} (from)`, {
+    throw new NotFoundError(`fromQueue: ${queue.directory} has no record ${from} (from)`, {
       field: 'from',
       path: queue.directory,
     });

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '@annal/native';
+import { InvalidArgumentError, NotFoundError } from '@annal/native';
 import type { Event, EventLog, Wal } from '@annal/wal';
 
 import {
@@ -34,7 +34,8 @@ export interface TopicSourceOptions {
  * views are valid only inside its own `poll` call), so `value` stays valid after the handler.
  * Reads through an unnamed reader (no index is stored; closed with the source).
  *
- * @throws ERR_ANNAL_INVALID_ARGUMENT for a bad `from`/`to`; the source's `next()` throws
+ * @throws ERR_ANNAL_INVALID_ARGUMENT for a bad `from`/`to`; ERR_ANNAL_NOT_FOUND when `from` is
+ *   neither a record kept nor the next index; the source's `next()` throws
  *   ERR_ANNAL_CORRUPT at a damaged record
  */
 export function fromTopic(
@@ -47,7 +48,13 @@ export function fromTopic(
   checkIndexOption('fromTopic', to, 'to');
   const name = options.name ?? topic;
   const reader = wal.reader(topic);
-  if (from !== undefined) reader.seek(from);
+  if (from !== undefined && !reader.seek(from)) {
+    reader.close();
+    throw new NotFoundError(
+      `fromTopic: topic ${JSON.stringify(topic)} has no record ${from} (from), and it is not the next index either`,
+      { field: 'from', path: wal.directory },
+    );
+  }
   const record = new MutableBytesRecord(name);
   let ended = false;
   return {
@@ -88,7 +95,9 @@ export interface EventLogSourceOptions {
  * `value` is the decoded {@link Event} (a fresh object, yours to keep), its `timestamp` the
  * event's, its `type` the event's type.
  *
- * @throws ERR_ANNAL_INVALID_ARGUMENT for a bad `from`, `to` or `batch`; the source's `next()`
+ * @throws ERR_ANNAL_INVALID_ARGUMENT for a bad `from`, `to` or `batch`; the source's first
+ *   `next()` throws ERR_ANNAL_NOT_FOUND when an explicit `from` is neither an event kept nor the
+ *   next index; the source's `next()`
  *   throws ERR_ANNAL_CORRUPT at a damaged event
  */
 export function fromEventLog(
@@ -112,6 +121,7 @@ export function fromEventLog(
   let at = 0;
   let nextIndex = from;
   let ended = false;
+  let checkedFrom = false;
   return {
     name,
     next() {
@@ -119,6 +129,10 @@ export function fromEventLog(
       if (at >= events.length) {
         events = log.readFrom(nextIndex, batch);
         at = 0;
+        if (!checkedFrom) {
+          checkedFrom = true;
+          checkEventLogFrom(log, options.from, events);
+        }
         if (events.length === 0) {
           ended = true;
           return undefined;
@@ -141,4 +155,19 @@ export function fromEventLog(
       events = [];
     },
   };
+}
+
+/**
+ * An explicit `from` must be an event kept, or the index the next event will get: readFrom
+ * would otherwise start silently at the oldest event kept, or return nothing.
+ */
+function checkEventLogFrom(log: EventLog, from: number | undefined, first: readonly Event[]): void {
+  if (from === undefined) return;
+  const found = first[0]?.index;
+  if (found === from) return;
+  if (found === undefined && from === (log.lastIndex() ?? -1) + 1) return;
+  throw new NotFoundError(
+    `fromEventLog: topic ${JSON.stringify(log.topic)} partition ${log.partition} has no event ${from} (from)`,
+    { field: 'from' },
+  );
 }

@@ -158,3 +158,38 @@ describe('recorded sources', () => {
     }
   });
 });
+
+describe('a `from` that names no record', () => {
+  it('is ERR_ANNAL_NOT_FOUND for a queue, a topic and an event log, never a silent start elsewhere', () => {
+    const root = temporaryDirectory();
+    recordQueue(join(root, 'queue'), 3);
+    const queue = Queue.open(join(root, 'queue'), { readOnly: true });
+    const wal = Wal.open(join(root, 'wal'), { sync: 'manual' });
+    try {
+      const last = fromQueue(queue);
+      let lastIndex = -1;
+      for (let r = last.next(); r !== undefined; r = last.next()) lastIndex = r.index;
+      last.close();
+      expect(() => fromQueue(queue, { from: lastIndex + 1 })).toThrow(
+        expect.objectContaining({ code: 'ERR_ANNAL_NOT_FOUND', field: 'from' }),
+      );
+      expect(queue.openReaderCount).toBe(0);
+
+      for (let k = 0; k < 3; k++) wal.appendSync('t', encoder.encode(`r${k}`));
+      expect(fromTopic(wal, 't', { from: 3 }).next()).toBeUndefined(); // the next index: fine
+      expect(() => fromTopic(wal, 't', { from: 9 })).toThrow(
+        expect.objectContaining({ code: 'ERR_ANNAL_NOT_FOUND', field: 'from' }),
+      );
+
+      const log = wal.events('e');
+      log.appendSync({ type: 'x', data: { text: 'a' } });
+      expect(fromEventLog(log, { from: 1 }).next()).toBeUndefined(); // the next index: fine
+      expect(() => fromEventLog(log, { from: 5 }).next()).toThrow(
+        expect.objectContaining({ code: 'ERR_ANNAL_NOT_FOUND', field: 'from' }),
+      );
+    } finally {
+      queue.close();
+      wal.closeSync();
+    }
+  });
+});
