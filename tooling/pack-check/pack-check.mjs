@@ -52,6 +52,11 @@ function say(line) {
   appendFileSync(log, `${line}\n`);
 }
 
+/** Shows a command's output (run() has already put it in the transcript). */
+function show(output) {
+  process.stdout.write(`${output}\n`);
+}
+
 function fail(message) {
   say(`\npack-check: FAILED: ${message}\n(transcript: ${log})`);
   process.exit(1);
@@ -196,13 +201,13 @@ function checkContents(name) {
 }
 
 function checkApp(app, env, label) {
-  say(run('node', ['esm.mjs'], { cwd: app, env }));
-  say(run('node', ['cjs.cjs'], { cwd: app, env }));
+  show(run('node', ['esm.mjs'], { cwd: app, env }));
+  show(run('node', ['cjs.cjs'], { cwd: app, env }));
   run('node', [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: app, env });
   say(`tsc --noEmit ok (${label})`);
   for (const { node, version } of otherNodes()) {
-    say(run(node, ['esm.mjs'], { cwd: app, env }));
-    say(run(node, ['cjs.cjs'], { cwd: app, env }));
+    show(run(node, ['esm.mjs'], { cwd: app, env }));
+    show(run(node, ['cjs.cjs'], { cwd: app, env }));
     say(`Node ${version} ok (${label})`);
   }
 }
@@ -257,12 +262,12 @@ say(`no compiler on PATH: ${COMPILE_TOOLS.join(', ')} not found`);
 
 const npmApp = makeApp('npm', tarballs);
 const npmEnv = userEnv('npm', bin);
-say(run('npm', ['install', '--no-audit', '--no-fund'], { cwd: npmApp, env: npmEnv }));
+show(run('npm', ['install', '--no-audit', '--no-fund'], { cwd: npmApp, env: npmEnv }));
 checkApp(npmApp, npmEnv, 'npm');
 
 const pnpmApp = makeApp('pnpm', tarballs);
 const pnpmEnv = userEnv('pnpm', bin);
-say(run('pnpm', ['install'], { cwd: pnpmApp, env: pnpmEnv }));
+show(run('pnpm', ['install'], { cwd: pnpmApp, env: pnpmEnv }));
 checkApp(pnpmApp, pnpmEnv, 'pnpm');
 
 // 5. No binary for this Node: a tarball of @annal/native without it.
@@ -298,7 +303,7 @@ const built = join(
   'annal.node',
 );
 if (!existsSync(built)) fail(`the fallback install did not build ${built}`);
-say(run('node', ['esm.mjs'], { cwd: fallbackApp, env: fallbackEnv }));
+show(run('node', ['esm.mjs'], { cwd: fallbackApp, env: fallbackEnv }));
 say(`fallback: built ${built} from source at install`);
 
 say(`\npack-check: all cases passed (transcript: ${log})`);

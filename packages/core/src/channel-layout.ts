@@ -67,7 +67,7 @@ const CHANNEL_FLAGS_OFFSET = CHANNEL_TIMEOUT_OFFSET + 4;
 /** f64 Unix ms when the channel was created. */
 const CHANNEL_CREATED_AT_OFFSET = CHANNEL_FLAGS_OFFSET + 4;
 /** u32 CRC32C of the bytes before it. */
-const CHANNEL_CHECKSUM_OFFSET = CACHE_LINE_BYTES - 4;
+export const CHANNEL_CHECKSUM_OFFSET = CACHE_LINE_BYTES - 4;
 /** Bytes of the channel header covered by its checksum. */
 export const CHANNEL_CHECKED_BYTES = CHANNEL_CHECKSUM_OFFSET;
 /** i32 state ({@link CHANNEL_OPEN}, {@link CHANNEL_CLOSED}, {@link CHANNEL_FULL}). */

@@ -12,6 +12,7 @@ import { payloadChecksumWords } from './checksum.js';
 import { describeValue } from './describe-value.js';
 import {
   CHANNEL_CHECKED_BYTES,
+  CHANNEL_CHECKSUM_OFFSET,
   CHANNEL_CLOSED,
   CHANNEL_FULL,
   CHANNEL_HEADER_BYTES,
@@ -89,7 +90,7 @@ export class ChannelReader implements Disposable, Iterable<QueueRecord> {
       checksum: {
         stored: header.checksum,
         computed: crc32c(new Uint8Array(mapping.buffer, 0, CHANNEL_CHECKED_BYTES)),
-        offset: CHANNEL_CHECKED_BYTES,
+        offset: CHANNEL_CHECKSUM_OFFSET,
       },
     });
     if (mapping.lengthBytes !== CHANNEL_HEADER_BYTES + header.capacity) {
