@@ -11,7 +11,7 @@ import { AssertionError, deepStrictEqual } from 'node:assert';
 import { InvalidArgumentError } from '@annal/native';
 
 import type { ReplayRecord } from './record.js';
-import type { Source } from './source.js';
+import { checkSource, type Source } from './source.js';
 
 /**
  * A decider: the pure core of an event-sourced model. `decide` turns a command and the state into
@@ -71,6 +71,11 @@ export const DeciderSpecification = {
   ): DeciderGiven<State, Command, Event> {
     checkDecider(decider);
     return (events) => {
+      if (typeof (events as Partial<Iterable<Event>> | null)?.[Symbol.iterator] !== 'function') {
+        throw new InvalidArgumentError('given: events must be iterable (an array of past events)', {
+          field: 'events',
+        });
+      }
       // The past is folded now: a given that cannot be evolved fails where it is written.
       let state = decider.initialState();
       for (const event of events) state = decider.evolve(state, event);
@@ -159,6 +164,12 @@ export function eventsOf<R extends ReplayRecord, Event>(
   source: Source<R>,
   map: (record: R) => Event,
 ): Event[] {
+  checkSource(source, 'eventsOf', 'source');
+  if (typeof map !== 'function') {
+    throw new InvalidArgumentError('eventsOf: map must be a function (record) => event', {
+      field: 'map',
+    });
+  }
   const events: Event[] = [];
   try {
     for (let record = source.next(); record !== undefined; record = source.next()) {

@@ -96,6 +96,14 @@ export async function replayFixture<R extends ReplayRecord>(
       field: 'directory',
     });
   }
+  if (typeof handler !== 'function') {
+    throw new InvalidArgumentError(
+      `replayFixture: handler must be a function, not ${typeof handler}`,
+      {
+        field: 'handler',
+      },
+    );
+  }
   const { received: storeReceived = true, ...replayOptions } = options;
   const update = process.env[UPDATE_VARIABLE] === '1';
   const expected = update ? undefined : readFixture(directory);

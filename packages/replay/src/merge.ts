@@ -7,7 +7,7 @@
 import { InvalidArgumentError } from '@annal/native';
 
 import type { ReplayRecord } from './record.js';
-import type { RecordOf, Source } from './source.js';
+import { checkSource, type RecordOf, type Source } from './source.js';
 
 /**
  * One {@link Source} that interleaves `sources` by timestamp. The order is total and the same on
@@ -36,6 +36,9 @@ export function merge<const S extends readonly Source[]>(
     throw new InvalidArgumentError('merge: give at least one source', { field: 'sources' });
   }
   const list: readonly Source[] = sources;
+  list.forEach((source, k) => {
+    checkSource(source, 'merge', `sources[${k}]`);
+  });
   const names = new Set<string>();
   for (const source of list) {
     if (names.has(source.name)) {

@@ -16,7 +16,7 @@ import { readCheckpoint, writeCheckpoint } from './checkpoint-file.js';
 import type { ReplayOptions } from './options.js';
 import type { ReplayRecord } from './record.js';
 import { replay, type ReplaySummary } from './replay.js';
-import type { Source } from './source.js';
+import { checkSource, type Source } from './source.js';
 
 /** Options of {@link project}. */
 export interface ProjectOptions<State, R extends ReplayRecord> {
@@ -132,6 +132,7 @@ export async function project<State, R extends ReplayRecord>(
   };
 
   const source = open(resumedAfter);
+  checkSource(source, 'project', 'open(after)');
   let summary: ReplaySummary;
   try {
     summary = await replay(

@@ -9,7 +9,7 @@ import { parseOptions } from '@annal/native/internal';
 
 import { replayOptionsSchema, type ReplayOptions, type ReplayProgress } from './options.js';
 import type { ReplayRecord } from './record.js';
-import type { Source } from './source.js';
+import { checkSource, type Source } from './source.js';
 import { VirtualClock } from './virtual-clock.js';
 
 /** What a handler gets besides the record. The same object for every call: do not keep it. */
@@ -92,7 +92,7 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
 
   /** @internal Use {@link startReplay}. */
   constructor(source: Source<R>, handler: ReplayHandler<R>, options?: ReplayOptions<R>) {
-    checkSource(source);
+    checkSource(source, 'replay', 'source');
     if (typeof handler !== 'function') {
       throw new InvalidArgumentError(`replay: handler must be a function, not ${typeof handler}`, {
         field: 'handler',
@@ -345,21 +345,6 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
 
 function parseReplayOptions(options: unknown) {
   return parseOptions(replayOptionsSchema, options, 'replay');
-}
-
-function checkSource(source: unknown): void {
-  const candidate = source as Partial<Source> | null | undefined;
-  if (
-    candidate === null ||
-    typeof candidate !== 'object' ||
-    typeof candidate.next !== 'function' ||
-    typeof candidate.close !== 'function'
-  ) {
-    throw new InvalidArgumentError(
-      'replay: source must be a Source (an object with next() and close(); see fromArray, fromQueue, fromTopic, fromEventLog, merge)',
-      { field: 'source' },
-    );
-  }
 }
 
 function aborted(signal: AbortSignal): AbortedError {

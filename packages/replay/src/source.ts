@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { InvalidArgumentError } from '@annal/native';
+
 import type { ReplayRecord } from './record.js';
 
 /**
@@ -31,3 +33,28 @@ export interface Source<R extends ReplayRecord = ReplayRecord> {
 
 /** What a replay of `S` delivers. */
 export type RecordOf<S> = S extends Source<infer R> ? R : never;
+
+/**
+ * Refuses what is not a {@link Source}, at the edge of every function that takes one.
+ * @param where - the function, for the message; `field` - the argument (`source`, `sources[2]`)
+ * @throws ERR_ANNAL_INVALID_ARGUMENT naming `field`
+ */
+export function checkSource(
+  source: unknown,
+  where: string,
+  field: string,
+): asserts source is Source {
+  const candidate = source as Partial<Source> | null | undefined;
+  if (
+    candidate === null ||
+    typeof candidate !== 'object' ||
+    typeof candidate.name !== 'string' ||
+    typeof candidate.next !== 'function' ||
+    typeof candidate.close !== 'function'
+  ) {
+    throw new InvalidArgumentError(
+      `${where}: ${field} must be a Source (an object with a name, next() and close(); see fromArray, fromQueue, fromTopic, fromEventLog, merge)`,
+      { field },
+    );
+  }
+}

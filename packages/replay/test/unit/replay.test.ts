@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { fromArray, replay, startReplay, VirtualClock } from '@annal/replay';
+import { join } from 'node:path';
+import {
+  DeciderSpecification,
+  eventsOf,
+  fromArray,
+  merge,
+  project,
+  replay,
+  replayFixture,
+  startReplay,
+  VirtualClock,
+} from '@annal/replay';
+import { temporaryDirectory } from '@annal/test-utils';
 
 interface Tick {
   readonly at: number;
@@ -291,5 +303,33 @@ describe('replay refuses what it cannot use, with coded errors', () => {
     );
     session.resume();
     await session.done;
+  });
+});
+
+describe('every function that takes a source, handler or events refuses the wrong kind with a coded error', () => {
+  const coded = (field: string): unknown =>
+    expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field }) as unknown;
+
+  it('merge, eventsOf, DeciderSpecification, replayFixture and project', async () => {
+    expect(() => merge([fromArray([]), {} as never])).toThrow(coded('sources[1]'));
+    expect(() => eventsOf(null as never, (r) => r)).toThrow(coded('source'));
+    expect(() => eventsOf(fromArray([]), 'map' as never)).toThrow(coded('map'));
+    const given = DeciderSpecification.for({
+      initialState: () => 0,
+      decide: () => [],
+      evolve: (s: number) => s,
+    });
+    expect(() => given(5 as never)).toThrow(coded('events'));
+    await expect(replayFixture('./unused', fromArray([]), 'nope' as never)).rejects.toMatchObject({
+      code: 'ERR_ANNAL_INVALID_ARGUMENT',
+      field: 'handler',
+    });
+    await expect(
+      project(() => ({}) as never, {
+        checkpoint: join(temporaryDirectory(), 'c.json'),
+        initialState: () => 0,
+        evolve: (s: number) => s,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'open(after)' });
   });
 });
