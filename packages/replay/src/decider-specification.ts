@@ -11,7 +11,7 @@ import { AssertionError, deepStrictEqual } from 'node:assert';
 import { InvalidArgumentError } from '@annal/native';
 
 import type { ReplayRecord } from './record.js';
-import { checkSource, type Source } from './source.js';
+import { takeSource, type Source } from './source.js';
 
 /**
  * A decider: the pure core of an event-sourced model. `decide` turns a command and the state into
@@ -164,7 +164,7 @@ export function eventsOf<R extends ReplayRecord, Event>(
   source: Source<R>,
   map: (record: R) => Event,
 ): Event[] {
-  checkSource(source, 'eventsOf', 'source');
+  takeSource(source, 'eventsOf', 'source');
   if (typeof map !== 'function') {
     throw new InvalidArgumentError('eventsOf: map must be a function (record) => event', {
       field: 'map',

@@ -20,7 +20,7 @@ import { AssertionError, deepStrictEqual } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CorruptError, InvalidArgumentError } from '@annal/native';
+import { CorruptError, InvalidArgumentError, InvalidOptionError } from '@annal/native';
 import { fromErrno } from '@annal/native/internal';
 
 import type { ReplayOptions } from './options.js';
@@ -54,6 +54,11 @@ export interface FixtureCall {
 export interface FixtureOptions<R extends ReplayRecord> extends ReplayOptions<R> {
   /** Store each record's value (`received`), not only what was emitted. Default true. */
   readonly received?: boolean;
+  /**
+   * Write the fixture instead of comparing with it, even under `CI=true`. Default: whether the
+   * environment variable `ANNAL_REPLAY_UPDATE` is `1`.
+   */
+  readonly update?: boolean;
 }
 
 /** How {@link replayFixture} ended. */
@@ -68,9 +73,9 @@ export interface FixtureResult {
  * Replays `source` into `handler` and checks the calls against the fixture in `directory`: each
  * record received (stream, index, timestamp, type and, unless `received: false`, its value)
  * and what the handler emitted for it, through `context.emit(output)` or by returning a value.
- * When the directory has no fixture, or `ANNAL_REPLAY_UPDATE=1` is set, the calls are written
- * instead (under `CI=true` a missing fixture fails rather than being written, so a CI run never
- * passes by recording).
+ * When the directory has no fixture, or `ANNAL_REPLAY_UPDATE=1` is set (or `update: true`), the
+ * calls are written instead (under `CI=true` a missing fixture fails rather than being written,
+ * unless `update` is true, so a CI run never passes by recording).
  *
  * @example
  * ```ts
@@ -104,8 +109,24 @@ export async function replayFixture<R extends ReplayRecord>(
       },
     );
   }
-  const { received: storeReceived = true, ...replayOptions } = options;
-  const update = process.env[UPDATE_VARIABLE] === '1';
+  const {
+    received: storeReceived = true,
+    update = process.env[UPDATE_VARIABLE] === '1',
+    ...replayOptions
+  } = options;
+  for (const [field, value] of [
+    ['update', update],
+    ['received', storeReceived],
+  ] as const) {
+    if (typeof value !== 'boolean') {
+      throw new InvalidOptionError(
+        `replayFixture: ${field} must be a boolean, not ${typeof value}`,
+        {
+          field,
+        },
+      );
+    }
+  }
   const expected = update ? undefined : readFixture(directory);
   if (expected === undefined && !update && process.env['CI'] === 'true') {
     throw new AssertionError({

@@ -7,7 +7,7 @@
 import { InvalidArgumentError } from '@annal/native';
 
 import type { ReplayRecord } from './record.js';
-import { checkSource, type RecordOf, type Source } from './source.js';
+import { checkSource, takeSource, type RecordOf, type Source } from './source.js';
 
 /**
  * One {@link Source} that interleaves `sources` by timestamp. The order is total and the same on
@@ -49,6 +49,9 @@ export function merge<const S extends readonly Source[]>(
     }
     names.add(source.name);
   }
+  list.forEach((source, k) => {
+    takeSource(source, 'merge', `sources[${k}]`);
+  });
   const count = sources.length;
   const heads: (ReplayRecord | undefined)[] = new Array<ReplayRecord | undefined>(count);
   let started = false;

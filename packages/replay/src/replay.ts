@@ -9,7 +9,7 @@ import { parseOptions } from '@annal/native/internal';
 
 import { replayOptionsSchema, type ReplayOptions, type ReplayProgress } from './options.js';
 import type { ReplayRecord } from './record.js';
-import { checkSource, type Source } from './source.js';
+import { takeSource, type Source } from './source.js';
 import { VirtualClock } from './virtual-clock.js';
 
 /** What a handler gets besides the record. The same object for every call: do not keep it. */
@@ -92,7 +92,7 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
 
   /** @internal Use {@link startReplay}. */
   constructor(source: Source<R>, handler: ReplayHandler<R>, options?: ReplayOptions<R>) {
-    checkSource(source, 'replay', 'source');
+    takeSource(source, 'replay', 'source');
     if (typeof handler !== 'function') {
       throw new InvalidArgumentError(`replay: handler must be a function, not ${typeof handler}`, {
         field: 'handler',

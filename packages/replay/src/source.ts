@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '@annal/native';
+import { ClosedError, InvalidArgumentError } from '@annal/native';
 
 import type { ReplayRecord } from './record.js';
 
@@ -57,4 +57,29 @@ export function checkSource(
       { field },
     );
   }
+}
+
+/** Sources a replay, merge or eventsOf has taken: each reads its source once, to its end. */
+const taken = new WeakSet<Source>();
+
+/**
+ * {@link checkSource}, then takes `source` for one reader: a source is a cursor, read once, so a
+ * second replay of the same source would silently deliver nothing (or the rest of what the first
+ * left). Refused instead.
+ * @throws ERR_ANNAL_INVALID_ARGUMENT for what is not a source; ERR_ANNAL_CLOSED for a source
+ *   already taken
+ */
+export function takeSource(
+  source: unknown,
+  where: string,
+  field: string,
+): asserts source is Source {
+  checkSource(source, where, field);
+  if (taken.has(source)) {
+    throw new ClosedError(
+      `${where}: ${field} (stream "${source.name}") was already read by a replay, merge or eventsOf; a source is read once: open a new one for each replay`,
+      { field },
+    );
+  }
+  taken.add(source);
 }

@@ -1,7 +1,7 @@
 import { AssertionError } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fromArray, replayFixture, UPDATE_VARIABLE } from '@annal/replay';
 import { temporaryDirectory } from '@annal/test-utils';
 
@@ -15,9 +15,18 @@ const source = () => fromArray(orders, { name: 'orders', timestamp: (order) => o
 const route = (limit: number) => (record: { value: (typeof orders)[number] }) =>
   record.value.qty > limit ? 'review' : 'auto';
 
-afterEach(() => {
+// The tests set these variables themselves: the suite must behave the same on a developer's
+// machine and under a CI that exports CI=true.
+const ambient = { update: process.env[UPDATE_VARIABLE], ci: process.env['CI'] };
+beforeEach(() => {
   delete process.env['ANNAL_REPLAY_UPDATE'];
   delete process.env['CI'];
+});
+afterEach(() => {
+  if (ambient.update === undefined) delete process.env['ANNAL_REPLAY_UPDATE'];
+  else process.env['ANNAL_REPLAY_UPDATE'] = ambient.update;
+  if (ambient.ci === undefined) delete process.env['CI'];
+  else process.env['CI'] = ambient.ci;
 });
 
 describe('replayFixture', () => {
@@ -90,6 +99,34 @@ describe('replayFixture', () => {
     await expect(
       replayFixture(join(temporaryDirectory(), 'missing'), source(), route(10)),
     ).rejects.toThrow(/missing; record it with ANNAL_REPLAY_UPDATE=1/);
+  });
+
+  it('writes under update: true even with CI=true, and compares under update: false even with ANNAL_REPLAY_UPDATE=1', async () => {
+    process.env['CI'] = 'true';
+    const directory = join(temporaryDirectory(), 'routing');
+    expect(await replayFixture(directory, source(), route(100), { update: true })).toMatchObject({
+      outcome: 'recorded',
+      calls: 4,
+    });
+    expect(await replayFixture(directory, source(), route(100))).toMatchObject({
+      outcome: 'matched',
+    });
+    process.env[UPDATE_VARIABLE] = '1';
+    await expect(replayFixture(directory, source(), route(10), { update: false })).rejects.toThrow(
+      /diverged/,
+    );
+  });
+
+  it('refuses an update or received option that is not a boolean', async () => {
+    const directory = join(temporaryDirectory(), 'routing');
+    for (const options of [{ update: 'yes' }, { received: 1 }]) {
+      await expect(
+        replayFixture(directory, source(), route(100), options as never),
+      ).rejects.toMatchObject({
+        code: 'ERR_ANNAL_INVALID_OPTION',
+        field: Object.keys(options)[0],
+      });
+    }
   });
 
   it('stores bytes as text when they are text, else as base64, and emit() outputs in order', async () => {
