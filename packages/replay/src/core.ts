@@ -67,21 +67,34 @@ export function fromQueue(queue: Queue, options: QueueSourceOptions = {}): Sourc
     });
   }
   const record = new MutableBytesRecord(name);
+  const last = to ?? Number.POSITIVE_INFINITY;
   let ended = false;
+  /** The reader's next record within `to`, or undefined (then the source has ended). */
+  const read = (): QueueRecord | undefined => {
+    if (ended) return undefined;
+    const next = reader.next();
+    if (next === undefined || next.index > last) {
+      ended = true;
+      return undefined;
+    }
+    record.fill(next.index, next.buffer, next.offset, next.length);
+    return next;
+  };
+  // Without timestamp and type functions the record's stay NaN and '': the common case reads
+  // nothing more per record (this loop is what a replay of bytes costs over the raw reader).
+  const next =
+    timestamp === undefined && type === undefined
+      ? (): BytesRecord | undefined => (read() === undefined ? undefined : record)
+      : (): BytesRecord | undefined => {
+          const at = read();
+          if (at === undefined) return undefined;
+          if (timestamp !== undefined) record.timestamp = timestamp(at);
+          if (type !== undefined) record.type = type(at);
+          return record;
+        };
   return {
     name,
-    next() {
-      if (ended) return undefined;
-      const read = reader.next();
-      if (read === undefined || (to !== undefined && read.index > to)) {
-        ended = true;
-        return undefined;
-      }
-      record.fill(read.index, read.buffer, read.offset, read.length);
-      record.timestamp = timestamp === undefined ? Number.NaN : timestamp(read);
-      record.type = type === undefined ? '' : type(read);
-      return record;
-    },
+    next,
     close() {
       ended = true;
       reader.close();

@@ -80,6 +80,13 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
   #wake: (() => void) | undefined;
   /** Records `step()` still lets through before pausing again, or -1 when not stepping. */
   #steps = -1;
+  /** Records to deliver before the next progress report (a countdown: `%` costs a division). */
+  #untilProgress: number;
+  /** Set by the signal's abort event, so the per-record check is a field read. */
+  #abortSeen = false;
+  readonly #onAbort = (): void => {
+    this.#abortSeen = true;
+  };
   #stepped: (() => void) | undefined;
   #finished = false;
   /** A promise the synchronous loop handed back, what it is, and the record it holds back. */
@@ -106,6 +113,12 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
       this.#options.clock ?? new VirtualClock({ fakeGlobals: this.#options.fakeGlobals });
     this.#context.clock = this.#clock;
     this.#paused = this.#options.paused;
+    this.#untilProgress = this.#options.progressEvery;
+    const signal = this.#options.signal;
+    if (signal !== undefined) {
+      this.#abortSeen = signal.aborted;
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
     const { fromTime, toTime, types, streams, filter } = this.#options;
     this.#filtered =
       fromTime !== undefined ||
@@ -164,7 +177,7 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
     const { signal, closeSource } = this.#options;
     try {
       for (;;) {
-        if (signal?.aborted === true) throw aborted(signal);
+        if (this.#abortSeen) throw aborted(signal as AbortSignal);
         if (this.#paused) {
           await new Promise<void>((resolve) => {
             this.#wake = resolve;
@@ -182,6 +195,7 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
     } finally {
       this.#finished = true;
       this.#stepped?.();
+      signal?.removeEventListener('abort', this.#onAbort);
       if (closeSource) this.#source.close();
       if (this.#ownsClock) this.#clock.uninstall();
     }
@@ -279,7 +293,10 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
     const context = this.#context;
     const options = this.#options;
     context.delivered++;
-    if (context.delivered % options.progressEvery === 0) this.#progress();
+    if (--this.#untilProgress === 0) {
+      this.#untilProgress = options.progressEvery;
+      this.#progress();
+    }
     if (this.#steps > 0 && --this.#steps === 0) {
       this.#paused = true;
       this.#steps = -1;
@@ -288,8 +305,7 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
       stepped?.();
       return true;
     }
-    const signal = options.signal;
-    if (signal?.aborted === true) throw aborted(signal);
+    if (this.#abortSeen) throw aborted(options.signal as AbortSignal);
     return false;
   }
 

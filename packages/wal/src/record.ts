@@ -86,7 +86,22 @@ export function collect(
   maxRecords: number,
   maxBytes: number,
 ): WalRecord[] {
-  const records: WalRecord[] = [];
+  return collectMapped(log, cursor, maxRecords, maxBytes, copyRecord);
+}
+
+/**
+ * {@link collect} with each record given to `map` where it lies (valid during the call only)
+ * instead of copied. What `map` throws is a bad record: it ends the batch before it, or is
+ * thrown when the batch would be empty.
+ */
+export function collectMapped<T>(
+  log: Topic,
+  cursor: Cursor,
+  maxRecords: number,
+  maxBytes: number,
+  map: (location: RecordLocation) => T,
+): T[] {
+  const records: T[] = [];
   try {
     let bytes = 0;
     while (records.length < maxRecords) {
@@ -94,7 +109,7 @@ export function collect(
       if (location === undefined) break;
       if (records.length > 0 && bytes + location.length > maxBytes) break;
       bytes += location.length;
-      records.push(copyRecord(location));
+      records.push(map(location));
       log.advance(cursor, location);
     }
   } catch (error) {

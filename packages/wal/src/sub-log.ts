@@ -7,7 +7,8 @@
 import { InvalidArgumentError } from '@annal/native';
 
 import { checkIndex, checkPayload, describeValue } from './arguments.js';
-import { collect, type WalRecord } from './record.js';
+import type { RecordLocation } from './cursor.js';
+import { collect, collectMapped, type WalRecord } from './record.js';
 import type { Topic } from './topic.js';
 import type { WalHost } from './wal-host.js';
 
@@ -23,6 +24,11 @@ export interface SubLog {
   append(payload: Uint8Array): Promise<number>;
   /** Up to `maxRecords` records from `index` on (copies). */
   readFrom(index: number, maxRecords: number): WalRecord[];
+  /**
+   * Up to `maxRecords` records from `index` on, each given to `map` where it lies (no copy;
+   * valid during the call only), as `collect` reads.
+   */
+  readMapped<T>(index: number, maxRecords: number, map: (location: RecordLocation) => T): T[];
   lastIndex(): number | undefined;
   /** Resolves when everything appended so far survives power loss. */
   sync(): Promise<void>;
@@ -75,6 +81,12 @@ export function partitionLog(host: WalHost, topic: string, partition: number): S
       const log = existing();
       if (log === undefined) return [];
       return collect(log, log.cursorAt(index), maxRecords, Number.MAX_SAFE_INTEGER);
+    },
+    readMapped: (index, maxRecords, map) => {
+      checkIndex(index);
+      const log = existing();
+      if (log === undefined) return [];
+      return collectMapped(log, log.cursorAt(index), maxRecords, Number.MAX_SAFE_INTEGER, map);
     },
     lastIndex: () => lastIndexOf(existing()),
     sync: async () => {

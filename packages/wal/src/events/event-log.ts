@@ -9,9 +9,10 @@
 import { InvalidArgumentError, TooLargeError } from '@annal/native';
 
 import { checkIndex } from '../arguments.js';
+import type { RecordLocation } from '../cursor.js';
 import type { SubLog } from '../sub-log.js';
 import type { AppendedEvent, Event, EventInput } from './event.js';
-import { decodeEvent, encodeEvent, peekEventId, type EventSource } from './event-codec.js';
+import { decodeEventAt, encodeEvent, peekEventId, type EventSource } from './event-codec.js';
 import { checkEventInput } from './event-input.js';
 import { UUID_BYTES, Uuidv7Generator, formatUuid, parseUuidInto } from './uuidv7.js';
 
@@ -48,6 +49,8 @@ export class EventLog {
   /** Scratch for the id of the event being appended. */
   readonly #id = new Uint8Array(UUID_BYTES);
   #seeded = false;
+  readonly #decode = (location: RecordLocation): Event =>
+    decodeEventAt(location.bytes, location.start, location.length, location.index, this.#source);
 
   /**
    * Use `wal.events(topic, partition)`.
@@ -94,6 +97,8 @@ export class EventLog {
    * sparse index (built as reads walk the segment).
    * @param index - the first index to read (an integer from 0)
    * @param limit - most events to return (an integer from 1)
+   * A damaged record or event ends the batch before it (the events before it are returned); a
+   * read that starts there throws.
    * @throws ERR_ANNAL_INVALID_ARGUMENT (`index`, `limit`); ERR_ANNAL_CORRUPT at a damaged
    *   record or event, naming topic, partition and index; ERR_ANNAL_CLOSED
    */
@@ -104,13 +109,8 @@ export class EventLog {
         field: 'limit',
       });
     }
-    const records = this.#log.readFrom(index, limit);
-    const events: Event[] = new Array<Event>(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i] as (typeof records)[number];
-      events[i] = decodeEvent(record.payload, record.index, this.#source);
-    }
-    return events;
+    // Decoded where each record lies: a copy of its payload first would be thrown away.
+    return this.#log.readMapped(index, limit, this.#decode);
   }
 
   /**

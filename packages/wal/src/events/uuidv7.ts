@@ -134,24 +134,57 @@ export function parseUuidInto(id: string, target: Uint8Array, at: number): void 
   }
 }
 
-/** Character codes of the 36 characters of a UUID string, refilled by {@link formatUuid}. */
-const uuidChars: number[] = Array.from({ length: 36 }, () => 0x2d); // '-' at 8, 13, 18, 23 stays
 /** The character code of each nibble's hex digit. */
 const HEX_CODES = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));
+const DASH = 0x2d;
 
 /**
- * The canonical lowercase string of the 16 bytes at `at`. Built from character codes in one
- * `String.fromCharCode` (reading an event makes one per event: a flat string, not the 20-part
- * concatenation it replaced, which cost twice as much).
+ * The canonical lowercase string of the 16 bytes at `at`: one `String.fromCharCode` call with
+ * its 36 codes as arguments, a flat string (reading an event makes one per event). Measured on
+ * an AMD EPYC VM: 64 ns, against 128 ns through `fromCharCode.apply` over a scratch array and
+ * about 270 ns for a 20-part concatenation once the rope is flattened.
  */
 export function formatUuid(bytes: Uint8Array, at: number): string {
-  for (let i = 0; i < UUID_BYTES; i++) {
-    const byte = bytes[at + i] as number;
-    const to = HEX_START[i] as number;
-    uuidChars[to] = HEX_CODES[byte >> 4] as number;
-    uuidChars[to + 1] = HEX_CODES[byte & 15] as number;
-  }
-  return String.fromCharCode.apply(null, uuidChars);
+  const h = HEX_CODES;
+  const b = bytes;
+  return String.fromCharCode(
+    h[(b[at] as number) >> 4] as number,
+    h[(b[at] as number) & 15] as number,
+    h[(b[at + 1] as number) >> 4] as number,
+    h[(b[at + 1] as number) & 15] as number,
+    h[(b[at + 2] as number) >> 4] as number,
+    h[(b[at + 2] as number) & 15] as number,
+    h[(b[at + 3] as number) >> 4] as number,
+    h[(b[at + 3] as number) & 15] as number,
+    DASH,
+    h[(b[at + 4] as number) >> 4] as number,
+    h[(b[at + 4] as number) & 15] as number,
+    h[(b[at + 5] as number) >> 4] as number,
+    h[(b[at + 5] as number) & 15] as number,
+    DASH,
+    h[(b[at + 6] as number) >> 4] as number,
+    h[(b[at + 6] as number) & 15] as number,
+    h[(b[at + 7] as number) >> 4] as number,
+    h[(b[at + 7] as number) & 15] as number,
+    DASH,
+    h[(b[at + 8] as number) >> 4] as number,
+    h[(b[at + 8] as number) & 15] as number,
+    h[(b[at + 9] as number) >> 4] as number,
+    h[(b[at + 9] as number) & 15] as number,
+    DASH,
+    h[(b[at + 10] as number) >> 4] as number,
+    h[(b[at + 10] as number) & 15] as number,
+    h[(b[at + 11] as number) >> 4] as number,
+    h[(b[at + 11] as number) & 15] as number,
+    h[(b[at + 12] as number) >> 4] as number,
+    h[(b[at + 12] as number) & 15] as number,
+    h[(b[at + 13] as number) >> 4] as number,
+    h[(b[at + 13] as number) & 15] as number,
+    h[(b[at + 14] as number) >> 4] as number,
+    h[(b[at + 14] as number) & 15] as number,
+    h[(b[at + 15] as number) >> 4] as number,
+    h[(b[at + 15] as number) & 15] as number,
+  );
 }
 
 /** The Unix ms in the first 48 bits of a UUIDv7 string (which must pass {@link isUuid}). */

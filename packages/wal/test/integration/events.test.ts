@@ -382,10 +382,11 @@ describe.each(BACKENDS)('%s backend', (backend) => {
       renameSync(plain, partition);
       await using wal = Wal.open(dir, { ...SMALL });
       const log = wal.events('orders', 5);
-      expect(log.readFrom(0, 1)).toHaveLength(1);
+      // The batch ends before the record that is no event, which the next read reports.
+      expect(log.readFrom(0, 10)).toHaveLength(1);
       let error: unknown;
       try {
-        log.readFrom(0, 10);
+        log.readFrom(1, 10);
       } catch (caught) {
         error = caught;
       }

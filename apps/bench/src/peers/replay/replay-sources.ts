@@ -5,8 +5,9 @@
  *   sequence number in the mapped bytes (the `core-reader` row's check);
  * - `replay-merge-2`: the same records split over two queues (even sequence numbers in one, odd
  *   in the other, each record's timestamp its sequence number) and replayed through `merge`;
- * - `event-log-read` and `replay-event-log`: a wal event log of JSON events, read with
- *   `log.readFrom(index, 1024)` in a loop, and replayed with `replay(fromEventLog(log))`.
+ * - `event-log-read` and `replay-event-log`: a wal event log of JSON events (or, in the
+ *   `events-text` scenario, text events), read with `log.readFrom(index, 1024)` in a loop, and
+ *   replayed with `replay(fromEventLog(log))`.
  *
  * @module
  */
@@ -96,16 +97,24 @@ export function createReplayMergeSource(count: number, template: Buffer): ReadSo
   };
 }
 
-/** A wal event log of `count` JSON events `{ sequence }`, read raw or replayed per round. */
-export function createEventLogSource(replayed: boolean) {
+/** How the events' data is stored: JSON `{ sequence }`, or the sequence number as text. */
+export type EventKind = 'json' | 'text';
+
+/** A wal event log of `count` events, read raw or replayed per round. */
+export function createEventLogSource(replayed: boolean, kind: EventKind = 'json') {
   return (count: number): ReadSource => {
     const opened = openWalInTemporaryDirectory({ backend: 'mmap', sync: 'none' });
     const log = opened.wal.events('replay-bench');
     for (let sequence = 0; sequence < count; sequence++) {
-      log.appendSync({ type: 'tick', data: { json: { sequence } }, timestamp: sequence });
+      const data = kind === 'json' ? { json: { sequence } } : { text: String(sequence) };
+      log.appendSync({ type: 'tick', data, timestamp: sequence });
     }
+    const sequenceOf =
+      kind === 'json'
+        ? (data: unknown): number => (data as { json: { sequence: number } }).json.sequence
+        : (data: unknown): number => Number((data as { text: string }).text);
     const checkEvent = (expected: number, index: number, data: unknown): void => {
-      const sequence = (data as { json: { sequence: number } }).json.sequence;
+      const sequence = sequenceOf(data);
       if (index !== expected || sequence !== expected) throw badRecordError(expected, 0, sequence);
     };
     return {
@@ -123,7 +132,7 @@ export function createEventLogSource(replayed: boolean) {
         }
         return expected;
       },
-      notes: `events { type: 'tick', data: { json: { sequence } } }, decoded by readFrom in batches of ${EVENT_BATCH}`,
+      notes: `events { type: 'tick', data: ${kind === 'json' ? '{ json: { sequence } }' : '{ text: String(sequence) }'} }, decoded by readFrom in batches of ${EVENT_BATCH}`,
       async close(): Promise<void> {
         await closeWal(opened);
       },

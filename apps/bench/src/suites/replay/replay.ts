@@ -85,5 +85,31 @@ export const replaySuite: Suite = {
         ),
       ],
     },
+    {
+      id: 'events-text',
+      description:
+        'every event of a filled @annal/wal event log whose data is text (no JSON.parse), decoded',
+      payloadBytes: EVENT_SIZE.payloadBytes,
+      implementations: [
+        readImplementation(
+          'event-log-read',
+          'peer',
+          '@annal/wal: log.readFrom(index, 1024) in a loop (the raw read replay wraps)',
+          EVENT_SIZE,
+          EVENT_COUNTS,
+          createEventLogSource(false, 'text'),
+          'text events',
+        ),
+        readImplementation(
+          'replay-event-log',
+          'annal',
+          '@annal/replay: replay(fromEventLog(log), handler)',
+          EVENT_SIZE,
+          EVENT_COUNTS,
+          createEventLogSource(true, 'text'),
+          'text events',
+        ),
+      ],
+    },
   ],
 };
