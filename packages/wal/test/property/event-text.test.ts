@@ -44,6 +44,17 @@ describe('event text decoding', () => {
     );
   });
 
+  it('reads the bytes as they are now when one array is refilled (the fd backend reuses its window)', () => {
+    const window = new Uint8Array(64);
+    window.set(new TextEncoder().encode('first text'), 8);
+    expect(decodeText(window, 8, 10)).toBe('first text');
+    window.set(new TextEncoder().encode('later text'), 8);
+    expect(decodeText(window, 8, 10)).toBe('later text');
+    expect(internedText(window, 8, 10)).toBe('later text');
+    window.set(new TextEncoder().encode('other text'), 8);
+    expect(internedText(window, 8, 10)).toBe('other text');
+  });
+
   it('never returns an interned string for other bytes (hash collisions included)', () => {
     fc.assert(
       fc.property(

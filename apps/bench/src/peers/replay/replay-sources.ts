@@ -1,6 +1,7 @@
 /**
  * `@annal/replay` as read sources for the `replay/*` suites, each beside the raw loop it wraps:
  *
+ * - `core-reader-handler`: the raw reader loop calling the replay row's handler per record;
  * - `replay-queue`: `replay(fromQueue(queue))`, the handler checking each record's length and
  *   sequence number in the mapped bytes (the `core-reader` row's check);
  * - `replay-merge-2`: the same records split over two queues (even sequence numbers in one, odd
@@ -43,6 +44,37 @@ export function createReplayQueueSource(count: number, template: Buffer): ReadSo
       return summary.delivered;
     },
     notes: 'checksums off; the handler reads buffer/offset/length (zero-copy, no allocation)',
+    close(): void {
+      queue.close();
+      removeTemporaryDirectory(directory);
+    },
+  };
+}
+
+/**
+ * The raw reader loop of `core-reader`, with the check in a handler function called per record
+ * as replay calls one: what a function call per record costs by itself, without replay.
+ */
+export function createReaderHandlerSource(count: number, template: Buffer): ReadSource {
+  const { directory, queue } = createFilledQueue(count, template);
+  const payloadBytes = template.length;
+  const reader = queue.reader();
+  let expected = 0;
+  const check = (record: { buffer: Uint8Array; offset: number; length: number }): void => {
+    const sequence = readSequence(record.buffer, record.offset);
+    if (record.length !== payloadBytes || sequence !== expected) {
+      throw badRecordError(expected, record.length, sequence);
+    }
+    expected++;
+  };
+  return {
+    readAll(): number {
+      reader.toStart();
+      expected = 0;
+      for (let record = reader.next(); record !== undefined; record = reader.next()) check(record);
+      return expected;
+    },
+    notes: 'checksums off; the same handler as the replay row, called by a plain loop',
     close(): void {
       queue.close();
       removeTemporaryDirectory(directory);

@@ -8,6 +8,7 @@
 import { createAnnalCoreSource } from '../../peers/read/annal-core.js';
 import {
   createEventLogSource,
+  createReaderHandlerSource,
   createReplayMergeSource,
   createReplayQueueSource,
 } from '../../peers/replay/replay-sources.js';
@@ -39,6 +40,15 @@ export const replaySuite: Suite = {
           COUNTS,
           (count, template) => createAnnalCoreSource(count, template),
           'a Reader positioned with toStart() each round',
+        ),
+        readImplementation(
+          'core-reader-handler',
+          'peer',
+          '@annal/core reader.next() loop calling a handler function per record (the call replay makes)',
+          SIZE,
+          COUNTS,
+          createReaderHandlerSource,
+          "the replay row's handler, called by a plain loop",
         ),
         readImplementation(
           'replay',
