@@ -61,6 +61,14 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'cli',
+          root: packageRoot('./packages/cli'),
+          include: ['test/**/*.test.ts'],
+        },
+      },
     ],
   },
 });

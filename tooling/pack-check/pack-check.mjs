@@ -38,7 +38,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const PACKAGES = ['native', 'logbuf', 'core', 'wal', 'replay'];
+const PACKAGES = ['native', 'logbuf', 'core', 'wal', 'replay', 'cli'];
 const SHIPPED_MAJORS = ['20', '22', '24'];
 /** Tools a compile needs; none may be reachable in the no-compiler cases. */
 const COMPILE_TOOLS = ['c++', 'g++', 'gcc', 'cc', 'clang', 'make', 'python3'];
@@ -203,6 +203,7 @@ function checkContents(name) {
 function checkApp(app, env, label) {
   show(run('node', ['esm.mjs'], { cwd: app, env }));
   show(run('node', ['cjs.cjs'], { cwd: app, env }));
+  show(run('node', ['cli.mjs'], { cwd: app, env }));
   run('node', [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: app, env });
   say(`tsc --noEmit ok (${label})`);
   for (const { node, version } of otherNodes()) {

@@ -1,0 +1,72 @@
+/**
+ * `annal verify PATH`: walks every frame and checksum; exit 0 when clean, 1 with the first bad
+ * file and offset and a count of every problem found. A progress bar on stderr when it is a
+ * terminal (never under `--json`).
+ *
+ * @module
+ */
+import { SingleBar } from 'cli-progress';
+
+import type { CommandContext } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { withStore } from '../open-store.js';
+import { bytes as formatBytes } from '../units.js';
+
+/** Runs `verify`. */
+export async function verify(context: CommandContext, path: string): Promise<ExitCode> {
+  const { output, stderr } = context;
+  return withStore(path, async (store) => {
+    const bar =
+      stderr.isTTY === true && !output.json
+        ? new SingleBar({
+            stream: stderr,
+            format: 'verifying [{bar}] {percentage}% | {value}/{total} bytes',
+            hideCursor: true,
+            clearOnComplete: true,
+          })
+        : undefined;
+    let started = false;
+    const report = (() => {
+      try {
+        return store.verify((done, total) => {
+          if (bar === undefined) return;
+          if (!started) {
+            bar.start(total, 0);
+            started = true;
+          }
+          bar.update(done);
+        });
+      } finally {
+        if (started) bar?.stop();
+      }
+    })();
+    if (output.json) {
+      await output.value({ path: store.store.path, kind: store.store.kind, ...report });
+    } else {
+      const { green, red, bold } = output.colors;
+      const summary = `${report.files} file${report.files === 1 ? '' : 's'}, ${report.records} records, ${formatBytes(report.bytes)} checked`;
+      if (report.ok) {
+        await output.line(`${green('ok')}  ${store.store.path}: ${summary}`);
+      } else {
+        const first = report.problems[0];
+        await output.line(
+          `${red(bold('damaged'))}  ${store.store.path}: ${report.problemCount} problem${report.problemCount === 1 ? '' : 's'}; ${summary}`,
+        );
+        if (first !== undefined) {
+          await output.line(
+            `  first: ${first.path} at byte ${first.offset}${first.index === undefined ? '' : ` (record ${first.index})`}: ${first.message}`,
+          );
+        }
+        for (const problem of report.problems.slice(1)) {
+          await output.line(
+            `  then:  ${problem.path} at byte ${problem.offset}: ${problem.message}`,
+          );
+        }
+        if (report.problemCount > report.problems.length) {
+          await output.line(`  … and ${report.problemCount - report.problems.length} more`);
+        }
+      }
+    }
+    return report.ok ? ExitCode.OK : ExitCode.DAMAGED;
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * One interface over every kind of store, so each command is written once: what `ls` shows,
+ * reading records in index order, the last records, following new ones, verifying.
+ *
+ * @module
+ */
+import type { Event } from '@annal/wal';
+
+import type { Store } from './store.js';
+
+/** One record as the commands show it. */
+export interface StoreRecord {
+  /** The wal topic it belongs to (`topic` or `topic#partition`); undefined for a queue or channel. */
+  readonly stream: string | undefined;
+  readonly index: number;
+  /** Unix ms where the store keeps a time per record (wal events); else undefined. */
+  readonly timestamp: number | undefined;
+  /** The payload; for a wal event, its encoded record. Valid during the visit only. */
+  readonly payload: Uint8Array;
+  /** The decoded event, for an event-log partition of a wal. */
+  readonly event: Event | undefined;
+}
+
+/** Which records: an index range and, in a wal, which topic (and partition). */
+export interface Selection {
+  readonly from?: number | undefined;
+  readonly to?: number | undefined;
+  readonly limit?: number | undefined;
+  readonly topic?: string | undefined;
+  readonly partition?: number | undefined;
+}
+
+/** Called for each record; may wait (for a slow stdout). */
+export type Visit = (record: StoreRecord) => void | Promise<void>;
+
+/** A problem `verify` found. */
+export interface Problem {
+  readonly path: string;
+  readonly offset: number;
+  readonly index: number | undefined;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** What `verify` found. */
+export interface Verification {
+  readonly ok: boolean;
+  readonly files: number;
+  readonly records: number;
+  readonly bytes: number;
+  readonly problems: readonly Problem[];
+  readonly problemCount: number;
+}
+
+/** What `ls` shows: a JSON value for scripts and lines for people. */
+export interface Listing {
+  readonly json: unknown;
+  readonly lines: readonly string[];
+}
+
+/** A store opened for reading (never for writing, never taking a writer's lock). */
+export interface OpenedStore {
+  readonly store: Store;
+  list(): Listing;
+  /** Visits the selected records in index order; resolves with how many. */
+  read(selection: Selection, visit: Visit): Promise<number>;
+  /** The index to start at to get the last `count` selected records. */
+  startOfLast(count: number, selection: Selection): number | undefined;
+  /** Visits records appended after `after` (an index; -1 for all) until `signal` aborts. */
+  follow(selection: Selection, after: number, signal: AbortSignal, visit: Visit): Promise<void>;
+  verify(onProgress: (doneBytes: number, totalBytes: number) => void): Verification;
+  close(): Promise<void>;
+}
