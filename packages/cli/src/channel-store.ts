@@ -4,9 +4,16 @@
  * @module
  */
 import { Channel } from '@annal/core';
-import { CorruptError, NotFoundError } from '@annal/native';
+import { CorruptError, InvalidArgumentError, NotFoundError } from '@annal/native';
 
-import type { Listing, OpenedStore, Selection, Verification, Visit } from './opened-store.js';
+import type {
+  Listing,
+  OpenedStore,
+  Selection,
+  Statistics,
+  Verification,
+  Visit,
+} from './opened-store.js';
 import type { Store } from './store.js';
 import { bytes as formatBytes } from './units.js';
 
@@ -112,6 +119,12 @@ export function openChannelStore(store: Store): OpenedStore {
       } finally {
         reader.close();
       }
+    },
+    statistics(): Promise<Statistics> {
+      throw new InvalidArgumentError(
+        `annal: ${store.path} is a channel: its records carry no time, so it has no stats over time (annal ls counts them)`,
+        { field: 'path' },
+      );
     },
     verify(): Verification {
       // A channel's frames are checked as they are read: reading it through is its verification.

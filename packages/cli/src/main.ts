@@ -17,6 +17,7 @@ import {
 import { dump } from './commands/dump.js';
 import { EXPORT_FORMATS, exportRecords } from './commands/export.js';
 import { ls } from './commands/ls.js';
+import { stats } from './commands/stats.js';
 import { tail } from './commands/tail.js';
 import { verify } from './commands/verify.js';
 import type { CommandContext } from './context.js';
@@ -162,6 +163,27 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       ),
     );
 
+  program
+    .command('stats')
+    .description(
+      'records and bytes over time: per cycle file of a queue, per hour or day of a wal event log',
+    )
+    .argument('<path>', 'a queue or wal directory')
+    .addOption(
+      new Option('--by <period>', 'wal event logs: hour or day')
+        .choices(['hour', 'day'])
+        .default('hour'),
+    )
+    .addOption(new Option('--topic <name>', "wal: the event log's topic"))
+    .addOption(
+      new Option('--partition <n>', 'wal: the event-log partition of --topic').argParser(
+        integer('--partition', 0),
+      ),
+    )
+    .action(
+      run((context, path: string, options: StatsCliOptions) => stats(context, path, options)),
+    );
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     json = program.opts<{ json?: boolean }>().json === true;
@@ -200,6 +222,12 @@ interface ExportCliOptions {
   partition?: number;
   format: (typeof EXPORT_FORMATS)[number];
   force: boolean;
+}
+
+interface StatsCliOptions {
+  by: 'hour' | 'day';
+  topic?: string;
+  partition?: number;
 }
 
 /** Reports a failure on stderr and returns its exit code. */

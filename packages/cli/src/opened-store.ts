@@ -58,6 +58,25 @@ export interface Listing {
   readonly lines: readonly string[];
 }
 
+/** One row of `stats`: a period of time and what the store got in it. */
+export interface Period {
+  /** Unix ms at which the period starts. */
+  readonly start: number;
+  /** Its length in ms. */
+  readonly lengthMs: number;
+  readonly records: number;
+  /** Bytes on disk for a queue's cycle file; bytes of event data for an event log. */
+  readonly bytes: number;
+}
+
+/** What `stats` shows: periods of one store or stream, and how they were measured. */
+export interface Statistics {
+  readonly stream: string | undefined;
+  /** What a period is: `cycle` (a queue's cycle file) or `hour` / `day` (by event time). */
+  readonly unit: 'cycle' | 'hour' | 'day';
+  readonly periods: readonly Period[];
+}
+
 /** A store opened for reading (never for writing, never taking a writer's lock). */
 export interface OpenedStore {
   readonly store: Store;
@@ -69,5 +88,7 @@ export interface OpenedStore {
   /** Visits records appended after `after` (an index; -1 for all) until `signal` aborts. */
   follow(selection: Selection, after: number, signal: AbortSignal, visit: Visit): Promise<void>;
   verify(onProgress: (doneBytes: number, totalBytes: number) => void): Verification;
+  /** Records and bytes per period: a queue's cycles, or an event log's hours or days. */
+  statistics(selection: Selection, by: 'hour' | 'day'): Promise<Statistics>;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Queue, type QueueRecord } from '@annal/core';
+import { Queue, ROLL_CYCLES, type QueueRecord, type RollCycleName } from '@annal/core';
 import { NotFoundError } from '@annal/native';
 
 import { bytes as formatBytes, time } from './units.js';
@@ -12,6 +12,7 @@ import type {
   Listing,
   OpenedStore,
   Selection,
+  Statistics,
   StoreRecord,
   Verification,
   Visit,
@@ -102,6 +103,20 @@ export function openQueueStore(store: Store): OpenedStore {
       } finally {
         reader.close();
       }
+    },
+    statistics(): Promise<Statistics> {
+      const info = queue.describe();
+      const lengthMs = ROLL_CYCLES[info.rollCycle as RollCycleName].lengthMs;
+      return Promise.resolve({
+        stream: undefined,
+        unit: 'cycle',
+        periods: info.cycles.map((cycle) => ({
+          start: cycle.startsAt,
+          lengthMs,
+          records: cycle.records,
+          bytes: cycle.bytes,
+        })),
+      });
     },
     verify(onProgress): Verification {
       return queue.verify({ onProgress });

@@ -10,7 +10,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidArgumentError, NotFoundError } from '@annal/native';
 import { Wal, type Event, type TopicInfo } from '@annal/wal';
 
-import type { Listing, OpenedStore, Selection, Verification, Visit } from './opened-store.js';
+import type {
+  Listing,
+  OpenedStore,
+  Selection,
+  Statistics,
+  Verification,
+  Visit,
+} from './opened-store.js';
 import type { Store } from './store.js';
 import { bytes as formatBytes } from './units.js';
 
@@ -21,6 +28,17 @@ const BATCH = 1024;
  * cross-process wake-up (its appends wake readers in the writer's own process only).
  */
 const FOLLOW_POLL_MS = 100;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const textEncoder = new TextEncoder();
+
+/** Bytes of an event's data as stored: its JSON text, its text, or its bytes. */
+function dataBytes(event: Event): number {
+  const data = event.data;
+  if ('bytes' in data) return data.bytes.length;
+  return textEncoder.encode('text' in data ? data.text : JSON.stringify(data.json)).length;
+}
 
 /** `topic`, or `topic#partition` for an event-log partition. */
 function streamName(info: TopicInfo): string {
@@ -168,6 +186,38 @@ export function openWalStore(store: Store): OpenedStore {
           }
         }
       }
+    },
+    async statistics(selection: Selection, by: 'hour' | 'day'): Promise<Statistics> {
+      const info = chosen(selection);
+      if (info.partition === undefined) {
+        throw new InvalidArgumentError(
+          `annal: ${streamName(info)} is a plain topic: its records carry no time, so stats needs an event log (--topic and --partition of wal.events())`,
+          { field: 'topic' },
+        );
+      }
+      const lengthMs = by === 'hour' ? HOUR_MS : DAY_MS;
+      const periods = new Map<number, { records: number; bytes: number }>();
+      await readRange(
+        info,
+        info.firstIndex ?? 0,
+        Number.POSITIVE_INFINITY,
+        Number.POSITIVE_INFINITY,
+        (record) => {
+          const event = record.event as Event;
+          const start = Math.floor(event.timestamp / lengthMs) * lengthMs;
+          const period = periods.get(start) ?? { records: 0, bytes: 0 };
+          period.records++;
+          period.bytes += dataBytes(event);
+          periods.set(start, period);
+        },
+      );
+      return {
+        stream: streamName(info),
+        unit: by,
+        periods: [...periods.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([start, period]) => ({ start, lengthMs, ...period })),
+      };
     },
     verify(onProgress): Verification {
       return wal.verify({ onProgress });

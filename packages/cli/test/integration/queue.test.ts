@@ -205,4 +205,21 @@ describe('annal on a queue', () => {
     appender.appendString('still appending');
     expect((await annal(['tail', directory, '-n', '1'])).stdout).toContain('"still appending"');
   });
+
+  it('stats gives records, bytes and a rate per cycle file', async () => {
+    const { directory } = makeQueue(7);
+    const [report] = jsonLines((await annal(['--json', 'stats', directory])).stdout) as [
+      {
+        unit: string;
+        periods: { records: number; bytes: number; perSecond: number; start: number }[];
+      },
+    ];
+    expect(report.unit).toBe('cycle');
+    expect(report.periods).toHaveLength(1);
+    expect(report.periods[0]).toMatchObject({ records: 7 });
+    expect(report.periods[0]?.perSecond).toBeGreaterThan(0);
+    const text = await annal(['stats', directory]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('total 7 records');
+  });
 });

@@ -122,4 +122,25 @@ describe('annal on a wal', () => {
     expect(report.ok).toBe(false);
     expect(report.problems[0]?.path).toBe(segment);
   });
+
+  it("stats counts an event log's events per hour or day of event time; a plain topic has no time", async () => {
+    const directory = await makeWal();
+    const [hourly] = jsonLines(
+      (await annal(['--json', 'stats', directory, '--topic', 'payments'])).stdout,
+    ) as [{ stream: string; unit: string; periods: { start: number; records: number }[] }];
+    expect(hourly).toMatchObject({ stream: 'payments#0', unit: 'hour' });
+    expect(hourly.periods.map((p) => [p.start, p.records])).toEqual([
+      [Date.UTC(2026, 11, 4, 9), 1],
+      [Date.UTC(2026, 11, 4, 10), 1],
+    ]);
+    const [daily] = jsonLines(
+      (await annal(['--json', 'stats', directory, '--topic', 'payments', '--by', 'day'])).stdout,
+    ) as [{ periods: { records: number }[] }];
+    expect(daily.periods).toEqual([
+      expect.objectContaining({ start: Date.UTC(2026, 11, 4), records: 2 }),
+    ]);
+    const plain = await annal(['stats', directory, '--topic', 'orders']);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain('carry no time');
+  });
 });
