@@ -44,8 +44,13 @@ export class TopicRegistry {
     return directoryName('topic', topic);
   }
 
-  /** The plain topic `topic`, opened or created. @throws ERR_ANNAL_INVALID_ARGUMENT (`topic`) */
+  /**
+   * The plain topic `topic`, opened or created.
+   * @throws ERR_ANNAL_INVALID_ARGUMENT (`topic`); ERR_ANNAL_READ_ONLY when the wal was opened
+   *   read-only (its segments are mapped without write access: a store would kill the process)
+   */
   writable(topic: string): Topic {
+    if (this.#options.readOnly) throw readOnlyError(dirname(this.#directory), 'appending');
     return this.#byName.get(topic) ?? this.writableAt(this.key(topic), topic);
   }
 
