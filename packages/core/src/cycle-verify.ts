@@ -33,6 +33,8 @@ import {
   loadFirstLevelEntry,
   loadIndexPageEntry,
   loadLengthWord,
+  loadSealed,
+  loadWritePosition,
   packIndexPageWord,
   unpackLength,
 } from './layout.js';
@@ -87,7 +89,21 @@ export function verifyCycleFile(file: CycleFile, sink: CycleVerifySink): CycleVe
     sink.progress(headerBytes + position);
     furthest = Math.max(furthest, position);
     const block = file.block(Math.floor(position / blockBytes));
-    if (block === undefined) break;
+    if (block === undefined) {
+      // The end of the allocated blocks: the end of the data, unless the header says it goes on
+      // (an appender allocates a block before it writes there, and moves the header after).
+      const writePosition = loadWritePosition(file.header);
+      if (loadSealed(file.header) !== 0 || writePosition > position) {
+        const length = file.fileLength();
+        sink.problem(
+          new CorruptError(
+            `${file.path} is cut: it ends at file offset ${length}, but its header says the data goes on (sealed=${loadSealed(file.header) !== 0}, writePosition=${writePosition}) after data position ${position}`,
+            { path: file.path, offset: length, field: 'length', index: indexOf(file, sequence) },
+          ),
+        );
+      }
+      break;
+    }
     const offset = position - block.start;
     const word = loadLengthWord(block.words, offset);
     let frameLength: number;
@@ -186,7 +202,11 @@ export function verifyCycleFile(file: CycleFile, sink: CycleVerifySink): CycleVe
   return { records };
 }
 
-/** True when a frame at data `position` checks out where `sequence` records precede it, or it is free. */
+/**
+ * True when the frame at data `position` looks like what follows a sound frame where `sequence`
+ * records precede it: free space, a skip frame whose check word matches, or a record (in bounds,
+ * and with checksums off carrying its check word).
+ */
 function frameChecksAt(file: CycleFile, position: number, sequence: number): boolean {
   const { blockBytes, maxPayloadBytes } = file.configuration;
   const block = file.block(Math.floor(position / blockBytes));
@@ -197,7 +217,10 @@ function frameChecksAt(file: CycleFile, position: number, sequence: number): boo
   if (isRecordWord(word)) {
     const length = unpackLength(word);
     if (length > maxPayloadBytes || offset + computeFrameLength(length) > blockBytes) return false;
-    return recordChecks(file, block, offset, length, sequence);
+    // With checksums, a record in bounds is evidence enough: its own check follows, and a run
+    // of records with damaged payloads is reported record by record. Without them, the check
+    // word is all that vouches for a length word.
+    return file.configuration.checksums || recordChecks(file, block, offset, length, sequence);
   }
   if ((word & SKIP_FLAGS) !== SKIP_FLAGS) return false;
   return getChecksumWord(block.words, offset) === computeSkipTag(word, position, sequence);

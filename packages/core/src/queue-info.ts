@@ -48,8 +48,10 @@ export interface NamedReaderInfo {
   /** The reader's name. */
   readonly name: string;
   /**
-   * The index it reads next when it opens again (the record it returned last while it was
-   * open, the one after it once it closed); undefined when its stored position is damaged.
+   * The index it reads next when it opens again: the record it returned last while it is open
+   * (it may not have handled it), the one after it once it closed, the queue's first index when
+   * that is later (a name that has read nothing yet, or whose records were deleted); undefined
+   * when its stored position is damaged (opening it is then ERR_ANNAL_CORRUPT).
    */
   readonly index: number | undefined;
   /** Records in the queue from `index` on: how far it is behind (all of them when undefined). */
@@ -201,6 +203,10 @@ function describeReaders(
       if (!CorruptError.isInstance(error)) throw error;
       problems.push(problemOf(error, error.path ?? files.directory));
     }
+    // Before the first record (a new name stores 0; retention may delete what a reader had not
+    // read): the reader starts at the first record.
+    const first = cycles.find((cycle) => cycle.records > 0)?.firstIndex;
+    if (index !== undefined && first !== undefined && index < first) index = first;
     return { name, index, lag: index === undefined ? total : lagOf(codec, cycles, index) };
   });
 }
