@@ -118,21 +118,32 @@ export class CycleFiles {
       if ((error as { code?: string }).code === 'ERR_ANNAL_NOT_FOUND') return undefined;
       throw error;
     }
-    // A file copied or renamed into another cycle's name would hand out its records under that
-    // cycle's indices (and a reader at its end-of-cycle mark would come back to it for ever).
-    const c = file.configuration;
-    const shape = this.shape;
-    const named = cycleStartMs(cycle, shape.epochMs, shape.cycleLengthMs);
-    const own = cycleStartMs(c.cycle, c.epochMs, c.cycleLengthMs);
-    if (own !== named) {
+    try {
+      checkNamedCycle(file, cycle, this.shape);
+    } catch (error) {
       file.close();
-      throw new CorruptError(
-        `${file.path}: its header says cycle ${c.cycle} (starting ${new Date(own).toISOString()}), but its name is that of the cycle starting ${new Date(named).toISOString()}`,
-        { path: file.path, offset: 0, field: 'cycle' },
-      );
+      throw error;
     }
     this.#open.set(cycle, file);
     this.#listener.onAcquired?.(cycle, file.path);
+    return file;
+  }
+
+  /**
+   * A separate read-only mapping of the file of `cycle`, for inspecting it (describe, verify)
+   * without keeping its blocks mapped in this object: the caller closes it.
+   *
+   * @throws ERR_ANNAL_NOT_FOUND when it is gone; ERR_ANNAL_CORRUPT when its header is damaged or
+   *   names another cycle
+   */
+  openForInspection(cycle: number): CycleFile {
+    const file = CycleFile.open(this.pathOf(cycle), true);
+    try {
+      checkNamedCycle(file, cycle, this.shape);
+    } catch (error) {
+      file.close();
+      throw error;
+    }
     return file;
   }
 
@@ -247,6 +258,25 @@ export class CycleFiles {
     this.#metadataOpened = false;
     this.#positions?.close();
     this.#positions = undefined;
+  }
+}
+
+/**
+ * Checks that `file`, found under the name of `cycle`, is that cycle's file: a file copied or
+ * renamed into another cycle's name would hand out its records under that cycle's indices (and
+ * a reader at its end-of-cycle mark would come back to it for ever).
+ *
+ * @throws ERR_ANNAL_CORRUPT (field `cycle`) when its header says another cycle
+ */
+export function checkNamedCycle(file: CycleFile, cycle: number, shape: CycleShape): void {
+  const c = file.configuration;
+  const named = cycleStartMs(cycle, shape.epochMs, shape.cycleLengthMs);
+  const own = cycleStartMs(c.cycle, c.epochMs, c.cycleLengthMs);
+  if (own !== named) {
+    throw new CorruptError(
+      `${file.path}: its header says cycle ${c.cycle} (starting ${new Date(own).toISOString()}), but its name is that of the cycle starting ${new Date(named).toISOString()}`,
+      { path: file.path, offset: 0, field: 'cycle' },
+    );
   }
 }
 

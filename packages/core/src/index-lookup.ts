@@ -48,7 +48,7 @@ export function checkedIndexPage(file: CycleFile, page: number): number {
  * have sequence `sequence`), or {@link NOT_INDEXED} when the entry is 0 or does not check out: inside the file,
  * frame-aligned, a record that fits its block and carries `sequence`'s check word.
  */
-function checkedIndexEntry(
+export function checkedIndexEntry(
   file: CycleFile,
   pagePosition: number,
   j: number,

@@ -8,6 +8,10 @@
  */
 export { Queue } from './queue.js';
 export type { DeleteCyclesOptions } from './queue.js';
+export type { CycleInfo, NamedReaderInfo, QueueInfo } from './queue-info.js';
+export { DEFAULT_MAX_PROBLEMS } from './queue-verify.js';
+export type { VerifyOptions, VerifyReport } from './queue-verify.js';
+export type { VerifyProblem } from './verify-problem.js';
 export { Appender, AppendClaim, APPENDER_LOCK_FILE } from './appender.js';
 export { Reader } from './reader.js';
 export { READER_LOCK_DIRECTORY } from './reader.js';

@@ -17,7 +17,7 @@ import { describeValue } from './describe-value.js';
 
 import { Appender } from './appender.js';
 import { coarseClockView } from './coarse-clock.js';
-import { CycleFiles, shapeOfNewestFile } from './cycle-files.js';
+import { CycleFiles, shapeOfNewestFile, type CycleShape } from './cycle-files.js';
 import {
   parseAppenderOptions,
   parseQueueOptions,
@@ -27,8 +27,11 @@ import {
 } from './options.js';
 import { directoryError, openDirectory } from './queue-directory.js';
 import { IndexCodec } from './queue-index.js';
+import { describeQueue, type QueueInfo } from './queue-info.js';
 import { shapeOf } from './queue-shape.js';
+import { verifyQueue, type VerifyOptions, type VerifyReport } from './queue-verify.js';
 import { Reader, type ReaderOptions } from './reader.js';
+import { rollCycleNameOf } from './roll-cycle.js';
 
 /** What {@link Queue.deleteCycles} deletes. */
 export interface DeleteCyclesOptions {
@@ -63,8 +66,11 @@ export interface DeleteCyclesOptions {
 export class Queue implements Disposable {
   /** Absolute path of the queue directory. */
   readonly directory: string;
-  /** The options in force (defaults applied). */
-  readonly options: ResolvedQueueOptions;
+  /** The options as given to `Queue.open`, defaults applied. */
+  readonly #given: ResolvedQueueOptions;
+  /** {@link Queue.options}, and the shape it was made for. */
+  #options: ResolvedQueueOptions;
+  #optionsShape: CycleShape | undefined;
   readonly #files: CycleFiles;
   #indices: IndexCodec;
   readonly #clock: (() => number) | Float64Array;
@@ -74,7 +80,8 @@ export class Queue implements Disposable {
 
   private constructor(directory: string, options: ResolvedQueueOptions, given: QueueOptions) {
     this.directory = directory;
-    this.options = options;
+    this.#given = options;
+    this.#options = options;
     // An existing queue keeps the shape its newest file records (a reader never needs the
     // writer's options); the options shape a new queue.
     const existing = shapeOfNewestFile(directory);
@@ -85,6 +92,31 @@ export class Queue implements Disposable {
     });
     this.#indices = new IndexCodec(shape.sequenceBits);
     this.#clock = options.clock === Date.now ? coarseClockView() : options.clock;
+  }
+
+  /**
+   * The options in force, defaults applied. The fields that shape files (`rollCycle`, `epochMs`,
+   * `blockBytes`, `checksums`, `indexCount`, `indexSpacing`, `maxPayloadBytes`) are the queue's
+   * real shape: as its newest cycle file records it once it has one (whatever `Queue.open` was
+   * given), else what its first file will get. The others (`readOnly`, `sync`, `onCorrupt`,
+   * `clock`, the listeners) are as given. {@link Queue.describe} says the same and more.
+   */
+  get options(): ResolvedQueueOptions {
+    const shape = this.#files.shape;
+    if (this.#optionsShape !== shape) {
+      this.#optionsShape = shape;
+      this.#options = {
+        ...this.#given,
+        rollCycle: rollCycleNameOf(shape.cycleLengthMs) ?? this.#given.rollCycle,
+        epochMs: shape.epochMs,
+        blockBytes: shape.blockBytes,
+        checksums: shape.checksums ? 'crc32c' : 'off',
+        indexCount: shape.indexCount,
+        indexSpacing: shape.indexSpacing,
+        maxPayloadBytes: shape.maxPayloadBytes,
+      };
+    }
+    return this.#options;
   }
 
   /**
@@ -156,7 +188,7 @@ export class Queue implements Disposable {
   appender(options: AppenderOptions = {}): Appender {
     this.#checkOpen();
     const resolved = parseAppenderOptions(options);
-    if (this.options.readOnly) {
+    if (this.#given.readOnly) {
       throw new ReadOnlyError(`${this.directory} was opened read-only: it cannot be appended to`, {
         path: this.directory,
       });
@@ -174,8 +206,8 @@ export class Queue implements Disposable {
     this.#appender = new Appender({
       files: this.#files,
       clock: this.#clock,
-      sync: this.options.sync,
-      onCorrupt: this.options.onCorrupt,
+      sync: this.#given.sync,
+      onCorrupt: this.#given.onCorrupt,
       shared: resolved.shared,
       lockTimeoutMs: resolved.lockTimeoutMs,
     });
@@ -201,7 +233,7 @@ export class Queue implements Disposable {
   reader(options: ReaderOptions = {}): Reader {
     this.#checkOpen();
     // A reader leaves the queue's bookkeeping as it closes: the queue keeps only open readers.
-    const reader = new Reader(this.#files, options, this.options.onCorrupt, (closed: Reader) => {
+    const reader = new Reader(this.#files, options, this.#given.onCorrupt, (closed: Reader) => {
       this.#readers.delete(closed);
     });
     this.#readers.add(reader);
@@ -232,7 +264,7 @@ export class Queue implements Disposable {
     this.#checkOpen();
     const checked = checkOptionsObject(options);
     checkKnownKeys(checked, ['keep', 'where'], 'queue.deleteCycles');
-    if (this.options.readOnly) {
+    if (this.#given.readOnly) {
       throw new ReadOnlyError(`${this.directory} was opened read-only: nothing can be deleted`, {
         path: this.directory,
       });
@@ -270,10 +302,67 @@ export class Queue implements Disposable {
     return this.#files.readerPositions()?.names() ?? [];
   }
 
-  /** Cycles that have a file now, ascending (a directory listing). */
+  /**
+   * Cycles that have a file now, ascending (a directory listing): cycle numbers, counted in roll
+   * cycles from `epochMs` (20791 is the 20791st day since 1970 under `FAST_DAILY`). For their
+   * files, start times and record counts, see {@link Queue.describe}.
+   */
   cycles(): number[] {
     this.#checkOpen();
     return this.#files.listCycles();
+  }
+
+  /**
+   * What the queue holds, as its files say now: its real shape (from its newest cycle file),
+   * every cycle file with its path, size, start time and records, the first and last index, and
+   * every named reader's stored position and lag. Reads the directory, each file's header and
+   * the frames after its last index entry (not every payload); maps each file apart from this
+   * Queue's own mappings and unmaps it before returning. Writes nothing and takes no lock, so it
+   * works on a read-only queue while an appender in another process appends (records appended
+   * meanwhile may or may not be counted).
+   *
+   * Damage met on the way is reported in `problems` (and the cycle's `problem`), not thrown:
+   * {@link Queue.verify} checks everything.
+   *
+   * @throws ERR_ANNAL_CLOSED after close; errors of the file system (ERR_ANNAL_PERMISSION, …)
+   * @example
+   * ```ts
+   * const queue = Queue.open('./orders', { readOnly: true });
+   * const info = queue.describe();
+   * console.log(info.rollCycle, info.blockBytes, info.records, info.lastIndex);
+   * for (const cycle of info.cycles) console.log(new Date(cycle.startsAt), cycle.path, cycle.records);
+   * queue.close();
+   * ```
+   */
+  describe(): QueueInfo {
+    this.#checkOpen();
+    return describeQueue(this.#files);
+  }
+
+  /**
+   * Checks every cycle file of the queue: its header (magic, version, checksum, shape, the cycle
+   * its name says), every frame's length word and check word, every payload's CRC32C (with
+   * checksums on), every index entry met; then the metadata file and the named readers'
+   * positions table. Never stops at the first problem: past a damaged frame it goes on where
+   * the frames check out again (at worst at the next indexed record). Reads every byte of the
+   * data, so it takes as long as reading the queue; maps each file read-only apart from this
+   * Queue's mappings and unmaps it when done. Writes nothing and takes no lock: it runs beside a
+   * live appender in another process (records appended after it started may be left out; a
+   * frame being written at the end of the newest cycle is not a problem).
+   *
+   * @param options - `maxProblems` (default 100) caps the list, `onProgress(doneBytes,
+   *   totalBytes)` is called about 100 times
+   * @throws ERR_ANNAL_CLOSED after close; ERR_ANNAL_INVALID_ARGUMENT or ERR_ANNAL_INVALID_OPTION
+   *   for bad options
+   * @example
+   * ```ts
+   * const report = queue.verify({ onProgress: (done, total) => console.log(`${done}/${total}`) });
+   * for (const problem of report.problems) console.log(problem.path, problem.offset, problem.message);
+   * ```
+   */
+  verify(options: VerifyOptions = {}): VerifyReport {
+    this.#checkOpen();
+    return verifyQueue(this.#files, options);
   }
 
   /** Closes the appender and readers and unmaps every file: later views read as empty. */

@@ -113,3 +113,12 @@ export function parseCycleFileStem(stem: string): number | undefined {
   const field = (group: number): number => Number(match[group]);
   return Date.UTC(field(1), field(2) - 1, field(3), field(4), field(5), field(6));
 }
+
+/**
+ * The name of the built-in roll cycle `lengthMs` long (each has its own length), or undefined
+ * for a length none has: how a file's header, which records the length, names its roll cycle.
+ */
+export function rollCycleNameOf(lengthMs: number): RollCycleName | undefined {
+  for (const cycle of Object.values(ROLL_CYCLES)) if (cycle.lengthMs === lengthMs) return cycle.name;
+  return undefined;
+}

@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { InvalidArgumentError, PermissionError, ReadOnlyError } from '@annal/native';
+import { statSync } from 'node:fs';
+
+import {
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionError,
+  ReadOnlyError,
+} from '@annal/native';
 import { fromErrno, makeDirectorySync } from '@annal/native/internal';
 
 /** Creates `path` and its missing parents (see `makeDirectorySync` in `@annal/native`). */
@@ -38,4 +45,50 @@ export function directoryError(error: unknown, path: string): Error {
     );
   }
   return coded;
+}
+
+/**
+ * Checks, writing nothing, that `directory` holds a wal (its `topics` directory): what
+ * `Wal.open(directory, { readOnly: true })` needs before it looks.
+ * @throws ERR_ANNAL_NOT_FOUND naming a missing directory; ERR_ANNAL_INVALID_ARGUMENT naming a
+ *   path that is not a directory, or a directory that is not a wal; ERR_ANNAL_PERMISSION
+ */
+export function checkWalDirectory(directory: string, topics: string): void {
+  const kind = (path: string): 'directory' | 'other' | 'missing' => {
+    try {
+      return statSync(path).isDirectory() ? 'directory' : 'other';
+    } catch (error) {
+      const errno = (error as { code?: unknown } | null)?.code;
+      if (errno === 'ENOENT') return 'missing';
+      if (errno === 'ENOTDIR') return 'other';
+      throw directoryError(error, path);
+    }
+  };
+  const found = kind(directory);
+  if (found === 'missing') {
+    throw new NotFoundError(
+      `Wal.open: ${directory} does not exist (a read-only open never creates a wal)`,
+      { path: directory, field: 'directory' },
+    );
+  }
+  if (found === 'other') {
+    throw new InvalidArgumentError(`Wal.open: ${directory} is not a directory`, {
+      path: directory,
+      field: 'directory',
+    });
+  }
+  if (kind(topics) !== 'directory') {
+    throw new InvalidArgumentError(
+      `Wal.open: ${directory} is not a wal: it has no topics/ directory (a wal opened once to write has one)`,
+      { path: directory, field: 'directory' },
+    );
+  }
+}
+
+/** What a write through a wal opened with `readOnly: true` throws. */
+export function readOnlyError(directory: string, what: string): ReadOnlyError {
+  return new ReadOnlyError(
+    `${what}: the wal in ${directory} was opened with readOnly: true, which never writes; open it without readOnly (in the process that owns it) to write`,
+    { path: directory },
+  );
 }

@@ -75,9 +75,12 @@ export class FileSegment extends Segment {
     this.#stageStart = length;
   }
 
-  /** Opens an existing segment and checks its header. @throws ERR_ANNAL_CORRUPT */
-  static open(path: string, topic: string): FileSegment {
-    const file = NativeFile.open(path);
+  /**
+   * Opens an existing segment and checks its header (`readOnly`: O_RDONLY, for a log another
+   * process writes). @throws ERR_ANNAL_CORRUPT
+   */
+  static open(path: string, topic: string, readOnly = false): FileSegment {
+    const file = NativeFile.open(path, { readOnly });
     try {
       const header = new Uint8Array(SEGMENT_HEADER_BYTES);
       file.readvSync([header], 0);

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { Wal, WAL_LOCK_FILE } from './wal.js';
-export { WalReader } from './wal-reader.js';
+export { FOLLOW_POLL_MS, WalReader } from './wal-reader.js';
 export type { FollowOptions, WalReaderOptions, WalRecordHandler } from './wal-reader.js';
 export { WalRecordView, DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_RECORDS } from './record.js';
 export type { ReadLimits, WalRecord } from './record.js';
@@ -27,3 +27,6 @@ export { EventLog } from './events/event-log.js';
 export type { AppendedEvent, Event, EventData, EventInput } from './events/event.js';
 export { EVENT_HEADERS_MAX, EVENT_HEADER_KEY_MAX_BYTES, EVENT_TYPE_MAX_BYTES } from './layout.js';
 export { MAX_PARTITION } from './sub-log.js';
+export type { NamedReaderInfo, SegmentInfo, TopicInfo } from './topic-info.js';
+export { DEFAULT_VERIFY_MAX_PROBLEMS } from './verify.js';
+export type { VerifyOptions, VerifyProblem, VerifyReport } from './verify.js';

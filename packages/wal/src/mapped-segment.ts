@@ -38,9 +38,12 @@ export class MappedSegment extends Segment {
     this.#buffer = buffer;
   }
 
-  /** Maps an existing segment and checks its header. @throws ERR_ANNAL_CORRUPT */
-  static open(path: string, topic: string): MappedSegment {
-    const mapping = MappedFile.open(path);
+  /**
+   * Maps an existing segment and checks its header (`readOnly`: mapped PROT_READ, for a log
+   * another process writes). @throws ERR_ANNAL_CORRUPT
+   */
+  static open(path: string, topic: string, readOnly = false): MappedSegment {
+    const mapping = MappedFile.open(path, { readOnly });
     try {
       return new MappedSegment(path, topic, mapping, frameBuffer(mapping.buffer as ArrayBuffer));
     } catch (error) {

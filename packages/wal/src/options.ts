@@ -135,6 +135,12 @@ const walOptionsSchema = z
       .default('stop'),
     /** No warnings on stderr. Default: from ANNAL_QUIET, else false. */
     quiet: z.boolean({ error: 'must be true or false' }),
+    /**
+     * Opens the log to look at it while another process may own and append to it: takes no
+     * lock and writes nothing anywhere; every write method throws ERR_ANNAL_READ_ONLY. Default
+     * false.
+     */
+    readOnly: z.boolean({ error: 'must be true or false' }).default(false),
   })
   .transform((options, context) => {
     const room = options.segmentBytes - SEGMENT_HEADER_BYTES;
@@ -216,6 +222,12 @@ export interface WalOptions {
   readonly onCorrupt?: 'stop' | 'truncate' | undefined;
   /** No warnings on stderr. Default: from ANNAL_QUIET, else false. */
   readonly quiet?: boolean | undefined;
+  /**
+   * Look without owning: no lock, nothing written (no recovery, no stored reader places), and
+   * what a writer in another process appends becomes visible to reads made after it. Every write
+   * method throws ERR_ANNAL_READ_ONLY. Default false.
+   */
+  readonly readOnly?: boolean | undefined;
 }
 
 /** Options after defaults and derivation: what `wal.options` holds. */
@@ -247,6 +259,8 @@ export interface ResolvedWalOptions {
   readonly onCorrupt: 'stop' | 'truncate';
   /** No warnings on stderr. */
   readonly quiet: boolean;
+  /** Opened to look only: no lock, nothing written. */
+  readonly readOnly: boolean;
 }
 
 /** Options whose values are sizes in bytes (their errors explain the units). */

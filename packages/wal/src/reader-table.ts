@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { CorruptError, LockedError } from '@annal/native';
+import { CorruptError, LockedError, NotFoundError } from '@annal/native';
 import { PositionTable, type PositionTableFormat } from '@annal/native/internal';
 
 import {
@@ -40,9 +40,23 @@ export class ReaderTable {
     this.#table = table;
   }
 
-  /** @throws ERR_ANNAL_CORRUPT when the file is not a readers table */
-  static open(path: string): ReaderTable {
-    return new ReaderTable(PositionTable.open(path, READERS_FORMAT) as PositionTable);
+  /**
+   * `readOnly`: mapped read-only, for a log another process owns (the file must exist).
+   * @throws ERR_ANNAL_CORRUPT when the file is not a readers table
+   */
+  static open(path: string, readOnly = false): ReaderTable {
+    const table = PositionTable.open(path, READERS_FORMAT, { readOnly });
+    if (table === undefined) {
+      throw new NotFoundError(`${path}: no readers table (the topic has no named reader)`, {
+        path,
+      });
+    }
+    return new ReaderTable(table);
+  }
+
+  /** Every named reader and its stored index, in slot order. @throws ERR_ANNAL_CORRUPT */
+  entries(): { name: string; index: number }[] {
+    return this.#table.entries().map(({ name, position }) => ({ name, index: position }));
   }
 
   /** Finds the slot of `name`, or takes a free one at index `initial`. */

@@ -28,19 +28,53 @@ export class SegmentChain {
   readonly #backend: ResolvedWalOptions['backend'];
   /** The segments opened so far, by first index. */
   readonly #open = new Map<number, Segment>();
+  readonly #readOnly: boolean;
 
-  /** Lists (creating if need be) the topic's directory; removes what a crash left half-made. */
-  constructor(name: string, directory: string, backend: ResolvedWalOptions['backend']) {
+  /**
+   * Lists (creating if need be) the topic's directory; removes what a crash left half-made.
+   * `readOnly`: only lists (another process may own the directory, and its temporary files).
+   */
+  constructor(
+    name: string,
+    directory: string,
+    backend: ResolvedWalOptions['backend'],
+    readOnly = false,
+  ) {
     this.#name = name;
     this.#directory = directory;
     this.#backend = backend;
-    for (const entry of listDirectory(directory)) {
+    this.#readOnly = readOnly;
+    for (const entry of listDirectory(directory, readOnly)) {
       const first = parseSegmentFileName(entry);
       if (first !== undefined) this.firstIndexes.push(first);
       // Only this process writes here (it owns the directory): a temporary file is a crash's.
-      else if (isTemporaryFile(entry)) rmSync(join(directory, entry), { force: true });
+      else if (!readOnly && isTemporaryFile(entry)) rmSync(join(directory, entry), { force: true });
     }
     this.firstIndexes.sort((a, b) => a - b);
+  }
+
+  /**
+   * For a read-only log, whose writer is another process: lists the directory again, adds the
+   * segments it rolled to since, and takes out (closing them) the oldest its retention deleted.
+   * @returns how many were taken out at the front (positions in the list move down by that)
+   */
+  relist(): number {
+    const found: number[] = [];
+    for (const entry of listDirectory(this.#directory, true)) {
+      const first = parseSegmentFileName(entry);
+      if (first !== undefined) found.push(first);
+    }
+    found.sort((a, b) => a - b);
+    const firsts = this.firstIndexes;
+    const oldest = found[0];
+    let removed = 0;
+    while (removed < firsts.length && (oldest === undefined || (firsts[removed] as number) < oldest)) {
+      removed++;
+    }
+    if (removed > 0) this.removeOldest(removed);
+    const newest = firsts.at(-1) ?? -1;
+    for (const first of found) if (first > newest) firsts.push(first);
+    return removed;
   }
 
   /** The path of the segment whose first index is `first`. */
@@ -94,8 +128,8 @@ export class SegmentChain {
     const path = this.pathOf(first);
     const segment =
       this.#backend === 'fd'
-        ? FileSegment.open(path, this.#name)
-        : MappedSegment.open(path, this.#name);
+        ? FileSegment.open(path, this.#name, this.#readOnly)
+        : MappedSegment.open(path, this.#name, this.#readOnly);
     if (segment.firstIndex !== first) {
       segment.close();
       throw segment.corruption(
@@ -118,10 +152,13 @@ export class SegmentChain {
   }
 }
 
-/** Creates `directory` if needed and lists it; a refusal is a coded error naming it. */
-function listDirectory(directory: string): string[] {
+/**
+ * Creates `directory` if needed (unless `readOnly`) and lists it; a refusal is a coded error
+ * naming it.
+ */
+function listDirectory(directory: string, readOnly: boolean): string[] {
   try {
-    makeDirectory(directory);
+    if (!readOnly) makeDirectory(directory);
     return readdirSync(directory);
   } catch (error) {
     throw fromErrno(error, { path: directory });

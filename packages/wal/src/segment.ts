@@ -226,13 +226,19 @@ export abstract class Segment {
   }
 
   /**
-   * Scans every frame from the first, checking each, and says where valid data ends and why:
-   * what opening a topic does with its last segment.
+   * Scans every frame from the first (or from `from`, a committed end an earlier scan found,
+   * where the frame of `fromIndex` goes), checking each, and says where valid data ends and
+   * why: what opening a topic does with its last segment, and a read-only log each time it
+   * looks for what its writer appended since.
    */
-  scan(window: ReadWindow | undefined): ScanEnd {
+  scan(
+    window: ReadWindow | undefined,
+    from = SEGMENT_HEADER_BYTES,
+    fromIndex = this.firstIndex,
+  ): ScanEnd {
     const frame: Frame = { kind: 0, length: 0, bytes: EMPTY, start: 0 };
-    let position = SEGMENT_HEADER_BYTES;
-    let index = this.firstIndex;
+    let position = from;
+    let index = fromIndex;
     // The last point where everything before is committed (a batch start moves it no further).
     let committedPosition = position;
     let committedIndex = index;
@@ -279,6 +285,20 @@ export abstract class Segment {
         committedIndex = index;
       }
     }
+  }
+
+  /**
+   * Fills `frame` from `position` (kind 0 where no frame was written yet), checking it as a
+   * read does, expected to carry record index `index`. @returns what is wrong with it, or
+   * undefined
+   */
+  checkFrame(
+    position: number,
+    index: number,
+    frame: Frame,
+    window: ReadWindow | undefined,
+  ): string | undefined {
+    return this.#probe(position, index, frame, window);
   }
 
   /** Fills `frame` from `position`; @returns what is wrong with it, or undefined. */

@@ -4,10 +4,14 @@
  *
  * @module
  */
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
+import { decodePathSegment, fromErrno } from '@annal/native/internal';
+
+import { readOnlyError } from './directories.js';
 import { directoryName } from './names.js';
+import { MAX_PARTITION } from './sub-log.js';
 import type { ResolvedWalOptions } from './options.js';
 import { Topic, type WarningCode } from './topic.js';
 
@@ -40,14 +44,49 @@ export class TopicRegistry {
     return directoryName('topic', topic);
   }
 
-  /** The plain topic `topic`, opened or created. @throws ERR_ANNAL_INVALID_ARGUMENT (`topic`) */
+  /**
+   * The plain topic `topic`, opened or created.
+   * @throws ERR_ANNAL_INVALID_ARGUMENT (`topic`); ERR_ANNAL_READ_ONLY when the wal was opened
+   *   read-only (its segments are mapped without write access: a store would kill the process)
+   */
   writable(topic: string): Topic {
+    if (this.#options.readOnly) throw readOnlyError(dirname(this.#directory), 'appending');
     return this.#byName.get(topic) ?? this.writableAt(this.key(topic), topic);
   }
 
-  /** The log under directory `key`, opened or created. */
+  /**
+   * The log under directory `key`, opened or created.
+   * @throws ERR_ANNAL_READ_ONLY when the wal was opened read-only (nothing is ever written)
+   */
   writableAt(key: string, name: string): Topic {
+    if (this.#options.readOnly) throw readOnlyError(dirname(this.#directory), 'appending');
     return this.#byKey.get(key) ?? this.#open(key, name);
+  }
+
+  /**
+   * Every log in the directory (opened, not created): plain topics and event partitions, by
+   * directory name, as [key, name the user gave, partition or undefined].
+   */
+  listed(): { key: string; topic: string; partition: number | undefined }[] {
+    let entries: string[];
+    try {
+      entries = readdirSync(this.#directory);
+    } catch (error) {
+      throw fromErrno(error, { path: this.#directory });
+    }
+    const found: { key: string; topic: string; partition: number | undefined }[] = [];
+    for (const key of entries) {
+      const parsed = parseKey(key);
+      if (parsed !== undefined && isDirectory(join(this.#directory, key))) {
+        found.push({ key, ...parsed });
+      }
+    }
+    return found;
+  }
+
+  /** The log under directory `key` (listed by {@link listed}), opened if not yet. */
+  openedAt(key: string, topic: string, partition: number | undefined): Topic | undefined {
+    return this.existingAt(key, partition === undefined ? topic : `${topic}#${partition}`);
   }
 
   /** The plain topic `topic` if it exists (in memory or on disk), without creating it. */
@@ -118,4 +157,27 @@ function isDirectory(path: string): boolean {
 function emitWarningNow(code: WarningCode, message: string): void {
   const warning = Object.assign(new Error(message), { name: 'Warning', code });
   process.emit('warning', warning);
+}
+
+/**
+ * The user's topic name and partition of directory `key` (`<topic>` or `<topic>~<partition>`,
+ * the topic %XX-encoded), or undefined for a name no topic has.
+ */
+function parseKey(key: string): { topic: string; partition: number | undefined } | undefined {
+  const tilde = key.indexOf('~');
+  const encoded = tilde < 0 ? key : key.slice(0, tilde);
+  let partition: number | undefined;
+  if (tilde >= 0) {
+    const digits = key.slice(tilde + 1);
+    if (!/^(0|[1-9][0-9]{0,4})$/.test(digits)) return undefined;
+    partition = Number(digits);
+    if (partition > MAX_PARTITION) return undefined;
+  }
+  try {
+    const topic = decodePathSegment(encoded);
+    // Only names this log could have made: anything else is not a topic of its.
+    return directoryName('topic', topic) === encoded ? { topic, partition } : undefined;
+  } catch {
+    return undefined;
+  }
 }

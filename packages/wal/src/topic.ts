@@ -31,6 +31,7 @@ import {
   frameBytes,
 } from './layout.js';
 import type { ResolvedWalOptions } from './options.js';
+import { forgetWindow, LiveEnd } from './live-end.js';
 import { ReaderTable } from './reader-table.js';
 import { recoverTopic } from './recovery.js';
 import { RetentionRun, retains } from './retention.js';
@@ -70,6 +71,8 @@ export class Topic {
   #oneOffWindow: ReadWindow | undefined;
   /** Called after every append while someone follows the topic (see {@link onAppend}). */
   #appendWaiters: (() => void)[] = [];
+  /** Opened read-only: where what its writer (another process) appended ends (live-end.ts). */
+  readonly #live: LiveEnd | undefined;
 
   constructor(
     name: string,
@@ -82,19 +85,27 @@ export class Topic {
     this.#options = options;
     this.#warn = warn;
     this.#sync = new TopicSync(directory);
-    this.#retention = retains(options.retention)
+    const readOnly = options.readOnly;
+    this.#retention = !readOnly && retains(options.retention)
       ? new RetentionRun(
           () => this.#deleteOldest(),
           (message) =>
             warn('ANNAL_WAL_RETENTION', `annal wal: topic ${JSON.stringify(name)}: ${message}`),
         )
       : undefined;
-    const chain = (this.#chain = new SegmentChain(name, directory, options.backend));
+    const chain = (this.#chain = new SegmentChain(name, directory, options.backend, readOnly));
     this.#end = new TopicEnd(name, directory, options, chain, this.#sync, () => {
       this.retainSoon();
     });
     // If recovery leaves no segment, the next one still starts where the last one did.
     this.#end.nextIndex = this.#chain.firstIndexes.at(-1) ?? 0;
+    if (readOnly) {
+      // Nothing is recovered, cut or stored: the end is wherever the records stop.
+      this.#live = new LiveEnd(chain);
+      this.#end.nextIndex = this.#live.advance();
+      return;
+    }
+    this.#live = undefined;
     const recovered = recoverTopic({
       name,
       directory,
@@ -240,7 +251,13 @@ export class Topic {
    */
   peek(cursor: Cursor): RecordLocation | undefined {
     for (;;) {
-      if (cursor.index >= this.#end.nextIndex) return undefined;
+      if (cursor.index >= this.#end.nextIndex) {
+        if (this.#live === undefined) return undefined;
+        if (this.#lookFurther(cursor)) continue;
+        // A bad frame where the records stop: damage, as opening the log to write would say.
+        if (this.#live.damage !== undefined) throw this.#live.damage;
+        return undefined;
+      }
       const segment = this.#chain.segment(cursor.segmentIndex);
       const frame = segment.readFrame(cursor.position, cursor.index, this.#frame, cursor.window);
       if (frame === undefined) {
@@ -253,6 +270,8 @@ export class Topic {
       if (frame.kind === KIND_END) {
         cursor.segmentIndex++;
         cursor.position = SEGMENT_HEADER_BYTES;
+        // The writer's retention may have deleted the next segments before this log opened them.
+        if (this.#live !== undefined) this.#lookFurther(cursor);
         // A named reader leaving a segment may be the last one it waited for.
         if (cursor.slot !== undefined) this.retainSoon();
         continue;
@@ -282,6 +301,38 @@ export class Topic {
    * index to be appended.
    */
   seek(cursor: Cursor, index: number): void {
+    if (this.#live !== undefined) this.#lookFurther(cursor);
+    this.#seek(cursor, index);
+  }
+
+  /**
+   * Read-only: looks for what the writer appended (and for the segments its retention deleted)
+   * since the last look, as a read that reaches the end does. Nothing to do otherwise.
+   */
+  refresh(cursor?: Cursor): void {
+    if (this.#live !== undefined) this.#lookFurther(cursor);
+  }
+
+  /** True when this log was opened read-only (nothing is ever written through it). */
+  get readOnly(): boolean {
+    return this.#live !== undefined;
+  }
+
+  /** The segments' first indexes, oldest first, and their paths (for wal.topics()). */
+  segmentFiles(): { first: number; path: string }[] {
+    return this.#chain.firstIndexes.map((first) => ({ first, path: this.#chain.pathOf(first) }));
+  }
+
+  /**
+   * Every named reader with a stored index (the index of the next record it reads), in the
+   * order they were first used. @throws ERR_ANNAL_CORRUPT at a damaged readers table
+   */
+  readerIndexes(): { name: string; index: number }[] {
+    if (this.#readers === undefined && !existsSync(join(this.directory, READERS_FILE))) return [];
+    return this.#readerTable().entries();
+  }
+
+  #seek(cursor: Cursor, index: number): void {
     const nextIndex = this.#end.nextIndex;
     const target = Math.min(Math.max(index, this.firstIndex), nextIndex);
     const firsts = this.#chain.firstIndexes;
@@ -370,7 +421,41 @@ export class Topic {
   // ---- internals -------------------------------------------------------------------------------
 
   #readerTable(): ReaderTable {
-    return (this.#readers ??= ReaderTable.open(join(this.directory, READERS_FILE)));
+    return (this.#readers ??= ReaderTable.open(
+      join(this.directory, READERS_FILE),
+      this.#live !== undefined,
+    ));
+  }
+
+  /**
+   * Read-only: relists the segments and scans on from the end. @returns true when more records
+   * became readable. Cursors then read their files again (a window may hold bytes from before).
+   */
+  #lookFurther(cursor: Cursor | undefined): boolean {
+    const live = this.#live as LiveEnd;
+    const removed = this.#chain.relist();
+    const before = this.#end.nextIndex;
+    const next = live.advance();
+    this.#end.nextIndex = next;
+    if (removed > 0) this.#moveCursors(removed, cursor);
+    if (next === before) return false;
+    for (const open of this.#cursors) forgetWindow(open.window);
+    forgetWindow(cursor?.window);
+    forgetWindow(this.#oneOffWindow);
+    return true;
+  }
+
+  /**
+   * Read-only: the oldest `removed` segments left the chain (the writer's retention deleted
+   * them); cursors in them go on from the oldest record kept, the others keep their place.
+   */
+  #moveCursors(removed: number, cursor: Cursor | undefined): void {
+    const cursors = new Set(this.#cursors);
+    if (cursor !== undefined) cursors.add(cursor);
+    for (const moved of cursors) {
+      if (moved.segmentIndex >= removed) moved.segmentIndex -= removed;
+      else this.#seek(moved, moved.index);
+    }
   }
 
   #wakeFollowers(): void {

@@ -21,4 +21,6 @@ export interface WalHost {
   checkWritable(): void;
   /** True after the wal closed. */
   isClosed(): boolean;
+  /** Opened with `readOnly: true`: nothing is written, and appends come from another process. */
+  readonly readOnly: boolean;
 }

@@ -17,6 +17,12 @@ import { WalRecordView, copyRecord, type WalRecord } from './record.js';
 import type { Topic } from './topic.js';
 import type { WalHost } from './wal-host.js';
 
+/**
+ * How often a reader of a read-only wal that {@link WalReader.follow}s a topic looks for what the
+ * owning process appended, in ms.
+ */
+export const FOLLOW_POLL_MS = 50;
+
 /** Options of {@link Wal.reader}. */
 export interface WalReaderOptions {
   /**
@@ -143,6 +149,8 @@ export class WalReader implements Disposable {
     const durability = this.#host.durability;
     const view = this.#view;
     const storeFirst = cursor.slot !== undefined && durability.storesEach;
+    // Read-only: what the owning process appended since (nothing to do otherwise).
+    log.refresh(cursor);
     const available = Math.min(limit, log.nextIndex - cursor.index);
     if (available <= 0) return 0;
     const end = cursor.index + available;
@@ -262,8 +270,13 @@ export class WalReader implements Disposable {
     }
   }
 
-  /** Resolves after the next append to the topic (or its creation), an abort or a close. */
+  /**
+   * Resolves after the next append to the topic (or its creation), an abort or a close. On a
+   * read-only wal, appends happen in another process, which tells this one nothing: it resolves
+   * after {@link FOLLOW_POLL_MS} instead, to look again.
+   */
   #appended(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#host.readOnly) return this.#later(signal);
     return new Promise<void>((resolve) => {
       const log = this.#log;
       const topics = this.#host.topics;
@@ -278,6 +291,20 @@ export class WalReader implements Disposable {
       signal?.addEventListener('abort', wake, { once: true });
       if (log === undefined) topics.onOpen(wake);
       else log.onAppend(wake);
+    });
+  }
+
+  #later(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        signal?.removeEventListener('abort', wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, FOLLOW_POLL_MS);
+      this.#wake = wake;
+      signal?.addEventListener('abort', wake, { once: true });
     });
   }
 

@@ -16,12 +16,19 @@ import { ClosedError, FileLock, InvalidArgumentError, LockedError } from '@annal
 
 import {
   checkArray,
+  checkFunction,
   checkIndex,
+  checkInteger,
   checkOptionsObject,
   checkPayload,
   describeValue,
 } from './arguments.js';
-import { directoryError, makeDirectory } from './directories.js';
+import {
+  checkWalDirectory,
+  directoryError,
+  makeDirectory,
+  readOnlyError,
+} from './directories.js';
 import { Durability } from './durability.js';
 import { EventLog } from './events/event-log.js';
 import { readerNameBytes } from './names.js';
@@ -29,7 +36,9 @@ import { parseWalOptions, type ResolvedWalOptions, type WalOptions } from './opt
 import { collect, readLimits, type ReadLimits, type WalRecord } from './record.js';
 import { checkPartition, lastIndexOf, partitionLog } from './sub-log.js';
 import type { Topic } from './topic.js';
+import { describeTopics, type TopicInfo } from './topic-info.js';
 import { TOPICS_DIRECTORY, TopicRegistry } from './topic-registry.js';
+import { verifySegments, type VerifyOptions, type VerifyReport } from './verify.js';
 import type { WalHost } from './wal-host.js';
 import { WalReader, type WalReaderOptions } from './wal-reader.js';
 
@@ -54,7 +63,8 @@ export class Wal implements AsyncDisposable {
   readonly options: ResolvedWalOptions;
   /** The directory, absolute. */
   readonly directory: string;
-  readonly #lock: FileLock;
+  /** The lock that makes this process the owner; undefined when opened read-only. */
+  readonly #lock: FileLock | undefined;
   readonly #topics: TopicRegistry;
   readonly #durability: Durability;
   readonly #host: WalHost;
@@ -72,15 +82,21 @@ export class Wal implements AsyncDisposable {
     this.options = options;
     this.directory = directory;
     const topics = join(directory, TOPICS_DIRECTORY);
-    try {
-      makeDirectory(topics);
-    } catch (error) {
-      throw directoryError(error, topics);
-    }
-    try {
-      this.#lock = FileLock.acquireOrThrow(join(directory, WAL_LOCK_FILE));
-    } catch (error) {
-      throw directoryError(error, join(directory, WAL_LOCK_FILE));
+    if (options.readOnly) {
+      // Looks only: no lock (the owner may be appending), nothing created.
+      checkWalDirectory(directory, topics);
+      this.#lock = undefined;
+    } else {
+      try {
+        makeDirectory(topics);
+      } catch (error) {
+        throw directoryError(error, topics);
+      }
+      try {
+        this.#lock = FileLock.acquireOrThrow(join(directory, WAL_LOCK_FILE));
+      } catch (error) {
+        throw directoryError(error, join(directory, WAL_LOCK_FILE));
+      }
     }
     this.#topics = new TopicRegistry(topics, options);
     this.#durability = new Durability(options, () => this.#syncAll());
@@ -92,17 +108,28 @@ export class Wal implements AsyncDisposable {
       checkOpen: () => this.#checkOpen(),
       checkWritable: () => this.#checkWritable(),
       isClosed: () => this.#closed,
+      readOnly: options.readOnly,
     };
   }
 
   /**
-   * Opens (creating if needed) the log in `directory` and takes ownership of it.
-   * @param directory - where the log lives (created with its parents if missing)
+   * Opens (creating if needed) the log in `directory` and takes ownership of it; with
+   * `readOnly: true`, opens an existing log to look at it, without owning it (see below).
+   *
+   * Read-only: no lock is taken and nothing is written anywhere (no recovery, no stored reader
+   * places, no directory created), so it works beside the process that owns the log, and on a
+   * read-only file system. Reads made after that process appends see what it appended, across
+   * its rolls and its retention. Where the records stop (a torn tail a crash left) is the end;
+   * a damaged frame a read reaches is ERR_ANNAL_CORRUPT. Every write method, and a named reader
+   * (it would store its place), throws ERR_ANNAL_READ_ONLY.
+   * @param directory - where the log lives (created with its parents if missing, unless
+   *   `readOnly`)
    * @param options - see {@link WalOptions}; sizes take bytes or strings such as `'32 MiB'`
    * @throws ERR_ANNAL_INVALID_ARGUMENT (`directory`); ERR_ANNAL_INVALID_OPTION naming the option
    *   and what it allows; ERR_ANNAL_LOCKED naming the process that owns the directory;
    *   ERR_ANNAL_READ_ONLY on a read-only file system, ERR_ANNAL_PERMISSION, ERR_ANNAL_NOT_FOUND
-   *   (a path through a file), each naming the path
+   *   (a path through a file), each naming the path. Read-only: ERR_ANNAL_NOT_FOUND naming a
+   *   missing directory, ERR_ANNAL_INVALID_ARGUMENT naming one that is not a wal
    * @example
    * ```ts
    * const wal = Wal.open('./events', { sync: 'each' });
@@ -182,12 +209,15 @@ export class Wal implements AsyncDisposable {
    */
   async sync(): Promise<void> {
     this.#checkOpen();
+    // Read-only: nothing was written, nothing to sync.
+    if (this.options.readOnly) return;
     await this.#durability.sync();
   }
 
   /** {@link sync} on the calling thread, which it blocks. @throws ERR_ANNAL_IO, ERR_ANNAL_CLOSED */
   syncSync(): void {
     this.#checkOpen();
+    if (this.options.readOnly) return;
     this.#durability.syncSync(this.#topics.values());
   }
 
@@ -196,7 +226,50 @@ export class Wal implements AsyncDisposable {
    * @throws ERR_ANNAL_INVALID_ARGUMENT (`topic`); ERR_ANNAL_CLOSED
    */
   lastIndex(topic: string): number | undefined {
-    return lastIndexOf(this.#existingTopic(topic));
+    const log = this.#existingTopic(topic);
+    log?.refresh();
+    return lastIndexOf(log);
+  }
+
+  /**
+   * Every topic and event-log partition in the directory, sorted by topic then partition: its
+   * indexes, segment files and named readers (with how far behind they are). Opened read-only,
+   * it describes what the owning process has written so far.
+   * @throws ERR_ANNAL_CORRUPT at a damaged segment header or readers table; ERR_ANNAL_CLOSED
+   * @example
+   * ```ts
+   * for (const t of Wal.open('./events', { readOnly: true }).topics()) {
+   *   console.log(t.topic, t.partition ?? '-', t.records, t.readers.map((r) => `${r.name}:${r.lag}`));
+   * }
+   * ```
+   */
+  topics(): TopicInfo[] {
+    this.#checkOpen();
+    return describeTopics(this.#topics);
+  }
+
+  /**
+   * Checks every frame and checksum of every segment file (or of `options.topic`'s plain log and
+   * partitions), going on past each problem, and reports what it found. Writes nothing; works
+   * read-only, beside the owning process. A torn tail a crash left after the last committed
+   * frame of a newest segment is not a problem (reopening to write zeroes it): it is counted in
+   * `tornTailBytes`.
+   * @throws ERR_ANNAL_INVALID_ARGUMENT (`topic`, `maxProblems`, `onProgress`); ERR_ANNAL_CLOSED
+   */
+  verify(options: VerifyOptions = {}): VerifyReport {
+    this.#checkOpen();
+    checkOptionsObject(options, 'options');
+    if (options.maxProblems !== undefined) checkInteger(options.maxProblems, 'maxProblems', 0);
+    if (options.onProgress !== undefined) checkFunction(options.onProgress, 'onProgress');
+    const only = options.topic === undefined ? undefined : this.#topics.key(options.topic);
+    const targets = this.#topics
+      .listed()
+      .filter(({ key }) => only === undefined || key === only || key.startsWith(`${only}~`))
+      .map(({ key, topic, partition }) => ({
+        directory: join(this.directory, TOPICS_DIRECTORY, key),
+        name: partition === undefined ? topic : `${topic}#${partition}`,
+      }));
+    return verifySegments(targets, this.options, options);
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -220,6 +293,12 @@ export class Wal implements AsyncDisposable {
     checkOptionsObject(options, 'options');
     const name = options.name;
     const nameBytes = name === undefined ? undefined : readerNameBytes(name);
+    if (name !== undefined && this.options.readOnly) {
+      throw readOnlyError(
+        this.directory,
+        `a reader named ${JSON.stringify(name)} stores its place`,
+      );
+    }
     let held = this.#names.get(key);
     if (name !== undefined && held?.has(name) === true) {
       throw new LockedError(
@@ -313,6 +392,7 @@ export class Wal implements AsyncDisposable {
    */
   async retain(topic?: string): Promise<void> {
     this.#checkOpen();
+    if (this.options.readOnly) throw readOnlyError(this.directory, 'retain deletes segments');
     const logs =
       topic === undefined
         ? [...this.#topics.values()]
@@ -332,6 +412,11 @@ export class Wal implements AsyncDisposable {
     // Readers first, while the wal is open: each stores its place, and the final sync covers it.
     this.#closeReaders();
     this.#closed = true;
+    if (this.options.readOnly) {
+      await this.#durability.close();
+      this.#release();
+      return;
+    }
     try {
       await this.#durability.close();
       // The schedule syncs at close only what went through it: appendSync under 'each' and
@@ -355,6 +440,11 @@ export class Wal implements AsyncDisposable {
     if (this.#closed) return;
     this.#closeReaders();
     this.#closed = true;
+    if (this.options.readOnly) {
+      this.#release();
+      this.#durability.close().catch(() => undefined);
+      return;
+    }
     try {
       // Syncs still in the pool are redone here, on this thread (the topics close below): what
       // they cover is durable before their promises resolve.
@@ -391,7 +481,7 @@ export class Wal implements AsyncDisposable {
     this.#topics.close();
     this.#lastTopic = undefined;
     this.#lastName = undefined;
-    this.#lock.release();
+    this.#lock?.release();
   }
 
   #checkOpen(): void {
@@ -399,9 +489,10 @@ export class Wal implements AsyncDisposable {
       throw new ClosedError(`the wal in ${this.directory} is closed`, { field: 'wal' });
   }
 
-  /** @throws ERR_ANNAL_CLOSED after close, or the failure of an earlier sync */
+  /** @throws ERR_ANNAL_CLOSED after close, or the failure of an earlier sync; ERR_ANNAL_READ_ONLY */
   #checkWritable(): void {
     this.#checkOpen();
+    if (this.options.readOnly) throw readOnlyError(this.directory, 'appending');
     const failure = this.#durability.failure;
     if (failure !== undefined) throw failure;
   }
