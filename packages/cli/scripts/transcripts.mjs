@@ -21,7 +21,7 @@ const encoder = new TextEncoder();
 // The stores.
 const orders = join(demo, 'orders');
 {
-  const queue = Queue.open(orders, { blockBytes: '64 KiB' });
+  const queue = Queue.open(orders, { blockBytes: '128 KiB', checksums: 'crc32c' });
   const appender = queue.appender();
   for (let k = 0; k < 50; k++) appender.appendJson({ order: k, qty: (k * 7) % 13 });
   appender.appendSync(new Uint8Array([0, 1, 2, 255]));
@@ -120,12 +120,6 @@ const pages = {
       ['dump', walDirectory],
     ],
   },
-  tail: {
-    title: 'annal tail',
-    intro: 'The last records, then (`-f`) what another process appends, until Ctrl-C.',
-    sessions: [['tail', walDirectory, '--topic', 'orders', '-n', '2']],
-    follow: true,
-  },
   verify: {
     title: 'annal verify',
     intro: 'A clean queue, then a copy with one flipped byte in record 25.',
@@ -142,6 +136,23 @@ const pages = {
       ['export', walDirectory, '--topic', 'orders', '--to', join(demo, 'orders.ndjson')],
       ['export', walDirectory, '--topic', 'orders', '--to', join(demo, 'orders.ndjson')],
     ],
+  },
+  stats: {
+    title: 'annal stats',
+    intro:
+      'Records over time: per cycle file of a queue, per hour (or day) of event time of a wal event log.',
+    sessions: [
+      ['stats', orders],
+      ['stats', walDirectory, '--topic', 'payments'],
+      ['--json', 'stats', walDirectory, '--topic', 'payments', '--by', 'day'],
+    ],
+  },
+  // Last: its session appends to the queue.
+  tail: {
+    title: 'annal tail',
+    intro: 'The last records, then (`-f`) what another process appends, until Ctrl-C.',
+    sessions: [['tail', walDirectory, '--topic', 'orders', '-n', '2']],
+    follow: true,
   },
 };
 
@@ -164,7 +175,8 @@ writeFileSync(
     pages,
   )
     .map(
-      ([name, page]) => `- [${page.title}](${name}.md): ${page.intro.split('.')[0].toLowerCase()}`,
+      ([name, page]) =>
+        `- [${page.title}](${name}.md): ${page.intro[0].toLowerCase()}${page.intro.split('.')[0].slice(1)}`,
     )
     .join('\n')}\n`,
 );

@@ -46,15 +46,19 @@ export function findStore(path: string): Store {
   } catch (error) {
     throw pathError(error, absolute);
   }
-  if (names.includes('wal.lock') || names.includes('topics'))
+  if (names.includes(WAL_LOCK_FILE) || names.includes(WAL_TOPICS_DIRECTORY)) {
     return { kind: 'wal', path: absolute };
-  if (names.includes('metadata.annalm') || names.some((name) => name.endsWith('.annalq'))) {
+  }
+  if (
+    names.includes(METADATA_FILE_NAME) ||
+    names.some((name) => name.endsWith(CYCLE_FILE_EXTENSION))
+  ) {
     return { kind: 'queue', path: absolute };
   }
   throw new NotFoundError(
     names.length === 0
       ? `annal: ${absolute} is an empty directory: no queue or wal was made there`
-      : `annal: ${absolute} holds nothing annal wrote (a queue has metadata.annalm and *.annalq files, a wal has wal.lock and topics/)`,
+      : `annal: ${absolute} holds nothing annal wrote (a queue has ${METADATA_FILE_NAME} and *${CYCLE_FILE_EXTENSION} files, a wal has ${WAL_LOCK_FILE} and ${WAL_TOPICS_DIRECTORY}/)`,
     { path: absolute },
   );
 }

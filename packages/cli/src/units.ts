@@ -21,3 +21,10 @@ export function bytes(count: number): string {
 export function time(ms: number | undefined): string {
   return ms === undefined || !Number.isFinite(ms) ? '-' : new Date(ms).toISOString();
 }
+
+/** Records per second as people read a rate: per second, or per minute or hour when slow. */
+export function rate(perSecond: number): string {
+  if (perSecond >= 1) return `${perSecond.toFixed(perSecond < 10 ? 1 : 0)}/s`;
+  if (perSecond * 60 >= 1) return `${(perSecond * 60).toFixed(1)}/min`;
+  return `${(perSecond * 3600).toFixed(perSecond * 3600 < 10 ? 2 : 1)}/h`;
+}

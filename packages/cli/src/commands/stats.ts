@@ -8,7 +8,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { withStore } from '../open-store.js';
 import type { Selection } from '../opened-store.js';
-import { bytes as formatBytes, time } from '../units.js';
+import { bytes as formatBytes, rate, time } from '../units.js';
 
 /** Options of `stats`. */
 export interface StatsOptions extends Selection {
@@ -45,7 +45,7 @@ export async function stats(
     );
     for (const row of rows) {
       await output.line(
-        `  ${time(row.start)}  ${String(row.records).padStart(10)} records  ${formatBytes(row.bytes).padStart(10)}  ${dim(`${row.perSecond.toFixed(row.perSecond < 10 ? 2 : 0)}/s`)}`,
+        `  ${time(row.start)}  ${String(row.records).padStart(10)} records  ${formatBytes(row.bytes).padStart(10)}  ${dim(rate(row.perSecond))}`,
       );
     }
     const total = rows.reduce((sum, row) => sum + row.records, 0);

@@ -10,6 +10,7 @@ import { SingleBar } from 'cli-progress';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { withStore } from '../open-store.js';
+import type { Problem } from '../opened-store.js';
 import { bytes as formatBytes } from '../units.js';
 
 /** Runs `verify`. */
@@ -48,19 +49,11 @@ export async function verify(context: CommandContext, path: string): Promise<Exi
       if (report.ok) {
         await output.line(`${green('ok')}  ${store.store.path}: ${summary}`);
       } else {
-        const first = report.problems[0];
         await output.line(
           `${red(bold('damaged'))}  ${store.store.path}: ${report.problemCount} problem${report.problemCount === 1 ? '' : 's'}; ${summary}`,
         );
-        if (first !== undefined) {
-          await output.line(
-            `  first: ${first.path} at byte ${first.offset}${first.index === undefined ? '' : ` (record ${first.index})`}: ${first.message}`,
-          );
-        }
-        for (const problem of report.problems.slice(1)) {
-          await output.line(
-            `  then:  ${problem.path} at byte ${problem.offset}: ${problem.message}`,
-          );
+        for (const [k, problem] of report.problems.entries()) {
+          await output.line(`  ${k === 0 ? 'first:' : 'then: '} ${describeProblem(problem)}`);
         }
         if (report.problemCount > report.problems.length) {
           await output.line(`  … and ${report.problemCount - report.problems.length} more`);
@@ -69,4 +62,10 @@ export async function verify(context: CommandContext, path: string): Promise<Exi
     }
     return report.ok ? ExitCode.OK : ExitCode.DAMAGED;
   });
+}
+
+/** A problem on one line: its message, which names the file and offset (else they are added). */
+function describeProblem(problem: Problem): string {
+  const where = `${problem.path} at byte ${problem.offset}${problem.index === undefined ? '' : ` (record ${problem.index})`}`;
+  return problem.message.includes(problem.path) ? problem.message : `${where}: ${problem.message}`;
 }

@@ -41,7 +41,8 @@ describe('annal on a channel file', () => {
   it('verify finds a flipped byte (exit 1)', async () => {
     const path = makeChannel();
     const bytes = readFileSync(path);
-    bytes[bytes.indexOf('tick 1') + 1] ^= 0x04;
+    const at = bytes.indexOf('tick 1') + 1;
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x04, at);
     writeFileSync(path, bytes);
     const run = await annal(['--json', 'verify', path]);
     expect(run.code).toBe(1);

@@ -8,9 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { annal, jsonLines, startAnnal } from '../annal.js';
 
 /** A queue of `count` text records `record <k>` (and one binary record when `binary`). */
-function makeQueue(count: number, binary = false): { directory: string; indexes: number[] } {
+function makeQueue(
+  count: number,
+  binary = false,
+  checksums: 'off' | 'crc32c' = 'crc32c',
+): { directory: string; indexes: number[] } {
   const directory = join(temporaryDirectory(), 'orders');
-  using queue = Queue.open(directory, { blockBytes: '64 KiB' });
+  using queue = Queue.open(directory, { blockBytes: '128 KiB', checksums });
   const appender = queue.appender();
   const indexes: number[] = [];
   for (let k = 0; k < count; k++) indexes.push(appender.appendString(`record ${k}`));
@@ -32,7 +36,7 @@ describe('annal on a queue', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`queue ${directory}`);
     expect(text.stdout).toContain('5 records');
-    expect(text.stdout).toContain('blocks of 64 KiB');
+    expect(text.stdout).toContain('blocks of 128 KiB');
     expect(text.stdout).toContain('billing');
 
     const json = await annal(['--json', 'ls', directory]);
@@ -44,7 +48,7 @@ describe('annal on a queue', () => {
       records: 5,
       firstIndex: indexes[0],
       lastIndex: indexes[4],
-      blockBytes: 64 * 1024,
+      blockBytes: 128 * 1024,
     });
     expect(info['readers']).toEqual([expect.objectContaining({ name: 'billing' })]);
   });
@@ -146,12 +150,13 @@ describe('annal on a queue', () => {
     );
     const bytes = readFileSync(file);
     const at = bytes.indexOf('record 25');
-    bytes[at + 3] ^= 0x20;
+    bytes.writeUInt8(bytes.readUInt8(at + 3) ^ 0x20, at + 3);
     writeFileSync(file, bytes);
     const damaged = await annal(['verify', directory]);
     expect(damaged.code).toBe(1);
     expect(damaged.stdout).toContain('damaged');
     expect(damaged.stdout).toContain(file);
+    expect(damaged.stdout).toContain('(record ');
     const [bad] = jsonLines((await annal(['--json', 'verify', directory])).stdout) as [
       { ok: boolean; problems: { path: string; offset: number }[] },
     ];

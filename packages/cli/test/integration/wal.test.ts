@@ -114,7 +114,8 @@ describe('annal on a wal', () => {
       .map((name) => join(topicDirectory, name))
       .find((path) => readFileSync(path).includes('order 1')) as string;
     const bytes = readFileSync(segment);
-    bytes[bytes.indexOf('order 1') + 2] ^= 0x01;
+    const at = bytes.indexOf('order 1') + 2;
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
     writeFileSync(segment, bytes);
     const run = await annal(['--json', 'verify', directory]);
     expect(run.code).toBe(1);
