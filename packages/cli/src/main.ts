@@ -17,6 +17,7 @@ import {
 import { dump } from './commands/dump.js';
 import { EXPORT_FORMATS, exportRecords } from './commands/export.js';
 import { ls } from './commands/ls.js';
+import { repair } from './commands/repair.js';
 import { stats } from './commands/stats.js';
 import { tail } from './commands/tail.js';
 import { verify } from './commands/verify.js';
@@ -29,7 +30,7 @@ import { RECORD_FORMATS, type RecordFormat } from './render.js';
 export interface Io {
   readonly stdout: Writable & { isTTY?: boolean };
   readonly stderr: Writable & { isTTY?: boolean };
-  readonly stdin: Readable;
+  readonly stdin: Readable & { isTTY?: boolean };
   readonly environment: NodeJS.ProcessEnv;
   /** Aborted by Ctrl-C. */
   readonly signal: AbortSignal;
@@ -164,6 +165,23 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
     );
 
   program
+    .command('repair')
+    .description(
+      'cut a damaged queue at its first damage, after asking (or --yes), keeping a backup of what changes',
+    )
+    .argument('<path>', 'a queue directory (no appender may hold it)')
+    .option('-y, --yes', 'repair without asking', false)
+    .option(
+      '--backup <directory>',
+      'where the copies of changed and removed files go (default: <path>.backup-<time> beside it)',
+    )
+    .action(
+      run((context, path: string, options: RepairCliOptions) =>
+        repair(context, io.stdin, path, options),
+      ),
+    );
+
+  program
     .command('stats')
     .description(
       'records and bytes over time: per cycle file of a queue, per hour or day of a wal event log',
@@ -222,6 +240,11 @@ interface ExportCliOptions {
   partition?: number;
   format: (typeof EXPORT_FORMATS)[number];
   force: boolean;
+}
+
+interface RepairCliOptions {
+  yes: boolean;
+  backup?: string;
 }
 
 interface StatsCliOptions {
