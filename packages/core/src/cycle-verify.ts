@@ -128,7 +128,9 @@ export function verifyCycleFile(file: CycleFile, sink: CycleVerifySink): CycleVe
             const j = (sequence / indexSpacing) % indexCount;
             const pageBlock = file.block(Math.floor(page / blockBytes));
             const entry =
-              pageBlock === undefined ? 0 : loadIndexPageEntry(pageBlock.words, page - pageBlock.start, j);
+              pageBlock === undefined
+                ? 0
+                : loadIndexPageEntry(pageBlock.words, page - pageBlock.start, j);
             if (entry !== 0 && entry !== headerBytes + position) {
               sink.problem(
                 indexCorrupt(
@@ -239,7 +241,7 @@ function nextIndexedRecord(
 ): { position: number; sequence: number } | undefined {
   const { indexCount, indexSpacing } = file.configuration;
   const entries = indexCount * indexCount;
-  for (let entry = Math.ceil(sequence / indexSpacing); entry < entries; ) {
+  for (let entry = Math.ceil(sequence / indexSpacing); entry < entries;) {
     const page = Math.floor(entry / indexCount);
     let pagePosition = checkedIndexPage(file, page);
     if (pagePosition === NOT_INDEXED) pagePosition = pages.get(page) ?? NOT_INDEXED;

@@ -73,7 +73,7 @@ describe('queue.describe()', () => {
     expect(info.problems).toEqual([]);
   });
 
-  it("lists named readers with their stored positions and lag", () => {
+  it('lists named readers with their stored positions and lag', () => {
     const clock = new ManualClock();
     const directory = temporaryDirectory();
     using queue = Queue.open(directory, { ...SMALL, clock: clock.read });
@@ -121,6 +121,9 @@ describe('queue.options', () => {
       readOnly: false,
     });
     using fresh = Queue.open(temporaryDirectory());
-    expect(fresh.options).toMatchObject({ rollCycle: 'FAST_DAILY', blockBytes: DEFAULT_BLOCK_BYTES });
+    expect(fresh.options).toMatchObject({
+      rollCycle: 'FAST_DAILY',
+      blockBytes: DEFAULT_BLOCK_BYTES,
+    });
   });
 });
