@@ -86,13 +86,14 @@ export class Topic {
     this.#warn = warn;
     this.#sync = new TopicSync(directory);
     const readOnly = options.readOnly;
-    this.#retention = !readOnly && retains(options.retention)
-      ? new RetentionRun(
-          () => this.#deleteOldest(),
-          (message) =>
-            warn('ANNAL_WAL_RETENTION', `annal wal: topic ${JSON.stringify(name)}: ${message}`),
-        )
-      : undefined;
+    this.#retention =
+      !readOnly && retains(options.retention)
+        ? new RetentionRun(
+            () => this.#deleteOldest(),
+            (message) =>
+              warn('ANNAL_WAL_RETENTION', `annal wal: topic ${JSON.stringify(name)}: ${message}`),
+          )
+        : undefined;
     const chain = (this.#chain = new SegmentChain(name, directory, options.backend, readOnly));
     this.#end = new TopicEnd(name, directory, options, chain, this.#sync, () => {
       this.retainSoon();

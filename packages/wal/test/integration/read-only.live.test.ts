@@ -150,10 +150,13 @@ describe.each(['mmap', 'fd'] as const)('a read-only wal beside a live writer (%s
       ['e', 2],
       ['t', undefined],
     ]);
-    expect(infos[1]?.readers).toEqual([
-      { name: 'audit', index: now + 7, lag: 2100 - (now + 7) },
-    ]);
-    expect(wal.events('e', 2).readFrom(0, 10).map((event) => event.index)).toEqual([0, 1, 2]);
+    expect(infos[1]?.readers).toEqual([{ name: 'audit', index: now + 7, lag: 2100 - (now + 7) }]);
+    expect(
+      wal
+        .events('e', 2)
+        .readFrom(0, 10)
+        .map((event) => event.index),
+    ).toEqual([0, 1, 2]);
     expect(wal.verify()).toMatchObject({ ok: true, problemCount: 0 });
     reader.close();
   });
