@@ -208,6 +208,8 @@ export class WalReader implements Disposable {
 
   /** Moves past the newest record: {@link next} returns only records appended from now on. */
   toEnd(): this {
+    // Read-only: the end is wherever the owning process has appended to by now.
+    this.#log?.refresh();
     this.seek(this.#log?.nextIndex ?? 0);
     return this;
   }

@@ -77,7 +77,9 @@ describe.each(['mmap', 'fd'] as const)('a read-only wal beside a live writer (%s
   it('sees each append made after it opened, without the lock and without disturbing the writer', async () => {
     const dir = temporaryDirectory();
     const writer = await startWriter(dir, options);
-    await using wal = Wal.open(dir, { ...options, readOnly: true });
+    // The reader's backend is its own: it reads the same files as the writer's other backend.
+    const other = backend === 'mmap' ? 'fd' : 'mmap';
+    await using wal = Wal.open(dir, { ...options, backend: other, readOnly: true });
     expect(wal.topics()).toEqual([]);
     expect(wal.readFrom('t', 0)).toEqual([]);
     const reader = wal.reader('t');
@@ -102,6 +104,10 @@ describe.each(['mmap', 'fd'] as const)('a read-only wal beside a live writer (%s
     );
     expect(await writer.send('append t 1 0')).toBe('ok 19');
     expect(wal.lastIndex('t')).toBe(19);
+    expect(await writer.send('append t 2 0')).toBe('ok 21');
+    reader.toEnd();
+    expect(reader.index).toBe(22);
+    expect(reader.next()).toBeUndefined();
     reader.close();
   });
 
