@@ -254,7 +254,8 @@ export class Topic {
     for (;;) {
       if (cursor.index >= this.#end.nextIndex) {
         if (this.#live === undefined) return undefined;
-        if (this.#lookFurther(cursor)) continue;
+        // More was appended, or the cursor's segment was deleted and it moved to the oldest kept.
+        if (this.#lookFurther(cursor) || cursor.index < this.#end.nextIndex) continue;
         // A bad frame where the records stop: damage, as opening the log to write would say.
         if (this.#live.damage !== undefined) throw this.#live.damage;
         return undefined;

@@ -146,6 +146,8 @@ describe.each(['mmap', 'fd'] as const)('a read-only wal beside a live writer (%s
     poll();
     expect(reader.index).toBe(2100);
     expect(seen.at(-1)).toBe(2099);
+    // The writer's retention runs after its rolls, off its append path: wait until it is done.
+    expect(await writer.send('retain')).toBe('ok');
     const now = wal.topics()[0]?.firstIndex as number;
 
     expect(await writer.send('read t audit 7')).toBe(`ok ${now + 7}`);
