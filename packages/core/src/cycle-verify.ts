@@ -39,10 +39,19 @@ import {
   unpackLength,
 } from './layout.js';
 
+/** What a problem found by {@link verifyCycleFile} is in: where repairing it starts. */
+export type ProblemPlace =
+  /** A frame at data `position` met after `sequence` records (or the data cut short there). */
+  | { readonly kind: 'frame'; readonly position: number; readonly sequence: number }
+  /** First-level index entry `page`. */
+  | { readonly kind: 'firstLevelEntry'; readonly page: number }
+  /** Entry `entry` of the index page at data position `pagePosition`. */
+  | { readonly kind: 'pageEntry'; readonly pagePosition: number; readonly entry: number };
+
 /** Where {@link verifyCycleFile} reports. */
 export interface CycleVerifySink {
-  /** A problem found (in file order). */
-  problem(error: CorruptError): void;
+  /** A problem found (in the order the walk meets it). */
+  problem(error: CorruptError, place: ProblemPlace): void;
   /** The walk reached file offset `offset` (called once per frame: keep it cheap). */
   progress(offset: number): void;
 }
@@ -100,6 +109,7 @@ export function verifyCycleFile(file: CycleFile, sink: CycleVerifySink): CycleVe
             `${file.path} is cut: it ends at file offset ${length}, but its header says the data goes on (sealed=${loadSealed(file.header) !== 0}, writePosition=${writePosition}) after data position ${position}`,
             { path: file.path, offset: length, field: 'length', index: indexOf(file, sequence) },
           ),
+          { kind: 'frame', position, sequence },
         );
       }
       break;
@@ -115,7 +125,7 @@ export function verifyCycleFile(file: CycleFile, sink: CycleVerifySink): CycleVe
       }
     } catch (error) {
       if (!(error instanceof CorruptError)) throw error;
-      sink.problem(error);
+      sink.problem(error, { kind: 'frame', position, sequence });
       if (resync()) continue;
       break;
     }
@@ -128,7 +138,9 @@ export function verifyCycleFile(file: CycleFile, sink: CycleVerifySink): CycleVe
             const j = (sequence / indexSpacing) % indexCount;
             const pageBlock = file.block(Math.floor(page / blockBytes));
             const entry =
-              pageBlock === undefined ? 0 : loadIndexPageEntry(pageBlock.words, page - pageBlock.start, j);
+              pageBlock === undefined
+                ? 0
+                : loadIndexPageEntry(pageBlock.words, page - pageBlock.start, j);
             if (entry !== 0 && entry !== headerBytes + position) {
               sink.problem(
                 indexCorrupt(
@@ -136,6 +148,7 @@ export function verifyCycleFile(file: CycleFile, sink: CycleVerifySink): CycleVe
                   `index entry ${j} of index page ${Math.floor(sequence / pageSpan)} at file offset ${headerBytes + page} says file offset ${entry} for record ${indexOf(file, sequence)}, which is at file offset ${headerBytes + position}`,
                   sequence,
                 ),
+                { kind: 'pageEntry', pagePosition: page, entry: j },
               );
             }
           }
@@ -151,7 +164,11 @@ export function verifyCycleFile(file: CycleFile, sink: CycleVerifySink): CycleVe
           length,
           sequence,
         );
-        sink.problem(corruptRecord(file, position, sequence, stored, expected));
+        sink.problem(corruptRecord(file, position, sequence, stored, expected), {
+          kind: 'frame',
+          position,
+          sequence,
+        });
         // Its length word is sound when what it leads to checks out as the next record's place.
         if (!frameChecksAt(file, position + frameLength, sequence + 1)) {
           if (resync()) continue;
@@ -166,7 +183,7 @@ export function verifyCycleFile(file: CycleFile, sink: CycleVerifySink): CycleVe
       checkSkipFrame(file, block.words, offset, position, word, sequence);
     } catch (error) {
       if (!(error instanceof CorruptError)) throw error;
-      sink.problem(error);
+      sink.problem(error, { kind: 'frame', position, sequence });
       if (resync()) continue;
       break;
     }
@@ -181,6 +198,7 @@ export function verifyCycleFile(file: CycleFile, sink: CycleVerifySink): CycleVe
             FIRST_LEVEL_INDEX_OFFSET + 4 * page,
             `first-level index entry ${page} says file offset ${entry}, but index page ${page} is at file offset ${headerBytes + position}`,
           ),
+          { kind: 'firstLevelEntry', page },
         );
       }
     }
@@ -196,6 +214,7 @@ export function verifyCycleFile(file: CycleFile, sink: CycleVerifySink): CycleVe
           FIRST_LEVEL_INDEX_OFFSET + 4 * page,
           `first-level index entry ${page} says file offset ${entry}, where no index page ${page} is`,
         ),
+        { kind: 'firstLevelEntry', page },
       );
     }
   }
@@ -239,7 +258,7 @@ function nextIndexedRecord(
 ): { position: number; sequence: number } | undefined {
   const { indexCount, indexSpacing } = file.configuration;
   const entries = indexCount * indexCount;
-  for (let entry = Math.ceil(sequence / indexSpacing); entry < entries; ) {
+  for (let entry = Math.ceil(sequence / indexSpacing); entry < entries;) {
     const page = Math.floor(entry / indexCount);
     let pagePosition = checkedIndexPage(file, page);
     if (pagePosition === NOT_INDEXED) pagePosition = pages.get(page) ?? NOT_INDEXED;

@@ -9,6 +9,7 @@
 export { Queue } from './queue.js';
 export type { DeleteCyclesOptions } from './queue.js';
 export type { CycleInfo, NamedReaderInfo, QueueInfo } from './queue-info.js';
+export type { RepairOptions, RepairReport } from './queue-repair.js';
 export { DEFAULT_MAX_PROBLEMS } from './queue-verify.js';
 export type { VerifyOptions, VerifyReport } from './queue-verify.js';
 export type { VerifyProblem } from './verify-problem.js';

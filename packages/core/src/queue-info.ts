@@ -16,6 +16,7 @@ import type { CycleFiles, CycleShape } from './cycle-files.js';
 import { scanFrames } from './frame-scan.js';
 import { lastIndexedStart } from './index-lookup.js';
 import { IndexCodec } from './queue-index.js';
+import { openReaderPositions } from './reader-positions.js';
 import { cycleStartMs, rollCycleNameOf } from './roll-cycle.js';
 import { problemOf, type VerifyProblem } from './verify-problem.js';
 
@@ -177,7 +178,10 @@ function countOf(
     : { firstIndex: base, lastIndex: base + records - 1, records };
 }
 
-/** The named readers' stored positions and lags; a damaged table is a problem, not a throw. */
+/**
+ * The named readers' stored positions and lags, from a read-only mapping of the positions table
+ * (none is created); a damaged table is a problem, not a throw.
+ */
 function describeReaders(
   files: CycleFiles,
   codec: IndexCodec,
@@ -185,30 +189,34 @@ function describeReaders(
   problems: VerifyProblem[],
 ): NamedReaderInfo[] {
   const total = sum(cycles.map((cycle) => cycle.records));
-  let entries: { name: string; slot: number }[];
+  const first = cycles.find((cycle) => cycle.records > 0)?.firstIndex;
   let table: PositionTable | undefined;
   try {
-    table = files.readerPositions();
-    entries = table?.entries(false) ?? [];
+    table = openReaderPositions(files.directory, true);
+    if (table === undefined) return [];
+    const readers: NamedReaderInfo[] = [];
+    for (const { name, slot } of table.entries(false)) {
+      let index: number | undefined;
+      try {
+        index = table.position(slot);
+      } catch (error) {
+        if (!CorruptError.isInstance(error)) throw error;
+        problems.push(problemOf(error, table.path));
+      }
+      // Before the first record (a new name stores 0; retention may delete what a reader had
+      // not read): the reader starts at the first record.
+      if (index !== undefined && first !== undefined && index < first) index = first;
+      readers.push({ name, index, lag: index === undefined ? total : lagOf(codec, cycles, index) });
+    }
+    return readers;
   } catch (error) {
+    // The table itself, or a damaged name (after which its slots cannot be told apart).
     if (!CorruptError.isInstance(error)) throw error;
     problems.push(problemOf(error, error.path ?? files.directory));
     return [];
+  } finally {
+    table?.close();
   }
-  return entries.map(({ name, slot }) => {
-    let index: number | undefined;
-    try {
-      index = table?.position(slot);
-    } catch (error) {
-      if (!CorruptError.isInstance(error)) throw error;
-      problems.push(problemOf(error, error.path ?? files.directory));
-    }
-    // Before the first record (a new name stores 0; retention may delete what a reader had not
-    // read): the reader starts at the first record.
-    const first = cycles.find((cycle) => cycle.records > 0)?.firstIndex;
-    if (index !== undefined && first !== undefined && index < first) index = first;
-    return { name, index, lag: index === undefined ? total : lagOf(codec, cycles, index) };
-  });
 }
 
 /** Records at or after `index`: what a reader positioned there has still to read. */

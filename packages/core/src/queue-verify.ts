@@ -65,7 +65,9 @@ export function verifyQueue(files: CycleFiles, options: VerifyOptions = {}): Ver
   const listed = files
     .listCycles()
     .map((cycle) => ({ cycle, path: files.pathOf(cycle), bytes: sizeOf(files.pathOf(cycle)) }))
-    .filter((entry): entry is { cycle: number; path: string; bytes: number } => entry.bytes !== undefined);
+    .filter(
+      (entry): entry is { cycle: number; path: string; bytes: number } => entry.bytes !== undefined,
+    );
   const totalBytes = listed.reduce((total, entry) => total + entry.bytes, 0);
   const progress = new Progress(totalBytes, onProgress);
   let done = 0;

@@ -28,6 +28,7 @@ import {
 import { directoryError, openDirectory } from './queue-directory.js';
 import { IndexCodec } from './queue-index.js';
 import { describeQueue, type QueueInfo } from './queue-info.js';
+import { repairQueue, type RepairOptions, type RepairReport } from './queue-repair.js';
 import { shapeOf } from './queue-shape.js';
 import { verifyQueue, type VerifyOptions, type VerifyReport } from './queue-verify.js';
 import { Reader, type ReaderOptions } from './reader.js';
@@ -166,6 +167,35 @@ export class Queue implements Disposable {
     } catch (error) {
       throw directoryError(error, absolute, resolved.readOnly);
     }
+  }
+
+  /**
+   * Cuts a damaged queue at its first damage, so that `verify()` is clean after it: the first
+   * cycle file whose header does not check out is removed with every later one; otherwise, in
+   * the first cycle file with a damaged frame (a bad length word, check word or checksum, or
+   * data cut short), that frame and everything after it are zeroed (as `onCorrupt: 'truncate'`
+   * does), index entries pointing there are cleared, its header is set to end there, and every
+   * later cycle file is removed. Damaged index entries before the cut are cleared (they lose no
+   * record), and a damaged metadata file (a hint) is removed. Every file it changes or removes
+   * is first copied into `backupDirectory` (and fsync'd there). Records after the cut are in
+   * the backups only. Holds the queue's exclusive appender lock while it works: call it with no
+   * appender open (readers may stay open, but may then meet zeroed data: close them first).
+   * A damaged named-readers table is not repaired (it is reported in `after`).
+   *
+   * @param directory - the queue's directory (it must exist)
+   * @param options - `backupDirectory`: created if needed; must not be the queue directory
+   * @throws ERR_ANNAL_LOCKED while an appender (exclusive or shared, in any process) holds the
+   *   queue; ERR_ANNAL_ALREADY_EXISTS when a file of the same name is in `backupDirectory`
+   *   (nothing after it is changed); ERR_ANNAL_INVALID_ARGUMENT for a bad argument
+   * @example
+   * ```ts
+   * const report = Queue.repair('./orders', { backupDirectory: './orders-damaged' });
+   * if (report.cut !== undefined) console.log(`cut at ${report.cut.path}:${report.cut.offset}`);
+   * console.log(report.after.ok); // true
+   * ```
+   */
+  static repair(directory: string, options: RepairOptions): RepairReport {
+    return repairQueue(resolveDirectory(directory, 'Queue.repair'), options);
   }
 
   /**
@@ -386,4 +416,15 @@ export class Queue implements Disposable {
     if (this.#closed)
       throw new ClosedError(`the queue ${this.directory} is closed`, { path: this.directory });
   }
+}
+
+/** An absolute queue directory path, or ERR_ANNAL_INVALID_ARGUMENT. */
+function resolveDirectory(directory: unknown, where: string): string {
+  if (typeof directory !== 'string' || directory.length === 0 || directory.includes('\0')) {
+    throw new InvalidArgumentError(
+      `${where}: directory must be a non-empty path string: directory=${typeof directory === 'string' ? JSON.stringify(directory) : describeValue(directory)}`,
+      { field: 'directory' },
+    );
+  }
+  return resolve(directory);
 }

@@ -119,6 +119,7 @@ export function parseCycleFileStem(stem: string): number | undefined {
  * for a length none has: how a file's header, which records the length, names its roll cycle.
  */
 export function rollCycleNameOf(lengthMs: number): RollCycleName | undefined {
-  for (const cycle of Object.values(ROLL_CYCLES)) if (cycle.lengthMs === lengthMs) return cycle.name;
+  for (const cycle of Object.values(ROLL_CYCLES))
+    if (cycle.lengthMs === lengthMs) return cycle.name;
   return undefined;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AnnalError } from '@annal/native';
+import type { AnnalError } from '@annal/native';
 
 /** One problem found in a queue's files. */
 export interface VerifyProblem {

@@ -6,12 +6,7 @@
  */
 import { statSync } from 'node:fs';
 
-import {
-  InvalidArgumentError,
-  NotFoundError,
-  PermissionError,
-  ReadOnlyError,
-} from '@annal/native';
+import { InvalidArgumentError, NotFoundError, PermissionError, ReadOnlyError } from '@annal/native';
 import { fromErrno, makeDirectorySync } from '@annal/native/internal';
 
 /** Creates `path` and its missing parents (see `makeDirectorySync` in `@annal/native`). */

@@ -68,7 +68,10 @@ export class SegmentChain {
     const firsts = this.firstIndexes;
     const oldest = found[0];
     let removed = 0;
-    while (removed < firsts.length && (oldest === undefined || (firsts[removed] as number) < oldest)) {
+    while (
+      removed < firsts.length &&
+      (oldest === undefined || (firsts[removed] as number) < oldest)
+    ) {
       removed++;
     }
     if (removed > 0) this.removeOldest(removed);

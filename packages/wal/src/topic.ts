@@ -86,13 +86,14 @@ export class Topic {
     this.#warn = warn;
     this.#sync = new TopicSync(directory);
     const readOnly = options.readOnly;
-    this.#retention = !readOnly && retains(options.retention)
-      ? new RetentionRun(
-          () => this.#deleteOldest(),
-          (message) =>
-            warn('ANNAL_WAL_RETENTION', `annal wal: topic ${JSON.stringify(name)}: ${message}`),
-        )
-      : undefined;
+    this.#retention =
+      !readOnly && retains(options.retention)
+        ? new RetentionRun(
+            () => this.#deleteOldest(),
+            (message) =>
+              warn('ANNAL_WAL_RETENTION', `annal wal: topic ${JSON.stringify(name)}: ${message}`),
+          )
+        : undefined;
     const chain = (this.#chain = new SegmentChain(name, directory, options.backend, readOnly));
     this.#end = new TopicEnd(name, directory, options, chain, this.#sync, () => {
       this.retainSoon();
@@ -253,7 +254,8 @@ export class Topic {
     for (;;) {
       if (cursor.index >= this.#end.nextIndex) {
         if (this.#live === undefined) return undefined;
-        if (this.#lookFurther(cursor)) continue;
+        // More was appended, or the cursor's segment was deleted and it moved to the oldest kept.
+        if (this.#lookFurther(cursor) || cursor.index < this.#end.nextIndex) continue;
         // A bad frame where the records stop: damage, as opening the log to write would say.
         if (this.#live.damage !== undefined) throw this.#live.damage;
         return undefined;

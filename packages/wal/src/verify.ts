@@ -20,7 +20,7 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { AnnalError } from '@annal/native';
+import { AnnalError, NotFoundError } from '@annal/native';
 import { fromErrno } from '@annal/native/internal';
 
 import { frameBuffer } from './checksum.js';
@@ -182,15 +182,18 @@ export function verifySegments(
   for (const { target, files } of listed) {
     let previous: SegmentEnd | undefined;
     files.forEach((file, k) => {
-      previous = checkSegment(verification, target.name, file, {
+      const end = checkSegment(verification, target.name, file, {
         newest: k === files.length - 1,
         previous,
         allowance,
         done,
       });
       done += file.bytes;
-      verification.files++;
-      verification.bytes += file.bytes;
+      if (end !== GONE) {
+        previous = end;
+        verification.files++;
+        verification.bytes += file.bytes;
+      }
       verification.progress(done);
     });
   }
@@ -207,6 +210,9 @@ interface SegmentEnd {
   readonly index: number;
 }
 
+/** What checking a segment file deleted since it was listed returns: it is not counted. */
+const GONE = 'gone';
+
 interface SegmentContext {
   readonly newest: boolean;
   readonly previous: SegmentEnd | undefined;
@@ -220,11 +226,13 @@ function checkSegment(
   topic: string,
   file: SegmentFile,
   context: SegmentContext,
-): SegmentEnd | undefined {
+): SegmentEnd | undefined | typeof GONE {
   let segment: FileSegment;
   try {
     segment = FileSegment.open(file.path, topic, true);
   } catch (error) {
+    // Deleted since it was listed: the owning process's retention let it go.
+    if (NotFoundError.isInstance(error)) return GONE;
     verification.problem(file.path, 0, undefined, error);
     return undefined;
   }

@@ -208,6 +208,8 @@ export class WalReader implements Disposable {
 
   /** Moves past the newest record: {@link next} returns only records appended from now on. */
   toEnd(): this {
+    // Read-only: the end is wherever the owning process has appended to by now.
+    this.#log?.refresh();
     this.seek(this.#log?.nextIndex ?? 0);
     return this;
   }
@@ -215,7 +217,8 @@ export class WalReader implements Disposable {
   /**
    * Yields every record from the reader's place on, then each new one as it is appended in this
    * process (copies, consumed as {@link next} consumes them), until `signal` aborts or the reader
-   * or the wal closes: then the iteration ends quietly.
+   * or the wal closes: then the iteration ends quietly. On a `readOnly` wal the appends are
+   * another process's, which cannot wake this one: it looks again every {@link FOLLOW_POLL_MS}.
    * @throws ERR_ANNAL_INVALID_ARGUMENT (`options`, `signal`) at the call; ERR_ANNAL_CLOSED
    */
   follow(options: FollowOptions = {}): AsyncIterableIterator<WalRecord> {

@@ -23,12 +23,7 @@ import {
   checkPayload,
   describeValue,
 } from './arguments.js';
-import {
-  checkWalDirectory,
-  directoryError,
-  makeDirectory,
-  readOnlyError,
-} from './directories.js';
+import { checkWalDirectory, directoryError, makeDirectory, readOnlyError } from './directories.js';
 import { Durability } from './durability.js';
 import { EventLog } from './events/event-log.js';
 import { readerNameBytes } from './names.js';
@@ -49,7 +44,8 @@ export const WAL_LOCK_FILE = 'wal.lock';
  * A write-ahead log of topics in one directory, owned by one process at a time.
  *
  * Threading: use a Wal (and its readers and event logs) on the thread that opened it. Another
- * process opening the same directory gets ERR_ANNAL_LOCKED.
+ * process opening the same directory gets ERR_ANNAL_LOCKED, unless it opens it `readOnly` to
+ * look (see {@link Wal.open}).
  *
  * Durability (docs/durability.md): a record survives a crash of the process as soon as
  * `appendSync`/`appendBatchSync` returns under the `mmap` backend (it is in the page cache), at

@@ -10,9 +10,13 @@ import { fixturePath } from '../fixture-path.js';
 
 /** The appender child of append-commanded.mjs, driven one command at a time. */
 function startAppender(directory: string, checksums = 'off') {
-  const child = spawn(process.execPath, [fixturePath('append-commanded.mjs'), directory, checksums], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [fixturePath('append-commanded.mjs'), directory, checksums],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines: string[] = [];
   let wake: (() => void) | undefined;
   createInterface({ input: child.stdout }).on('line', (line) => {
@@ -128,9 +132,13 @@ describe('a read-only queue beside an appender in another process', () => {
 
   it('describe and verify run while the appender appends without pause', async () => {
     const directory = temporaryDirectory();
-    const child = spawn(process.execPath, [fixturePath('append-forever.mjs'), directory, 'crc32c', '0'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [fixturePath('append-forever.mjs'), directory, 'crc32c', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const lines = createInterface({ input: child.stdout });
     let committed = 0;
     let wake: (() => void) | undefined;

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BLOCK_BYTES, Queue } from '@annal/core';
@@ -28,6 +28,8 @@ describe('queue.describe()', () => {
       readers: [],
       problems: [],
     });
+    expect(queue.verify()).toMatchObject({ ok: true, files: 0, records: 0, bytes: 0 });
+    expect(readdirSync(directory)).toEqual([]); // neither created a file
   });
 
   it('of a queue over several cycles: each file with its path, size, start and records', () => {
@@ -73,7 +75,7 @@ describe('queue.describe()', () => {
     expect(info.problems).toEqual([]);
   });
 
-  it("lists named readers with their stored positions and lag", () => {
+  it('lists named readers with their stored positions and lag', () => {
     const clock = new ManualClock();
     const directory = temporaryDirectory();
     using queue = Queue.open(directory, { ...SMALL, clock: clock.read });
@@ -121,6 +123,9 @@ describe('queue.options', () => {
       readOnly: false,
     });
     using fresh = Queue.open(temporaryDirectory());
-    expect(fresh.options).toMatchObject({ rollCycle: 'FAST_DAILY', blockBytes: DEFAULT_BLOCK_BYTES });
+    expect(fresh.options).toMatchObject({
+      rollCycle: 'FAST_DAILY',
+      blockBytes: DEFAULT_BLOCK_BYTES,
+    });
   });
 });

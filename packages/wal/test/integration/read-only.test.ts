@@ -4,14 +4,7 @@
  * without write permission and on a read-only bind mount.
  */
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { AnnalError } from '@annal/native';
@@ -181,7 +174,7 @@ describe('Wal.open with readOnly: true', () => {
     }
     const segment = join(dir, 'topics', 't', '00000000000000000000.wseg');
     const bytes = readFileSync(segment);
-    bytes[4096 + 16 + 8] ^= 0x01; // record 1's payload
+    bytes[4096 + 16 + 8] = (bytes[4096 + 16 + 8] as number) ^ 0x01; // record 1's payload
     writeFileSync(segment, bytes);
     await using wal = Wal.open(dir, { ...SMALL, readOnly: true });
     expect(wal.readFrom('t', 0)).toHaveLength(1);
@@ -191,7 +184,12 @@ describe('Wal.open with readOnly: true', () => {
 
   it('in a directory without write permission it reads and writes nothing (root may write: the snapshot proves it did not)', async () => {
     const dir = await makeWal();
-    const directories = [dir, join(dir, 'topics'), join(dir, 'topics', 't'), join(dir, 'topics', 'e~1')];
+    const directories = [
+      dir,
+      join(dir, 'topics'),
+      join(dir, 'topics', 't'),
+      join(dir, 'topics', 'e~1'),
+    ];
     for (const path of directories) chmodSync(path, 0o555);
     try {
       const before = snapshot(dir);
