@@ -78,10 +78,18 @@ describe('annal repair', () => {
   });
 
   it('while an appender holds the queue: exit 5, nothing changed', async () => {
-    const { directory, file } = damagedQueue();
-    const before = readFileSync(file);
-    using queue = Queue.open(directory);
-    queue.appender();
+    const directory = join(temporaryDirectory(), 'held');
+    using queue = Queue.open(directory, { blockBytes: '128 KiB', checksums: 'crc32c' });
+    const appender = queue.appender();
+    for (let k = 0; k < 40; k++) appender.appendString(`record ${k}`);
+    const file = join(
+      directory,
+      readdirSync(directory).find((name) => name.endsWith('.annalq')) as string,
+    );
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf('record 25') + 1;
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x02, at);
+    writeFileSync(file, bytes);
     const run = await annal([
       'repair',
       directory,
@@ -90,7 +98,8 @@ describe('annal repair', () => {
       join(temporaryDirectory(), 'b'),
     ]);
     expect(run.code).toBe(5);
-    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(run.stderr).toContain(directory);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
   });
 
   it('a wal is not repaired by annal (exit 2, saying why)', async () => {
