@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { temporaryDirectory } from '@annal/test-utils';
@@ -143,5 +143,19 @@ describe('annal on a wal', () => {
     const plain = await annal(['stats', directory, '--topic', 'orders']);
     expect(plain.code).toBe(2);
     expect(plain.stderr).toContain('carry no time');
+  });
+
+  it('verify reports a segment file cut shorter than its header says (exit 1, naming it)', async () => {
+    const directory = await makeWal();
+    const topicDirectory = join(directory, 'topics', 'orders');
+    const segment = readdirSync(topicDirectory)
+      .map((name) => join(topicDirectory, name))
+      .find((path) => readFileSync(path).includes('order 1')) as string;
+    truncateSync(segment, readFileSync(segment).indexOf('order 2') + 3);
+    const run = await annal(['--json', 'verify', directory]);
+    expect(run.code).toBe(1);
+    const [report] = jsonLines(run.stdout) as [{ ok: boolean; problems: { path: string }[] }];
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]?.path).toBe(segment);
   });
 });
