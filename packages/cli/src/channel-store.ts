@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Channel } from '@annal/core';
+import { Channel, type QueueRecord } from '@annal/core';
 import { CorruptError, InvalidArgumentError, NotFoundError } from '@annal/native';
 
 import type {
@@ -11,11 +11,23 @@ import type {
   OpenedStore,
   Selection,
   Statistics,
+  StoreRecord,
   Verification,
   Visit,
 } from './opened-store.js';
 import type { Store } from './store.js';
 import { bytes as formatBytes } from './units.js';
+
+/** A channel's record as the commands show it. */
+function view(record: QueueRecord): StoreRecord {
+  return {
+    stream: undefined,
+    index: record.index,
+    timestamp: undefined,
+    payload: record.payload,
+    event: undefined,
+  };
+}
 
 /** Opens the channel at `store.path` for reading. */
 export function openChannelStore(store: Store): OpenedStore {
@@ -73,13 +85,7 @@ export function openChannelStore(store: Store): OpenedStore {
           if (record.index < from) continue;
           if (record.index > to) break;
           seen = true;
-          await visit({
-            stream: undefined,
-            index: record.index,
-            timestamp: undefined,
-            payload: record.payload,
-            event: undefined,
-          });
+          await visit(view(record));
           count++;
         }
         if (!seen && selection.from !== undefined) {
@@ -108,13 +114,7 @@ export function openChannelStore(store: Store): OpenedStore {
       try {
         for await (const record of reader.follow({ signal })) {
           if (record.index <= after) continue;
-          await visit({
-            stream: undefined,
-            index: record.index,
-            timestamp: undefined,
-            payload: record.payload,
-            event: undefined,
-          });
+          await visit(view(record));
         }
       } finally {
         reader.close();

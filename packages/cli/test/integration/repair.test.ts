@@ -8,23 +8,33 @@ import { describe, expect, it } from 'vitest';
 
 import { annal, jsonLines } from '../annal.js';
 
-/** A checksummed queue of 40 records with the payload of record 25 flipped. */
-function damagedQueue(): { directory: string; file: string } {
-  const directory = join(temporaryDirectory(), 'orders');
-  {
-    using queue = Queue.open(directory, { blockBytes: '128 KiB', checksums: 'crc32c' });
-    const appender = queue.appender();
-    for (let k = 0; k < 40; k++) appender.appendString(`record ${k}`);
-  }
-  const file = join(
-    directory,
-    readdirSync(directory).find((name) => name.endsWith('.annalq')) as string,
-  );
+const SHAPE = { blockBytes: '128 KiB', checksums: 'crc32c' } as const;
+
+/** Appends `record 0` … `record 39` to `queue`. */
+function fill(queue: Queue): void {
+  const appender = queue.appender();
+  for (let k = 0; k < 40; k++) appender.appendString(`record ${k}`);
+}
+
+/** Flips a bit in the payload of record 25 of the queue in `directory`. */
+function damage(directory: string): { file: string; bytes: Buffer } {
+  const name = readdirSync(directory).find((entry) => entry.endsWith('.annalq')) as string;
+  const file = join(directory, name);
   const bytes = readFileSync(file);
   const at = bytes.indexOf('record 25') + 1;
   bytes.writeUInt8(bytes.readUInt8(at) ^ 0x02, at);
   writeFileSync(file, bytes);
-  return { directory, file };
+  return { file, bytes };
+}
+
+/** A checksummed queue of 40 records with the payload of record 25 flipped. */
+function damagedQueue(): { directory: string; file: string } {
+  const directory = join(temporaryDirectory(), 'orders');
+  {
+    using queue = Queue.open(directory, SHAPE);
+    fill(queue);
+  }
+  return { directory, file: damage(directory).file };
 }
 
 describe('annal repair', () => {
@@ -79,17 +89,9 @@ describe('annal repair', () => {
 
   it('while an appender holds the queue: exit 5, nothing changed', async () => {
     const directory = join(temporaryDirectory(), 'held');
-    using queue = Queue.open(directory, { blockBytes: '128 KiB', checksums: 'crc32c' });
-    const appender = queue.appender();
-    for (let k = 0; k < 40; k++) appender.appendString(`record ${k}`);
-    const file = join(
-      directory,
-      readdirSync(directory).find((name) => name.endsWith('.annalq')) as string,
-    );
-    const bytes = readFileSync(file);
-    const at = bytes.indexOf('record 25') + 1;
-    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x02, at);
-    writeFileSync(file, bytes);
+    using queue = Queue.open(directory, SHAPE);
+    fill(queue); // its appender stays open
+    const { file, bytes } = damage(directory);
     const run = await annal([
       'repair',
       directory,
