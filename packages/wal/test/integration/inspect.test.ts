@@ -184,6 +184,32 @@ describe.each([false, true])('wal.verify() (readOnly: %s)', (readOnly) => {
     expect(report.problems[0]?.message).toContain('no end frame');
   }, 30_000);
 
+  it('counts a batch without its commit as a torn tail, and reports data far past the end', async () => {
+    const dir = await makeWal(3);
+    {
+      await using writer = Wal.open(dir, SMALL);
+      writer.appendBatchSync('t', [record(3), record(4)]);
+    }
+    const path = segmentPath(dir, 't', 0);
+    const bytes = readFileSync(path);
+    const commit = SEGMENT_HEADER_BYTES + 5 * FRAME;
+    bytes.fill(0, commit, commit + frameBytes(4)); // the batch's commit frame, as a crash leaves it
+    writeFileSync(path, bytes);
+    {
+      await using wal = Wal.open(dir, { ...SMALL, readOnly });
+      const report = wal.verify();
+      expect(report).toMatchObject({ ok: true, records: 3, problemCount: 0 });
+      expect(report.tornTailBytes).toBeGreaterThan(2 * PAYLOAD);
+      expect(report.tornTailBytes).toBeLessThanOrEqual(2 * FRAME);
+    }
+    const far = 1024 * 1024 - 8;
+    flip(path, far);
+    await using wal = Wal.open(dir, { ...SMALL, readOnly });
+    const report = wal.verify();
+    expect(report.problemCount).toBe(1);
+    expect(report.problems[0]).toMatchObject({ path, offset: far, code: 'ERR_ANNAL_CORRUPT' });
+  });
+
   it('calls onProgress with increasing values up to the total, about 100 times at most', async () => {
     const dir = await makeWal(2 * PER_SEGMENT + 5);
     await using wal = Wal.open(dir, { ...SMALL, readOnly });
