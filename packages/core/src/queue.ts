@@ -4,6 +4,7 @@
  * @module
  */
 import { resolve } from 'node:path';
+import { inspect, type InspectOptions } from 'node:util';
 
 import {
   ClosedError,
@@ -410,6 +411,16 @@ export class Queue implements Disposable {
   /** Calls {@link Queue.close}. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * What `console.log(queue)` shows: the directory, the options in force (the real shape, see
+   * {@link Queue.options}) and whether it is closed.
+   */
+  [inspect.custom](depth: number, options: InspectOptions): string {
+    if (depth < 0) return `Queue ${JSON.stringify(this.directory)}`;
+    const shown = { directory: this.directory, options: this.options, closed: this.#closed };
+    return `Queue ${inspect(shown, { ...options, depth: options.depth == null ? null : depth })}`;
   }
 
   #checkOpen(): void {

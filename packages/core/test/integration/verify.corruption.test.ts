@@ -121,6 +121,19 @@ describe('queue.verify()', () => {
       expect.objectContaining({ path: first, offset: 0, code: 'ERR_ANNAL_CORRUPT' }),
     ]);
     expect(report.problems[0]?.message).toContain('file length 5000');
+    {
+      // describe() reports the damaged file instead of throwing, and counts the others.
+      using queue = Queue.open(directory, { readOnly: true });
+      const info = queue.describe();
+      expect(info.cycles.map((cycle) => cycle.records)).toEqual([
+        0,
+        RECORDS_PER_CYCLE,
+        RECORDS_PER_CYCLE,
+      ]);
+      expect(info.cycles[0]?.problem).toMatchObject({ path: first, code: 'ERR_ANNAL_CORRUPT' });
+      expect(info.problems).toHaveLength(1);
+      expect(info.firstIndex).toBe(info.cycles[1]?.firstIndex);
+    }
 
     // A file whose header was sealed, cut at a block boundary, has lost its end.
     const { directory: other, files: more } = threeCycles('crc32c');
@@ -148,6 +161,25 @@ describe('queue.verify()', () => {
       expect.objectContaining({ path: second, offset: page + 12, field: 'index' }),
     ]);
     expect(report.records).toBe(2 * RECORDS_PER_CYCLE);
+  });
+
+  it('reports a damaged named-reader positions table and metadata file', () => {
+    const { directory } = threeCycles('off');
+    {
+      using queue = Queue.open(directory);
+      queue.reader({ name: 'billing' }).close();
+    }
+    const table = join(directory, 'readers.annalr');
+    const metadata = join(directory, 'metadata.annalm');
+    flip(table, 0);
+    flip(metadata, 0);
+    using queue = Queue.open(directory, { readOnly: true });
+    const info = queue.describe();
+    expect(info.readers).toEqual([]);
+    expect(info.problems).toEqual([expect.objectContaining({ path: table, offset: 0 })]);
+    const report = queue.verify();
+    expect(report.records).toBe(3 * RECORDS_PER_CYCLE);
+    expect(report.problems.map((problem) => problem.path)).toEqual([metadata, table]);
   });
 
   it('lists at most maxProblems problems and counts them all', () => {

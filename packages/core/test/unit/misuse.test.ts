@@ -221,6 +221,37 @@ const cases: Case[] = [
     (world, value) => world.queue.reader({ nme: value } as never),
     INVALID_OPTION,
   ),
+  // ---- queue.verify / Queue.repair ---------------------------------------------------------
+  ...each('queue.verify', 'options', [null, 'all', 3], (world, value) => world.queue.verify(value)),
+  ...each('queue.verify', 'maxProblems', [0, ...BAD_NUMBERS, '5', null], (world, value) =>
+    world.queue.verify({ maxProblems: value }),
+  ),
+  ...each('queue.verify', 'onProgress', [5, 'log', null], (world, value) =>
+    world.queue.verify({ onProgress: value }),
+  ),
+  ...each(
+    'queue.verify',
+    'maxProblem',
+    [5],
+    (world, value) => world.queue.verify({ maxProblem: value } as never),
+    INVALID_OPTION,
+  ),
+  ...each('Queue.repair', 'directory', [42, '', null, {}, 'a\0b'], (world, value) =>
+    Queue.repair(value, { backupDirectory: join(world.directory, 'backup') }),
+  ),
+  ...each('Queue.repair', 'backupDirectory', [42, '', null, {}, 'a\0b'], (world, value) =>
+    Queue.repair(world.directory, { backupDirectory: value }),
+  ),
+  ...each('Queue.repair', 'options', [null, 'backup', 3], (world, value) =>
+    Queue.repair(world.directory, value),
+  ),
+  ...each(
+    'Queue.repair',
+    'backup',
+    ['b'],
+    (world, value) => Queue.repair(world.directory, { backup: value } as never),
+    INVALID_OPTION,
+  ),
   ...each('queue.deleteCycles', 'options', [undefined, null, 'all', 3], (world, value) =>
     world.queue.deleteCycles(value),
   ),
@@ -456,6 +487,8 @@ const cases: Case[] = [
   ...closed('queue.deleteCycles', (world) => world.closedQueue.deleteCycles({ keep: 1 })),
   ...closed('queue.readerNames', (world) => world.closedQueue.readerNames()),
   ...closed('queue.cycles', (world) => world.closedQueue.cycles()),
+  ...closed('queue.describe', (world) => world.closedQueue.describe()),
+  ...closed('queue.verify', (world) => world.closedQueue.verify()),
   ...closed('appender.appendSync', (world) => world.closedAppender.appendSync(Uint8Array.of(1))),
   ...closed('appender.append', (world) => world.closedAppender.append(Uint8Array.of(1))),
   ...closed('appender.claim', (world) => world.closedAppender.claim(1)),

@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BLOCK_BYTES, Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
@@ -122,6 +123,9 @@ describe('queue.options', () => {
       sync: 'manual',
       readOnly: false,
     });
+    // Printing the queue shows them too.
+    expect(inspect(queue)).toContain('blockBytes: 65536');
+    expect(inspect(queue)).toContain(`directory: '${directory}'`);
     using fresh = Queue.open(temporaryDirectory());
     expect(fresh.options).toMatchObject({
       rollCycle: 'FAST_DAILY',
