@@ -5,6 +5,8 @@
  */
 import { Channel, type QueueRecord } from '@annal/core';
 import { CorruptError, InvalidArgumentError, NotFoundError } from '@annal/native';
+import { problemOf } from '@annal/native/internal';
+import type { VerifyReport } from '@annal/native';
 
 import type {
   Listing,
@@ -12,7 +14,6 @@ import type {
   Selection,
   Statistics,
   StoreRecord,
-  Verification,
   Visit,
 } from './opened-store.js';
 import type { Store } from './store.js';
@@ -126,7 +127,7 @@ export function openChannelStore(store: Store): OpenedStore {
         { field: 'path' },
       );
     },
-    verify(): Verification {
+    verify(): VerifyReport {
       // A channel's frames are checked as they are read: reading it through is its verification.
       const reader = open();
       let records = 0;
@@ -139,13 +140,7 @@ export function openChannelStore(store: Store): OpenedStore {
         return { ok: true, files: 1, records, bytes, problems: [], problemCount: 0 };
       } catch (error) {
         if (!CorruptError.isInstance(error)) throw error;
-        const problem = {
-          path: store.path,
-          offset: error.offset ?? 0,
-          index: undefined,
-          code: error.code,
-          message: error.message,
-        };
+        const problem = problemOf(error, store.path);
         return { ok: false, files: 1, records, bytes, problems: [problem], problemCount: 1 };
       } finally {
         reader.close();

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { VerifyReport } from '@annal/native';
 import type { Event } from '@annal/wal';
 
 import type { Store } from './store.js';
@@ -32,25 +33,6 @@ export interface Selection {
 
 /** Called for each record; may wait (for a slow stdout). */
 export type Visit = (record: StoreRecord) => void | Promise<void>;
-
-/** A problem `verify` found. */
-export interface Problem {
-  readonly path: string;
-  readonly offset: number;
-  readonly index: number | undefined;
-  readonly code: string;
-  readonly message: string;
-}
-
-/** What `verify` found. */
-export interface Verification {
-  readonly ok: boolean;
-  readonly files: number;
-  readonly records: number;
-  readonly bytes: number;
-  readonly problems: readonly Problem[];
-  readonly problemCount: number;
-}
 
 /** What `ls` shows: a JSON value for scripts and lines for people. */
 export interface Listing {
@@ -87,7 +69,7 @@ export interface OpenedStore {
   startOfLast(count: number, selection: Selection): number | undefined;
   /** Visits records appended after `after` (an index; -1 for all) until `signal` aborts. */
   follow(selection: Selection, after: number, signal: AbortSignal, visit: Visit): Promise<void>;
-  verify(onProgress: (doneBytes: number, totalBytes: number) => void): Verification;
+  verify(onProgress: (doneBytes: number, totalBytes: number) => void): VerifyReport;
   /** Records and bytes per period: a queue's cycles, or an event log's hours or days. */
   statistics(selection: Selection, by: 'hour' | 'day'): Promise<Statistics>;
   close(): Promise<void>;

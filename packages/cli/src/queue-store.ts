@@ -6,6 +6,7 @@
  */
 import { Queue, ROLL_CYCLES, type QueueRecord, type RollCycleName } from '@annal/core';
 import { NotFoundError } from '@annal/native';
+import type { VerifyReport } from '@annal/native';
 
 import { bytes as formatBytes, time } from './units.js';
 import type {
@@ -14,7 +15,6 @@ import type {
   Selection,
   Statistics,
   StoreRecord,
-  Verification,
   Visit,
 } from './opened-store.js';
 import type { Store } from './store.js';
@@ -118,7 +118,7 @@ export function openQueueStore(store: Store): OpenedStore {
         })),
       });
     },
-    verify(onProgress): Verification {
+    verify(onProgress): VerifyReport {
       return queue.verify({ onProgress });
     },
     close(): Promise<void> {

@@ -8,16 +8,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { InvalidArgumentError, NotFoundError } from '@annal/native';
+import type { VerifyReport } from '@annal/native';
 import { Wal, type Event, type TopicInfo } from '@annal/wal';
 
-import type {
-  Listing,
-  OpenedStore,
-  Selection,
-  Statistics,
-  Verification,
-  Visit,
-} from './opened-store.js';
+import type { Listing, OpenedStore, Selection, Statistics, Visit } from './opened-store.js';
 import type { Store } from './store.js';
 import { bytes as formatBytes } from './units.js';
 
@@ -219,7 +213,7 @@ export function openWalStore(store: Store): OpenedStore {
           .map(([start, period]) => ({ start, lengthMs, ...period })),
       };
     },
-    verify(onProgress): Verification {
+    verify(onProgress): VerifyReport {
       return wal.verify({ onProgress });
     },
     close(): Promise<void> {

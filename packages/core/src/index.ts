@@ -10,9 +10,9 @@ export { Queue } from './queue.js';
 export type { DeleteCyclesOptions } from './queue.js';
 export type { CycleInfo, NamedReaderInfo, QueueInfo } from './queue-info.js';
 export type { RepairOptions, RepairReport } from './queue-repair.js';
-export { DEFAULT_MAX_PROBLEMS } from './queue-verify.js';
-export type { VerifyOptions, VerifyReport } from './queue-verify.js';
-export type { VerifyProblem } from './verify-problem.js';
+// verify()'s report has one shape in every package (@annal/native defines it).
+export { DEFAULT_MAX_PROBLEMS } from '@annal/native';
+export type { VerifyOptions, VerifyProblem, VerifyReport } from '@annal/native';
 export { Appender, AppendClaim, APPENDER_LOCK_FILE } from './appender.js';
 export { Reader } from './reader.js';
 export { READER_LOCK_DIRECTORY } from './reader.js';

@@ -18,7 +18,8 @@ import { lastIndexedStart } from './index-lookup.js';
 import { IndexCodec } from './queue-index.js';
 import { openReaderPositions } from './reader-positions.js';
 import { cycleStartMs, rollCycleNameOf } from './roll-cycle.js';
-import { problemOf, type VerifyProblem } from './verify-problem.js';
+import type { VerifyProblem } from '@annal/native';
+import { problemOf } from '@annal/native/internal';
 
 /** One cycle file of a queue, as {@link QueueInfo.cycles} lists it. */
 export interface CycleInfo {

@@ -34,9 +34,11 @@ import {
 } from './layout.js';
 import { MetadataFile } from './metadata-file.js';
 import { openDirectory } from './queue-directory.js';
-import { verifyQueue, type VerifyReport } from './queue-verify.js';
+import type { VerifyReport } from '@annal/native';
+import { verifyQueue } from './queue-verify.js';
 import { truncateAt } from './truncate.js';
-import { problemOf, type VerifyProblem } from './verify-problem.js';
+import type { VerifyProblem } from '@annal/native';
+import { problemOf } from '@annal/native/internal';
 
 /** What `Queue.repair` accepts. */
 export interface RepairOptions {

@@ -17,41 +17,13 @@ import type { CycleFiles } from './cycle-files.js';
 import { verifyCycleFile } from './cycle-verify.js';
 import { MetadataFile } from './metadata-file.js';
 import { openReaderPositions } from './reader-positions.js';
-import { problemOf, type VerifyProblem } from './verify-problem.js';
-
-/** Problems a {@link VerifyReport} lists by default (it counts them all). */
-export const DEFAULT_MAX_PROBLEMS = 100;
-
-/** What `queue.verify()` accepts; every field is optional. */
-export interface VerifyOptions {
-  /** Most problems to list in the report (a positive integer or Infinity); all are counted. [100] */
-  readonly maxProblems?: number | undefined;
-  /**
-   * Called as the walk advances, at most about 100 times, with the bytes of cycle files done and
-   * their total (as listed when verify started), `doneBytes` never decreasing; the last call has
-   * `doneBytes === totalBytes`.
-   */
-  readonly onProgress?: ((doneBytes: number, totalBytes: number) => void) | undefined;
-}
-
-/** What `queue.verify()` found. */
-export interface VerifyReport {
-  /** True when no problem was found. */
-  readonly ok: boolean;
-  /** Cycle files verified (those listed when verify started and still there). */
-  readonly files: number;
-  /** Records whose frame (and, with checksums, payload) checked out. */
-  readonly records: number;
-  /** Bytes of those cycle files on disk. */
-  readonly bytes: number;
-  /**
-   * The problems found, file by file (oldest cycle first, then the metadata file and the named
-   * readers' positions table), at most `maxProblems` of them.
-   */
-  readonly problems: readonly VerifyProblem[];
-  /** How many problems were found in all (more than `problems.length` when capped). */
-  readonly problemCount: number;
-}
+import {
+  DEFAULT_MAX_PROBLEMS,
+  type VerifyOptions,
+  type VerifyProblem,
+  type VerifyReport,
+} from '@annal/native';
+import { problemOf } from '@annal/native/internal';
 
 /** Verifies the queue of `files` (see {@link VerifyReport}). */
 export function verifyQueue(files: CycleFiles, options: VerifyOptions = {}): VerifyReport {

@@ -31,7 +31,8 @@ import { IndexCodec } from './queue-index.js';
 import { describeQueue, type QueueInfo } from './queue-info.js';
 import { repairQueue, type RepairOptions, type RepairReport } from './queue-repair.js';
 import { shapeOf } from './queue-shape.js';
-import { verifyQueue, type VerifyOptions, type VerifyReport } from './queue-verify.js';
+import type { VerifyOptions, VerifyReport } from '@annal/native';
+import { verifyQueue } from './queue-verify.js';
 import { Reader, type ReaderOptions } from './reader.js';
 import { rollCycleNameOf } from './roll-cycle.js';
 

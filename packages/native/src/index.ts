@@ -63,3 +63,7 @@ export { TimeoutError } from './errors/timeout-error.js';
 export { TooLargeError } from './errors/too-large-error.js';
 export { UnsafePathError } from './errors/unsafe-path-error.js';
 export { UnsupportedError } from './errors/unsupported-error.js';
+
+// What a store's verify() reports.
+export { DEFAULT_MAX_PROBLEMS } from './verify-report.js';
+export type { VerifyOptions, VerifyProblem, VerifyReport } from './verify-report.js';

@@ -79,3 +79,5 @@ export {
   slotStart as positionTableSlotStart,
 } from './position-table-layout.js';
 export type { ClaimedSlot, PositionTableFormat } from './position-table.js';
+
+export { problemOf } from './verify-report.js';

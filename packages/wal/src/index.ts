@@ -28,5 +28,6 @@ export type { AppendedEvent, Event, EventData, EventInput } from './events/event
 export { EVENT_HEADERS_MAX, EVENT_HEADER_KEY_MAX_BYTES, EVENT_TYPE_MAX_BYTES } from './layout.js';
 export { MAX_PARTITION } from './sub-log.js';
 export type { NamedReaderInfo, SegmentInfo, TopicInfo } from './topic-info.js';
-export { DEFAULT_VERIFY_MAX_PROBLEMS } from './verify.js';
-export type { VerifyOptions, VerifyProblem, VerifyReport } from './verify.js';
+export { DEFAULT_MAX_PROBLEMS } from '@annal/native';
+export type { VerifyProblem } from '@annal/native';
+export type { VerifyOptions, VerifyReport } from './verify.js';

@@ -20,8 +20,14 @@
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { AnnalError, NotFoundError } from '@annal/native';
-import { fromErrno } from '@annal/native/internal';
+import {
+  DEFAULT_MAX_PROBLEMS,
+  NotFoundError,
+  type VerifyOptions as StoreVerifyOptions,
+  type VerifyProblem,
+  type VerifyReport as StoreVerifyReport,
+} from '@annal/native';
+import { fromErrno, problemOf } from '@annal/native/internal';
 
 import { frameBuffer } from './checksum.js';
 import { FileSegment, STAGE_BYTES, WINDOW_BYTES } from './file-segment.js';
@@ -38,56 +44,20 @@ import type { ResolvedWalOptions } from './options.js';
 import { EMPTY, commitCount, type Frame, type ReadWindow, type Segment } from './segment.js';
 import { ALL_ZEROS } from './zeros.js';
 
-/** Options of `wal.verify()`. */
-export interface VerifyOptions {
+/** Options of `wal.verify()`: those of every verify, and which topic. */
+export interface VerifyOptions extends StoreVerifyOptions {
   /** Only this topic (its plain log and its event partitions). Default: every topic. */
   readonly topic?: string | undefined;
-  /** Most problems listed in the report (all are counted). Default 100. */
-  readonly maxProblems?: number | undefined;
-  /**
-   * Called as the check goes (at most about 100 times, the last with `doneBytes === totalBytes`),
-   * with the bytes of segment files checked so far and in all.
-   */
-  readonly onProgress?: ((doneBytes: number, totalBytes: number) => void) | undefined;
 }
 
-/** One problem `wal.verify()` found. */
-export interface VerifyProblem {
-  /** The segment file. */
-  readonly path: string;
-  /** Byte offset in it (0 for its header). */
-  readonly offset: number;
-  /** The record index that belongs there; undefined for a header. */
-  readonly index: number | undefined;
-  /** The error code a read would throw there (`ERR_ANNAL_CORRUPT`, or an I/O error's). */
-  readonly code: string;
-  /** What is wrong, naming the topic, file, byte offset and index. */
-  readonly message: string;
-}
-
-/** What `wal.verify()` found. */
-export interface VerifyReport {
-  /** True when there is no problem. */
-  readonly ok: boolean;
-  /** Segment files checked. */
-  readonly files: number;
-  /** Good records seen. */
-  readonly records: number;
-  /** Bytes of the segment files checked. */
-  readonly bytes: number;
-  /** The problems, in file order; at most `maxProblems`. */
-  readonly problems: readonly VerifyProblem[];
-  /** Every problem found, including those past `maxProblems`. */
-  readonly problemCount: number;
+/** What `wal.verify()` found: the report every store gives, and the torn tail it passed over. */
+export interface VerifyReport extends StoreVerifyReport {
   /**
    * Bytes after the last committed frame of newest segments that a crash left there and the
    * next open to write zeroes (not a problem).
    */
   readonly tornTailBytes: number;
 }
-
-/** Default `maxProblems`. */
-export const DEFAULT_VERIFY_MAX_PROBLEMS = 100;
 
 /** A topic's (or partition's) directory to check, and its name for messages. */
 export interface VerifyTarget {
@@ -110,7 +80,7 @@ class Verification {
   #nextReport: number;
 
   constructor(options: VerifyOptions, totalBytes: number) {
-    this.#maxProblems = options.maxProblems ?? DEFAULT_VERIFY_MAX_PROBLEMS;
+    this.#maxProblems = options.maxProblems ?? DEFAULT_MAX_PROBLEMS;
     this.#onProgress = options.onProgress;
     this.#totalBytes = totalBytes;
     this.#step = Math.max(1, Math.ceil(totalBytes / 100));
@@ -120,8 +90,8 @@ class Verification {
   problem(path: string, offset: number, index: number | undefined, error: unknown): void {
     this.problemCount++;
     if (this.problems.length >= this.#maxProblems) return;
-    const coded = AnnalError.isInstance(error) ? error : fromErrno(error, { path, offset });
-    this.problems.push({ path, offset, index, code: coded.code, message: coded.message });
+    // The place the walk names wins over the error's own (a gap is blamed on the segment before).
+    this.problems.push({ ...problemOf(error, path, offset, index), path });
   }
 
   /** `done` bytes of all are checked: reports progress when it crossed the next step. */

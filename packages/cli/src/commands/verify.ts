@@ -10,7 +10,7 @@ import { SingleBar } from 'cli-progress';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { withStore } from '../open-store.js';
-import type { Problem } from '../opened-store.js';
+import type { VerifyProblem } from '@annal/native';
 import { bytes as formatBytes } from '../units.js';
 
 /** Runs `verify`. */
@@ -65,7 +65,7 @@ export async function verify(context: CommandContext, path: string): Promise<Exi
 }
 
 /** A problem on one line: its message, which names the file and offset (else they are added). */
-function describeProblem(problem: Problem): string {
+function describeProblem(problem: VerifyProblem): string {
   const where = `${problem.path} at byte ${problem.offset}${problem.index === undefined ? '' : ` (record ${problem.index})`}`;
   return problem.message.includes(problem.path) ? problem.message : `${where}: ${problem.message}`;
 }
