@@ -18,6 +18,7 @@ describe('@annal/native exports', () => {
       'AnnalError',
       'ClosedError',
       'CorruptError',
+      'DEFAULT_MAX_PROBLEMS',
       'ErrorCode',
       'FileLock',
       'FullError',
@@ -78,6 +79,7 @@ describe('@annal/native exports', () => {
       'positionTableSlotStart',
       'powerOfTwo',
       'prebuildFileName',
+      'problemOf',
       'safePath',
       'syncPolicySchema',
     ]);
