@@ -68,6 +68,9 @@ cpSync(orders, damaged, { recursive: true });
   writeFileSync(file, bytes);
 }
 
+const repaired = join(demo, 'orders-repaired');
+cpSync(damaged, repaired, { recursive: true });
+
 /** `$ annal …` and what it printed (stdout, then stderr), with its exit code when not 0. */
 function session(args) {
   const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: demo });
@@ -145,6 +148,16 @@ const pages = {
       ['stats', orders],
       ['stats', walDirectory, '--topic', 'payments'],
       ['--json', 'stats', walDirectory, '--topic', 'payments', '--by', 'day'],
+    ],
+  },
+  repair: {
+    title: 'annal repair',
+    intro:
+      'A copy of the damaged queue cut at its first damage, with --yes (on a terminal it asks first), then verified.',
+    sessions: [
+      ['repair', repaired, '--yes', '--backup', join(demo, 'orders-repaired.backup')],
+      ['verify', repaired],
+      ['tail', repaired, '-n', '2'],
     ],
   },
   // Last: its session appends to the queue.
