@@ -13,7 +13,7 @@ import { Wal, type Event, type TopicInfo } from '@annal/wal';
 
 import type { Listing, OpenedStore, Selection, Statistics, Visit } from './opened-store.js';
 import type { Store } from './store.js';
-import { bytes as formatBytes } from './units.js';
+import { bytes as formatBytes, time } from './units.js';
 
 /** Records read per `readFrom`. */
 const BATCH = 1024;
@@ -67,6 +67,17 @@ export function openWalStore(store: Store): OpenedStore {
     );
   };
 
+  /** An event log's first and last event times (plain topics keep none). */
+  const eventTimes = (info: TopicInfo): { firstTimestamp?: number; lastTimestamp?: number } => {
+    if (info.partition === undefined || info.firstIndex === undefined) return {};
+    const log = wal.events(info.topic, info.partition);
+    const [first] = log.readFrom(info.firstIndex, 1);
+    const [last] = log.readFrom(info.lastIndex ?? info.firstIndex, 1);
+    return first === undefined || last === undefined
+      ? {}
+      : { firstTimestamp: first.timestamp, lastTimestamp: last.timestamp };
+  };
+
   /** Visits records from `index` on, in batches; resolves with how many, and the next index. */
   const readRange = async (
     info: TopicInfo,
@@ -118,7 +129,7 @@ export function openWalStore(store: Store): OpenedStore {
   return {
     store,
     list(): Listing {
-      const topics = wal.topics();
+      const topics = wal.topics().map((info) => ({ ...info, ...eventTimes(info) }));
       const lines = [
         `wal ${store.path}`,
         topics.length === 0
@@ -126,8 +137,12 @@ export function openWalStore(store: Store): OpenedStore {
           : `  ${topics.length} topic${topics.length === 1 ? '' : 's'}:`,
       ];
       for (const info of topics) {
+        const times =
+          info.firstTimestamp === undefined
+            ? ''
+            : `, ${time(info.firstTimestamp)} … ${time(info.lastTimestamp)}`;
         lines.push(
-          `    ${streamName(info)}${info.partition === undefined ? '' : ' (events)'}  ${info.records} records${info.records === 0 ? '' : ` (${info.firstIndex} … ${info.lastIndex})`}  ${info.segments.length} segment${info.segments.length === 1 ? '' : 's'}, ${formatBytes(info.bytes)}`,
+          `    ${streamName(info)}${info.partition === undefined ? '' : ' (events)'}  ${info.records} records${info.records === 0 ? '' : ` (${info.firstIndex} … ${info.lastIndex}${times})`}  ${info.segments.length} segment${info.segments.length === 1 ? '' : 's'}, ${formatBytes(info.bytes)}`,
         );
         for (const reader of info.readers) {
           lines.push(`      reader ${reader.name}  at ${reader.index}  ${reader.lag} behind`);

@@ -59,8 +59,8 @@ export const DEFAULT_MAX_PROBLEMS = 100;
 /**
  * The problem `error` describes (anything thrown: an AnnalError, or a Node error mapped to one).
  * `offset` and `index`, when given, say where the walk was; otherwise the error's own are used.
- * The file is the error's own, else `path`.
- * @internal
+ * The file is the error's own, else `path`. (Exported through `@annal/native/internal`, for
+ * the stores' verify walks.)
  */
 export function problemOf(
   error: unknown,

@@ -39,7 +39,9 @@ describe('annal on a wal', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`wal ${directory}`);
     expect(text.stdout).toMatch(/orders {2}3 records \(0 … 2\)/);
-    expect(text.stdout).toContain('payments#0 (events)  2 records');
+    expect(text.stdout).toContain(
+      'payments#0 (events)  2 records (0 … 1, 2026-12-04T09:00:00.000Z … 2026-12-04T10:00:00.000Z)',
+    );
     expect(text.stdout).toContain('reader audit');
     const [listing] = jsonLines((await annal(['--json', 'ls', directory])).stdout) as [
       { kind: string; topics: Record<string, unknown>[] },
@@ -47,7 +49,13 @@ describe('annal on a wal', () => {
     expect(listing.kind).toBe('wal');
     expect(listing.topics).toEqual([
       expect.objectContaining({ topic: 'orders', records: 3, firstIndex: 0, lastIndex: 2 }),
-      expect.objectContaining({ topic: 'payments', partition: 0, records: 2 }),
+      expect.objectContaining({
+        topic: 'payments',
+        partition: 0,
+        records: 2,
+        firstTimestamp: Date.UTC(2026, 11, 4, 9),
+        lastTimestamp: Date.UTC(2026, 11, 4, 10),
+      }),
     ]);
     expect(listing.topics[0]).not.toHaveProperty('partition'); // a plain topic has none
   });
