@@ -90,6 +90,7 @@ class Repair {
   readonly #changed: string[] = [];
   readonly #removed: string[] = [];
   readonly #backups: string[] = [];
+  readonly #backedUp = new Set<string>();
 
   constructor(directory: string, backupDirectory: string) {
     this.#directory = directory;
@@ -115,18 +116,16 @@ class Repair {
             field: undefined,
             message: `${join(this.#directory, name)}: no cycle file header of this queue checks out`,
           });
-          this.#remove(join(this.#directory, name));
         }
+        this.#cutFrom(names.map((name) => join(this.#directory, name)));
       }
     } else {
       const files = new CycleFiles(this.#directory, shape, true, false);
       try {
         const cycles = files.listCycles();
         for (let k = 0; k < cycles.length && cut === undefined; k++) {
-          cut = this.#repairCycle(files, cycles[k] as number, found);
-          if (cut !== undefined) {
-            for (const later of cycles.slice(k + 1)) this.#remove(files.pathOf(later));
-          }
+          const later = cycles.slice(k + 1).map((cycle) => files.pathOf(cycle));
+          cut = this.#repairCycle(files, cycles[k] as number, later, found);
         }
       } finally {
         files.close();
@@ -145,10 +144,17 @@ class Repair {
     };
   }
 
-  /** Verifies one cycle and repairs it; the cut if it was cut (the caller removes later files). */
+  /**
+   * Verifies one cycle and repairs it; the cut if it was cut, and then the `later` cycle files
+   * are removed too. Every file it will change or remove is backed up before the first change,
+   * and the later files go before this one is cut: a backup that fails changes nothing, and a
+   * repair stopped half-way leaves damage that verify still reports (never a clean-looking
+   * queue whose reader stops at a cut and never reaches the files after it).
+   */
   #repairCycle(
     files: CycleFiles,
     cycle: number,
+    later: readonly string[],
     found: VerifyProblem[],
   ): RepairReport['cut'] | undefined {
     const path = files.pathOf(cycle);
@@ -158,7 +164,7 @@ class Repair {
     } catch (error) {
       if (!AnnalError.isInstance(error) || error.code !== 'ERR_ANNAL_CORRUPT') throw error;
       found.push(problemOf(error, path));
-      this.#remove(path);
+      this.#cutFrom([path, ...later]);
       return { path, offset: 0, index: undefined };
     }
     const problems: { problem: VerifyProblem; place: ProblemPlace }[] = [];
@@ -175,6 +181,7 @@ class Repair {
     const frame = problems.find(({ place }) => place.kind === 'frame');
     const framePlace = frame?.place.kind === 'frame' ? frame.place : undefined;
     this.#backUp(path);
+    if (framePlace !== undefined) this.#cutFrom(later);
     this.#changed.push(path);
     const file = CycleFile.open(path, false);
     try {
@@ -225,6 +232,12 @@ class Repair {
     }
   }
 
+  /** Backs up every file of `paths`, then removes them, newest first. */
+  #cutFrom(paths: readonly string[]): void {
+    for (const path of paths) this.#backUp(path);
+    for (const path of [...paths].reverse()) this.#remove(path);
+  }
+
   #remove(path: string): void {
     this.#backUp(path);
     try {
@@ -235,8 +248,13 @@ class Repair {
     this.#removed.push(path);
   }
 
-  /** Copies `path` into the backup directory (never over a file there) and fsyncs the copy. */
+  /**
+   * Copies `path` into the backup directory (never over a file there) and fsyncs the copy;
+   * once per file.
+   */
   #backUp(path: string): void {
+    if (this.#backedUp.has(path)) return;
+    this.#backedUp.add(path);
     const copy = join(this.#backupDirectory, basename(path));
     try {
       copyFileSync(path, copy, constants.COPYFILE_EXCL);

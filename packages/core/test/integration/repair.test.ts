@@ -176,4 +176,20 @@ describe('Queue.repair', () => {
       Queue.repair(join(directory, 'missing'), { backupDirectory: temporaryDirectory() }),
     ).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_NOT_FOUND' }));
   });
+
+  it('changes nothing when a backup cannot be made: a later cycle file already in the backup directory', () => {
+    const { directory, files } = threeCycles();
+    const middle = files[1] as string;
+    flip(middle, frameOffsetOf(middle, PER_CYCLE + 10) + 12);
+    const before = files.map((path) => readFileSync(path));
+    const backupDirectory = temporaryDirectory();
+    writeFileSync(join(backupDirectory, basename(files[2] as string)), 'in the way');
+    expect(() => Queue.repair(directory, { backupDirectory })).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_ALREADY_EXISTS' }),
+    );
+    // Nothing cut, nothing removed: the damage is still there for verify to report.
+    expect(files.map((path) => readFileSync(path))).toEqual(before);
+    using queue = Queue.open(directory, { readOnly: true });
+    expect(queue.verify().ok).toBe(false);
+  });
 });
