@@ -1,5 +1,5 @@
-import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
@@ -190,6 +190,22 @@ describe('annal on a queue', () => {
     const again = await annal(['export', directory, '--to', out]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('--force');
+
+    // Never into the store, and a failed export leaves the target as it was.
+    const inside = await annal([
+      'export',
+      directory,
+      '--to',
+      join(directory, 'x.annalq'),
+      '--force',
+    ]);
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toContain('inside the store');
+    writeFileSync(out, 'kept');
+    const failed = await annal(['export', directory, '--to', out, '--force', '--from', '999']);
+    expect(failed.code).toBe(3);
+    expect(readFileSync(out, 'utf8')).toBe('kept');
+    expect(readdirSync(dirname(out))).toEqual(['orders.ndjson']);
 
     const binary = join(temporaryDirectory(), 'orders.bin');
     expect((await annal(['export', directory, '--to', binary, '--format', 'binary'])).code).toBe(0);
