@@ -82,6 +82,8 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
         await out.flush();
       } catch (error) {
         if (error instanceof OutputClosed) return; // `annal dump … | head`: the reader had enough
+        // What was read before the failure (records before damage) is shown, then the error.
+        await out.flush().catch(() => undefined);
         throw error;
       }
     };

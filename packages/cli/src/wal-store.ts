@@ -7,7 +7,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { InvalidArgumentError, NotFoundError } from '@annal/native';
+import { CorruptError, InvalidArgumentError, NotFoundError } from '@annal/native';
 import type { VerifyReport } from '@annal/native';
 import { Wal, type Event, type TopicInfo } from '@annal/wal';
 
@@ -144,6 +144,11 @@ export function openWalStore(store: Store): OpenedStore {
         lines.push(
           `    ${streamName(info)}${info.partition === undefined ? '' : ' (events)'}  ${info.records} records${info.records === 0 ? '' : ` (${info.firstIndex} … ${info.lastIndex}${times})`}  ${info.segments.length} segment${info.segments.length === 1 ? '' : 's'}, ${formatBytes(info.bytes)}`,
         );
+        if (info.damage !== undefined) {
+          lines.push(
+            `      damaged: ${info.damage.message} (the records above end there; annal verify lists what is past it)`,
+          );
+        }
         for (const reader of info.readers) {
           lines.push(`      reader ${reader.name}  at ${reader.index}  ${reader.lag} behind`);
         }
@@ -173,6 +178,13 @@ export function openWalStore(store: Store): OpenedStore {
     },
     startOfLast(count: number, selection: Selection): number | undefined {
       const info = chosen(selection);
+      // The last records cannot be told while a damaged record hides those after it.
+      if (info.damage !== undefined) {
+        throw new CorruptError(
+          `annal: ${streamName(info)}: ${info.damage.message}; its last records are past the damage (annal verify lists it; annal dump reads up to it)`,
+          { path: info.damage.path, offset: info.damage.offset },
+        );
+      }
       if (info.lastIndex === undefined || info.firstIndex === undefined) return undefined;
       return Math.max(info.firstIndex, info.lastIndex - count + 1);
     },

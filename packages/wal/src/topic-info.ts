@@ -7,6 +7,9 @@
  */
 import { statSync } from 'node:fs';
 
+import type { VerifyProblem } from '@annal/native';
+import { problemOf } from '@annal/native/internal';
+
 import type { Topic } from './topic.js';
 import type { TopicRegistry } from './topic-registry.js';
 
@@ -49,6 +52,12 @@ export interface TopicInfo {
   readonly segments: readonly SegmentInfo[];
   /** Its named readers, in the order they were first used. */
   readonly readers: readonly NamedReaderInfo[];
+  /**
+   * Read-only wal: a bad frame where its readable records end (a read that gets there throws it
+   * as ERR_ANNAL_CORRUPT; records after it are not counted above); `verify()` says more.
+   * Undefined when there is none.
+   */
+  readonly damage: VerifyProblem | undefined;
 }
 
 /**
@@ -100,5 +109,6 @@ function describe(log: Topic, topic: string, partition: number | undefined): Top
     readers: log
       .readerIndexes()
       .map(({ name, index }) => ({ name, index, lag: Math.max(0, next - index) })),
+    damage: log.damage === undefined ? undefined : problemOf(log.damage, log.directory),
   };
 }

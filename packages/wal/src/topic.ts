@@ -122,6 +122,14 @@ export class Topic {
   }
 
   /** Index the next record will get. */
+  /**
+   * Read-only: the bad frame where the readable records end (records after it are not reached),
+   * or undefined. A writable topic has none: opening it recovered or refused.
+   */
+  get damage(): CorruptError | undefined {
+    return this.#live?.damage;
+  }
+
   get nextIndex(): number {
     return this.#end.nextIndex;
   }

@@ -166,4 +166,27 @@ describe('annal on a wal', () => {
     expect(report.ok).toBe(false);
     expect(report.problems[0]?.path).toBe(segment);
   });
+
+  it('a damaged record: ls says where the readable records end, tail refuses (exit 6), dump stops there (exit 6)', async () => {
+    const directory = await makeWal();
+    const topicDirectory = join(directory, 'topics', 'orders');
+    const segment = readdirSync(topicDirectory)
+      .map((name) => join(topicDirectory, name))
+      .find((path) => readFileSync(path).includes('order 1')) as string;
+    const bytes = readFileSync(segment);
+    const at = bytes.indexOf('order 1') + 2;
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
+    writeFileSync(segment, bytes);
+    const ls = await annal(['ls', directory]);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(/orders {2}1 records/);
+    expect(ls.stdout).toContain(`damaged: topic "orders": ${segment}`);
+    const tail = await annal(['tail', directory, '--topic', 'orders', '-n', '1']);
+    expect(tail.code).toBe(6);
+    expect(tail.stdout).toBe('');
+    const dump = await annal(['dump', directory, '--topic', 'orders']);
+    expect(dump.code).toBe(6);
+    expect(dump.stdout).toBe('orders  0  7 B  "order 0"\n');
+    expect(dump.stderr).toContain('(record 1)');
+  });
 });
