@@ -17,7 +17,7 @@ import type {
   Visit,
 } from './opened-store.js';
 import type { Store } from './store.js';
-import { bytes as formatBytes } from './units.js';
+import { counted, bytes as formatBytes } from './units.js';
 
 /** A channel's record as the commands show it. */
 function view(record: QueueRecord): StoreRecord {
@@ -66,7 +66,7 @@ export function openChannelStore(store: Store): OpenedStore {
         json: { kind: 'channel', path: store.path, ...found },
         lines: [
           `channel ${store.path}`,
-          `  ${found.status}, ${found.records} records${found.records === 0 ? '' : ` (${found.firstIndex} … ${found.lastIndex})`}, ${formatBytes(found.payloadBytes)} of payload`,
+          `  ${found.status}, ${counted(found.records, 'record')}${found.records === 0 ? '' : ` (${found.firstIndex} … ${found.lastIndex})`}, ${formatBytes(found.payloadBytes)} of payload`,
         ],
       };
     },

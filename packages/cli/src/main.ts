@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 
+import { InvalidArgumentError } from '@annal/native';
 import {
   Command,
   CommanderError,
@@ -98,7 +99,9 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      // Under --json a usage error is one JSON line (below), not commander's text.
+      writeErr: (text) => json || io.stderr.write(text),
+      outputError: (text, write) => json || write(text),
     });
 
   program
@@ -211,7 +214,15 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version print and succeed; anything else commander refused is a usage error.
-      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      if (error.exitCode === 0) return ExitCode.OK;
+      if (json) {
+        return report(
+          io,
+          json,
+          new InvalidArgumentError(`annal: ${error.message.replace(/^error: /, '')}`),
+        );
+      }
+      return ExitCode.USAGE;
     }
     return report(io, json, error);
   }

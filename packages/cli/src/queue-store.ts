@@ -8,7 +8,7 @@ import { Queue, ROLL_CYCLES, type QueueRecord, type RollCycleName } from '@annal
 import { NotFoundError } from '@annal/native';
 import type { VerifyReport } from '@annal/native';
 
-import { bytes as formatBytes, time } from './units.js';
+import { counted, bytes as formatBytes, time } from './units.js';
 import type {
   Listing,
   OpenedStore,
@@ -36,11 +36,15 @@ export function openQueueStore(store: Store): OpenedStore {
       const lines = [
         `queue ${info.directory}`,
         `  roll cycle ${info.rollCycle}, blocks of ${formatBytes(info.blockBytes)}, index spacing ${info.indexSpacing}, checksums ${info.checksums}`,
-        `  ${info.records} records${info.records === 0 ? '' : `, indexes ${info.firstIndex} … ${info.lastIndex}`}, ${formatBytes(info.bytes)} on disk`,
+        `  ${counted(info.records, 'record')}${info.records === 0 ? '' : `, indexes ${info.firstIndex} … ${info.lastIndex}`}, ${formatBytes(info.bytes)} on disk`,
         `  ${info.cycles.length} cycle file${info.cycles.length === 1 ? '' : 's'}:`,
         ...info.cycles.map(
           (cycle) =>
-            `    ${cycle.path}  cycle ${cycle.cycle} from ${time(cycle.startsAt)}  ${cycle.records} records${cycle.records === 0 ? '' : ` (${cycle.firstIndex} … ${cycle.lastIndex})`}  ${formatBytes(cycle.bytes)}`,
+            `    ${cycle.path}  cycle ${cycle.cycle} from ${time(cycle.startsAt)}  ${counted(cycle.records, 'record')}${cycle.records === 0 ? '' : ` (${cycle.firstIndex} … ${cycle.lastIndex})`}  ${formatBytes(cycle.bytes)}`,
+        ),
+        ...info.problems.map(
+          (problem) =>
+            `  damaged: ${problem.message} (counts above stop there; annal verify checks every record)`,
         ),
         info.readers.length === 0 ? '  no named readers' : '  named readers:',
         ...info.readers.map(

@@ -28,3 +28,8 @@ export function rate(perSecond: number): string {
   if (perSecond * 60 >= 1) return `${(perSecond * 60).toFixed(1)}/min`;
   return `${(perSecond * 3600).toFixed(perSecond * 3600 < 10 ? 2 : 1)}/h`;
 }
+
+/** `1 record`, `2 records`: a count and its noun. */
+export function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

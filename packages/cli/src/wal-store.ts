@@ -13,7 +13,7 @@ import { Wal, type Event, type TopicInfo } from '@annal/wal';
 
 import type { Listing, OpenedStore, Selection, Statistics, Visit } from './opened-store.js';
 import type { Store } from './store.js';
-import { bytes as formatBytes, time } from './units.js';
+import { counted, bytes as formatBytes, time } from './units.js';
 
 /** Records read per `readFrom`. */
 const BATCH = 1024;
@@ -142,7 +142,7 @@ export function openWalStore(store: Store): OpenedStore {
             ? ''
             : `, ${time(info.firstTimestamp)} … ${time(info.lastTimestamp)}`;
         lines.push(
-          `    ${streamName(info)}${info.partition === undefined ? '' : ' (events)'}  ${info.records} records${info.records === 0 ? '' : ` (${info.firstIndex} … ${info.lastIndex}${times})`}  ${info.segments.length} segment${info.segments.length === 1 ? '' : 's'}, ${formatBytes(info.bytes)}`,
+          `    ${streamName(info)}${info.partition === undefined ? '' : ' (events)'}  ${counted(info.records, 'record')}${info.records === 0 ? '' : ` (${info.firstIndex} … ${info.lastIndex}${times})`}  ${info.segments.length} segment${info.segments.length === 1 ? '' : 's'}, ${formatBytes(info.bytes)}`,
         );
         if (info.damage !== undefined) {
           lines.push(

@@ -17,6 +17,7 @@ import { withStore } from '../open-store.js';
 import type { Selection } from '../opened-store.js';
 import { exportLengthPrefix } from '../export-frame.js';
 import { recordJson } from '../render.js';
+import { counted } from '../units.js';
 
 /** The formats of `export`. */
 export const EXPORT_FORMATS = ['ndjson', 'binary'] as const;
@@ -106,7 +107,7 @@ export async function exportRecords(
         records: count,
       });
     } else {
-      await output.line(`exported ${count} records to ${target} (${options.format})`);
+      await output.line(`exported ${counted(count, 'record')} to ${target} (${options.format})`);
     }
     return ExitCode.OK;
   });

@@ -8,7 +8,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { withStore } from '../open-store.js';
 import type { Selection } from '../opened-store.js';
-import { bytes as formatBytes, rate, time } from '../units.js';
+import { counted, bytes as formatBytes, rate, time } from '../units.js';
 
 /** Options of `stats`. */
 export interface StatsOptions extends Selection {
@@ -50,7 +50,7 @@ export async function stats(
     }
     const total = rows.reduce((sum, row) => sum + row.records, 0);
     const bytes = rows.reduce((sum, row) => sum + row.bytes, 0);
-    await output.line(`  total ${total} records, ${formatBytes(bytes)}`);
+    await output.line(`  total ${counted(total, 'record')}, ${formatBytes(bytes)}`);
   });
   return ExitCode.OK;
 }

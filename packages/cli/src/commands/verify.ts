@@ -11,7 +11,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { withStore } from '../open-store.js';
 import type { VerifyProblem } from '@annal/native';
-import { bytes as formatBytes } from '../units.js';
+import { counted, bytes as formatBytes } from '../units.js';
 
 /** Runs `verify`. */
 export async function verify(context: CommandContext, path: string): Promise<ExitCode> {
@@ -42,10 +42,20 @@ export async function verify(context: CommandContext, path: string): Promise<Exi
       }
     })();
     if (output.json) {
-      await output.value({ path: store.store.path, kind: store.store.kind, ...report });
+      // Every key is there (null when unknown), as the README lists them.
+      await output.value({
+        path: store.store.path,
+        kind: store.store.kind,
+        ...report,
+        problems: report.problems.map((problem) => ({
+          ...problem,
+          index: problem.index ?? null,
+          field: problem.field ?? null,
+        })),
+      });
     } else {
       const { green, red, bold } = output.colors;
-      const summary = `${report.files} file${report.files === 1 ? '' : 's'}, ${report.records} records, ${formatBytes(report.bytes)} checked`;
+      const summary = `${counted(report.files, 'file')}, ${counted(report.records, 'record')}, ${formatBytes(report.bytes)} checked`;
       if (report.ok) {
         await output.line(`${green('ok')}  ${store.store.path}: ${summary}`);
       } else {

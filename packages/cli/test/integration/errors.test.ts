@@ -100,6 +100,26 @@ describe('annal refuses what it cannot read, with a message and a documented exi
     ]);
   });
 
+  it('under --json a usage error is a JSON line too (exit 2)', async () => {
+    const directory = temporaryDirectory();
+    for (const args of [
+      ['--json', 'frobnicate'],
+      ['--json', 'dump', directory, '--limit', '0'],
+    ]) {
+      const run = await annal(args);
+      expect(run.code).toBe(2);
+      expect(jsonLines(run.stderr)).toEqual([
+        {
+          error: {
+            code: 'ERR_ANNAL_INVALID_ARGUMENT',
+            message: expect.stringMatching(/^annal: /) as unknown,
+          },
+          exitCode: 2,
+        },
+      ]);
+    }
+  });
+
   it('a reader that stops early (| head) ends the dump quietly', async () => {
     const directory = join(temporaryDirectory(), 'big');
     {

@@ -164,6 +164,20 @@ describe('annal on a queue', () => {
     expect(bad.problems[0]?.path).toBe(file);
   });
 
+  it('ls shows the damage describe() sees, and a single record as one', async () => {
+    const { directory } = makeQueue(1);
+    expect((await annal(['ls', directory])).stdout).toContain('  1 record, indexes');
+    const name = readdirSync(directory).find((n) => n.endsWith('.annalq')) as string;
+    const file = join(directory, name);
+    const bytes = readFileSync(file);
+    bytes.writeUInt8(bytes.readUInt8(0) ^ 0xff, 0); // the cycle file's magic
+    writeFileSync(file, bytes);
+    const run = await annal(['ls', directory]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`damaged: `);
+    expect(run.stdout).toContain(file);
+  });
+
   it('verify reports a cut cycle file', async () => {
     const { directory } = makeQueue(10);
     const name = (await import('node:fs'))

@@ -179,7 +179,7 @@ describe('annal on a wal', () => {
     writeFileSync(segment, bytes);
     const ls = await annal(['ls', directory]);
     expect(ls.code).toBe(0);
-    expect(ls.stdout).toMatch(/orders {2}1 records/);
+    expect(ls.stdout).toMatch(/orders {2}1 record \(0 … 0\)/);
     expect(ls.stdout).toContain(`damaged: topic "orders": ${segment}`);
     const tail = await annal(['tail', directory, '--topic', 'orders', '-n', '1']);
     expect(tail.code).toBe(6);
