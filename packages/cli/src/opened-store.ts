@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { VerifyReport } from '@annal/native';
+import { InvalidArgumentError, type VerifyReport } from '@annal/native';
 import type { Event } from '@annal/wal';
 
 import type { Store } from './store.js';
@@ -29,6 +29,20 @@ export interface Selection {
   readonly limit?: number | undefined;
   readonly topic?: string | undefined;
   readonly partition?: number | undefined;
+}
+
+/**
+ * Refuses a range that selects nothing by construction (`--from` after the last index): a user
+ * who typed it meant something else.
+ * @param last - the option that named the last index (`--to`, or `--until` for export)
+ */
+export function checkRange(selection: Selection, last: string): void {
+  const { from, to } = selection;
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new InvalidArgumentError(`annal: --from ${from} is after ${last} ${to}`, {
+      field: 'from',
+    });
+  }
 }
 
 /** Called for each record; may wait (for a slow stdout). */

@@ -254,6 +254,8 @@ class Repair {
    */
   #backUp(path: string): void {
     if (this.#backedUp.has(path)) return;
+    // Made only now: a repair that is refused (locked) or finds nothing to do leaves no trace.
+    if (this.#backedUp.size === 0) createBackupDirectory(this.#backupDirectory);
     this.#backedUp.add(path);
     const copy = join(this.#backupDirectory, basename(path));
     try {
@@ -297,7 +299,7 @@ function placeholderShape(): CycleShape {
   };
 }
 
-/** The backup directory, validated, resolved and created. */
+/** The backup directory, validated and resolved (created by the first backup). */
 function checkRepairOptions(directory: string, options: unknown): string {
   if (typeof directory !== 'string' || directory.length === 0 || directory.includes('\0')) {
     throw new InvalidArgumentError(
@@ -321,11 +323,15 @@ function checkRepairOptions(directory: string, options: unknown): string {
       { field: 'backupDirectory', path: absolute },
     );
   }
+  return absolute;
+}
+
+/** Creates the backup directory (when the first backup is about to be made). */
+function createBackupDirectory(absolute: string): void {
   try {
     makeDirectorySync(absolute);
   } catch (error) {
     if (AnnalError.isInstance(error)) throw error;
     throw fromErrno(error, { path: absolute, field: 'backupDirectory' });
   }
-  return absolute;
 }

@@ -185,7 +185,7 @@ export class Queue implements Disposable {
    * A damaged named-readers table is not repaired (it is reported in `after`).
    *
    * @param directory - the queue's directory (it must exist)
-   * @param options - `backupDirectory`: created if needed; must not be the queue directory
+   * @param options - `backupDirectory`: created, when the first backup is made, if needed; must not be the queue directory
    * @throws ERR_ANNAL_LOCKED while an appender (exclusive or shared, in any process) holds the
    *   queue; ERR_ANNAL_ALREADY_EXISTS when a file of the same name is in `backupDirectory`
    *   (nothing after it is changed); ERR_ANNAL_INVALID_ARGUMENT for a bad argument

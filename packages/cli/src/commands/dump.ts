@@ -6,7 +6,7 @@
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { withStore } from '../open-store.js';
-import type { Selection } from '../opened-store.js';
+import { checkRange, type Selection } from '../opened-store.js';
 import { writeRecord, type RecordFormat } from '../render.js';
 
 /** Options of `dump`. */
@@ -21,6 +21,7 @@ export async function dump(
   options: DumpOptions,
 ): Promise<ExitCode> {
   const { output } = context;
+  checkRange(options, '--to');
   await withStore(path, async (store) => {
     await store.read(options, (record) => writeRecord(output, record, options.format));
   });

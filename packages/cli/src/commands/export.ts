@@ -14,7 +14,7 @@ import { fromErrno } from '@annal/native/internal';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { withStore } from '../open-store.js';
-import type { Selection } from '../opened-store.js';
+import { checkRange, type Selection } from '../opened-store.js';
 import { exportLengthPrefix } from '../export-frame.js';
 import { recordJson } from '../render.js';
 import { counted } from '../units.js';
@@ -37,6 +37,7 @@ export async function exportRecords(
   options: ExportOptions,
 ): Promise<ExitCode> {
   const { output } = context;
+  checkRange(options, '--until');
   return withStore(path, async (store) => {
     const target = resolve(options.file);
     const inside = relative(store.store.path, target);

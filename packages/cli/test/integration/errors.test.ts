@@ -71,6 +71,8 @@ describe('annal refuses what it cannot read, with a message and a documented exi
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--from must be an integer from 0');
     expect((await annal(['dump', directory, '--format', 'yaml'])).code).toBe(2);
+    const backwards = await annal(['dump', directory, '--from', '5', '--to', '3']);
+    expect(backwards).toMatchObject({ code: 2, stderr: 'annal: --from 5 is after --to 3\n' });
     expect((await annal(['dump'])).code).toBe(2);
   });
 

@@ -3,7 +3,7 @@
  * or removed is in the backup directory first, verify() is clean after, and appending goes on.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
@@ -191,5 +191,21 @@ describe('Queue.repair', () => {
     expect(files.map((path) => readFileSync(path))).toEqual(before);
     using queue = Queue.open(directory, { readOnly: true });
     expect(queue.verify().ok).toBe(false);
+  });
+
+  it('leaves no backup directory when it is refused (an appender holds the queue) or finds nothing to do', () => {
+    const { directory } = threeCycles();
+    const refused = join(temporaryDirectory(), 'refused');
+    {
+      using queue = Queue.open(directory, SMALL);
+      queue.appender();
+      expect(() => Queue.repair(directory, { backupDirectory: refused })).toThrow(
+        expect.objectContaining({ code: 'ERR_ANNAL_LOCKED' }),
+      );
+    }
+    expect(existsSync(refused)).toBe(false);
+    const clean = join(temporaryDirectory(), 'clean');
+    expect(Queue.repair(directory, { backupDirectory: clean }).backups).toEqual([]);
+    expect(existsSync(clean)).toBe(false);
   });
 });
