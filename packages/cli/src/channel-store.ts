@@ -4,9 +4,13 @@
  * @module
  */
 import { Channel, type QueueRecord } from '@annal/core';
-import { CorruptError, InvalidArgumentError, NotFoundError } from '@annal/native';
+import {
+  CorruptError,
+  InvalidArgumentError,
+  NotFoundError,
+  type VerifyReport,
+} from '@annal/native';
 import { problemOf } from '@annal/native/internal';
-import type { VerifyReport } from '@annal/native';
 
 import type {
   Listing,

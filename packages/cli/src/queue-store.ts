@@ -5,8 +5,7 @@
  * @module
  */
 import { Queue, ROLL_CYCLES, type QueueRecord, type RollCycleName } from '@annal/core';
-import { NotFoundError } from '@annal/native';
-import type { VerifyReport } from '@annal/native';
+import { NotFoundError, type VerifyReport } from '@annal/native';
 
 import { counted, bytes as formatBytes, time } from './units.js';
 import type {

@@ -7,9 +7,15 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { CorruptError, InvalidArgumentError, NotFoundError } from '@annal/native';
-import type { VerifyReport } from '@annal/native';
-import { Wal, type Event, type TopicInfo } from '@annal/wal';
+import {
+  CorruptError,
+  InvalidArgumentError,
+  NotFoundError,
+  type VerifyReport,
+} from '@annal/native';
+// A wal has no cross-process wake-up: `follow` looks for new records as often as a read-only
+// WalReader's follow() does.
+import { FOLLOW_POLL_MS, Wal, type Event, type TopicInfo } from '@annal/wal';
 
 import type { Listing, OpenedStore, Selection, Statistics, Visit } from './opened-store.js';
 import type { Store } from './store.js';
@@ -17,11 +23,6 @@ import { counted, bytes as formatBytes, time } from './units.js';
 
 /** Records read per `readFrom`. */
 const BATCH = 1024;
-/**
- * How often `follow` looks for new records of a wal another process writes: a wal has no
- * cross-process wake-up (its appends wake readers in the writer's own process only).
- */
-const FOLLOW_POLL_MS = 100;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

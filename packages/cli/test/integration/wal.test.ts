@@ -31,6 +31,14 @@ async function makeWal(): Promise<string> {
   return directory;
 }
 
+/** The segment file of topic `orders` that holds `text`. */
+function segmentHolding(directory: string, text: string): string {
+  const topicDirectory = join(directory, 'topics', 'orders');
+  return readdirSync(topicDirectory)
+    .map((name) => join(topicDirectory, name))
+    .find((path) => readFileSync(path).includes(text)) as string;
+}
+
 describe('annal on a wal', () => {
   it('ls lists topics and event-log partitions with counts and named readers; --json parses', async () => {
     const directory = await makeWal();
@@ -117,10 +125,7 @@ describe('annal on a wal', () => {
   it('verify: clean is exit 0, a flipped byte exit 1 naming the segment', async () => {
     const directory = await makeWal();
     expect((await annal(['verify', directory])).code).toBe(0);
-    const topicDirectory = join(directory, 'topics', 'orders');
-    const segment = readdirSync(topicDirectory)
-      .map((name) => join(topicDirectory, name))
-      .find((path) => readFileSync(path).includes('order 1')) as string;
+    const segment = segmentHolding(directory, 'order 1');
     const bytes = readFileSync(segment);
     const at = bytes.indexOf('order 1') + 2;
     bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
@@ -155,10 +160,7 @@ describe('annal on a wal', () => {
 
   it('verify reports a segment file cut shorter than its header says (exit 1, naming it)', async () => {
     const directory = await makeWal();
-    const topicDirectory = join(directory, 'topics', 'orders');
-    const segment = readdirSync(topicDirectory)
-      .map((name) => join(topicDirectory, name))
-      .find((path) => readFileSync(path).includes('order 1')) as string;
+    const segment = segmentHolding(directory, 'order 1');
     truncateSync(segment, readFileSync(segment).indexOf('order 2') + 3);
     const run = await annal(['--json', 'verify', directory]);
     expect(run.code).toBe(1);
@@ -169,10 +171,7 @@ describe('annal on a wal', () => {
 
   it('a damaged record: ls says where the readable records end, tail refuses (exit 6), dump stops there (exit 6)', async () => {
     const directory = await makeWal();
-    const topicDirectory = join(directory, 'topics', 'orders');
-    const segment = readdirSync(topicDirectory)
-      .map((name) => join(topicDirectory, name))
-      .find((path) => readFileSync(path).includes('order 1')) as string;
+    const segment = segmentHolding(directory, 'order 1');
     const bytes = readFileSync(segment);
     const at = bytes.indexOf('order 1') + 2;
     bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);

@@ -3,50 +3,17 @@
  * or removed is in the backup directory first, verify() is clean after, and appending goes on.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
 import { fixturePath } from '../fixture-path.js';
-import { ManualClock, SMALL } from '../queue-helpers.js';
+import { flip, frameOffsetOf, textOf, threeCycles } from '../damaged-cycles.js';
+import { SMALL } from '../queue-helpers.js';
 
 const PER_CYCLE = 300;
-
-function textOf(n: number): string {
-  return `record ${n} `.padEnd(60, '.');
-}
-
-/** Three cycle files of 300 records each; their paths, oldest first. */
-function threeCycles(): { directory: string; files: string[]; clock: ManualClock } {
-  const directory = temporaryDirectory();
-  const clock = new ManualClock();
-  using queue = Queue.open(directory, { ...SMALL, clock: clock.read, checksums: 'crc32c' });
-  const appender = queue.appender();
-  let n = 0;
-  for (let cycle = 0; cycle < 3; cycle++) {
-    for (let k = 0; k < PER_CYCLE; k++) appender.appendString(textOf(n++));
-    clock.advance(1000);
-  }
-  const files = readdirSync(directory)
-    .filter((name) => name.endsWith('.annalq'))
-    .sort()
-    .map((name) => join(directory, name));
-  return { directory, files, clock };
-}
-
-function frameOffsetOf(path: string, n: number): number {
-  const at = readFileSync(path).indexOf(Buffer.from(textOf(n)));
-  if (at < 0) throw new Error(`record ${n} is not in ${path}`);
-  return at - 8;
-}
-
-function flip(path: string, offset: number, mask = 0x10): void {
-  const bytes = readFileSync(path);
-  bytes[offset] = (bytes[offset] as number) ^ mask;
-  writeFileSync(path, bytes);
-}
 
 function texts(directory: string): string[] {
   using queue = Queue.open(directory, { readOnly: true });
@@ -60,7 +27,7 @@ function texts(directory: string): string[] {
 
 describe('Queue.repair', () => {
   it('cuts at the first damaged record, backing up what it changes and removes', () => {
-    const { directory, files, clock } = threeCycles();
+    const { directory, files, clock } = threeCycles(PER_CYCLE, 'crc32c');
     const [, second, third] = files as [string, string, string];
     const damaged = frameOffsetOf(second, PER_CYCLE + 40);
     const originals = files.map((path) => readFileSync(path));
@@ -99,7 +66,7 @@ describe('Queue.repair', () => {
   });
 
   it('clears a damaged index entry without losing a record, and removes a damaged metadata file', () => {
-    const { directory, files } = threeCycles();
+    const { directory, files } = threeCycles(PER_CYCLE, 'crc32c');
     const first = files[0] as string;
     const page = frameOffsetOf(first, 0) - 1032;
     flip(first, page + 8 + 4 * 2, 0x01);
@@ -115,7 +82,7 @@ describe('Queue.repair', () => {
   });
 
   it('removes the newest file when its header is damaged', () => {
-    const { directory, files } = threeCycles();
+    const { directory, files } = threeCycles(PER_CYCLE, 'crc32c');
     const third = files[2] as string;
     flip(third, 12);
     const report = Queue.repair(directory, { backupDirectory: temporaryDirectory() });
@@ -126,7 +93,7 @@ describe('Queue.repair', () => {
   });
 
   it('refuses while an appender holds the queue, in this process or another', async () => {
-    const { directory } = threeCycles();
+    const { directory } = threeCycles(PER_CYCLE, 'crc32c');
     const backupDirectory = temporaryDirectory();
     {
       using queue = Queue.open(directory, SMALL);
@@ -150,7 +117,7 @@ describe('Queue.repair', () => {
   });
 
   it('never overwrites a backup, and refuses bad arguments with coded errors', () => {
-    const { directory, files } = threeCycles();
+    const { directory, files } = threeCycles(PER_CYCLE, 'crc32c');
     const third = files[2] as string;
     flip(third, frameOffsetOf(third, 2 * PER_CYCLE + 1) + 20);
     const backupDirectory = temporaryDirectory();
@@ -178,7 +145,7 @@ describe('Queue.repair', () => {
   });
 
   it('changes nothing when a backup cannot be made: a later cycle file already in the backup directory', () => {
-    const { directory, files } = threeCycles();
+    const { directory, files } = threeCycles(PER_CYCLE, 'crc32c');
     const middle = files[1] as string;
     flip(middle, frameOffsetOf(middle, PER_CYCLE + 10) + 12);
     const before = files.map((path) => readFileSync(path));
@@ -194,7 +161,7 @@ describe('Queue.repair', () => {
   });
 
   it('leaves no backup directory when it is refused (an appender holds the queue) or finds nothing to do', () => {
-    const { directory } = threeCycles();
+    const { directory } = threeCycles(PER_CYCLE, 'crc32c');
     const refused = join(temporaryDirectory(), 'refused');
     {
       using queue = Queue.open(directory, SMALL);

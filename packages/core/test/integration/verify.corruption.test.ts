@@ -2,50 +2,16 @@
  * queue.verify() over real files with flipped and cut bytes: every problem is listed with its
  * file, offset and record index, and the walk goes on past each one.
  */
-import { readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Queue, type VerifyReport } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
-import { ManualClock, SMALL } from '../queue-helpers.js';
+import { flip, frameOffsetOf, threeCycles } from '../damaged-cycles.js';
+import { SMALL } from '../queue-helpers.js';
 
 /** Enough for two 64 KiB blocks per file. */
 const RECORDS_PER_CYCLE = 1000;
-
-/** Three cycle files of 1000 records each (`record <n> …`, padded to 60 bytes); their paths. */
-function threeCycles(checksums: 'off' | 'crc32c'): { directory: string; files: string[] } {
-  const directory = temporaryDirectory();
-  const clock = new ManualClock();
-  using queue = Queue.open(directory, { ...SMALL, clock: clock.read, checksums });
-  const appender = queue.appender();
-  let n = 0;
-  for (let cycle = 0; cycle < 3; cycle++) {
-    for (let k = 0; k < RECORDS_PER_CYCLE; k++) appender.appendString(textOf(n++));
-    clock.advance(1000);
-  }
-  const files = readdirSync(directory)
-    .filter((name) => name.endsWith('.annalq'))
-    .sort()
-    .map((name) => join(directory, name));
-  return { directory, files };
-}
-
-function textOf(n: number): string {
-  return `record ${n} `.padEnd(60, '.');
-}
-
-/** File offset of the frame of record `n` in `path` (its payload is unique). */
-function frameOffsetOf(path: string, n: number): number {
-  const at = readFileSync(path).indexOf(Buffer.from(textOf(n)));
-  if (at < 0) throw new Error(`record ${n} is not in ${path}`);
-  return at - 8;
-}
-
-function flip(path: string, offset: number, mask = 0x10): void {
-  const bytes = readFileSync(path);
-  bytes[offset] = (bytes[offset] as number) ^ mask;
-  writeFileSync(path, bytes);
-}
 
 function verify(directory: string, options?: Parameters<Queue['verify']>[0]): VerifyReport {
   using queue = Queue.open(directory, { readOnly: true });
@@ -54,7 +20,7 @@ function verify(directory: string, options?: Parameters<Queue['verify']>[0]): Ve
 
 describe('queue.verify()', () => {
   it('of an intact queue: ok, with its files, records and bytes', () => {
-    const { directory, files } = threeCycles('crc32c');
+    const { directory, files } = threeCycles(RECORDS_PER_CYCLE, 'crc32c');
     const report = verify(directory);
     expect(report).toEqual({
       ok: true,
@@ -67,7 +33,7 @@ describe('queue.verify()', () => {
   });
 
   it('names the file, offset and index of each flipped payload byte, and goes on past it', () => {
-    const { directory, files } = threeCycles('crc32c');
+    const { directory, files } = threeCycles(RECORDS_PER_CYCLE, 'crc32c');
     const [first, , third] = files as [string, string, string];
     const hits = [
       { path: first, n: 17 },
@@ -97,7 +63,7 @@ describe('queue.verify()', () => {
   });
 
   it('past a flipped length word, resumes at the next indexed record (checksums off)', () => {
-    const { directory, files } = threeCycles('off');
+    const { directory, files } = threeCycles(RECORDS_PER_CYCLE, 'off');
     const second = files[1] as string;
     const offset = frameOffsetOf(second, RECORDS_PER_CYCLE + 40);
     flip(second, offset + 1, 0x40); // the length grows by 16 KiB: past its block
@@ -111,7 +77,7 @@ describe('queue.verify()', () => {
   });
 
   it('reports a cut file (at its header, and short of its data) and verifies the others', () => {
-    const { directory, files } = threeCycles('crc32c');
+    const { directory, files } = threeCycles(RECORDS_PER_CYCLE, 'crc32c');
     const [first, second] = files as [string, string, string];
     truncateSync(first, 5000); // inside block 0: shorter than header + one block
     const report = verify(directory);
@@ -136,7 +102,7 @@ describe('queue.verify()', () => {
     }
 
     // A file whose header was sealed, cut at a block boundary, has lost its end.
-    const { directory: other, files: more } = threeCycles('crc32c');
+    const { directory: other, files: more } = threeCycles(RECORDS_PER_CYCLE, 'crc32c');
     const sealed = more[1] as string;
     const blockEnd = 4096 + 64 * 1024;
     expect(readFileSync(sealed).length).toBeGreaterThan(blockEnd);
@@ -149,7 +115,7 @@ describe('queue.verify()', () => {
   });
 
   it('reports a damaged header checksum and a damaged index entry', () => {
-    const { directory, files } = threeCycles('crc32c');
+    const { directory, files } = threeCycles(RECORDS_PER_CYCLE, 'crc32c');
     const [first, second] = files as [string, string, string];
     flip(first, 13); // blockBytes: the header checksum fails
     // Index page 0 of the second file: its entry 1 names record 16.
@@ -164,7 +130,7 @@ describe('queue.verify()', () => {
   });
 
   it('reports a damaged named-reader positions table and metadata file', () => {
-    const { directory } = threeCycles('off');
+    const { directory } = threeCycles(RECORDS_PER_CYCLE, 'off');
     {
       using queue = Queue.open(directory);
       queue.reader({ name: 'billing' }).close();
@@ -183,7 +149,7 @@ describe('queue.verify()', () => {
   });
 
   it('lists at most maxProblems problems and counts them all', () => {
-    const { directory, files } = threeCycles('crc32c');
+    const { directory, files } = threeCycles(RECORDS_PER_CYCLE, 'crc32c');
     const first = files[0] as string;
     for (let n = 0; n < 30; n++) flip(first, frameOffsetOf(first, n) + 8 + 30);
     const report = verify(directory, { maxProblems: 5 });
@@ -193,7 +159,7 @@ describe('queue.verify()', () => {
   });
 
   it('reports progress in increasing bytes, about 100 times, ending at the total', () => {
-    const { directory } = threeCycles('crc32c');
+    const { directory } = threeCycles(RECORDS_PER_CYCLE, 'crc32c');
     const calls: [number, number][] = [];
     const report = verify(directory, { onProgress: (done, total) => calls.push([done, total]) });
     expect(calls.length).toBeGreaterThan(1);
