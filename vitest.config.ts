@@ -69,6 +69,14 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'archiver',
+          root: packageRoot('./packages/archiver'),
+          include: ['test/**/*.test.ts'],
+        },
+      },
     ],
   },
 });
