@@ -1,8 +1,23 @@
 /**
  * `@annal/archiver`: records every message a service sends and receives into an `@annal/core`
- * queue, off the thread that handles the traffic. Adapters: `@annal/archiver/ws` for `ws`
- * sockets, `@annal/archiver/fix` for FIX sessions over `net` sockets.
+ * queue, off the thread that handles the traffic, and reads it back. Adapters:
+ * `@annal/archiver/ws` for `ws` sockets, `@annal/archiver/fix` for FIX sessions over `net`
+ * sockets.
  *
  * @module
  */
-export const ARCHIVER_FORMAT_VERSION = 1;
+export { Archiver, ArchiveStream } from './archiver.js';
+export type { ArchiverEvents, ArchiverStats, Direction, RecordMeta } from './archiver.js';
+export {
+  DEFAULT_BACKLOG_BYTES,
+  DEFAULT_RING_BYTES,
+  DEFAULT_SYNC_EVERY_MS,
+  DEFAULT_WAIT_MICROS,
+} from './options.js';
+export type { ArchiverOptions, WhenFull } from './options.js';
+export { MAX_STREAM_NAME_LENGTH } from './stream-info.js';
+export type { StreamInfo } from './stream-info.js';
+export { ArchivedMessage, Recording, openRecording } from './recording.js';
+export type { MessageFilter, RecordedStream, RecordingSource } from './recording.js';
+export { BackPressuredError, WorkerFailedError } from './errors.js';
+export { RECORD_FORMAT, RECORD_HEADER_BYTES } from './layout.js';

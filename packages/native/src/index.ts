@@ -63,6 +63,8 @@ export { TimeoutError } from './errors/timeout-error.js';
 export { TooLargeError } from './errors/too-large-error.js';
 export { UnsafePathError } from './errors/unsafe-path-error.js';
 export { UnsupportedError } from './errors/unsupported-error.js';
+export { BackPressuredError } from './errors/back-pressured-error.js';
+export { WorkerFailedError } from './errors/worker-failed-error.js';
 
 // What a store's verify() reports.
 export { DEFAULT_MAX_PROBLEMS } from './verify-report.js';

@@ -41,6 +41,10 @@ export const ErrorCode = {
   UNSAFE_PATH: 'ERR_ANNAL_UNSAFE_PATH',
   /** The platform or runtime lacks something needed (ENOSYS, external buffers forbidden). */
   UNSUPPORTED: 'ERR_ANNAL_UNSUPPORTED',
+  /** A hand-off ring was full and the policy was to fail rather than drop or wait. */
+  BACK_PRESSURED: 'ERR_ANNAL_BACK_PRESSURED',
+  /** A worker thread that did the work died; `cause` is its error. */
+  WORKER_FAILED: 'ERR_ANNAL_WORKER_FAILED',
 } as const;
 
 /** One of the stable `ERR_ANNAL_*` codes. */
