@@ -35,6 +35,7 @@ import {
   headerWord,
   writeHeader,
 } from './layout.js';
+import { TurnCadence } from './turn-cadence.js';
 import { parseArchiverOptions, type ArchiverOptions, type WhenFull } from './options.js';
 import { checkStreamInfo, type StreamInfo } from './stream-info.js';
 import type { WorkerData, WorkerMessage } from './worker-protocol.js';
@@ -180,6 +181,9 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
   readonly #words: Uint32Array;
   readonly #stats: Float64Array;
   readonly #time: ClockReading = { seconds: 0, nanos: 0 };
+  readonly #cadence: TurnCadence;
+  /** `clock: 'each'`: read the clock at every record, not once per batch. */
+  readonly #clockEach: boolean;
   readonly #backlog: Backlog;
   readonly #waitMicros: number;
   #streams = 0;
@@ -216,9 +220,14 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
     this.directory = directory;
     this.whenFull = options.whenFull;
     this.#waitMicros = options.waitMicros;
+    this.#clockEach = options.clock === 'each';
     this.#worker = worker;
     this.#ring = SpscRing.attach(ring);
     this.#sender = new Sender(this.#ring);
+    const ringObject = this.#ring;
+    this.#cadence = new TurnCadence(() => {
+      ringObject.flush();
+    });
     this.#bytes = new Uint8Array(ring);
     this.#words = new Uint32Array(ring);
     this.#stats = new Float64Array(stats);
@@ -335,15 +344,20 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
     if (this.#closing !== undefined) this.#checkOpen('record');
     if (!(bytes instanceof Uint8Array)) throw rejectBytes(bytes);
     const length = bytes.length;
+    const time = this.#time;
+    if (this.#cadence.next()) {
+      this.#ring.flush();
+      readClock(time);
+    } else if (this.#clockEach) {
+      readClock(time);
+    }
     if (length <= this.maxMessageBytes && this.#gap === 0 && this.#backlog.isEmpty) {
       const claim = this.#ring.tryClaim(RECORD_HEADER_BYTES + length);
       if (claim !== BACK_PRESSURED) {
-        const time = this.#time;
-        readClock(time);
         const at = claim.offset;
         writeHeader(this.#words, at, headerWord(kind, flags), stream, time.seconds, time.nanos);
         this.#bytes.set(bytes, at + RECORD_HEADER_BYTES);
-        claim.commit();
+        claim.commitDeferred();
         this.#recorded++;
         this.#recordedBytes += length;
         return true;
@@ -355,7 +369,6 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
   /** Too large, a gap to note first, a backlog to keep behind, or a full ring. */
   #putSlow(kind: number, flags: number, stream: number, bytes: Uint8Array): boolean {
     const time = this.#time;
-    readClock(time);
     if (bytes.length > this.maxMessageBytes) {
       if (this.whenFull === 'fail') {
         throw new BackPressuredError(
