@@ -524,6 +524,13 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
   async #close(): Promise<ArchiverStats> {
     this.#worker.ref();
     try {
+      if (this.#gap !== 0) {
+        // Drops at the very end: the GAP record that says so goes last.
+        const gap = this.#gap;
+        this.#gap = 0;
+        readClock(this.#time);
+        this.#toBacklog(KIND_GAP, 0, gap, EMPTY, true);
+      }
       await this.#backlog.drained(() => this.#failure !== undefined);
       this.#sender.close();
       await this.#workerClosed;

@@ -18,6 +18,11 @@ export type { ArchiverOptions, WhenFull } from './options.js';
 export { MAX_STREAM_NAME_LENGTH } from './stream-info.js';
 export type { StreamInfo } from './stream-info.js';
 export { ArchivedMessage, Recording, openRecording } from './recording.js';
-export type { MessageFilter, RecordedStream, RecordingSource } from './recording.js';
+export type {
+  MessageFilter,
+  RecordedStream,
+  RecordingSource,
+  RecordingSummary,
+} from './recording.js';
 export { BackPressuredError, WorkerFailedError } from './errors.js';
 export { RECORD_FORMAT, RECORD_HEADER_BYTES } from './layout.js';

@@ -47,6 +47,18 @@ export interface RecordedStream {
   readonly messagesOut: number;
 }
 
+/** What {@link Recording.summary} counts. */
+export interface RecordingSummary {
+  /** Times an archiver opened the directory. */
+  readonly sessions: number;
+  /** Every stream declared, in order. */
+  readonly streams: RecordedStream[];
+  /** Messages, both directions, every stream. */
+  readonly messages: number;
+  /** Messages the archivers dropped (ring or backlog full, too large), from the GAP records. */
+  readonly dropped: number;
+}
+
 /** Which messages {@link Recording.messages} and {@link Recording.source} give. */
 export interface MessageFilter {
   /** Only the streams of this name (in every session). Default all. */
@@ -140,16 +152,31 @@ export class Recording {
    * @throws ERR_ANNAL_CORRUPT at a damaged record or one that is not an archive record
    */
   streams(): RecordedStream[] {
+    return this.summary().streams;
+  }
+
+  /**
+   * What the archive holds, counted in one pass over its headers: sessions, streams, messages,
+   * and the messages the archiver dropped (its GAP records, including any after the last message).
+   * @throws ERR_ANNAL_CORRUPT at a damaged record or one that is not an archive record
+   */
+  summary(): RecordingSummary {
     const walk = new ArchiveWalk(this);
     const reader = this.#reader();
+    let messages = 0;
     try {
       for (let record = reader.next(); record !== undefined; record = reader.next()) {
-        walk.step(record);
+        if (walk.step(record)) messages++;
       }
     } finally {
       this.#release(reader);
     }
-    return walk.all.map((stream) => ({ ...stream }));
+    return {
+      sessions: walk.sessions,
+      streams: walk.all.map((stream) => ({ ...stream })),
+      messages,
+      dropped: walk.droppedTotal,
+    };
   }
 
   /**
@@ -244,8 +271,15 @@ class ArchiveWalk {
   #byId = new Map<number, MutableStream>();
   #session = 0;
   #dropped = 0;
+  /** Every drop the GAP records report, attributed to a message or not. */
+  droppedTotal = 0;
   current!: MutableStream;
   readonly #recording: Recording;
+
+  /** Sessions seen so far. */
+  get sessions(): number {
+    return this.#session;
+  }
 
   constructor(recording: Recording) {
     this.#recording = recording;
@@ -298,6 +332,7 @@ class ArchiveWalk {
       if (stream !== undefined) stream.endedAt = time;
     } else if (kind === KIND_GAP) {
       this.#dropped += streamAt(bytes, at);
+      this.droppedTotal += streamAt(bytes, at);
     } else {
       throw this.#corrupt(record, `its kind byte is ${kind}, not one of 1 to 5`);
     }

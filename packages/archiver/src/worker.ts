@@ -183,4 +183,10 @@ async function drain(): Promise<void> {
   port?.postMessage({ type: 'closed' } satisfies WorkerMessage);
 }
 
-await drain();
+try {
+  await drain();
+} catch (error) {
+  // The counters say what reached the queue file before the failure (the archive holds exactly that).
+  publish();
+  throw error;
+}

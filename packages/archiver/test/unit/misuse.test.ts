@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+
+import { Archiver, openRecording } from '@annal/archiver';
+import { Queue } from '@annal/core';
+import { temporaryDirectory } from '@annal/test-utils';
+import { describe, expect, it } from 'vitest';
+
+describe('misuse gets a coded error naming what was wrong', () => {
+  it('refuses bad options at open, naming the option', async () => {
+    const directory = join(temporaryDirectory(), 'archive');
+    await expect(Archiver.open(directory, { ringBytes: 100_000 })).rejects.toMatchObject({
+      code: 'ERR_ANNAL_INVALID_OPTION',
+      field: 'ringBytes',
+    });
+    await expect(Archiver.open(directory, { ringBytes: '1 KiB' })).rejects.toMatchObject({
+      code: 'ERR_ANNAL_INVALID_OPTION',
+      field: 'ringBytes',
+    });
+    await expect(Archiver.open(directory, { whenFull: 'block' } as never)).rejects.toMatchObject({
+      code: 'ERR_ANNAL_INVALID_OPTION',
+      field: 'whenFull',
+    });
+    await expect(Archiver.open(directory, { ringByte: 65536 } as never)).rejects.toMatchObject({
+      code: 'ERR_ANNAL_INVALID_OPTION',
+      message: expect.stringContaining('did you mean "ringBytes"'),
+    });
+    await expect(Archiver.open(directory, { sync: { everyMs: 0 } })).rejects.toMatchObject({
+      code: 'ERR_ANNAL_INVALID_OPTION',
+      field: 'sync',
+    });
+    await expect(Archiver.open('')).rejects.toMatchObject({
+      code: 'ERR_ANNAL_INVALID_ARGUMENT',
+      field: 'directory',
+    });
+  });
+
+  it('reports a queue it cannot open (another appender holds it) by rejecting open', async () => {
+    const directory = join(temporaryDirectory(), 'archive');
+    const archiver = await Archiver.open(directory);
+    await expect(Archiver.open(directory)).rejects.toMatchObject({ code: 'ERR_ANNAL_LOCKED' });
+    await archiver.close();
+  });
+
+  it('refuses what record() cannot take, without recording anything', async () => {
+    const directory = join(temporaryDirectory(), 'archive');
+    const archiver = await Archiver.open(directory);
+    const stream = archiver.stream('s');
+    expect(() => stream.recordIn('text' as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'bytes' }),
+    );
+    expect(() => archiver.record(new Uint8Array(1), { stream: 2, direction: 'in' })).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'meta.stream' }),
+    );
+    expect(() => archiver.stream('')).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'name' }),
+    );
+    expect(() => archiver.stream('x', { protocol: 7 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'info.protocol' }),
+    );
+    expect(() => archiver.stream('x', { protocl: 'ws' } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'info.protocl' }),
+    );
+    expect(archiver.record(new Uint8Array([1]), { stream: stream.id, direction: 'out' })).toBe(
+      true,
+    );
+    const stats = await archiver.close();
+    expect(stats.recorded).toBe(1);
+  });
+
+  it('is closed after close(): record and stream throw ERR_ANNAL_CLOSED; close is idempotent', async () => {
+    const archiver = await Archiver.open(join(temporaryDirectory(), 'archive'));
+    const stream = archiver.stream('s');
+    const closing = archiver.close();
+    expect(archiver.close()).toBe(closing);
+    await closing;
+    expect(() => stream.recordIn(new Uint8Array(1))).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_CLOSED' }),
+    );
+    expect(() => archiver.stream('t')).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_CLOSED' }),
+    );
+  });
+
+  it('opening a recording: no queue there is ERR_ANNAL_NOT_FOUND; a queue of other records is ERR_ANNAL_CORRUPT, naming the record', () => {
+    const root = temporaryDirectory();
+    expect(() => openRecording(join(root, 'missing'))).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_NOT_FOUND' }),
+    );
+    const plain = join(root, 'plain');
+    {
+      using queue = Queue.open(plain);
+      queue.appender().appendString('not an archive record');
+    }
+    using recording = openRecording(plain);
+    expect(() => recording.summary()).toThrow(
+      expect.objectContaining({
+        code: 'ERR_ANNAL_CORRUPT',
+        path: plain,
+        message: expect.stringMatching(/record \d+ is not a valid archive record/),
+      }),
+    );
+    expect(() => recording.messages({ direction: 'both' } as never).next()).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_OPTION', field: 'direction' }),
+    );
+  });
+});
