@@ -10,6 +10,7 @@ import { BACK_PRESSURED, SpscRing } from '@annal/logbuf';
 import { crc32c } from '@annal/native';
 import { replay } from '@annal/replay';
 import { fromQueue } from '@annal/replay/core';
+import { Archiver, openRecording } from '@annal/archiver';
 
 const directory = mkdtempSync(join(tmpdir(), 'annal-app-'));
 const encoder = new TextEncoder();
@@ -45,6 +46,15 @@ try {
   consumer.poll((record) => (received = new TextDecoder().decode(record.copy())));
   if (received !== 'hi') throw new Error(`logbuf read ${received}`);
   if (crc32c(encoder.encode('123456789')) !== 0xe3069283) throw new Error('crc32c');
+
+  // The archiver's worker is a file of the installed package: it must load from node_modules.
+  const archiver = await Archiver.open(join(directory, 'archive'), { ringBytes: '64 KiB' });
+  archiver.stream('feed').recordIn(encoder.encode('tick'), true);
+  await archiver.close();
+  const recording = openRecording(join(directory, 'archive'));
+  const archived = Array.from(recording.messages(), (message) => message.decode());
+  recording.close();
+  if (archived.join() !== 'tick') throw new Error(`archive read ${archived}`);
 
   console.log(`esm ok: node ${process.version} (ABI ${process.versions.modules})`);
 } finally {
