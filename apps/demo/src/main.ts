@@ -1,121 +1,161 @@
 /**
- * The demo: the archiver pattern annal is built for. A hot thread (this one) receives messages —
- * here 1,000,000 JSON ticks of about 100 bytes, as a WebSocket feed would deliver them — and
- * hands each to an archiver worker through an `@annal/logbuf` ring, never blocking and never
- * making a syscall. The worker appends them to an `@annal/core` queue (memory-mapped, CRC32C
- * checksums, msync every 200 ms). Then a reader replays the queue from disk, zero-copy, and
- * checks every message's order; a named reader shows where a restarted consumer would resume.
+ * The demo: the job annal is built for. A local WebSocket feed (the `ws` package, on its own
+ * thread) pushes 1,000,000 market-data messages; a client receives them and archives every
+ * message it receives and sends through `@annal/archiver` — a copy into a shared ring on the
+ * client's thread, a worker that appends to an `@annal/core` queue with CRC32C checksums — while
+ * a progress line shows the rates, the lag and the drops. Then it replays the archive from disk
+ * with `@annal/replay` and checks every message, byte for byte, against what the feed sent.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { Queue } from '@annal/core';
-import { BACK_PRESSURED, Sender, SpscRing } from '@annal/logbuf';
+import { Archiver, openRecording, type ArchiverStats } from '@annal/archiver';
+import { replay } from '@annal/replay';
+import WebSocket from 'ws';
 
-import { MAX_MESSAGE_BYTES, decodeSequence, encodeMessage } from './messages.js';
+import { isBinary, isMessage } from './messages.js';
 
-const MESSAGES = 1_000_000;
-/** Records per publish: the hot thread commits deferred and publishes once per burst. */
-const BURST = 64;
+const MESSAGES = Number(process.env['ANNAL_DEMO_MESSAGES'] ?? 1_000_000);
+const PROGRESS_MS = 250;
+const SUBSCRIBE = new TextEncoder().encode('{"op":"subscribe","channel":"ticks","sym":"EURUSD"}');
 
-interface ArchiverResult {
-  readonly archived: number;
-  readonly first: number;
-  readonly last: number;
-  readonly elapsedMs: number;
+function perSecond(count: number, milliseconds: number): string {
+  const rate = (count / milliseconds) * 1000;
+  return rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M` : `${(rate / 1e3).toFixed(0)} k`;
 }
 
-function rate(count: number, milliseconds: number): string {
-  return `${(((count / milliseconds) * 1000) / 1e6).toFixed(2)} M msg/s (${((milliseconds * 1e6) / count).toFixed(0)} ns/msg)`;
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+function lag(nanoseconds: number): string {
+  if (nanoseconds !== nanoseconds) return '–';
+  return nanoseconds >= 1e6
+    ? `${(nanoseconds / 1e6).toFixed(1)} ms`
+    : `${(nanoseconds / 1e3).toFixed(0)} µs`;
+}
+
+/** One progress line: what the client received and what the archiver has done with it. */
+function progressLine(received: number, stats: ArchiverStats, elapsedMs: number): string {
+  return `received ${received.toLocaleString('en')} · ${perSecond(received, elapsedMs)} msg/s · ${megabytes(stats.recordedBytes)} (${perSecond(
+    stats.recordedBytes / 1e6,
+    elapsedMs,
+  )
+    .replace(' k', 'k')
+    .replace(
+      ' M',
+      'M',
+    )} MB/s) · archived ${stats.archivedMessages.toLocaleString('en')} · lag ${lag(stats.lagNs)} · ring ${(stats.ringFill * 100).toFixed(0)}% · dropped ${stats.dropped}`;
+}
+
+/** Starts the feed on its thread and resolves with its port. */
+async function startFeed(): Promise<{ feed: Worker; port: number }> {
+  const feed = new Worker(new URL('./feed-server.js', import.meta.url), {
+    workerData: { count: MESSAGES },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    feed.once('message', (message: { port: number }) => resolve(message.port));
+    feed.once('error', reject);
+  });
+  return { feed, port };
+}
+
+/** Receives the whole feed, archiving every message; resolves when the server closes. */
+async function archiveSession(archiver: Archiver, port: number): Promise<number> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}`);
+  const stream = archiver.stream('EURUSD ticks', {
+    protocol: 'ws',
+    description: `ws://127.0.0.1:${port}`,
+  });
+  let received = 0;
+  const started = performance.now();
+  const interactive = process.stdout.isTTY;
+  let lastLine = 0;
+  const timer = setInterval(() => {
+    const line = progressLine(received, archiver.stats(), performance.now() - started);
+    if (interactive) process.stdout.write(`\r${line}\u001b[K`);
+    else if (performance.now() - lastLine >= 1000) {
+      lastLine = performance.now();
+      console.log(line);
+    }
+  }, PROGRESS_MS);
+  socket.on('open', () => {
+    socket.send(SUBSCRIBE);
+    stream.recordOut(SUBSCRIBE, true);
+  });
+  socket.on('message', (data: Buffer, binary: boolean) => {
+    stream.recordIn(data, !binary); // one copy into the ring; the worker does the rest
+    received++;
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('close', () => resolve());
+    socket.once('error', reject);
+  });
+  stream.end();
+  clearInterval(timer);
+  const line = progressLine(received, archiver.stats(), performance.now() - started);
+  if (interactive) process.stdout.write(`\r${line}\u001b[K\n`);
+  else console.log(line);
+  return received;
 }
 
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'annal-demo-'));
+  const { feed, port } = await startFeed();
   try {
     console.log(
-      `annal demo: ${MESSAGES.toLocaleString('en')} messages → ring → archiver worker → queue in ${directory}\n`,
+      `annal demo: a WebSocket client receives ${MESSAGES.toLocaleString('en')} messages from a local feed (ws, port ${port})\nand archives each one through @annal/archiver into ${directory}\n`,
     );
-    const ring = SpscRing.allocate(4 << 20);
-    const archiver = new Worker(new URL('./archiver.js', import.meta.url), {
-      workerData: { ring, directory },
+    const archiver = await Archiver.open(directory, { whenFull: 'wait' });
+    archiver.on('error', (error) => {
+      console.error(`archiving failed: ${error.message}`);
     });
-    let failure: Error | undefined;
-    const result = new Promise<ArchiverResult>((resolve, reject) => {
-      archiver.once('message', resolve);
-      archiver.once('error', (error) => {
-        failure = error;
-        reject(error);
-      });
-    });
-    result.catch(() => undefined); // reported through `failure`, or by the await below
+    const sessionStarted = performance.now();
+    const received = await archiveSession(archiver, port);
+    const sessionMs = performance.now() - sessionStarted;
+    const closeStarted = performance.now();
+    const stats = await archiver.close(); // drain the ring, sync, close the queue
+    const closeMs = performance.now() - closeStarted;
 
-    // The hot thread: encode each message straight into the ring (zero-copy claim).
-    const sender = new Sender(SpscRing.attach(ring));
-    let waits = 0;
-    const started = performance.now();
-    for (let sequence = 0; sequence < MESSAGES; sequence++) {
-      let claim = sender.tryClaim(MAX_MESSAGE_BYTES);
-      while (claim === BACK_PRESSURED) {
-        // The archiver is behind: yield now and then, so an error from it can reach us.
-        if (++waits % 100_000 === 0) await new Promise(setImmediate);
-        if (failure !== undefined) throw failure;
-        claim = sender.tryClaim(MAX_MESSAGE_BYTES);
-      }
-      if (typeof claim === 'number') throw new Error('the archiver closed the receiving side');
-      // Fixed-size records: a claim cannot shrink, so the JSON is padded with spaces (still
-      // valid JSON) instead of being encoded elsewhere and copied.
-      const length = encodeMessage(sequence, claim.buffer, claim.offset);
-      claim.buffer.fill(0x20, claim.offset + length, claim.offset + MAX_MESSAGE_BYTES);
-      if ((sequence + 1) % BURST === 0) claim.commit();
-      else claim.commitDeferred();
-    }
-    sender.close(); // publishes the last burst; the archiver reads it, then sees CLOSED
-    const sentMs = performance.now() - started;
-    console.log(
-      `hot thread handed off      ${rate(MESSAGES, sentMs)}; waited on a full ring ${waits} times`,
-    );
-
-    const archived = await result;
-    console.log(
-      `archiver appended          ${rate(archived.archived, archived.elapsedMs)}, CRC32C per record, then msync'd`,
-    );
-
-    // Replay from disk, as a test or a tool would (a read-only queue maps PROT_READ).
-    using queue = Queue.open(directory, { readOnly: true });
-    const reader = queue.reader();
-    let replayed = 0;
+    // Replay from disk, as a test or a tool would, and check every message against the feed.
+    const recording = openRecording(directory);
+    let sequence = 0;
+    let mismatch: string | undefined;
     const replayStarted = performance.now();
-    for (let record = reader.next(); record !== undefined; record = reader.next()) {
-      const sequence = decodeSequence(record.buffer, record.offset, record.length);
-      if (sequence !== replayed) throw new Error(`message ${replayed} came back as ${sequence}`);
-      replayed++;
-    }
+    const summary = await replay(recording.source({ direction: 'in' }), (message) => {
+      if (mismatch !== undefined) return;
+      const bytes = message.buffer.subarray(message.offset, message.offset + message.length);
+      if (message.text === isBinary(sequence) || !isMessage(sequence, bytes)) {
+        mismatch = `message ${sequence} differs from what the feed sent`;
+      }
+      sequence++;
+    });
     const replayMs = performance.now() - replayStarted;
-    console.log(
-      `replayed zero-copy         ${rate(replayed, replayMs)}, every checksum and sequence checked`,
-    );
+    const streams = recording.streams();
+    const sent = Array.from(recording.messages({ direction: 'out' }), (m) => m.decode());
+    recording.close();
+    if (mismatch !== undefined) throw new Error(mismatch);
+    if (sequence !== MESSAGES)
+      throw new Error(`the archive holds ${sequence} of ${MESSAGES} messages`);
 
     const files = readdirSync(directory).filter((name) => name.endsWith('.annalq'));
-    console.log(
-      `\n${replayed.toLocaleString('en')} of ${MESSAGES.toLocaleString('en')} messages archived and replayed in order; indices ${archived.first}…${archived.last} in ${files.join(', ')}`,
-    );
+    console.log(`
+the client received     ${received.toLocaleString('en')} messages in ${(sessionMs / 1000).toFixed(2)} s (${perSecond(received, sessionMs)} msg/s): the feed's pace, set by ws on loopback
+the archiver recorded   ${stats.recorded.toLocaleString('en')} messages, ${megabytes(stats.recordedBytes)}, dropped ${stats.dropped}: record() copies each into a ring on the client's thread
+the worker archived     ${stats.archivedMessages.toLocaleString('en')} messages with a CRC32C each; lag ${lag(stats.lagNs)} from record() to the queue file at the end
+close()                 drained, synced and closed in ${closeMs.toFixed(0)} ms: ${stats.durable.toLocaleString('en')} records are on disk (${files.join(', ')})
+replayed from disk      ${summary.delivered.toLocaleString('en')} messages with @annal/replay, each made again from its number and compared byte for byte: all equal (${(replayMs / 1000).toFixed(2)} s)
+the archive also holds  the subscription the client sent (${sent.length} message out: ${sent[0] ?? ''}) and its stream, "${streams[0]?.name ?? ''}"
 
-    // A named reader: a consumer that restarts continues where it stopped.
-    {
-      using writable = Queue.open(directory);
-      const consumer = writable.reader({ name: 'billing' });
-      for (let n = 0; n < 1000; n++) consumer.next();
-      consumer.close();
-      const resumed = writable.reader({ name: 'billing' }).next();
-      if (resumed === undefined) throw new Error('the named reader found nothing to resume at');
-      const at = decodeSequence(resumed.buffer, resumed.offset, resumed.length);
-      console.log(`a named reader that read 1,000 messages resumes at message ${at}`);
-    }
-    console.log('\nBenchmarks against the alternatives: pnpm bench logbuf, pnpm bench core');
+See it with the annal command:  npx annal ls <dir>, annal dump <dir> --limit 5 (keep the directory: ANNAL_DEMO_KEEP=1)
+Benchmarks against the alternatives: pnpm bench archiver`);
   } finally {
-    rmSync(directory, { recursive: true, force: true });
+    feed.postMessage('stop');
+    await feed.terminate();
+    if (process.env['ANNAL_DEMO_KEEP'] === '1') console.log(`kept ${directory}`);
+    else rmSync(directory, { recursive: true, force: true });
   }
 }
 

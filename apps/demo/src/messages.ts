@@ -1,30 +1,42 @@
 /**
- * The demo's messages: what a WebSocket market-data feed might deliver, as UTF-8 JSON of about
- * 100 bytes, with a sequence number the reader checks.
+ * The demo feed's messages, made again from their sequence number alone: the server sends them,
+ * and the check after the replay makes each one anew and compares it with what the archive holds,
+ * byte for byte, without either side keeping a copy.
+ *
+ * Most are ticks as a market-data feed sends them (UTF-8 JSON text of about 100 bytes); every
+ * tenth is a binary book update (a 32-byte frame), as feeds that mix both do.
  *
  * @module
  */
 
 const encoder = new TextEncoder();
 
-/** Encodes message `sequence` into `target` at `offset`; returns the bytes written. */
-export function encodeMessage(sequence: number, target: Uint8Array, offset: number): number {
-  const price = (10_000 + ((sequence * 7919) % 500)) / 100;
-  const text = `{"seq":${sequence},"sym":"EURUSD","bid":${price.toFixed(2)},"ask":${(price + 0.01).toFixed(2)},"ts":${1_764_000_000_000 + sequence}}`;
-  return encoder.encodeInto(text, target.subarray(offset)).written;
+/** Whether message `sequence` is binary. */
+export function isBinary(sequence: number): boolean {
+  return sequence % 10 === 9;
 }
 
-/** Largest encoded message, in bytes. */
-export const MAX_MESSAGE_BYTES = 160;
-
-/** Reads the sequence number back from an encoded message (`{"seq":123,…`). */
-export function decodeSequence(bytes: Uint8Array, offset: number, length: number): number {
-  let value = 0;
-  // Skip `{"seq":` (7 bytes), then read digits.
-  for (let i = offset + 7; i < offset + length; i++) {
-    const digit = (bytes[i] as number) - 48;
-    if (digit < 0 || digit > 9) break;
-    value = value * 10 + digit;
+/** Message `sequence`, as sent. */
+export function makeMessage(sequence: number): Uint8Array {
+  if (isBinary(sequence)) {
+    const frame = new Uint8Array(32);
+    const view = new DataView(frame.buffer);
+    view.setUint32(0, sequence, true);
+    view.setFloat64(8, 100 + (sequence % 500) / 100, true);
+    view.setFloat64(16, (sequence % 97) + 1, true);
+    view.setUint32(24, 0xb00c, true);
+    return frame;
   }
-  return value;
+  const price = (10_000 + ((sequence * 7919) % 500)) / 100;
+  return encoder.encode(
+    `{"seq":${sequence},"sym":"EURUSD","bid":${price.toFixed(2)},"ask":${(price + 0.01).toFixed(2)},"ts":${1_764_000_000_000 + sequence}}`,
+  );
+}
+
+/** Whether `bytes` are exactly message `sequence`. */
+export function isMessage(sequence: number, bytes: Uint8Array): boolean {
+  const expected = makeMessage(sequence);
+  if (expected.length !== bytes.length) return false;
+  for (let i = 0; i < expected.length; i++) if (expected[i] !== bytes[i]) return false;
+  return true;
 }
