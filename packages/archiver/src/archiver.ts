@@ -325,7 +325,8 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
    * @returns true when recorded (into the ring, or the `'wait'` backlog), false when dropped
    *   and counted (`whenFull: 'drop'`, a full backlog, a message over `maxMessageBytes`)
    * @throws ERR_ANNAL_BACK_PRESSURED under `whenFull: 'fail'` when it cannot be recorded now;
-   *   ERR_ANNAL_INVALID_ARGUMENT for non-bytes or a stream id never declared; ERR_ANNAL_CLOSED
+   *   ERR_ANNAL_INVALID_ARGUMENT for non-bytes, a stream id never declared or a direction other
+   *   than 'in' and 'out'; ERR_ANNAL_CLOSED
    *   after close()
    */
   record(bytes: Uint8Array, meta: RecordMeta): boolean {
@@ -336,7 +337,14 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
         { field: 'meta.stream' },
       );
     }
-    const flags = (meta.direction === 'out' ? FLAG_OUT : 0) | (meta.text === true ? FLAG_TEXT : 0);
+    const direction = meta.direction;
+    if (direction !== 'in' && direction !== 'out') {
+      throw new InvalidArgumentError(
+        `Archiver.record: meta.direction must be 'in' or 'out', got ${String(direction)}`,
+        { field: 'meta.direction' },
+      );
+    }
+    const flags = (direction === 'out' ? FLAG_OUT : 0) | (meta.text === true ? FLAG_TEXT : 0);
     return this.#put(KIND_MESSAGE, flags, stream, bytes);
   }
 

@@ -51,6 +51,11 @@ describe('misuse gets a coded error naming what was wrong', () => {
     expect(() => archiver.record(new Uint8Array(1), { stream: 2, direction: 'in' })).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'meta.stream' }),
     );
+    expect(() =>
+      archiver.record(new Uint8Array(1), { stream: stream.id, direction: 'IN' as never }),
+    ).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'meta.direction' }),
+    );
     expect(() => archiver.stream('')).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'name' }),
     );
