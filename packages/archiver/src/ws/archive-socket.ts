@@ -5,9 +5,13 @@
  * @module
  */
 import type { WebSocket } from 'ws';
-import { AlreadyExistsError, InvalidArgumentError, UnsupportedError } from '@annal/native';
+import { InvalidArgumentError, UnsupportedError } from '@annal/native';
 
-import type { ArchivedStream, StreamArchiver } from './archiver-port.js';
+import { parseOptions } from '@annal/native/internal';
+import { z } from 'zod';
+
+import type { Archiver, ArchiveStream } from '../archiver.js';
+import { MAX_STREAM_NAME_LENGTH } from '../stream-info.js';
 import { inboundBytes, outboundBytes, sentAsText, Utf8Scratch } from './message-bytes.js';
 
 /** `WebSocket.OPEN`, `CLOSING`: the adapter reads the numbers, it does not load `ws`. */
@@ -20,10 +24,10 @@ export const WS_PROTOCOL = 'ws';
 /** Options of {@link archiveWebSocket}. */
 export interface ArchiveWebSocketOptions {
   /**
-   * The archiver stream's name; unique among the archiver's streams. Default
-   * `ws:<peer>#<n>`: `<peer>` is the `host:port` of the URL a client socket connected to, or the
-   * remote `address:port` of a socket a server accepted; `<n>` counts the sockets tapped on this
-   * archiver, from 1, so the default never repeats.
+   * The archiver stream's name (1 to 256 characters). Default `ws:<peer>`: the `host:port` of
+   * the URL a client socket connects to (so the reconnects of one feed share a name, each its
+   * own stream), or the remote `address:port` of a socket a server accepted (`ws:[::1]:50312`).
+   * Names need not be unique: each tap declares a stream of its own.
    */
   readonly stream?: string;
   /** Free text stored with the stream's declaration (what the feed is, which venue). */
@@ -58,12 +62,6 @@ export interface WebSocketTap {
   detach(): void;
 }
 
-/** Per-archiver count of default stream names handed out, so that `#<n>` never repeats. */
-const tapsByArchiver = new WeakMap<object, number>();
-
-/** How many default names to try past ones the application already declared itself. */
-const DEFAULT_NAME_ATTEMPTS = 1000;
-
 /** The `ws` members the tap uses, beyond the public typings (`_socket` is ws's net.Socket). */
 interface SocketInternals {
   readonly _socket?: { readonly remoteAddress?: string; readonly remotePort?: number } | null;
@@ -88,7 +86,7 @@ class SocketTap implements WebSocketTap {
   attached = true;
 
   readonly #socket: WebSocket;
-  readonly #archived: ArchivedStream;
+  readonly #archived: ArchiveStream;
   readonly #scratch = new Utf8Scratch();
   readonly #originalSend: Send;
   readonly #ownSend: boolean;
@@ -99,13 +97,13 @@ class SocketTap implements WebSocketTap {
   /** A fragment of the message was a Blob: the message cannot be recorded. */
   #fragmentsFailed = false;
 
-  constructor(socket: WebSocket, archived: ArchivedStream, name: string) {
+  constructor(socket: WebSocket, archived: ArchiveStream, name: string) {
     this.#socket = socket;
     this.#archived = archived;
     this.stream = name;
     this.streamId = archived.id;
     this.#ownSend = Object.prototype.hasOwnProperty.call(socket, 'send');
-    this.#originalSend = socket.send as unknown as Send;
+    this.#originalSend = (socket as unknown as { send: Send }).send;
     const originalSend = this.#originalSend;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrapper needs both `this`es
     const tap = this;
@@ -114,18 +112,24 @@ class SocketTap implements WebSocketTap {
       // A CONNECTING socket throws from the original send, before anything is recorded.
       const open = tap.attached && (this as { readyState?: unknown }).readyState === OPEN;
       const result = Reflect.apply(originalSend, this, args);
-      if (open) tap.#sent(args[0], args[1]);
+      if (open) {
+        try {
+          tap.#sent(args[0], args[1]);
+        } catch (error) {
+          // Nothing thrown into the application's send: the message is counted as not recorded.
+          tap.failed++;
+          tap.lastError = error;
+        }
+      }
       return result;
     };
-    this.onMessage = this.onMessage.bind(this);
-    this.detach = this.detach.bind(this);
     // Before the application's listeners: a listener that throws stops the ones after it.
     socket.prependListener('message', this.onMessage);
-    socket.once('close', this.detach);
+    socket.once('close', this.onClose);
     (socket as unknown as { send: Send }).send = this.#wrappedSend;
   }
 
-  onMessage(data: unknown, isBinary: boolean): void {
+  readonly onMessage = (data: unknown, isBinary: boolean): void => {
     this.messagesIn++;
     const bytes = inboundBytes(data);
     if (bytes === undefined) {
@@ -133,7 +137,17 @@ class SocketTap implements WebSocketTap {
       return;
     }
     this.#record(bytes, !isBinary, true);
-  }
+  };
+
+  /** The socket closed: its stream ends in the archive. */
+  readonly onClose = (): void => {
+    this.detach();
+    try {
+      this.#archived.end();
+    } catch (error) {
+      this.lastError = error;
+    }
+  };
 
   /** Records what `send(data, options)` puts on the wire, joining the fragments of one message. */
   #sent(data: unknown, options: unknown): void {
@@ -178,12 +192,12 @@ class SocketTap implements WebSocketTap {
     }
   }
 
-  detach(): void {
+  readonly detach = (): void => {
     if (!this.attached) return;
     this.attached = false;
     const socket = this.#socket;
     socket.removeListener('message', this.onMessage);
-    socket.removeListener('close', this.detach);
+    socket.removeListener('close', this.onClose);
     const holder = socket as unknown as { send: Send };
     // Someone wrapped send after us: leave their wrapper, ours passes through from now on.
     if (holder.send === this.#wrappedSend) {
@@ -196,7 +210,7 @@ class SocketTap implements WebSocketTap {
       this.messagesOut++;
       this.failed++;
     }
-  }
+  };
 }
 
 function checkSocket(socket: unknown): asserts socket is WebSocket {
@@ -225,20 +239,20 @@ function checkSocket(socket: unknown): asserts socket is WebSocket {
     );
 }
 
-function checkOptions(options: unknown): asserts options is ArchiveWebSocketOptions {
-  if (typeof options !== 'object' || options === null)
-    throw new InvalidArgumentError('archiveWebSocket: options must be an object', {
-      field: 'options',
-    });
-  const { stream, description } = options as Record<string, unknown>;
-  if (stream !== undefined && (typeof stream !== 'string' || stream.length === 0))
-    throw new InvalidArgumentError(
-      `archiveWebSocket: options.stream must be a non-empty string: stream=${JSON.stringify(stream)}`,
-      { field: 'stream' },
-    );
-  if (description !== undefined && typeof description !== 'string')
-    throw new InvalidArgumentError('archiveWebSocket: options.description must be a string', {
-      field: 'description',
+const archiveWebSocketOptionsSchema = z.strictObject({
+  stream: z.string().min(1).max(MAX_STREAM_NAME_LENGTH).optional(),
+  description: z.string().optional(),
+});
+
+/** Throws unless `archiver` looks like an open-able Archiver (it checks being open itself). */
+export function checkArchiver(archiver: unknown, where: string): asserts archiver is Archiver {
+  if (
+    typeof archiver !== 'object' ||
+    archiver === null ||
+    typeof (archiver as { stream?: unknown }).stream !== 'function'
+  )
+    throw new InvalidArgumentError(`${where}: archiver must be an Archiver`, {
+      field: 'archiver',
     });
 }
 
@@ -256,32 +270,24 @@ function peerOf(socket: WebSocket): string {
   const tcp = (socket as unknown as SocketInternals)._socket;
   const address = tcp?.remoteAddress;
   if (address === undefined) return 'socket';
-  return address.includes(':') ? `[${address}]:${tcp?.remotePort}` : `${address}:${tcp?.remotePort}`;
+  return address.includes(':')
+    ? `[${address}]:${tcp?.remotePort}`
+    : `${address}:${tcp?.remotePort}`;
 }
 
-/** Declares the stream, under the given name or the first free default one. */
+/** Declares the tap's stream in `archiver`. */
 function declareStream(
-  archiver: StreamArchiver,
+  archiver: Archiver,
   socket: WebSocket,
-  options: ArchiveWebSocketOptions,
-): { archived: ArchivedStream; name: string } {
-  const declaration =
+  options: { readonly stream?: string | undefined; readonly description?: string | undefined },
+): ArchiveStream {
+  const name = options.stream ?? `ws:${peerOf(socket)}`;
+  return archiver.stream(
+    name,
     options.description === undefined
       ? { protocol: WS_PROTOCOL }
-      : { protocol: WS_PROTOCOL, description: options.description };
-  if (options.stream !== undefined)
-    return { archived: archiver.stream(options.stream, declaration), name: options.stream };
-  const peer = peerOf(socket);
-  for (let attempt = 0; ; attempt++) {
-    const n = (tapsByArchiver.get(archiver) ?? 0) + 1;
-    tapsByArchiver.set(archiver, n);
-    const name = `ws:${peer}#${n}`;
-    try {
-      return { archived: archiver.stream(name, declaration), name };
-    } catch (error) {
-      if (!AlreadyExistsError.isInstance(error) || attempt >= DEFAULT_NAME_ATTEMPTS) throw error;
-    }
-  }
+      : { protocol: WS_PROTOCOL, description: options.description },
+  );
 }
 
 /**
@@ -302,9 +308,9 @@ function declareStream(
  * @param socket - a `WebSocket` of the `ws` package, client or server side, not closing or closed
  * @param options - the stream's name and description
  * @returns the tap: counters and `detach()`
- * @throws ERR_ANNAL_INVALID_ARGUMENT when `socket` is not a ws WebSocket or is closing or closed,
- *   or an option has the wrong type; ERR_ANNAL_UNSUPPORTED when its `binaryType` is 'blob'; what
- *   `archiver.stream()` throws (a name already declared, a closed archiver)
+ * @throws ERR_ANNAL_INVALID_ARGUMENT when `socket` is not a ws WebSocket or is closing or closed;
+ *   ERR_ANNAL_INVALID_OPTION for an unknown or bad option; ERR_ANNAL_UNSUPPORTED when its `binaryType` is 'blob'; what
+ *   `archiver.stream()` throws (a name too long, a closed archiver)
  *
  * @example
  * ```ts
@@ -313,16 +319,13 @@ function declareStream(
  * ```
  */
 export function archiveWebSocket(
-  archiver: StreamArchiver,
+  archiver: Archiver,
   socket: WebSocket,
   options: ArchiveWebSocketOptions = {},
 ): WebSocketTap {
-  if (typeof archiver !== 'object' || archiver === null || typeof archiver.stream !== 'function')
-    throw new InvalidArgumentError('archiveWebSocket: archiver must be an open Archiver', {
-      field: 'archiver',
-    });
+  checkArchiver(archiver, 'archiveWebSocket');
+  const parsed = parseOptions(archiveWebSocketOptionsSchema, options, 'archiveWebSocket');
   checkSocket(socket);
-  checkOptions(options);
-  const { archived, name } = declareStream(archiver, socket, options);
-  return new SocketTap(socket, archived, name);
+  const archived = declareStream(archiver, socket, parsed);
+  return new SocketTap(socket, archived, archived.name);
 }

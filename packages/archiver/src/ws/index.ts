@@ -10,10 +10,5 @@ export { archiveWebSocket, WS_PROTOCOL } from './archive-socket.js';
 export type { ArchiveWebSocketOptions, WebSocketTap } from './archive-socket.js';
 export { serveRecording } from './serve-recording.js';
 export type { RecordingServer, ServeRecordingOptions } from './serve-recording.js';
-export type {
-  ArchivedStream,
-  MessageRecording,
-  RecordedMessage,
-  RecordedStream,
-  StreamArchiver,
-} from './archiver-port.js';
+export { archiveServer } from './archive-server.js';
+export type { ArchiveServerOptions, ServerTap } from './archive-server.js';

@@ -71,7 +71,8 @@ export function outboundBytes(data: unknown, scratch: Utf8Scratch): Uint8Array |
   if (typeof data === 'number') return scratch.encode(data.toString());
   if (!data) return EMPTY;
   if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (ArrayBuffer.isView(data))
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) return new Uint8Array(data);
   if (typeof Blob === 'function' && data instanceof Blob) return undefined;
   return Buffer.from(data as string);

@@ -10,16 +10,18 @@ import { InvalidOptionError, UnsupportedError } from '@annal/native';
 import { parseOptions } from '@annal/native/internal';
 import { z } from 'zod';
 
-import type { MessageRecording, RecordedMessage } from './archiver-port.js';
+import type { ArchivedMessage, RecordedStream, Recording } from '../recording.js';
 import { WS_PROTOCOL } from './archive-socket.js';
 
 /** Options of {@link serveRecording}. */
 export interface ServeRecordingOptions {
   /**
-   * The recorded stream to play. Default: the recording's only stream, or else its only stream of
-   * protocol `'ws'`; with several, name one (the error lists them).
+   * The recorded stream to play: its name, when one stream of the recording has it, or one of
+   * `recording.streams()` (several streams can share a name: reconnects, sessions). Default: the
+   * recording's only stream, or else its only stream of protocol `'ws'`; with several, the error
+   * lists them.
    */
-  readonly stream?: string;
+  readonly stream?: string | RecordedStream;
   /**
    * Which messages of the stream to play: `'in'` (default), what the archived socket received
    * (a client's recording: the server's feed); `'out'`, what it sent (a server socket's
@@ -46,7 +48,7 @@ export interface RecordingServer {
   /** `ws://host:port/`, for `new WebSocket(server.url)`. */
   readonly url: string;
   /** The stream it plays. */
-  readonly stream: string;
+  readonly stream: RecordedStream;
   /** Clients connected now. */
   readonly clients: number;
   /** Clients that received the whole stream (their connection closed with code 1000). */
@@ -64,7 +66,12 @@ export interface RecordingServer {
 
 const serveRecordingOptionsSchema = z
   .object({
-    stream: z.string().min(1).optional(),
+    stream: z
+      .union([
+        z.string().min(1),
+        z.looseObject({ session: z.number().int().min(1), id: z.number().int().min(1) }),
+      ])
+      .optional(),
     direction: z.enum(['in', 'out']).default('in'),
     port: z.number().int().min(0).max(65_535).default(0),
     host: z.string().min(1).default('127.0.0.1'),
@@ -80,8 +87,6 @@ const serveRecordingOptionsSchema = z
 
 type ParsedOptions = z.output<typeof serveRecordingOptionsSchema>;
 
-/** `WebSocket.OPEN`. */
-const OPEN = 1;
 /**
  * Bytes queued in a connection (ws's buffer plus the TCP socket's) above which playback waits
  * for the client to read: a few large messages' worth, far below a recording's size.
@@ -96,27 +101,38 @@ const CLOSE_INTERNAL_ERROR = 1011;
 /** A close frame's reason holds at most 123 bytes. */
 const MAX_REASON_CHARS = 100;
 
-/** The stream to play: the one named, or the only (ws) stream of the recording. */
-function chooseStream(recording: MessageRecording, named: string | undefined): string {
+function describeStream(stream: RecordedStream): string {
+  return `${JSON.stringify(stream.name)} (session ${stream.session}, id ${stream.id})`;
+}
+
+/** The stream to play: the one given or named, or the only (ws) stream of the recording. */
+function chooseStream(
+  recording: Recording,
+  given: string | { readonly session: number; readonly id: number } | undefined,
+): RecordedStream {
   const streams = recording.streams();
-  const names = streams.map((stream) => stream.name);
-  const listed = names.length === 0 ? 'none' : names.map((name) => JSON.stringify(name)).join(', ');
-  if (named !== undefined) {
-    if (names.includes(named)) return named;
-    throw new InvalidOptionError(
-      `serveRecording: stream ${JSON.stringify(named)} is not in the recording (its streams: ${listed})`,
-      { field: 'stream' },
-    );
-  }
-  const only = streams.length === 1 ? streams : streams.filter((s) => s.protocol === WS_PROTOCOL);
-  const chosen = only.length === 1 ? only[0] : undefined;
-  if (chosen !== undefined) return chosen.name;
-  throw new InvalidOptionError(
-    streams.length === 0
-      ? 'serveRecording: the recording has no stream to play'
-      : `serveRecording: the recording has several streams, name one with options.stream (its streams: ${listed})`,
-    { field: 'stream' },
-  );
+  const listed = streams.length === 0 ? 'none' : streams.map(describeStream).join(', ');
+  let candidates: RecordedStream[];
+  if (typeof given === 'object')
+    candidates = streams.filter((s) => s.session === given.session && s.id === given.id);
+  else if (given !== undefined) candidates = streams.filter((s) => s.name === given);
+  else if (streams.length <= 1) candidates = streams;
+  else candidates = streams.filter((s) => s.protocol === WS_PROTOCOL);
+  const chosen = candidates[0];
+  if (chosen !== undefined && candidates.length === 1) return chosen;
+  const what =
+    typeof given === 'object'
+      ? `stream (session ${given.session}, id ${given.id}) is not in the recording`
+      : given === undefined
+        ? streams.length === 0
+          ? 'the recording has no stream to play'
+          : 'the recording has several streams: give options.stream'
+        : candidates.length === 0
+          ? `stream ${JSON.stringify(given)} is not in the recording`
+          : `${candidates.length} streams are named ${JSON.stringify(given)}: give one of recording.streams() as options.stream`;
+  throw new InvalidOptionError(`serveRecording: ${what} (its streams: ${listed})`, {
+    field: 'stream',
+  });
 }
 
 /** One client's playback: the stream's messages in order, paced, then a normal close. */
@@ -161,18 +177,22 @@ class Playback {
     const { recording, stream, options } = this.server;
     const factor = options.speed === 'realtime' ? 1 : options.speed;
     const iterator = recording
-      .messages({ stream, direction: options.direction })
+      .messages({ stream: stream.name, session: stream.session, direction: options.direction })
       [Symbol.iterator]();
     let firstWall = Number.NaN;
     let firstRecorded = Number.NaN;
     try {
       for (;;) {
         if (this.#closed) return;
-        const next: IteratorResult<RecordedMessage> = iterator.next();
+        const next: IteratorResult<ArchivedMessage> = iterator.next();
         if (next.done === true) break;
         const message = next.value;
+        // Another stream of the same name in the session (a reconnect).
+        if (message.streamId !== stream.id) continue;
         // A copy: the view is only valid until the next message, and ws may hold it until written.
-        const bytes = Buffer.from(message.bytes);
+        const bytes = Buffer.from(
+          message.buffer.subarray(message.offset, message.offset + message.length),
+        );
         const binary = !message.text;
         if (factor !== 'max') {
           const now = performance.now();
@@ -188,8 +208,7 @@ class Playback {
           if (this.#closed) return;
         }
         this.socket.send(bytes, { binary }, this.#afterWrite);
-        if (this.socket.bufferedAmount > HIGH_WATER_BYTES)
-          await this.#until(() => undefined);
+        if (this.socket.bufferedAmount > HIGH_WATER_BYTES) await this.#until(() => undefined);
       }
       if (this.#closed) return;
       this.server.completed++;
@@ -216,8 +235,8 @@ class PlaybackServer implements RecordingServer {
 
   constructor(
     readonly wss: WebSocketServer,
-    readonly recording: MessageRecording,
-    readonly stream: string,
+    readonly recording: Recording,
+    readonly stream: RecordedStream,
     readonly options: ParsedOptions,
   ) {
     const address = wss.address();
@@ -275,20 +294,20 @@ class PlaybackServer implements RecordingServer {
  * ```
  */
 export async function serveRecording(
-  recording: MessageRecording,
+  recording: Recording,
   options: ServeRecordingOptions = {},
 ): Promise<RecordingServer> {
   const parsed = parseOptions(serveRecordingOptionsSchema, options, 'serveRecording');
   const stream = chooseStream(recording, parsed.stream);
-  let ws: typeof import('ws');
+  let Server: typeof WebSocketServer;
   try {
-    ws = await import('ws');
+    ({ WebSocketServer: Server } = await import('ws'));
   } catch (error) {
     throw new UnsupportedError('serveRecording needs the ws package: npm install ws', {
       cause: error,
     });
   }
-  const wss = new ws.WebSocketServer({ port: parsed.port, host: parsed.host });
+  const wss = new Server({ port: parsed.port, host: parsed.host });
   await new Promise<void>((resolve, reject) => {
     const failed = (error: Error): void => {
       wss.close();
