@@ -170,7 +170,7 @@ class SocketTap implements WebSocketTap {
       this.#fragmentsFailed = false;
     }
     if (bytes === undefined) this.#fragmentsFailed = true;
-    else this.#fragments.push(bytes.slice());
+    else this.#fragments.push(new Uint8Array(bytes));
     if (!last) return;
     const fragments = this.#fragments;
     this.#fragments = undefined;
