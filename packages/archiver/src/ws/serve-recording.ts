@@ -138,8 +138,10 @@ function chooseStream(
 /** One client's playback: the stream's messages in order, paced, then a normal close. */
 class Playback {
   #closed = false;
-  /** Resolves a wait (pace timer or drain) early, when the connection closes. */
+  /** Ends the current wait (for the pace, or for the client to read); also when the connection closes. */
   #wake: (() => void) | undefined;
+  /** The current wait is for the client to read: a write completing may end it. */
+  #draining = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #afterWrite: () => void;
 
@@ -148,7 +150,7 @@ class Playback {
     private readonly server: PlaybackServer,
   ) {
     this.#afterWrite = () => {
-      if (this.#wake !== undefined && this.socket.bufferedAmount <= LOW_WATER_BYTES) this.#resume();
+      if (this.#draining && this.socket.bufferedAmount <= LOW_WATER_BYTES) this.#resume();
     };
     socket.once('close', () => {
       this.#closed = true;
@@ -161,15 +163,25 @@ class Playback {
   #resume(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#draining = false;
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
   }
 
-  #until(arm: (wake: () => void) => void): Promise<void> {
+  /** Waits `milliseconds`, or until the connection closes. */
+  #pause(milliseconds: number): Promise<void> {
     return new Promise<void>((resolve) => {
       this.#wake = resolve;
-      arm(resolve);
+      this.#timer = setTimeout(() => this.#resume(), milliseconds);
+    });
+  }
+
+  /** Waits until the client has read the queue down to the low-water mark, or the connection closes. */
+  #drain(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      this.#draining = true;
     });
   }
 
@@ -201,14 +213,11 @@ class Playback {
             firstRecorded = message.timestamp;
           }
           const wait = firstWall + (message.timestamp - firstRecorded) / factor - now;
-          if (wait > 0)
-            await this.#until((wake) => {
-              this.#timer = setTimeout(wake, wait);
-            });
+          if (wait > 0) await this.#pause(wait);
           if (this.#closed) return;
         }
         this.socket.send(bytes, { binary }, this.#afterWrite);
-        if (this.socket.bufferedAmount > HIGH_WATER_BYTES) await this.#until(() => undefined);
+        if (this.socket.bufferedAmount > HIGH_WATER_BYTES) await this.#drain();
       }
       if (this.#closed) return;
       this.server.completed++;

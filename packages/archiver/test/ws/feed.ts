@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { Recording } from '@annal/archiver';
+import { Archiver, type ArchiverOptions, type Recording } from '@annal/archiver';
+import { archiveServer, archiveWebSocket } from '@annal/archiver/ws';
 
 /** One WebSocket message: its bytes and whether it is text. */
 export interface Message {
@@ -89,7 +90,10 @@ export interface FeedServer {
   close(): Promise<void>;
 }
 
-export async function startFeedServer(messages: readonly Message[]): Promise<FeedServer> {
+export async function startFeedServer(
+  messages: readonly Message[],
+  spacingMs = 0,
+): Promise<FeedServer> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(wss, 'listening');
   const received: Message[] = [];
@@ -98,8 +102,23 @@ export async function startFeedServer(messages: readonly Message[]): Promise<Fee
       received.push({ text: !isBinary, bytes: new Uint8Array(data as Buffer) });
       // The first message is the subscription: push the feed, then close.
       if (received.length > 1) return;
-      for (const message of messages) send(socket, message);
-      socket.close(1000, 'end of feed');
+      if (spacingMs === 0) {
+        for (const message of messages) send(socket, message);
+        socket.close(1000, 'end of feed');
+        return;
+      }
+      // A feed with pauses between messages, for playback at the recorded pace.
+      let next = 0;
+      const push = (): void => {
+        const message = messages[next++];
+        if (message === undefined) {
+          socket.close(1000, 'end of feed');
+          return;
+        }
+        send(socket, message);
+        setTimeout(push, spacingMs);
+      };
+      push();
     });
   });
   const { port } = wss.address() as AddressInfo;
@@ -157,6 +176,36 @@ export function comparable(
     length: message.bytes.byteLength,
     sha256: createHash('sha256').update(message.bytes).digest('hex'),
   }));
+}
+
+/**
+ * Records a client of a feed pushing `messages` into `directory`, as stream `stream` (and the
+ * server's side too, as a stream of its own, with `tapServer`); returns what the client received.
+ */
+export async function recordFeed(
+  directory: string,
+  messages: readonly Message[],
+  options: {
+    stream?: string;
+    tapServer?: boolean;
+    spacingMs?: number;
+    archiver?: ArchiverOptions;
+  } = {},
+): Promise<Message[]> {
+  const server = await startFeedServer(messages, options.spacingMs);
+  const archiver = await Archiver.open(directory, options.archiver);
+  try {
+    if (options.tapServer === true) archiveServer(archiver, server.wss);
+    const client = new WebSocket(server.url);
+    archiveWebSocket(archiver, client, { stream: options.stream ?? 'feed' });
+    client.on('open', () => client.send('{"op":"subscribe"}'));
+    const { messages: received } = await receiveAll(client);
+    await serverSocketsClosed(server.wss);
+    return received;
+  } finally {
+    await archiver.close();
+    await server.close();
+  }
 }
 
 export { WebSocket, WebSocketServer };
