@@ -56,7 +56,7 @@ describe('serveRecording', () => {
     const feed = marketData(30);
     await recordFeed(directory, feed, { tapServer: true });
     using recording = openRecording(directory);
-    const serverSide = recording.streams().find((stream) => stream.name !== 'feed');
+    const serverSide = recording.streams().find((stream) => stream.name !== 'feed')!;
     expect(serverSide?.messagesOut).toBe(feed.length);
     await using server = await serveRecording(recording, {
       stream: serverSide,
