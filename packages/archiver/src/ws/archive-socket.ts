@@ -18,6 +18,12 @@ import { inboundBytes, outboundBytes, sentAsText, Utf8Scratch } from './message-
 const OPEN = 1;
 const CLOSING = 2;
 
+/**
+ * One for every tap: it is used from the encoding of a sent string to the archiver's copy of the
+ * bytes, with nothing in between that could send again.
+ */
+const scratch = new Utf8Scratch();
+
 /** The `protocol` of every stream this adapter declares. */
 export const WS_PROTOCOL = 'ws';
 
@@ -87,7 +93,6 @@ class SocketTap implements WebSocketTap {
 
   readonly #socket: WebSocket;
   readonly #archived: ArchiveStream;
-  readonly #scratch = new Utf8Scratch();
   readonly #originalSend: Send;
   readonly #ownSend: boolean;
   readonly #wrappedSend: Send;
@@ -156,7 +161,7 @@ class SocketTap implements WebSocketTap {
     const text =
       sendOptions?.binary === undefined ? sentAsText(data) : sendOptions.binary === false;
     const last = sendOptions?.fin === undefined || sendOptions.fin !== false;
-    const bytes = outboundBytes(data, this.#scratch);
+    const bytes = outboundBytes(data, scratch);
     if (last && this.#fragments === undefined) {
       this.messagesOut++;
       if (bytes === undefined) this.failed++;

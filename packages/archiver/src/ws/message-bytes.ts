@@ -39,12 +39,17 @@ function joinFragments(fragments: readonly unknown[]): Uint8Array | undefined {
   return joined;
 }
 
+/** The smallest buffer a {@link Utf8Scratch} grows to. */
+const MIN_SCRATCH_BYTES = 4096;
+
 /**
  * Encodes outbound strings as UTF-8 into one buffer it reuses, so sending text allocates no
- * backing store per message; the archiver copies the bytes before `record` returns.
+ * backing store per message; the archiver copies the bytes before `record` returns. It grows to
+ * the longest message encoded and starts empty, so one shared by every tap costs nothing until
+ * text is sent.
  */
 export class Utf8Scratch {
-  #buffer = Buffer.allocUnsafe(4096);
+  #buffer = Buffer.allocUnsafe(0);
 
   /** `text` as UTF-8, in a view that is valid until the next call. */
   encode(text: string): Uint8Array {
@@ -53,7 +58,9 @@ export class Utf8Scratch {
     if (bound > this.#buffer.byteLength) {
       const needed = Buffer.byteLength(text, 'utf8');
       if (needed > this.#buffer.byteLength)
-        this.#buffer = Buffer.allocUnsafe(Math.max(needed, this.#buffer.byteLength * 2));
+        this.#buffer = Buffer.allocUnsafe(
+          Math.max(needed, this.#buffer.byteLength * 2, MIN_SCRATCH_BYTES),
+        );
     }
     const written = this.#buffer.write(text, 0, 'utf8');
     return this.#buffer.subarray(0, written);

@@ -94,6 +94,11 @@ type ParsedOptions = z.output<typeof serveRecordingOptionsSchema>;
 const HIGH_WATER_BYTES = 1024 * 1024;
 /** Queued bytes at or below which a waiting playback resumes. */
 const LOW_WATER_BYTES = 256 * 1024;
+/**
+ * Bytes sent without waiting after which a playback lets the event loop turn: a fast client on
+ * loopback may never make it wait, and other clients, timers and `close()` need their turn.
+ */
+const YIELD_EVERY_BYTES = 1024 * 1024;
 /** Close codes: normal end, server going away, an error reading the recording. */
 const CLOSE_NORMAL = 1000;
 const CLOSE_GOING_AWAY = 1001;
@@ -193,6 +198,7 @@ class Playback {
       [Symbol.iterator]();
     let firstWall = Number.NaN;
     let firstRecorded = Number.NaN;
+    let sinceYield = 0;
     try {
       for (;;) {
         if (this.#closed) return;
@@ -213,11 +219,21 @@ class Playback {
             firstRecorded = message.timestamp;
           }
           const wait = firstWall + (message.timestamp - firstRecorded) / factor - now;
-          if (wait > 0) await this.#pause(wait);
+          if (wait > 0) {
+            sinceYield = 0;
+            await this.#pause(wait);
+          }
           if (this.#closed) return;
         }
         this.socket.send(bytes, { binary }, this.#afterWrite);
-        if (this.socket.bufferedAmount > HIGH_WATER_BYTES) await this.#drain();
+        sinceYield += bytes.byteLength;
+        if (this.socket.bufferedAmount > HIGH_WATER_BYTES) {
+          sinceYield = 0;
+          await this.#drain();
+        } else if (sinceYield >= YIELD_EVERY_BYTES) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       }
       if (this.#closed) return;
       this.server.completed++;
