@@ -5,6 +5,8 @@
  */
 import type { WebSocket, WebSocketServer } from 'ws';
 import { InvalidArgumentError } from '@annal/native';
+import { parseOptions } from '@annal/native/internal';
+import { z } from 'zod';
 
 import type { Archiver } from '../archiver.js';
 import { archiveWebSocket, checkArchiver, type WebSocketTap } from './archive-socket.js';
@@ -28,6 +30,8 @@ export interface ServerTap {
   /** Stops tapping new connections and detaches the open ones. Idempotent. */
   detach(): void;
 }
+
+const archiveServerOptionsSchema = z.strictObject({ description: z.string().optional() });
 
 class ConnectionsTap implements ServerTap {
   readonly taps = new Set<WebSocketTap>();
@@ -76,7 +80,8 @@ class ConnectionsTap implements ServerTap {
  * @param archiver - an open `Archiver`
  * @param wss - a `WebSocketServer` of the `ws` package
  * @param options - the description stored with each connection's stream
- * @throws ERR_ANNAL_INVALID_ARGUMENT when `wss` is not a ws server or `description` not a string
+ * @throws ERR_ANNAL_INVALID_ARGUMENT when `wss` is not a ws server or `archiver` not an
+ *   Archiver; ERR_ANNAL_INVALID_OPTION for an unknown or bad option
  *
  * @example
  * ```ts
@@ -102,10 +107,6 @@ export function archiveServer(
         field: 'wss',
       },
     );
-  const { description } = options as { description?: unknown };
-  if (description !== undefined && typeof description !== 'string')
-    throw new InvalidArgumentError('archiveServer: options.description must be a string', {
-      field: 'description',
-    });
+  const { description } = parseOptions(archiveServerOptionsSchema, options, 'archiveServer');
   return new ConnectionsTap(wss, archiver, description === undefined ? {} : { description });
 }

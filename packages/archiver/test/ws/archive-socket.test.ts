@@ -276,4 +276,48 @@ describe('archiveWebSocket on loopback', () => {
     ).toEqual(['recorded']);
     expect(recorded(recording, 'live', 'out')).toEqual([]);
   });
+
+  it('archiveServer counts a connection it cannot tap, never failing it, and detaches', async () => {
+    const directory = temporaryDirectory();
+    const collector = await startCollector();
+    const archiver = await Archiver.open(directory);
+    const serverTap = archiveServer(archiver, collector.wss);
+    expect(() => archiveServer(archiver, {} as unknown as WebSocketServer)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'wss' }),
+    );
+    expect(() =>
+      archiveServer(archiver, collector.wss, { describe: 'x' } as unknown as {
+        description: string;
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_INVALID_OPTION', field: 'describe' }));
+
+    const first = new WebSocket(collector.url);
+    await once(first, 'open');
+    // The server emitted 'connection' before it answered the upgrade the client saw.
+    expect(serverTap.taps.size).toBe(1);
+    const [accepted] = collector.wss.clients;
+    first.send('tapped');
+    await once(accepted!, 'message');
+    serverTap.detach();
+    expect(serverTap.taps.size).toBe(0);
+    first.send('bye');
+    await once(first, 'close');
+
+    // Tapping again, on an archiver that is closed by now: the connection works, untapped.
+    const again = archiveServer(archiver, collector.wss);
+    await archiver.close();
+    const second = new WebSocket(collector.url);
+    await once(second, 'open');
+    second.send('untapped');
+    second.send('bye');
+    await once(second, 'close');
+    expect(again).toMatchObject({ connections: 0, failed: 1 });
+    expect(again.lastError).toMatchObject({ code: 'ERR_ANNAL_CLOSED' });
+    await closeServer(collector.wss);
+
+    expect(comparable(collector.received)).toEqual(comparable([text('tapped'), text('untapped')]));
+    using recording = openRecording(directory);
+    const [stream] = recording.streams();
+    expect(stream).toMatchObject({ protocol: 'ws', messagesIn: 1, messagesOut: 0 });
+  });
 });
