@@ -103,8 +103,16 @@ const YIELD_EVERY_BYTES = 1024 * 1024;
 const CLOSE_NORMAL = 1000;
 const CLOSE_GOING_AWAY = 1001;
 const CLOSE_INTERNAL_ERROR = 1011;
-/** A close frame's reason holds at most 123 bytes. */
-const MAX_REASON_CHARS = 100;
+/** A close frame's reason holds at most 123 bytes of UTF-8. */
+const MAX_REASON_BYTES = 123;
+
+/** The error's message, cut to what a close frame holds (ws throws for a longer reason). */
+function closeReason(error: unknown): string {
+  let reason = (error instanceof Error ? error.message : String(error)).slice(0, MAX_REASON_BYTES);
+  while (Buffer.byteLength(reason) > MAX_REASON_BYTES) reason = reason.slice(0, -1);
+  // A cut between the halves of a surrogate pair would leave a lone one: drop it.
+  return reason.replace(/[\uD800-\uDBFF]$/, '');
+}
 
 function describeStream(stream: RecordedStream): string {
   return `${JSON.stringify(stream.name)} (session ${stream.session}, id ${stream.id})`;
@@ -208,9 +216,7 @@ class Playback {
         // Another stream of the same name in the session (a reconnect).
         if (message.streamId !== stream.id) continue;
         // A copy: the view is only valid until the next message, and ws may hold it until written.
-        const bytes = Buffer.from(
-          message.buffer.subarray(message.offset, message.offset + message.length),
-        );
+        const bytes = message.copy();
         const binary = !message.text;
         if (factor !== 'max') {
           const now = performance.now();
@@ -240,10 +246,7 @@ class Playback {
       this.socket.close(CLOSE_NORMAL, 'end of recording');
     } catch (error) {
       this.server.lastError = error;
-      if (!this.#closed) {
-        const reason = error instanceof Error ? error.message : String(error);
-        this.socket.close(CLOSE_INTERNAL_ERROR, reason.slice(0, MAX_REASON_CHARS));
-      }
+      if (!this.#closed) this.socket.close(CLOSE_INTERNAL_ERROR, closeReason(error));
     } finally {
       iterator.return?.();
     }

@@ -180,4 +180,27 @@ describe('serveRecording', () => {
       code: 'EADDRINUSE',
     });
   });
+
+  it('closes a connection with 1011 when the recording cannot be read', async () => {
+    const directory = temporaryDirectory();
+    await recordFeed(directory, [text('a'), text('b'), text('c')]);
+    using recording = openRecording(directory);
+    const damage = new Error(`archive damaged: ${'é'.repeat(200)}`);
+    // A recording whose reading fails after the first message, as a damaged one would.
+    const failing = {
+      streams: () => recording.streams(),
+      *messages(filter: Parameters<Recording['messages']>[0]) {
+        for (const message of recording.messages(filter)) {
+          yield message;
+          throw damage;
+        }
+      },
+    } as unknown as Recording;
+    await using server = await serveRecording(failing, { speed: 'max' });
+    const { messages, code } = await receiveAll(new WebSocket(server.url));
+    expect(code).toBe(1011);
+    expect(comparable(messages)).toEqual(comparable([text('a')]));
+    expect(server.lastError).toBe(damage);
+    expect(server.completed).toBe(0);
+  });
 });
