@@ -249,7 +249,7 @@ const archiveWebSocketOptionsSchema = z.strictObject({
   description: z.string().optional(),
 });
 
-/** Throws unless `archiver` looks like an open-able Archiver (it checks being open itself). */
+/** Throws unless `archiver` looks like an Archiver (`archiver.stream()` checks it is open). */
 export function checkArchiver(archiver: unknown, where: string): asserts archiver is Archiver {
   if (
     typeof archiver !== 'object' ||
@@ -267,9 +267,10 @@ function peerOf(socket: WebSocket): string {
   if (typeof url === 'string' && url !== '') {
     try {
       // Only host and port: a URL's path and query may carry credentials.
-      return new URL(url).host;
+      const { host } = new URL(url);
+      if (host !== '') return host;
     } catch {
-      // Not a URL ws would have accepted; fall through to the TCP peer.
+      // Not a URL ws would have accepted: name the TCP peer.
     }
   }
   const tcp = (socket as unknown as SocketInternals)._socket;
