@@ -1,9 +1,12 @@
 /**
- * `@annal/archiver/fix`: records every FIX message a `net` socket carries, in both directions,
- * into an annal archive; and serves a recording again as a FIX acceptor.
+ * `@annal/archiver/fix`: records every FIX message a `net` socket carries, both ways, into an
+ * annal archive ({@link archiveFixSocket}), framed and checked by {@link FixFramer}; and serves
+ * a recording again as a FIX acceptor.
  *
  * @module
  */
+export { FixSocketTap, archiveFixSocket } from './archive-socket.js';
+export type { ArchiveFixSocketOptions } from './archive-socket.js';
 export {
   DEFAULT_MAX_FIX_MESSAGE_BYTES,
   FixFramer,
