@@ -110,8 +110,11 @@ export class FixSocketTap {
     const onMalformed = options.onMalformed;
     this.#inbound = new FixFramer(
       (buffer, offset, length) => {
-        // One view per message: ArchiveStream.recordIn takes a Uint8Array, and copies it.
-        if (!stream.recordIn(buffer.subarray(offset, offset + length), true)) this.#dropped++;
+        // One view per message: ArchiveStream.recordIn takes a Uint8Array, and copies it. A
+        // failure is caught here, per message, so the rest of the chunk is still framed.
+        this.#guard('in', () => {
+          if (!stream.recordIn(buffer.subarray(offset, offset + length), true)) this.#dropped++;
+        });
       },
       {
         maxMessageBytes: options.maxMessageBytes,
@@ -122,7 +125,9 @@ export class FixSocketTap {
     );
     this.#outbound = new FixFramer(
       (buffer, offset, length) => {
-        if (!stream.recordOut(buffer.subarray(offset, offset + length), true)) this.#dropped++;
+        this.#guard('out', () => {
+          if (!stream.recordOut(buffer.subarray(offset, offset + length), true)) this.#dropped++;
+        });
       },
       {
         maxMessageBytes: options.maxMessageBytes,

@@ -49,7 +49,8 @@ export type FixMalformedReason =
 /**
  * Receives each complete, verified message: `buffer[offset, offset + length)`. The bytes are a
  * view into the pushed chunk or into the framer's carry-over buffer, valid only during the call
- * (copy them to keep them).
+ * (copy them to keep them). It must not throw: an exception leaves `push()` at once, and the
+ * rest of that chunk is not framed.
  */
 export type FixMessageHandler = (buffer: Uint8Array, offset: number, length: number) => void;
 
