@@ -20,3 +20,5 @@ export type {
   FixMessageHandler,
 } from './framer.js';
 export { fixChecksum } from './fix-layout.js';
+export { FixRecordingServer, serveFixRecording } from './serve-recording.js';
+export type { FixReplayPace, ServeFixRecordingOptions } from './serve-recording.js';
