@@ -262,6 +262,29 @@ export async function runFixSession(options: FixSessionOptions): Promise<FixSess
   }
 }
 
+/**
+ * Runs a jspurefix initiator against `port` (a served recording): it logs on, sends no orders,
+ * and answers what comes until its session ends. Resolves with what it saw. `onSocket` gets its
+ * socket before the session starts.
+ */
+export async function runPassiveInitiator(
+  port: number,
+  onSocket: (socket: Socket) => void = () => undefined,
+): Promise<SideLog> {
+  const containers = new fix.SessionContainer();
+  containers.registerGlobal(new fix.EmptyLogFactory());
+  fix.MsgTransport.lingerMs = 0;
+  const config = await makeConfig(containers, 'initiator', port);
+  const transport = await new tcp.TcpInitiator(config).connect(10);
+  const socket = (transport.duplex as unknown as { socket: Socket }).socket;
+  onSocket(socket);
+  const session = new ScriptedSession(config, { orders: 0, heartbeats: 0 });
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  await session.run(transport).catch(() => undefined);
+  await closed;
+  return session.log;
+}
+
 function emptyLog(): SideLog {
   return { received: [], sent: [], errors: [] };
 }
