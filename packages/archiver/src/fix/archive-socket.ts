@@ -88,6 +88,8 @@ export class FixSocketTap {
   readonly #end: Socket['end'];
   readonly #ownWrite: PropertyDescriptor | undefined;
   readonly #ownEnd: PropertyDescriptor | undefined;
+  readonly #wrappedWrite: Socket['write'];
+  readonly #wrappedEnd: Socket['end'];
   #dropped = 0;
   #failed = 0;
   #attached = true;
@@ -145,14 +147,16 @@ export class FixSocketTap {
     this.#ownEnd = Object.getOwnPropertyDescriptor(socket, 'end');
     const originalWrite = this.#write;
     const originalEnd = this.#end;
-    socket.write = ((...args: WriteArguments) => {
+    this.#wrappedWrite = ((...args: WriteArguments) => {
       this.#sent(args[0], args[1]);
       return Reflect.apply(originalWrite, socket, args) as boolean;
     }) as Socket['write'];
-    socket.end = ((...args: EndArguments) => {
+    this.#wrappedEnd = ((...args: EndArguments) => {
       if (typeof args[0] !== 'function') this.#sent(args[0], args[1]);
       return Reflect.apply(originalEnd, socket, args) as Socket;
     }) as Socket['end'];
+    socket.write = this.#wrappedWrite;
+    socket.end = this.#wrappedEnd;
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onClose);
@@ -194,8 +198,9 @@ export class FixSocketTap {
   }
 
   /**
-   * Stops archiving: removes the tap's listeners, puts the socket's `write` and `end` back and
-   * records the stream's end. A message half received or half written is dropped, uncounted.
+   * Stops archiving: removes the tap's listeners, puts the socket's `write` and `end` back (unless
+   * something wrapped them after the tap: the tap's wrappers then just pass through) and records
+   * the stream's end. A message half received or half written is dropped, uncounted.
    * Called when the socket closes (after counting a message the close cut short as
    * `'truncated'`). Idempotent.
    */
@@ -206,8 +211,11 @@ export class FixSocketTap {
     socket.off('data', this.#onData);
     socket.off('end', this.#onEnd);
     socket.off('close', this.#onClose);
-    restore(socket, 'write', this.#ownWrite);
-    restore(socket, 'end', this.#ownEnd);
+    // Whoever wrapped the socket after the tap keeps their wrapper (the tap's, under it, now
+    // only passes through).
+    if (Reflect.get(socket, 'write') === this.#wrappedWrite)
+      restore(socket, 'write', this.#ownWrite);
+    if (Reflect.get(socket, 'end') === this.#wrappedEnd) restore(socket, 'end', this.#ownEnd);
     this.#inbound.reset();
     this.#outbound.reset();
     this.#guard('in', () => {
@@ -244,7 +252,7 @@ export class FixSocketTap {
   /** Frames what the application hands to write/end, if the socket will take it. */
   #sent(chunk: unknown, encoding: unknown): void {
     const socket = this.#socket;
-    if (socket.writableEnded || socket.destroyed) return;
+    if (!this.#attached || socket.writableEnded || socket.destroyed) return;
     this.#guard('out', () => {
       if (chunk instanceof Uint8Array) this.#outbound.push(chunk);
       else if (typeof chunk === 'string') {

@@ -73,6 +73,7 @@ describe('archiveFixSocket', () => {
     local.on('data', (chunk: string) => appReceived.push(chunk));
     const tap = archiveFixSocket(archiver, local, { stream: 'venue' });
     expect(tap.stream.protocol).toBe('fix');
+    const tappedWrite: unknown = Reflect.get(local, 'write');
 
     // Inbound, cut anywhere: one byte, then the rest in two uneven pieces.
     const inbound = concat(messages);
@@ -96,9 +97,10 @@ describe('archiveFixSocket', () => {
     expect([tap.messagesIn, tap.messagesOut, tap.malformedIn, tap.malformedOut]).toEqual([
       3, 3, 0, 0,
     ]);
-    // Closing detached it: the socket has its own methods back.
+    // Closing detached it: the socket has its own methods back. (Node itself replaced write when
+    // the peer's FIN came, with its write-after-FIN error: that one stays.)
     expect(tap.attached).toBe(false);
-    expect(Object.hasOwn(local, 'write')).toBe(false);
+    expect(Reflect.get(local, 'write')).not.toBe(tappedWrite);
     expect(Object.hasOwn(local, 'end')).toBe(false);
     const recording = openRecording(directory);
     expect(recording.streams()[0]?.endedAt).toBeGreaterThan(0);
@@ -168,6 +170,32 @@ describe('archiveFixSocket', () => {
     const recording = openRecording(directory);
     expect(recording.streams()[0]?.endedAt).toBeGreaterThan(0);
     recording.close();
+  });
+
+  it('detach() leaves a wrapper added after the tap in place, and the tap under it passes through', async () => {
+    const directory = temporaryDirectory('annal-fix-tap-');
+    const archiver = await Archiver.open(directory);
+    const { local, remote, received } = await socketPair();
+    const tap = archiveFixSocket(archiver, local, { stream: 'venue' });
+    const tapped = Reflect.get(local, 'write') as Socket['write'];
+    let outer = 0;
+    const later = (...args: Parameters<Socket['write']>): boolean => {
+      outer++;
+      return Reflect.apply(tapped, local, args) as boolean;
+    };
+    local.write = later as Socket['write'];
+    const [first, second] = messages as [Uint8Array, Uint8Array];
+    local.write(first);
+    tap.detach();
+    expect(Reflect.get(local, 'write')).toBe(later);
+    local.write(second);
+    local.end();
+    remote.end();
+    expect(latin1(await received)).toBe(latin1(concat([first, second])));
+    await once(local, 'close');
+    await archiver.close();
+    expect(outer).toBe(2);
+    expect(archived(directory, 'out')).toEqual([latin1(first)]);
   });
 
   it('never throws into the socket when the archiver cannot record: counts it and tells onError', async () => {
