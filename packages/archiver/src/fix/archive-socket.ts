@@ -84,8 +84,6 @@ export class FixSocketTap {
   readonly #inbound: FixFramer;
   readonly #outbound: FixFramer;
   readonly #onError: ArchiveFixSocketOptions['onError'];
-  readonly #write: Socket['write'];
-  readonly #end: Socket['end'];
   readonly #ownWrite: PropertyDescriptor | undefined;
   readonly #ownEnd: PropertyDescriptor | undefined;
   readonly #wrappedWrite: Socket['write'];
@@ -108,15 +106,10 @@ export class FixSocketTap {
     });
     this.#socket = socket;
     this.#onError = options.onError;
-    const stream = this.stream;
     const onMalformed = options.onMalformed;
     this.#inbound = new FixFramer(
       (buffer, offset, length) => {
-        // One view per message: ArchiveStream.recordIn takes a Uint8Array, and copies it. A
-        // failure is caught here, per message, so the rest of the chunk is still framed.
-        this.#guard('in', () => {
-          if (!stream.recordIn(buffer.subarray(offset, offset + length), true)) this.#dropped++;
-        });
+        this.#record('in', buffer, offset, length);
       },
       {
         maxMessageBytes: options.maxMessageBytes,
@@ -127,9 +120,7 @@ export class FixSocketTap {
     );
     this.#outbound = new FixFramer(
       (buffer, offset, length) => {
-        this.#guard('out', () => {
-          if (!stream.recordOut(buffer.subarray(offset, offset + length), true)) this.#dropped++;
-        });
+        this.#record('out', buffer, offset, length);
       },
       {
         maxMessageBytes: options.maxMessageBytes,
@@ -141,12 +132,10 @@ export class FixSocketTap {
 
     // The application's writes go through the instance's own write and end (a pipe() into the
     // socket calls them too); the originals are put back on detach.
-    this.#write = Reflect.get(socket, 'write') as Socket['write'];
-    this.#end = Reflect.get(socket, 'end') as Socket['end'];
+    const originalWrite = Reflect.get(socket, 'write') as Socket['write'];
+    const originalEnd = Reflect.get(socket, 'end') as Socket['end'];
     this.#ownWrite = Object.getOwnPropertyDescriptor(socket, 'write');
     this.#ownEnd = Object.getOwnPropertyDescriptor(socket, 'end');
-    const originalWrite = this.#write;
-    const originalEnd = this.#end;
     this.#wrappedWrite = ((...args: WriteArguments) => {
       this.#sent(args[0], args[1]);
       return Reflect.apply(originalWrite, socket, args) as boolean;
@@ -223,14 +212,17 @@ export class FixSocketTap {
     });
   }
 
+  // The per-chunk paths catch inline (no closure per chunk); the rare ones go through #guard.
   readonly #onData = (chunk: Buffer | string): void => {
-    this.#guard('in', () => {
+    try {
       this.#inbound.push(
         typeof chunk === 'string'
           ? Buffer.from(chunk, this.#socket.readableEncoding ?? 'utf8')
           : chunk,
       );
-    });
+    } catch (error) {
+      this.#failedWith(error, 'in');
+    }
   };
 
   readonly #onEnd = (): void => {
@@ -249,18 +241,35 @@ export class FixSocketTap {
     this.detach();
   };
 
+  /**
+   * Records one framed message. One view per message (`recordIn`/`recordOut` take a Uint8Array,
+   * and copy it). A failure is caught here, per message, so the rest of the chunk is framed.
+   */
+  #record(direction: Direction, buffer: Uint8Array, offset: number, length: number): void {
+    try {
+      const bytes = buffer.subarray(offset, offset + length);
+      const recorded =
+        direction === 'in' ? this.stream.recordIn(bytes, true) : this.stream.recordOut(bytes, true);
+      if (!recorded) this.#dropped++;
+    } catch (error) {
+      this.#failedWith(error, direction);
+    }
+  }
+
   /** Frames what the application hands to write/end, if the socket will take it. */
   #sent(chunk: unknown, encoding: unknown): void {
     const socket = this.#socket;
     if (!this.#attached || socket.writableEnded || socket.destroyed) return;
-    this.#guard('out', () => {
+    try {
       if (chunk instanceof Uint8Array) this.#outbound.push(chunk);
       else if (typeof chunk === 'string') {
         this.#outbound.push(
           Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'),
         );
       }
-    });
+    } catch (error) {
+      this.#failedWith(error, 'out');
+    }
   }
 
   /** Runs `work` so that nothing it throws reaches the socket's code. */
@@ -268,12 +277,16 @@ export class FixSocketTap {
     try {
       work();
     } catch (error) {
-      this.#failed++;
-      try {
-        this.#onError?.(error, direction);
-      } catch {
-        // The application's own handler failed; the socket must still not see it.
-      }
+      this.#failedWith(error, direction);
+    }
+  }
+
+  #failedWith(error: unknown, direction: Direction): void {
+    this.#failed++;
+    try {
+      this.#onError?.(error, direction);
+    } catch {
+      // The application's own handler failed; the socket must still not see it.
     }
   }
 }
