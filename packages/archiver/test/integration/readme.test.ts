@@ -11,7 +11,7 @@ const readme = readFileSync(join(packageDirectory, 'README.md'), 'utf8');
 
 describe('README examples', () => {
   it('are there to run', () => {
-    expect(examples.length).toBeGreaterThanOrEqual(2);
+    expect(examples.length).toBeGreaterThanOrEqual(4);
   });
 
   it.each(examples.map((example) => [example.name, example] as const))(
