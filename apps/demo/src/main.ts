@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 
 import { Archiver, openRecording, type ArchiverStats } from '@annal/archiver';
 import { replay } from '@annal/replay';
+import { archiveWebSocket } from '@annal/archiver/ws';
 import WebSocket from 'ws';
 
 import { isBinary, isMessage } from './messages.js';
@@ -39,15 +40,7 @@ function lag(nanoseconds: number): string {
 
 /** One progress line: what the client received and what the archiver has done with it. */
 function progressLine(received: number, stats: ArchiverStats, elapsedMs: number): string {
-  return `received ${received.toLocaleString('en')} · ${perSecond(received, elapsedMs)} msg/s · ${megabytes(stats.recordedBytes)} (${perSecond(
-    stats.recordedBytes / 1e6,
-    elapsedMs,
-  )
-    .replace(' k', 'k')
-    .replace(
-      ' M',
-      'M',
-    )} MB/s) · archived ${stats.archivedMessages.toLocaleString('en')} · lag ${lag(stats.lagNs)} · ring ${(stats.ringFill * 100).toFixed(0)}% · dropped ${stats.dropped}`;
+  return `received ${received.toLocaleString('en')} · ${perSecond(received, elapsedMs)} msg/s · ${megabytes(stats.recordedBytes)} (${(stats.recordedBytes / elapsedMs / 1e3).toFixed(1)} MB/s) · archived ${stats.archivedMessages.toLocaleString('en')} · lag ${lag(stats.lagNs)} · ring ${(stats.ringFill * 100).toFixed(0)}% · dropped ${stats.dropped}`;
 }
 
 /** Starts the feed on its thread and resolves with its port. */
@@ -65,8 +58,9 @@ async function startFeed(): Promise<{ feed: Worker; port: number }> {
 /** Receives the whole feed, archiving every message; resolves when the server closes. */
 async function archiveSession(archiver: Archiver, port: number): Promise<number> {
   const socket = new WebSocket(`ws://127.0.0.1:${port}`);
-  const stream = archiver.stream('EURUSD ticks', {
-    protocol: 'ws',
+  // Every message the socket receives and sends goes into the archive, from its first byte.
+  const tap = archiveWebSocket(archiver, socket, {
+    stream: 'EURUSD ticks',
     description: `ws://127.0.0.1:${port}`,
   });
   let received = 0;
@@ -82,19 +76,18 @@ async function archiveSession(archiver: Archiver, port: number): Promise<number>
     }
   }, PROGRESS_MS);
   socket.on('open', () => {
-    socket.send(SUBSCRIBE);
-    stream.recordOut(SUBSCRIBE, true);
+    socket.send(SUBSCRIBE); // recorded as sent, as text
   });
-  socket.on('message', (data: Buffer, binary: boolean) => {
-    stream.recordIn(data, !binary); // one copy into the ring; the worker does the rest
-    received++;
+  socket.on('message', () => {
+    received++; // the application's own handler; the tap has copied the message into the ring
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('close', () => resolve());
     socket.once('error', reject);
   });
-  stream.end();
-  clearInterval(timer);
+  clearInterval(timer); // the tap ended the stream when the socket closed
+  if (tap.messagesIn !== received)
+    throw new Error(`the tap saw ${tap.messagesIn} of ${received} messages`);
   const line = progressLine(received, archiver.stats(), performance.now() - started);
   if (interactive) process.stdout.write(`\r${line}\u001b[K\n`);
   else console.log(line);

@@ -63,7 +63,7 @@ let lastRecordedMs = Number.NaN;
 writeSession();
 stats[STAT_DURABLE] = 0;
 stats[STAT_SYNCS] = 0;
-publish();
+publish(false);
 port.postMessage({
   type: 'ready',
   maxPayloadBytes: appender.maxPayloadBytes,
@@ -111,13 +111,16 @@ function archive(record: ReadClaim): void {
   lastRecordedMs = toMs(secondsAt(bytes, offset), nanosAt(bytes, offset));
 }
 
-function publish(): void {
+/** Publishes the counters; after a batch, also its lag (record → in the file, measured now). */
+function publish(afterBatch: boolean): void {
   stats[STAT_ARCHIVED] = archived;
   stats[STAT_ARCHIVED_MESSAGES] = archivedMessages;
   stats[STAT_ARCHIVED_BYTES] = archivedBytes;
   stats[STAT_LAST_INDEX] = lastIndex;
   stats[STAT_LAST_ARCHIVED_RECORDED_MS] = lastRecordedMs;
-  if (lastRecordedMs === lastRecordedMs) stats[STAT_LAG_NS] = (clockMs() - lastRecordedMs) * 1e6;
+  if (afterBatch && lastRecordedMs === lastRecordedMs) {
+    stats[STAT_LAG_NS] = (clockMs() - lastRecordedMs) * 1e6;
+  }
 }
 
 let syncing = false;
@@ -159,7 +162,7 @@ async function drain(): Promise<void> {
       archive(record);
       record.release();
       ring.poll(archive, 4096);
-      publish();
+      publish(true);
     }
     const now = clockMs();
     maybeSync(now);
@@ -177,7 +180,7 @@ async function drain(): Promise<void> {
   if (lastRecordedMs === lastRecordedMs) {
     stats[STAT_DURABLE_LAG_NS] = (clockMs() - lastRecordedMs) * 1e6;
   }
-  publish();
+  publish(false);
   queue.close();
   clearInterval(keepAlive);
   port?.postMessage({ type: 'closed' } satisfies WorkerMessage);
@@ -187,6 +190,6 @@ try {
   await drain();
 } catch (error) {
   // The counters say what reached the queue file before the failure (the archive holds exactly that).
-  publish();
+  publish(false);
   throw error;
 }
