@@ -44,7 +44,15 @@ export interface ArchiverOptions {
    * loss: `{ everyMs }` (number or a duration string, from 1 ms), or `'none'` (only `close()`
    * syncs). Default `{ everyMs: 1000 }`.
    */
-  readonly sync?: 'none' | { readonly everyMs: number | string };
+  readonly sync?:
+    | 'none'
+    | {
+        /**
+         * Period of the worker's syncs: milliseconds (from 1) or a duration string such as
+         * `'200ms'`. Default 1000.
+         */
+        readonly everyMs: number | string;
+      };
   /**
    * How `record()` reads the time it stamps on a message. `'turn'` (default): once at the first
    * record of each event-loop callback and again every 32 records within it (as Aeron caches its

@@ -35,15 +35,19 @@ export interface RecordedStream {
   readonly id: number;
   /** The session (1, 2, …: each `Archiver.open` on the directory starts one) it belongs to. */
   readonly session: number;
+  /** Its name, as given to `archiver.stream(name)` (names need not be unique). */
   readonly name: string;
+  /** What it carries (`'ws'`, `'fix'`, or the caller's word), as declared; `''` when not given. */
   readonly protocol: string;
+  /** Free text declared with it (a URL, a FIX session's CompIDs); `''` when not given. */
   readonly description: string;
   /** When it was declared, Unix ms. */
   readonly declaredAt: number;
   /** When it ended (`stream.end()`, a closed socket), Unix ms; undefined if it never did. */
   readonly endedAt: number | undefined;
-  /** Its messages received / sent in the archive. */
+  /** Its messages received (direction `'in'`) in the archive. */
   readonly messagesIn: number;
+  /** Its messages sent (direction `'out'`) in the archive. */
   readonly messagesOut: number;
 }
 
@@ -88,8 +92,9 @@ export class ArchivedMessage {
   direction: Direction = 'in';
   /** A text message (a WebSocket text frame, FIX); false for binary. */
   text = false;
-  /** When it was recorded: Unix seconds and nanoseconds within the second, exact. */
+  /** When it was recorded: whole Unix seconds (with {@link nanos}, the exact time). */
   seconds = 0;
+  /** When it was recorded: nanoseconds within the second {@link seconds} (0 to 999,999,999). */
   nanos = 0;
   /** The same time as Unix ms (fractional, to about 0.25 µs). */
   timestamp = 0;
@@ -97,7 +102,9 @@ export class ArchivedMessage {
   droppedBefore = 0;
   /** Memory holding the message: `buffer[offset … offset + length)`, valid until the next. */
   buffer: Uint8Array = new Uint8Array(0);
+  /** Byte offset of the message's first byte in {@link buffer}. */
   offset = 0;
+  /** The message's size in bytes. */
   length = 0;
 
   /** Its direction, as the replay `type` (so `types: ['in']` filters a replay). */
@@ -125,8 +132,14 @@ const decoder = new TextDecoder();
 
 /** A replay source over an archive: `@annal/replay`'s `Source<BytesRecord>`, structurally. */
 export interface RecordingSource {
+  /** The source's name: the stream filtered on, else the archive directory's base name. */
   readonly name: string;
+  /**
+   * The next message (the same reused {@link ArchivedMessage} each time), or undefined at the
+   * end of what the archive holds or after {@link close}.
+   */
   next(): ArchivedMessage | undefined;
+  /** Releases the source's reader. Idempotent. */
   close(): void;
 }
 
@@ -238,6 +251,7 @@ export class Recording {
     this.#queue.close();
   }
 
+  /** Same as {@link close}, so `using` closes the recording at the end of the scope. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -56,6 +56,7 @@ export type ChannelStatus = 'open' | 'closed' | 'full' | 'abandoned';
  * number may read in any process.
  */
 export class ChannelReader implements Disposable, Iterable<QueueRecord> {
+  /** The channel file's path, as given to {@link Channel.open}. */
   readonly path: string;
   /** Largest payload the channel allows. */
   readonly maxPayloadBytes: number;

@@ -36,6 +36,7 @@ import {
  * after `sync()`. Threading: the thread that created it.
  */
 export class ChannelWriter implements Disposable {
+  /** The channel file's path, as given to {@link Channel.create}. */
   readonly path: string;
   /** Largest payload a record may have. */
   readonly maxPayloadBytes: number;

@@ -117,7 +117,18 @@ export interface QueueOptions {
    * When appends are msync'd: `'none'` (on demand: `appender.sync()`/`syncSync()`), `'manual'`
    * (on demand and at close), `'each'` (every record), or `{ everyMs }`. [`'none'`]
    */
-  readonly sync?: 'none' | 'manual' | 'each' | { readonly everyMs: number | string } | undefined;
+  readonly sync?:
+    | 'none'
+    | 'manual'
+    | 'each'
+    | {
+        /**
+         * Longest delay between the first unsynced append and the msync that covers it:
+         * milliseconds (≥ 1), or a duration string such as `'200ms'`.
+         */
+        readonly everyMs: number | string;
+      }
+    | undefined;
   /** Largest payload in bytes, at most a quarter block minus 8. [that bound] */
   readonly maxPayloadBytes?: number | string | undefined;
   /** The clock deciding the cycle, Unix ms, called on every append. [a coarse `Date.now`] */
@@ -136,18 +147,31 @@ export interface QueueOptions {
 
 /** Options after defaults were applied (sizes in bytes). */
 export interface ResolvedQueueOptions {
+  /** Length of one cycle file (see {@link QueueOptions.rollCycle}). */
   readonly rollCycle: RollCycleName;
+  /** Unix milliseconds where cycle 0 starts. */
   readonly epochMs: number;
+  /** Bytes per data block, a power of two. */
   readonly blockBytes: number;
+  /** Whether payloads carry a CRC32C (`'crc32c'`) or not (`'off'`). */
   readonly checksums: 'off' | 'crc32c';
+  /** Entries per index page; undefined means the roll cycle's. */
   readonly indexCount?: number | undefined;
+  /** Records per index entry; undefined means the roll cycle's. */
   readonly indexSpacing?: number | undefined;
+  /** Whether the queue is opened read-only. */
   readonly readOnly: boolean;
+  /** When appends are msync'd, with durations in milliseconds. */
   readonly sync: SyncPolicy;
+  /** Largest payload in bytes; undefined means a quarter block minus the 8-byte frame header. */
   readonly maxPayloadBytes?: number | undefined;
+  /** The clock deciding the cycle, in Unix milliseconds. */
   readonly clock: () => number;
+  /** What to do with a corrupt record (see {@link QueueOptions.onCorrupt}). */
   readonly onCorrupt: 'stop' | 'skip' | 'truncate';
+  /** Called when this Queue maps a cycle file, if set. */
   readonly onFileAcquired?: ((cycle: number, path: string) => void) | undefined;
+  /** Called when this Queue unmaps a cycle file, if set. */
   readonly onFileReleased?: ((cycle: number, path: string) => void) | undefined;
 }
 
@@ -248,7 +272,9 @@ export interface AppenderOptions {
 
 /** Appender options after defaults were applied. */
 export interface ResolvedAppenderOptions {
+  /** Whether the appender shares the queue with other shared appenders. */
   readonly shared: boolean;
+  /** Milliseconds a shared appender waits for the append lock held by a live appender. */
   readonly lockTimeoutMs: number;
 }
 

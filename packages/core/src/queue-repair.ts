@@ -60,7 +60,14 @@ export interface RepairReport {
    * undefined when no record had to go (nothing was damaged, or only index entries).
    */
   readonly cut:
-    | { readonly path: string; readonly offset: number; readonly index: number | undefined }
+    | {
+        /** The cycle file that was cut. */
+        readonly path: string;
+        /** Byte offset in that file where the cut starts (0 when the whole file was unusable). */
+        readonly offset: number;
+        /** Index of the record expected at the cut, when one is known. */
+        readonly index: number | undefined;
+      }
     | undefined;
   /** Files changed in place: cut, or damaged index entries cleared. */
   readonly changed: readonly string[];

@@ -37,7 +37,9 @@ export interface FileLockOptions {
 
 /** A byte range of a lock file: `length` ≥ 1 bytes from `start`. */
 export interface LockRange {
+  /** Offset of the range's first byte in the lock file, in bytes (an integer ≥ 0). */
   readonly start: number;
+  /** Size of the range in bytes (an integer ≥ 1). */
   readonly length: number;
 }
 

@@ -28,7 +28,17 @@ import { durationMs, parseOptions } from './config.js';
  *   {@link SyncScheduler.synced}) and at close.
  * - `'none'`: as `'manual'`, but close does not sync either (for scratch data or tmpfs).
  */
-export type SyncPolicy = 'none' | 'manual' | 'each' | { readonly everyMs: number };
+export type SyncPolicy =
+  | 'none'
+  | 'manual'
+  | 'each'
+  | {
+      /**
+       * Longest delay, in milliseconds, between the first unsynced write and the sync that
+       * covers it (from 1 to 2^31 − 1).
+       */
+      readonly everyMs: number;
+    };
 
 /** zod schema of {@link SyncPolicy}; durations may be strings such as `"200ms"`. */
 export const syncPolicySchema = z.union([

@@ -18,8 +18,14 @@ import { takeSource, type Source } from './source.js';
  * new events (or throws to refuse the command); `evolve` folds an event into the state.
  */
 export interface Decider<State, Command, Event> {
+  /**
+   * Decides what `command` does given `state`: the new events (one, or an array, possibly
+   * empty). Throws to refuse the command.
+   */
   decide(command: Command, state: State): Event | readonly Event[];
+  /** Returns the state after `event`, folded into `state`. */
   evolve(state: State, event: Event): State;
+  /** The state before any event; called once per `given`. */
   initialState(): State;
 }
 
@@ -45,6 +51,7 @@ export interface DeciderThen<State, Event> {
 
 /** What `given(…)` offers. */
 export interface DeciderWhen<State, Command, Event> {
+  /** The command to decide on, in the state the given events led to; then the expectation. */
   when(command: Command): DeciderThen<State, Event>;
 }
 
@@ -66,6 +73,11 @@ export type DeciderGiven<State, Command, Event> = (
  * ```
  */
 export const DeciderSpecification = {
+  /**
+   * The `given` of `decider`: call it with past events to fold them into the state, then
+   * `.when(command)` and an expectation.
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when `decider` lacks `decide`, `evolve` or `initialState`
+   */
   for<State, Command, Event>(
     decider: Decider<State, Command, Event>,
   ): DeciderGiven<State, Command, Event> {

@@ -41,12 +41,25 @@ export interface FixtureContext extends ReplayContext {
 
 /** One call as a fixture stores it. */
 export interface FixtureCall {
+  /** Number of the call, from 0 (records delivered before it). */
   readonly call: number;
+  /** Stream of the record delivered. */
   readonly stream: string;
+  /** Index of the record in its stream. */
   readonly index: number;
+  /** The record's timestamp, Unix ms; `null` when it had none. */
   readonly timestamp: number | null;
+  /** The record's type (`''` where the source has no types). */
   readonly type: string;
+  /**
+   * The record's value as stored (bytes as `{ $text }` or `{ $base64 }`); `null` under
+   * `received: false`.
+   */
   readonly received: unknown;
+  /**
+   * What was emitted for this record, in the order it came: each `emit` while it was the
+   * current record (a timer's included) and a value the handler returned.
+   */
   readonly emitted: unknown[];
 }
 
@@ -65,7 +78,9 @@ export interface FixtureOptions<R extends ReplayRecord> extends ReplayOptions<R>
 export interface FixtureResult {
   /** `'recorded'`: the fixture was written (first run, or ANNAL_REPLAY_UPDATE=1); `'matched'`: compared equal. */
   readonly outcome: 'recorded' | 'matched';
+  /** Number of handler calls (records delivered) in this run. */
   readonly calls: number;
+  /** The replay's summary, as {@link replay} returns it. */
   readonly summary: ReplaySummary;
 }
 

@@ -14,9 +14,11 @@ export interface ReplayProgress {
   readonly delivered: number;
   /** Records read and left out (by `fromTime`, `toTime`, `types`, `streams` or `filter`). */
   readonly skipped: number;
-  /** Stream, index and timestamp of the last record delivered. */
+  /** Stream of the last record delivered (`''` when none yet). */
   readonly stream: string;
+  /** Index in its stream of the last record delivered (-1 when none yet). */
   readonly index: number;
+  /** Timestamp of the last stamped record delivered, Unix ms (`NaN` when none yet). */
   readonly timestamp: number;
 }
 

@@ -32,11 +32,13 @@ export interface ReplaySummary {
   readonly delivered: number;
   /** Records read and left out by the filters. */
   readonly skipped: number;
-  /** Timestamp of the first and last record delivered (`NaN` when none or unstamped). */
+  /** Timestamp of the first record delivered, Unix ms (`NaN` when none or unstamped). */
   readonly firstTimestamp: number;
+  /** Timestamp of the last stamped record delivered, Unix ms (`NaN` when none was stamped). */
   readonly lastTimestamp: number;
-  /** Stream and index of the last record delivered (`''` and -1 when none). */
+  /** Stream of the last record delivered (`''` when none). */
   readonly lastStream: string;
+  /** Index in its stream of the last record delivered (-1 when none). */
   readonly lastIndex: number;
   /** The clock the handlers saw (its timers still pending, unless `until` fired them). */
   readonly clock: VirtualClock;

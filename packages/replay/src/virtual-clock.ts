@@ -199,6 +199,7 @@ export class VirtualClock implements Disposable {
     }
   }
 
+  /** Same as {@link uninstall}, so `using` restores the globals at the end of the scope. */
   [Symbol.dispose](): void {
     this.uninstall();
   }

@@ -48,7 +48,17 @@ export const ANNAL_QUIET_VALUES: Readonly<Record<string, boolean>> = {
 
 /** How named readers' indexes are kept. See docs/durability.md. */
 export type Consistency =
-  'strictly-once' | { readonly atLeastOnce: { readonly persistEvery: number } };
+  | 'strictly-once'
+  | {
+      /**
+       * Store a named reader's index every `persistEvery` records instead of before each one:
+       * after a crash the reader sees at most that many records again, and never skips one.
+       */
+      readonly atLeastOnce: {
+        /** Records between two stores of the index: an integer from 1 to 1,000,000. */
+        readonly persistEvery: number;
+      };
+    };
 
 const SYNC_VALUES = `'none', 'manual', 'each' or { everyMs: n } (n: milliseconds from 1, or a duration such as "200ms")`;
 
@@ -194,7 +204,16 @@ export type ByteSize = number | string;
  */
 export interface WalOptions {
   /** When records survive power loss: `{ everyMs: n }` (default 200), `'each'`, `'manual'`, `'none'`. */
-  readonly sync?: SyncPolicy | { readonly everyMs: number | string } | undefined;
+  readonly sync?:
+    | SyncPolicy
+    | {
+        /**
+         * Longest delay between the first unsynced append and the sync that covers it:
+         * milliseconds (≥ 1), or a duration string such as `'200ms'`. Default 200.
+         */
+        readonly everyMs: number | string;
+      }
+    | undefined;
   /** When named readers' places are stored. Default `'strictly-once'`. */
   readonly consistency?: Consistency | undefined;
   /** How segments are written and read. Default `'mmap'`. */

@@ -27,6 +27,7 @@ export interface SegmentInfo {
 
 /** A named reader of a topic, as {@link TopicInfo.readers} lists it. */
 export interface NamedReaderInfo {
+  /** The reader's name, as given to `wal.reader(topic, { name })`. */
   readonly name: string;
   /** The stored index: the next record it reads. */
   readonly index: number;

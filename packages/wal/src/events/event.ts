@@ -16,7 +16,18 @@
  * - `{ bytes }`: raw bytes, copied; read back as a `Uint8Array`.
  */
 export type EventData =
-  { readonly json: unknown } | { readonly text: string } | { readonly bytes: Uint8Array };
+  | {
+      /** A value JSON represents exactly, stored as its `JSON.stringify` text. */
+      readonly json: unknown;
+    }
+  | {
+      /** A well-formed string (no lone surrogates), stored as UTF-8. */
+      readonly text: string;
+    }
+  | {
+      /** Raw bytes, copied when appended; read back as a `Uint8Array`. */
+      readonly bytes: Uint8Array;
+    };
 
 /** What {@link EventLog.append} takes. */
 export interface EventInput {
