@@ -19,6 +19,8 @@ import { Worker } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 
 import { workerScript } from '../../cross-thread.js';
+import { loadavg } from 'node:os';
+
 import type { MeasureBudget } from '../../measure-budget.js';
 import type { SelfTimedMeasurement } from '../../suite.js';
 import { disposeRecorder, type TrafficRecorder } from './traffic-recorder.js';
@@ -175,6 +177,7 @@ export function measureWsClient(
       const medianTotal = median(totals);
       const medianReceive = median(receives);
       resultNotes = [
+        `load average ${(loadavg()[0] ?? 0).toFixed(1)} (1 min) at the end: other processes shared the 2 vCPUs`,
         `N = ${count} messages per round, ${totals.length} timed round(s) after a warm-up round of N/4; each sample is one round's mean, from the request to the server until all N were received and the recorder's consumer had taken them`,
         `${(1e9 / medianTotal / 1e3).toFixed(1)} k msg/s (median round); receiving alone (until the Nth 'message' event) ${(1e9 / medianReceive / 1e3).toFixed(1)} k msg/s`,
         `process CPU time (all threads: client, server, recorder's worker) ${median(cpus).toFixed(0)} ns per message (median round)`,
