@@ -28,7 +28,7 @@ const PINO_THROUGHPUT_COUNTS = { full: 1 << 20, smoke: 1 << 14 } as const;
 const WS_COUNTS = { full: 1 << 20, smoke: 1 << 14 } as const;
 
 const CORES =
-  '2 vCPUs: the traffic thread and the consumer worker each spin on one (and the archiver worker\u2019s msync runs on the libuv pool)';
+  '2 vCPUs: the traffic thread and the consumer worker get one each only when nothing else runs (the archiver worker\u2019s msync runs on the libuv pool)';
 const WS_CORES =
   '2 vCPUs shared by three busy threads: the ws client (this thread), the server worker, and the recorder\u2019s worker when it has one';
 const ARCHIVER_DEFAULTS =
@@ -111,7 +111,20 @@ export const archiverSuite: Suite = {
               () => createArchiverRecorder('recordIn'),
               THROUGHPUT_COUNTS,
               MESSAGE_BYTES,
-              `${ARCHIVER_DEFAULTS}; the producer waits a turn while the ring is over half full, so 'wait' never backlogs; ${CORES}`,
+              `${ARCHIVER_DEFAULTS}; the producer sleeps 1 ms at a time while the ring is over half full, so 'wait' never backlogs; ${CORES}`,
+            ),
+        },
+        {
+          id: 'ring-only',
+          role: 'limit',
+          description:
+            'the record-128B floor (a bare 16 MiB SpscRing hand-off to a worker that only counts), paced the same way; timed until the worker took the last record',
+          create: () =>
+            measureThroughput(
+              createRingOnlyRecorder,
+              THROUGHPUT_COUNTS,
+              MESSAGE_BYTES,
+              `what the ring alone sustains, without the queue append and its CRC32C; ${CORES}`,
             ),
         },
         {
@@ -151,6 +164,19 @@ export const archiverSuite: Suite = {
               WS_COUNTS,
               MESSAGE_BYTES,
               `${ARCHIVER_DEFAULTS}; ${WS_CORES}`,
+            ),
+        },
+        {
+          id: 'ring-only',
+          role: 'limit',
+          description:
+            'the same client; the handler also hands the message to the record-128B floor (a bare SpscRing and a worker that only counts)',
+          create: () =>
+            measureWsClient(
+              createRingOnlyRecorder,
+              WS_COUNTS,
+              MESSAGE_BYTES,
+              `what any hand-off to a worker thread costs here; the drain worker polls with an IdleStrategy (10 µs pauses) instead of sleeping on a futex; ${WS_CORES}`,
             ),
         },
         {
