@@ -11,7 +11,8 @@
  * 3. **Allocation**: windows of 65,536 calls (1,048,576 in all; 2 windows under `--smoke`), each a
  *    synchronous loop begun with the consumer caught up (so the ring never fills inside it),
  *    counted by `countHeapAllocation` (heap growth + what collections freed, GCProfiler), less
- *    the same windows around a no-op. V8 heap bytes only.
+ *    the same window around a no-op; the notes give the median window (the first windows can
+ *    still carry the optimizing compiler's own allocations) and the mean. V8 heap bytes only.
  *
  * Between turns the producer sleeps, untimed, while the recorder says its consumer is far behind:
  * the phases time the hand-off, not a full ring. Every recorder checks at close that its consumer
@@ -49,6 +50,16 @@ function sortedCopy(values: Float64Array): Float64Array {
 /** The `fraction` quantile of ascending `sorted` (nearest rank below, as the logbuf notes). */
 function computeQuantile(sorted: Float64Array, fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * fraction))] ?? 0;
+}
+
+function mean(values: Float64Array): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total / Math.max(1, values.length);
+}
+
+function formatBytes(bytes: number): string {
+  return `${bytes.toFixed(3)} B`;
 }
 
 function formatNs(ns: number): string {
@@ -113,15 +124,14 @@ async function timeBatches(
   return means;
 }
 
-/** Heap bytes per call over the allocation windows, less the no-op windows. */
+/** Heap bytes per call of each allocation window, less its no-op window. */
 async function measureAllocation(
   recorder: TrafficRecorder,
   message: Buffer,
   windows: number,
-): Promise<{ bytesPerCall: number; collections: number; calls: number }> {
+): Promise<{ perCall: Float64Array; collections: number; calls: number }> {
   const record = recorder.record;
-  let recordBytes = 0;
-  let baselineBytes = 0;
+  const perCall = new Float64Array(windows);
   let collections = 0;
   let checksum = 0;
   for (let window = 0; window < windows; window++) {
@@ -132,13 +142,11 @@ async function measureAllocation(
     const baseline = countHeapAllocation(() => {
       for (let call = 0; call < WINDOW_CALLS; call++) checksum = (checksum + message.length) | 0;
     });
-    recordBytes += recorded.bytes;
-    baselineBytes += baseline.bytes;
+    perCall[window] = (recorded.bytes - baseline.bytes) / WINDOW_CALLS;
     collections += recorded.collections;
   }
   if (checksum === -1) throw new Error('unreachable');
-  const calls = windows * WINDOW_CALLS;
-  return { bytesPerCall: (recordBytes - baselineBytes) / calls, collections, calls };
+  return { perCall, collections, calls: windows * WINDOW_CALLS };
 }
 
 /**
@@ -186,7 +194,7 @@ export function measureRecordCost(
         `load average ${(loadavg()[0] ?? 0).toFixed(1)} (1 min) at the end: other processes shared the 2 vCPUs`,
         `single calls (the samples): p50 ${formatNs(computeQuantile(sortedNet, 0.5))}, p99 ${formatNs(computeQuantile(sortedNet, 0.99))}, p99.9 ${formatNs(computeQuantile(sortedNet, 0.999))}, max ${formatNs(sortedNet[sortedNet.length - 1] ?? 0)} over ${calls.length} calls, each timed with performance.now() before and after, less ${formatNs(pairMedian)} (the median of ${pairs.length} empty clock pairs, whose p99 is ${formatNs(computeQuantile(sortedPairs, 0.99))}; raw call+clock p50 ${formatNs(computeQuantile(sortedRaw, 0.5))}, p99 ${formatNs(computeQuantile(sortedRaw, 0.99))})`,
         `batches of ${BATCH} calls between two clock reads: p50 ${formatNs(computeQuantile(sortedBatches, 0.5))}, p99 ${formatNs(computeQuantile(sortedBatches, 0.99))} per call (${batchMeans.length} batches)`,
-        `allocation: ${allocation.bytesPerCall.toFixed(3)} B per call of V8 heap (${allocation.calls} calls in synchronous windows of ${WINDOW_CALLS}, each begun with the consumer caught up; heap growth + bytes freed by the ${allocation.collections} collection(s) inside the windows, from v8.GCProfiler, less the same windows around a no-op)`,
+        `allocation: ${computeQuantile(sortedCopy(allocation.perCall), 0.5).toFixed(3)} B per call of V8 heap in the median window, ${mean(allocation.perCall).toFixed(3)} B over all (windows from ${formatBytes(Math.min(...allocation.perCall))} to ${formatBytes(Math.max(...allocation.perCall))} per call; ${allocation.calls} calls in synchronous windows of ${WINDOW_CALLS}, each begun with the consumer caught up; heap growth + bytes freed by the ${allocation.collections} collection(s) inside the windows, from v8.GCProfiler, less the same windows around a no-op)`,
         closing,
       ].join('; ');
       return Array.from(net);
