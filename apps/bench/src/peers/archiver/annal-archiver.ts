@@ -6,6 +6,8 @@
  * @module
  */
 import { Archiver, type ArchiverOptions, type RecordMeta } from '@annal/archiver';
+import { archiveWebSocket, type WebSocketTap } from '@annal/archiver/ws';
+import type { WebSocket } from 'ws';
 
 import {
   createTemporaryDirectory,
@@ -13,8 +15,12 @@ import {
 } from '../../fixtures/temporary-directory.js';
 import { waitUntil, type TrafficRecorder } from '../../suites/archiver/traffic-recorder.js';
 
-/** Which call the traffic thread makes per message. */
-export type ArchiverCall = 'record' | 'recordIn';
+/**
+ * Which call the traffic thread makes per message: `archiver.record(bytes, meta)`,
+ * `stream.recordIn(bytes)`, or none of its own: `archiveWebSocket(archiver, socket)` taps the
+ * socket (its 'message' listener records each message received).
+ */
+export type ArchiverCall = 'record' | 'recordIn' | 'archiveWebSocket';
 
 /** Ring fill above which the producer lets the worker catch up (the ring never fills). */
 const BEHIND_FILL = 0.5;
@@ -35,19 +41,34 @@ export async function createArchiverRecorder(
 ): Promise<ArchiverRecorder> {
   const directory = createTemporaryDirectory();
   const archiver = await Archiver.open(directory, { whenFull: 'wait', ...options });
-  const stream = archiver.stream('ws-client', { protocol: 'ws' });
-  const meta: RecordMeta = { stream: stream.id, direction: 'in' };
-  const record =
-    call === 'record'
-      ? (message: Buffer): void => {
-          archiver.record(message, meta);
+  let tap: WebSocketTap | undefined;
+  let record: (message: Buffer) => void;
+  if (call === 'archiveWebSocket') {
+    record = () => {
+      throw new Error('archiveWebSocket records from its own listener');
+    };
+  } else {
+    const stream = archiver.stream('ws-client', { protocol: 'ws' });
+    const meta: RecordMeta = { stream: stream.id, direction: 'in' };
+    record =
+      call === 'record'
+        ? (message: Buffer): void => {
+            archiver.record(message, meta);
+          }
+        : (message: Buffer): void => {
+            stream.recordIn(message);
+          };
+  }
+  const tapWebSocket =
+    call === 'archiveWebSocket'
+      ? (socket: WebSocket): void => {
+          tap = archiveWebSocket(archiver, socket, { stream: 'ws-client' });
         }
-      : (message: Buffer): void => {
-          stream.recordIn(message);
-        };
+      : undefined;
   return {
     archiver,
     record,
+    ...(tapWebSocket === undefined ? {} : { tapWebSocket }),
     isBehind: () => archiver.stats().ringFill > BEHIND_FILL,
     caughtUp: () =>
       waitUntil(() => {
@@ -66,7 +87,16 @@ export async function createArchiverRecorder(
             `archiver: ${stats.recorded} recorded, ${stats.archivedMessages} archived, ${stats.dropped} dropped`,
           );
         }
-        return `the archiver reported all ${stats.recorded} messages archived, 0 dropped, ${stats.syncs} sync(s)`;
+        if (
+          tap !== undefined &&
+          (tap.dropped !== 0 || tap.failed !== 0 || tap.messagesIn !== stats.recorded)
+        ) {
+          throw new Error(
+            `archiveWebSocket: ${tap.messagesIn} messages in, ${stats.recorded} recorded, ${tap.dropped} dropped, ${tap.failed} failed`,
+          );
+        }
+        const tapped = tap === undefined ? '' : ` (the tap counted ${tap.messagesIn} in, 0 failed)`;
+        return `the archiver reported all ${stats.recorded} messages archived${tapped}, 0 dropped, ${stats.syncs} sync(s)`;
       } finally {
         removeTemporaryDirectory(directory);
       }

@@ -157,7 +157,20 @@ export const archiverSuite: Suite = {
         {
           id: 'archiver',
           role: 'annal',
-          description: 'the same client; the handler also calls stream.recordIn(data)',
+          description:
+            "the same client, tapped with archiveWebSocket(archiver, socket) from @annal/archiver/ws (its own 'message' listener records each message)",
+          create: () =>
+            measureWsClient(
+              () => createArchiverRecorder('archiveWebSocket'),
+              WS_COUNTS,
+              MESSAGE_BYTES,
+              `${ARCHIVER_DEFAULTS}; ${WS_CORES}`,
+            ),
+        },
+        {
+          id: 'archiver-recordIn',
+          role: 'annal',
+          description: 'the same client; its handler calls stream.recordIn(data) itself',
           create: () =>
             measureWsClient(
               () => createArchiverRecorder('recordIn'),

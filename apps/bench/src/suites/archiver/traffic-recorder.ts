@@ -6,10 +6,17 @@
  * @module
  */
 
+import type { WebSocket } from 'ws';
+
 /** One way of getting a message off the traffic thread: annal's archiver, a bare ring, pino. */
 export interface TrafficRecorder {
   /** The hot call, timed: hand one message to the consumer thread. */
   readonly record: (message: Buffer) => void;
+  /**
+   * For a recorder that taps a `ws` socket itself (`archiveWebSocket`): attaches to `socket`, and
+   * the client's handler then does not call `record`.
+   */
+  readonly tapWebSocket?: (socket: WebSocket) => void;
   /** Untimed: true when the consumer is so far behind that the producer should let it catch up. */
   readonly isBehind: () => boolean;
   /** Untimed: resolves once the consumer has taken everything recorded so far. */

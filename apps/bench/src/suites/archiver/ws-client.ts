@@ -74,6 +74,8 @@ class CountingClient {
 
   constructor(port: number, recorder: TrafficRecorder) {
     this.socket = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+    const tapped = recorder.tapWebSocket !== undefined;
+    recorder.tapWebSocket?.(this.socket);
     const record = recorder.record;
     this.socket.on('message', (data: Buffer) => {
       if (data.readUInt32LE(0) !== this.#received || data.length !== this.payloadBytes) {
@@ -81,7 +83,7 @@ class CountingClient {
         if (this.#firstError === '')
           this.#firstError = `message ${this.#received}: length ${data.length}, sequence ${data.readUInt32LE(0)}`;
       }
-      record(data);
+      if (!tapped) record(data);
       if (++this.#received === this.#target) this.#finish?.();
     });
   }
