@@ -191,7 +191,7 @@ export function measureRecordCost(
       const sortedRaw = sortedCopy(calls);
       const sortedBatches = Float64Array.from(batchMeans).sort();
       resultNotes = [
-        `load average ${(loadavg()[0] ?? 0).toFixed(1)} (1 min) at the end: other processes shared the 2 vCPUs`,
+        `load average ${(loadavg()[0] ?? 0).toFixed(1)} (1 min, this run included) at the end`,
         `single calls (the samples): p50 ${formatNs(computeQuantile(sortedNet, 0.5))}, p99 ${formatNs(computeQuantile(sortedNet, 0.99))}, p99.9 ${formatNs(computeQuantile(sortedNet, 0.999))}, max ${formatNs(sortedNet[sortedNet.length - 1] ?? 0)} over ${calls.length} calls, each timed with performance.now() before and after, less ${formatNs(pairMedian)} (the median of ${pairs.length} empty clock pairs, whose p99 is ${formatNs(computeQuantile(sortedPairs, 0.99))}; raw call+clock p50 ${formatNs(computeQuantile(sortedRaw, 0.5))}, p99 ${formatNs(computeQuantile(sortedRaw, 0.99))})`,
         `batches of ${BATCH} calls between two clock reads: p50 ${formatNs(computeQuantile(sortedBatches, 0.5))}, p99 ${formatNs(computeQuantile(sortedBatches, 0.99))} per call (${batchMeans.length} batches)`,
         `allocation: ${computeQuantile(sortedCopy(allocation.perCall), 0.5).toFixed(3)} B per call of V8 heap in the median window, ${mean(allocation.perCall).toFixed(3)} B over all (windows from ${formatBytes(Math.min(...allocation.perCall))} to ${formatBytes(Math.max(...allocation.perCall))} per call; ${allocation.calls} calls in synchronous windows of ${WINDOW_CALLS}, each begun with the consumer caught up; heap growth + bytes freed by the ${allocation.collections} collection(s) inside the windows, from v8.GCProfiler, less the same windows around a no-op)`,

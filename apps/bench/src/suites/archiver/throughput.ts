@@ -87,7 +87,7 @@ export function measureThroughput(
       const medianNs = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
       const messagesPerSecond = 1e9 / medianNs;
       resultNotes = [
-        `load average ${(loadavg()[0] ?? 0).toFixed(1)} (1 min) at the end: other processes shared the 2 vCPUs`,
+        `load average ${(loadavg()[0] ?? 0).toFixed(1)} (1 min, this run included) at the end`,
         `N = ${count} messages (${((count * messageBytes) / 2 ** 30).toFixed(3)} GiB of payload) per round, ${perMessageNs.length} timed round(s) after a warm-up round of N/8; each sample is one round's mean, timed from the first record until close() resolved`,
         `${(messagesPerSecond / 1e6).toFixed(3)} M msg/s, ${((messagesPerSecond * messageBytes) / 1e6).toFixed(1)} MB/s of payload (median round)`,
         `process CPU time (all threads) ${cpuNs.map((ns) => ns.toFixed(0)).join(', ')} ns per message by round`,

@@ -179,7 +179,7 @@ export function measureWsClient(
       const medianTotal = median(totals);
       const medianReceive = median(receives);
       resultNotes = [
-        `load average ${(loadavg()[0] ?? 0).toFixed(1)} (1 min) at the end: other processes shared the 2 vCPUs`,
+        `load average ${(loadavg()[0] ?? 0).toFixed(1)} (1 min, this run included) at the end`,
         `N = ${count} messages per round, ${totals.length} timed round(s) after a warm-up round of N/4; each sample is one round's mean, from the request to the server until all N were received and the recorder's consumer had taken them`,
         `${(1e9 / medianTotal / 1e3).toFixed(1)} k msg/s (median round); receiving alone (until the Nth 'message' event) ${(1e9 / medianReceive / 1e3).toFixed(1)} k msg/s`,
         `process CPU time (all threads: client, server, recorder's worker) ${median(cpus).toFixed(0)} ns per message (median round)`,
