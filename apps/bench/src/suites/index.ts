@@ -5,6 +5,7 @@
  * @module
  */
 import type { Suite } from '../suite.js';
+import { archiverSuite } from './archiver/archiver.js';
 import { coreAppendSuite } from './core/append.js';
 import { coreReadSuite } from './core/read.js';
 import { coreSharedSuite } from './core/shared-appenders.js';
@@ -36,4 +37,5 @@ export const SUITES: readonly Suite[] = [
   walBatchSuite,
   walReadSuite,
   replaySuite,
+  archiverSuite,
 ];
