@@ -100,9 +100,7 @@ function archive(record: ReadClaim): void {
   const bytes = record.buffer;
   const offset = record.offset;
   const length = record.length;
-  const claim = appender.claim(length);
-  claim.buffer.set(bytes.subarray(offset, offset + length), claim.offset);
-  lastIndex = claim.commit();
+  lastIndex = appender.appendSync(bytes.subarray(offset, offset + length));
   archived++;
   if (kindAt(bytes, offset) === KIND_MESSAGE) {
     archivedMessages++;
