@@ -69,6 +69,11 @@ export interface DocExamplesOptions {
   readonly atLeast: number;
   /** Expected stdout of the first examples, in README order (what their comments say). */
   readonly stdout?: readonly string[];
+  /**
+   * Check the README's own word for it: an example followed by a `prints` line and a fenced
+   * block must print exactly that block.
+   */
+  readonly printsBlocks?: boolean;
 }
 
 /**
@@ -81,7 +86,9 @@ export interface DocExamplesOptions {
  */
 export function describeDocExamples(packageUrl: URL, options: DocExamplesOptions): void {
   const packageDirectory = fileURLToPath(packageUrl);
-  const examples = docExamples(join(packageDirectory, 'README.md'));
+  const readmePath = join(packageDirectory, 'README.md');
+  const examples = docExamples(readmePath);
+  const readme = options.printsBlocks === true ? readFileSync(readmePath, 'utf8') : '';
   describe('README examples', () => {
     it(`has at least ${options.atLeast} examples to run`, () => {
       expect(examples.length).toBeGreaterThanOrEqual(options.atLeast);
@@ -95,6 +102,11 @@ export function describeDocExamples(packageUrl: URL, options: DocExamplesOptions
         expect(result.stderr).toBe('');
         expect(result.code).toBe(0);
         if (stdout !== undefined) expect(result.stdout).toBe(stdout);
+        if (options.printsBlocks === true) {
+          const after = readme.slice(readme.indexOf(example.code) + example.code.length);
+          const printed = /^\s*```\s*\n+prints\s*\n+```\n([\s\S]*?)```/.exec(after);
+          if (printed !== null) expect(result.stdout).toBe(printed[1]);
+        }
       },
     );
   });
