@@ -138,7 +138,10 @@ export class ArchiveStream {
     return putMessage(this.#archiver, bytes, this.id, text ? FLAG_OUT | FLAG_TEXT : FLAG_OUT);
   }
 
-  /** Records that the stream ended (its socket closed). Idempotent; recording after it is allowed. */
+  /**
+   * Records that the stream ended (its socket closed). Idempotent; recording after it is allowed;
+   * after the archiver's close() it does nothing.
+   */
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -204,7 +207,8 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
     putMessage = (archiver, bytes, stream, flags) =>
       archiver.#put(KIND_MESSAGE, flags, stream, bytes);
     putEnd = (archiver, stream) => {
-      archiver.#putControl(KIND_END, stream, EMPTY);
+      // After close() the queue is closed: an end then has nowhere to go, and is not an error.
+      if (archiver.#closing === undefined) archiver.#putControl(KIND_END, stream, EMPTY);
     };
   }
 
@@ -256,6 +260,8 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
     worker.once('exit', (code) => {
       if (!this.#drained) this.#fail(new Error(`the archiver worker exited with code ${code}`));
     });
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    worker.unref();
   }
 
   /**
@@ -294,7 +300,6 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
         if (message.type === 'ready') resolve(message.maxPayloadBytes);
       });
     });
-    worker.unref();
     return new Archiver(directory, worker, ring, stats, maxPayloadBytes, resolved);
   }
 
@@ -330,11 +335,13 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
    *   after close()
    */
   record(bytes: Uint8Array, meta: RecordMeta): boolean {
-    const stream = meta.stream;
+    const stream = meta?.stream;
     if (!(stream >= 1 && stream <= this.#streams && (stream | 0) === stream)) {
       throw new InvalidArgumentError(
-        `Archiver.record: meta.stream must be the id of a stream this archiver declared (1 to ${this.#streams}), got ${String(stream)}`,
-        { field: 'meta.stream' },
+        this.#streams === 0
+          ? `Archiver.record: meta.stream must be the id of a declared stream, and none is: call archiver.stream(name) first (got ${String(stream)})`
+          : `Archiver.record: meta.stream must be the id of a stream this archiver declared (1 to ${this.#streams}), got ${String(stream)}`,
+        { field: meta === undefined || meta === null ? 'meta' : 'meta.stream' },
       );
     }
     const direction = meta.direction;
@@ -359,7 +366,12 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
     } else if (this.#clockEach) {
       readClock(time);
     }
-    if (length <= this.maxMessageBytes && this.#gap === 0 && this.#backlog.isEmpty) {
+    if (
+      length <= this.maxMessageBytes &&
+      this.#gap === 0 &&
+      this.#backlog.isEmpty &&
+      this.#failure === undefined
+    ) {
       const claim = this.#ring.tryClaim(RECORD_HEADER_BYTES + length);
       if (claim !== BACK_PRESSURED) {
         const at = claim.offset;
@@ -377,6 +389,16 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
   /** Too large, a gap to note first, a backlog to keep behind, or a full ring. */
   #putSlow(kind: number, flags: number, stream: number, bytes: Uint8Array): boolean {
     const time = this.#time;
+    if (this.#failure !== undefined) {
+      // Nothing drains the ring any more: a message taken now would be lost uncounted.
+      if (this.whenFull === 'fail') {
+        throw new BackPressuredError(
+          `Archiver.record: the archiver's worker failed; nothing more can be archived (${this.#failure.message})`,
+          { cause: this.#failure },
+        );
+      }
+      return this.#drop();
+    }
     if (bytes.length > this.maxMessageBytes) {
       if (this.whenFull === 'fail') {
         throw new BackPressuredError(

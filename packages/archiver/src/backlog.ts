@@ -77,7 +77,10 @@ export class Backlog {
     control: boolean,
   ): boolean {
     if (!control && !this.accepts(body.length)) return false;
-    this.#entries.push({ kind, flags, stream, seconds, nanos, body: body.slice(), control });
+    // A copy: the caller may reuse its buffer at once (and Buffer#slice would be a view).
+    const copy = new Uint8Array(body.length);
+    copy.set(body);
+    this.#entries.push({ kind, flags, stream, seconds, nanos, body: copy, control });
     this.#bytes += body.length;
     this.#schedule();
     return true;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RollCycleName } from '@annal/core';
+import { ROLL_CYCLES, type RollCycleName } from '@annal/core';
 import { byteSize, durationMs, parseOptions } from '@annal/native/internal';
 import { z } from 'zod';
 
@@ -62,7 +62,10 @@ export interface ArchiverOptions {
    * per record (Node 20's `performance.now()` returns a heap number).
    */
   readonly clock?: 'turn' | 'each';
-  /** The queue's roll cycle, for a new queue (`@annal/core`'s names). Default `'FAST_DAILY'`. */
+  /**
+   * The queue's roll cycle, for a new queue: one of `@annal/core`'s `ROLL_CYCLES` names
+   * (`'FAST_DAILY'`, `'FAST_HOURLY'`, `'HALF_HOURLY'`, …). Default `'FAST_DAILY'`.
+   */
   readonly rollCycle?: RollCycleName;
   /** The queue's block size, for a new queue (`@annal/core`'s `blockBytes`). Default 64 MiB. */
   readonly blockBytes?: number | string;
@@ -79,8 +82,8 @@ const schema = z.strictObject({
     .union([z.literal('none'), z.strictObject({ everyMs: durationMs({ min: 1 }) })])
     .default({ everyMs: DEFAULT_SYNC_EVERY_MS }),
   clock: z.enum(['turn', 'each']).default('turn'),
-  rollCycle: z.string().optional(),
-  blockBytes: z.union([z.number(), z.string()]).optional(),
+  rollCycle: z.enum(Object.keys(ROLL_CYCLES) as [RollCycleName, ...RollCycleName[]]).optional(),
+  blockBytes: byteSize({ min: 1 }).optional(),
 });
 
 /** {@link ArchiverOptions} with every default filled in. */

@@ -7,7 +7,12 @@
 import { basename } from 'node:path';
 
 import { Queue, type QueueRecord, type Reader } from '@annal/core';
-import { CorruptError, InvalidArgumentError, InvalidOptionError } from '@annal/native';
+import {
+  CorruptError,
+  InvalidArgumentError,
+  InvalidOptionError,
+  NotFoundError,
+} from '@annal/native';
 
 import { toMs } from './clock.js';
 import type { Direction } from './archiver.js';
@@ -439,7 +444,8 @@ function checkFilter(filter: unknown): asserts filter is MessageFilter {
 
 /**
  * Opens the archive an {@link Archiver} writes in `directory`, read-only.
- * @throws ERR_ANNAL_NOT_FOUND when there is no queue there; the queue's errors
+ * @throws ERR_ANNAL_NOT_FOUND when the directory does not exist or holds no queue cycle file;
+ *   the queue's errors
  */
 export function openRecording(directory: string): Recording {
   if (typeof directory !== 'string' || directory === '') {
@@ -447,5 +453,15 @@ export function openRecording(directory: string): Recording {
       field: 'directory',
     });
   }
-  return new Recording(directory, Queue.open(directory, { readOnly: true }));
+  const queue = Queue.open(directory, { readOnly: true });
+  // An archiver writes its SESSION record when it opens: an archive always has a cycle file.
+  // A directory without one is a mistyped path, not an empty archive.
+  if (queue.describe().cycles.length === 0) {
+    queue.close();
+    throw new NotFoundError(
+      `openRecording: ${directory} holds no archive (no queue cycle file); is it the directory Archiver.open was given?`,
+      { path: directory },
+    );
+  }
+  return new Recording(directory, queue);
 }

@@ -144,14 +144,9 @@ class SocketTap implements WebSocketTap {
     this.#record(bytes, !isBinary, true);
   };
 
-  /** The socket closed: its stream ends in the archive. */
+  /** The socket closed: the tap detaches, and its stream ends in the archive. */
   readonly onClose = (): void => {
     this.detach();
-    try {
-      this.#archived.end();
-    } catch (error) {
-      this.lastError = error;
-    }
   };
 
   /** Records what `send(data, options)` puts on the wire, joining the fragments of one message. */
@@ -214,6 +209,12 @@ class SocketTap implements WebSocketTap {
       this.#fragments = undefined;
       this.messagesOut++;
       this.failed++;
+    }
+    // Detached (by the app or by the close): the stream ends in the archive.
+    try {
+      this.#archived.end();
+    } catch (error) {
+      this.lastError = error;
     }
   };
 }

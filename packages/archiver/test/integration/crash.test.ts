@@ -52,3 +52,16 @@ describe('a process killed while it archives', () => {
     expect(expected).toBeGreaterThan(0);
   });
 });
+
+describe('a process that ends without close()', () => {
+  it('exits (the worker does not keep it alive) and leaves a prefix of what it recorded', async () => {
+    const directory = join(temporaryDirectory(), 'archive');
+    const child = spawnNode(fixturePath('no-close.mjs'), [directory, '1000']);
+    const result = await child.exited;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('accepted 1000\n');
+    using recording = openRecording(directory);
+    const texts = Array.from(recording.messages(), (message) => message.decode());
+    expect(texts).toEqual(texts.map((_, n) => `message ${n}`));
+  });
+});

@@ -56,7 +56,13 @@ describe('when the ring is full', () => {
     const directory = join(temporaryDirectory(), 'archive');
     const archiver = await Archiver.open(directory, { ringBytes: '64 KiB', whenFull: 'wait' });
     const stream = archiver.stream('burst');
-    for (let n = 0; n < BURST; n++) expect(stream.recordIn(numbered(n))).toBe(true);
+    // One buffer, rewritten for every message: what waits in the backlog must be a copy.
+    const reused = Buffer.alloc(1000);
+    for (let n = 0; n < BURST; n++) {
+      reused.fill(n & 0xff);
+      reused.writeUInt32LE(n, 0);
+      expect(stream.recordIn(reused)).toBe(true);
+    }
     const stats = await archiver.close();
     expect(stats).toMatchObject({ recorded: BURST, dropped: 0, backlogged: 0 });
     expect(numbersIn(directory).numbers).toEqual(Array.from({ length: BURST }, (_, n) => n));

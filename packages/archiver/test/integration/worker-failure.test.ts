@@ -25,6 +25,8 @@ describe('a worker that fails', () => {
     expect(seen).toMatchObject({
       failure: { code: 'ERR_ANNAL_WORKER_FAILED', cause: 'ERR_ANNAL_TOO_LARGE' },
       threw: 0,
+      // Nothing drains the ring after the failure: record() takes nothing more, and counts it.
+      acceptedAfter: 0,
       state: 'failed',
       closeError: 'ERR_ANNAL_WORKER_FAILED',
     });

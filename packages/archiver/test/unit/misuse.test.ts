@@ -28,6 +28,11 @@ describe('misuse gets a coded error naming what was wrong', () => {
       code: 'ERR_ANNAL_INVALID_OPTION',
       field: 'sync',
     });
+    await expect(Archiver.open(directory, { rollCycle: 'DAILY' as never })).rejects.toMatchObject({
+      code: 'ERR_ANNAL_INVALID_OPTION',
+      field: 'rollCycle',
+      message: expect.stringContaining('Archiver.open'),
+    });
     await expect(Archiver.open('')).rejects.toMatchObject({
       code: 'ERR_ANNAL_INVALID_ARGUMENT',
       field: 'directory',
@@ -55,6 +60,9 @@ describe('misuse gets a coded error naming what was wrong', () => {
       archiver.record(new Uint8Array(1), { stream: stream.id, direction: 'IN' as never }),
     ).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'meta.direction' }),
+    );
+    expect(() => archiver.record(new Uint8Array(1), undefined as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'meta' }),
     );
     expect(() => archiver.stream('')).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field: 'name' }),
@@ -90,6 +98,10 @@ describe('misuse gets a coded error naming what was wrong', () => {
     const root = temporaryDirectory();
     expect(() => openRecording(join(root, 'missing'))).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_NOT_FOUND' }),
+    );
+    // A directory that exists but holds no queue is a mistyped path, not an empty archive.
+    expect(() => openRecording(root)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_NOT_FOUND', path: root }),
     );
     const plain = join(root, 'plain');
     {

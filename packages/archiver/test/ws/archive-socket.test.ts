@@ -275,6 +275,10 @@ describe('archiveWebSocket on loopback', () => {
       recorded(recording, 'detached', 'out').map((m) => Buffer.from(m.bytes).toString()),
     ).toEqual(['recorded']);
     expect(recorded(recording, 'live', 'out')).toEqual([]);
+    // Detaching ends the stream in the archive, as the socket's close does.
+    expect(recording.streams().find((s) => s.name === 'detached')?.endedAt).toEqual(
+      expect.any(Number),
+    );
   });
 
   it('archiveServer counts a connection it cannot tap, never failing it, and detaches', async () => {
