@@ -5,7 +5,7 @@ import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
-import { annal, jsonLines } from '../annal.js';
+import { annal, jsonLines, startAnnal } from '../annal.js';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -142,6 +142,23 @@ describe('annal on an archive', () => {
       expect.objectContaining({ direction: 'in', payload: { text: '{"price":100}' } }),
       expect.objectContaining({ direction: 'in', payload: { text: '{"price":101}' } }),
     ]);
+  });
+
+  it('tail -f goes on with what a later archiver session records, until Ctrl-C (exit 130)', async () => {
+    const directory = await makeArchive();
+    const tail = startAnnal(['tail', '-f', '-n', '1', directory, '--stream', 'feed']);
+    await tail.waitForLine((line) => line.endsWith('"{\\"price\\":101}"'));
+    const archiver = await Archiver.open(directory);
+    const feed = archiver.stream('feed', { protocol: 'ws' });
+    archiver.stream('other').recordIn(encode('not shown'), true);
+    feed.recordIn(encode('live'), true);
+    await tail.waitForLine((line) => line.endsWith('"live"'));
+    await archiver.close();
+    tail.child.kill('SIGINT');
+    const ended = await tail.exited;
+    expect(ended.code).toBe(130);
+    expect(ended.stdout).not.toContain('price\\":100');
+    expect(ended.stdout).not.toContain('not shown');
   });
 
   it('verify and export work at the queue level, header bytes included', async () => {
