@@ -206,8 +206,10 @@ function archiveListing(queue: Listing, recording: Recording): Listing {
     declaredAt: stream.declaredAt,
     endedAt: stream.endedAt ?? null,
   }));
+  const [first = '', ...rest] = queue.lines;
   const lines = [
-    ...queue.lines,
+    first.replace(/^queue /, 'archive '),
+    ...rest,
     `  archive: ${counted(summary.sessions, 'session')}, ${counted(summary.messages, 'message')}, ${summary.dropped} dropped`,
     summary.streams.length === 0 ? '  no streams' : '  streams:',
     ...summary.streams.map(

@@ -68,9 +68,10 @@ const messageOptions = (command: Command): Command =>
   command
     .addOption(new Option('--stream <name>', 'archive: only the messages of this stream'))
     .addOption(
-      new Option('--direction <direction>', 'archive: only received (in) or sent (out) messages').choices(
-        ['in', 'out'],
-      ),
+      new Option(
+        '--direction <direction>',
+        'archive: only received (in) or sent (out) messages',
+      ).choices(['in', 'out']),
     );
 
 const formatOption = (): Option =>
@@ -117,9 +118,9 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   program
     .command('ls')
     .description(
-      'what is there: files, sizes, record counts, first and last index, named readers and their lag',
+      'what is there: files, sizes, record counts, first and last index, named readers and their lag; the streams of an archive',
     )
-    .argument('<path>', 'a queue or wal directory, or a channel file')
+    .argument('<path>', 'a queue, wal or archive directory, or a channel file')
     .action(run((context, path: string) => ls(context, path)));
 
   messageOptions(
@@ -140,7 +141,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
 
   messageOptions(program.command('tail'))
     .description('the last records; with -f, then every record appended, until Ctrl-C')
-    .argument('<path>', 'a queue or wal directory, or a channel file')
+    .argument('<path>', 'a queue, wal or archive directory, or a channel file')
     .addOption(
       new Option('-n, --lines <count>', 'how many of the last records')
         .argParser(integer('--lines', 0))

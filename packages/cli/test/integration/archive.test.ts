@@ -36,10 +36,14 @@ describe('annal on an archive', () => {
     const text = await annal(['ls', directory]);
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain(`queue ${directory}`);
+    expect(text.stdout).toContain(`archive ${directory}\n  roll cycle`);
     expect(text.stdout).toContain('archive: 1 session, 4 messages, 0 dropped');
-    expect(text.stdout).toMatch(/session 1 {2}#1 {2}feed {2}ws {2}in 2 {2}out 1 {2}declared \S+ {2}ended \S+/);
-    expect(text.stdout).toMatch(/session 1 {2}#2 {2}orders {2}fix {2}in 1 {2}out 0 {2}declared \S+ {2}open/);
+    expect(text.stdout).toMatch(
+      /session 1 {2}#1 {2}feed {2}ws {2}in 2 {2}out 1 {2}declared \S+ {2}ended \S+/,
+    );
+    expect(text.stdout).toMatch(
+      /session 1 {2}#2 {2}orders {2}fix {2}in 1 {2}out 0 {2}declared \S+ {2}open/,
+    );
 
     const json = await annal(['--json', 'ls', directory]);
     expect(json.code).toBe(0);
@@ -92,7 +96,15 @@ describe('annal on an archive', () => {
     expect(lines[2]).toMatch(line('orders', 'in ', '0x000102ff'));
     expect(lines[3]).toMatch(line('feed', 'in ', '"\\{\\\\"price\\\\":101\\}"'));
 
-    const json = await annal(['--json', 'dump', directory, '--stream', 'feed', '--direction', 'in']);
+    const json = await annal([
+      '--json',
+      'dump',
+      directory,
+      '--stream',
+      'feed',
+      '--direction',
+      'in',
+    ]);
     expect(json.code).toBe(0);
     const messages = jsonLines(json.stdout) as Record<string, unknown>[];
     expect(messages).toEqual([
