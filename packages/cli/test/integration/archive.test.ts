@@ -27,6 +27,40 @@ async function makeArchive(): Promise<string> {
   return directory;
 }
 
+/**
+ * An archive record written by hand, as docs/format.md ("@annal/archiver") lays it out: kind,
+ * flags, format 1, a zero byte, then stream, seconds and nanos (u32 LE), then the body.
+ */
+function archiveRecord(kind: number, flags: number, stream: number, body = ''): Uint8Array {
+  const bytes = new Uint8Array(16 + Buffer.byteLength(body));
+  const view = new DataView(bytes.buffer);
+  bytes[0] = kind;
+  bytes[1] = flags;
+  bytes[2] = 1;
+  view.setUint32(4, stream, true);
+  view.setUint32(8, 1_796_400_000, true); // 2026-12-04T16:00:00Z
+  view.setUint32(12, 123_456_789, true);
+  bytes.set(encode(body), 16);
+  return bytes;
+}
+
+/** A queue of hand-written archive records (for what an Archiver only does under load). */
+function writeArchive(records: readonly Uint8Array[]): string {
+  const directory = join(temporaryDirectory(), 'handmade');
+  using queue = Queue.open(directory, { checksums: 'crc32c' });
+  const appender = queue.appender();
+  for (const record of records) appender.appendSync(record);
+  return directory;
+}
+
+const SESSION = archiveRecord(
+  3,
+  0,
+  0,
+  '{"format":1,"startedAt":"2026-12-04T16:00:00Z","pid":1,"hostname":"h"}',
+);
+const FEED = archiveRecord(2, 0, 1, '{"name":"feed","protocol":"ws","description":""}');
+
 /** `YYYY-MM-DDTHH:MM:SS.ffffffZ`: ISO 8601 to the microsecond. */
 const MICROSECOND_TIME = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z`;
 
@@ -171,6 +205,58 @@ describe('annal on an archive', () => {
     expect(ended.code).toBe(130);
     expect(ended.stdout).not.toContain('price\\":100');
     expect(ended.stdout).not.toContain('not shown');
+  });
+
+  it('dump shows the messages dropped before a message (a GAP record) as a ~ line and droppedBefore', async () => {
+    const directory = writeArchive([
+      SESSION,
+      FEED,
+      archiveRecord(1, 2, 1, 'first'),
+      archiveRecord(5, 0, 3),
+      archiveRecord(1, 3, 1, 'after the gap'),
+    ]);
+    const text = await annal(['dump', directory]);
+    expect(text.stderr).toBe('');
+    expect(text.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^\d+ {2}2026-12-04T16:00:00\.123456Z {2}feed {2}in {3}"first"$/),
+      '~ 3 messages dropped by the archiver here',
+      expect.stringMatching(
+        /^\d+ {2}2026-12-04T16:00:00\.123456Z {2}feed {2}out {2}"after the gap"$/,
+      ),
+    ]);
+    const json = await annal(['--json', 'dump', directory]);
+    expect(jsonLines(json.stdout)).toEqual([
+      expect.objectContaining({ droppedBefore: 0, payload: { text: 'first' } }),
+      expect.objectContaining({
+        droppedBefore: 3,
+        direction: 'out',
+        payload: { text: 'after the gap' },
+      }),
+    ]);
+    const ls = await annal(['--json', 'ls', directory]);
+    expect(jsonLines(ls.stdout)).toEqual([
+      expect.objectContaining({ kind: 'archive', dropped: 3 }),
+    ]);
+  });
+
+  it('an archive whose records are not valid: ls shows the queue and the damage, dump fails with exit 6', async () => {
+    const directory = writeArchive([SESSION, FEED, archiveRecord(1, 0, 7, 'of no stream')]);
+    const ls = await annal(['ls', directory]);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toContain(`archive ${directory}`);
+    expect(ls.stdout).toContain('archive damaged:');
+    expect(ls.stdout).toContain('stream 7');
+    const dump = await annal(['--json', 'dump', directory]);
+    expect(dump.code).toBe(6);
+    expect(JSON.parse(dump.stderr)).toMatchObject({
+      error: { code: 'ERR_ANNAL_CORRUPT', path: directory },
+    });
+  });
+
+  it('a queue whose first record is not a SESSION record is a plain queue', async () => {
+    const directory = writeArchive([FEED, SESSION]);
+    const ls = await annal(['--json', 'ls', directory]);
+    expect(jsonLines(ls.stdout)).toEqual([expect.objectContaining({ kind: 'queue', records: 2 })]);
   });
 
   it('verify and export work at the queue level, header bytes included', async () => {
