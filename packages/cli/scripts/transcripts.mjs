@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Writes docs/cli/<command>.md: a real session per command, run now on demo stores in
-// /tmp/annal-demo (a queue, a wal with a plain topic and an event log, a channel, and a damaged
-// copy of the queue). Run after `pnpm build`:  node packages/cli/scripts/transcripts.mjs
+// /tmp/annal-demo (a queue, a wal with a plain topic and an event log, a channel, an archive
+// that @annal/archiver wrote, and a damaged copy of the queue). Run after `pnpm build`:  node packages/cli/scripts/transcripts.mjs
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { Archiver } from '@annal/archiver';
 import { Channel, Queue } from '@annal/core';
 import { Wal } from '@annal/wal';
 
@@ -56,6 +57,18 @@ const ticks = join(demo, 'ticks.channel');
   for (let k = 0; k < 3; k++) writer.write(encoder.encode(`tick ${k}`));
   writer.close();
 }
+const archive = join(demo, 'archive');
+{
+  const archiver = await Archiver.open(archive);
+  const feed = archiver.stream('btc-usd', { protocol: 'ws', description: 'wss://feed.example/ws' });
+  const fix = archiver.stream('venue', { protocol: 'fix' });
+  feed.recordOut(encoder.encode('{"subscribe":"btc-usd"}'), true);
+  feed.recordIn(encoder.encode('{"price":100}'), true);
+  fix.recordOut(new Uint8Array([0x38, 0x3d, 0x46, 0x49, 0x58, 0x01]));
+  feed.recordIn(encoder.encode('{"price":101}'), true);
+  feed.end();
+  await archiver.close();
+}
 const damaged = join(demo, 'orders-damaged');
 cpSync(orders, damaged, { recursive: true });
 {
@@ -104,23 +117,28 @@ const pages = {
   ls: {
     title: 'annal ls',
     intro:
-      'What a store holds. Here a queue with a named reader, a wal with a plain topic and an event log, and a channel; then the same as JSON.',
+      'What a store holds. Here a queue with a named reader, a wal with a plain topic and an event log, a channel, and an archive; then the same as JSON.',
     sessions: [
       ['ls', orders],
       ['ls', walDirectory],
       ['ls', ticks],
+      ['ls', archive],
       ['--json', 'ls', ticks],
     ],
   },
   dump: {
     title: 'annal dump',
-    intro: 'Records in index order: as text, as hex, as JSON; a wal topic and its typed events.',
+    intro:
+      'Records in index order: as text, as hex, as JSON; a wal topic and its typed events; the messages of an archive.',
     sessions: [
       ['dump', orders, '--limit', '3'],
       ['dump', orders, '--from', 'LAST', '--format', 'hex'],
       ['dump', walDirectory, '--topic', 'orders', '--format', 'json', '--limit', '2'],
       ['dump', walDirectory, '--topic', 'payments'],
       ['dump', walDirectory],
+      ['dump', archive],
+      ['dump', archive, '--stream', 'btc-usd', '--direction', 'in', '--format', 'json'],
+      ['dump', orders, '--stream', 'btc-usd'],
     ],
   },
   verify: {

@@ -63,6 +63,17 @@ const selectionOptions = (command: Command, last = '--to'): Command =>
       ),
     );
 
+/** `--stream` and `--direction`, for archives only. */
+const messageOptions = (command: Command): Command =>
+  command
+    .addOption(new Option('--stream <name>', 'archive: only the messages of this stream'))
+    .addOption(
+      new Option(
+        '--direction <direction>',
+        'archive: only received (in) or sent (out) messages',
+      ).choices(['in', 'out']),
+    );
+
 const formatOption = (): Option =>
   new Option('--format <format>', 'how records are shown').choices(RECORD_FORMATS).default('text');
 
@@ -107,16 +118,20 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   program
     .command('ls')
     .description(
-      'what is there: files, sizes, record counts, first and last index, named readers and their lag',
+      'what is there: files, sizes, record counts, first and last index, named readers and their lag; the streams of an archive',
     )
-    .argument('<path>', 'a queue or wal directory, or a channel file')
+    .argument('<path>', 'a queue, wal or archive directory, or a channel file')
     .action(run((context, path: string) => ls(context, path)));
 
-  selectionOptions(
-    program
-      .command('dump')
-      .description('records in index order, with index, time (events) and payload')
-      .argument('<path>', 'a queue or wal directory, or a channel file'),
+  messageOptions(
+    selectionOptions(
+      program
+        .command('dump')
+        .description(
+          'records in index order, with index, time (events, archive messages) and payload',
+        )
+        .argument('<path>', 'a queue, wal or archive directory, or a channel file'),
+    ),
   )
     .addOption(
       new Option('--limit <count>', 'at most this many records').argParser(integer('--limit', 1)),
@@ -124,10 +139,9 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
     .addOption(formatOption())
     .action(run((context, path: string, options: DumpCliOptions) => dump(context, path, options)));
 
-  program
-    .command('tail')
+  messageOptions(program.command('tail'))
     .description('the last records; with -f, then every record appended, until Ctrl-C')
-    .argument('<path>', 'a queue or wal directory, or a channel file')
+    .argument('<path>', 'a queue, wal or archive directory, or a channel file')
     .addOption(
       new Option('-n, --lines <count>', 'how many of the last records')
         .argParser(integer('--lines', 0))
@@ -234,6 +248,8 @@ interface DumpCliOptions {
   limit?: number;
   topic?: string;
   partition?: number;
+  stream?: string;
+  direction?: 'in' | 'out';
   format: RecordFormat;
 }
 
@@ -242,6 +258,8 @@ interface TailCliOptions {
   follow: boolean;
   topic?: string;
   partition?: number;
+  stream?: string;
+  direction?: 'in' | 'out';
   format: RecordFormat;
 }
 

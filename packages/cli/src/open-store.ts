@@ -3,6 +3,9 @@
  *
  * @module
  */
+import { InvalidArgumentError } from '@annal/native';
+
+import type { MessageSelection } from './archive-store.js';
 import { openChannelStore } from './channel-store.js';
 import type { OpenedStore } from './opened-store.js';
 import { openQueueStore } from './queue-store.js';
@@ -33,4 +36,22 @@ export async function withStore<T>(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Refuses `--stream` and `--direction` on a store that is not an archive: they would select
+ * nothing there, and a user who typed them has the wrong path.
+ */
+export function archiveOnly(store: OpenedStore, selection: MessageSelection): void {
+  const option =
+    selection.stream !== undefined
+      ? 'stream'
+      : selection.direction !== undefined
+        ? 'direction'
+        : undefined;
+  if (option === undefined) return;
+  throw new InvalidArgumentError(
+    `annal: --${option} is for archives (written by @annal/archiver); ${store.store.path} is a ${store.store.kind}`,
+    { field: option, path: store.store.path },
+  );
 }

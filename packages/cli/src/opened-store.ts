@@ -7,6 +7,7 @@
 import { InvalidArgumentError, type VerifyReport } from '@annal/native';
 import type { Event } from '@annal/wal';
 
+import type { ArchiveReading } from './archive-store.js';
 import type { Store } from './store.js';
 
 /** One record as the commands show it. */
@@ -76,6 +77,8 @@ export interface Statistics {
 /** A store opened for reading (never for writing, never taking a writer's lock). */
 export interface OpenedStore {
   readonly store: Store;
+  /** For a queue that `@annal/archiver` wrote: its messages. Undefined for any other store. */
+  readonly archive?: ArchiveReading;
   list(): Listing;
   /** Visits the selected records in index order; resolves with how many. */
   read(selection: Selection, visit: Visit): Promise<number>;

@@ -7,6 +7,7 @@
 import { Queue, ROLL_CYCLES, type QueueRecord, type RollCycleName } from '@annal/core';
 import { NotFoundError, type VerifyReport } from '@annal/native';
 
+import { openArchiveStore, startsAnArchive } from './archive-store.js';
 import { counted, bytes as formatBytes, time } from './units.js';
 import type {
   Listing,
@@ -18,9 +19,23 @@ import type {
 } from './opened-store.js';
 import type { Store } from './store.js';
 
-/** Opens the queue at `store.path` read-only. */
+/**
+ * Opens the queue at `store.path` read-only; a queue that `@annal/archiver` wrote (its first
+ * record is a SESSION record) is opened as an archive.
+ */
 export function openQueueStore(store: Store): OpenedStore {
   const queue = Queue.open(store.path, { readOnly: true });
+  const opened = queueStore(store, queue);
+  if (!startsAnArchive(queue)) return opened;
+  try {
+    return openArchiveStore(opened);
+  } catch (error) {
+    queue.close();
+    throw error;
+  }
+}
+
+function queueStore(store: Store, queue: Queue): OpenedStore {
   const view = (record: QueueRecord): StoreRecord => ({
     stream: undefined,
     index: record.index,

@@ -5,10 +5,11 @@
  */
 import type { Event } from '@annal/wal';
 
+import { microsecondTime, type ShownMessage } from './archive-store.js';
 import type { StoreRecord } from './opened-store.js';
 import type { Output } from './output.js';
 import { hexLines, inlinePayload, jsonPayload, type JsonPayload } from './payload.js';
-import { time } from './units.js';
+import { counted, time } from './units.js';
 
 /** The formats of `dump` and `tail`. */
 export const RECORD_FORMATS = ['text', 'hex', 'json'] as const;
@@ -75,4 +76,55 @@ export async function writeRecord(
   await output.line(
     `${stream}${record.index}  ${when}${dim(`${record.payload.length} B`)}  ${inlinePayload(record.payload)}`,
   );
+}
+
+/** An archived message as JSON (`--format json`, `--json`). */
+export function messageJson(message: ShownMessage): Record<string, unknown> {
+  return {
+    index: message.index,
+    time: microsecondTime(message.seconds, message.nanos),
+    timestamp: message.timestamp,
+    session: message.session,
+    stream: message.stream,
+    streamId: message.streamId,
+    direction: message.direction,
+    text: message.text,
+    droppedBefore: message.droppedBefore,
+    length: message.body.length,
+    payload: message.text
+      ? { text: new TextDecoder().decode(message.body) }
+      : { base64: Buffer.from(message.body).toString('base64') },
+  };
+}
+
+/**
+ * Writes an archived message to `output` in `format`: index, time to the microsecond, stream,
+ * direction and body (a text message as quoted text, a binary one as hex). Messages the archiver
+ * dropped just before it come first, as a `~` line.
+ */
+export async function writeMessage(
+  output: Output,
+  message: ShownMessage,
+  format: RecordFormat,
+): Promise<void> {
+  if (format === 'json' || output.json) {
+    await output.value(messageJson(message));
+    return;
+  }
+  const { dim, cyan, yellow } = output.colors;
+  if (message.droppedBefore > 0) {
+    await output.line(
+      yellow(`~ ${counted(message.droppedBefore, 'message')} dropped by the archiver here`),
+    );
+  }
+  const head = `${message.index}  ${dim(microsecondTime(message.seconds, message.nanos))}  ${cyan(message.stream)}  ${message.direction.padEnd(3)}`;
+  if (format === 'hex') {
+    await output.line(`${head}  ${dim(`${message.body.length} B`)}`);
+    for (const line of hexLines(message.body)) await output.line(`  ${line}`);
+    return;
+  }
+  const body = message.text
+    ? JSON.stringify(new TextDecoder().decode(message.body))
+    : `0x${Buffer.from(message.body).toString('hex')}`;
+  await output.line(`${head}  ${body}`);
 }

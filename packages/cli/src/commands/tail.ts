@@ -4,14 +4,15 @@
  *
  * @module
  */
+import type { MessageSelection } from '../archive-store.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { withStore } from '../open-store.js';
+import { archiveOnly, withStore } from '../open-store.js';
 import type { OpenedStore, Selection, StoreRecord } from '../opened-store.js';
-import { writeRecord, type RecordFormat } from '../render.js';
+import { writeMessage, writeRecord, type RecordFormat } from '../render.js';
 
 /** Options of `tail`. */
-export interface TailOptions extends Selection {
+export interface TailOptions extends MessageSelection {
   readonly lines: number;
   readonly follow: boolean;
   readonly format: RecordFormat;
@@ -25,6 +26,20 @@ export async function tail(
 ): Promise<ExitCode> {
   const { output, signal } = context;
   return withStore(path, async (store) => {
+    const { archive } = store;
+    if (archive !== undefined) {
+      await archive.tail(
+        options,
+        options.lines,
+        options.follow ? signal : undefined,
+        async (message) => {
+          await writeMessage(output, message, options.format);
+          if (options.follow) await output.flush();
+        },
+      );
+      return options.follow ? ExitCode.INTERRUPTED : ExitCode.OK;
+    }
+    archiveOnly(store, options);
     let last = -1;
     const show = async (record: StoreRecord): Promise<void> => {
       await writeRecord(output, record, options.format);
