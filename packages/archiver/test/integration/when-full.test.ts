@@ -38,17 +38,14 @@ describe('when the ring is full', () => {
     const stream = archiver.stream('burst');
     const accepted: number[] = [];
     for (let n = 0; n < BURST; n++) if (stream.recordIn(numbered(n))) accepted.push(n);
-    // One more after the burst, in a later turn, so a GAP owed for trailing drops is written.
-    await new Promise((resolve) => setImmediate(resolve));
-    stream.recordIn(numbered(BURST));
-    accepted.push(BURST);
     const stats = await archiver.close();
-    expect(stats.recorded + stats.dropped).toBe(BURST + 1);
+    expect(stats.recorded + stats.dropped).toBe(BURST);
     expect(stats.recorded).toBe(accepted.length);
     const { numbers, droppedBefore, dropped } = numbersIn(directory);
-    // Exactly what record() accepted, in order; the GAP records account for every drop.
+    // Exactly what record() accepted, in order; the GAP records account for every drop (those
+    // after the last message accepted in the GAP that close() writes last, on no message).
     expect(numbers).toEqual(accepted);
-    expect(droppedBefore).toBe(stats.dropped);
+    expect(droppedBefore).toBe(stats.dropped - (BURST - 1 - (accepted.at(-1) ?? -1)));
     expect(dropped).toBe(stats.dropped);
   });
 
