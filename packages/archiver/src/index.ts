@@ -17,7 +17,7 @@ export {
 export type { ArchiverOptions, WhenFull } from './options.js';
 export { MAX_STREAM_NAME_LENGTH } from './stream-info.js';
 export type { StreamInfo } from './stream-info.js';
-export { ArchivedMessage, Recording, openRecording } from './recording.js';
+export { ArchivedMessage, Recording, isArchiveStart, openRecording } from './recording.js';
 export type {
   MessageFilter,
   RecordedStream,

@@ -412,6 +412,19 @@ class ArchiveWalk {
   }
 }
 
+/**
+ * Whether `bytes[offset … offset + length)` (a queue record's payload) is the SESSION record an
+ * archiver writes first in its queue: how a tool tells an archive from another `@annal/core`
+ * queue by reading its first record only.
+ */
+export function isArchiveStart(bytes: Uint8Array, offset: number, length: number): boolean {
+  return (
+    length >= RECORD_HEADER_BYTES &&
+    kindAt(bytes, offset) === KIND_SESSION &&
+    formatAt(bytes, offset) === RECORD_FORMAT
+  );
+}
+
 function checkFilter(filter: unknown): asserts filter is MessageFilter {
   if (filter === null || typeof filter !== 'object') {
     throw new InvalidArgumentError('Recording.messages: filter must be an object', {

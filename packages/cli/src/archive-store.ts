@@ -10,8 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import {
   openRecording,
-  RECORD_FORMAT,
-  RECORD_HEADER_BYTES,
+  isArchiveStart,
   type ArchivedMessage,
   type Direction,
   type MessageFilter,
@@ -24,12 +23,6 @@ import { CorruptError } from '@annal/native';
 import type { Listing, OpenedStore, Selection } from './opened-store.js';
 import { counted, time } from './units.js';
 
-/**
- * The kind byte of a SESSION record, the first record every archiver writes (docs/format.md,
- * "@annal/archiver"): byte 0 of the record's header, with the format at byte 2.
- */
-const SESSION_KIND = 3;
-const FORMAT_BYTE = 2;
 /** While following, how long to wait before looking for new messages again. */
 const FOLLOW_POLL_MS = 100;
 
@@ -41,12 +34,7 @@ export function startsAnArchive(queue: Queue): boolean {
   const reader = queue.reader();
   try {
     const record = reader.next();
-    return (
-      record !== undefined &&
-      record.length >= RECORD_HEADER_BYTES &&
-      record.buffer[record.offset] === SESSION_KIND &&
-      record.buffer[record.offset + FORMAT_BYTE] === RECORD_FORMAT
-    );
+    return record !== undefined && isArchiveStart(record.buffer, record.offset, record.length);
   } catch {
     return false;
   } finally {
