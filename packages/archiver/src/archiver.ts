@@ -292,11 +292,24 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
     const maxPayloadBytes = await new Promise<number>((resolve, reject) => {
       const onError = (error: Error): void => {
+        worker.off('exit', onExit);
         reject(error);
       };
+      // A worker that ends without an error and without saying it is ready must not leave open()
+      // waiting for ever (an 'error' arrives before 'exit', so this only sees a silent end).
+      const onExit = (code: number): void => {
+        reject(
+          new WorkerFailedError(
+            `Archiver.open: the archiver worker for ${directory} exited with code ${code} before it was ready`,
+            { path: directory },
+          ),
+        );
+      };
       worker.once('error', onError);
+      worker.once('exit', onExit);
       worker.once('message', (message: WorkerMessage) => {
         worker.off('error', onError);
+        worker.off('exit', onExit);
         if (message.type === 'ready') resolve(message.maxPayloadBytes);
       });
     });
