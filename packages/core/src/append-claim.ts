@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '@annal/native';
 /** What a claim needs from its appender. */
 export interface ClaimOwner {
   commitClaim(): number;
+  commitClaimDeferred(): number;
   abortClaim(): void;
 }
 
@@ -70,6 +71,26 @@ export class AppendClaim {
     if (!this.#active) throw inactiveClaim('commit');
     this.#active = false;
     return this.#appender.commitClaim();
+  }
+
+  /**
+   * Completes the record without publishing it yet: readers see it, together with every record
+   * committed before it, at the appender's next `flush()`, `commit()`, `appendSync()`, `sync()`
+   * or `close()`, or when the appender moves to a new block, index page or cycle (and at the
+   * latest after 256 deferred records). Its checksum is computed then too, in one addon call for
+   * all the records waiting: a writer that appends bursts of short records pays the call once per
+   * burst instead of once per record. The record counts as appended (its index is taken); a
+   * crash of the process before the publish loses it.
+   *
+   * On a shared appender this is `commit()`: each record is published under the append lock.
+   *
+   * @returns the record's queue index
+   * @throws ERR_ANNAL_INVALID_ARGUMENT when the claim is not active
+   */
+  commitDeferred(): number {
+    if (!this.#active) throw inactiveClaim('commitDeferred');
+    this.#active = false;
+    return this.#appender.commitClaimDeferred();
   }
 
   /** Turns the claimed space into padding that readers skip. Does nothing when not active. */

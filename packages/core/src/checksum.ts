@@ -36,7 +36,7 @@ export function payloadChecksumWords(
 }
 
 /** What a check word of 0 is written as (layout.ts: a check word is never 0). */
-const NONZERO_CHECK = 1;
+export const NONZERO_CHECK = 1;
 
 /**
  * The check word a record of sequence `sequence` must carry: its seeded payload CRC32C with

@@ -118,6 +118,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // crc32c.cc
   ANNAL_EXPORT("crc32c", JsCrc32c);
   ANNAL_EXPORT("crc32cSoftware", JsCrc32cSoftware);
+  ANNAL_EXPORT("crc32cRanges", JsCrc32cRanges);
 #undef ANNAL_EXPORT
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(state->pageSize)));
   exports.Set("hasHardwareCrc32c", Napi::Boolean::New(env, HasHardwareCrc32c()));

@@ -182,6 +182,7 @@ Napi::Value JsMembarrier(const Napi::CallbackInfo& info);
 // crc32c.cc
 Napi::Value JsCrc32c(const Napi::CallbackInfo& info);
 Napi::Value JsCrc32cSoftware(const Napi::CallbackInfo& info);
+Napi::Value JsCrc32cRanges(const Napi::CallbackInfo& info);
 bool HasHardwareCrc32c();
 
 }  // namespace annal

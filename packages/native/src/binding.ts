@@ -210,6 +210,11 @@ export interface NativeBinding {
   crc32c(bytes: NativeBytes, offset: number, length: number, seed: number): number;
   /** The same with the portable table-driven code, for testing the hardware path against. */
   crc32cSoftware(bytes: NativeBytes, offset: number, length: number, seed: number): number;
+  /**
+   * For each of the first `count` (offset, length, seed) triples of `ranges`, replaces the seed
+   * by the CRC32C of those bytes continued from it (signed 32 bits). Checks every range first.
+   */
+  crc32cRanges(bytes: NativeBytes, ranges: Int32Array, count: number): void;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -26,6 +26,7 @@ export {
   crc32cJsInt32,
   crc32cJsWordsInt32,
   crc32cNative,
+  crc32cRangesInt32,
   crc32cWordsInt32,
 } from './crc32c.js';
 

@@ -22,11 +22,16 @@ function verify(directory: string): number {
 }
 
 describe('an appender killed with SIGKILL at random points', () => {
-  it.each(['off', 'crc32c'])(
-    'loses no committed record, never shows a torn one, and appending continues (checksums %s)',
-    async (checksums) => {
-      const trials = SOAK ? 1000 : 50;
-      const random = seededRandom(checksums === 'off' ? 1 : 2);
+  it.each([
+    ['off', 'mixed'],
+    ['crc32c', 'mixed'],
+    ['crc32c', 'batched'],
+  ])(
+    'loses no committed record, never shows a torn one, and appending continues (checksums %s, %s appends)',
+    async (checksums, mode) => {
+      // 'batched': appendBatchSync and deferred commits; a record counts once flushed.
+      const trials = SOAK ? 1000 : mode === 'batched' ? 25 : 50;
+      const random = seededRandom(checksums === 'off' ? 1 : mode === 'mixed' ? 2 : 3);
       const directory = temporaryDirectory();
       let total = 0;
       for (let trial = 0; trial < trials; trial++) {
@@ -34,6 +39,7 @@ describe('an appender killed with SIGKILL at random points', () => {
           directory,
           checksums,
           String(total),
+          mode,
         ]);
         // Wait for some progress, then kill at a random later moment (no sleep: a random
         // number of further progress lines).

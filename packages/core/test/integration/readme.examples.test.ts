@@ -4,11 +4,12 @@
 import { describeDocExamples } from '@annal/test-utils';
 
 describeDocExamples(new URL('../..', import.meta.url), {
-  atLeast: 4,
+  atLeast: 5,
   stdout: [
     '0 7\n1 7\n2 11\n3 3\n4 1\ntrue 5\n',
     'event 0\nevent 1\nfollowed event 3\n',
     'hello\nclosed\n',
+    '3 true\ntrue\n',
     'FAST_HOURLY 131072 crc32c 2\ntrue 2 0\n',
   ],
 });

@@ -65,6 +65,7 @@ describe('@annal/native exports', () => {
       'crc32cJsInt32',
       'crc32cJsWordsInt32',
       'crc32cNative',
+      'crc32cRangesInt32',
       'crc32cWordsInt32',
       'createFileAtomically',
       'decodePathSegment',

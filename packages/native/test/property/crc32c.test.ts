@@ -6,6 +6,7 @@ import {
   crc32cJsInt32,
   crc32cJsWordsInt32,
   crc32cNative,
+  crc32cRangesInt32,
   crc32cWordsInt32,
 } from '@annal/native/internal';
 import fc from 'fast-check';
@@ -182,5 +183,50 @@ describe('crc32c() implementations agree', () => {
       expect(binding.crc32c(bytes, 0, length, 0)).toBe(binding.crc32cSoftware(bytes, 0, length, 0));
       expect(crc32c(bytes)).toBe(crc32cJs(bytes, 0, length));
     }
+  });
+});
+
+describe('crc32cRangesInt32()', () => {
+  it('gives each range the CRC crc32cNative gives it, seeded, as a signed integer', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 4096 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })), {
+          maxLength: 40,
+        }),
+        (data, picks) => {
+          const ranges = new Int32Array(3 * picks.length + 3);
+          const expected: number[] = [];
+          picks.forEach(([a, b, seed], i) => {
+            const offset = data.length === 0 ? 0 : a % (data.length + 1);
+            const length = b % (data.length - offset + 1);
+            ranges.set([offset, length, seed], 3 * i);
+            expected.push(crc32cNative(data, offset, length, seed >>> 0) | 0);
+          });
+          ranges[3 * picks.length + 2] = 12345; // past `count`: left alone
+          crc32cRangesInt32(data, ranges, picks.length);
+          expect(picks.map((_, i) => ranges[3 * i + 2])).toEqual(expected);
+          expect(ranges[3 * picks.length + 2]).toBe(12345);
+        },
+      ),
+    );
+  });
+
+  it('checks every range before computing any, and names the bad one', () => {
+    const data = new Uint8Array(64);
+    const ranges = Int32Array.of(0, 8, 7, 60, 8, 9);
+    expect(() => crc32cRangesInt32(data, ranges, 2)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_ANNAL_INVALID_ARGUMENT',
+        message: expect.stringMatching(/ranges\[3\]/),
+      }),
+    );
+    expect(ranges[2]).toBe(7);
+    expect(() => crc32cRangesInt32(data, ranges, 3)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT' }),
+    );
+    expect(() => crc32cRangesInt32(data, new Uint32Array(3) as never, 1)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT' }),
+    );
   });
 });

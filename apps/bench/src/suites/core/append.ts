@@ -80,7 +80,16 @@ function annalRows(size: (typeof APPEND_SIZES)[number]): Implementation[] {
     'no sync; sustained over ≥ 1 GiB like the annal row; contended shared appenders are measured in core/shared',
     { minimumTimedBytes: SUSTAINED_TIMED_BYTES },
   );
-  return [...sustained, shared, ...warm];
+  const deferred = appendImplementation(
+    'annal-crc32c-deferred',
+    'annal',
+    '@annal/core Queue (FAST_DAILY, 64 MiB blocks): appender.claim(length), a copy, claim.commitDeferred() per record and appender.flush() every 64 records, checksums crc32c (one CRC32C call to the addon per flush); sustained as the annal row',
+    size,
+    () => createAnnalCoreTarget({ checksums: 'crc32c', deferred: true }),
+    'no sync; sustained over ≥ 1 GiB like the annal row; how a worker draining bursts appends',
+    { minimumTimedBytes: SUSTAINED_TIMED_BYTES },
+  );
+  return [...sustained, deferred, shared, ...warm];
 }
 
 /** A peer row, the same at every record size. */
