@@ -6,10 +6,11 @@
  * @module
  */
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { Queue, type Appender, type RollCycleName } from '@annal/core';
-import { CLOSED, Receiver, SpscRing, TIMED_OUT, type ReadClaim } from '@annal/logbuf';
+import { CLOSED, EMPTY, Receiver, SpscRing, TIMED_OUT, type ReadClaim } from '@annal/logbuf';
 
 import { clockMs, readClock, toMs, type ClockReading } from './clock.js';
 import {
@@ -38,6 +39,16 @@ import type { WorkerData, WorkerMessage } from './worker-protocol.js';
 const TURN_MS = 5;
 /** Longest the worker sleeps on an empty ring before it looks at its sync schedule again. */
 const IDLE_WAIT_MS = 100;
+/**
+ * While traffic flows, an empty ring makes the worker sleep this long and look again, without
+ * telling the traffic thread it sleeps: the traffic thread then never pays a wake-up (a futex
+ * syscall, and the worker's wake on a shared core) per batch it publishes. A record waits at most
+ * about this long before the worker takes it; the 16 MiB default ring holds far more than a
+ * millisecond of traffic.
+ */
+const POLL_MS = 1;
+/** Empty looks in a row (about this many ms) after which the worker sleeps until woken. */
+const POLLS_BEFORE_SLEEP = 20;
 
 const data = workerData as WorkerData;
 const port = parentPort;
@@ -159,20 +170,29 @@ async function drain(): Promise<void> {
   // recv() waits with Atomics.waitAsync, which does not keep a thread's event loop alive.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let turnStarted = clockMs();
+  let emptyPolls = 0;
   for (;;) {
-    const record = await receiver.recv(IDLE_WAIT_MS);
+    // Idle for a while: sleep until the traffic thread wakes us (or IDLE_WAIT_MS passes).
+    const record =
+      emptyPolls < POLLS_BEFORE_SLEEP ? receiver.tryRecv() : await receiver.recv(IDLE_WAIT_MS);
     if (record === CLOSED) break;
-    if (record !== TIMED_OUT) {
-      archive(record);
-      record.release();
-      ring.poll(archive, 4096);
-      appender.flush();
-      publish(true);
+    if (record === EMPTY || record === TIMED_OUT) {
+      emptyPolls++;
+      maybeSync(clockMs());
+      if (record === EMPTY) await sleep(POLL_MS);
+      turnStarted = clockMs();
+      continue;
     }
+    emptyPolls = 0;
+    archive(record);
+    record.release();
+    ring.poll(archive, 4096);
+    appender.flush();
+    publish(true);
     const now = clockMs();
     maybeSync(now);
     if (now - turnStarted >= TURN_MS) {
-      // Under a steady stream recv() never waits: let sync completions and messages in.
+      // Under a steady stream the ring is never empty: let sync completions and messages in.
       await new Promise(setImmediate);
       turnStarted = clockMs();
     }
