@@ -17,6 +17,7 @@
 import { InvalidArgumentError, TooLargeError } from '@annal/native';
 import { crc32cRangesInt32 } from '@annal/native/internal';
 
+import { storeIndexEntry } from './append-index-page.js';
 import type { AppendPosition } from './append-position.js';
 import { NONZERO_CHECK, recordCheckWord } from './checksum.js';
 import { describeValue, isForeignUint8Array } from './describe-value.js';
@@ -27,7 +28,6 @@ import {
   packRecordWord,
   publishLengthWordFenceless,
   setChecksumWord,
-  storeIndexPageEntry,
   storeLengthWord,
 } from './layout.js';
 
@@ -106,14 +106,7 @@ export class PendingFrames {
       // publish: the payload and check word written above are visible to any reader that loads it.
       if (at.fenceless) publishLengthWordFenceless(words, offset, packRecordWord(length));
       else storeLengthWord(words, offset, packRecordWord(length));
-      if ((sequence & at.indexMask) === 0 && at.indexPageWords !== undefined) {
-        storeIndexPageEntry(
-          at.indexPageWords,
-          at.indexPageOffset,
-          (sequence / at.indexSpacing) % at.indexCount,
-          at.headerBytes + at.blockStart + offset,
-        );
-      }
+      storeIndexEntry(at, sequence, offset);
     }
     this.count = 0;
   }

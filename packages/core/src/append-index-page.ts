@@ -12,7 +12,12 @@
 import type { AppendPosition } from './append-position.js';
 import type { ScanResult } from './frame-scan.js';
 import { checkedIndexPage } from './index-lookup.js';
-import { computeIndexPageFrameLength, packSkipWord, storeFirstLevelEntry } from './layout.js';
+import {
+  computeIndexPageFrameLength,
+  packSkipWord,
+  storeFirstLevelEntry,
+  storeIndexPageEntry,
+} from './layout.js';
 
 /**
  * After finding the end by the scan `end`: adopts the index page of the current range. Its
@@ -75,4 +80,19 @@ export function prepareIndexEntry(at: AppendPosition, sequence: number): void {
   at.position += frameLength;
   // Advisory end, once per index spacing: cheap, and lets tools estimate the size.
   at.publishAdvisory();
+}
+
+/**
+ * After the record of `sequence` at block `offset` was published: its index entry, when it is an
+ * indexed record and its range has a page.
+ */
+export function storeIndexEntry(at: AppendPosition, sequence: number, offset: number): void {
+  if ((sequence & at.indexMask) === 0 && at.indexPageWords !== undefined) {
+    storeIndexPageEntry(
+      at.indexPageWords,
+      at.indexPageOffset,
+      (sequence / at.indexSpacing) % at.indexCount,
+      at.headerBytes + at.blockStart + offset,
+    );
+  }
 }

@@ -29,6 +29,7 @@ import {
   rejectPayload,
   rejectText,
 } from './append-errors.js';
+import { storeIndexEntry } from './append-index-page.js';
 import { AppendLock } from './append-lock.js';
 import { AppendPosition } from './append-position.js';
 import type { AppenderContext } from './appender-context.js';
@@ -45,7 +46,6 @@ import {
   packSkipWord,
   publishLengthWordFenceless,
   setChecksumWord,
-  storeIndexPageEntry,
   storeLengthWord,
 } from './layout.js';
 import { SharedAppend } from './shared-append.js';
@@ -219,21 +219,7 @@ export class Appender implements Disposable {
    * @throws (rejects) as {@link Appender.appendSync}; ERR_ANNAL_IO when the msync fails
    */
   append(payload: Uint8Array): Promise<number> {
-    let index: number;
-    try {
-      if (!this.#syncEach) return Promise.resolve(this.appendSync(payload));
-      // The record is synced by the group msync below, not by a blocking one of its own.
-      this.#syncInline = false;
-      try {
-        index = this.appendSync(payload);
-      } finally {
-        this.#syncInline = true;
-      }
-      const scheduler = this.#durability.groupCommit();
-      return scheduler.synced(scheduler.written()).then(() => index);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return this.#appendDurably(payload, this.#appendOne);
   }
 
   /**
@@ -296,20 +282,7 @@ export class Appender implements Disposable {
    * @throws (rejects) as {@link Appender.appendBatchSync}; ERR_ANNAL_IO when the msync fails
    */
   appendBatch(payloads: readonly Uint8Array[]): Promise<number> {
-    try {
-      if (!this.#syncEach) return Promise.resolve(this.appendBatchSync(payloads));
-      this.#syncInline = false;
-      let index: number;
-      try {
-        index = this.appendBatchSync(payloads);
-      } finally {
-        this.#syncInline = true;
-      }
-      const scheduler = this.#durability.groupCommit();
-      return scheduler.synced(scheduler.written()).then(() => index);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    return this.#appendDurably(payloads, this.#appendMany);
   }
 
   /**
@@ -498,14 +471,7 @@ export class Appender implements Disposable {
   /** Bookkeeping after a publish: index entry, end, waiters, sync. Returns the queue index. */
   #committed(at: AppendPosition, offset: number, frameLength: number): number {
     const sequence = at.sequence;
-    if ((sequence & at.indexMask) === 0 && at.indexPageWords !== undefined) {
-      storeIndexPageEntry(
-        at.indexPageWords,
-        at.indexPageOffset,
-        (sequence / at.indexSpacing) % at.indexCount,
-        at.headerBytes + at.blockStart + offset,
-      );
-    }
+    storeIndexEntry(at, sequence, offset);
     at.position += frameLength;
     at.sequence = sequence + 1;
     if (this.#shared) this.#sharedAppend.release();
@@ -518,6 +484,31 @@ export class Appender implements Disposable {
     if (this.#scheduler !== undefined) this.#scheduler.written();
     else if (this.#syncInline) at.block.mapping.msyncSync(offset, frameLength);
     return at.indexBase + sequence;
+  }
+
+  readonly #appendOne = (payload: Uint8Array): number => this.appendSync(payload);
+  readonly #appendMany = (payloads: readonly Uint8Array[]): number =>
+    this.appendBatchSync(payloads);
+
+  /**
+   * The promise twin of a synchronous append: at once unless the policy is `'each'`, else after
+   * the group msync (the records are not msync'd one by one meanwhile).
+   */
+  #appendDurably<T>(what: T, write: (what: T) => number): Promise<number> {
+    let index: number;
+    try {
+      if (!this.#syncEach) return Promise.resolve(write(what));
+      this.#syncInline = false;
+      try {
+        index = write(what);
+      } finally {
+        this.#syncInline = true;
+      }
+      const scheduler = this.#durability.groupCommit();
+      return scheduler.synced(scheduler.written()).then(() => index);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** Takes the index of the frame written at block `offset` and leaves it to be published. */
