@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include <cerrno>
+#include <chrono>
+#include <vector>
 
 #include "errno-error.h"
 
@@ -15,8 +17,12 @@ constexpr size_t kWaitThreadStack = 256 * 1024;
 
 using OpHolder = std::shared_ptr<WaitOp>;
 
-void* ThreadMain(void* arg) {
-  std::unique_ptr<OpHolder> holder(static_cast<OpHolder*>(arg));
+// How long a thread without work waits for another op before it ends.
+constexpr auto kIdleLinger = std::chrono::seconds(10);
+
+// Runs one op on the calling (wait) thread, start to finish.
+void RunOp(OpHolder* raw) {
+  std::unique_ptr<OpHolder> holder(raw);
   WaitOp* op = holder->get();
   op->Run();
   op->done.store(true);
@@ -25,7 +31,95 @@ void* ThreadMain(void* arg) {
   if (napi_call_threadsafe_function(tsfn, nullptr, napi_tsfn_nonblocking) != napi_closing) {
     napi_release_threadsafe_function(tsfn, napi_tsfn_release);
   }
-  return nullptr;
+  // The holder (a shared_ptr) keeps the op alive past this, so Join() may return at once.
+  op->MarkFinished();
+}
+
+// A wait thread, between ops: the next op it is given, if any. Never freed while its thread
+// waits on `ready` (threads free their own Runner when they end).
+struct Runner {
+  std::condition_variable ready;
+  OpHolder* next = nullptr;
+};
+
+// Idle threads, most recently parked last. Allocated once and never destroyed, so no static
+// destructor runs under a parked thread at process exit (the library itself stays loaded:
+// addon.cc pins it).
+struct Pool {
+  std::mutex mutex;
+  std::vector<Runner*> idle;
+};
+
+Pool& ThePool() {
+  static Pool* pool = new Pool();
+  return *pool;
+}
+
+void* RunnerMain(void* arg) {
+  Runner* self = static_cast<Runner*>(arg);
+  // Named for `top -H`, `ps -L` and /proc/<pid>/task/*/comm (15 characters at most).
+  pthread_setname_np(pthread_self(), "annal-wait");
+  Pool& pool = ThePool();
+  OpHolder* work = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    work = self->next;
+    self->next = nullptr;
+  }
+  for (;;) {
+    RunOp(work);
+    std::unique_lock<std::mutex> lock(pool.mutex);
+    pool.idle.push_back(self);
+    if (!self->ready.wait_for(lock, kIdleLinger, [self] { return self->next != nullptr; })) {
+      // No work for a while: leave the pool and end (nobody can hand us an op any more).
+      auto& idle = pool.idle;
+      for (auto it = idle.begin(); it != idle.end(); ++it) {
+        if (*it == self) {
+          idle.erase(it);
+          break;
+        }
+      }
+      lock.unlock();
+      delete self;
+      return nullptr;
+    }
+    work = self->next;
+    self->next = nullptr;
+  }
+}
+
+// Hands `holder` to an idle thread, or starts one for it. Returns 0 or the pthread_create error
+// (then the holder was not taken).
+int Dispatch(OpHolder* holder) {
+  Pool& pool = ThePool();
+  {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    if (!pool.idle.empty()) {
+      Runner* runner = pool.idle.back();
+      pool.idle.pop_back();
+      runner->next = holder;
+      runner->ready.notify_one();
+      return 0;
+    }
+  }
+  auto* runner = new Runner();
+  runner->next = holder;
+  // The thread blocks every signal (like libuv's pool threads), so signals meant for the process
+  // are delivered to threads that handle them, and our syscalls rarely see EINTR.
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kWaitThreadStack);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  int err = pthread_create(&thread, &attr, RunnerMain, runner);
+  pthread_attr_destroy(&attr);
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (err != 0) delete runner;
+  return err;
 }
 
 // JS thread: settle the promise. env is null while the TSFN is being torn down.
@@ -88,8 +182,15 @@ void WaitOp::Join() {
     cancelled.store(true);
     Wake();
   }
-  pthread_join(thread, nullptr);
+  std::unique_lock<std::mutex> lock(finishMutex_);
+  finishCv_.wait(lock, [this] { return finished_; });
   threadRunning = false;
+}
+
+void WaitOp::MarkFinished() {
+  std::lock_guard<std::mutex> lock(finishMutex_);
+  finished_ = true;
+  finishCv_.notify_all();
 }
 
 void WaitRegistry::CancelAll() {
@@ -119,19 +220,8 @@ napi_value StartWait(napi_env env, const std::shared_ptr<WaitRegistry>& registry
   op->registry = registry;
   registry->Add(op);
 
-  // The thread blocks every signal (like libuv's pool threads), so signals meant for the process
-  // are delivered to threads that handle them, and our syscalls rarely see EINTR.
-  sigset_t all;
-  sigset_t previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, kWaitThreadStack);
   auto* threadHolder = new OpHolder(op);
-  int err = pthread_create(&op->thread, &attr, ThreadMain, threadHolder);
-  pthread_attr_destroy(&attr);
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  int err = Dispatch(threadHolder);
   if (err != 0) {
     delete threadHolder;
     op->settled = true;

@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
@@ -116,6 +117,37 @@ describe('futexWaitSync() and futexWait() results', () => {
     await expect(futexWait(words, 0, 0, { signal: controller.signal })).rejects.toBeInstanceOf(
       AbortedError,
     );
+    file.close();
+  });
+
+  it('serves many waits, one after another and at once, on a few reused threads', async () => {
+    const { file, words } = mappedWords();
+    /** Thread ids of this process's wait threads (named annal-wait) now. */
+    const waitThreads = (): string[] =>
+      readdirSync('/proc/self/task').filter((tid) => {
+        try {
+          return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'annal-wait';
+        } catch {
+          return false; // the thread ended meanwhile
+        }
+      });
+    // One after another: each wait is woken by a store and a wake from this thread.
+    const seen = new Set<string>();
+    for (let round = 0; round < 50; round++) {
+      const waiting = futexWait(words, 0, round, { timeoutMs: 10_000 });
+      for (const tid of waitThreads()) seen.add(tid);
+      Atomics.store(words, 0, round + 1);
+      futexWake(words, 0);
+      expect(['ok', 'not-equal']).toContain(await waiting);
+    }
+    // A thread per wait would show about 50 different threads.
+    expect(seen.size).toBeGreaterThan(0);
+    expect(seen.size).toBeLessThan(5);
+    // At once: each concurrent wait needs its own thread, and every one is woken.
+    const many = Array.from({ length: 16 }, () => futexWait(words, 1, 0, { timeoutMs: 10_000 }));
+    Atomics.store(words, 1, 1);
+    futexWake(words, 1, 16);
+    for (const result of await Promise.all(many)) expect(['ok', 'not-equal']).toContain(result);
     file.close();
   });
 
