@@ -25,7 +25,7 @@ import type { MsgHdrs } from '@nats-io/transport-node';
 
 import { readArchiveLabel, type ArchiveLabel } from './archive-layout.js';
 import { connectTo, describeServers, type Connected } from './connection.js';
-import { archiveHeaders, messageId, recordHeaders } from './headers.js';
+import { archiveHeaders, messageId } from './headers.js';
 import { InFlight, type InFlightEntry } from './in-flight.js';
 import { isTransient, toBridgeError } from './nats-errors.js';
 import { parseBridgeOutOptions, type BridgeOutOptions, type ResolvedBridgeOutOptions } from './options.js';
@@ -226,7 +226,7 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
   async caughtUp(): Promise<void> {
     for (;;) {
       if (this.#fatal !== undefined || this.#closing !== undefined) return;
-      if (this.#window.size === 0 && this.#failure === undefined && this.#source.unread() === 0) return;
+      if (this.#window.size === 0 && this.#failure === undefined && !this.#source.hasNext()) return;
       await new Promise<void>((resolve) => {
         const done = (): void => {
           this.off('acknowledged', done);
@@ -369,12 +369,11 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
     const index = record.index;
     const payload = record.payload;
     let since: number;
-    let headers: MsgHdrs;
+    let headers: MsgHdrs | undefined;
     if (this.#archive && readArchiveLabel(payload, this.#label)) {
-      headers = archiveHeaders(origin, index, this.#label);
+      headers = archiveHeaders(this.#label);
       since = this.#label.seconds * 1000 + this.#label.nanos / 1e6;
     } else {
-      headers = recordHeaders(origin, index);
       since = Date.now();
     }
     const id = messageId(origin, index);
@@ -387,7 +386,12 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
     const entry = this.#window.push(index, since);
     this.#shipped++;
     this.#js
-      .publish(subject, payload, { msgID: id, headers, expect, retries: 1 })
+      .publish(subject, payload, {
+        msgID: id,
+        expect,
+        retries: 1,
+        ...(headers === undefined ? {} : { headers }),
+      })
       .then(
         (ack) => this.#onAck(entry, ack),
         (error: unknown) => this.#onFailure(entry, error),

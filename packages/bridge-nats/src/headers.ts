@@ -1,7 +1,8 @@
 /**
- * The headers every shipped message carries: who shipped it and which record it is (the
- * message id JetStream deduplicates by, and what the bridge reads back at start to know where
- * it stopped), plus what replay needs of an archive record.
+ * The headers a shipped message carries: its identity, `Nats-Msg-Id: origin:index` (what
+ * JetStream deduplicates by, and what the bridge reads back at start to know where it stopped),
+ * plus, for an archive record, what replay needs. A plain record carries no other header: each
+ * one costs the publisher time.
  *
  * @module
  */
@@ -9,10 +10,8 @@ import { headers, type MsgHdrs } from '@nats-io/transport-node';
 
 import type { ArchiveLabel } from './archive-layout.js';
 
-/** The `origin` the bridge was given: which local log the message came from. */
-export const ORIGIN_HEADER = 'Annal-Origin';
-/** The record's index in its local log (decimal). */
-export const INDEX_HEADER = 'Annal-Index';
+/** JetStream's message id header: `origin:index`, the record's identity. */
+export const MSG_ID_HEADER = 'Nats-Msg-Id';
 /** Archive records: when the archiver recorded it, Unix time `seconds.nanoseconds` (9 digits). */
 export const TIME_HEADER = 'Annal-Time';
 /** Archive records: `message`, `stream`, `session`, `end` or `gap`. */
@@ -27,17 +26,9 @@ export function messageId(origin: string, index: number): string {
   return `${origin}:${index}`;
 }
 
-/** Headers of a plain record (a queue's or a wal topic's). */
-export function recordHeaders(origin: string, index: number): MsgHdrs {
+/** Headers of an archive record: its label (the message id is set apart). */
+export function archiveHeaders(label: ArchiveLabel): MsgHdrs {
   const result = headers();
-  result.set(ORIGIN_HEADER, origin);
-  result.set(INDEX_HEADER, String(index));
-  return result;
-}
-
-/** Headers of an archive record: the plain ones and its label. */
-export function archiveHeaders(origin: string, index: number, label: ArchiveLabel): MsgHdrs {
-  const result = recordHeaders(origin, index);
   if (label.kind === undefined) return result;
   result.set(KIND_HEADER, label.kind);
   result.set(STREAM_ID_HEADER, String(label.stream));
@@ -46,10 +37,15 @@ export function archiveHeaders(origin: string, index: number, label: ArchiveLabe
   return result;
 }
 
-/** The index a message's headers give, or undefined when it has none (or not a valid one). */
-export function indexOf(header: MsgHdrs | undefined): number | undefined {
-  const text = header?.get(INDEX_HEADER) ?? '';
-  if (!/^(0|[1-9][0-9]*)$/.test(text)) return undefined;
+/**
+ * The origin and index of a message id `origin:index`, or undefined when it is not one (the
+ * origin holds no colon, the index is a decimal safe integer).
+ */
+export function parseMessageId(id: string | undefined): { origin: string; index: number } | undefined {
+  if (id === undefined) return undefined;
+  const colon = id.lastIndexOf(':');
+  const text = id.slice(colon + 1);
+  if (colon <= 0 || !/^(0|[1-9][0-9]*)$/.test(text)) return undefined;
   const index = Number(text);
-  return Number.isSafeInteger(index) ? index : undefined;
+  return Number.isSafeInteger(index) ? { origin: id.slice(0, colon), index } : undefined;
 }

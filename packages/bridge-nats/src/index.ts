@@ -32,12 +32,12 @@ export type {
 } from './options.js';
 export {
   DIRECTION_HEADER,
-  INDEX_HEADER,
   KIND_HEADER,
-  ORIGIN_HEADER,
+  MSG_ID_HEADER,
   STREAM_ID_HEADER,
   TIME_HEADER,
   messageId,
+  parseMessageId,
 } from './headers.js';
 export {
   BridgeAuthError,

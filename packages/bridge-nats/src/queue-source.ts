@@ -54,13 +54,12 @@ export class QueueSource implements ShipSource {
 
   resumeAfter(last: number | undefined): void {
     const reader = this.#reading;
-    if (last === undefined) reader.toStart();
-    else if (reader.seek(last)) reader.next();
+    if (last === undefined) {
+      // Nothing of this origin in the stream: start where the named reader is (the start of
+      // the queue for a new one; further on when the user moved it to skip old records).
+      if (!reader.seek(this.#named.index)) reader.toStart();
+    } else if (reader.seek(last)) reader.next();
     else this.#walkPast(last);
-    // A named reader further on (a fresh stream, or a user who moved it) wins: it says where
-    // shipping is to go on.
-    const stored = this.#named.index;
-    if (stored > reader.index) reader.seek(stored);
   }
 
   /** `last` is not in the queue: its cycle was deleted (go on after it) or never existed. */
@@ -85,6 +84,10 @@ export class QueueSource implements ShipSource {
     shipped.index = record.index;
     shipped.payload = record.copy();
     return shipped;
+  }
+
+  hasNext(): boolean {
+    return this.#reading.peek() !== undefined;
   }
 
   async wait(signal: AbortSignal): Promise<void> {

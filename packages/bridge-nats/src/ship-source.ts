@@ -18,15 +18,18 @@ export interface ShipSource {
   /** What it is, for messages: `queue /path` or `wal /path topic t`. */
   readonly description: string;
   /**
-   * Puts the reading reader on the first record after `last` (the stream's last shipped index;
-   * undefined when the stream has none of this origin), or at the named reader's position when
-   * that is further on.
+   * Puts the reading reader on the first record after `last`, the stream's last shipped index;
+   * when the stream has none of this origin (undefined), at the named reader's position. The
+   * stream, not the named reader, decides: a server that lost acknowledged messages (power loss)
+   * gets them again rather than a hole.
    * @throws ERR_ANNAL_BRIDGE_CONFLICT when the log has no record `last` and ends before it (the
    *   stream holds what this log never had: another log shipped under the same origin)
    */
   resumeAfter(last: number | undefined): void;
   /** The next record, or undefined when none is there yet. Never waits. */
   next(): ShipRecord | undefined;
+  /** True when {@link next} has a record now (never waits, reads nothing). */
+  hasNext(): boolean;
   /** Resolves when {@link next} may have a record, or when `signal` aborts. */
   wait(signal: AbortSignal): Promise<void>;
   /** Moves the named reader past `index`: everything up to it is acknowledged. */

@@ -8,7 +8,7 @@
 import { BridgeConflictError, BridgeNoStreamError, BridgeSubjectError } from '@annal/native';
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 
-import { ORIGIN_HEADER, indexOf } from './headers.js';
+import { MSG_ID_HEADER, parseMessageId } from './headers.js';
 import { toBridgeError } from './nats-errors.js';
 import { subjectMatches } from './subjects.js';
 
@@ -58,13 +58,13 @@ export async function lastShipped(
 ): Promise<LastShipped | undefined> {
   const message = await jsm.streams.getMessage(stream, { last_by_subj: subject });
   if (message === null) return undefined;
-  const from = message.header?.get(ORIGIN_HEADER) ?? '';
-  const index = indexOf(message.header);
-  if (from !== origin || index === undefined) {
+  const id = message.header?.get(MSG_ID_HEADER);
+  const identity = parseMessageId(id);
+  if (identity?.origin !== origin) {
     throw new BridgeConflictError(
-      `stream ${JSON.stringify(stream)} subject ${JSON.stringify(subject)}: its last message (sequence ${message.seq}) was not shipped by origin ${JSON.stringify(origin)} (Annal-Origin ${JSON.stringify(from)}, Annal-Index ${index ?? 'missing'}): give each bridge its own subject`,
+      `stream ${JSON.stringify(stream)} subject ${JSON.stringify(subject)}: its last message (sequence ${message.seq}) was not shipped by origin ${JSON.stringify(origin)} (${MSG_ID_HEADER} ${JSON.stringify(id ?? '')}): give each bridge its own subject`,
       { field: 'subject' },
     );
   }
-  return { index, seq: message.seq };
+  return { index: identity.index, seq: message.seq };
 }

@@ -51,7 +51,8 @@ export class WalSource implements ShipSource {
         { path: this.#wal.directory, field: 'origin' },
       );
     }
-    const from = Math.max(last === undefined ? 0 : last + 1, this.#named.index);
+    // The stream decides; the named reader only when the stream has nothing of this origin.
+    const from = last === undefined ? this.#named.index : last + 1;
     // Past the topic's oldest record kept (retention deleted older ones) when `from` is gone.
     if (!reader.seek(from)) reader.toStart();
   }
@@ -63,6 +64,10 @@ export class WalSource implements ShipSource {
       return held;
     }
     return this.#reading.next();
+  }
+
+  hasNext(): boolean {
+    return this.#held !== undefined || this.#reading.peek() !== undefined;
   }
 
   async wait(signal: AbortSignal): Promise<void> {

@@ -42,8 +42,8 @@ export async function storedMessages(
       result.push({
         seq: message.seq,
         subject: message.subject,
-        index: Number(headers['Annal-Index']),
-        origin: headers['Annal-Origin'] ?? '',
+        index: Number(headers['Nats-Msg-Id']?.split(':')[1]),
+        origin: headers['Nats-Msg-Id']?.split(':')[0] ?? '',
         payload: message.data.slice(),
         headers,
       });
