@@ -24,6 +24,7 @@ import {
   JetStreamApiCodes,
   JetStreamApiError,
   jetstream,
+  type ConsumerMessages,
   type JetStreamClient,
   type JsMsg,
 } from '@nats-io/jetstream';
@@ -56,12 +57,22 @@ export interface BridgeInEvents {
   error: [error: AnnalError];
   /** A batch is appended (durably, as the log's sync promises) and acknowledged. */
   appended: [heldSequence: number, lastIndex: number];
+  /** Messages the log held already (redeliveries) were acknowledged without appending. */
+  skipped: [count: number, heldSequence: number];
 }
 
-/** How long one fetch waits for messages, in ms, before the loop looks again. */
-const FETCH_WAIT_MS = 200;
-/** Acknowledgement timeout of a consumer the bridge creates, in ms. */
-const ACK_WAIT_MS = 30_000;
+/** Sleeps `ms` or until `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 /**
  * Consumes a JetStream stream into a local log. Open with {@link BridgeIn.open}; it runs in the
@@ -77,6 +88,7 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
   readonly #where: string;
   #held: number;
   #running: Promise<void> = Promise.resolve();
+  #messages: ConsumerMessages | undefined;
   #closing: Promise<void> | undefined;
   #fatal: AnnalError | undefined;
   #received = 0;
@@ -156,13 +168,14 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
   }
 
   /**
-   * Stops fetching, finishes the batch in hand (append, then acknowledge), and closes the
+   * Stops consuming, finishes the batch in hand (append, then acknowledge), and closes the
    * connection, the state file and, when the bridge opened it, the log. Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#stop.abort();
-      await this.#running;
+      this.#messages?.stop();
+      await this.#running.catch(() => undefined);
       this.#state.close();
       await this.#target.close();
       await this.#connected.nc.drain().catch(() => this.#connected.nc.close());
@@ -195,7 +208,7 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
     await jsm.consumers.add(stream, {
       durable_name: consumer,
       ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(ACK_WAIT_MS),
+      ack_wait: nanos(this.#options.ackWaitMs),
       max_ack_pending: maxBatchRecords,
       ...(this.#held === 0
         ? { deliver_policy: DeliverPolicy.All }
@@ -211,17 +224,30 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
     while (!signal.aborted) {
       try {
         const source = await this.#js.consumers.get(stream, consumer);
-        const messages = await source.fetch({ max_messages: maxBatchRecords, expires: FETCH_WAIT_MS });
-        const batch: JsMsg[] = [];
-        for await (const message of messages) batch.push(message);
+        const messages = await source.consume({ max_messages: maxBatchRecords });
+        this.#messages = messages;
+        if (signal.aborted) messages.stop();
+        let batch: JsMsg[] = [];
+        for await (const message of messages) {
+          batch.push(message);
+          // A batch ends when full or when the stream has nothing more for now: no waiting
+          // for more messages that may not come.
+          if (batch.length >= maxBatchRecords || message.info.pending === 0) {
+            await this.#take(batch);
+            batch = [];
+          }
+        }
         await this.#take(batch);
         backoff = 50;
       } catch (error) {
-        if (!isTransient(error) && !(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) {
+        if (
+          !isTransient(error) &&
+          !(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)
+        ) {
           this.#stopOn(toBridgeError(error, this.#where));
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, backoff));
+        await pause(backoff, signal);
         backoff = Math.min(backoff * 2, this.#options.maxBackoffMs);
       }
     }
@@ -242,7 +268,8 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
       sequences.push(message.seq);
       last = message.seq;
     }
-    this.#skipped += batch.length - payloads.length;
+    const skipped = batch.length - payloads.length;
+    this.#skipped += skipped;
     if (payloads.length > 0) {
       this.#state.write(this.#held, this.#target.lastIndex(), sequences);
       const lastIndex = await this.#target.appendBatch(payloads);
@@ -251,6 +278,7 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
       this.emit('appended', last, lastIndex);
     }
     for (const message of batch) message.ack();
+    if (skipped > 0) this.emit('skipped', skipped, this.#held);
     this.#pending = (batch.at(-1) as JsMsg).info.pending;
   }
 
@@ -258,6 +286,7 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
     if (this.#fatal !== undefined) return;
     this.#fatal = error;
     this.#stop.abort();
+    this.#messages?.stop();
     this.emit('error', error);
   }
 }

@@ -259,7 +259,7 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
   async #shutDown(): Promise<void> {
     this.#stop.abort();
     this.#wake?.();
-    await this.#running;
+    await this.#running.catch(() => undefined);
     await this.#source.close();
     await this.#connected.nc.drain().catch(() => this.#connected.nc.close());
   }

@@ -12,6 +12,7 @@ export { BridgeIn } from './bridge-in.js';
 export type { BridgeInEvents, BridgeInMetrics } from './bridge-in.js';
 export {
   DEFAULT_ACK_TIMEOUT_MS,
+  DEFAULT_ACK_WAIT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_BACKOFF_MS,
   DEFAULT_MAX_BATCH_RECORDS,

@@ -23,6 +23,8 @@ export const DEFAULT_RECONNECT_WAIT_MS = 250;
 export const DEFAULT_MAX_BACKOFF_MS = 5000;
 /** Default most messages a consuming bridge appends as one batch. */
 export const DEFAULT_MAX_BATCH_RECORDS = 256;
+/** Default acknowledgement timeout of a consumer a consuming bridge creates, in ms. */
+export const DEFAULT_ACK_WAIT_MS = 30_000;
 /** Longest `origin`, in characters. */
 export const MAX_ORIGIN_LENGTH = 64;
 
@@ -127,8 +129,16 @@ export interface BridgeInOptions extends ConnectionOptions {
   readonly subject?: string | undefined;
   /** Where to append. */
   readonly target: QueueTargetOptions | WalTargetOptions;
-  /** Most messages appended as one batch (1 to 4096). Default 256. */
+  /**
+   * Most messages appended as one batch (1 to 4096; a wal topic also bounds a batch by its own
+   * `maxBatchRecords` and `maxBatchBytes`). It is also the consumer's `max_ack_pending`. Default 256.
+   */
   readonly maxBatchRecords?: number | undefined;
+  /**
+   * The acknowledgement timeout of a consumer the bridge creates (`ack_wait`): after it,
+   * JetStream redelivers a message not acknowledged. Ms or a duration. Default 30000.
+   */
+  readonly ackWaitMs?: number | string | undefined;
 }
 
 const urlSchema = z.string().refine(isServerUrl, {
@@ -187,6 +197,7 @@ const inSchema = z.strictObject({
     z.strictObject({ wal: walSchema, topic: z.string().min(1) }),
   ]),
   maxBatchRecords: z.number().int().min(1).max(4096).default(DEFAULT_MAX_BATCH_RECORDS),
+  ackWaitMs: durationMs({ min: 1 }).default(DEFAULT_ACK_WAIT_MS),
 });
 
 /** {@link BridgeOutOptions} with every default filled in. */
