@@ -34,7 +34,11 @@ import { connectTo, describeServers, type Connected } from './connection.js';
 import { IntakeState } from './intake-state.js';
 import { QueueTarget, WalTarget, statePath, type IntakeTarget } from './intake-target.js';
 import { isTransient, toBridgeError } from './nats-errors.js';
-import { parseBridgeInOptions, type BridgeInOptions, type ResolvedBridgeInOptions } from './options.js';
+import {
+  parseBridgeInOptions,
+  type BridgeInOptions,
+  type ResolvedBridgeInOptions,
+} from './options.js';
 import { checkStream } from './stream-check.js';
 
 /** What {@link BridgeIn.metrics} reports. */
@@ -199,7 +203,9 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
     try {
       delivered = (await jsm.consumers.info(stream, consumer)).delivered.stream_seq;
     } catch (error) {
-      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) {
+      if (!(
+        error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound
+      )) {
         throw toBridgeError(error, this.#where);
       }
     }

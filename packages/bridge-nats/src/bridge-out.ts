@@ -28,7 +28,11 @@ import { connectTo, describeServers, type Connected } from './connection.js';
 import { archiveHeaders, messageId } from './headers.js';
 import { InFlight, type InFlightEntry } from './in-flight.js';
 import { isTransient, toBridgeError } from './nats-errors.js';
-import { parseBridgeOutOptions, type BridgeOutOptions, type ResolvedBridgeOutOptions } from './options.js';
+import {
+  parseBridgeOutOptions,
+  type BridgeOutOptions,
+  type ResolvedBridgeOutOptions,
+} from './options.js';
 import { QueueSource } from './queue-source.js';
 import type { ShipRecord, ShipSource } from './ship-source.js';
 import { checkStream, lastShipped } from './stream-check.js';
@@ -113,7 +117,13 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
   readonly #js: JetStreamClient;
   readonly #window: InFlight;
   readonly #archive: boolean;
-  readonly #label: ArchiveLabel = { kind: undefined, direction: 'in', stream: 0, seconds: 0, nanos: 0 };
+  readonly #label: ArchiveLabel = {
+    kind: undefined,
+    direction: 'in',
+    stream: 0,
+    seconds: 0,
+    nanos: 0,
+  };
   readonly #stop = new AbortController();
   readonly #where: string;
 
@@ -139,7 +149,11 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
   #lastAckAt = Date.now();
   #resyncs = 0;
 
-  private constructor(options: Readonly<ResolvedBridgeOutOptions>, source: ShipSource, connected: Connected) {
+  private constructor(
+    options: Readonly<ResolvedBridgeOutOptions>,
+    source: ShipSource,
+    connected: Connected,
+  ) {
     super();
     this.#options = options;
     this.#source = source;

@@ -21,16 +21,17 @@ export interface Connected {
 /** The servers, for messages: credentials in a URL are not repeated. */
 export function describeServers(url: string | readonly string[]): string {
   const list = typeof url === 'string' ? [url] : url;
-  return list
-    .map((entry) => entry.replace(/\/\/[^@/]*@/, '//'))
-    .join(', ');
+  return list.map((entry) => entry.replace(/\/\/[^@/]*@/, '//')).join(', ');
 }
 
 /**
  * Connects; rejects with ERR_ANNAL_BRIDGE_CONNECT (unreachable), ERR_ANNAL_BRIDGE_AUTH
  * (credentials refused) or ERR_ANNAL_BRIDGE_NO_STREAM (JetStream not enabled on the server).
  */
-export async function connectTo(options: ResolvedConnectionOptions, name: string): Promise<Connected> {
+export async function connectTo(
+  options: ResolvedConnectionOptions,
+  name: string,
+): Promise<Connected> {
   const where = `NATS server ${describeServers(options.url)}`;
   let nc: NatsConnection;
   try {

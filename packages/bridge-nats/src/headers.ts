@@ -41,7 +41,9 @@ export function archiveHeaders(label: ArchiveLabel): MsgHdrs {
  * The origin and index of a message id `origin:index`, or undefined when it is not one (the
  * origin holds no colon, the index is a decimal safe integer).
  */
-export function parseMessageId(id: string | undefined): { origin: string; index: number } | undefined {
+export function parseMessageId(
+  id: string | undefined,
+): { origin: string; index: number } | undefined {
   if (id === undefined) return undefined;
   const colon = id.lastIndexOf(':');
   const text = id.slice(colon + 1);

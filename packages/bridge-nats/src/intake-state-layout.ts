@@ -43,6 +43,7 @@ export const SLOT_FIELDS = {
   heldBefore: 16,
   before: 24,
   count: 32,
+  reserved: 36,
   sequences: SLOT_HEADER_BYTES,
 } as const;
 

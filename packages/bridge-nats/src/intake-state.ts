@@ -3,7 +3,15 @@
  *
  * @module
  */
-import { closeSync, constants, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fstatSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 
 import { crc32c } from '@annal/native';
 import { fromErrno } from '@annal/native/internal';
@@ -55,7 +63,8 @@ export class IntakeState {
     for (const at of [0, SLOT_BYTES]) {
       if (size < at + SLOT_HEADER_BYTES) continue;
       const slot = this.#readSlot(at, Math.min(SLOT_BYTES, size - at));
-      if (slot !== undefined && (best === undefined || slot.generation > best.generation)) best = slot;
+      if (slot !== undefined && (best === undefined || slot.generation > best.generation))
+        best = slot;
     }
     this.#generation = best?.generation ?? 0;
     return best;
@@ -69,9 +78,11 @@ export class IntakeState {
     const count = view.getUint32(SLOT_FIELDS.count, true);
     const end = SLOT_HEADER_BYTES + 8 * count;
     if (count > MAX_SLOT_SEQUENCES || end > length) return undefined;
-    if (crc32c(bytes.subarray(CRC_FROM, end)) !== view.getUint32(SLOT_FIELDS.crc, true)) return undefined;
+    if (crc32c(bytes.subarray(CRC_FROM, end)) !== view.getUint32(SLOT_FIELDS.crc, true))
+      return undefined;
     const sequences: number[] = [];
-    for (let i = 0; i < count; i++) sequences.push(view.getFloat64(SLOT_FIELDS.sequences + 8 * i, true));
+    for (let i = 0; i < count; i++)
+      sequences.push(view.getFloat64(SLOT_FIELDS.sequences + 8 * i, true));
     return {
       generation: view.getFloat64(SLOT_FIELDS.generation, true),
       heldBefore: view.getFloat64(SLOT_FIELDS.heldBefore, true),
@@ -90,8 +101,9 @@ export class IntakeState {
     view.setFloat64(SLOT_FIELDS.heldBefore, heldBefore, true);
     view.setFloat64(SLOT_FIELDS.before, before, true);
     view.setUint32(SLOT_FIELDS.count, count, true);
-    view.setUint32(SLOT_FIELDS.count + 4, 0, true);
-    for (let i = 0; i < count; i++) view.setFloat64(SLOT_FIELDS.sequences + 8 * i, sequences[i] as number, true);
+    view.setUint32(SLOT_FIELDS.reserved, 0, true);
+    for (let i = 0; i < count; i++)
+      view.setFloat64(SLOT_FIELDS.sequences + 8 * i, sequences[i] as number, true);
     const end = SLOT_HEADER_BYTES + 8 * count;
     view.setUint32(SLOT_FIELDS.crc, crc32c(this.#buffer.subarray(CRC_FROM, end)), true);
     try {

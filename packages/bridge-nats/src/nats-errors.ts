@@ -53,16 +53,21 @@ export function toBridgeError(error: unknown, where: string): AnnalError {
         cause: error,
       });
     }
-    return new BridgeRejectedError(`${where}: JetStream rejected it (code ${error.code}: ${message})`, {
-      cause: error,
-    });
+    return new BridgeRejectedError(
+      `${where}: JetStream rejected it (code ${error.code}: ${message})`,
+      {
+        cause: error,
+      },
+    );
   }
   if (
     error instanceof errors.ConnectionError ||
     error instanceof errors.ClosedConnectionError ||
     error instanceof errors.TimeoutError
   ) {
-    return new BridgeConnectError(`${where}: cannot reach the server: ${message}`, { cause: error });
+    return new BridgeConnectError(`${where}: cannot reach the server: ${message}`, {
+      cause: error,
+    });
   }
   return new BridgeRejectedError(`${where}: ${message}`, { cause: error });
 }

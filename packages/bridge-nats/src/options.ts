@@ -142,7 +142,8 @@ export interface BridgeInOptions extends ConnectionOptions {
 }
 
 const urlSchema = z.string().refine(isServerUrl, {
-  message: 'must be a server URL such as "nats://127.0.0.1:4222" (nats:// or tls://, a host, an optional port)',
+  message:
+    'must be a server URL such as "nats://127.0.0.1:4222" (nats:// or tls://, a host, an optional port)',
 });
 
 const connection = {
@@ -207,7 +208,14 @@ export type ResolvedBridgeInOptions = z.output<typeof inSchema>;
 /** The connection options of either, resolved. */
 export type ResolvedConnectionOptions = Pick<
   ResolvedBridgeOutOptions,
-  'url' | 'user' | 'pass' | 'token' | 'connectTimeoutMs' | 'ackTimeoutMs' | 'reconnectWaitMs' | 'maxBackoffMs'
+  | 'url'
+  | 'user'
+  | 'pass'
+  | 'token'
+  | 'connectTimeoutMs'
+  | 'ackTimeoutMs'
+  | 'reconnectWaitMs'
+  | 'maxBackoffMs'
 >;
 
 /** Validates the options of `BridgeOut.open`. */

@@ -10,7 +10,12 @@ import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 function findOnPath(): string | undefined {
-  const directories = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/bin'];
+  const directories = [
+    ...(process.env['PATH'] ?? '').split(delimiter),
+    '/usr/sbin',
+    '/usr/local/sbin',
+    '/usr/local/bin',
+  ];
   for (const directory of directories) {
     const candidate = join(directory, 'nats-server');
     try {
@@ -30,10 +35,15 @@ export function natsServerBinary(): string {
   binary ??= findOnPath();
   if (binary !== undefined) return binary;
   if (process.getuid?.() !== 0) {
-    throw new Error('nats-server is not installed and this is not root: apt-get install -y nats-server');
+    throw new Error(
+      'nats-server is not installed and this is not root: apt-get install -y nats-server',
+    );
   }
   for (const args of [['update'], ['install', '-y', 'nats-server']]) {
-    const result = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const result = spawnSync('apt-get', args, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (${result.status})`);
   }
   binary = findOnPath();
@@ -80,13 +90,16 @@ export class NatsServer {
 
   async #launch(port: number): Promise<void> {
     const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', this.storeDirectory];
-    if (this.options.user !== undefined) args.push('--user', this.options.user, '--pass', this.options.pass ?? '');
+    if (this.options.user !== undefined)
+      args.push('--user', this.options.user, '--pass', this.options.pass ?? '');
     const child = spawn(natsServerBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     this.#exited = new Promise((resolve) => child.on('close', () => resolve()));
     const lines = createInterface({ input: child.stderr });
     await new Promise<void>((resolve, reject) => {
-      child.on('close', (code) => reject(new Error(`nats-server exited (${code}) before it was ready:\n${this.#log}`)));
+      child.on('close', (code) =>
+        reject(new Error(`nats-server exited (${code}) before it was ready:\n${this.#log}`)),
+      );
       lines.on('line', (line) => {
         this.#log += `${line}\n`;
         const listening = /Listening for client connections on [^:]+:(\d+)/.exec(line);

@@ -63,13 +63,20 @@ export async function createStream(
   subjects: string[],
   options: { duplicateWindowMs?: number; user?: string; pass?: string } = {},
 ): Promise<void> {
-  const nc = await connect({ servers: url, user: options.user, pass: options.pass });
+  const { user, pass } = options;
+  const nc = await connect({
+    servers: url,
+    ...(user === undefined ? {} : { user }),
+    ...(pass === undefined ? {} : { pass }),
+  });
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({
       name,
       subjects,
-      ...(options.duplicateWindowMs === undefined ? {} : { duplicate_window: options.duplicateWindowMs * 1_000_000 }),
+      ...(options.duplicateWindowMs === undefined
+        ? {}
+        : { duplicate_window: options.duplicateWindowMs * 1_000_000 }),
     });
   } finally {
     await nc.close();

@@ -37,7 +37,8 @@ function queuePayloads(directory: string): string[] {
   const queue = Queue.open(directory);
   const reader = queue.reader();
   const payloads: string[] = [];
-  for (let record = reader.next(); record !== undefined; record = reader.next()) payloads.push(record.text());
+  for (let record = reader.next(); record !== undefined; record = reader.next())
+    payloads.push(record.text());
   reader.close();
   queue.close();
   return payloads;
@@ -56,14 +57,20 @@ function held(bridge: BridgeIn, seq: number): Promise<void> {
   });
 }
 
-const expected = (count: number): string[] => Array.from({ length: count }, (_, i) => `message ${i}`);
+const expected = (count: number): string[] =>
+  Array.from({ length: count }, (_, i) => `message ${i}`);
 
 describe('BridgeIn', () => {
   it('appends every message once, in order, into a queue; a restart takes only the new ones', async () => {
     await createStream(server.url, 'IN1', ['in1.>']);
     await publish('in1.a', 0, 300);
     const directory = temporaryDirectory();
-    const options = { url: server.url, stream: 'IN1', consumer: 'copy', target: { queue: directory } } as const;
+    const options = {
+      url: server.url,
+      stream: 'IN1',
+      consumer: 'copy',
+      target: { queue: directory },
+    } as const;
     let bridge = await BridgeIn.open(options);
     await held(bridge, 300);
     await bridge.close();
@@ -99,7 +106,13 @@ describe('BridgeIn', () => {
     await createStream(server.url, 'IN3', ['in3.>']);
     await publish('in3.a', 0, 50);
     const directory = temporaryDirectory();
-    const child = spawnNode(fixturePath('consume-then-die.mjs'), [server.url, directory, 'IN3', 'dies', '500']);
+    const child = spawnNode(fixturePath('consume-then-die.mjs'), [
+      server.url,
+      directory,
+      'IN3',
+      'dies',
+      '500',
+    ]);
     const result = await child.exited;
     expect(result.signal, result.stderr).toBe('SIGKILL');
     expect(result.stdout).toContain('appended 50');

@@ -14,7 +14,7 @@ import { fixturePath } from '../fixture-path.js';
 import { NatsServer } from '../nats-server.js';
 import { createStream, storedMessages } from '../stream-contents.js';
 
-const SOAK = process.env.ANNAL_SOAK === '1';
+const SOAK = process.env['ANNAL_SOAK'] === '1';
 const encoder = new TextEncoder();
 
 let server: NatsServer | undefined;
@@ -31,7 +31,11 @@ function appendRecords(appender: Appender, indexes: number[], count: number): vo
 }
 
 /** The stream holds exactly `indexes`, in order, each with its payload. */
-async function expectExactlyOnce(url: string, subject: string, indexes: readonly number[]): Promise<void> {
+async function expectExactlyOnce(
+  url: string,
+  subject: string,
+  indexes: readonly number[],
+): Promise<void> {
   const stored = await storedMessages(url, 'CRASH', subject);
   expect(stored.map((message) => message.index)).toEqual(indexes);
   expect(stored.map((message) => new TextDecoder().decode(message.payload))).toEqual(
@@ -49,7 +53,15 @@ describe('exactly once', () => {
     const indexes: number[] = [];
     const random = seededRandom(18);
     const rounds = SOAK ? 200 : 8;
-    const args = (mode: string): string[] => [server?.url ?? '', directory, 'CRASH', 'crash.kill', 'k1', '16', mode];
+    const args = (mode: string): string[] => [
+      server?.url ?? '',
+      directory,
+      'CRASH',
+      'crash.kill',
+      'k1',
+      '16',
+      mode,
+    ];
     appendRecords(appender, indexes, 300);
     for (let round = 0; round < rounds; round++) {
       const bridge = spawnNode(fixturePath('ship.mjs'), args('run'));
@@ -57,7 +69,9 @@ describe('exactly once', () => {
       // The writer goes on while the bridge ships; the kill lands after a random record's ack.
       appendRecords(appender, indexes, 50 + Math.floor(random() * 200));
       const target = indexes[Math.floor(random() * indexes.length)] as number;
-      await bridge.waitForLine((line) => line.startsWith('acked ') && Number(line.slice(6)) >= target);
+      await bridge.waitForLine(
+        (line) => line.startsWith('acked ') && Number(line.slice(6)) >= target,
+      );
       appendRecords(appender, indexes, Math.floor(random() * 50));
       bridge.child.kill('SIGKILL');
       const result = await bridge.exited;

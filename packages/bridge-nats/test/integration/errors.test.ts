@@ -64,7 +64,9 @@ describe('BridgeOut.open errors', () => {
   });
 
   it('wrong credentials: ERR_ANNAL_BRIDGE_AUTH, the password not in the message', async () => {
-    const error = await BridgeOut.open(options({ pass: 'wrong' })).catch((caught: unknown) => caught);
+    const error = await BridgeOut.open(options({ pass: 'wrong' })).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toMatchObject({ code: 'ERR_ANNAL_BRIDGE_AUTH' });
     expect((error as Error).message).not.toContain('wrong');
   });

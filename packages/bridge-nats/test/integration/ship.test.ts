@@ -40,7 +40,8 @@ describe('BridgeOut', () => {
     });
     try {
       await bridge.caughtUp();
-      for (let i = 500; i < 700; i++) indexes.push(appender.appendSync(encoder.encode(`record ${i}`)));
+      for (let i = 500; i < 700; i++)
+        indexes.push(appender.appendSync(encoder.encode(`record ${i}`)));
       await bridge.caughtUp();
       const metrics = bridge.metrics();
       expect(metrics.acknowledged).toBe(700);
@@ -84,7 +85,9 @@ describe('BridgeOut', () => {
     await bridge.caughtUp();
     await bridge.close();
     const stored = await storedMessages(server.url, 'SHIP', 'ship.wal');
-    expect(stored.map((message) => message.index)).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    expect(stored.map((message) => message.index)).toEqual(
+      Array.from({ length: 150 }, (_, i) => i),
+    );
     await wal.close();
   });
 
