@@ -172,6 +172,37 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
   }
 
   /**
+   * Resolves once the consumer has nothing left to deliver and nothing unacknowledged: the log
+   * holds everything its subject had when called (or when the bridge stops: check
+   * {@link failure}).
+   */
+  async caughtUp(): Promise<void> {
+    const { jsm } = this.#connected;
+    const { stream, consumer } = this.#options;
+    for (;;) {
+      if (this.#fatal !== undefined || this.#closing !== undefined) return;
+      // Listening before asking: a batch that ends while the answer travels still wakes us.
+      let wake = (): void => undefined;
+      const progress = new Promise<void>((resolve) => (wake = resolve));
+      this.on('appended', wake);
+      this.on('skipped', wake);
+      this.on('error', wake);
+      try {
+        const info = await jsm.consumers.info(stream, consumer);
+        // Acknowledgements travel on their own: what is delivered and held counts as done.
+        if (info.num_pending === 0 && info.delivered.stream_seq <= this.#held) return;
+        await progress;
+      } catch (error) {
+        if (!isTransient(error)) throw toBridgeError(error, this.#where);
+      } finally {
+        this.off('appended', wake);
+        this.off('skipped', wake);
+        this.off('error', wake);
+      }
+    }
+  }
+
+  /**
    * Stops consuming, finishes the batch in hand (append, then acknowledge), and closes the
    * connection, the state file and, when the bridge opened it, the log. Idempotent.
    */

@@ -18,6 +18,17 @@ export interface Connected {
   readonly jsm: JetStreamManager;
 }
 
+/** `user` and `pass` of a `nats://user:pass@host` URL (URL-decoded), when it has them. */
+function credentialsIn(url: string): { user?: string; pass?: string } {
+  const match = /^[a-z]+:\/\/([^@/]*)@/i.exec(url);
+  if (match === null) return {};
+  const [user = '', pass] = (match[1] ?? '').split(':');
+  return {
+    ...(user === '' ? {} : { user: decodeURIComponent(user) }),
+    ...(pass === undefined ? {} : { pass: decodeURIComponent(pass) }),
+  };
+}
+
 /** The servers, for messages: credentials in a URL are not repeated. */
 export function describeServers(url: string | readonly string[]): string {
   const list = typeof url === 'string' ? [url] : url;
@@ -33,13 +44,18 @@ export async function connectTo(
   name: string,
 ): Promise<Connected> {
   const where = `NATS server ${describeServers(options.url)}`;
+  const list = typeof options.url === 'string' ? [options.url] : [...options.url];
+  // The client does not read credentials from a URL: take them out (the first URL's count).
+  const inUrl = credentialsIn(list[0] ?? '');
+  const user = options.user ?? inUrl.user;
+  const pass = options.pass ?? inUrl.pass;
   let nc: NatsConnection;
   try {
     nc = await connect({
-      servers: typeof options.url === 'string' ? options.url : [...options.url],
+      servers: list.map((entry) => entry.replace(/\/\/[^@/]*@/, '//')),
       name,
-      ...(options.user === undefined ? {} : { user: options.user }),
-      ...(options.pass === undefined ? {} : { pass: options.pass }),
+      ...(user === undefined ? {} : { user }),
+      ...(pass === undefined ? {} : { pass }),
       ...(options.token === undefined ? {} : { token: options.token }),
       timeout: options.connectTimeoutMs,
       reconnect: true,

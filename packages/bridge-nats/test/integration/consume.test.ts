@@ -5,13 +5,12 @@
 import { Queue } from '@annal/core';
 import { BridgeIn } from '@annal/bridge-nats';
 import { Wal } from '@annal/wal';
-import { spawnNode, temporaryDirectory } from '@annal/test-utils';
+import { NatsServer, spawnNode, temporaryDirectory } from '@annal/test-utils';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { fixturePath } from '../fixture-path.js';
-import { NatsServer } from '../nats-server.js';
 import { createStream } from '../stream-contents.js';
 
 let server: NatsServer;

@@ -5,13 +5,12 @@
  */
 import { Queue, type Appender } from '@annal/core';
 import { BridgeOut } from '@annal/bridge-nats';
-import { seededRandom, spawnNode, temporaryDirectory } from '@annal/test-utils';
+import { NatsServer, seededRandom, spawnNode, temporaryDirectory } from '@annal/test-utils';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { fixturePath } from '../fixture-path.js';
-import { NatsServer } from '../nats-server.js';
 import { createStream, storedMessages } from '../stream-contents.js';
 
 const SOAK = process.env['ANNAL_SOAK'] === '1';

@@ -4,12 +4,11 @@
  */
 import { Queue } from '@annal/core';
 import { BridgeIn, BridgeOut, type BridgeOutOptions } from '@annal/bridge-nats';
-import { temporaryDirectory } from '@annal/test-utils';
+import { NatsServer, temporaryDirectory } from '@annal/test-utils';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { NatsServer } from '../nats-server.js';
 import { createStream } from '../stream-contents.js';
 
 const USER = 'annal';

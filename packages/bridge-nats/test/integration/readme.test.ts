@@ -1,7 +1,6 @@
-import { describeDocExamples } from '@annal/test-utils';
+import { describeDocExamples, NatsServer } from '@annal/test-utils';
 import { afterAll, beforeAll } from 'vitest';
 
-import { NatsServer } from '../nats-server.js';
 import { createStream } from '../stream-contents.js';
 
 // The examples need a server: one of their own, reached through NATS_URL (the children inherit it).

@@ -6,10 +6,9 @@ import { Queue } from '@annal/core';
 import { Archiver } from '@annal/archiver';
 import { BridgeOut } from '@annal/bridge-nats';
 import { Wal } from '@annal/wal';
-import { temporaryDirectory } from '@annal/test-utils';
+import { NatsServer, temporaryDirectory } from '@annal/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { NatsServer } from '../nats-server.js';
 import { createStream, storedMessages } from '../stream-contents.js';
 
 let server: NatsServer;
