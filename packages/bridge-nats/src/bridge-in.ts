@@ -258,8 +258,12 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
     const signal = this.#stop.signal;
     const { stream, consumer, maxBatchRecords } = this.#options;
     let backoff = 50;
+    let first = true;
     while (!signal.aborted) {
       try {
+        // After a failure: the consumer may be gone, or have delivered what the log lacks.
+        if (!first) await this.#ensureConsumer();
+        first = false;
         const source = await this.#js.consumers.get(stream, consumer);
         const messages = await source.consume({ max_messages: maxBatchRecords });
         this.#messages = messages;

@@ -72,6 +72,8 @@ export interface BridgeOutEvents {
   resync: [cause: unknown, after: number];
 }
 
+/** Acknowledgements between two moves of the named reader. */
+const STORE_EVERY = 64;
 /** Backoff of the re-synchronisation attempts: from this, doubling up to `maxBackoffMs`. */
 const FIRST_BACKOFF_MS = 50;
 
@@ -140,6 +142,11 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
   /** The id of the message published last: what the next one expects as the stream's last. */
   #lastId = '';
   #running: Promise<void> = Promise.resolve();
+  /** Callers of caughtUp(), resolved when the pump is idle with nothing in flight, or stops. */
+  #caughtUpWaiters: (() => void)[] = [];
+  /** Acknowledged through this index, not yet told to the named reader (it is told in steps). */
+  #unstoredIndex = -1;
+  #acksSinceStore = 0;
   #closing: Promise<void> | undefined;
 
   #shipped = 0;
@@ -237,22 +244,13 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
    * Resolves once JetStream acknowledged every record the log held when called (or when the
    * bridge stops: check {@link failure}).
    */
-  async caughtUp(): Promise<void> {
-    for (;;) {
-      if (this.#fatal !== undefined || this.#closing !== undefined) return;
-      if (this.#window.size === 0 && this.#failure === undefined && !this.#source.hasNext()) return;
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.off('acknowledged', done);
-          this.off('resync', done);
-          this.off('error', done);
-          resolve();
-        };
-        this.on('acknowledged', done);
-        this.on('resync', done);
-        this.on('error', done);
-      });
+  caughtUp(): Promise<void> {
+    if (this.#fatal !== undefined || this.#closing !== undefined) return Promise.resolve();
+    if (this.#window.size === 0 && this.#failure === undefined && !this.#source.hasNext()) {
+      return Promise.resolve();
     }
+    // The pump resolves it when it finds nothing to read and nothing in flight.
+    return new Promise((resolve) => this.#caughtUpWaiters.push(resolve));
   }
 
   /**
@@ -274,6 +272,8 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
     this.#stop.abort();
     this.#wake?.();
     await this.#running.catch(() => undefined);
+    this.#storePosition();
+    this.#releaseWaiters();
     await this.#source.close();
     await this.#connected.nc.drain().catch(() => this.#connected.nc.close());
   }
@@ -295,6 +295,7 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
     this.#fatal = error;
     this.#stop.abort();
     this.#wake?.();
+    this.#releaseWaiters();
     this.emit('error', error);
   }
 
@@ -304,6 +305,7 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
     const { stream, subject, origin } = this.#options;
     const last = await lastShipped(jsm, stream, subject, origin);
     this.#source.resumeAfter(last?.index);
+    this.#unstoredIndex = -1;
     if (last !== undefined) {
       this.#source.acknowledged(last.index);
       this.#acknowledgedIndex = last.index;
@@ -315,6 +317,15 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
   }
 
   async #run(): Promise<void> {
+    try {
+      await this.#ship();
+    } catch (error) {
+      // The local log's errors (damage, a closed queue): the bridge cannot go on.
+      this.#stopOn(toBridgeError(error, this.#where));
+    }
+  }
+
+  async #ship(): Promise<void> {
     const signal = this.#stop.signal;
     while (!signal.aborted) {
       const failure = await this.#pump();
@@ -369,6 +380,8 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
           this.#publish(record);
         }
         if (window.size === 0) {
+          this.#storePosition();
+          this.#releaseWaiters();
           await this.#source.wait(signal);
           continue;
         }
@@ -421,10 +434,29 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
     if (through >= 0 && this.#failure === undefined) {
       this.#acknowledgedIndex = through;
       this.#lastAckAt = Date.now();
-      this.#source.acknowledged(through);
+      // The named reader moves every STORE_EVERY acknowledgements (and when idle, and at close):
+      // moving it reads the records again, which per message would cost as much as shipping.
+      this.#unstoredIndex = through;
+      if (++this.#acksSinceStore >= STORE_EVERY) this.#storePosition();
       this.emit('acknowledged', through);
     }
     this.#wake?.();
+  }
+
+  /** Tells the named reader what JetStream acknowledged. */
+  #storePosition(): void {
+    if (this.#unstoredIndex < 0) return;
+    const index = this.#unstoredIndex;
+    this.#unstoredIndex = -1;
+    this.#acksSinceStore = 0;
+    this.#source.acknowledged(index);
+  }
+
+  #releaseWaiters(): void {
+    const waiters = this.#caughtUpWaiters;
+    if (waiters.length === 0) return;
+    this.#caughtUpWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   #onFailure(entry: InFlightEntry, error: unknown): void {

@@ -5,11 +5,11 @@
  * @module
  */
 import {
+  AnnalError,
   BridgeAuthError,
   BridgeConnectError,
   BridgeNoStreamError,
   BridgeRejectedError,
-  type AnnalError,
 } from '@annal/native';
 import { JetStreamApiCodes, JetStreamApiError, JetStreamError } from '@nats-io/jetstream';
 import { errors } from '@nats-io/transport-node';
@@ -39,6 +39,8 @@ export function isTransient(error: unknown): boolean {
 
 /** The coded error for one that stops a bridge (`where`: the server and stream, for the message). */
 export function toBridgeError(error: unknown, where: string): AnnalError {
+  // The local log's own errors (a full disk, damage) keep their codes.
+  if (AnnalError.isInstance(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (
     error instanceof errors.AuthorizationError ||

@@ -100,12 +100,10 @@ export class QueueSource implements ShipSource {
 
   acknowledged(index: number): void {
     const named = this.#named;
-    // Step by step in the common case (one ack moves it by one record); a long way by seeking.
-    if (named.index + 64 < index && named.seek(index)) {
-      named.next();
-      return;
-    }
-    while (named.index <= index && named.next() !== undefined);
+    if (named.index > index) return;
+    // An index lookup and a short scan, rather than reading (and checking) every record again.
+    if (named.seek(index)) named.next();
+    else while (named.index <= index && named.next() !== undefined);
   }
 
   unread(): number {
