@@ -2,7 +2,11 @@
  * Consuming a stream into a local log: every message once, in order, acknowledged only after
  * the append; a crash between append and ack appends nothing twice.
  */
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { Queue } from '@annal/core';
+import { crc32c } from '@annal/native';
 import { BridgeIn } from '@annal/bridge-nats';
 import { Wal } from '@annal/wal';
 import { NatsServer, spawnNode, temporaryDirectory } from '@annal/test-utils';
@@ -141,5 +145,68 @@ describe('BridgeIn', () => {
     await held(bridge, 60);
     await bridge.close();
     expect(queuePayloads(directory)).toEqual(expected(60));
+  });
+});
+
+/**
+ * Writes the state file's next slot by hand (intake-state-layout.ts), as a bridge does before
+ * appending a batch: for a crash in the middle of that batch.
+ */
+function announceBatch(
+  path: string,
+  heldBefore: number,
+  before: number,
+  sequences: number[],
+): void {
+  const existing = readFileSync(path);
+  const view = new DataView(existing.buffer, existing.byteOffset, existing.byteLength);
+  const slotBytes = 40 + 8 * 4096;
+  const generations = [0, slotBytes]
+    .filter((at) => existing.byteLength >= at + 40 && view.getUint32(at, true) === 0x53494241)
+    .map((at) => view.getFloat64(at + 8, true));
+  const generation = Math.max(0, ...generations) + 1;
+  const slot = new Uint8Array(40 + 8 * sequences.length);
+  const out = new DataView(slot.buffer);
+  out.setUint32(0, 0x53494241, true);
+  out.setFloat64(8, generation, true);
+  out.setFloat64(16, heldBefore, true);
+  out.setFloat64(24, before, true);
+  out.setUint32(32, sequences.length, true);
+  sequences.forEach((sequence, i) => out.setFloat64(40 + 8 * i, sequence, true));
+  out.setUint32(4, crc32c(slot.subarray(8)), true);
+  const fd = openSync(path, 'r+');
+  writeSync(fd, slot, 0, slot.length, (generation % 2) * slotBytes);
+  closeSync(fd);
+}
+
+describe('BridgeIn after a crash in the middle of a batch', () => {
+  it('counts the records the batch left and appends only the rest', async () => {
+    await createStream(server.url, 'IN4', ['in4.>']);
+    await publish('in4.a', 0, 10);
+    const directory = temporaryDirectory();
+    const options = {
+      url: server.url,
+      stream: 'IN4',
+      consumer: 'half',
+      target: { queue: directory },
+    } as const;
+    let bridge = await BridgeIn.open(options);
+    await held(bridge, 10);
+    await bridge.close();
+    await publish('in4.a', 10, 15);
+    // The crash: the batch of sequences 11 … 15 was announced, two of its records appended.
+    const queue = Queue.open(directory);
+    const before = queue.describe().lastIndex ?? -1;
+    const appender = queue.appender();
+    appender.appendString('message 10');
+    appender.appendString('message 11');
+    appender.close();
+    queue.close();
+    announceBatch(join(directory, 'bridge-in.half.state'), 10, before, [11, 12, 13, 14, 15]);
+    bridge = await BridgeIn.open(options);
+    expect(bridge.heldSequence).toBe(12);
+    await held(bridge, 15);
+    await bridge.close();
+    expect(queuePayloads(directory)).toEqual(expected(15));
   });
 });
