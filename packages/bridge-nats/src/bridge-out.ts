@@ -206,11 +206,6 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
     }
   }
 
-  /** The options as resolved (defaults filled in). */
-  get options(): Readonly<ResolvedBridgeOutOptions> {
-    return this.#options;
-  }
-
   /** The error the bridge stopped on, if it did (also emitted as `'error'`). */
   get failure(): AnnalError | undefined {
     return this.#fatal;

@@ -37,13 +37,19 @@ export function archiveHeaders(label: ArchiveLabel): MsgHdrs {
   return result;
 }
 
+/** What a message id says: which log, which record. */
+export interface MessageIdentity {
+  /** The bridge's `origin`: which local log. */
+  readonly origin: string;
+  /** The record's index in that log. */
+  readonly index: number;
+}
+
 /**
  * The origin and index of a message id `origin:index`, or undefined when it is not one (the
  * origin holds no colon, the index is a decimal safe integer).
  */
-export function parseMessageId(
-  id: string | undefined,
-): { origin: string; index: number } | undefined {
+export function parseMessageId(id: string | undefined): MessageIdentity | undefined {
   if (id === undefined) return undefined;
   const colon = id.lastIndexOf(':');
   const text = id.slice(colon + 1);

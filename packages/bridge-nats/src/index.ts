@@ -26,8 +26,6 @@ export type {
   ConnectionOptions,
   QueueSourceOptions,
   QueueTargetOptions,
-  ResolvedBridgeInOptions,
-  ResolvedBridgeOutOptions,
   WalSourceOptions,
   WalTargetOptions,
 } from './options.js';
@@ -40,6 +38,7 @@ export {
   messageId,
   parseMessageId,
 } from './headers.js';
+export type { MessageIdentity } from './headers.js';
 export {
   BridgeAuthError,
   BridgeConflictError,
