@@ -146,7 +146,7 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
       state?.close();
       await target.close();
       await connected?.nc.close().catch(() => undefined);
-      throw error;
+      throw toBridgeError(error, `bridge in ${resolved.consumer}`);
     }
   }
 

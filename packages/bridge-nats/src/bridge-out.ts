@@ -193,7 +193,6 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
     let connected: Connected | undefined;
     try {
       connected = await connectTo(resolved, `annal bridge out ${resolved.origin}`);
-      await checkStream(connected.jsm, resolved.stream, resolved.subject);
       const bridge = new BridgeOut(resolved, source, connected);
       await bridge.#synchronise();
       bridge.#running = bridge.#run();
@@ -202,7 +201,7 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
     } catch (error) {
       await source.close();
       await connected?.nc.close().catch(() => undefined);
-      throw error;
+      throw toBridgeError(error, `bridge ${resolved.origin}`);
     }
   }
 
@@ -298,6 +297,8 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
   async #synchronise(): Promise<void> {
     const { jsm } = this.#connected;
     const { stream, subject, origin } = this.#options;
+    // Still there, still storing the subject (a failure may have been its deletion).
+    await checkStream(jsm, stream, subject);
     const last = await lastShipped(jsm, stream, subject, origin);
     this.#source.resumeAfter(last?.index);
     this.#unstoredIndex = -1;

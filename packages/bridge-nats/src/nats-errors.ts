@@ -11,7 +11,7 @@ import {
   BridgeNoStreamError,
   BridgeRejectedError,
 } from '@annal/native';
-import { JetStreamApiCodes, JetStreamApiError, JetStreamError } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { errors } from '@nats-io/transport-node';
 
 /** JetStream's code for a message whose `Nats-Expected-Last-Msg-Id` is not the stream's last. */
@@ -32,8 +32,10 @@ export function isTransient(error: unknown): boolean {
     error instanceof errors.RequestError ||
     error instanceof errors.NoRespondersError ||
     error instanceof errors.DrainingConnectionError ||
-    // "jetstream is not enabled": no responder yet, as while a restarted server recovers.
-    (error instanceof JetStreamError && /not enabled/i.test(error.message))
+    // "jetstream is not enabled" (JetStreamNotEnabled, not a JetStreamError): no responder for
+    // the subject yet, as while a restarted server recovers its streams. A stream that no
+    // longer stores the subject says the same: the re-synchronisation checks the stream.
+    (error instanceof Error && error.name === 'JetStreamNotEnabled')
   );
 }
 

@@ -9,7 +9,7 @@ import { BridgeConflictError, BridgeNoStreamError, BridgeSubjectError } from '@a
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 
 import { MSG_ID_HEADER, parseMessageId } from './headers.js';
-import { toBridgeError } from './nats-errors.js';
+import { isTransient, toBridgeError } from './nats-errors.js';
 import { subjectMatches } from './subjects.js';
 
 /** The last message shipped on the subject: the record's index and the stream sequence. */
@@ -35,6 +35,8 @@ export async function checkStream(
         { cause: error, field: 'stream' },
       );
     }
+    // A lost connection or a timeout is the caller's to retry (or to code, at open).
+    if (isTransient(error)) throw error;
     throw toBridgeError(error, `stream ${JSON.stringify(stream)}`);
   }
   if (subject === undefined) return;
