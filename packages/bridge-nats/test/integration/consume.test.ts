@@ -210,3 +210,40 @@ describe('BridgeIn after a crash in the middle of a batch', () => {
     expect(queuePayloads(directory)).toEqual(expected(15));
   });
 });
+
+describe('BridgeIn across a restart of nats-server', () => {
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`${signal}: every message once, in order`, async () => {
+      const nats = await NatsServer.start();
+      try {
+        await createStream(nats.url, 'IN5', ['in5.>']);
+        const nc = await connect({ servers: nats.url });
+        const js = jetstream(nc);
+        for (let i = 0; i < 2000; i++) await js.publish('in5.a', encoder.encode(`message ${i}`));
+        await nc.close();
+        const directory = temporaryDirectory();
+        const bridge = await BridgeIn.open({
+          url: nats.url,
+          stream: 'IN5',
+          consumer: 'through',
+          target: { queue: directory },
+          maxBatchRecords: 64,
+          ackWaitMs: 1000,
+        });
+        await held(bridge, 500);
+        await nats.restart(signal);
+        const again = await connect({ servers: nats.url });
+        const js2 = jetstream(again);
+        for (let i = 2000; i < 2200; i++)
+          await js2.publish('in5.a', encoder.encode(`message ${i}`));
+        await again.close();
+        await bridge.caughtUp();
+        expect(bridge.failure).toBeUndefined();
+        await bridge.close();
+        expect(queuePayloads(directory)).toEqual(expected(2200));
+      } finally {
+        await nats.dispose();
+      }
+    });
+  }
+});
