@@ -77,6 +77,14 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'bridge-nats',
+          root: packageRoot('./packages/bridge-nats'),
+          include: ['test/**/*.test.ts'],
+        },
+      },
     ],
   },
 });

@@ -38,7 +38,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const PACKAGES = ['native', 'logbuf', 'core', 'wal', 'replay', 'cli', 'archiver'];
+const PACKAGES = ['native', 'logbuf', 'core', 'wal', 'replay', 'cli', 'archiver', 'bridge-nats'];
 const SHIPPED_MAJORS = ['20', '22', '24'];
 /** Tools a compile needs; none may be reachable in the no-compiler cases. */
 const COMPILE_TOOLS = ['c++', 'g++', 'gcc', 'cc', 'clang', 'make', 'python3'];

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PACKAGES = ['native', 'logbuf', 'core', 'wal', 'replay', 'cli', 'archiver'];
+const PACKAGES = ['native', 'logbuf', 'core', 'wal', 'replay', 'cli', 'archiver', 'bridge-nats'];
 
 function run(command, args, cwd) {
   process.stdout.write(`$ ${[command, ...args].join(' ')}\n`);

@@ -11,6 +11,10 @@ const controller = new AbortController();
 process.once('SIGINT', () => {
   controller.abort();
 });
+// A service manager stops `annal bridge` with SIGTERM: it drains, as on Ctrl-C.
+process.once('SIGTERM', () => {
+  controller.abort();
+});
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

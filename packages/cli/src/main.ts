@@ -15,6 +15,12 @@ import {
   Option,
 } from 'commander';
 
+import {
+  bridgeIn,
+  bridgeOut,
+  type BridgeInCliOptions,
+  type BridgeOutCliOptions,
+} from './commands/bridge.js';
 import { dump } from './commands/dump.js';
 import { EXPORT_FORMATS, exportRecords } from './commands/export.js';
 import { ls } from './commands/ls.js';
@@ -219,6 +225,52 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
     )
     .action(
       run((context, path: string, options: StatsCliOptions) => stats(context, path, options)),
+    );
+
+  const bridge = program
+    .command('bridge')
+    .description(
+      'ship a log to NATS JetStream exactly once (out), or consume a stream into a log (in)',
+    );
+  bridge
+    .command('out')
+    .description(
+      'ship every record of a queue, archive or wal topic to a JetStream subject, until Ctrl-C or SIGTERM (credentials: the URL, or NATS_USER, NATS_PASS, NATS_TOKEN)',
+    )
+    .argument('<path>', 'a queue, archive or wal directory')
+    .argument('<url>', 'the NATS server, e.g. nats://127.0.0.1:4222')
+    .requiredOption('--stream <name>', 'the JetStream stream (it must exist)')
+    .requiredOption('--subject <subject>', 'the subject to publish on (one bridge per subject)')
+    .requiredOption('--origin <name>', "the log's name in the stream: message ids are origin:index")
+    .addOption(new Option('--topic <name>', 'wal: the topic to ship'))
+    .addOption(
+      new Option(
+        '--max-in-flight <count>',
+        'most messages not yet acknowledged (default 256)',
+      ).argParser(integer('--max-in-flight', 1)),
+    )
+    .option('--until-caught-up', 'stop once every record there is has been acknowledged', false)
+    .action(
+      run((context, path: string, url: string, options: BridgeOutCliOptions) =>
+        bridgeOut(context, path, url, options),
+      ),
+    );
+  bridge
+    .command('in')
+    .description(
+      'consume a JetStream stream through a durable consumer into a queue (or a wal topic), appending no message twice, until Ctrl-C or SIGTERM',
+    )
+    .argument('<url>', 'the NATS server, e.g. nats://127.0.0.1:4222')
+    .argument('<path>', 'the queue (or wal, with --topic) to append to; created if missing')
+    .requiredOption('--stream <name>', 'the JetStream stream')
+    .requiredOption('--consumer <name>', 'the durable consumer (created if missing)')
+    .addOption(new Option('--subject <subject>', 'only this subject, for a consumer created here'))
+    .addOption(new Option('--topic <name>', 'append to this topic of a wal at <path>'))
+    .option('--until-caught-up', 'stop once the consumer has nothing more to deliver', false)
+    .action(
+      run((context, url: string, path: string, options: BridgeInCliOptions) =>
+        bridgeIn(context, url, path, options),
+      ),
     );
 
   try {

@@ -65,6 +65,12 @@ export { UnsafePathError } from './errors/unsafe-path-error.js';
 export { UnsupportedError } from './errors/unsupported-error.js';
 export { BackPressuredError } from './errors/back-pressured-error.js';
 export { WorkerFailedError } from './errors/worker-failed-error.js';
+export { BridgeConnectError } from './errors/bridge-connect-error.js';
+export { BridgeAuthError } from './errors/bridge-auth-error.js';
+export { BridgeNoStreamError } from './errors/bridge-no-stream-error.js';
+export { BridgeSubjectError } from './errors/bridge-subject-error.js';
+export { BridgeConflictError } from './errors/bridge-conflict-error.js';
+export { BridgeRejectedError } from './errors/bridge-rejected-error.js';
 
 // What a store's verify() reports.
 export { DEFAULT_MAX_PROBLEMS } from './verify-report.js';

@@ -11,6 +11,7 @@ import { crc32c } from '@annal/native';
 import { replay } from '@annal/replay';
 import { fromQueue } from '@annal/replay/core';
 import { Archiver, openRecording } from '@annal/archiver';
+import { BridgeOut, messageId, parseMessageId } from '@annal/bridge-nats';
 
 const directory = mkdtempSync(join(tmpdir(), 'annal-app-'));
 const encoder = new TextEncoder();
@@ -55,6 +56,11 @@ try {
   const archived = Array.from(recording.messages(), (message) => message.decode());
   recording.close();
   if (archived.join() !== 'tick') throw new Error(`archive read ${archived}`);
+
+  // The bridge and its NATS client load from node_modules (no server here: its options are checked first).
+  if (parseMessageId(messageId('app', 7))?.index !== 7) throw new Error('bridge message ids');
+  const refused = await BridgeOut.open({ url: 'http://nowhere' }).catch((error) => error);
+  if (refused?.code !== 'ERR_ANNAL_INVALID_OPTION') throw new Error(`bridge options: ${refused}`);
 
   console.log(`esm ok: node ${process.version} (ABI ${process.versions.modules})`);
 } finally {

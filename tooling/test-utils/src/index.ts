@@ -10,3 +10,5 @@ export { runNode, spawnNode } from './node-process.js';
 export type { NodeProcess, NodeRunResult, SpawnNodeOptions } from './node-process.js';
 export { describeDocExamples, docExamples, runDocExample } from './doc-examples.js';
 export type { DocExample, DocExamplesOptions } from './doc-examples.js';
+export { NatsServer, natsServerBinary } from './nats-server.js';
+export type { NatsServerOptions } from './nats-server.js';

@@ -6,6 +6,7 @@
  */
 import type { Suite } from '../suite.js';
 import { archiverSuite } from './archiver/archiver.js';
+import { bridgeSuite } from './bridge/bridge.js';
 import { coreAppendSuite } from './core/append.js';
 import { coreReadSuite } from './core/read.js';
 import { coreSharedSuite } from './core/shared-appenders.js';
@@ -38,4 +39,5 @@ export const SUITES: readonly Suite[] = [
   walReadSuite,
   replaySuite,
   archiverSuite,
+  bridgeSuite,
 ];

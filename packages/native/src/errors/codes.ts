@@ -45,6 +45,18 @@ export const ErrorCode = {
   BACK_PRESSURED: 'ERR_ANNAL_BACK_PRESSURED',
   /** A worker thread that did the work died; `cause` is its error. */
   WORKER_FAILED: 'ERR_ANNAL_WORKER_FAILED',
+  /** A bridge could not reach its server (refused, unresolvable, timed out). */
+  BRIDGE_CONNECT: 'ERR_ANNAL_BRIDGE_CONNECT',
+  /** A bridge's server refused its credentials, or a subject or stream it needs. */
+  BRIDGE_AUTH: 'ERR_ANNAL_BRIDGE_AUTH',
+  /** The stream (or consumer) a bridge was given does not exist on its server. */
+  BRIDGE_NO_STREAM: 'ERR_ANNAL_BRIDGE_NO_STREAM',
+  /** A bridge's subject is not one its stream stores. */
+  BRIDGE_SUBJECT: 'ERR_ANNAL_BRIDGE_SUBJECT',
+  /** A bridge found the stream and the local log disagreeing on what was shipped; it stops rather than lose or repeat records. */
+  BRIDGE_CONFLICT: 'ERR_ANNAL_BRIDGE_CONFLICT',
+  /** The server rejected a message for a reason a retry cannot fix (too large, stream full). */
+  BRIDGE_REJECTED: 'ERR_ANNAL_BRIDGE_REJECTED',
 } as const;
 
 /** One of the stable `ERR_ANNAL_*` codes. */
