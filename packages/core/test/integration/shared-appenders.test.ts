@@ -144,7 +144,8 @@ describe('shared appenders', () => {
       [2, perWriter],
       [3, perWriter],
     ]);
-  });
+    // A bound, as above: four writers of 20,000 records share two cores with the rest of the suite.
+  }, 240_000);
 
   it('follow a roll made by another appender whose clock is ahead', () => {
     const directory = temporaryDirectory();
@@ -339,48 +340,54 @@ describe('shared appenders', () => {
     expect(verifyShared(directory)).toEqual(new Map([[0, 1]]));
   });
 
-  it('killed with SIGKILL at random points lose no committed record; the others go on', async () => {
-    const trials = SOAK ? 300 : 15;
-    const random = seededRandom(4);
-    const directory = temporaryDirectory();
-    // Writer 0 lives throughout in another process; writers 1 and 2 are killed and restarted.
-    const steady = spawnNode(fixturePath('shared-appender.mjs'), [directory, '0', 'paced', '0']);
-    await steady.waitForLine((line) => line.startsWith('committed'));
-    const next = [0, 0, 0];
-    for (let trial = 0; trial < trials; trial++) {
-      const acknowledged = [0, 0, 0];
-      // Each victim appends flat out and is killed after a random number of progress lines.
-      await Promise.all(
-        [1, 2].map(async (writer) => {
-          const victim = spawnNode(fixturePath('shared-appender.mjs'), [
-            directory,
-            String(writer),
-            'forever',
-            String(next[writer]),
-          ]);
-          const lines = 1 + Math.floor(random() * 3);
-          for (let seen = 0; seen < lines; seen++) {
-            const line = await victim.waitForLine(
-              (text) => Number(text.split(' ')[1]) > acknowledged[writer]!,
-            );
-            acknowledged[writer] = Number(line.split(' ')[1]);
-          }
-          victim.child.kill('SIGKILL');
-          expect((await victim.exited).signal).toBe('SIGKILL');
-        }),
-      );
-      const counts = verifyShared(directory);
-      for (const writer of [1, 2]) {
-        const count = counts.get(writer) ?? 0;
-        expect(count).toBeGreaterThanOrEqual(acknowledged[writer]!);
-        next[writer] = count;
+  it(
+    'killed with SIGKILL at random points lose no committed record; the others go on',
+    async () => {
+      const trials = SOAK ? 300 : 15;
+      const random = seededRandom(4);
+      const directory = temporaryDirectory();
+      // Writer 0 lives throughout in another process; writers 1 and 2 are killed and restarted.
+      const steady = spawnNode(fixturePath('shared-appender.mjs'), [directory, '0', 'paced', '0']);
+      await steady.waitForLine((line) => line.startsWith('committed'));
+      const next = [0, 0, 0];
+      for (let trial = 0; trial < trials; trial++) {
+        const acknowledged = [0, 0, 0];
+        // Each victim appends flat out and is killed after a random number of progress lines.
+        await Promise.all(
+          [1, 2].map(async (writer) => {
+            const victim = spawnNode(fixturePath('shared-appender.mjs'), [
+              directory,
+              String(writer),
+              'forever',
+              String(next[writer]),
+            ]);
+            const lines = 1 + Math.floor(random() * 3);
+            for (let seen = 0; seen < lines; seen++) {
+              const line = await victim.waitForLine(
+                (text) => Number(text.split(' ')[1]) > acknowledged[writer]!,
+              );
+              acknowledged[writer] = Number(line.split(' ')[1]);
+            }
+            victim.child.kill('SIGKILL');
+            expect((await victim.exited).signal).toBe('SIGKILL');
+          }),
+        );
+        const counts = verifyShared(directory);
+        for (const writer of [1, 2]) {
+          const count = counts.get(writer) ?? 0;
+          expect(count).toBeGreaterThanOrEqual(acknowledged[writer]!);
+          next[writer] = count;
+        }
       }
-    }
-    // The steady writer was never blocked for good: it still commits after all the kills.
-    const before = verifyShared(directory).get(0) ?? 0;
-    await steady.waitForLine((line) => Number(line.split(' ')[1]) > before + 25);
-    steady.child.kill('SIGKILL');
-    await steady.exited;
-    verifyShared(directory);
-  });
+      // The steady writer was never blocked for good: it still commits after all the kills.
+      const before = verifyShared(directory).get(0) ?? 0;
+      await steady.waitForLine((line) => Number(line.split(' ')[1]) > before + 25);
+      steady.child.kill('SIGKILL');
+      await steady.exited;
+      verifyShared(directory);
+      // Only a bound (no timing is asserted): 15 trials of several child processes each take over
+      // a minute on a loaded two-core machine.
+    },
+    SOAK ? 6 * 3_600_000 : 240_000,
+  );
 });
