@@ -244,8 +244,16 @@ function openFile(path: string, flags: number): number {
   }
 }
 
+/**
+ * True while an exclusive appender holds the queue: the sentinel byte is write-locked. The probe
+ * is a read lock, so that probes of concurrent joiners never refuse each other (two write-lock
+ * probes did: the loser took the other's probe for an exclusive appender).
+ */
 function exclusiveAppenderPresent(path: string): boolean {
-  const probe = FileLock.tryAcquire(path, { range: { start: SENTINEL_BYTE, length: 1 } });
+  const probe = FileLock.tryAcquire(path, {
+    range: { start: SENTINEL_BYTE, length: 1 },
+    exclusive: false,
+  });
   probe?.release();
   return probe === null;
 }

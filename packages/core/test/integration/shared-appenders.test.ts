@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { Queue } from '@annal/core';
+import { APPENDER_LOCK_FILE, Queue } from '@annal/core';
+import { FileLock } from '@annal/native';
 import { runNode, seededRandom, spawnNode, temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
@@ -14,6 +15,7 @@ import {
   taggedPayload,
   writeTagged,
 } from '../fixtures/tagged-payload.mjs';
+import { JOIN_BYTE, SENTINEL_BYTE } from '../../src/appender-lock-layout.js';
 import { APPEND_HANDOFF_OFFSET, WRITE_POSITION_OFFSET } from '../../src/layout.js';
 import { ManualClock, SMALL } from '../queue-helpers.js';
 
@@ -134,7 +136,7 @@ describe('shared appenders', () => {
       runNode(fixturePath('shared-appender.mjs'), [directory, '3', 'count', String(perWriter)]),
     ]).then((results) => {
       for (const result of results.slice(2)) {
-        expect(result).toMatchObject({ code: 0, stdout: 'done\n' });
+        expect(result, result.stderr).toMatchObject({ code: 0, stdout: 'done\n' });
       }
     });
     const counts = verifyShared(directory);
@@ -146,6 +148,35 @@ describe('shared appenders', () => {
     ]);
     // A bound, as above: four writers of 20,000 records share two cores with the rest of the suite.
   }, 240_000);
+
+  it('join while another joiner is probing for an exclusive appender (no false ERR_ANNAL_LOCKED)', () => {
+    const directory = temporaryDirectory();
+    using first = Queue.open(directory, SMALL);
+    first.appender({ shared: true });
+    // What a concurrent joiner holds for a moment while it checks that no exclusive appender
+    // holds the queue. Under load that moment can be long; a joiner must not mistake it.
+    const probe = FileLock.tryAcquire(join(directory, APPENDER_LOCK_FILE), {
+      range: { start: SENTINEL_BYTE, length: 1 },
+      exclusive: false,
+    });
+    expect(probe).not.toBeNull();
+    // The join byte is held too, so the joiner waits and probes (its path under contention).
+    const joining = FileLock.tryAcquire(join(directory, APPENDER_LOCK_FILE), {
+      range: { start: JOIN_BYTE, length: 1 },
+    });
+    expect(joining).not.toBeNull();
+    using second = Queue.open(directory, SMALL);
+    // Waits for the join byte, never refused as if an exclusive appender held the queue.
+    expect(() => second.appender({ shared: true, lockTimeoutMs: 50 })).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_TIMEOUT' }),
+    );
+    joining?.release();
+    expect(second.appender({ shared: true }).shared).toBe(true);
+    probe?.release();
+    // An exclusive appender is still told apart.
+    using third = Queue.open(directory, SMALL);
+    expect(() => third.appender()).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_LOCKED' }));
+  });
 
   it('follow a roll made by another appender whose clock is ahead', () => {
     const directory = temporaryDirectory();
