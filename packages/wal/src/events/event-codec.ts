@@ -31,6 +31,7 @@ import {
 } from '../layout.js';
 import type { Event, EventData } from './event.js';
 import type { PreparedEvent } from './event-input.js';
+import { NOT_HANDLED, parseAsciiJson } from './ascii-json.js';
 import { decodeText, internedText } from './text.js';
 import { formatUuid } from './uuidv7.js';
 
@@ -189,20 +190,15 @@ export function decodeEventAt(
   let data: EventData;
   if (kind === EVENT_DATA_BYTES) {
     data = { bytes: bytes.slice(at, end) };
+  } else if (kind === EVENT_DATA_JSON) {
+    // Small ASCII JSON is parsed from the bytes; the rest is decoded and given to JSON.parse.
+    let json = parseAsciiJson(bytes, at, dataLength);
+    if (json === NOT_HANDLED) json = parseJsonText(bytes, at, dataLength, source, index);
+    data = { json };
   } else {
     const text = decodeText(bytes, at, dataLength);
     if (text === undefined) throw corrupt(source, index, 'the data is not valid UTF-8');
-    if (kind === EVENT_DATA_TEXT) {
-      data = { text };
-    } else {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw corrupt(source, index, 'the data is not valid JSON');
-      }
-      data = { json };
-    }
+    data = { text };
   }
   return {
     id,
@@ -212,6 +208,23 @@ export function decodeEventAt(
     data,
     headers: headers === EMPTY_HEADERS ? {} : headers,
   };
+}
+
+/** JSON data the byte parser left: decoded as UTF-8, then `JSON.parse`. */
+function parseJsonText(
+  bytes: Uint8Array,
+  at: number,
+  length: number,
+  source: EventSource,
+  index: number,
+): unknown {
+  const text = decodeText(bytes, at, length);
+  if (text === undefined) throw corrupt(source, index, 'the data is not valid UTF-8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw corrupt(source, index, 'the data is not valid JSON');
+  }
 }
 
 /** Marks "no headers" without allocating until the event object is built. */
