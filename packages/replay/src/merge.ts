@@ -54,45 +54,61 @@ export function merge<const S extends readonly Source[]>(
   });
   const count = sources.length;
   const heads: (ReplayRecord | undefined)[] = new Array<ReplayRecord | undefined>(count);
+  /** Each head's timestamp (+Infinity once its source has ended): one typed load per compare. */
+  const times = new Float64Array(count).fill(Number.POSITIVE_INFINITY);
   let started = false;
   /** The source whose record was returned last: it advances on the next call. */
   let taken = -1;
 
   const advance = (k: number): void => {
     const record = (list[k] as Source).next();
-    if (record !== undefined && Number.isNaN(record.timestamp)) {
+    if (record === undefined) {
+      heads[k] = undefined;
+      times[k] = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const timestamp = record.timestamp;
+    if (timestamp !== timestamp) {
       throw new InvalidArgumentError(
         `merge: "${record.stream}" at index ${record.index} has no timestamp; a merge orders by time`,
         { field: 'timestamp' },
       );
     }
     heads[k] = record;
+    times[k] = timestamp;
   };
 
   return {
     name: options.name ?? list.map((source) => source.name).join('+'),
     next() {
-      if (!started) {
+      if (taken >= 0) {
+        advance(taken);
+      } else if (!started) {
         for (let k = 0; k < count; k++) advance(k);
         started = true;
-      } else if (taken >= 0) {
-        advance(taken);
       }
       taken = -1;
-      let best: ReplayRecord | undefined;
-      for (let k = 0; k < count; k++) {
-        const head = heads[k];
-        // Strictly smaller only: on a tie the earlier source keeps its place.
-        if (head !== undefined && (best === undefined || head.timestamp < best.timestamp)) {
-          best = head;
-          taken = k;
+      // The first live source, then any with a strictly smaller time: on a tie the earlier
+      // source keeps its place. (An ended source's time is +Infinity, never smaller; a live
+      // source at +Infinity is found by `heads`.)
+      let best = 0;
+      while (best < count && heads[best] === undefined) best++;
+      if (best === count) return undefined;
+      let bestTime = times[best] as number;
+      for (let k = best + 1; k < count; k++) {
+        const time = times[k] as number;
+        if (time < bestTime) {
+          best = k;
+          bestTime = time;
         }
       }
-      return best as RecordOf<S[number]> | undefined;
+      taken = best;
+      return heads[best] as RecordOf<S[number]> | undefined;
     },
     close() {
       for (const source of list) source.close();
       heads.fill(undefined);
+      times.fill(Number.POSITIVE_INFINITY);
       taken = -1;
       started = true;
     },
