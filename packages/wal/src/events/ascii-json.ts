@@ -158,12 +158,10 @@ class AsciiJsonParser {
     }
     for (;;) {
       if (this.at >= this.end || input[this.at] !== QUOTE) return this.bail();
-      const length = this.stringLength();
-      if (length < 0) return this.bail();
-      const key = this.key(this.at + 1, length);
+      const key = this.key();
+      if (key === undefined) return this.bail();
       // JSON.parse makes "__proto__" an own key; an assignment would set the prototype.
       if (key === '__proto__') return this.bail();
-      this.at += length + 2;
       this.skipSpace();
       if (this.at >= this.end || input[this.at] !== COLON) return this.bail();
       this.at++;
@@ -181,29 +179,38 @@ class AsciiJsonParser {
     }
   }
 
-  /** The key in `input[from, from + length)` (ASCII, checked), made once per run of texts. */
-  key(from: number, length: number): string {
+  /**
+   * The key whose opening quote is at `at`, moving past its closing one; undefined to bail.
+   * Compared first with the key met at the same place in the last text (whose bytes were
+   * checked when it was kept: a match is a key, closing quote included, in one pass).
+   */
+  key(): string | undefined {
     const n = this.keyCount++;
     const input = this.input;
+    const from = this.at + 1;
     if (n < RECENT_KEYS) {
       const recent = this.recentBytes[n];
-      if (recent?.length === length) {
-        let same = true;
-        for (let k = 0; k < length; k++) {
-          if (recent[k] !== input[from + k]) {
-            same = false;
-            break;
+      if (recent !== undefined) {
+        const length = recent.length;
+        if (from + length < this.end && input[from + length] === QUOTE) {
+          let k = 0;
+          while (k < length && recent[k] === input[from + k]) k++;
+          if (k === length) {
+            this.at = from + length + 1;
+            return this.recentKeys[n];
           }
         }
-        if (same) return this.recentKeys[n] as string;
       }
     }
+    const length = this.stringLength();
+    if (length < 0) return undefined;
     // Keys repeat from event to event: the intern table makes each string once.
     const key = internedText(input, from, length) as string;
     if (n < RECENT_KEYS && length <= RECENT_KEY_MAX_BYTES) {
       this.recentBytes[n] = input.slice(from, from + length);
       this.recentKeys[n] = key;
     }
+    this.at = from + length + 1;
     return key;
   }
 

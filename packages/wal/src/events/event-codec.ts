@@ -131,7 +131,7 @@ export function decodeEventAt(
   if (at + typeLength > end) {
     throw corrupt(source, index, `the type runs past the end of the record (${length} bytes)`);
   }
-  const type = internedText(bytes, at, typeLength);
+  const type = typeText(bytes, at, typeLength);
   if (type === undefined) throw corrupt(source, index, 'the type is not valid UTF-8');
   at += typeLength;
 
@@ -208,6 +208,28 @@ export function decodeEventAt(
     data,
     headers: headers === EMPTY_HEADERS ? {} : headers,
   };
+}
+
+/**
+ * The type of the last event decoded, bytes and string: a log holds runs of events of one type,
+ * so one comparison of the bytes finds most types (the intern table hashes them first).
+ */
+const lastType = { bytes: new Uint8Array(0), text: '' };
+
+/** {@link internedText} for an event's type, through {@link lastType}. */
+function typeText(bytes: Uint8Array, at: number, length: number): string | undefined {
+  const last = lastType.bytes;
+  if (last.length === length) {
+    let k = 0;
+    while (k < length && last[k] === bytes[at + k]) k++;
+    if (k === length) return lastType.text;
+  }
+  const text = internedText(bytes, at, length);
+  if (text !== undefined) {
+    lastType.bytes = bytes.slice(at, at + length);
+    lastType.text = text;
+  }
+  return text;
 }
 
 /** JSON data the byte parser left: decoded as UTF-8, then `JSON.parse`. */
