@@ -275,8 +275,9 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
    * source's `next()` and the handler into a loop only while the code it inlines stays under a
    * budget (about 900 bytes of bytecode), and a zero-copy source over a reader takes most of it:
    * helpers called per record here would push the source out, and cost a call per record.
-   * What is rare (a stamped record's clock, progress, steps, the signal) is one comparison here
-   * and a call only when it has something to do.
+   * What is rare (progress, steps, the signal) is one comparison here and a call only when it
+   * has something to do; a stamped record moves the clock by `advanceTo`, which is one
+   * comparison against the next timer's due time when none is due.
    */
   #deliverFast(budget: number): number {
     const source = this.#source;
@@ -286,7 +287,12 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
       const record = source.next();
       if (record === undefined) return SLICE_ENDED;
       const timestamp = record.timestamp;
-      if (timestamp === timestamp) this.#stamp(timestamp);
+      if (timestamp === timestamp) {
+        // #stamp, written out (a call here would be one more per record).
+        this.#clock.advanceTo(timestamp);
+        if (this.#firstTimestamp !== this.#firstTimestamp) this.#firstTimestamp = timestamp;
+        this.#lastTimestamp = timestamp;
+      }
       this.#lastStream = record.stream;
       this.#lastIndex = record.index;
       // Called as #handOver calls it, so a handler sees the same `this` on either path.
