@@ -288,7 +288,7 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
       if (record === undefined) return SLICE_ENDED;
       const timestamp = record.timestamp;
       if (timestamp === timestamp) {
-        // #stamp, written out (a call here would be one more per record).
+        // (not NaN) recorded time moves the clock, as in #handOver
         this.#clock.advanceTo(timestamp);
         if (this.#firstTimestamp !== this.#firstTimestamp) this.#firstTimestamp = timestamp;
         this.#lastTimestamp = timestamp;
@@ -313,21 +313,18 @@ export class ReplaySession<R extends ReplayRecord = ReplayRecord> {
     return budget;
   }
 
-  /** Moves the clock to a stamped record's `timestamp` and notes it as the first or last. */
-  #stamp(timestamp: number): void {
-    this.#clock.advanceTo(timestamp);
-    if (this.#firstTimestamp !== this.#firstTimestamp) this.#firstTimestamp = timestamp;
-    this.#lastTimestamp = timestamp;
-  }
-
   /**
    * Moves the clock to the record and calls the handler. True when the handler returned a
    * promise, parked in `#waiting` (the bookkeeping after it waits for it).
    */
   #handOver(record: R): boolean {
     const timestamp = record.timestamp;
-    // (not NaN) recorded time moves the clock
-    if (timestamp === timestamp) this.#stamp(timestamp);
+    if (timestamp === timestamp) {
+      // (not NaN) recorded time moves the clock
+      this.#clock.advanceTo(timestamp);
+      if (this.#firstTimestamp !== this.#firstTimestamp) this.#firstTimestamp = timestamp;
+      this.#lastTimestamp = timestamp;
+    }
     this.#lastStream = record.stream;
     this.#lastIndex = record.index;
     const result: unknown = this.#handler(record, this.#context);
