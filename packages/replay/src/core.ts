@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 
-import type { Queue, QueueRecord } from '@annal/core';
+import type { Queue, QueueRecord, Reader } from '@annal/core';
 import { NotFoundError } from '@annal/native';
 
 import { MutableBytesRecord, type BytesRecord } from './record.js';
@@ -66,38 +66,84 @@ export function fromQueue(queue: Queue, options: QueueSourceOptions = {}): Sourc
       path: queue.directory,
     });
   }
-  const record = new MutableBytesRecord(name);
   const last = to ?? Number.POSITIVE_INFINITY;
-  let ended = false;
-  /** The reader's next record within `to`, or undefined (then the source has ended). */
-  const read = (): QueueRecord | undefined => {
-    if (ended) return undefined;
-    const next = reader.next();
-    if (next === undefined || next.index > last) {
-      ended = true;
+  return timestamp === undefined && type === undefined
+    ? new QueueSource(name, reader, last)
+    : new StampedQueueSource(name, reader, last, timestamp, type);
+}
+
+/**
+ * The common case, no timestamp or type function: a record costs the reader's `next()`, one
+ * comparison and four stores into the reused record. One method, no helper: a replay's loop gets
+ * this inlined, with the reader's own `next()`, only while the inlined code stays small.
+ */
+class QueueSource implements Source<BytesRecord> {
+  readonly name: string;
+  protected readonly reader: Reader;
+  protected readonly record: MutableBytesRecord;
+  /** The last index to return (`to`, or +Infinity). */
+  protected readonly last: number;
+  protected ended = false;
+
+  constructor(name: string, reader: Reader, last: number) {
+    this.name = name;
+    this.reader = reader;
+    this.record = new MutableBytesRecord(name);
+    this.last = last;
+  }
+
+  next(): BytesRecord | undefined {
+    if (this.ended) return undefined;
+    const next = this.reader.next();
+    if (next === undefined || next.index > this.last) {
+      this.ended = true;
       return undefined;
     }
-    record.fill(next.index, next.buffer, next.offset, next.length);
-    return next;
-  };
-  // Without timestamp and type functions the record's stay NaN and '': the common case reads
-  // nothing more per record (this loop is what a replay of bytes costs over the raw reader).
-  const next =
-    timestamp === undefined && type === undefined
-      ? (): BytesRecord | undefined => (read() === undefined ? undefined : record)
-      : (): BytesRecord | undefined => {
-          const at = read();
-          if (at === undefined) return undefined;
-          if (timestamp !== undefined) record.timestamp = timestamp(at);
-          if (type !== undefined) record.type = type(at);
-          return record;
-        };
-  return {
-    name,
-    next,
-    close() {
-      ended = true;
-      reader.close();
-    },
-  };
+    const record = this.record;
+    record.index = next.index;
+    record.buffer = next.buffer;
+    record.offset = next.offset;
+    record.length = next.length;
+    return record;
+  }
+
+  close(): void {
+    this.ended = true;
+    this.reader.close();
+  }
+}
+
+/** A queue whose records' timestamps or types are read from their bytes. */
+class StampedQueueSource extends QueueSource {
+  readonly #timestamp: ((record: QueueRecord) => number) | undefined;
+  readonly #type: ((record: QueueRecord) => string) | undefined;
+
+  constructor(
+    name: string,
+    reader: Reader,
+    last: number,
+    timestamp: ((record: QueueRecord) => number) | undefined,
+    type: ((record: QueueRecord) => string) | undefined,
+  ) {
+    super(name, reader, last);
+    this.#timestamp = timestamp;
+    this.#type = type;
+  }
+
+  override next(): BytesRecord | undefined {
+    if (this.ended) return undefined;
+    const next = this.reader.next();
+    if (next === undefined || next.index > this.last) {
+      this.ended = true;
+      return undefined;
+    }
+    const record = this.record;
+    record.index = next.index;
+    record.buffer = next.buffer;
+    record.offset = next.offset;
+    record.length = next.length;
+    if (this.#timestamp !== undefined) record.timestamp = this.#timestamp(next);
+    if (this.#type !== undefined) record.type = this.#type(next);
+    return record;
+  }
 }

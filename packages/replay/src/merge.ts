@@ -52,49 +52,87 @@ export function merge<const S extends readonly Source[]>(
   list.forEach((source, k) => {
     takeSource(source, 'merge', `sources[${k}]`);
   });
-  const count = sources.length;
-  const heads: (ReplayRecord | undefined)[] = new Array<ReplayRecord | undefined>(count);
-  let started = false;
-  /** The source whose record was returned last: it advances on the next call. */
-  let taken = -1;
+  return new MergeSource(
+    list,
+    options.name ?? list.map((source) => source.name).join('+'),
+  ) as unknown as Source<RecordOf<S[number]>>;
+}
 
-  const advance = (k: number): void => {
-    const record = (list[k] as Source).next();
-    if (record !== undefined && Number.isNaN(record.timestamp)) {
+/**
+ * The source {@link merge} returns. A class with its state in fields and the step to the next
+ * head written into `next()`: it is on a replay's per-record path.
+ */
+class MergeSource implements Source {
+  readonly name: string;
+  readonly #sources: readonly Source[];
+  readonly #heads: (ReplayRecord | undefined)[];
+  /** Each head's timestamp (+Infinity once its source has ended): one typed load per compare. */
+  readonly #times: Float64Array;
+  #started = false;
+  /** The source whose record was returned last: it advances on the next call. */
+  #taken = -1;
+
+  constructor(sources: readonly Source[], name: string) {
+    this.name = name;
+    this.#sources = sources;
+    this.#heads = new Array<ReplayRecord | undefined>(sources.length).fill(undefined);
+    this.#times = new Float64Array(sources.length).fill(Number.POSITIVE_INFINITY);
+  }
+
+  next(): ReplayRecord | undefined {
+    const taken = this.#taken;
+    if (taken >= 0) {
+      this.#advance(taken);
+    } else if (!this.#started) {
+      for (let k = 0; k < this.#sources.length; k++) this.#advance(k);
+      this.#started = true;
+    }
+    this.#taken = -1;
+    const heads = this.#heads;
+    const times = this.#times;
+    const count = heads.length;
+    // The first live source, then any with a strictly smaller time: on a tie the earlier
+    // source keeps its place. (An ended source's time is +Infinity, never smaller; a live
+    // source at +Infinity is found by `heads`.)
+    let best = 0;
+    while (best < count && heads[best] === undefined) best++;
+    if (best === count) return undefined;
+    let bestTime = times[best] as number;
+    for (let k = best + 1; k < count; k++) {
+      const time = times[k] as number;
+      if (time < bestTime) {
+        best = k;
+        bestTime = time;
+      }
+    }
+    this.#taken = best;
+    return heads[best];
+  }
+
+  /** Reads the next record of source `k` into the heads. */
+  #advance(k: number): void {
+    const record = (this.#sources[k] as Source).next();
+    if (record === undefined) {
+      this.#heads[k] = undefined;
+      this.#times[k] = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const timestamp = record.timestamp;
+    if (timestamp !== timestamp) {
       throw new InvalidArgumentError(
         `merge: "${record.stream}" at index ${record.index} has no timestamp; a merge orders by time`,
         { field: 'timestamp' },
       );
     }
-    heads[k] = record;
-  };
+    this.#heads[k] = record;
+    this.#times[k] = timestamp;
+  }
 
-  return {
-    name: options.name ?? list.map((source) => source.name).join('+'),
-    next() {
-      if (!started) {
-        for (let k = 0; k < count; k++) advance(k);
-        started = true;
-      } else if (taken >= 0) {
-        advance(taken);
-      }
-      taken = -1;
-      let best: ReplayRecord | undefined;
-      for (let k = 0; k < count; k++) {
-        const head = heads[k];
-        // Strictly smaller only: on a tie the earlier source keeps its place.
-        if (head !== undefined && (best === undefined || head.timestamp < best.timestamp)) {
-          best = head;
-          taken = k;
-        }
-      }
-      return best as RecordOf<S[number]> | undefined;
-    },
-    close() {
-      for (const source of list) source.close();
-      heads.fill(undefined);
-      taken = -1;
-      started = true;
-    },
-  };
+  close(): void {
+    for (const source of this.#sources) source.close();
+    this.#heads.fill(undefined);
+    this.#times.fill(Number.POSITIVE_INFINITY);
+    this.#taken = -1;
+    this.#started = true;
+  }
 }

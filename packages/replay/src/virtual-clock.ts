@@ -174,6 +174,18 @@ export class VirtualClock implements Disposable {
    */
   advanceTo(time: number): void {
     const queue = this.#queue;
+    // Nothing due by `time`, the case of almost every record: a comparison and a store, small
+    // enough for V8 to inline into a replay's loop.
+    if (queue !== undefined && time < queue.nextDue && this.#started) {
+      if (time > queue.now) queue.now = time;
+      return;
+    }
+    this.#advanceFar(time);
+  }
+
+  /** {@link advanceTo} when a timer may be due, the clock has not started, or globals are faked. */
+  #advanceFar(time: number): void {
+    const queue = this.#queue;
     if (!this.#started) {
       this.#started = true;
       if (this.pendingTimers() === 0) {

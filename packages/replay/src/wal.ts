@@ -116,45 +116,83 @@ export function fromEventLog(
     );
   }
   const name = options.name ?? `${log.topic}#${log.partition}`;
-  const record = new MutableValueRecord<Event>(name, undefined as unknown as Event);
-  let events: Event[] = [];
-  let at = 0;
-  let nextIndex = from;
-  let ended = false;
-  let checkedFrom = false;
-  return {
-    name,
-    next() {
-      if (ended) return undefined;
-      if (at >= events.length) {
-        events = log.readFrom(nextIndex, batch);
-        at = 0;
-        if (!checkedFrom) {
-          checkedFrom = true;
-          checkEventLogFrom(log, options.from, events);
-        }
-        if (events.length === 0) {
-          ended = true;
-          return undefined;
-        }
-      }
-      const event = events[at++] as Event;
-      if (to !== undefined && event.index > to) {
-        ended = true;
-        return undefined;
-      }
-      nextIndex = event.index + 1;
-      record.index = event.index;
-      record.timestamp = event.timestamp;
-      record.type = event.type;
-      record.value = event;
-      return record;
-    },
-    close() {
-      ended = true;
-      events = [];
-    },
-  };
+  return new EventLogSource(log, name, from, to ?? Number.POSITIVE_INFINITY, batch, options.from);
+}
+
+/**
+ * The source {@link fromEventLog} returns: events read `batch` at a time, handed out one by one
+ * from the batch (a class with its state in fields: its `next()` is on a replay's per-record path).
+ */
+class EventLogSource implements Source<ReplayRecord<Event>> {
+  readonly name: string;
+  readonly #log: EventLog;
+  readonly #record: MutableValueRecord<Event>;
+  /** The last index to return (`to`, or +Infinity). */
+  readonly #last: number;
+  readonly #batch: number;
+  /** The `from` option as given (undefined: start wherever the log starts). */
+  readonly #from: number | undefined;
+  #events: Event[] = [];
+  #at = 0;
+  #nextIndex: number;
+  #ended = false;
+  #checkedFrom = false;
+
+  constructor(
+    log: EventLog,
+    name: string,
+    from: number,
+    last: number,
+    batch: number,
+    explicitFrom: number | undefined,
+  ) {
+    this.name = name;
+    this.#log = log;
+    this.#record = new MutableValueRecord<Event>(name, undefined as unknown as Event);
+    this.#nextIndex = from;
+    this.#last = last;
+    this.#batch = batch;
+    this.#from = explicitFrom;
+  }
+
+  next(): ReplayRecord<Event> | undefined {
+    if (this.#ended) return undefined;
+    let events = this.#events;
+    if (this.#at >= events.length) {
+      events = this.#refill();
+      if (events.length === 0) return undefined;
+    }
+    const event = events[this.#at++] as Event;
+    if (event.index > this.#last) {
+      this.#ended = true;
+      return undefined;
+    }
+    this.#nextIndex = event.index + 1;
+    const record = this.#record;
+    record.index = event.index;
+    record.timestamp = event.timestamp;
+    record.type = event.type;
+    record.value = event;
+    return record;
+  }
+
+  /** The next batch (ended when it is empty). */
+  #refill(): Event[] {
+    const events = this.#log.readFrom(this.#nextIndex, this.#batch);
+    this.#events = events;
+    this.#at = 0;
+    if (!this.#checkedFrom) {
+      this.#checkedFrom = true;
+      checkEventLogFrom(this.#log, this.#from, events);
+    }
+    if (events.length === 0) this.#ended = true;
+    return events;
+  }
+
+  close(): void {
+    this.#ended = true;
+    this.#events = [];
+  }
 }
 
 /**

@@ -55,6 +55,21 @@ describe('merge', () => {
     );
   });
 
+  it('orders infinite timestamps too, and goes on past sources that ended', () => {
+    const source = merge([
+      streamOf('a', [Number.POSITIVE_INFINITY]),
+      streamOf('b', [1]),
+      streamOf('c', [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]),
+      streamOf('d', []),
+    ]);
+    const out: string[] = [];
+    for (let r = source.next(); r !== undefined; r = source.next()) {
+      out.push(`${r.stream}:${r.index}@${r.timestamp}`);
+    }
+    expect(out).toEqual(['c:0@-Infinity', 'b:0@1', 'a:0@Infinity', 'c:1@Infinity']);
+    expect(source.next()).toBeUndefined();
+  });
+
   it('gives identical call logs on two replays of a merge of three sources (by hash)', async () => {
     const hashOf = async () => {
       const hash = createHash('sha256');

@@ -31,6 +31,7 @@ import {
 } from '../layout.js';
 import type { Event, EventData } from './event.js';
 import type { PreparedEvent } from './event-input.js';
+import { NOT_HANDLED, parseAsciiJson } from './ascii-json.js';
 import { decodeText, internedText } from './text.js';
 import { formatUuid } from './uuidv7.js';
 
@@ -130,7 +131,7 @@ export function decodeEventAt(
   if (at + typeLength > end) {
     throw corrupt(source, index, `the type runs past the end of the record (${length} bytes)`);
   }
-  const type = internedText(bytes, at, typeLength);
+  const type = typeText(bytes, at, typeLength);
   if (type === undefined) throw corrupt(source, index, 'the type is not valid UTF-8');
   at += typeLength;
 
@@ -189,20 +190,15 @@ export function decodeEventAt(
   let data: EventData;
   if (kind === EVENT_DATA_BYTES) {
     data = { bytes: bytes.slice(at, end) };
+  } else if (kind === EVENT_DATA_JSON) {
+    // Small ASCII JSON is parsed from the bytes; the rest is decoded and given to JSON.parse.
+    let json = parseAsciiJson(bytes, at, dataLength);
+    if (json === NOT_HANDLED) json = parseJsonText(bytes, at, dataLength, source, index);
+    data = { json };
   } else {
     const text = decodeText(bytes, at, dataLength);
     if (text === undefined) throw corrupt(source, index, 'the data is not valid UTF-8');
-    if (kind === EVENT_DATA_TEXT) {
-      data = { text };
-    } else {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw corrupt(source, index, 'the data is not valid JSON');
-      }
-      data = { json };
-    }
+    data = { text };
   }
   return {
     id,
@@ -212,6 +208,45 @@ export function decodeEventAt(
     data,
     headers: headers === EMPTY_HEADERS ? {} : headers,
   };
+}
+
+/**
+ * The type of the last event decoded, bytes and string: a log holds runs of events of one type,
+ * so one comparison of the bytes finds most types (the intern table hashes them first).
+ */
+const lastType = { bytes: new Uint8Array(0), text: '' };
+
+/** {@link internedText} for an event's type, through {@link lastType}. */
+function typeText(bytes: Uint8Array, at: number, length: number): string | undefined {
+  const last = lastType.bytes;
+  if (last.length === length) {
+    let k = 0;
+    while (k < length && last[k] === bytes[at + k]) k++;
+    if (k === length) return lastType.text;
+  }
+  const text = internedText(bytes, at, length);
+  if (text !== undefined) {
+    lastType.bytes = bytes.slice(at, at + length);
+    lastType.text = text;
+  }
+  return text;
+}
+
+/** JSON data the byte parser left: decoded as UTF-8, then `JSON.parse`. */
+function parseJsonText(
+  bytes: Uint8Array,
+  at: number,
+  length: number,
+  source: EventSource,
+  index: number,
+): unknown {
+  const text = decodeText(bytes, at, length);
+  if (text === undefined) throw corrupt(source, index, 'the data is not valid UTF-8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw corrupt(source, index, 'the data is not valid JSON');
+  }
 }
 
 /** Marks "no headers" without allocating until the event object is built. */

@@ -47,6 +47,14 @@ function bufferOver(bytes: Uint8Array): Buffer {
   return lastBuffer;
 }
 
+/**
+ * The text in `bytes[at, at + length)`, which the caller has found to be ASCII (each byte below
+ * 0x80): no check, one `latin1Slice`.
+ */
+export function asciiText(bytes: Uint8Array, at: number, length: number): string {
+  return length === 0 ? '' : latin1Slice.call(bufferOver(bytes), at, at + length);
+}
+
 /** The text in `bytes[at, at + length)`, or undefined when it is not valid UTF-8. */
 export function decodeText(bytes: Uint8Array, at: number, length: number): string | undefined {
   if (length === 0) return '';
