@@ -2,6 +2,9 @@
  * Coded errors, clear messages: bad URL, unreachable server, wrong credentials, missing stream,
  * a subject the stream does not store, a subject another origin writes.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { Queue } from '@annal/core';
 import { BridgeIn, BridgeOut, type BridgeOutOptions } from '@annal/bridge-nats';
 import { NatsServer, temporaryDirectory } from '@annal/test-utils';
@@ -111,7 +114,8 @@ describe('BridgeOut.open errors', () => {
 });
 
 describe('BridgeIn.open errors', () => {
-  it('a missing stream: ERR_ANNAL_BRIDGE_NO_STREAM', async () => {
+  it('a missing stream: ERR_ANNAL_BRIDGE_NO_STREAM, and no log left behind', async () => {
+    const target = join(temporaryDirectory(), 'copy');
     await expect(
       BridgeIn.open({
         url: server.url,
@@ -119,9 +123,43 @@ describe('BridgeIn.open errors', () => {
         pass: PASS,
         stream: 'NOPE',
         consumer: 'c1',
-        target: { queue: temporaryDirectory() },
+        target: { queue: target },
       }),
     ).rejects.toMatchObject({ code: 'ERR_ANNAL_BRIDGE_NO_STREAM' });
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('nobody listening: ERR_ANNAL_BRIDGE_CONNECT, and no log left behind', async () => {
+    const target = join(temporaryDirectory(), 'copy');
+    await expect(
+      BridgeIn.open({
+        url: 'nats://127.0.0.1:1',
+        stream: 'ERRORS',
+        consumer: 'c1',
+        target: { queue: target },
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_ANNAL_BRIDGE_CONNECT' });
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('a subject the stream does not store: ERR_ANNAL_BRIDGE_SUBJECT naming both, no log left', async () => {
+    const target = join(temporaryDirectory(), 'copy');
+    await expect(
+      BridgeIn.open({
+        url: server.url,
+        user: USER,
+        pass: PASS,
+        stream: 'ERRORS',
+        consumer: 'c-elsewhere',
+        subject: 'elsewhere.*',
+        target: { queue: target },
+      }),
+    ).rejects.toMatchObject({
+      code: 'ERR_ANNAL_BRIDGE_SUBJECT',
+      field: 'subject',
+      message: expect.stringMatching(/"elsewhere\.\*".*"ERRORS".*errors\.>/),
+    });
+    expect(existsSync(target)).toBe(false);
   });
 
   it('wrong credentials: ERR_ANNAL_BRIDGE_AUTH', async () => {
