@@ -7,12 +7,13 @@ import { join } from 'node:path';
 
 import { Queue } from '@annal/core';
 import { BridgeIn, BridgeOut, type BridgeOutOptions } from '@annal/bridge-nats';
+import type { AnnalError } from '@annal/native';
 import { NatsServer, temporaryDirectory } from '@annal/test-utils';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createStream } from '../stream-contents.js';
+import { createStream, storedMessages } from '../stream-contents.js';
 
 const USER = 'annal';
 const PASS = 'secret';
@@ -110,6 +111,32 @@ describe('BridgeOut.open errors', () => {
       code: 'ERR_ANNAL_INVALID_OPTION',
       message: expect.stringContaining('origin'),
     });
+  });
+});
+
+describe('BridgeOut stopped by a record', () => {
+  it('a record over the server max_payload: ERR_ANNAL_BRIDGE_REJECTED naming its index and size', async () => {
+    const directory = temporaryDirectory();
+    const queue = Queue.open(directory);
+    const appender = queue.appender();
+    appender.appendSync(new Uint8Array([1]));
+    const huge = appender.appendSync(new Uint8Array(2 * 1024 * 1024));
+    appender.appendSync(new Uint8Array([3]));
+    appender.close();
+    const bridge = await BridgeOut.open(
+      options({ source: { queue }, subject: 'errors.huge', origin: 'huge' }),
+    );
+    const error = await new Promise<AnnalError>((resolve) => bridge.once('error', resolve));
+    await bridge.close();
+    queue.close();
+    expect(error).toMatchObject({ code: 'ERR_ANNAL_BRIDGE_REJECTED' });
+    expect(error.message).toContain(`record ${huge} (2097152 bytes)`);
+    expect(error.message).toContain('max_payload');
+    const stored = await storedMessages(server.url, 'ERRORS', 'errors.huge', {
+      user: USER,
+      pass: PASS,
+    });
+    expect(stored.map((message) => message.index)).toEqual([huge - 1]);
   });
 });
 
