@@ -173,10 +173,16 @@ const walSchema = z.union([
 
 const outSchema = z.strictObject({
   ...connection,
-  source: z.union([
-    z.strictObject({ queue: queueSchema, archive: z.boolean().default(false) }),
-    z.strictObject({ wal: walSchema, topic: z.string().min(1) }),
-  ]),
+  source: z.union(
+    [
+      z.strictObject({ queue: queueSchema, archive: z.boolean().default(false) }),
+      z.strictObject({ wal: walSchema, topic: z.string().min(1) }),
+    ],
+    {
+      error:
+        'must be { queue: directory | Queue, archive?: boolean } or { wal: directory | Wal, topic: string }',
+    },
+  ),
   stream: nameSchema,
   subject: z.string().refine(isPublishSubject, {
     message: 'must be a subject to publish on: dot-separated tokens, no wildcard, no space',
@@ -193,10 +199,13 @@ const inSchema = z.strictObject({
   stream: nameSchema,
   consumer: nameSchema,
   subject: z.string().min(1).optional(),
-  target: z.union([
-    z.strictObject({ queue: queueSchema }),
-    z.strictObject({ wal: walSchema, topic: z.string().min(1) }),
-  ]),
+  target: z.union(
+    [
+      z.strictObject({ queue: queueSchema }),
+      z.strictObject({ wal: walSchema, topic: z.string().min(1) }),
+    ],
+    { error: 'must be { queue: directory | Queue } or { wal: directory | Wal, topic: string }' },
+  ),
   maxBatchRecords: z.number().int().min(1).max(4096).default(DEFAULT_MAX_BATCH_RECORDS),
   ackWaitMs: durationMs({ min: 1 }).default(DEFAULT_ACK_WAIT_MS),
 });
