@@ -33,7 +33,7 @@ import { nanos } from '@nats-io/transport-node';
 import { connectTo, describeServers, type Connected } from './connection.js';
 import { IntakeState } from './intake-state.js';
 import { QueueTarget, WalTarget, statePath, type IntakeTarget } from './intake-target.js';
-import { isTransient, toBridgeError } from './nats-errors.js';
+import { isConsumerGone, isTransient, toBridgeError } from './nats-errors.js';
 import {
   parseBridgeInOptions,
   type BridgeInOptions,
@@ -274,7 +274,14 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
         if (!first) await this.#ensureConsumer();
         first = false;
         const source = await this.#js.consumers.get(stream, consumer);
-        const messages = await source.consume({ max_messages: maxBatchRecords });
+        // A consumer or stream deleted under the bridge ends the iteration (at once when the
+        // server says so, else once heartbeats are missed): the loop then recreates the consumer
+        // after what the log holds, or stops on a stream that is gone. The client would
+        // otherwise wait for the consumer to come back, for ever.
+        const messages = await source.consume({
+          max_messages: maxBatchRecords,
+          abort_on_missing_resource: true,
+        });
         this.#messages = messages;
         if (signal.aborted) messages.stop();
         let batch: JsMsg[] = [];
@@ -290,10 +297,7 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
         await this.#take(batch);
         backoff = 50;
       } catch (error) {
-        if (
-          !isTransient(error) &&
-          !(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)
-        ) {
+        if (!isTransient(error) && !isConsumerGone(error)) {
           this.#stopOn(toBridgeError(error, this.#where));
           return;
         }
