@@ -29,6 +29,7 @@ import { archiveHeaders, messageId } from './headers.js';
 import { InFlight, type InFlightEntry } from './in-flight.js';
 import { isTransient, toBridgeError } from './nats-errors.js';
 import {
+  DEFAULT_READER_PREFIX,
   parseBridgeOutOptions,
   type BridgeOutOptions,
   type ResolvedBridgeOutOptions,
@@ -188,7 +189,7 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
    */
   static async open(options: BridgeOutOptions): Promise<BridgeOut> {
     const resolved = parseBridgeOutOptions(options);
-    const readerName = resolved.reader ?? `bridge-nats.${resolved.origin}`;
+    const readerName = resolved.reader ?? `${DEFAULT_READER_PREFIX}${resolved.origin}`;
     const source =
       'queue' in resolved.source
         ? QueueSource.open(resolved.source.queue, readerName)

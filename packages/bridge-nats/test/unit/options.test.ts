@@ -1,5 +1,6 @@
 /** Options of BridgeOut.open and BridgeIn.open refused before anything is opened or connected. */
 import { BridgeIn, BridgeOut } from '@annal/bridge-nats';
+import { temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
 const out = {
@@ -48,5 +49,29 @@ describe('source and target shapes', () => {
       field: 'url',
       message: 'BridgeOut.open: url is required and was not given',
     });
+  });
+});
+
+describe('origin and the named reader of a queue', () => {
+  it('a queue source without reader: an origin over 28 characters is refused naming origin', async () => {
+    const origin = 'o'.repeat(29);
+    await expect(
+      BridgeOut.open({ ...out, origin, source: { queue: '/tmp/not-opened' } }),
+    ).rejects.toMatchObject({
+      code: 'ERR_ANNAL_INVALID_OPTION',
+      field: 'origin',
+      message: expect.stringContaining('at most 28'),
+    });
+  });
+
+  it('28 characters, or any origin with a reader of its own, passes the options (and goes on to connect)', async () => {
+    for (const options of [
+      { origin: 'o'.repeat(28) },
+      { origin: 'o'.repeat(64), reader: 'shipped' },
+    ]) {
+      await expect(
+        BridgeOut.open({ ...out, ...options, source: { queue: temporaryDirectory() } }),
+      ).rejects.toMatchObject({ code: 'ERR_ANNAL_BRIDGE_CONNECT' });
+    }
   });
 });
