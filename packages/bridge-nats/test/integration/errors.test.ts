@@ -2,7 +2,7 @@
  * Coded errors, clear messages: bad URL, unreachable server, wrong credentials, missing stream,
  * a subject the stream does not store, a subject another origin writes.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Queue } from '@annal/core';
@@ -104,6 +104,17 @@ describe('BridgeOut.open errors', () => {
       code: 'ERR_ANNAL_NOT_FOUND',
       path: missing,
     });
+  });
+
+  it('a directory that is not a queue: ERR_ANNAL_NOT_FOUND naming it, nothing written there', async () => {
+    const directory = temporaryDirectory();
+    writeFileSync(join(directory, 'notes.txt'), 'not a queue');
+    await expect(BridgeOut.open(options({ source: { queue: directory } }))).rejects.toMatchObject({
+      code: 'ERR_ANNAL_NOT_FOUND',
+      path: directory,
+      message: expect.stringContaining('not a queue'),
+    });
+    expect(readdirSync(directory)).toEqual(['notes.txt']);
   });
 
   it('a bad origin: ERR_ANNAL_INVALID_OPTION naming origin', async () => {

@@ -1,5 +1,6 @@
 /** Options of BridgeOut.open and BridgeIn.open refused before anything is opened or connected. */
 import { BridgeIn, BridgeOut } from '@annal/bridge-nats';
+import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
 
@@ -52,6 +53,12 @@ describe('source and target shapes', () => {
   });
 });
 
+function emptyQueue(): string {
+  const directory = temporaryDirectory();
+  Queue.open(directory).close();
+  return directory;
+}
+
 describe('origin and the named reader of a queue', () => {
   it('a queue source without reader: an origin over 28 characters is refused naming origin', async () => {
     const origin = 'o'.repeat(29);
@@ -70,7 +77,7 @@ describe('origin and the named reader of a queue', () => {
       { origin: 'o'.repeat(64), reader: 'shipped' },
     ]) {
       await expect(
-        BridgeOut.open({ ...out, ...options, source: { queue: temporaryDirectory() } }),
+        BridgeOut.open({ ...out, ...options, source: { queue: emptyQueue() } }),
       ).rejects.toMatchObject({ code: 'ERR_ANNAL_BRIDGE_CONNECT' });
     }
   });
