@@ -33,13 +33,14 @@ import { nanos } from '@nats-io/transport-node';
 import { connectTo, describeServers, type Connected } from './connection.js';
 import { IntakeState } from './intake-state.js';
 import { QueueTarget, WalTarget, statePath, type IntakeTarget } from './intake-target.js';
-import { isTransient, toBridgeError } from './nats-errors.js';
+import { isConsumerGone, isTransient, toBridgeError } from './nats-errors.js';
 import {
   parseBridgeInOptions,
   type BridgeInOptions,
   type ResolvedBridgeInOptions,
 } from './options.js';
-import { checkStream } from './stream-check.js';
+import { checkStream, notStored } from './stream-check.js';
+import { subjectsOverlap } from './subjects.js';
 
 /** What {@link BridgeIn.metrics} reports. */
 export interface BridgeInMetrics {
@@ -118,33 +119,41 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
   }
 
   /**
-   * Opens the log (creating it if missing), reads what it holds, connects, makes sure of the
-   * consumer, and starts consuming in the background.
+   * Connects, checks the stream (and that it stores `subject`), opens the log (creating it if
+   * missing), reads what it holds, makes sure of the consumer, and starts consuming in the
+   * background.
    *
    * @throws (rejects) ERR_ANNAL_INVALID_OPTION; ERR_ANNAL_BRIDGE_CONNECT, ERR_ANNAL_BRIDGE_AUTH,
-   *   ERR_ANNAL_BRIDGE_NO_STREAM; ERR_ANNAL_BRIDGE_CONFLICT when the log holds records this
+   *   ERR_ANNAL_BRIDGE_NO_STREAM (before the log is created); ERR_ANNAL_BRIDGE_SUBJECT (no
+   *   subject of the stream matches `subject`); ERR_ANNAL_BRIDGE_CONFLICT when the log holds records this
    *   bridge did not append (it must be the log's only appender); the log's own errors
    */
   static async open(options: BridgeInOptions): Promise<BridgeIn> {
     const resolved = parseBridgeInOptions(options);
-    const target =
-      'queue' in resolved.target
-        ? new QueueTarget(resolved.target.queue)
-        : new WalTarget(resolved.target.wal, resolved.target.topic);
+    let target: IntakeTarget | undefined;
     let state: IntakeState | undefined;
     let connected: Connected | undefined;
     try {
+      // The server and the stream first: a failed start does not leave a new, empty log behind.
+      connected = await connectTo(resolved, `annal bridge in ${resolved.consumer}`);
+      const subjects = await checkStream(connected.jsm, resolved.stream, undefined);
+      const subject = resolved.subject;
+      if (subject !== undefined && !subjects.some((stored) => subjectsOverlap(stored, subject))) {
+        throw notStored(resolved.stream, subject, subjects);
+      }
+      target =
+        'queue' in resolved.target
+          ? new QueueTarget(resolved.target.queue)
+          : new WalTarget(resolved.target.wal, resolved.target.topic);
       state = new IntakeState(statePath(target, resolved.consumer), target.durable);
       const held = reconcile(target, state);
-      connected = await connectTo(resolved, `annal bridge in ${resolved.consumer}`);
-      await checkStream(connected.jsm, resolved.stream, undefined);
       const bridge = new BridgeIn(resolved, target, state, held, connected);
       await bridge.#ensureConsumer();
       bridge.#running = bridge.#run();
       return bridge;
     } catch (error) {
       state?.close();
-      await target.close();
+      await target?.close();
       await connected?.nc.close().catch(() => undefined);
       throw toBridgeError(error, `bridge in ${resolved.consumer}`);
     }
@@ -265,7 +274,14 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
         if (!first) await this.#ensureConsumer();
         first = false;
         const source = await this.#js.consumers.get(stream, consumer);
-        const messages = await source.consume({ max_messages: maxBatchRecords });
+        // A consumer or stream deleted under the bridge ends the iteration (at once when the
+        // server says so, else once heartbeats are missed): the loop then recreates the consumer
+        // after what the log holds, or stops on a stream that is gone. The client would
+        // otherwise wait for the consumer to come back, for ever.
+        const messages = await source.consume({
+          max_messages: maxBatchRecords,
+          abort_on_missing_resource: true,
+        });
         this.#messages = messages;
         if (signal.aborted) messages.stop();
         let batch: JsMsg[] = [];
@@ -281,10 +297,7 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
         await this.#take(batch);
         backoff = 50;
       } catch (error) {
-        if (
-          !isTransient(error) &&
-          !(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)
-        ) {
+        if (!isTransient(error) && !isConsumerGone(error)) {
           this.#stopOn(toBridgeError(error, this.#where));
           return;
         }

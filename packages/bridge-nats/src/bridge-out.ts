@@ -29,6 +29,7 @@ import { archiveHeaders, messageId } from './headers.js';
 import { InFlight, type InFlightEntry } from './in-flight.js';
 import { isTransient, toBridgeError } from './nats-errors.js';
 import {
+  DEFAULT_READER_PREFIX,
   parseBridgeOutOptions,
   type BridgeOutOptions,
   type ResolvedBridgeOutOptions,
@@ -133,6 +134,9 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
   #wake: (() => void) | undefined;
   /** The first failure of the current window; the loop re-synchronises once all settled. */
   #failure: unknown;
+  /** The record whose message failed first, and its size: named when the failure stops the bridge. */
+  #failedIndex = -1;
+  #failedBytes = 0;
   /** A failure no re-synchronisation cures: the bridge stopped. */
   #fatal: AnnalError | undefined;
   /** After a (re-)synchronisation: the subject's last sequence (for the first message), or 0. */
@@ -185,7 +189,7 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
    */
   static async open(options: BridgeOutOptions): Promise<BridgeOut> {
     const resolved = parseBridgeOutOptions(options);
-    const readerName = resolved.reader ?? `bridge-nats.${resolved.origin}`;
+    const readerName = resolved.reader ?? `${DEFAULT_READER_PREFIX}${resolved.origin}`;
     const source =
       'queue' in resolved.source
         ? QueueSource.open(resolved.source.queue, readerName)
@@ -327,7 +331,8 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
       const failure = await this.#pump();
       if (failure === undefined) return;
       if (!isTransient(failure)) {
-        this.#stopOn(toBridgeError(failure, this.#where));
+        const record = `record ${this.#failedIndex} (${this.#failedBytes} bytes)`;
+        this.#stopOn(toBridgeError(failure, `${this.#where}, ${record}`));
         return;
       }
       this.#resyncs++;
@@ -417,7 +422,7 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
       })
       .then(
         (ack) => this.#onAck(entry, ack),
-        (error: unknown) => this.#onFailure(entry, error),
+        (error: unknown) => this.#onFailure(entry, error, payload.length),
       );
   }
 
@@ -455,10 +460,14 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
     for (const resolve of waiters) resolve();
   }
 
-  #onFailure(entry: InFlightEntry, error: unknown): void {
+  #onFailure(entry: InFlightEntry, error: unknown, bytes: number): void {
     entry.settled = true;
     entry.failed = true;
-    this.#failure ??= error;
+    if (this.#failure === undefined) {
+      this.#failure = error;
+      this.#failedIndex = entry.index;
+      this.#failedBytes = bytes;
+    }
     this.#wake?.();
   }
 }

@@ -50,8 +50,9 @@ export interface MessageIdentity {
  * origin holds no colon, the index is a decimal safe integer).
  */
 export function parseMessageId(id: string | undefined): MessageIdentity | undefined {
-  if (id === undefined) return undefined;
-  const colon = id.lastIndexOf(':');
+  // Anything may be in a header another publisher set, or be passed from JavaScript.
+  if (typeof id !== 'string') return undefined;
+  const colon = id.indexOf(':');
   const text = id.slice(colon + 1);
   if (colon <= 0 || !/^(0|[1-9][0-9]*)$/.test(text)) return undefined;
   const index = Number(text);

@@ -11,7 +11,7 @@ import {
   BridgeNoStreamError,
   BridgeRejectedError,
 } from '@annal/native';
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, JetStreamError } from '@nats-io/jetstream';
 import { errors } from '@nats-io/transport-node';
 
 /** JetStream's code for a message whose `Nats-Expected-Last-Msg-Id` is not the stream's last. */
@@ -36,6 +36,20 @@ export function isTransient(error: unknown): boolean {
     // the subject yet, as while a restarted server recovers its streams. A stream that no
     // longer stores the subject says the same: the re-synchronisation checks the stream.
     (error instanceof Error && error.name === 'JetStreamNotEnabled')
+  );
+}
+
+/**
+ * True when a consumer is gone: not found, or deleted (with its stream, maybe) while the bridge
+ * consumed. The consuming bridge recreates it, or finds the stream gone and stops.
+ */
+export function isConsumerGone(error: unknown): boolean {
+  if (error instanceof JetStreamApiError) return error.code === JetStreamApiCodes.ConsumerNotFound;
+  // The client's status error (409 "consumer deleted" or "stream deleted") is not exported.
+  return (
+    error instanceof JetStreamError &&
+    (error as { code?: unknown }).code === 409 &&
+    /deleted/i.test(error.message)
   );
 }
 

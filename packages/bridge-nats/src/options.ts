@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Queue } from '@annal/core';
+import { MAX_READER_NAME_BYTES, Queue } from '@annal/core';
+import { InvalidOptionError } from '@annal/native';
 import { durationMs, parseOptions } from '@annal/native/internal';
 import { Wal } from '@annal/wal';
 import { z } from 'zod';
@@ -25,8 +26,14 @@ export const DEFAULT_MAX_BACKOFF_MS = 5000;
 export const DEFAULT_MAX_BATCH_RECORDS = 256;
 /** Default acknowledgement timeout of a consumer a consuming bridge creates, in ms. */
 export const DEFAULT_ACK_WAIT_MS = 30_000;
-/** Longest `origin`, in characters. */
+/** Longest `origin`, in characters (28 for a queue source without `reader`). */
 export const MAX_ORIGIN_LENGTH = 64;
+/**
+ * The default named reader of a shipping bridge is this prefix and the origin. A queue's reader
+ * names have at most `MAX_READER_NAME_BYTES` (40) bytes, so a queue source without `reader`
+ * takes an origin of at most 28 characters.
+ */
+export const DEFAULT_READER_PREFIX = 'bridge-nats.';
 
 /** How to reach the server: shared by both directions. */
 export interface ConnectionOptions {
@@ -173,10 +180,16 @@ const walSchema = z.union([
 
 const outSchema = z.strictObject({
   ...connection,
-  source: z.union([
-    z.strictObject({ queue: queueSchema, archive: z.boolean().default(false) }),
-    z.strictObject({ wal: walSchema, topic: z.string().min(1) }),
-  ]),
+  source: z.union(
+    [
+      z.strictObject({ queue: queueSchema, archive: z.boolean().default(false) }),
+      z.strictObject({ wal: walSchema, topic: z.string().min(1) }),
+    ],
+    {
+      error:
+        'must be { queue: directory | Queue, archive?: boolean } or { wal: directory | Wal, topic: string }',
+    },
+  ),
   stream: nameSchema,
   subject: z.string().refine(isPublishSubject, {
     message: 'must be a subject to publish on: dot-separated tokens, no wildcard, no space',
@@ -193,10 +206,13 @@ const inSchema = z.strictObject({
   stream: nameSchema,
   consumer: nameSchema,
   subject: z.string().min(1).optional(),
-  target: z.union([
-    z.strictObject({ queue: queueSchema }),
-    z.strictObject({ wal: walSchema, topic: z.string().min(1) }),
-  ]),
+  target: z.union(
+    [
+      z.strictObject({ queue: queueSchema }),
+      z.strictObject({ wal: walSchema, topic: z.string().min(1) }),
+    ],
+    { error: 'must be { queue: directory | Queue } or { wal: directory | Wal, topic: string }' },
+  ),
   maxBatchRecords: z.number().int().min(1).max(4096).default(DEFAULT_MAX_BATCH_RECORDS),
   ackWaitMs: durationMs({ min: 1 }).default(DEFAULT_ACK_WAIT_MS),
 });
@@ -220,7 +236,19 @@ export type ResolvedConnectionOptions = Pick<
 
 /** Validates the options of `BridgeOut.open`. */
 export function parseBridgeOutOptions(options: unknown): Readonly<ResolvedBridgeOutOptions> {
-  return parseOptions(outSchema, options, 'BridgeOut.open');
+  const resolved = parseOptions(outSchema, options, 'BridgeOut.open');
+  // A queue's reader names are shorter than an origin may be: say so here, naming the origin,
+  // rather than let the queue refuse a reader name the user never gave.
+  if ('queue' in resolved.source && resolved.reader === undefined) {
+    const longest = MAX_READER_NAME_BYTES - DEFAULT_READER_PREFIX.length;
+    if (resolved.origin.length > longest) {
+      throw new InvalidOptionError(
+        `BridgeOut.open: origin ${JSON.stringify(resolved.origin)} is ${resolved.origin.length} characters; a queue source takes at most ${longest}, for its named reader "${DEFAULT_READER_PREFIX}<origin>" (at most ${MAX_READER_NAME_BYTES} bytes): give a shorter origin, or name the reader with \`reader\``,
+        { field: 'origin' },
+      );
+    }
+  }
+  return resolved;
 }
 
 /** Validates the options of `BridgeIn.open`. */

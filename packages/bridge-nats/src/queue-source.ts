@@ -3,9 +3,17 @@
  *
  * @module
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
-import { Queue, type Reader } from '@annal/core';
+import {
+  APPENDER_LOCK_FILE,
+  CYCLE_FILE_EXTENSION,
+  METADATA_FILE_NAME,
+  Queue,
+  READER_LOCK_DIRECTORY,
+  READER_POSITIONS_FILE_NAME,
+  type Reader,
+} from '@annal/core';
 import { AnnalError, BridgeConflictError, NotFoundError } from '@annal/native';
 
 import type { ShipRecord, ShipSource } from './ship-source.js';
@@ -42,6 +50,14 @@ export class QueueSource implements ShipSource {
     if (typeof queue !== 'string') return new QueueSource(queue, false, readerName);
     if (!existsSync(queue)) {
       throw new NotFoundError(`queue ${queue} does not exist: nothing to ship`, { path: queue });
+    }
+    // Opening would make a queue of any directory (a typo, a parent directory): the bridge
+    // would write its named reader there and ship nothing, without a word.
+    if (!isQueueDirectory(queue)) {
+      throw new NotFoundError(
+        `${queue} is not a queue (it holds files, none of a queue's: ${METADATA_FILE_NAME}, *${CYCLE_FILE_EXTENSION}): nothing to ship`,
+        { path: queue },
+      );
     }
     const opened = Queue.open(queue);
     try {
@@ -124,3 +140,28 @@ export class QueueSource implements ShipSource {
     return Promise.resolve();
   }
 }
+
+/**
+ * False when `directory` holds files and none of a queue's: an empty directory is what a queue
+ * opened and not appended to yet looks like.
+ */
+function isQueueDirectory(directory: string): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    // Not a readable directory: Queue.open says why, with its code.
+    return true;
+  }
+  return (
+    names.length === 0 ||
+    names.some((name) => QUEUE_FILE_NAMES.includes(name) || name.endsWith(CYCLE_FILE_EXTENSION))
+  );
+}
+
+const QUEUE_FILE_NAMES: readonly string[] = [
+  METADATA_FILE_NAME,
+  READER_POSITIONS_FILE_NAME,
+  READER_LOCK_DIRECTORY,
+  APPENDER_LOCK_FILE,
+];

@@ -18,12 +18,15 @@ export interface LastShipped {
   readonly seq: number;
 }
 
-/** Rejects with ERR_ANNAL_BRIDGE_NO_STREAM or, when `subject` is given, ERR_ANNAL_BRIDGE_SUBJECT. */
+/**
+ * Rejects with ERR_ANNAL_BRIDGE_NO_STREAM or, when `subject` is given, ERR_ANNAL_BRIDGE_SUBJECT;
+ * resolves to the stream's subject filters.
+ */
 export async function checkStream(
   jsm: JetStreamManager,
   stream: string,
   subject: string | undefined,
-): Promise<void> {
+): Promise<readonly string[]> {
   let subjects: string[];
   try {
     const info = await jsm.streams.info(stream);
@@ -39,13 +42,22 @@ export async function checkStream(
     if (isTransient(error)) throw error;
     throw toBridgeError(error, `stream ${JSON.stringify(stream)}`);
   }
-  if (subject === undefined) return;
-  if (!subjects.some((filter) => subjectMatches(filter, subject))) {
-    throw new BridgeSubjectError(
-      `subject ${JSON.stringify(subject)} is not stored by stream ${JSON.stringify(stream)}, whose subjects are ${JSON.stringify(subjects)}`,
-      { field: 'subject' },
-    );
+  if (subject !== undefined && !subjects.some((filter) => subjectMatches(filter, subject))) {
+    throw notStored(stream, subject, subjects);
   }
+  return subjects;
+}
+
+/** ERR_ANNAL_BRIDGE_SUBJECT: `subject` (a consumer's filter may hold wildcards) is not the stream's. */
+export function notStored(
+  stream: string,
+  subject: string,
+  subjects: readonly string[],
+): BridgeSubjectError {
+  return new BridgeSubjectError(
+    `subject ${JSON.stringify(subject)} is not stored by stream ${JSON.stringify(stream)}, whose subjects are ${JSON.stringify(subjects)}`,
+    { field: 'subject' },
+  );
 }
 
 /**

@@ -23,3 +23,20 @@ export function subjectMatches(filter: string, subject: string): boolean {
   }
   return wanted.length === tokens.length;
 }
+
+/**
+ * True when some subject matches both patterns (each may hold `*` for one token and a final `>`
+ * for one or more): a consumer filtering on `filter` can receive a message of a stream storing
+ * `stored`. Patterns that share no subject certainly make JetStream refuse the consumer.
+ */
+export function subjectsOverlap(stored: string, filter: string): boolean {
+  const a = stored.split('.');
+  const b = filter.split('.');
+  for (let i = 0; i < a.length && i < b.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === '>' || y === '>') return true;
+    if (x !== '*' && y !== '*' && x !== y) return false;
+  }
+  return a.length === b.length;
+}

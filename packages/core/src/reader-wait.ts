@@ -82,7 +82,9 @@ export async function waitForRecord(
         ...(signal === undefined ? {} : { signal }),
       });
     } finally {
-      addWaiterCount(header, -1);
+      // The queue closed meanwhile unmapped the header (its view is detached): the count cannot
+      // be taken back, as for a waiter that was killed; checkOpen() then says ERR_ANNAL_CLOSED.
+      if (header.byteLength !== 0) addWaiterCount(header, -1);
     }
   }
 }

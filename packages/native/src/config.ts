@@ -188,6 +188,12 @@ export function parseOptions<Schema extends z.ZodType>(
     throw new InvalidOptionError(`${where}: "${field}" is not an option${hint}`, { field });
   }
   const value = valueAt(input, issue.path);
+  if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
+    // No default and nothing given: the option is required.
+    throw new InvalidOptionError(`${where}: ${path} is required and was not given`, {
+      field: path,
+    });
+  }
   // A check across options can fail on one that was left to its default: say so, not "=undefined".
   const given =
     value === undefined ? `${path} not given (its default)` : `${path}=${describe(value)}`;

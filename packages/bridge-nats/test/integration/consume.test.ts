@@ -85,6 +85,45 @@ describe('BridgeIn', () => {
     expect(queuePayloads(directory)).toEqual(expected(350));
   });
 
+  it('a consumer deleted under it is recreated after what the log holds, nothing twice', async () => {
+    await createStream(server.url, 'INDEL', ['indel.>']);
+    await publish('indel.a', 0, 10);
+    const directory = temporaryDirectory();
+    const bridge = await BridgeIn.open({
+      url: server.url,
+      stream: 'INDEL',
+      consumer: 'copy',
+      target: { queue: directory },
+    });
+    await held(bridge, 10);
+    const nc = await connect({ servers: server.url });
+    await (await jetstreamManager(nc)).consumers.delete('INDEL', 'copy');
+    await nc.close();
+    await publish('indel.a', 10, 15);
+    await held(bridge, 15);
+    await bridge.close();
+    expect(bridge.failure).toBeUndefined();
+    expect(queuePayloads(directory)).toEqual(expected(15));
+  });
+
+  it('its stream deleted: ERR_ANNAL_BRIDGE_NO_STREAM stops it', async () => {
+    await createStream(server.url, 'INGONE', ['ingone.>']);
+    await publish('ingone.a', 0, 3);
+    const bridge = await BridgeIn.open({
+      url: server.url,
+      stream: 'INGONE',
+      consumer: 'copy',
+      target: { queue: temporaryDirectory() },
+    });
+    await held(bridge, 3);
+    const stopped = new Promise<unknown>((resolve) => bridge.once('error', resolve));
+    const nc = await connect({ servers: server.url });
+    await (await jetstreamManager(nc)).streams.delete('INGONE');
+    await nc.close();
+    expect(await stopped).toMatchObject({ code: 'ERR_ANNAL_BRIDGE_NO_STREAM' });
+    await bridge.close();
+  });
+
   it('appends into a wal topic, only the subject asked for', async () => {
     await createStream(server.url, 'IN2', ['in2.>']);
     await publish('in2.a', 0, 100);

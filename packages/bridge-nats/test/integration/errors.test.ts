@@ -2,14 +2,18 @@
  * Coded errors, clear messages: bad URL, unreachable server, wrong credentials, missing stream,
  * a subject the stream does not store, a subject another origin writes.
  */
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { Queue } from '@annal/core';
 import { BridgeIn, BridgeOut, type BridgeOutOptions } from '@annal/bridge-nats';
+import type { AnnalError } from '@annal/native';
 import { NatsServer, temporaryDirectory } from '@annal/test-utils';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createStream } from '../stream-contents.js';
+import { createStream, storedMessages } from '../stream-contents.js';
 
 const USER = 'annal';
 const PASS = 'secret';
@@ -102,6 +106,17 @@ describe('BridgeOut.open errors', () => {
     });
   });
 
+  it('a directory that is not a queue: ERR_ANNAL_NOT_FOUND naming it, nothing written there', async () => {
+    const directory = temporaryDirectory();
+    writeFileSync(join(directory, 'notes.txt'), 'not a queue');
+    await expect(BridgeOut.open(options({ source: { queue: directory } }))).rejects.toMatchObject({
+      code: 'ERR_ANNAL_NOT_FOUND',
+      path: directory,
+      message: expect.stringContaining('not a queue'),
+    });
+    expect(readdirSync(directory)).toEqual(['notes.txt']);
+  });
+
   it('a bad origin: ERR_ANNAL_INVALID_OPTION naming origin', async () => {
     await expect(BridgeOut.open(options({ origin: 'has:colon' }))).rejects.toMatchObject({
       code: 'ERR_ANNAL_INVALID_OPTION',
@@ -110,8 +125,35 @@ describe('BridgeOut.open errors', () => {
   });
 });
 
+describe('BridgeOut stopped by a record', () => {
+  it('a record over the server max_payload: ERR_ANNAL_BRIDGE_REJECTED naming its index and size', async () => {
+    const directory = temporaryDirectory();
+    const queue = Queue.open(directory);
+    const appender = queue.appender();
+    appender.appendSync(new Uint8Array([1]));
+    const huge = appender.appendSync(new Uint8Array(2 * 1024 * 1024));
+    appender.appendSync(new Uint8Array([3]));
+    appender.close();
+    const bridge = await BridgeOut.open(
+      options({ source: { queue }, subject: 'errors.huge', origin: 'huge' }),
+    );
+    const error = await new Promise<AnnalError>((resolve) => bridge.once('error', resolve));
+    await bridge.close();
+    queue.close();
+    expect(error).toMatchObject({ code: 'ERR_ANNAL_BRIDGE_REJECTED' });
+    expect(error.message).toContain(`record ${huge} (2097152 bytes)`);
+    expect(error.message).toContain('max_payload');
+    const stored = await storedMessages(server.url, 'ERRORS', 'errors.huge', {
+      user: USER,
+      pass: PASS,
+    });
+    expect(stored.map((message) => message.index)).toEqual([huge - 1]);
+  });
+});
+
 describe('BridgeIn.open errors', () => {
-  it('a missing stream: ERR_ANNAL_BRIDGE_NO_STREAM', async () => {
+  it('a missing stream: ERR_ANNAL_BRIDGE_NO_STREAM, and no log left behind', async () => {
+    const target = join(temporaryDirectory(), 'copy');
     await expect(
       BridgeIn.open({
         url: server.url,
@@ -119,9 +161,43 @@ describe('BridgeIn.open errors', () => {
         pass: PASS,
         stream: 'NOPE',
         consumer: 'c1',
-        target: { queue: temporaryDirectory() },
+        target: { queue: target },
       }),
     ).rejects.toMatchObject({ code: 'ERR_ANNAL_BRIDGE_NO_STREAM' });
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('nobody listening: ERR_ANNAL_BRIDGE_CONNECT, and no log left behind', async () => {
+    const target = join(temporaryDirectory(), 'copy');
+    await expect(
+      BridgeIn.open({
+        url: 'nats://127.0.0.1:1',
+        stream: 'ERRORS',
+        consumer: 'c1',
+        target: { queue: target },
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_ANNAL_BRIDGE_CONNECT' });
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('a subject the stream does not store: ERR_ANNAL_BRIDGE_SUBJECT naming both, no log left', async () => {
+    const target = join(temporaryDirectory(), 'copy');
+    await expect(
+      BridgeIn.open({
+        url: server.url,
+        user: USER,
+        pass: PASS,
+        stream: 'ERRORS',
+        consumer: 'c-elsewhere',
+        subject: 'elsewhere.*',
+        target: { queue: target },
+      }),
+    ).rejects.toMatchObject({
+      code: 'ERR_ANNAL_BRIDGE_SUBJECT',
+      field: 'subject',
+      message: expect.stringMatching(/"elsewhere\.\*".*"ERRORS".*errors\.>/),
+    });
+    expect(existsSync(target)).toBe(false);
   });
 
   it('wrong credentials: ERR_ANNAL_BRIDGE_AUTH', async () => {

@@ -99,6 +99,14 @@ export async function bridgeOut(
       field: '--topic',
     });
   }
+  if (store.kind === 'queue' && options.topic !== undefined) {
+    // Shipping the queue instead of the topic the user named would fill the subject with the
+    // wrong log, for good (the origin's indexes are then taken).
+    throw new InvalidArgumentError(
+      `annal: ${store.path} is a queue, not a wal: --topic ${options.topic} names a wal topic (leave it out to ship the queue)`,
+      { field: '--topic' },
+    );
+  }
   const archive = store.kind === 'queue' && isArchive(store.path);
   const bridge = await BridgeOut.open({
     ...connection(context, url),

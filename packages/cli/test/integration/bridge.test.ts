@@ -104,6 +104,43 @@ describe('annal bridge', () => {
     expect(result.stdout).toMatch(/acknowledged/);
   });
 
+  it('out with --topic on a queue: exit 2, nothing shipped', async () => {
+    const source = queueOf(3);
+    const result = await annal(
+      [
+        '--json',
+        'bridge',
+        'out',
+        source,
+        server.url,
+        '--stream',
+        'CLI',
+        '--subject',
+        'cli.topic',
+        '--origin',
+        'topic',
+        '--topic',
+        'orders',
+        '--until-caught-up',
+      ],
+      { environment: credentials },
+    );
+    expect(result.code).toBe(2);
+    expect(jsonLines(result.stderr)).toMatchObject([
+      {
+        error: {
+          code: 'ERR_ANNAL_INVALID_ARGUMENT',
+          message: expect.stringContaining('is a queue'),
+        },
+      },
+    ]);
+    const nc = await connect({ servers: server.url, user: USER, pass: PASS });
+    const jsm = await jetstreamManager(nc);
+    const last = await jsm.streams.getMessage('CLI', { last_by_subj: 'cli.topic' });
+    await nc.close();
+    expect(last).toBeNull();
+  });
+
   it('a missing stream or wrong credentials: exit 10 with the code in the message', async () => {
     const source = queueOf(1);
     const missing = await annal(

@@ -39,6 +39,27 @@ describe('lifetimes', () => {
     expect(queue.openReaderCount).toBe(0);
   });
 
+  it('closing the queue under a waitNext() rejects it with ERR_ANNAL_CLOSED', async () => {
+    const queue = Queue.open(temporaryDirectory(), SMALL);
+    const appender = queue.appender();
+    appender.appendString('one');
+    const reader = queue.reader();
+    expect(reader.next()?.text()).toBe('one');
+    const waiting = reader.waitNext();
+    queue.close();
+    await expect(waiting).rejects.toMatchObject({ code: 'ERR_ANNAL_CLOSED', field: 'reader' });
+  });
+
+  it('closing the queue under a follow() ends it with ERR_ANNAL_CLOSED', async () => {
+    const queue = Queue.open(temporaryDirectory(), SMALL);
+    queue.appender().appendString('one');
+    const following = queue.reader().follow();
+    expect((await following.next()).value?.text()).toBe('one');
+    const next = following.next();
+    queue.close();
+    await expect(next).rejects.toMatchObject({ code: 'ERR_ANNAL_CLOSED' });
+  });
+
   it('an appender reopened after close replaces the old one (one at a time, any number of times)', () => {
     using queue = Queue.open(temporaryDirectory(), SMALL);
     for (let n = 0; n < 100; n++) {

@@ -96,6 +96,44 @@ describe('parseOptions()', () => {
     );
   });
 
+  it('says a required option is missing, not that it took a default', () => {
+    const required = z
+      .object({ url: z.union([z.string(), z.array(z.string())]), stream: z.string() })
+      .strict();
+    const cases: [unknown, string][] = [
+      [{ stream: 'S' }, 'url'],
+      [{ url: 'nats://h:1' }, 'stream'],
+      [undefined, 'url'],
+    ];
+    for (const [input, field] of cases) {
+      let caught: unknown;
+      try {
+        parseOptions(required, input, 'BridgeOut.open');
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InvalidOptionError);
+      expect(caught).toMatchObject({
+        code: 'ERR_ANNAL_INVALID_OPTION',
+        field,
+        message: `BridgeOut.open: ${field} is required and was not given`,
+      });
+    }
+  });
+
+  it('names a cross-option check on one left to its default', () => {
+    const crossed = z
+      .object({ min: z.number().default(5), max: z.number().default(10) })
+      .strict()
+      .refine((options) => options.min <= options.max, {
+        path: ['min'],
+        message: 'must not exceed max',
+      });
+    expect(() => parseOptions(crossed, { max: 1 }, 'X.open')).toThrow(
+      'X.open: min must not exceed max: min not given (its default)',
+    );
+  });
+
   it('lists the known options when nothing is close', () => {
     expect(() => parseOptions(schema, { zzzzzzzzzzzz: 1 }, 'Queue.open')).toThrow(
       /known options: blockSizeBytes/,
