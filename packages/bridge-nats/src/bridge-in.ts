@@ -250,6 +250,21 @@ export class BridgeIn extends EventEmitter<BridgeInEvents> {
       }
     }
     if (delivered !== undefined && delivered <= this.#held) return;
+    // A stream that ends before what the log holds is not the stream the log was filled from
+    // (deleted and created again: its sequences start over). Consuming it after the held
+    // sequence would skip its first messages without a word.
+    let lastSequence: number;
+    try {
+      lastSequence = (await jsm.streams.info(stream)).state.last_seq;
+    } catch (error) {
+      throw toBridgeError(error, this.#where);
+    }
+    if (lastSequence < this.#held) {
+      throw new BridgeConflictError(
+        `stream ${stream} ends at sequence ${lastSequence}, before sequence ${this.#held}, which ${this.#target.description} already holds: it is not the stream this log was filled from (deleted and created again?); consume it into a new log`,
+        { field: 'stream' },
+      );
+    }
     if (delivered !== undefined) await jsm.consumers.delete(stream, consumer);
     await jsm.consumers.add(stream, {
       durable_name: consumer,

@@ -124,6 +124,31 @@ describe('BridgeIn', () => {
     await bridge.close();
   });
 
+  it('a stream created again, shorter than what the log holds: ERR_ANNAL_BRIDGE_CONFLICT, nothing skipped silently', async () => {
+    await createStream(server.url, 'INAGAIN', ['inagain.>']);
+    await publish('inagain.a', 0, 5);
+    const directory = temporaryDirectory();
+    const options = {
+      url: server.url,
+      stream: 'INAGAIN',
+      consumer: 'copy',
+      target: { queue: directory },
+    } as const;
+    const bridge = await BridgeIn.open(options);
+    await held(bridge, 5);
+    await bridge.close();
+    const nc = await connect({ servers: server.url });
+    await (await jetstreamManager(nc)).streams.delete('INAGAIN');
+    await nc.close();
+    await createStream(server.url, 'INAGAIN', ['inagain.>']);
+    await publish('inagain.a', 100, 102); // sequences 1 and 2 of the new stream
+    await expect(BridgeIn.open(options)).rejects.toMatchObject({
+      code: 'ERR_ANNAL_BRIDGE_CONFLICT',
+      message: expect.stringMatching(/ends at sequence 2, before sequence 5/),
+    });
+    expect(queuePayloads(directory)).toEqual(expected(5));
+  });
+
   it('appends into a wal topic, only the subject asked for', async () => {
     await createStream(server.url, 'IN2', ['in2.>']);
     await publish('in2.a', 0, 100);
