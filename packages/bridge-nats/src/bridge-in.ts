@@ -41,6 +41,7 @@ import {
 } from './options.js';
 import { checkStream, notStored } from './stream-check.js';
 import { subjectsOverlap } from './subjects.js';
+import { pause } from './pause.js';
 
 /** What {@link BridgeIn.metrics} reports. */
 export interface BridgeInMetrics {
@@ -64,19 +65,6 @@ export interface BridgeInEvents {
   appended: [heldSequence: number, lastIndex: number];
   /** Messages the log held already (redeliveries) were acknowledged without appending. */
   skipped: [count: number, heldSequence: number];
-}
-
-/** Sleeps `ms` or until `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

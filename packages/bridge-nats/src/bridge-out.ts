@@ -38,6 +38,7 @@ import { QueueSource } from './queue-source.js';
 import type { ShipRecord, ShipSource } from './ship-source.js';
 import { checkStream, lastShipped } from './stream-check.js';
 import { WalSource } from './wal-source.js';
+import { pause } from './pause.js';
 
 /** What {@link BridgeOut.metrics} reports. */
 export interface BridgeOutMetrics {
@@ -77,23 +78,6 @@ export interface BridgeOutEvents {
 const STORE_EVERY = 64;
 /** Backoff of the re-synchronisation attempts: from this, doubling up to `maxBackoffMs`. */
 const FIRST_BACKOFF_MS = 50;
-
-/** Sleeps `ms` or until `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Ships a core queue, an archiver recording or a wal topic to a JetStream stream. Open with

@@ -65,6 +65,33 @@ function stopped(context: CommandContext, bridge: BridgeOut | BridgeIn): Promise
   });
 }
 
+/**
+ * Runs an open bridge until the command is stopped (or, with --until-caught-up, until it caught
+ * up), closes it (draining), throws the error that stopped it, else reports its metrics.
+ */
+async function runBridge<B extends BridgeOut | BridgeIn>(
+  context: CommandContext,
+  bridge: B,
+  untilCaughtUp: boolean | undefined,
+  failure: () => AnnalError | undefined,
+  summary: (metrics: ReturnType<B['metrics']>) => string,
+): Promise<ExitCode> {
+  const { output } = context;
+  try {
+    if (untilCaughtUp === true) await Promise.race([bridge.caughtUp(), stopped(context, bridge)]);
+    else await stopped(context, bridge);
+  } finally {
+    await bridge.close();
+  }
+  const error = failure();
+  if (error !== undefined) throw error;
+  const metrics = bridge.metrics() as ReturnType<B['metrics']>;
+  if (output.json)
+    await output.value({ ...metrics, stopped: context.signal.aborted ? 'signal' : 'caught-up' });
+  else await output.line(summary(metrics));
+  return ExitCode.OK;
+}
+
 /** Whether the queue at `path` is an archive (its first record is an archiver's SESSION). */
 function isArchive(path: string): boolean {
   const queue = Queue.open(path, { readOnly: true });
@@ -131,21 +158,14 @@ export async function bridgeOut(
     );
     await output.flush();
   }
-  try {
-    if (options.untilCaughtUp) await Promise.race([bridge.caughtUp(), stopped(context, bridge)]);
-    else await stopped(context, bridge);
-  } finally {
-    await bridge.close();
-  }
-  if (failure !== undefined) throw failure;
-  const metrics = bridge.metrics();
-  if (output.json)
-    await output.value({ ...metrics, stopped: context.signal.aborted ? 'signal' : 'caught-up' });
-  else
-    await output.line(
+  return runBridge(
+    context,
+    bridge,
+    options.untilCaughtUp,
+    () => failure,
+    (metrics) =>
       `${metrics.acknowledged} acknowledged (${metrics.duplicates} duplicates), last index ${metrics.acknowledgedIndex}, ${metrics.resyncs} re-synchronisations`,
-    );
-  return ExitCode.OK;
+  );
 }
 
 /** Runs `bridge in`. */
@@ -171,19 +191,12 @@ export async function bridgeIn(
     );
     await output.flush();
   }
-  try {
-    if (options.untilCaughtUp) await Promise.race([bridge.caughtUp(), stopped(context, bridge)]);
-    else await stopped(context, bridge);
-  } finally {
-    await bridge.close();
-  }
-  if (failure !== undefined) throw failure;
-  const metrics = bridge.metrics();
-  if (output.json)
-    await output.value({ ...metrics, stopped: context.signal.aborted ? 'signal' : 'caught-up' });
-  else
-    await output.line(
+  return runBridge(
+    context,
+    bridge,
+    options.untilCaughtUp,
+    () => failure,
+    (metrics) =>
       `${metrics.appended} appended, ${metrics.skipped} skipped (held already), last stream sequence ${metrics.heldSequence}`,
-    );
-  return ExitCode.OK;
+  );
 }
