@@ -216,9 +216,17 @@ function checkApp(app, env, label) {
 // 1. The binaries every tarball must carry.
 const prebuilds = join(root, 'packages', 'native', 'prebuilds', 'linux-x64');
 const abiOf = { 20: '115', 22: '127', 24: '137' };
-const missing = SHIPPED_MAJORS.filter(
-  (major) => !existsSync(join(prebuilds, `annal.abi${abiOf[major]}.glibc.node`)),
+// A binary older than the addon's sources was built from other sources: build it again (the
+// loader would refuse it, and a tarball must not ship it).
+const addonSources = join(root, 'packages', 'native', 'addon');
+const sourcesChanged = Math.max(
+  statSync(join(root, 'packages', 'native', 'binding.gyp')).mtimeMs,
+  ...readdirSync(addonSources).map((name) => statSync(join(addonSources, name)).mtimeMs),
 );
+const missing = SHIPPED_MAJORS.filter((major) => {
+  const binary = join(prebuilds, `annal.abi${abiOf[major]}.glibc.node`);
+  return !existsSync(binary) || statSync(binary).mtimeMs < sourcesChanged;
+});
 if (missing.length > 0) {
   run(process.execPath, [join(root, 'packages', 'native', 'scripts', 'prebuild.mjs'), ...missing], {
     cwd: join(root, 'packages', 'native'),

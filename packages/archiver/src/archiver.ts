@@ -1,16 +1,24 @@
 /**
  * The archiver: the traffic thread's side. `record()` copies one message, with a header saying
  * which stream, which direction and when, into an `@annal/logbuf` ring and returns; a worker
- * thread moves it into an `@annal/core` queue.
+ * thread moves it into an `@annal/core` queue. Starting the worker (worker-start.ts), the stream
+ * handles (archive-stream.ts), the stats (archiver-stats.ts) and the `'wait'` backlog
+ * (backlog.ts) live in their own files.
+ *
+ * A little over 400 lines on purpose: one class, whose hot path (`#put`) and slow paths (full
+ * ring, gap, backlog, failed worker) share the same private counters; a third of it is the
+ * documentation of the public API.
  *
  * @module
  */
 import { EventEmitter } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
 import { BACK_PRESSURED, Sender, SpscRing } from '@annal/logbuf';
 import { ClosedError, InvalidArgumentError } from '@annal/native';
 
+import { ArchiveStream, bindArchiveStreams, type RecordMeta } from './archive-stream.js';
+import { archiverStats, type ArchiverStats } from './archiver-stats.js';
 import { Backlog } from './backlog.js';
 import { readClock, type ClockReading } from './clock.js';
 import { BackPressuredError, WorkerFailedError } from './errors.js';
@@ -23,72 +31,14 @@ import {
   KIND_STREAM,
   MAX_STREAM_ID,
   RECORD_HEADER_BYTES,
-  STATS_BYTES,
-  STAT_ARCHIVED,
-  STAT_ARCHIVED_BYTES,
-  STAT_ARCHIVED_MESSAGES,
-  STAT_DURABLE,
-  STAT_DURABLE_LAG_NS,
-  STAT_LAG_NS,
-  STAT_LAST_INDEX,
-  STAT_SYNCS,
   headerWord,
   writeHeader,
 } from './layout.js';
 import { TurnCadence } from './turn-cadence.js';
 import { parseArchiverOptions, type ArchiverOptions, type WhenFull } from './options.js';
 import { checkStreamInfo, type StreamInfo } from './stream-info.js';
-import type { WorkerData, WorkerMessage } from './worker-protocol.js';
-
-/** Which way a message went: `'in'` received by this service, `'out'` sent by it. */
-export type Direction = 'in' | 'out';
-
-/** What {@link Archiver.record} needs to know besides the bytes. Reuse one object per stream. */
-export interface RecordMeta {
-  /** The id of a stream from {@link Archiver.stream}. */
-  readonly stream: number;
-  /** `'in'` (received) or `'out'` (sent). */
-  readonly direction: Direction;
-  /** A text message (a WebSocket text frame, a FIX message); default false (binary). */
-  readonly text?: boolean;
-}
-
-/** What an archiver has done so far: cheap counters, read from memory. */
-export interface ArchiverStats {
-  /** Messages `record()` accepted (into the ring, or the `'wait'` backlog). */
-  readonly recorded: number;
-  /** Their bytes (bodies, without the 16-byte headers). */
-  readonly recordedBytes: number;
-  /** Messages dropped: ring full under `'drop'`, backlog full under `'wait'`, or too large. */
-  readonly dropped: number;
-  /** Of the dropped, those larger than {@link Archiver.maxMessageBytes}. */
-  readonly oversized: number;
-  /** Messages waiting in the `'wait'` backlog now. */
-  readonly backlogged: number;
-  /** Fraction of the ring in use now, 0 to 1. */
-  readonly ringFill: number;
-  /** Records of every kind the worker has appended to the queue (messages and declarations). */
-  readonly archived: number;
-  /** Messages among them. */
-  readonly archivedMessages: number;
-  /** Their body bytes. */
-  readonly archivedBytes: number;
-  /** Queue index of the last record appended; -1 before the first. */
-  readonly lastIndex: number;
-  /**
-   * Nanoseconds from `record()` to the queue file (from then on a crash of the process cannot
-   * lose it), of the last record of the worker's last batch; NaN before the first.
-   */
-  readonly lagNs: number;
-  /** Records (of every kind) covered by the last completed sync: they survive power loss. */
-  readonly durable: number;
-  /** Nanoseconds from `record()` to synced, of the last record the last sync covered; NaN before. */
-  readonly durableLagNs: number;
-  /** Completed syncs. */
-  readonly syncs: number;
-  /** `'running'`, `'failed'` (the worker died: see the 'error' event) or `'closed'`. */
-  readonly state: 'running' | 'failed' | 'closed';
-}
+import { startWorker } from './worker-start.js';
+import type { WorkerMessage } from './worker-protocol.js';
 
 /** Events of an {@link Archiver}. */
 export interface ArchiverEvents {
@@ -96,57 +46,6 @@ export interface ArchiverEvents {
   error: [error: WorkerFailedError];
   /** The `'wait'` backlog emptied into the ring. */
   drain: [];
-}
-
-// Set in Archiver's static block, which alone reaches its private members.
-let putMessage: (archiver: Archiver, bytes: Uint8Array, stream: number, flags: number) => boolean;
-let putEnd: (archiver: Archiver, stream: number) => void;
-
-/**
- * One stream of messages (a socket, a FIX session, a feed) declared in an {@link Archiver}.
- * Its records carry its id; its name and description are in a STREAM record written before them.
- */
-export class ArchiveStream {
-  readonly #archiver: Archiver;
-  #ended = false;
-
-  /** @internal */
-  constructor(
-    archiver: Archiver,
-    /** Its id in this archiver's records (1, 2, …; unique while the archiver is open). */
-    readonly id: number,
-    /** Its name, as given. */
-    readonly name: string,
-    /** What it carries (`'ws'`, `'fix'`, or your own word); `''` when not given. */
-    readonly protocol: string,
-  ) {
-    this.#archiver = archiver;
-  }
-
-  /**
-   * Records a message this service received. Copies `bytes` (reuse them at once).
-   * @returns true when recorded, false when dropped (`whenFull: 'drop'`, counted)
-   * @throws ERR_ANNAL_BACK_PRESSURED under `whenFull: 'fail'` when the ring is full;
-   *   ERR_ANNAL_CLOSED after the archiver closed; ERR_ANNAL_INVALID_ARGUMENT for non-bytes
-   */
-  recordIn(bytes: Uint8Array, text = false): boolean {
-    return putMessage(this.#archiver, bytes, this.id, text ? FLAG_TEXT : 0);
-  }
-
-  /** Records a message this service sent; as {@link ArchiveStream.recordIn}. */
-  recordOut(bytes: Uint8Array, text = false): boolean {
-    return putMessage(this.#archiver, bytes, this.id, text ? FLAG_OUT | FLAG_TEXT : FLAG_OUT);
-  }
-
-  /**
-   * Records that the stream ended (its socket closed). Idempotent; recording after it is allowed;
-   * after the archiver's close() it does nothing.
-   */
-  end(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    putEnd(this.#archiver, this.id);
-  }
 }
 
 /**
@@ -204,12 +103,13 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
   #workerClosed: Promise<void>;
 
   static {
-    putMessage = (archiver, bytes, stream, flags) =>
-      archiver.#put(KIND_MESSAGE, flags, stream, bytes);
-    putEnd = (archiver, stream) => {
-      // After close() the queue is closed: an end then has nowhere to go, and is not an error.
-      if (archiver.#closing === undefined) archiver.#putControl(KIND_END, stream, EMPTY);
-    };
+    bindArchiveStreams(
+      (archiver, bytes, stream, flags) => archiver.#put(KIND_MESSAGE, flags, stream, bytes),
+      (archiver, stream) => {
+        // After close() the queue is closed: an end then has nowhere to go, and is not an error.
+        if (archiver.#closing === undefined) archiver.#putControl(KIND_END, stream, EMPTY);
+      },
+    );
   }
 
   private constructor(
@@ -278,41 +178,7 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
       });
     }
     const resolved = parseArchiverOptions(options);
-    const ring = SpscRing.allocate(resolved.ringBytes);
-    const stats = new SharedArrayBuffer(STATS_BYTES);
-    new Float64Array(stats).fill(Number.NaN);
-    const data: WorkerData = {
-      directory,
-      ring,
-      stats,
-      syncEveryMs: resolved.sync === 'none' ? null : resolved.sync.everyMs,
-      rollCycle: resolved.rollCycle,
-      blockBytes: resolved.blockBytes,
-    };
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
-    const maxPayloadBytes = await new Promise<number>((resolve, reject) => {
-      const onError = (error: Error): void => {
-        worker.off('exit', onExit);
-        reject(error);
-      };
-      // A worker that ends without an error and without saying it is ready must not leave open()
-      // waiting for ever (an 'error' arrives before 'exit', so this only sees a silent end).
-      const onExit = (code: number): void => {
-        reject(
-          new WorkerFailedError(
-            `Archiver.open: the archiver worker for ${directory} exited with code ${code} before it was ready`,
-            { path: directory },
-          ),
-        );
-      };
-      worker.once('error', onError);
-      worker.once('exit', onExit);
-      worker.once('message', (message: WorkerMessage) => {
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-        if (message.type === 'ready') resolve(message.maxPayloadBytes);
-      });
-    });
+    const { worker, ring, stats, maxPayloadBytes } = await startWorker(directory, resolved);
     return new Archiver(directory, worker, ring, stats, maxPayloadBytes, resolved);
   }
 
@@ -527,25 +393,18 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
 
   /** The counters now (a new object; not for a hot loop). */
   stats(): ArchiverStats {
-    const stats = this.#stats;
-    return {
-      recorded: this.#recorded,
-      recordedBytes: this.#recordedBytes,
-      dropped: this.#dropped,
-      oversized: this.#oversized,
-      backlogged: this.#backlog.length,
-      ringFill: this.#ring.bytesAvailable() / this.#ring.capacity,
-      archived: orZero(stats[STAT_ARCHIVED]),
-      archivedMessages: orZero(stats[STAT_ARCHIVED_MESSAGES]),
-      archivedBytes: orZero(stats[STAT_ARCHIVED_BYTES]),
-      lastIndex:
-        stats[STAT_LAST_INDEX] === stats[STAT_LAST_INDEX] ? (stats[STAT_LAST_INDEX] as number) : -1,
-      lagNs: stats[STAT_LAG_NS] as number,
-      durable: orZero(stats[STAT_DURABLE]),
-      durableLagNs: stats[STAT_DURABLE_LAG_NS] as number,
-      syncs: orZero(stats[STAT_SYNCS]),
-      state: this.#failure !== undefined ? 'failed' : this.#closed ? 'closed' : 'running',
-    };
+    return archiverStats(
+      {
+        recorded: this.#recorded,
+        recordedBytes: this.#recordedBytes,
+        dropped: this.#dropped,
+        oversized: this.#oversized,
+        backlogged: this.#backlog.length,
+        ringFill: this.#ring.bytesAvailable() / this.#ring.capacity,
+      },
+      this.#stats,
+      this.#failure !== undefined ? 'failed' : this.#closed ? 'closed' : 'running',
+    );
   }
 
   /** Why the worker died, if it did. */
@@ -608,10 +467,6 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
 }
 
 const EMPTY = new Uint8Array(0);
-
-function orZero(value: number | undefined): number {
-  return value === value ? (value as number) : 0;
-}
 
 function rejectBytes(bytes: unknown): InvalidArgumentError {
   return new InvalidArgumentError(

@@ -6,8 +6,11 @@
  *
  * @module
  */
-export { Archiver, ArchiveStream } from './archiver.js';
-export type { ArchiverEvents, ArchiverStats, Direction, RecordMeta } from './archiver.js';
+export { Archiver } from './archiver.js';
+export { ArchiveStream } from './archive-stream.js';
+export type { ArchiverEvents } from './archiver.js';
+export type { ArchiverStats } from './archiver-stats.js';
+export type { Direction, RecordMeta } from './archive-stream.js';
 export {
   DEFAULT_BACKLOG_BYTES,
   DEFAULT_RING_BYTES,
@@ -17,7 +20,10 @@ export {
 export type { ArchiverOptions, WhenFull } from './options.js';
 export { MAX_STREAM_NAME_LENGTH } from './stream-info.js';
 export type { StreamInfo } from './stream-info.js';
-export { ArchivedMessage, Recording, isArchiveStart, openRecording } from './recording.js';
+export { ArchivedMessage } from './archived-message.js';
+export { Recording, openRecording } from './recording.js';
+export { isArchiveStart, readRecordHeader } from './record-header.js';
+export type { RecordHeader, RecordKind } from './record-header.js';
 export type {
   MessageFilter,
   RecordedStream,

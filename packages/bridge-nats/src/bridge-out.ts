@@ -15,15 +15,19 @@
  *   stream already holds is dropped as a duplicate (`Nats-Msg-Id`) or fails its expectation.
  * - The named reader moves only over what JetStream acknowledged.
  *
+ * A little over 400 lines on purpose: one class, whose run loop, window of unacknowledged
+ * messages and re-synchronisation share the same private state; the window (in-flight.ts), the
+ * sources (ship-source.ts), headers and error mapping are in their own files.
+ *
  * @module
  */
 import { EventEmitter } from 'node:events';
 
+import { readRecordHeader, type RecordHeader } from '@annal/archiver';
 import { AnnalError, ClosedError } from '@annal/native';
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 
-import { readArchiveLabel, type ArchiveLabel } from './archive-layout.js';
 import { connectTo, describeServers, type Connected } from './connection.js';
 import { archiveHeaders, messageId } from './headers.js';
 import { InFlight, type InFlightEntry } from './in-flight.js';
@@ -104,9 +108,10 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
   readonly #js: JetStreamClient;
   readonly #window: InFlight;
   readonly #archive: boolean;
-  readonly #label: ArchiveLabel = {
-    kind: undefined,
+  readonly #label: RecordHeader = {
+    kind: 'message',
     direction: 'in',
+    text: false,
     stream: 0,
     seconds: 0,
     nanos: 0,
@@ -382,7 +387,7 @@ export class BridgeOut extends EventEmitter<BridgeOutEvents> {
     const payload = record.payload;
     let since: number;
     let headers: MsgHdrs | undefined;
-    if (this.#archive && readArchiveLabel(payload, this.#label)) {
+    if (this.#archive && readRecordHeader(payload, 0, payload.length, this.#label) !== undefined) {
       headers = archiveHeaders(this.#label);
       since = this.#label.seconds * 1000 + this.#label.nanos / 1e6;
     } else {

@@ -6,9 +6,8 @@
  *
  * @module
  */
+import type { RecordHeader } from '@annal/archiver';
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
-
-import type { ArchiveLabel } from './archive-layout.js';
 
 /** JetStream's message id header: `origin:index`, the record's identity. */
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
@@ -27,9 +26,8 @@ export function messageId(origin: string, index: number): string {
 }
 
 /** Headers of an archive record: its label (the message id is set apart). */
-export function archiveHeaders(label: ArchiveLabel): MsgHdrs {
+export function archiveHeaders(label: RecordHeader): MsgHdrs {
   const result = headers();
-  if (label.kind === undefined) return result;
   result.set(KIND_HEADER, label.kind);
   result.set(STREAM_ID_HEADER, String(label.stream));
   result.set(TIME_HEADER, `${label.seconds}.${String(label.nanos).padStart(9, '0')}`);

@@ -10,7 +10,7 @@
  * (appender-membership.ts), cold errors (append-errors.ts), frame checks and scans
  * (frame-checks.ts, frame-scan.ts, recovery.ts).
  *
- * Slightly over 400 lines on purpose: a third of it is the documentation of the public API;
+ * About 550 lines on purpose: a third of it is the documentation of the public API;
  * the code left is the per-record path and the small public methods around it.
  *
  * @module

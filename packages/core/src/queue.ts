@@ -1,6 +1,11 @@
 /**
  * The queue: a directory of cycle files, with its appender and readers.
  *
+ * A little over 400 lines on purpose: one class, the public face of the package, and most of it
+ * the documentation of its API; the directory, cycle files, index lookup, verify and repair
+ * live in their own files (queue-directory.ts, cycle-files.ts, queue-index.ts, queue-verify.ts,
+ * queue-repair.ts).
+ *
  * @module
  */
 import { resolve } from 'node:path';

@@ -270,6 +270,45 @@ export const ADDON_CANDIDATE_PATHS: readonly string[] = [
   join(PREBUILD_DIRECTORY, prebuildFileName(ADDON_TARGET.abi, ADDON_TARGET.libc)),
 ];
 
+/**
+ * Every function the TypeScript layer calls on the addon. A binary that has the right ABI but
+ * lacks one of them was compiled from other sources than this package's (a stale local build,
+ * a prebuilt binary left from an older version): it is refused when loaded, naming what it
+ * lacks, instead of failing at the first call of the missing function. A test checks that the
+ * list is exactly what the addon exports.
+ */
+export const ADDON_FUNCTIONS = [
+  'close',
+  'crc32c',
+  'crc32cRanges',
+  'crc32cSoftware',
+  'fallocate',
+  'fdatasync',
+  'fileLength',
+  'fsync',
+  'ftruncate',
+  'futexWait',
+  'futexWaitAsync',
+  'futexWake',
+  'lockAsync',
+  'madvise',
+  'map',
+  'mappingInfo',
+  'membarrier',
+  'membarrierRegister',
+  'msync',
+  'msyncAsync',
+  'noop',
+  'open',
+  'preadv',
+  'prefaultAsync',
+  'pwritev',
+  'syncAsync',
+  'tryLock',
+  'unlock',
+  'unmap',
+] as const satisfies readonly (keyof NativeBinding)[];
+
 /** Thrown (as an {@link AnnalError} by the caller) when no addon could be loaded. */
 export interface AddonLoadFailure {
   readonly tried: readonly { path: string; reason: string }[];
@@ -305,13 +344,21 @@ export function loadAddonFrom(
     // Loading runs only Node-API code (module init), so checking afterwards is safe; nothing
     // that reaches V8's C++ API has run yet.
     const built: unknown = binding.nodeModuleVersion;
-    if (built === abi) return binding;
+    if (built !== abi) {
+      tried.push({
+        path,
+        reason:
+          typeof built === 'number'
+            ? `compiled for Node ABI ${built}, but this Node (${process.version}) needs ABI ${abi}`
+            : `compiled without an ABI tag (an older build), for an unknown Node ABI`,
+      });
+      continue;
+    }
+    const missing = ADDON_FUNCTIONS.filter((name) => typeof binding[name] !== 'function');
+    if (missing.length === 0) return binding;
     tried.push({
       path,
-      reason:
-        typeof built === 'number'
-          ? `compiled for Node ABI ${built}, but this Node (${process.version}) needs ABI ${abi}`
-          : `compiled without an ABI tag (an older build), for an unknown Node ABI`,
+      reason: `compiled from other sources than this @annal/native (a stale build: it lacks ${missing.join(', ')})`,
     });
   }
   let prebuilds: string[] = [];

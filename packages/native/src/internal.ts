@@ -12,6 +12,7 @@ export { getBinding } from './native.js';
 // Where the addon is looked for and what it must match (tests of the ABI guard, prebuild tools).
 export {
   ADDON_CANDIDATE_PATHS,
+  ADDON_FUNCTIONS,
   ADDON_TARGET,
   PREBUILD_DIRECTORY,
   loadAddonFrom,

@@ -6,6 +6,7 @@ import {
 } from './binding.js';
 export {
   ADDON_CANDIDATE_PATHS,
+  ADDON_FUNCTIONS,
   ADDON_TARGET,
   PREBUILD_DIRECTORY,
   loadAddonFrom,

@@ -2,6 +2,10 @@
  * Replays a source into a handler, deterministically: the same recording and the same handler
  * give the same calls in the same order, with the same recorded time, every run.
  *
+ * A little over 400 lines on purpose: one class, {@link ReplaySession}, whose tight loop, general
+ * loop, pacing and handler waits share the same private state (a split would put the hot loop's
+ * fields behind accessors); its options, sources and clock are in their own files.
+ *
  * @module
  */
 import { AbortedError, InvalidArgumentError } from '@annal/native';

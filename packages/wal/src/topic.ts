@@ -12,6 +12,10 @@
  * sees part of a batch. On disk a batch is members followed by a commit frame: reopening after
  * a crash drops members without their commit (layout.ts).
  *
+ * About 500 lines on purpose: one class, whose per-record paths (append, peek, the cursors of
+ * its readers) read the same private fields as its API; every job that is not on those paths
+ * is in the files listed above.
+ *
  * @module
  */
 import { existsSync } from 'node:fs';

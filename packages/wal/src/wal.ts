@@ -4,7 +4,7 @@
  * one process. Topics are in topic-registry.ts and topic.ts, durability in durability.ts,
  * readers in wal-reader.ts, the event layer in events/.
  *
- * A little over 400 lines on purpose: one class, the public face of the package, and a third of
+ * About 530 lines on purpose: one class, the public face of the package, and a third of
  * it the documentation of each method (its `@throws` above all); every method is a short check of
  * its arguments followed by a call into the modules above.
  *

@@ -10,7 +10,8 @@ import { InvalidArgumentError } from '@annal/native';
 import { byteSize, parseOptions } from '@annal/native/internal';
 import { z } from 'zod';
 
-import type { ArchiveStream, Archiver, Direction } from '../archiver.js';
+import type { ArchiveStream, Direction } from '../archive-stream.js';
+import type { Archiver } from '../archiver.js';
 import { MAX_STREAM_NAME_LENGTH } from '../stream-info.js';
 import {
   DEFAULT_MAX_FIX_MESSAGE_BYTES,

@@ -10,7 +10,8 @@ import { InvalidArgumentError, UnsupportedError } from '@annal/native';
 import { parseOptions } from '@annal/native/internal';
 import { z } from 'zod';
 
-import type { Archiver, ArchiveStream } from '../archiver.js';
+import type { Archiver } from '../archiver.js';
+import type { ArchiveStream } from '../archive-stream.js';
 import { MAX_STREAM_NAME_LENGTH } from '../stream-info.js';
 import { inboundBytes, outboundBytes, sentAsText, Utf8Scratch } from './message-bytes.js';
 

@@ -10,7 +10,8 @@ import { InvalidOptionError, UnsupportedError } from '@annal/native';
 import { parseOptions } from '@annal/native/internal';
 import { z } from 'zod';
 
-import type { ArchivedMessage, RecordedStream, Recording } from '../recording.js';
+import type { ArchivedMessage } from '../archived-message.js';
+import type { RecordedStream, Recording } from '../recording.js';
 import { WS_PROTOCOL } from './archive-socket.js';
 
 /** Options of {@link serveRecording}. */

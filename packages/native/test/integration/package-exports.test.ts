@@ -57,6 +57,7 @@ describe('@annal/native exports', () => {
     ]);
     expect(internal).toEqual([
       'ADDON_CANDIDATE_PATHS',
+      'ADDON_FUNCTIONS',
       'ADDON_TARGET',
       'CRC32C_NATIVE_THRESHOLD_BYTES',
       'MAX_PATH_SEGMENT_BYTES',

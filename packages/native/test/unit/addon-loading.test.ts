@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ADDON_CANDIDATE_PATHS,
+  ADDON_FUNCTIONS,
   ADDON_TARGET,
   getBinding,
   loadAddonFrom,
@@ -51,5 +52,32 @@ describe('loading the addon', () => {
     copyFileSync(built ?? '', prebuild);
     const result = loadAddonFrom([prebuild], ADDON_TARGET.abi);
     expect('tried' in result).toBe(false);
+  });
+
+  it('knows every function the addon exports (the list a stale binary is checked against)', () => {
+    const binding = getBinding() as unknown as Record<string, unknown>;
+    const exported = Object.keys(binding)
+      .filter((name) => typeof binding[name] === 'function')
+      .sort();
+    expect([...ADDON_FUNCTIONS].sort()).toEqual(exported);
+  });
+
+  it('refuses a binary of the right ABI that lacks a function, naming it (a stale build)', () => {
+    const directory = temporaryDirectory();
+    // require() loads a .cjs as it loads a .node: a stand-in for an addon built from older sources.
+    const stale = join(directory, 'stale.cjs');
+    const present = ADDON_FUNCTIONS.filter((name) => name !== 'crc32cRanges');
+    writeFileSync(
+      stale,
+      `module.exports = { nodeModuleVersion: ${ADDON_TARGET.abi}, ${present
+        .map((name) => `${name}() {}`)
+        .join(', ')} };`,
+    );
+    const result = loadAddonFrom([stale], ADDON_TARGET.abi);
+    expect('tried' in result).toBe(true);
+    if (!('tried' in result)) return;
+    expect(result.tried[0]?.reason).toBe(
+      'compiled from other sources than this @annal/native (a stale build: it lacks crc32cRanges)',
+    );
   });
 });
