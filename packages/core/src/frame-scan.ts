@@ -12,8 +12,11 @@ import { recordCheckWord } from './checksum.js';
 import type { Block, CycleFile } from './cycle-file.js';
 import {
   FRAME_HEADER_BYTES,
+  computeFrameLength,
   getChecksumWord,
+  isRecordWord,
   loadLengthWord,
+  peekLengthWord,
   packIndexPageWord,
   unpackLength,
 } from './layout.js';
@@ -147,6 +150,44 @@ export function scanFrames(
       throw error;
     }
     position += frameLength;
+  }
+}
+
+/** What {@link hopToSequence} returns when it cannot hop: the caller scans instead. */
+export const CANNOT_HOP = -1;
+
+/**
+ * Seek's fast way from `start` to the record with sequence `target`: hops from record to record
+ * by length words alone, in one block, without checking the records on the way, and checks the
+ * record it lands on against `target`'s check word.
+ *
+ * Sound without the per-frame checks of {@link scanFrames}: every check word is seeded with its
+ * record's sequence, so a damaged length word on the way lands on bytes that do not carry
+ * `target`'s check word. It gives up ({@link CANNOT_HOP}) at anything but a plain record frame
+ * (a skip frame, an index page, the end of the block, free space, a length word out of bounds)
+ * or at a landing that does not check out, and the caller then runs the checked scan, which
+ * finds the record after a skip frame or names the damage.
+ *
+ * @returns the data position of the record `target`, or {@link CANNOT_HOP}
+ */
+export function hopToSequence(file: CycleFile, start: FramePosition, target: number): number {
+  const { blockBytes, maxPayloadBytes } = file.configuration;
+  const block = file.block(Math.floor(start.position / blockBytes));
+  if (block === undefined) return CANNOT_HOP;
+  const words = block.words;
+  let offset = start.position - block.start;
+  for (let sequence = start.sequence; ; sequence++) {
+    const word = peekLengthWord(words, offset);
+    if (!isRecordWord(word)) return CANNOT_HOP;
+    const length = unpackLength(word);
+    const frameLength = computeFrameLength(length);
+    if (length > maxPayloadBytes || offset + frameLength > blockBytes) return CANNOT_HOP;
+    if (sequence === target) {
+      return recordChecks(file, block, offset, length, sequence)
+        ? block.start + offset
+        : CANNOT_HOP;
+    }
+    offset += frameLength;
   }
 }
 

@@ -22,7 +22,7 @@ import {
   corruptRecord,
   frameLengthOf,
 } from './frame-checks.js';
-import { scanFrames } from './frame-scan.js';
+import { CANNOT_HOP, hopToSequence, scanFrames } from './frame-scan.js';
 import { indexedStart, lastIndexedStart } from './index-lookup.js';
 import {
   FRAME_HEADER_BYTES,
@@ -121,7 +121,14 @@ export class ReadPosition {
     const sequence = codec.sequenceOf(index);
     const file = this.files.get(cycle);
     if (file === undefined) return false;
-    const found = scanFrames(file, indexedStart(file, sequence), {
+    const start = indexedStart(file, sequence);
+    const landed = hopToSequence(file, start, sequence);
+    if (landed !== CANNOT_HOP) {
+      // The record is there and checked: what the checked scan below would have found.
+      this.attach(cycle, landed, sequence);
+      return true;
+    }
+    const found = scanFrames(file, start, {
       ...this.scanOptions(),
       stopAtSequence: sequence,
     });
@@ -274,8 +281,13 @@ export class ReadPosition {
     }
     const configuration = file.configuration;
     this.file = file;
-    this.codec = new IndexCodec(configuration.sequenceBits);
-    this.indexBase = cycle * this.codec.sequencesPerCycle;
+    // One codec while the shape stays (a seek attaches each time: no allocation for it).
+    let codec = this.codec;
+    if (codec?.sequenceBits !== configuration.sequenceBits) {
+      codec = new IndexCodec(configuration.sequenceBits);
+      this.codec = codec;
+    }
+    this.indexBase = cycle * codec.sequencesPerCycle;
     this.blockBytes = configuration.blockBytes;
     this.maxPayloadBytes = configuration.maxPayloadBytes;
     this.checksums = configuration.checksums;

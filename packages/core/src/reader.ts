@@ -36,6 +36,7 @@ import {
   computeRecordTag,
   getChecksumWord,
   loadLengthWord,
+  peekLengthWord,
   packRecordWord,
 } from './layout.js';
 import { claimName } from './named-reader-slot.js';
@@ -217,7 +218,7 @@ export class Reader implements Disposable {
     const position = at.position;
     if (position < at.blockEnd) {
       const offset = position - at.blockStart;
-      const word = loadLengthWord(at.words, offset);
+      const word = peekLengthWord(at.words, offset);
       if (word > 0) {
         const length = word & LENGTH_MASK;
         const frameLength = computeFrameLength(length);

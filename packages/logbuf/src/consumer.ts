@@ -20,6 +20,7 @@ import {
   isRecordCheck,
   loadHead,
   loadLengthWord,
+  peekLengthWord,
   loadTail,
   packSkipWord,
   payloadOffset,
@@ -180,8 +181,9 @@ export class Consumer {
     for (;;) {
       const offset = this.#head & this.#mask;
       // Acquire: the payload and check word stored before the producer's publish of this word
-      // are visible after it.
-      const word = loadLengthWord(words, offset);
+      // are visible after it. The cheap load first; "nothing here" only from the atomic one.
+      let word = peekLengthWord(words, offset);
+      if (word <= 0) word = loadLengthWord(words, offset);
       if (word > 0) {
         const length = unpackRecordLength(word);
         const frameLength = computeFrameLength(length);

@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Queue } from '@annal/core';
+import { temporaryDirectory } from '@annal/test-utils';
+import { ManualClock, SMALL, payloadOf } from '../queue-helpers.js';
+
+// Seek hops from the index entry before a record to the record by length words, and falls back
+// to the checked scan at anything else (skip frames, index pages, block ends, the end): every
+// one of those must still land on the record asked for, or say false past the end.
+describe('Reader.seek', () => {
+  it('lands on every record, past aborted claims, block ends and index pages, with or without checksums', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            length: fc.integer({ min: 0, max: 3000 }),
+            abortBefore: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 400 },
+        ),
+        fc.boolean(),
+        (records, checksums) => {
+          const clock = new ManualClock();
+          using queue = Queue.open(temporaryDirectory(), {
+            ...SMALL,
+            clock: clock.read,
+            checksums: checksums ? 'crc32c' : 'off',
+          });
+          const appender = queue.appender();
+          const indices = records.map(({ length, abortBefore }, n) => {
+            if (abortBefore) appender.claim(length).abort(); // a skip frame before it
+            return appender.appendSync(payloadOf(n, length));
+          });
+          const reader = queue.reader();
+          // Out of order, so each seek starts from somewhere else.
+          const order = indices.map((_, n) => (n * 7919) % indices.length);
+          for (const n of new Set(order)) {
+            expect(reader.seek(indices[n]!)).toBe(true);
+            const record = reader.next();
+            expect(record?.index).toBe(indices[n]);
+            expect(record?.copy()).toEqual(payloadOf(n, records[n]!.length));
+          }
+          expect(reader.seek(indices.at(-1)! + 1)).toBe(false);
+          // A failed seek leaves the reader where it was.
+          expect(reader.seek(indices[0]!)).toBe(true);
+          expect(reader.seek(indices.at(-1)! + 5)).toBe(false);
+          expect(reader.next()?.index).toBe(indices[0]);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it('finds records appended after the reader was made, and none that are not there yet', () => {
+    const clock = new ManualClock();
+    using queue = Queue.open(temporaryDirectory(), { ...SMALL, clock: clock.read });
+    const appender = queue.appender();
+    const reader = queue.reader();
+    const first = appender.appendSync(payloadOf(0, 10));
+    expect(reader.seek(first + 1)).toBe(false);
+    for (let n = 1; n < 1000; n++) appender.appendSync(payloadOf(n, 10));
+    expect(reader.seek(first + 999)).toBe(true);
+    expect(reader.next()?.copy()).toEqual(payloadOf(999, 10));
+    expect(reader.seek(first + 1000)).toBe(false);
+    appender.appendSync(payloadOf(1000, 10));
+    expect(reader.seek(first + 1000)).toBe(true);
+    expect(reader.next()?.copy()).toEqual(payloadOf(1000, 10));
+  });
+});
