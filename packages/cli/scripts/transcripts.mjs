@@ -22,7 +22,7 @@ const encoder = new TextEncoder();
 // The stores.
 const orders = join(demo, 'orders');
 {
-  const queue = Queue.open(orders, { blockBytes: '128 KiB', checksums: 'crc32c' });
+  const queue = Queue.open(orders, { blockBytes: '256 KiB', checksums: 'crc32c' });
   const appender = queue.appender();
   for (let k = 0; k < 50; k++) appender.appendJson({ order: k, qty: (k * 7) % 13 });
   appender.appendSync(new Uint8Array([0, 1, 2, 255]));

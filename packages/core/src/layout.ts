@@ -34,8 +34,8 @@
  *                 +--------------------------------------------------------------------+
  * ```
  *
- * headerBytes = 256 + 4 × indexCount, rounded up to a multiple of 4096 (20480 for the default
- * indexCount 4096). Data positions are byte offsets from headerBytes; block `b` holds positions
+ * headerBytes = 256 + 4 × indexCount, rounded up to a multiple of 4096 (36864 for the default
+ * indexCount 8192). Data positions are byte offsets from headerBytes; block `b` holds positions
  * `[b × blockBytes, (b + 1) × blockBytes)`, and a frame never straddles two blocks.
  *
  * Data blocks hold frames (frame-layout.ts): records, skip frames and the end-of-cycle frame.

@@ -26,7 +26,9 @@ const MINUTE_MS = 60_000;
 /**
  * The built-in cycles. Index shapes give each cycle `indexCount² × indexSpacing` records per
  * file, chosen so that a queue index (cycle × 2^sequenceBits + sequence) stays below 2^53 for
- * at least 150 years after the default epoch (1970) (see `maxCycle`).
+ * at least 150 years after the default epoch (1970) (see `maxCycle`). An index entry every 32 or
+ * 64 records (Chronicle Queue's cycles use 256): a seek hops over half that on average, and 64
+ * against 256 halves a random seek (docs/decisions/2026-12-05-denser-index-and-plain-acquire-loads.md).
  *
  * | cycle | length | records per cycle | cycles before 2^53 |
  * |---|---|---|---|
@@ -41,32 +43,32 @@ export const ROLL_CYCLES: Readonly<Record<RollCycleName, RollCycle>> = {
   FAST_DAILY: {
     name: 'FAST_DAILY',
     lengthMs: 24 * 60 * MINUTE_MS,
-    indexCount: 4096,
-    indexSpacing: 256,
+    indexCount: 8192,
+    indexSpacing: 64,
   },
   FAST_HOURLY: {
     name: 'FAST_HOURLY',
     lengthMs: 60 * MINUTE_MS,
-    indexCount: 4096,
-    indexSpacing: 256,
+    indexCount: 8192,
+    indexSpacing: 64,
   },
   HALF_HOURLY: {
     name: 'HALF_HOURLY',
     lengthMs: 30 * MINUTE_MS,
-    indexCount: 4096,
-    indexSpacing: 128,
+    indexCount: 8192,
+    indexSpacing: 32,
   },
   TEN_MINUTELY: {
     name: 'TEN_MINUTELY',
     lengthMs: 10 * MINUTE_MS,
-    indexCount: 2048,
-    indexSpacing: 256,
+    indexCount: 4096,
+    indexSpacing: 64,
   },
   FIVE_MINUTELY: {
     name: 'FIVE_MINUTELY',
     lengthMs: 5 * MINUTE_MS,
-    indexCount: 2048,
-    indexSpacing: 128,
+    indexCount: 4096,
+    indexSpacing: 32,
   },
   TEST_SECONDLY: { name: 'TEST_SECONDLY', lengthMs: 1000, indexCount: 256, indexSpacing: 16 },
 };

@@ -14,7 +14,7 @@ function makeQueue(
   checksums: 'off' | 'crc32c' = 'crc32c',
 ): { directory: string; indexes: number[] } {
   const directory = join(temporaryDirectory(), 'orders');
-  using queue = Queue.open(directory, { blockBytes: '128 KiB', checksums });
+  using queue = Queue.open(directory, { blockBytes: '256 KiB', checksums });
   const appender = queue.appender();
   const indexes: number[] = [];
   for (let k = 0; k < count; k++) indexes.push(appender.appendString(`record ${k}`));
@@ -36,7 +36,7 @@ describe('annal on a queue', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`queue ${directory}`);
     expect(text.stdout).toContain('5 records');
-    expect(text.stdout).toContain('blocks of 128 KiB');
+    expect(text.stdout).toContain('blocks of 256 KiB');
     expect(text.stdout).toContain('billing');
 
     const json = await annal(['--json', 'ls', directory]);
@@ -48,7 +48,7 @@ describe('annal on a queue', () => {
       records: 5,
       firstIndex: indexes[0],
       lastIndex: indexes[4],
-      blockBytes: 128 * 1024,
+      blockBytes: 256 * 1024,
     });
     expect(info['readers']).toEqual([expect.objectContaining({ name: 'billing' })]);
   });

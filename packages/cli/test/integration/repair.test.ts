@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { annal, jsonLines } from '../annal.js';
 
-const SHAPE = { blockBytes: '128 KiB', checksums: 'crc32c' } as const;
+const SHAPE = { blockBytes: '256 KiB', checksums: 'crc32c' } as const;
 
 /** Appends `record 0` … `record 39` to `queue`. */
 function fill(queue: Queue): void {

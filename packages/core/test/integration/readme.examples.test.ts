@@ -10,6 +10,6 @@ describeDocExamples(new URL('../..', import.meta.url), {
     'event 0\nevent 1\nfollowed event 3\n',
     'hello\nclosed\n',
     '3 true\ntrue\n',
-    'FAST_HOURLY 131072 crc32c 2\ntrue 2 0\n',
+    'FAST_HOURLY 262144 crc32c 2\ntrue 2 0\n',
   ],
 });
