@@ -52,15 +52,11 @@ export interface ArchiverStats {
   readonly state: 'running' | 'failed' | 'closed';
 }
 
-/** The counters the traffic thread keeps itself (the first six fields of {@link ArchiverStats}). */
-export interface TrafficCounters {
-  readonly recorded: number;
-  readonly recordedBytes: number;
-  readonly dropped: number;
-  readonly oversized: number;
-  readonly backlogged: number;
-  readonly ringFill: number;
-}
+/** The counters the traffic thread keeps itself: the first six of {@link ArchiverStats}. */
+type TrafficCounters = Pick<
+  ArchiverStats,
+  'recorded' | 'recordedBytes' | 'dropped' | 'oversized' | 'backlogged' | 'ringFill'
+>;
 
 /**
  * The stats now: the traffic thread's `counters`, and the worker's `cells` (NaN until the worker
@@ -73,12 +69,7 @@ export function archiverStats(
 ): ArchiverStats {
   const lastIndex = cells[STAT_LAST_INDEX] as number;
   return {
-    recorded: counters.recorded,
-    recordedBytes: counters.recordedBytes,
-    dropped: counters.dropped,
-    oversized: counters.oversized,
-    backlogged: counters.backlogged,
-    ringFill: counters.ringFill,
+    ...counters,
     archived: orZero(cells[STAT_ARCHIVED]),
     archivedMessages: orZero(cells[STAT_ARCHIVED_MESSAGES]),
     archivedBytes: orZero(cells[STAT_ARCHIVED_BYTES]),
