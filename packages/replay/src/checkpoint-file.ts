@@ -27,7 +27,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-import { CorruptError, crc32c } from '@annal/native';
+import { CorruptError, NotFoundError, crc32c } from '@annal/native';
 import { fromErrno } from '@annal/native/internal';
 
 const FORMAT = 'annal-projection';
@@ -50,7 +50,17 @@ function checksumOf(index: number, state: unknown): number {
  * @throws ERR_ANNAL_CORRUPT naming the file when it is not a whole, valid checkpoint
  */
 export function readCheckpoint(path: string): Checkpoint | undefined {
-  if (!existsSync(path)) return undefined;
+  if (!existsSync(path)) {
+    // Refused now rather than at the first checkpoint, after the fold's work.
+    const directory = dirname(path);
+    if (!existsSync(directory)) {
+      throw new NotFoundError(
+        `project: the checkpoint's directory ${directory} does not exist (checkpoint ${path}); create it first`,
+        { path: directory, field: 'checkpoint' },
+      );
+    }
+    return undefined;
+  }
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -90,6 +90,25 @@ describe('project', () => {
     });
   });
 
+  it('refuses a checkpoint whose directory does not exist before folding anything', async () => {
+    const directory = join(temporaryDirectory(), 'missing');
+    let opened = false;
+    await expect(
+      project(
+        () => {
+          opened = true;
+          return fromArray([1, 2]);
+        },
+        {
+          checkpoint: join(directory, 'sum.json'),
+          initialState: () => 0,
+          evolve: (state: number, record: ReplayRecord<number>) => state + record.value,
+        },
+      ),
+    ).rejects.toMatchObject({ code: 'ERR_ANNAL_NOT_FOUND', field: 'checkpoint', path: directory });
+    expect(opened).toBe(false);
+  });
+
   it('reports a damaged checkpoint as ERR_ANNAL_CORRUPT instead of folding on top of it', async () => {
     const checkpoint = join(temporaryDirectory(), 'sum.json');
     const options = {
