@@ -19,7 +19,14 @@ import { crc32cRangesInt32 } from '@annal/native/internal';
 
 import { storeIndexEntry } from './append-index-page.js';
 import type { AppendPosition } from './append-position.js';
-import { NONZERO_CHECK, recordCheckWord } from './checksum.js';
+import {
+  CRC_RANGE_LENGTH_SLOT,
+  CRC_RANGE_PAYLOAD_SLOT,
+  CRC_RANGE_SEED_SLOT,
+  CRC_RANGE_SLOTS,
+  NONZERO_CHECK,
+  recordCheckWord,
+} from './checksum.js';
 import { describeValue, isForeignUint8Array } from './describe-value.js';
 import {
   FRAME_HEADER_BYTES,
@@ -35,11 +42,11 @@ import {
 export const MAX_PENDING_FRAMES = 256;
 
 /** A waiting frame's slots in the table the batched CRC call reads: (offset, length, seed). */
-const SLOTS = 3;
-const PAYLOAD_SLOT = 0;
-const LENGTH_SLOT = 1;
+const SLOTS = CRC_RANGE_SLOTS;
+const PAYLOAD_SLOT = CRC_RANGE_PAYLOAD_SLOT;
+const LENGTH_SLOT = CRC_RANGE_LENGTH_SLOT;
 /** The record's sequence (the CRC's seed) until the CRC call, then its checksum. */
-const SEED_SLOT = 2;
+const SEED_SLOT = CRC_RANGE_SEED_SLOT;
 
 /**
  * The frames written but not yet published: for each, its payload's block offset, its length

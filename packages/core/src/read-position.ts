@@ -23,6 +23,7 @@ import {
   frameLengthOf,
 } from './frame-checks.js';
 import { CANNOT_HOP, hopToSequence, scanFrames } from './frame-scan.js';
+import { ReadAheadCheck } from './read-ahead-check.js';
 import { indexedStart, lastIndexedStart } from './index-lookup.js';
 import {
   FRAME_HEADER_BYTES,
@@ -69,6 +70,8 @@ export class ReadPosition {
 
   position = 0;
   sequence = 0;
+  /** With checksums: the records ahead whose check already passed (read-ahead-check.ts). */
+  readonly ahead = new ReadAheadCheck();
   /**
    * The position of the current file whose free word was last checked against the header
    * (-1: none): a reader polling at the live end checks it once, not at every look.
@@ -189,6 +192,27 @@ export class ReadPosition {
   }
 
   /**
+   * With checksums: true when the record at the position (its length word seen committed, of
+   * `length` payload bytes) passed its check, checked now with the records after it in one call
+   * when it was not already. False: the caller checks it itself (too few records ahead to be
+   * worth a call, or its check failed).
+   */
+  checkedAhead(): boolean {
+    const ahead = this.ahead;
+    const position = this.position;
+    if (position >= ahead.verifiedStart && position < ahead.verifiedEnd) return true;
+    return ahead.check(
+      this.words,
+      this.bytes,
+      this.blockStart,
+      this.blockBytes,
+      this.maxPayloadBytes,
+      position - this.blockStart,
+      this.sequence,
+    );
+  }
+
+  /**
    * Throws unless the record at the position carries its sequence's check word (or the reader
    * skips records that fail it). For seek, which must not say true for a frame that is not there.
    */
@@ -274,6 +298,7 @@ export class ReadPosition {
 
   attach(cycle: number, position: number, sequence: number): void {
     this.#onAttach();
+    this.ahead.reset();
     const file = this.files.get(cycle);
     if (file === undefined) {
       this.detach();
@@ -328,6 +353,7 @@ export class ReadPosition {
   }
 
   detach(): void {
+    this.ahead.reset();
     this.file = undefined;
     this.blockStart = 0;
     this.blockEnd = 0;
