@@ -96,6 +96,11 @@ export class MappedSegment extends Segment {
     return this.#buffer;
   }
 
+  /** The mapping is the whole segment, at file positions: records ahead are checked in it. */
+  protected override aheadEnd(): number {
+    return this.lengthBytes;
+  }
+
   async sync(): Promise<void> {
     const from = this.#dirtyFrom;
     const to = this.#dirtyTo;

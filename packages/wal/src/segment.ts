@@ -11,6 +11,7 @@ import { AlreadyExistsError, CorruptError } from '@annal/native';
 import { createFileAtomically } from '@annal/native/internal';
 
 import { frameChecksum, type FrameBuffer } from './checksum.js';
+import { ReadAheadCheck } from './read-ahead-check.js';
 import { checkSegmentHeader, encodeSegmentHeader, type SegmentHeader } from './segment-header.js';
 import {
   BATCH_COMMIT_COUNT_OFFSET,
@@ -20,6 +21,7 @@ import {
   KIND_BATCH_COMMIT,
   KIND_BATCH_MEMBER,
   KIND_END,
+  KIND_RECORD,
   SEGMENT_HEADER_BYTES,
   SEGMENT_HEADER_USED_BYTES,
   frameBytes,
@@ -183,6 +185,36 @@ export abstract class Segment {
 
   // ---- reading -------------------------------------------------------------------------------
 
+  /** Records ahead of a reader whose checksums passed (mapped segments only). */
+  readonly #ahead = new ReadAheadCheck();
+
+  /**
+   * Where the buffer {@link bytesAt} answers with holds the whole file, the offset past which it
+   * holds nothing (a mapped segment: its length); -1 where it holds a window of the file, which
+   * records ahead are not checked in.
+   */
+  protected aheadEnd(): number {
+    return -1;
+  }
+
+  /**
+   * True when the record at `position` (record `index`, `ahead` committed records from it)
+   * passed its check ahead of the reader, checked now with the records after it in one call if
+   * it was not already.
+   */
+  #checksAhead(
+    buffer: FrameBuffer,
+    at: number,
+    position: number,
+    index: number,
+    ahead: number,
+  ): boolean {
+    const end = this.aheadEnd();
+    if (end < 0) return false;
+    if (this.#ahead.covers(position)) return true;
+    return this.#ahead.check(buffer, at, end, position, index, ahead);
+  }
+
   /**
    * Reads and checks the frame at `position`, expected to carry record index `index`, into
    * `frame`. @returns the frame; undefined where no frame was written yet (a zero word)
@@ -193,8 +225,9 @@ export abstract class Segment {
     index: number,
     frame: Frame,
     window: ReadWindow | undefined,
+    ahead = 0,
   ): Frame | undefined {
-    const problem = this.#probe(position, index, frame, window);
+    const problem = this.#probe(position, index, frame, window, ahead);
     if (problem === undefined) return frame.kind === 0 ? undefined : frame;
     throw this.corruption(position, problem, index);
   }
@@ -307,6 +340,7 @@ export abstract class Segment {
     index: number,
     frame: Frame,
     window: ReadWindow | undefined,
+    ahead = 0,
   ): string | undefined {
     frame.kind = 0;
     frame.length = 0;
@@ -326,6 +360,17 @@ export abstract class Segment {
     if (kind === KIND_END && length !== 0) return `an end frame of ${length} bytes`;
     const buffer = this.bytesAt(position, frameBytes(length), window);
     const at = this.at;
+    if (
+      ahead > 0 &&
+      (kind === KIND_RECORD || kind === KIND_BATCH_MEMBER) &&
+      this.#checksAhead(buffer, at, position, index, ahead)
+    ) {
+      frame.kind = kind;
+      frame.length = length;
+      frame.bytes = buffer.bytes;
+      frame.start = at + FRAME_HEADER_BYTES;
+      return undefined;
+    }
     const view = buffer.view;
     const stored = view.getInt32(at + FRAME_CHECKSUM_OFFSET, true);
     // A batch commit is seeded with its batch's first index: its count says how far back.

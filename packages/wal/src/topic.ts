@@ -273,7 +273,15 @@ export class Topic {
         return undefined;
       }
       const segment = this.#chain.segment(cursor.segmentIndex);
-      const frame = segment.readFrame(cursor.position, cursor.index, this.#frame, cursor.window);
+      // Records from here the log knows are committed: the segment may check them ahead.
+      const ahead = this.#end.nextIndex - cursor.index;
+      const frame = segment.readFrame(
+        cursor.position,
+        cursor.index,
+        this.#frame,
+        cursor.window,
+        ahead,
+      );
       if (frame === undefined) {
         throw segment.corruption(
           cursor.position,

@@ -1,0 +1,110 @@
+/**
+ * A reader's check of the records ahead of it in one addon call, for mapped segments: from the
+ * record it is about to hand out, the CRC32C of up to {@link MAX_AHEAD} records the topic knows
+ * are committed is computed by `crc32cRangesInt32` and compared with their stored checksums; the
+ * records that pass, from the first on, are then read without computing their CRC again. For
+ * short records the per-record CRC (in JS) or addon call was most of a read (apps/bench
+ * wal/read).
+ *
+ * Checking ahead is the same check as checking at read time: only records below the topic's
+ * committed end are checked, and a committed frame's bytes do not change. A record that fails
+ * ends the run before it, and the segment checks it itself, as before, to report it.
+ *
+ * @module
+ */
+import { crc32cRangesInt32 } from '@annal/native/internal';
+
+import type { FrameBuffer } from './checksum.js';
+import {
+  FRAME_CHECKSUM_OFFSET,
+  FRAME_HEADER_BYTES,
+  FRAME_WORD_OFFSET,
+  KIND_BATCH_MEMBER,
+  KIND_RECORD,
+  frameBytes,
+  frameSeed,
+  kindOf,
+  lengthOf,
+} from './layout.js';
+
+/** Most records checked in one call. */
+export const MAX_AHEAD = 64;
+/** Fewest records worth one call: fewer are checked one by one. */
+export const MIN_AHEAD = 4;
+/** Most payload bytes checked in one call. */
+const MAX_AHEAD_BYTES = 256 * 1024;
+/** The (offset, length, seed) triples `crc32cRangesInt32` reads; the seed becomes the CRC. */
+const SLOTS = 3;
+const PAYLOAD_SLOT = 0;
+const LENGTH_SLOT = 1;
+const SEED_SLOT = 2;
+
+/** The span of one segment whose records passed their check ahead of the reader. */
+export class ReadAheadCheck {
+  readonly #ranges = new Int32Array(SLOTS * MAX_AHEAD);
+  readonly #frameStarts = new Int32Array(MAX_AHEAD + 1);
+  /** File positions `[from, to)`: whole record frames, every one checked. */
+  #from = 0;
+  #to = 0;
+
+  /** True when the frame at `position` is one of those that passed. */
+  covers(position: number): boolean {
+    return position >= this.#from && position < this.#to;
+  }
+
+  /**
+   * Checks the records from the one at `buffer` offset `at` (file position `position`, record
+   * `index`, the buffer holding the file up to offset `end`), at most `records` of them: the
+   * records the topic knows are committed from there.
+   *
+   * @returns true when the record at `at` passed; false when it failed, or when too few records
+   *   are there to be worth a call (the caller checks it)
+   */
+  check(
+    buffer: FrameBuffer,
+    at: number,
+    end: number,
+    position: number,
+    index: number,
+    records: number,
+  ): boolean {
+    const ranges = this.#ranges;
+    const frameStarts = this.#frameStarts;
+    const view = buffer.view;
+    const most = Math.min(records, MAX_AHEAD);
+    let count = 0;
+    let offset = at;
+    let payloadBytes = 0;
+    while (count < most && payloadBytes < MAX_AHEAD_BYTES && offset + FRAME_HEADER_BYTES <= end) {
+      const word = view.getUint32(offset + FRAME_WORD_OFFSET, true);
+      const kind = kindOf(word);
+      // A batch's commit frame or a segment's end frame ends the run (their seeds differ).
+      if (kind !== KIND_RECORD && kind !== KIND_BATCH_MEMBER) break;
+      const length = lengthOf(word);
+      const next = offset + frameBytes(length);
+      if (next > end) break;
+      const slot = SLOTS * count;
+      ranges[slot + PAYLOAD_SLOT] = offset + FRAME_HEADER_BYTES;
+      ranges[slot + LENGTH_SLOT] = length;
+      ranges[slot + SEED_SLOT] = frameSeed(kind, index + count);
+      frameStarts[count] = offset;
+      count++;
+      payloadBytes += length;
+      offset = next;
+    }
+    if (count < MIN_AHEAD) return false;
+    frameStarts[count] = offset;
+    crc32cRangesInt32(buffer.bytes, ranges, count);
+    let passed = 0;
+    while (
+      passed < count &&
+      view.getInt32((frameStarts[passed] as number) + FRAME_CHECKSUM_OFFSET, true) ===
+        ranges[SLOTS * passed + SEED_SLOT]
+    ) {
+      passed++;
+    }
+    this.#from = position;
+    this.#to = position + ((frameStarts[passed] as number) - at);
+    return passed > 0;
+  }
+}
