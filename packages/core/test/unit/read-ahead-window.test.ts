@@ -11,19 +11,20 @@ import { MAX_AHEAD, ReadAheadCheck } from '../../src/read-ahead-check.js';
 const BLOCK_BYTES = 64 * 1024;
 
 /** A block of `count` committed records of `length` bytes each, sequences 0 …; their offsets. */
-function blockOf(count: number, length: number) {
+function blockOf(count: number, length: number | ((sequence: number) => number)) {
   const buffer = new ArrayBuffer(BLOCK_BYTES);
   const words = new Int32Array(buffer);
   const bytes = new Uint8Array(buffer);
   const offsets: number[] = [];
   let offset = 0;
   for (let sequence = 0; sequence < count; sequence++) {
+    const size = typeof length === 'number' ? length : length(sequence);
     const payloadAt = offset + FRAME_HEADER_BYTES;
-    for (let i = 0; i < length; i++) bytes[payloadAt + i] = (sequence * 31 + i) & 0xff;
-    setChecksumWord(words, offset, payloadChecksumWords(words, bytes, payloadAt, length, sequence));
-    words[offset >> 2] = packRecordWord(length);
+    for (let i = 0; i < size; i++) bytes[payloadAt + i] = (sequence * 31 + i) & 0xff;
+    setChecksumWord(words, offset, payloadChecksumWords(words, bytes, payloadAt, size, sequence));
+    words[offset >> 2] = packRecordWord(size);
     offsets.push(offset);
-    offset += computeFrameLength(length);
+    offset += computeFrameLength(size);
   }
   offsets.push(offset);
   return { words, bytes, offsets };
@@ -49,5 +50,33 @@ describe('ReadAheadCheck window', () => {
     }
     expect(Math.max(...spans)).toBe(MAX_AHEAD);
     expect(spans[0]).toBeLessThan(MAX_AHEAD);
+  });
+
+  it('passes a record whose CRC is 0 (stored as NONZERO_CHECK) and sequences above 2^31', () => {
+    // An empty payload's CRC is its seed: record 0, empty, has CRC 0.
+    const { words, bytes, offsets } = blockOf(100, (sequence) => (sequence === 0 ? 0 : 20));
+    const ahead = new ReadAheadCheck();
+    for (let look = 0; look < 6; look++) ahead.check(words, bytes, 0, BLOCK_BYTES, 16_000, 0, 0);
+    expect(ahead.check(words, bytes, 0, BLOCK_BYTES, 16_000, 0, 0)).toBe(true);
+    expect(ahead.verifiedEnd).toBe(offsets[MAX_AHEAD]);
+    // The same bytes under sequences 2^31 + k: written for those seeds, they pass; the others fail.
+    const high = 2 ** 31 + 5;
+    const { words: highWords, bytes: highBytes } = blockOf(100, 20);
+    for (let k = 0; k < 100; k++) {
+      const at = k * computeFrameLength(20);
+      highWords[(at + 4) >> 2] = payloadChecksumWords(
+        highWords,
+        highBytes,
+        at + FRAME_HEADER_BYTES,
+        20,
+        high + k,
+      );
+    }
+    for (let look = 0; look < 7; look++) {
+      ahead.check(highWords, highBytes, 0, BLOCK_BYTES, 16_000, 0, high);
+    }
+    expect(ahead.check(highWords, highBytes, 0, BLOCK_BYTES, 16_000, 0, high)).toBe(true);
+    expect(ahead.verifiedEnd).toBe(MAX_AHEAD * computeFrameLength(20));
+    expect(ahead.check(highWords, highBytes, 0, BLOCK_BYTES, 16_000, 0, high + 1)).toBe(false);
   });
 });
