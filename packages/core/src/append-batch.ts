@@ -97,8 +97,10 @@ export class PendingFrames {
     if (count === 0) return;
     const ranges = this.#ranges;
     const words = at.words;
-    // Sequences, before the CRC call puts checksums in their place.
-    const firstSequence = ranges[SEED_SLOT] as number;
+    // Sequences, before the CRC call puts checksums in their place. Unsigned: a cycle holds up
+    // to 2^32 records, and the Int32Array slot reads a sequence of 2^31 or more back negative
+    // (its index entry would then be stored before its index page).
+    const firstSequence = (ranges[SEED_SLOT] as number) >>> 0;
     if (at.checksums && count > 1) crc32cRangesInt32(at.bytes, ranges, count);
     for (let i = 0; i < count; i++) {
       const payloadAt = ranges[SLOTS * i + PAYLOAD_SLOT] as number;

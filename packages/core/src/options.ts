@@ -12,7 +12,7 @@ import { ROLL_CYCLES, type RollCycleName } from './roll-cycle.js';
 
 const ROLL_CYCLE_NAMES = Object.keys(ROLL_CYCLES) as [RollCycleName, ...RollCycleName[]];
 
-/** Smallest block: 64 KiB (and never below `16 × indexCount + 32`: 128 KiB for the `FAST_*` and `HALF_HOURLY` roll cycles). */
+/** Smallest block: 64 KiB (and never below `16 × indexCount + 32`: 256 KiB for the `FAST_*` and `HALF_HOURLY` roll cycles, 128 KiB for `TEN_MINUTELY` and `FIVE_MINUTELY`). */
 export const MIN_BLOCK_BYTES = 64 * 1024;
 /** Largest block: 1 GiB. */
 export const MAX_BLOCK_BYTES = 1024 * 1024 * 1024;
@@ -101,7 +101,7 @@ export interface QueueOptions {
   readonly epochMs?: number | undefined;
   /**
    * Bytes per data block, a power of two from 64 KiB to 1 GiB and at least
-   * `16 × indexCount + 32` (so 128 KiB with the default roll cycle); a number or e.g. `'64 MiB'`
+   * `16 × indexCount + 32` (so 256 KiB with the default roll cycle); a number or e.g. `'64 MiB'`
    * (binary units; `'64 MB'` is decimal and not a power of two). [64 MiB]
    */
   readonly blockBytes?: number | string | undefined;

@@ -36,6 +36,14 @@ export const MAX_AHEAD = 64;
 export const MIN_AHEAD = 4;
 /** Most payload bytes checked in one call (beyond it the call's cost is the CRC, not the call). */
 const MAX_AHEAD_BYTES = 256 * 1024;
+/**
+ * Records the first look after a move (attach, seek, detach) may check: 1, so that the reader
+ * checks that record alone. Each look that misses the checked span doubles it, up to
+ * {@link MAX_AHEAD}: a reader that goes on reading sequentially reaches full runs after a few
+ * records, and one that seeks and reads a record or two (random access) never pays for the CRC
+ * of 64 records it will not read (with 4 KiB records that was 256 KiB hashed per seek).
+ */
+const FIRST_WINDOW = 1;
 
 /** The span of the current cycle file whose records passed their check ahead of the reader. */
 export class ReadAheadCheck {
@@ -44,11 +52,14 @@ export class ReadAheadCheck {
   /** Data positions `[verifiedStart, verifiedEnd)`: whole frames, every one checked. */
   verifiedStart = 0;
   verifiedEnd = 0;
+  /** Most records the next look checks (see {@link FIRST_WINDOW}). */
+  #window = FIRST_WINDOW;
 
-  /** Forgets what was checked (the reader moved to another file, or detached). */
+  /** Forgets what was checked (the reader moved: attach, seek, detach). */
   reset(): void {
     this.verifiedStart = 0;
     this.verifiedEnd = 0;
+    this.#window = FIRST_WINDOW;
   }
 
   /**
@@ -67,12 +78,15 @@ export class ReadAheadCheck {
     offset: number,
     sequence: number,
   ): boolean {
+    const window = this.#window;
+    if (window < MAX_AHEAD) this.#window = window * 2;
+    if (window < MIN_AHEAD) return false;
     const ranges = this.#ranges;
     const frameOffsets = this.#frameOffsets;
     let count = 0;
     let at = offset;
     let payloadBytes = 0;
-    while (count < MAX_AHEAD && payloadBytes < MAX_AHEAD_BYTES && at < blockBytes) {
+    while (count < window && payloadBytes < MAX_AHEAD_BYTES && at < blockBytes) {
       // A record's word, seen committed: its payload and check word are visible (frame-layout.ts).
       const word = peekLengthWord(words, at);
       if (word <= 0) break; // the end, or a skip frame: the run stops before it

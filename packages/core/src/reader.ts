@@ -189,13 +189,17 @@ export class Reader implements Disposable {
   }
 
   /**
-   * Moves to the record with queue index `index`: an index lookup, then a scan bounded by the
-   * index spacing.
+   * Moves to the record with queue index `index`: an index lookup, then hops by length words
+   * bounded by the index spacing, checking the record it lands on; at a skip frame, an index
+   * page, a block end or a landing that fails its check, a scan that checks every frame instead.
+   * Records between the index entry and the target are not always checked: a record damaged
+   * there is reported when it is read, not necessarily by a seek past it.
    *
    * @returns true when that record exists (the next `next()` returns it); false when it does not
    *   (the reader does not move)
    * @throws ERR_ANNAL_INVALID_ARGUMENT for an index that is not a non-negative safe integer;
-   *   ERR_ANNAL_CORRUPT when a frame on the way, or the record itself, fails its check
+   *   ERR_ANNAL_CORRUPT when the record itself fails its check, or a frame the scan met on the
+   *   way does
    */
   seek(index: number): boolean {
     this.#checkOpen();

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
 import { ManualClock, SMALL, payloadOf } from '../queue-helpers.js';
+import { flip, frameOffsetOf, textOf, threeCycles } from '../damaged-cycles.js';
+import { FRAME_HEADER_BYTES } from '../../src/layout.js';
 
 // Seek hops from the index entry before a record to the record by length words, and falls back
 // to the checked scan at anything else (skip frames, index pages, block ends, the end): every
@@ -65,5 +67,25 @@ describe('Reader.seek', () => {
     appender.appendSync(payloadOf(1000, 10));
     expect(reader.seek(first + 1000)).toBe(true);
     expect(reader.next()?.copy()).toEqual(payloadOf(1000, 10));
+  });
+});
+
+// Seek checks the record it lands on, not the records between the index entry (every 16th record
+// here) and it: a record damaged on the way is reported when it is read, not by a seek past it.
+describe('Reader.seek past a damaged record', () => {
+  it('lands on the record asked for; the damaged one still fails when read', () => {
+    const { directory, files } = threeCycles(100, 'crc32c');
+    flip(files[0]!, frameOffsetOf(files[0]!, 20) + FRAME_HEADER_BYTES + 2);
+    using queue = Queue.open(directory, { ...SMALL, readOnly: true });
+    const reader = queue.reader();
+    const first = reader.next()!.index;
+    expect(reader.seek(first + 30)).toBe(true);
+    expect(reader.next()?.text()).toBe(textOf(30));
+    expect(() => reader.seek(first + 20)).toThrow(
+      expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT' }),
+    );
+    expect(reader.seek(first + 19)).toBe(true);
+    expect(reader.next()?.text()).toBe(textOf(19));
+    expect(() => reader.next()).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_CORRUPT' }));
   });
 });
