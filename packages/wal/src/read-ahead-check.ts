@@ -33,6 +33,14 @@ export const MAX_AHEAD = 64;
 export const MIN_AHEAD = 4;
 /** Most payload bytes checked in one call. */
 const MAX_AHEAD_BYTES = 256 * 1024;
+/**
+ * Records a look may check when it does not continue the last look (the reader seeked, or it is
+ * another reader of the segment): 1, that record alone. Each look at the record right after what
+ * the last one covered doubles it, up to {@link MAX_AHEAD}: a reader going on sequentially reaches
+ * full runs after a few records, and one that seeks and reads a record or two never pays for the
+ * CRC of records it will not read.
+ */
+const FIRST_WINDOW = 1;
 /** The (offset, length, seed) triples `crc32cRangesInt32` reads; the seed becomes the CRC. */
 const SLOTS = 3;
 const PAYLOAD_SLOT = 0;
@@ -46,6 +54,10 @@ export class ReadAheadCheck {
   /** File positions `[from, to)`: whole record frames, every one checked. */
   #from = 0;
   #to = 0;
+  /** Most records the next look checks (see {@link FIRST_WINDOW}). */
+  #window = FIRST_WINDOW;
+  /** The record a look continuing the last one starts at. */
+  #nextIndex = -1;
 
   /** True when the frame at `position` is one of those that passed. */
   covers(position: number): boolean {
@@ -68,10 +80,17 @@ export class ReadAheadCheck {
     index: number,
     records: number,
   ): boolean {
+    const window = index === this.#nextIndex ? this.#window : FIRST_WINDOW;
+    this.#window = window < MAX_AHEAD ? window * 2 : MAX_AHEAD;
+    this.#from = position;
+    this.#to = position;
+    // A reader going on reads the next record after this one (checked by the caller) next.
+    this.#nextIndex = index + 1;
+    if (window < MIN_AHEAD) return false;
     const ranges = this.#ranges;
     const frameStarts = this.#frameStarts;
     const view = buffer.view;
-    const most = Math.min(records, MAX_AHEAD);
+    const most = Math.min(records, window);
     let count = 0;
     let offset = at;
     let payloadBytes = 0;
@@ -103,8 +122,9 @@ export class ReadAheadCheck {
     ) {
       passed++;
     }
-    this.#from = position;
     this.#to = position + ((frameStarts[passed] as number) - at);
+    // Going on, the reader looks again at the first record this look did not cover.
+    if (passed > 0) this.#nextIndex = index + passed;
     return passed > 0;
   }
 }
