@@ -405,11 +405,20 @@ export function loadLengthWord(words: Int32Array, offset: number): number {
 }
 
 /**
- * Node on x86-64, where a plain load is an acquire load: loads are not reordered with earlier
- * loads (TSO), and V8 emits typed-array loads in program order. Elsewhere (another architecture,
- * a browser, whose architecture is unknown) every acquire stays an `Atomics.load`.
+ * Node (V8) on x86-64, where a plain load is an acquire load: loads are not reordered with
+ * earlier loads (TSO), and V8 emits typed-array loads in program order. Elsewhere (another
+ * architecture, another engine, a browser, whose architecture is unknown) every acquire stays an
+ * `Atomics.load`.
  */
-const PLAIN_LOAD_ACQUIRES = (globalThis as { process?: { arch?: string } }).process?.arch === 'x64';
+const PLAIN_LOAD_ACQUIRES = ((): boolean => {
+  const running = (globalThis as { process?: { arch?: string; versions?: Record<string, string> } })
+    .process;
+  return (
+    running?.arch === 'x64' &&
+    typeof running.versions?.['v8'] === 'string' &&
+    running.versions['bun'] === undefined
+  );
+})();
 
 /**
  * Acquire-load of a record's length word for the consumer's per-record path: a plain load where
