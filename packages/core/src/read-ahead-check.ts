@@ -13,7 +13,13 @@
  *
  * @module
  */
-import { crc32cRangesInt32 } from '@annal/native/internal';
+import {
+  MAX_READ_AHEAD,
+  MAX_READ_AHEAD_BYTES,
+  MIN_READ_AHEAD,
+  ReadAheadWindow,
+  crc32cRangesInt32,
+} from '@annal/native/internal';
 
 import {
   CRC_RANGE_LENGTH_SLOT,
@@ -30,20 +36,8 @@ import {
   peekLengthWord,
 } from './layout.js';
 
-/** Most records checked in one call. */
-export const MAX_AHEAD = 64;
-/** Fewest records worth one call: fewer are checked one by one, in JS where they are short. */
-export const MIN_AHEAD = 4;
-/** Most payload bytes checked in one call (beyond it the call's cost is the CRC, not the call). */
-const MAX_AHEAD_BYTES = 256 * 1024;
-/**
- * Records the first look after a move (attach, seek, detach) may check: 1, so that the reader
- * checks that record alone. Each look that misses the checked span doubles it, up to
- * {@link MAX_AHEAD}: a reader that goes on reading sequentially reaches full runs after a few
- * records, and one that seeks and reads a record or two (random access) never pays for the CRC
- * of 64 records it will not read (with 4 KiB records that was 256 KiB hashed per seek).
- */
-const FIRST_WINDOW = 1;
+/** Most records checked in one call (`@annal/native/internal`'s read-ahead window). */
+export const MAX_AHEAD = MAX_READ_AHEAD;
 
 /** The span of the current cycle file whose records passed their check ahead of the reader. */
 export class ReadAheadCheck {
@@ -52,19 +46,19 @@ export class ReadAheadCheck {
   /** Data positions `[verifiedStart, verifiedEnd)`: whole frames, every one checked. */
   verifiedStart = 0;
   verifiedEnd = 0;
-  /** Most records the next look checks (see {@link FIRST_WINDOW}). */
-  #window = FIRST_WINDOW;
+  /** How many records the next look checks: one after a move, doubling as the reader goes on. */
+  readonly #window = new ReadAheadWindow();
 
   /** Forgets what was checked (the reader moved: attach, seek, detach). */
   reset(): void {
     this.verifiedStart = 0;
     this.verifiedEnd = 0;
-    this.#window = FIRST_WINDOW;
+    this.#window.reset();
   }
 
   /**
    * Checks the committed records from the one at block `offset` (record `sequence`, its length
-   * word already seen committed) to the end of the block, at most {@link MAX_AHEAD}.
+   * word already seen committed) to the end of the block, as many as the window allows.
    *
    * @returns true when the record at `offset` passed (and so maybe more after it); false when
    *   it failed, or when too few records are there to be worth a call: the caller checks it
@@ -78,15 +72,14 @@ export class ReadAheadCheck {
     offset: number,
     sequence: number,
   ): boolean {
-    const window = this.#window;
-    if (window < MAX_AHEAD) this.#window = window * 2;
-    if (window < MIN_AHEAD) return false;
+    const window = this.#window.take();
+    if (window === 0) return false;
     const ranges = this.#ranges;
     const frameOffsets = this.#frameOffsets;
     let count = 0;
     let at = offset;
     let payloadBytes = 0;
-    while (count < window && payloadBytes < MAX_AHEAD_BYTES && at < blockBytes) {
+    while (count < window && payloadBytes < MAX_READ_AHEAD_BYTES && at < blockBytes) {
       // A record's word, seen committed: its payload and check word are visible (frame-layout.ts).
       const word = peekLengthWord(words, at);
       if (word <= 0) break; // the end, or a skip frame: the run stops before it
@@ -102,7 +95,7 @@ export class ReadAheadCheck {
       payloadBytes += length;
       at += frameLength;
     }
-    if (count < MIN_AHEAD) return false;
+    if (count < MIN_READ_AHEAD) return false;
     frameOffsets[count] = at;
     crc32cRangesInt32(bytes, ranges, count);
     let passed = 0;

@@ -30,6 +30,13 @@ export {
   crc32cRangesInt32,
   crc32cWordsInt32,
 } from './crc32c.js';
+// How many records a reader checks ahead in one CRC call (core's and wal's read-ahead checks).
+export {
+  MAX_READ_AHEAD,
+  MAX_READ_AHEAD_BYTES,
+  MIN_READ_AHEAD,
+  ReadAheadWindow,
+} from './read-ahead-window.js';
 
 // The payload accessors of core's and wal's record flyweights.
 export { RecordView } from './record-view.js';

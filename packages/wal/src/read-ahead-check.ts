@@ -1,6 +1,6 @@
 /**
  * A reader's check of the records ahead of it in one addon call, for mapped segments: from the
- * record it is about to hand out, the CRC32C of up to {@link MAX_AHEAD} records the topic knows
+ * record it is about to hand out, the CRC32C of up to `MAX_READ_AHEAD` records the topic knows
  * are committed is computed by `crc32cRangesInt32` and compared with their stored checksums; the
  * records that pass, from the first on, are then read without computing their CRC again. For
  * short records the per-record CRC (in JS) or addon call was most of a read (apps/bench
@@ -12,7 +12,13 @@
  *
  * @module
  */
-import { crc32cRangesInt32 } from '@annal/native/internal';
+import {
+  MAX_READ_AHEAD,
+  MAX_READ_AHEAD_BYTES,
+  MIN_READ_AHEAD,
+  ReadAheadWindow,
+  crc32cRangesInt32,
+} from '@annal/native/internal';
 
 import type { FrameBuffer } from './checksum.js';
 import {
@@ -27,20 +33,6 @@ import {
   lengthOf,
 } from './layout.js';
 
-/** Most records checked in one call. */
-export const MAX_AHEAD = 64;
-/** Fewest records worth one call: fewer are checked one by one. */
-export const MIN_AHEAD = 4;
-/** Most payload bytes checked in one call. */
-const MAX_AHEAD_BYTES = 256 * 1024;
-/**
- * Records a look may check when it does not continue the last look (the reader seeked, or it is
- * another reader of the segment): 1, that record alone. Each look at the record right after what
- * the last one covered doubles it, up to {@link MAX_AHEAD}: a reader going on sequentially reaches
- * full runs after a few records, and one that seeks and reads a record or two never pays for the
- * CRC of records it will not read.
- */
-const FIRST_WINDOW = 1;
 /** The (offset, length, seed) triples `crc32cRangesInt32` reads; the seed becomes the CRC. */
 const SLOTS = 3;
 const PAYLOAD_SLOT = 0;
@@ -49,13 +41,16 @@ const SEED_SLOT = 2;
 
 /** The span of one segment whose records passed their check ahead of the reader. */
 export class ReadAheadCheck {
-  readonly #ranges = new Int32Array(SLOTS * MAX_AHEAD);
-  readonly #frameStarts = new Int32Array(MAX_AHEAD + 1);
+  readonly #ranges = new Int32Array(SLOTS * MAX_READ_AHEAD);
+  readonly #frameStarts = new Int32Array(MAX_READ_AHEAD + 1);
   /** File positions `[from, to)`: whole record frames, every one checked. */
   #from = 0;
   #to = 0;
-  /** Most records the next look checks (see {@link FIRST_WINDOW}). */
-  #window = FIRST_WINDOW;
+  /**
+   * How many records the next look checks: one when it does not continue the last look (the
+   * reader seeked, or it is another reader of the segment), doubling as a reader goes on.
+   */
+  readonly #window = new ReadAheadWindow();
   /** The record a look continuing the last one starts at. */
   #nextIndex = -1;
 
@@ -80,13 +75,13 @@ export class ReadAheadCheck {
     index: number,
     records: number,
   ): boolean {
-    const window = index === this.#nextIndex ? this.#window : FIRST_WINDOW;
-    this.#window = window < MAX_AHEAD ? window * 2 : MAX_AHEAD;
+    if (index !== this.#nextIndex) this.#window.reset();
+    const window = this.#window.take();
     this.#from = position;
     this.#to = position;
     // A reader going on reads the next record after this one (checked by the caller) next.
     this.#nextIndex = index + 1;
-    if (window < MIN_AHEAD) return false;
+    if (window === 0) return false;
     const ranges = this.#ranges;
     const frameStarts = this.#frameStarts;
     const view = buffer.view;
@@ -94,7 +89,11 @@ export class ReadAheadCheck {
     let count = 0;
     let offset = at;
     let payloadBytes = 0;
-    while (count < most && payloadBytes < MAX_AHEAD_BYTES && offset + FRAME_HEADER_BYTES <= end) {
+    while (
+      count < most &&
+      payloadBytes < MAX_READ_AHEAD_BYTES &&
+      offset + FRAME_HEADER_BYTES <= end
+    ) {
       const word = view.getUint32(offset + FRAME_WORD_OFFSET, true);
       const kind = kindOf(word);
       // A batch's commit frame or a segment's end frame ends the run (their seeds differ).
@@ -111,7 +110,7 @@ export class ReadAheadCheck {
       payloadBytes += length;
       offset = next;
     }
-    if (count < MIN_AHEAD) return false;
+    if (count < MIN_READ_AHEAD) return false;
     frameStarts[count] = offset;
     crc32cRangesInt32(buffer.bytes, ranges, count);
     let passed = 0;
