@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { InvalidArgumentError } from '@annal/native';
+
 import type { Direction } from './archive-stream.js';
 import {
   FLAG_OUT,
@@ -60,6 +62,8 @@ export interface RecordHeader {
  * @returns the header, or undefined when the payload is not an archive record of this format
  *   (shorter than {@link RECORD_HEADER_BYTES}, a format byte other than {@link RECORD_FORMAT},
  *   an unknown kind)
+ * @throws ERR_ANNAL_INVALID_ARGUMENT (`bytes`, `offset`, `length`) when `bytes` is not a
+ *   Uint8Array or the range is not whole bytes inside it
  */
 export function readRecordHeader(
   bytes: Uint8Array,
@@ -67,6 +71,7 @@ export function readRecordHeader(
   length: number,
   into?: RecordHeader,
 ): RecordHeader | undefined {
+  checkRange('readRecordHeader', bytes, offset, length);
   if (length < RECORD_HEADER_BYTES || formatAt(bytes, offset) !== RECORD_FORMAT) return undefined;
   const kind = KIND_NAMES[kindAt(bytes, offset)];
   if (kind === undefined) return undefined;
@@ -90,11 +95,36 @@ export function readRecordHeader(
  * Whether `bytes[offset … offset + length)` (a queue record's payload) is the SESSION record an
  * archiver writes first in its queue: how a tool tells an archive from another `@annal/core`
  * queue by reading its first record only.
+ *
+ * @throws ERR_ANNAL_INVALID_ARGUMENT (`bytes`, `offset`, `length`) as {@link readRecordHeader}
  */
 export function isArchiveStart(bytes: Uint8Array, offset: number, length: number): boolean {
+  checkRange('isArchiveStart', bytes, offset, length);
   return (
     length >= RECORD_HEADER_BYTES &&
     kindAt(bytes, offset) === KIND_SESSION &&
     formatAt(bytes, offset) === RECORD_FORMAT
   );
+}
+
+/** Refuses what is not a range of whole bytes inside `bytes`, naming the argument. */
+function checkRange(where: string, bytes: unknown, offset: number, length: number): void {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new InvalidArgumentError(
+      `${where}: bytes must be a Uint8Array (a record's buffer), got ${bytes === null ? 'null' : typeof bytes}`,
+      { field: 'bytes' },
+    );
+  }
+  if (!(Number.isInteger(offset) && offset >= 0 && offset <= bytes.length)) {
+    throw new InvalidArgumentError(
+      `${where}: offset must be an integer from 0 to ${bytes.length}, got ${String(offset)}`,
+      { field: 'offset' },
+    );
+  }
+  if (!(Number.isInteger(length) && length >= 0 && offset + length <= bytes.length)) {
+    throw new InvalidArgumentError(
+      `${where}: length must be an integer from 0 to ${bytes.length - offset} (the bytes after offset ${offset}), got ${String(length)}`,
+      { field: 'length' },
+    );
+  }
 }

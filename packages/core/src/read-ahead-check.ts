@@ -56,6 +56,12 @@ export class ReadAheadCheck {
     this.#window.reset();
   }
 
+  /** Records that the frames at data positions `[from, to)` passed their check (seek's). */
+  markChecked(from: number, to: number): void {
+    this.verifiedStart = from;
+    this.verifiedEnd = to;
+  }
+
   /**
    * Checks the committed records from the one at block `offset` (record `sequence`, its length
    * word already seen committed) to the end of the block, as many as the window allows.

@@ -127,8 +127,11 @@ export class ReadPosition {
     const start = indexedStart(file, sequence);
     const landed = hopToSequence(file, start, sequence);
     if (landed !== CANNOT_HOP) {
-      // The record is there and checked: what the checked scan below would have found.
+      // The record is there and checked: what the checked scan below would have found. Its
+      // check need not run again when it is read.
       this.attach(cycle, landed, sequence);
+      const word = loadLengthWord(this.words, landed - this.blockStart);
+      this.ahead.markChecked(landed, landed + computeFrameLength(word & LENGTH_MASK));
       return true;
     }
     const found = scanFrames(file, start, {
@@ -192,10 +195,10 @@ export class ReadPosition {
   }
 
   /**
-   * With checksums: true when the record at the position (its length word seen committed, of
-   * `length` payload bytes) passed its check, checked now with the records after it in one call
-   * when it was not already. False: the caller checks it itself (too few records ahead to be
-   * worth a call, or its check failed).
+   * With checksums: true when the record at the position (its length word seen committed)
+   * passed its check, checked now with the records after it in one call when it was not
+   * already. False: the caller checks it itself (too few records ahead to be worth a call, or
+   * its check failed).
    */
   checkedAhead(): boolean {
     const ahead = this.ahead;

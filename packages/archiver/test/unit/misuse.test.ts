@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { Archiver, openRecording } from '@annal/archiver';
+import { Archiver, isArchiveStart, openRecording, readRecordHeader } from '@annal/archiver';
 import { Queue } from '@annal/core';
 import { temporaryDirectory } from '@annal/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -119,5 +119,23 @@ describe('misuse gets a coded error naming what was wrong', () => {
     expect(() => recording.messages({ direction: 'both' } as never).next()).toThrow(
       expect.objectContaining({ code: 'ERR_ANNAL_INVALID_OPTION', field: 'direction' }),
     );
+  });
+
+  it('reading a record header refuses what is not a range of bytes, naming the argument', () => {
+    const bytes = new Uint8Array(32);
+    const cases: [() => unknown, string][] = [
+      [() => readRecordHeader('header' as never, 0, 16), 'bytes'],
+      [() => readRecordHeader(bytes, -1, 16), 'offset'],
+      [() => readRecordHeader(bytes, 1.5, 16), 'offset'],
+      [() => readRecordHeader(bytes, 33, 0), 'offset'],
+      [() => readRecordHeader(bytes, 20, 16), 'length'],
+      [() => readRecordHeader(bytes, 0, Number.NaN), 'length'],
+      [() => isArchiveStart(undefined as never, 0, 16), 'bytes'],
+      [() => isArchiveStart(bytes, 0, 64), 'length'],
+    ];
+    for (const [call, field] of cases) {
+      expect(call).toThrow(expect.objectContaining({ code: 'ERR_ANNAL_INVALID_ARGUMENT', field }));
+    }
+    expect(readRecordHeader(bytes, 16, 16)).toBeUndefined();
   });
 });
