@@ -35,8 +35,9 @@ describe('claims and records are reused', () => {
       // Allocating one small object per record (a view, a closure, a boxed number) costs hundreds
       // of young-generation collections over this run (468 measured for a subarray per claim).
       expect(result.scavenges).toBeLessThanOrEqual(2);
-      // Nothing is retained per record either.
-      expect(result.perRecord).toBeLessThan(0.01);
+      // Nothing is retained per record either: one small object kept per record would be 10 B or
+      // more a record; what the run keeps (V8's code for it, ~20 KB) is 0.002 B a record here.
+      expect(result.perRecord).toBeLessThan(0.05);
     },
   );
 });
