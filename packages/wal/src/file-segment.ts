@@ -65,6 +65,11 @@ export class FileSegment extends Segment {
   #failure: AnnalError | undefined;
   #closed = false;
   protected at = 0;
+  /**
+   * Where the buffer {@link bytesAt} answered with last stops holding the file (in its own
+   * offsets): a window's bytes read, the stage's bytes written. -1 after NO_FRAME.
+   */
+  #heldEnd = -1;
 
   private constructor(path: string, topic: string, file: NativeFile, header: Uint8Array) {
     const length = file.lengthBytes();
@@ -217,9 +222,11 @@ export class FileSegment extends Segment {
     if (position >= stageStart) {
       if (position >= stageStart + this.#stageUsed) {
         this.at = 0;
+        this.#heldEnd = -1;
         return NO_FRAME;
       }
       this.at = position - stageStart;
+      this.#heldEnd = this.#stageUsed;
       return this.#stage;
     }
     if (window === undefined) {
@@ -236,7 +243,16 @@ export class FileSegment extends Segment {
       this.#fill(window, position, bytesNeeded);
     }
     this.at = position - window.base;
+    this.#heldEnd = window.end - window.base;
     return window;
+  }
+
+  /**
+   * Records ahead are checked in the window or the stage a frame was read from, as far as it
+   * holds the file: a run stops at the first frame cut by its end.
+   */
+  protected override aheadEnd(): number {
+    return this.#heldEnd;
   }
 
   /** Reads the file from `position` into `window`: at least `bytesNeeded`, else what is there. */

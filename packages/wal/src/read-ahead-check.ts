@@ -1,14 +1,18 @@
 /**
- * A reader's check of the records ahead of it in one addon call, for mapped segments: from the
- * record it is about to hand out, the CRC32C of up to `MAX_READ_AHEAD` records the topic knows
- * are committed is computed by `crc32cRangesInt32` and compared with their stored checksums; the
- * records that pass, from the first on, are then read without computing their CRC again. For
- * short records the per-record CRC (in JS) or addon call was most of a read (apps/bench
- * wal/read).
+ * A reader's check of the records ahead of it in one addon call: from the record it is about to
+ * hand out, the CRC32C of up to `MAX_READ_AHEAD` records the topic knows are committed is
+ * computed by `crc32cRangesInt32` and compared with their stored checksums; the records that
+ * pass, from the first on, are then read without computing their CRC again. For short records
+ * the per-record CRC (in JS) or addon call was most of a read (apps/bench wal/read).
  *
  * Checking ahead is the same check as checking at read time: only records below the topic's
  * committed end are checked, and a committed frame's bytes do not change. A record that fails
  * ends the run before it, and the segment checks it itself, as before, to report it.
+ *
+ * Both backends: a mapped segment checks ahead in its mapping; a file segment in the window (or
+ * stage) the reader's record was read from, up to the first frame that window cuts. The records
+ * that passed are known by their file positions, so a reader that moves on to the next window
+ * reads them without checking them again: a committed frame's bytes are the same in any window.
  *
  * @module
  */

@@ -185,13 +185,13 @@ export abstract class Segment {
 
   // ---- reading -------------------------------------------------------------------------------
 
-  /** Records ahead of a reader whose checksums passed (mapped segments only). */
+  /** Records ahead of a reader whose checksums passed. */
   readonly #ahead = new ReadAheadCheck();
 
   /**
-   * Where the buffer {@link bytesAt} answers with holds the whole file, the offset past which it
-   * holds nothing (a mapped segment: its length); -1 where it holds a window of the file, which
-   * records ahead are not checked in.
+   * The offset, in the buffer {@link bytesAt} answered with last, past which it does not hold
+   * the file (a mapped segment: the segment's length; a file segment: the end of the window or
+   * stage read): records ahead are checked up to there. -1 where none are to be checked.
    */
   protected aheadEnd(): number {
     return -1;

@@ -1,7 +1,8 @@
 /**
- * With the mmap backend a reader checks the checksums of a run of records ahead of it in one
- * call (read-ahead-check.ts). A record damaged inside such a run must still be met exactly
- * where it is: every record before it handed out, then the coded error, never its bytes.
+ * A reader checks the checksums of a run of records ahead of it in one call
+ * (read-ahead-check.ts): in the mapping (mmap backend), or in the window of the file it read
+ * (fd backend). A record damaged inside such a run, or in a later window, must still be met
+ * exactly where it is: every record before it handed out, then the coded error, never its bytes.
  */
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,33 +37,42 @@ function damage(directory: string, n: number): void {
   throw new Error(`record ${n} is in no file`);
 }
 
-describe('a reader checking checksums ahead (mmap backend)', () => {
-  it('hands out every record before a damaged one in the middle of a run, then reports it', async () => {
-    const directory = temporaryDirectory();
-    const wal = Wal.open(directory, { sync: 'none', quiet: true });
-    try {
-      for (let n = 0; n < 200; n++) wal.appendSync('t', encoder.encode(textOf(n)));
-      // Written through the file: the mapping shares its pages, as another process's write would.
-      damage(directory, 37);
-      const reader = wal.reader('t');
-      const texts: string[] = [];
-      let error: unknown;
+const BACKENDS = ['mmap', 'fd'] as const;
+
+describe.each(BACKENDS)('a reader checking checksums ahead (%s backend)', (backend) => {
+  // 3,000 records of 64-byte frames span several of the fd backend's 64 KiB windows: record
+  // 37 is in the first run checked, 1,500 in a later window, 2,990 in the last.
+  it.each([37, 1500, 2990])(
+    'hands out every record before a damaged one (record %i), then reports it',
+    async (damaged) => {
+      const directory = temporaryDirectory();
+      const wal = Wal.open(directory, { backend, sync: 'none', quiet: true });
       try {
-        while (reader.poll((record) => texts.push(decoder.decode(record.copy())), 1000) > 0);
-      } catch (caught) {
-        error = caught;
+        for (let n = 0; n < 3000; n++) wal.appendSync('t', encoder.encode(textOf(n)));
+        // In the file (the fd backend stages appends in memory until then).
+        await wal.sync();
+        // Written through the file: a mapping shares its pages, as another process's write would.
+        damage(directory, damaged);
+        const reader = wal.reader('t');
+        const texts: string[] = [];
+        let error: unknown;
+        try {
+          while (reader.poll((record) => texts.push(decoder.decode(record.copy())), 1000) > 0);
+        } catch (caught) {
+          error = caught;
+        }
+        expect(texts).toEqual(Array.from({ length: damaged }, (_, n) => textOf(n)));
+        expect(error).toMatchObject({ code: 'ERR_ANNAL_CORRUPT', index: damaged });
+        reader.close();
+      } finally {
+        await wal.close();
       }
-      expect(texts).toEqual(Array.from({ length: 37 }, (_, n) => textOf(n)));
-      expect(error).toMatchObject({ code: 'ERR_ANNAL_CORRUPT', index: 37 });
-      reader.close();
-    } finally {
-      await wal.close();
-    }
-  });
+    },
+  );
 
   it('reads records appended after a checked run, and batches, as written', async () => {
     const directory = temporaryDirectory();
-    const wal = Wal.open(directory, { sync: 'none', quiet: true });
+    const wal = Wal.open(directory, { backend, sync: 'none', quiet: true });
     try {
       const reader = wal.reader('t');
       const texts: string[] = [];
