@@ -115,7 +115,7 @@ export class PendingFrames {
       // publish: the payload and check word written above are visible to any reader that loads it.
       if (at.fenceless) publishLengthWordFenceless(words, offset, packRecordWord(length));
       else storeLengthWord(words, offset, packRecordWord(length));
-      storeIndexEntry(at, sequence, offset);
+      if ((sequence & at.indexMask) === 0) storeIndexEntry(at, sequence, offset);
     }
     this.count = 0;
   }

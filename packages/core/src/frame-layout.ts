@@ -39,6 +39,8 @@
  *
  * @module
  */
+import { PLAIN_LOAD_ACQUIRES } from './layout-words.js';
+
 /** Frames start on multiples of 8 bytes. */
 export const FRAME_ALIGNMENT_BYTES = 8;
 /** Bytes of a frame header: the length word and the checksum word. */
@@ -131,15 +133,6 @@ export function packIndexPageWord(indexCount: number): number {
 export function loadLengthWord(words: Int32Array, offset: number): number {
   return Atomics.load(words, offset >> 2);
 }
-/**
- * V8 on x86-64: a plain load is an acquire load there (loads are not reordered with loads: TSO),
- * and V8 keeps typed-array loads in program order. Another engine (Bun's JavaScriptCore) keeps
- * `Atomics.load`: that ordering is V8's.
- */
-const PLAIN_LOAD_ACQUIRES =
-  process.arch === 'x64' &&
-  typeof process.versions.v8 === 'string' &&
-  (process.versions as { bun?: string }).bun === undefined;
 /**
  * Acquire-load of the length word of the frame at block `offset`, for a reader's per-record
  * path: on x86-64 a plain load, elsewhere {@link loadLengthWord}. In Node 20's V8 `Atomics.load`

@@ -16,3 +16,13 @@ export const VERSION_OFFSET = 4;
 export function word(offset: number): number {
   return offset >> 2;
 }
+
+/**
+ * V8 on x86-64: a plain load is an acquire load there (loads are not reordered with loads: TSO),
+ * and V8 keeps typed-array loads in program order with the loads and stores around them. Another
+ * engine (Bun's JavaScriptCore) keeps `Atomics.load`: that ordering is V8's.
+ */
+export const PLAIN_LOAD_ACQUIRES =
+  process.arch === 'x64' &&
+  typeof process.versions.v8 === 'string' &&
+  (process.versions as { bun?: string }).bun === undefined;
