@@ -456,6 +456,28 @@ export function setLengthWord(words: Int32Array, offset: number, word: number): 
 export function storeLengthWord(words: Int32Array, offset: number, word: number): void {
   Atomics.store(words, lengthWordIndex(offset), word);
 }
+/**
+ * True where {@link publishLengthWord} is a plain store (V8 on x86-64, as PLAIN_LOAD_ACQUIRES):
+ * there a receiver going to sleep must allow for a publish its flag check did not see (the
+ * Receiver's settle wait).
+ */
+export const PUBLISH_IS_PLAIN = PLAIN_LOAD_ACQUIRES;
+/**
+ * Publishes an SPSC record (or a deferred batch) by its length word: on x86-64 under V8 a plain
+ * store, elsewhere {@link storeLengthWord}. On x86-64 a store is not reordered with earlier
+ * stores (TSO) and V8 emits typed-array stores in program order, so the payload, check word and
+ * any later words written before it are visible to a consumer that sees it: a release store,
+ * without the full fence (`xchg`) that `Atomics.store` compiles to. That fence made every
+ * commit wait for the cache lines the consumer held: 89 against 66 ns a 64-byte record, the
+ * cost of a deferred commit (apps/bench logbuf/spsc, AMD EPYC). What a plain store does not
+ * order is the producer's next load, of the receiver's sleeping flag: see
+ * {@link wakeReceiver}.
+ */
+export function publishLengthWord(words: Int32Array, offset: number, word: number): void {
+  const index = lengthWordIndex(offset);
+  if (PUBLISH_IS_PLAIN) words[index] = word;
+  else Atomics.store(words, index, word);
+}
 /** CAS of a record's length word; returns the value found. */
 export function compareExchangeLengthWord(
   words: Int32Array,
@@ -475,10 +497,12 @@ export function compareExchangeLengthWord(
  * and does not sleep (no lost wake-up); of several MPSC senders only one notifies.
  */
 export function wakeReceiver(words: Int32Array): void {
-  // Ordered after the caller's publish, a sequentially consistent store or CAS (a full fence):
-  // either the receiver's re-check after setting the flag sees the record, or this load sees
-  // the flag. After that fence a plain load is as good where plain loads acquire, and costs a
-  // nanosecond instead of a builtin call.
+  // After a sequentially consistent publish (an MPSC CAS, or Atomics.store where publishes are
+  // not plain), a full fence: either the receiver's re-check after setting the flag sees the
+  // record, or this load sees the flag. After a plain publish (PUBLISH_IS_PLAIN) this load may
+  // pass the store, and both may miss: the receiver then finds the record when it looks again
+  // after its short settle wait (receiver.ts), by which time the store is visible. A plain load
+  // costs a nanosecond instead of a builtin call.
   const sleeping = PLAIN_LOAD_ACQUIRES
     ? (words[RECEIVER_SLEEPING_INDEX] as number)
     : Atomics.load(words, RECEIVER_SLEEPING_INDEX);
@@ -503,6 +527,9 @@ export function waitReceiverSleeping(words: Int32Array, timeoutMs: number): void
   Atomics.wait(words, RECEIVER_SLEEPING_INDEX, 1, timeoutMs);
 }
 
+/** How long a waitAsync's keep-alive timer outlasts the wait (it is cleared when the wait ends). */
+const KEEP_ALIVE_SLACK_MS = 100;
+
 /**
  * Like {@link waitReceiverSleeping} without blocking the thread: resolves when woken or after
  * `timeoutMs`. Falls back to a timer where `Atomics.waitAsync` is missing (older browsers).
@@ -512,9 +539,11 @@ export function waitAsyncReceiverSleeping(words: Int32Array, timeoutMs: number):
     const result = Atomics.waitAsync(words, RECEIVER_SLEEPING_INDEX, 1, timeoutMs);
     if (!result.async) return Promise.resolve(result.value);
     // Node does not count a pending Atomics.waitAsync as work that keeps the event loop alive: a
-    // worker whose only task is this wait would exit in the middle of it. A timer over the same
-    // span keeps it alive.
-    const keepAlive = setTimeout(() => undefined, timeoutMs);
+    // worker whose only task is this wait would exit in the middle of it. A timer keeps it alive,
+    // past the wait's own timeout: V8 settles a timed-out wait from a task of its own, which can
+    // run after a timer of the same length has fired (with a 0.1 ms settle wait, against Node's
+    // 1 ms timer floor, it did, and the worker exited with code 13).
+    const keepAlive = setTimeout(() => undefined, timeoutMs + KEEP_ALIVE_SLACK_MS);
     return result.value.finally(() => {
       clearTimeout(keepAlive);
     });

@@ -6,6 +6,8 @@
 import { checkOptionKeys, describeValue } from './arguments.js';
 import { AbortedError, ClosedError, InvalidArgumentError, InvalidOptionError } from './errors.js';
 import {
+  PUBLISH_IS_PLAIN,
+  loadReceiverSleeping,
   loadSenderClosed,
   notifyReceiver,
   storeReceiverClosed,
@@ -151,6 +153,11 @@ export class Receiver {
       checkSignal(signal);
       const result = this.#prepareToSleep(deadline);
       if (result !== undefined) return result;
+      if (PUBLISH_IS_PLAIN) {
+        waitReceiverSleeping(this.#words, this.#settleMs());
+        const settled = this.#lookAgain();
+        if (settled !== undefined) return settled;
+      }
       waitReceiverSleeping(this.#words, this.#waitMs);
       storeReceiverSleeping(this.#words, 0);
     }
@@ -183,6 +190,11 @@ export class Receiver {
         checkSignal(signal);
         const result = this.#prepareToSleep(deadline);
         if (result !== undefined) return result;
+        if (PUBLISH_IS_PLAIN) {
+          await waitAsyncReceiverSleeping(words, this.#settleMs());
+          const settled = this.#lookAgain();
+          if (settled !== undefined) return settled;
+        }
         await waitAsyncReceiverSleeping(words, this.#waitMs);
         storeReceiverSleeping(words, 0);
       }
@@ -253,7 +265,8 @@ export class Receiver {
     const remaining = deadline - performance.now();
     if (!(remaining > 0)) return TIMED_OUT;
     // Flag first, then look again: a sender's commit is either seen by this read, or its load of
-    // the flag (after its publish) sees 1 and it wakes us. Both are sequentially consistent.
+    // the flag (after its publish) sees 1 and it wakes us. Both are sequentially consistent where
+    // publishes are; where a publish is a plain store, #lookAgain covers the one case it misses.
     storeReceiverSleeping(this.#words, 1);
     const record = this.tryRecv();
     if (record !== EMPTY) {
@@ -263,7 +276,38 @@ export class Receiver {
     this.#waitMs = remaining < this.#waitSliceMs ? remaining : this.#waitSliceMs;
     return undefined;
   }
+
+  /**
+   * The first, short wait after flagging (where publishes are plain stores, PUBLISH_IS_PLAIN):
+   * a sender's check of the flag may have passed its own publish, so that neither saw the other,
+   * and that record is then visible within microseconds. Takes its time off the wait after it.
+   */
+  #settleMs(): number {
+    const settle = this.#waitMs < SETTLE_WAIT_MS ? this.#waitMs : SETTLE_WAIT_MS;
+    this.#waitMs -= settle;
+    return settle;
+  }
+
+  /**
+   * After the settle wait: a record (or the end) the flag check missed, read with the flag
+   * cleared; undefined to go on waiting (still flagged, or woken: the flag is 0 and the wait
+   * after this returns at once).
+   */
+  #lookAgain(): ReadClaim | typeof CLOSED | undefined {
+    if (loadReceiverSleeping(this.#words) === 0) return undefined;
+    const record = this.tryRecv();
+    if (record === EMPTY) return undefined;
+    storeReceiverSleeping(this.#words, 0);
+    return record;
+  }
 }
+
+/**
+ * How long a receiver sleeps before it looks once more (see Receiver#settleMs), in ms. A store
+ * leaves a core's store buffer within microseconds; 100 µs is far beyond that, and costs an
+ * idle receiver one early wake-up each time it goes to sleep.
+ */
+const SETTLE_WAIT_MS = 0.1;
 
 /** Throws before waiting (and before reading anything) when a wait's arguments are wrong. */
 function checkWait(timeoutMs: unknown, signal: unknown): void {

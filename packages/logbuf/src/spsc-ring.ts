@@ -195,7 +195,7 @@ export class SpscRing {
 
   /**
    * Publishes records committed with `WriteClaim#commitDeferred()` that are not visible yet (one
-   * sequentially consistent store; nothing when none wait). Producer thread only.
+   * store of the first one's length word; nothing when none wait). Producer thread only.
    *
    * @returns true when something was published
    */

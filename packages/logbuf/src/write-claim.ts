@@ -13,6 +13,7 @@ import {
   packRecordCheck,
   packRecordWord,
   payloadOffset,
+  publishLengthWord,
   setCheckWord,
   setLengthWord,
   storeLengthWord,
@@ -206,7 +207,7 @@ export class WriteClaim {
       }
     } else {
       // publish: the payload written before this store is visible to the consumer once it loads the word.
-      storeLengthWord(words, this.#recordAt, word);
+      publishLengthWord(words, this.#recordAt, word);
     }
     wakeReceiver(words);
     return true;
@@ -216,8 +217,10 @@ export class WriteClaim {
    * Completes the record without publishing it yet: the consumer sees it, together with every
    * record committed before it, at the next `commit()`, at `flush()` on the ring, or when a
    * `tryClaim` meets back-pressure. A producer that sends bursts publishes once per burst this
-   * way: JavaScript has no release-only store, and the sequentially consistent store that
-   * `commit()` needs costs a full fence per record (docs/decisions/2026-11-22-logbuf-deferred-commits.md).
+   * way: each publish hands the consumer a cache line it may pull while the next record is
+   * written, and where JavaScript has only a sequentially consistent store (not x86-64 under V8,
+   * where `commit()` is a plain store) a full fence per record
+   * (docs/decisions/2026-11-22-logbuf-deferred-commits.md, 2026-12-05-logbuf-plain-publish.md).
    *
    * Over an {@link MpscRing} this is `commit()`: each producer's claim is published by a CAS
    * on its own length word, which cannot wait for a later record.
@@ -248,7 +251,7 @@ export class WriteClaim {
   #publishDeferred(): void {
     // publish: everything written before this store (payloads, later length words, padding) is
     // visible to a consumer that loads this word, and it reads the batch in order from here.
-    storeLengthWord(this.#words, this.#deferredAt, this.#deferredWord);
+    publishLengthWord(this.#words, this.#deferredAt, this.#deferredWord);
     this.#deferredAt = -1;
     wakeReceiver(this.#words);
   }
