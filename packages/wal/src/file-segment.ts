@@ -120,7 +120,7 @@ export class FileSegment extends Segment {
     const stage = this.#stage;
     const at = this.#stageUsed;
     const payloadAt = at + FRAME_HEADER_BYTES;
-    stage.bytes.set(payload, payloadAt);
+    copyBytes.call(stage.bytes, payload, payloadAt);
     // A reused stage holds old bytes: the padding to the next frame must be zeros, as on disk.
     const padEnd = at + size;
     if (payloadAt + length < padEnd) stage.bytes.fill(0, payloadAt + length, padEnd);
@@ -322,3 +322,12 @@ export class FileSegment extends Segment {
     }
   }
 }
+
+/**
+ * `Uint8Array.prototype.set`, called as `copyBytes.call(target, source, offset)` on the append
+ * path: written `target.set(…)`, Node 20's V8 compiles the lookup of `set` to a generic LoadIC
+ * call (seen with --print-opt-code, even in a two-line script). Declared in the module that calls
+ * it: imported, it is not a constant to the compiler, and the call goes through a generic call.
+ */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call(target, …)
+const copyBytes = Uint8Array.prototype.set;

@@ -56,7 +56,7 @@ export class MappedSegment extends Segment {
     const length = payload.length;
     const buffer = this.#buffer;
     const payloadAt = position + FRAME_HEADER_BYTES;
-    buffer.bytes.set(payload, payloadAt);
+    copyBytes.call(buffer.bytes, payload, payloadAt);
     // Checksummed where it landed: the mapping is word-aligned, the caller's bytes may not be.
     const words = buffer.words;
     words[frameChecksumIndex(position)] = frameChecksum(
@@ -139,3 +139,12 @@ export class MappedSegment extends Segment {
     this.#mapping.close();
   }
 }
+
+/**
+ * `Uint8Array.prototype.set`, called as `copyBytes.call(target, source, offset)` on the append
+ * path: written `target.set(…)`, Node 20's V8 compiles the lookup of `set` to a generic LoadIC
+ * call (seen with --print-opt-code, even in a two-line script). Declared in the module that calls
+ * it: imported, it is not a constant to the compiler, and the call goes through a generic call.
+ */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call(target, …)
+const copyBytes = Uint8Array.prototype.set;
