@@ -255,7 +255,7 @@ export class Archiver extends EventEmitter<ArchiverEvents> {
       if (claim !== BACK_PRESSURED) {
         const at = claim.offset;
         writeHeader(this.#words, at, headerWord(kind, flags), stream, time.seconds, time.nanos);
-        this.#bytes.set(bytes, at + RECORD_HEADER_BYTES);
+        copyBytes.call(this.#bytes, bytes, at + RECORD_HEADER_BYTES);
         claim.commitDeferred();
         this.#recorded++;
         this.#recordedBytes += length;
@@ -474,3 +474,12 @@ function rejectBytes(bytes: unknown): InvalidArgumentError {
     { field: 'bytes' },
   );
 }
+
+/**
+ * `Uint8Array.prototype.set`, called as `copyBytes.call(target, source, offset)` on the per-record
+ * path: written `target.set(…)`, Node 20's V8 compiles the lookup of `set` to a generic LoadIC
+ * call (seen with --print-opt-code, even in a two-line script). Declared in the module that calls
+ * it: imported, it is not a constant to the compiler, and the call goes through a generic call.
+ */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call(target, …)
+const copyBytes = Uint8Array.prototype.set;

@@ -247,7 +247,7 @@ export class MpscRing {
     if (!(payload instanceof Uint8Array)) throw rejectBytes(payload, 'payload');
     const claim = this.tryClaim(payload.length);
     if (claim === BACK_PRESSURED) return BACK_PRESSURED;
-    this.#bytes.set(payload, claim.offset);
+    copyBytes.call(this.#bytes, payload, claim.offset);
     return claim.commit() ? payload.length : BACK_PRESSURED;
   }
 
@@ -365,3 +365,12 @@ export class MpscRing {
     return this.#views;
   }
 }
+
+/**
+ * `Uint8Array.prototype.set`, called as `copyBytes.call(target, source, offset)` on the per-record
+ * path: written `target.set(…)`, Node 20's V8 compiles the lookup of `set` to a generic LoadIC
+ * call (seen with --print-opt-code, even in a two-line script). Declared in the module that calls
+ * it: imported, it is not a constant to the compiler, and the call goes through a generic call.
+ */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call(target, …)
+const copyBytes = Uint8Array.prototype.set;

@@ -188,7 +188,7 @@ export class SpscRing {
     if (!(payload instanceof Uint8Array)) throw rejectBytes(payload, 'payload');
     const claim = this.tryClaim(payload.length);
     if (claim === BACK_PRESSURED) return BACK_PRESSURED;
-    this.#bytes.set(payload, claim.offset);
+    copyBytes.call(this.#bytes, payload, claim.offset);
     claim.commit();
     return payload.length;
   }
@@ -331,3 +331,12 @@ export function rejectClaim(
     { field: 'length' },
   );
 }
+
+/**
+ * `Uint8Array.prototype.set`, called as `copyBytes.call(target, source, offset)` on the per-record
+ * path: written `target.set(…)`, Node 20's V8 compiles the lookup of `set` to a generic LoadIC
+ * call (seen with --print-opt-code, even in a two-line script). Declared in the module that calls
+ * it: imported, it is not a constant to the compiler, and the call goes through a generic call.
+ */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call(target, …)
+const copyBytes = Uint8Array.prototype.set;
