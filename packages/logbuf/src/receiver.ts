@@ -70,6 +70,11 @@ export class Receiver {
   readonly #words: Int32Array;
   /** Longest single wait, so an MPSC consumer wakes to unblock stuck claims. */
   readonly #waitSliceMs: number;
+  /**
+   * True over an SPSC ring whose commits are plain stores (PUBLISH_IS_PLAIN): only then can a
+   * sender's flag check miss a receiver going to sleep (MPSC senders publish by CAS).
+   */
+  readonly #settles: boolean;
   /** How long the next wait lasts, set by #prepareToSleep. */
   #waitMs = 0;
   #closed = false;
@@ -101,6 +106,7 @@ export class Receiver {
     this.#words = ring.views.words;
     const unblockTimeoutMs = ring.kind === 'mpsc' ? ring.unblockTimeoutMs : Infinity;
     this.#waitSliceMs = Math.max(1, Math.min(MAX_WAIT_SLICE_MS, unblockTimeoutMs));
+    this.#settles = PUBLISH_IS_PLAIN && ring.kind === 'spsc';
   }
 
   /**
@@ -153,7 +159,7 @@ export class Receiver {
       checkSignal(signal);
       const result = this.#prepareToSleep(deadline);
       if (result !== undefined) return result;
-      if (PUBLISH_IS_PLAIN) {
+      if (this.#settles) {
         waitReceiverSleeping(this.#words, this.#settleMs());
         const settled = this.#lookAgain();
         if (settled !== undefined) return settled;
@@ -190,7 +196,7 @@ export class Receiver {
         checkSignal(signal);
         const result = this.#prepareToSleep(deadline);
         if (result !== undefined) return result;
-        if (PUBLISH_IS_PLAIN) {
+        if (this.#settles) {
           await waitAsyncReceiverSleeping(words, this.#settleMs());
           const settled = this.#lookAgain();
           if (settled !== undefined) return settled;
@@ -278,7 +284,7 @@ export class Receiver {
   }
 
   /**
-   * The first, short wait after flagging (where publishes are plain stores, PUBLISH_IS_PLAIN):
+   * The first, short wait after flagging (over an SPSC ring whose commits are plain stores):
    * a sender's check of the flag may have passed its own publish, so that neither saw the other,
    * and that record is then visible within microseconds. Takes its time off the wait after it.
    */
