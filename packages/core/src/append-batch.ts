@@ -15,18 +15,17 @@
  * @module
  */
 import { InvalidArgumentError, TooLargeError } from '@annal/native';
-import { crc32cRangesInt32 } from '@annal/native/internal';
-
-import { storeIndexEntry } from './append-index-page.js';
-import type { AppendPosition } from './append-position.js';
 import {
   CRC_RANGE_LENGTH_SLOT,
   CRC_RANGE_PAYLOAD_SLOT,
   CRC_RANGE_SEED_SLOT,
   CRC_RANGE_SLOTS,
-  NONZERO_CHECK,
-  recordCheckWord,
-} from './checksum.js';
+  crc32cRangesInt32,
+} from '@annal/native/internal';
+
+import { storeIndexEntry } from './append-index-page.js';
+import type { AppendPosition } from './append-position.js';
+import { NONZERO_CHECK, recordCheckWord } from './checksum.js';
 import { describeValue, isForeignUint8Array } from './describe-value.js';
 import {
   FRAME_HEADER_BYTES,

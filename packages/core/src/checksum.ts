@@ -55,17 +55,3 @@ export function recordCheckWord(
     ? payloadChecksumWords(words, bytes, offset, length, sequence)
     : computeRecordTag(packRecordWord(length), sequence);
 }
-
-/**
- * The (offset, length, seed) triples `crc32cRangesInt32` reads, one per frame: the payload's
- * block offset, its length, and the record's sequence (the CRC's seed), which the call replaces
- * by the CRC. Used where many records' checksums cost one addon call (append-batch.ts,
- * read-ahead-check.ts).
- */
-export const CRC_RANGE_SLOTS = 3;
-/** The payload's offset in the block, in a CRC range triple. */
-export const CRC_RANGE_PAYLOAD_SLOT = 0;
-/** The payload's length, in a CRC range triple. */
-export const CRC_RANGE_LENGTH_SLOT = 1;
-/** The record's sequence (the CRC's seed) until the call, then its CRC, in a CRC range triple. */
-export const CRC_RANGE_SEED_SLOT = 2;

@@ -14,6 +14,10 @@
  * @module
  */
 import {
+  CRC_RANGE_LENGTH_SLOT,
+  CRC_RANGE_PAYLOAD_SLOT,
+  CRC_RANGE_SEED_SLOT,
+  CRC_RANGE_SLOTS,
   MAX_READ_AHEAD,
   MAX_READ_AHEAD_BYTES,
   MIN_READ_AHEAD,
@@ -21,13 +25,7 @@ import {
   crc32cRangesInt32,
 } from '@annal/native/internal';
 
-import {
-  CRC_RANGE_LENGTH_SLOT,
-  CRC_RANGE_PAYLOAD_SLOT,
-  CRC_RANGE_SEED_SLOT,
-  CRC_RANGE_SLOTS,
-  NONZERO_CHECK,
-} from './checksum.js';
+import { NONZERO_CHECK } from './checksum.js';
 import {
   FRAME_HEADER_BYTES,
   LENGTH_MASK,

@@ -289,6 +289,19 @@ function nativeCrc32c(view: Uint8Array, offset: number, length: number, seed: nu
 }
 
 /**
+ * The layout of the `ranges` that {@link crc32cRangesInt32} reads: one triple of Int32 slots per
+ * range, the range's offset in `bytes`, its length, and the seed that the call replaces by the
+ * CRC. Core's batched appends and read-ahead checks and wal's read-ahead checks fill them.
+ */
+export const CRC_RANGE_SLOTS = 3;
+/** The range's offset in `bytes`, in a CRC range triple. */
+export const CRC_RANGE_PAYLOAD_SLOT = 0;
+/** The range's length, in a CRC range triple. */
+export const CRC_RANGE_LENGTH_SLOT = 1;
+/** The seed until the call, then the CRC (a signed 32-bit integer), in a CRC range triple. */
+export const CRC_RANGE_SEED_SLOT = 2;
+
+/**
  * CRC32C of many ranges of one buffer in one addon call: for each of the first `count` triples
  * (offset, length, seed) of `ranges`, the seed is replaced by the CRC of
  * `bytes[offset, offset + length)` continued from it, as a signed 32-bit integer. A call to the
@@ -300,7 +313,7 @@ function nativeCrc32c(view: Uint8Array, offset: number, length: number, seed: nu
  * @param ranges - `count` triples (offset, length, seed), rewritten in place
  * @param count - how many triples to compute
  * @throws ERR_ANNAL_INVALID_ARGUMENT when a range lies outside `bytes` or `count` exceeds
- *   `ranges.length / 3`; ERR_ANNAL_CLOSED when `bytes` views a closed mapping
+ *   `ranges.length / CRC_RANGE_SLOTS`; ERR_ANNAL_CLOSED when `bytes` views a closed mapping
  */
 export function crc32cRangesInt32(bytes: Uint8Array, ranges: Int32Array, count: number): void {
   try {

@@ -23,6 +23,10 @@ export { describeHolder } from './file-lock.js';
 // Checksums: the pure-JS forms a hot path calls with a cached view, and the length dispatch.
 export {
   CRC32C_NATIVE_THRESHOLD_BYTES,
+  CRC_RANGE_LENGTH_SLOT,
+  CRC_RANGE_PAYLOAD_SLOT,
+  CRC_RANGE_SEED_SLOT,
+  CRC_RANGE_SLOTS,
   crc32cJs,
   crc32cJsInt32,
   crc32cJsWordsInt32,

@@ -17,6 +17,10 @@
  * @module
  */
 import {
+  CRC_RANGE_LENGTH_SLOT as LENGTH_SLOT,
+  CRC_RANGE_PAYLOAD_SLOT as PAYLOAD_SLOT,
+  CRC_RANGE_SEED_SLOT as SEED_SLOT,
+  CRC_RANGE_SLOTS as SLOTS,
   MAX_READ_AHEAD,
   MAX_READ_AHEAD_BYTES,
   MIN_READ_AHEAD,
@@ -36,12 +40,6 @@ import {
   kindOf,
   lengthOf,
 } from './layout.js';
-
-/** The (offset, length, seed) triples `crc32cRangesInt32` reads; the seed becomes the CRC. */
-const SLOTS = 3;
-const PAYLOAD_SLOT = 0;
-const LENGTH_SLOT = 1;
-const SEED_SLOT = 2;
 
 /** The span of one segment whose records passed their check ahead of the reader. */
 export class ReadAheadCheck {
