@@ -13,12 +13,14 @@ import { runMeasurement } from './harness.js';
 import { findCell } from './matrix.js';
 import { measureBudgetSchema } from './measure-budget.js';
 import { computeRates, type ResultRow } from './result-row.js';
-import { SUITES } from './suites/index.js';
+import { loadSuite } from './suites/index.js';
 
 async function main(): Promise<void> {
   const [suiteId = '', scenarioId = '', implementationId = '', budgetJson = '{}'] =
     process.argv.slice(2);
-  const cell = findCell(SUITES, suiteId, scenarioId, implementationId);
+  // Only this cell's suite module: importing every suite's peers costs ~0.6 s a child.
+  const suite = await loadSuite(suiteId);
+  const cell = suite && findCell([suite], suiteId, scenarioId, implementationId);
   if (cell === undefined)
     throw new Error(`no such cell: ${suiteId} ${scenarioId} ${implementationId}`);
   const budget = measureBudgetSchema.parse(JSON.parse(budgetJson));

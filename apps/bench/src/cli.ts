@@ -28,7 +28,7 @@ import { renderSvg } from './report/svg.js';
 import { isFailedRow } from './result-row.js';
 import { runChild, type ChildOutcome } from './run-child.js';
 import type { MatrixCell } from './suite.js';
-import { SUITES } from './suites/index.js';
+import { loadAllSuites } from './suites/index.js';
 
 function describeCell({ suite, scenario, implementation }: MatrixCell): string {
   return `${suite.id} › ${scenario.id} › ${implementation.id}`;
@@ -88,10 +88,11 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const cells = selectCells(SUITES, cliArguments.words);
+  const suites = await loadAllSuites();
+  const cells = selectCells(suites, cliArguments.words);
   if (cells.length === 0) {
     process.stderr.write(`no benchmark matches "${cliArguments.words.join(' ')}". Known pairs:\n`);
-    for (const cell of listCells(SUITES)) process.stderr.write(`  ${describeCell(cell)}\n`);
+    for (const cell of listCells(suites)) process.stderr.write(`  ${describeCell(cell)}\n`);
     return 2;
   }
   if (cliArguments.list) {

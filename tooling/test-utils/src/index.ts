@@ -6,6 +6,8 @@
  */
 export { temporaryDirectory } from './temporary-directory.js';
 export { seededRandom } from './seeded-random.js';
+export { SOAK, TrialBudget, trialBudget } from './trial-budget.js';
+export type { TrialBudgetOptions } from './trial-budget.js';
 export { runNode, spawnNode } from './node-process.js';
 export type { NodeProcess, NodeRunResult, SpawnNodeOptions } from './node-process.js';
 export { describeDocExamples, docExamples, runDocExample } from './doc-examples.js';

@@ -5,7 +5,13 @@
  */
 import { Queue, type Appender } from '@annal/core';
 import { BridgeOut } from '@annal/bridge-nats';
-import { NatsServer, seededRandom, spawnNode, temporaryDirectory } from '@annal/test-utils';
+import {
+  NatsServer,
+  seededRandom,
+  spawnNode,
+  temporaryDirectory,
+  trialBudget,
+} from '@annal/test-utils';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +19,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixturePath } from '../fixture-path.js';
 import { createStream, storedMessages } from '../stream-contents.js';
 
-const SOAK = process.env['ANNAL_SOAK'] === '1';
 const encoder = new TextEncoder();
 
 let server: NatsServer | undefined;
@@ -51,7 +56,7 @@ describe('exactly once', () => {
     const appender = queue.appender();
     const indexes: number[] = [];
     const random = seededRandom(18);
-    const rounds = SOAK ? 200 : 8;
+    const budget = trialBudget({ min: 3, max: 8, seconds: 8, soak: 200 });
     const args = (mode: string): string[] => [
       server?.url ?? '',
       directory,
@@ -62,7 +67,7 @@ describe('exactly once', () => {
       mode,
     ];
     appendRecords(appender, indexes, 300);
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 0; budget.more(round); round++) {
       const bridge = spawnNode(fixturePath('ship.mjs'), args('run'));
       await bridge.waitForLine((line) => line === 'ready');
       // The writer goes on while the bridge ships; the kill lands after a random record's ack.

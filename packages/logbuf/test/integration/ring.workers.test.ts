@@ -52,7 +52,7 @@ describe('SpscRing across worker_threads', () => {
   ])(
     'main-thread producer → worker consumer (%s): no loss, duplication or reordering',
     async (_name, batch, deferred, useAsync = false) => {
-      const count = SOAK ? 20_000_000 : 1_000_000;
+      const count = SOAK ? 20_000_000 : 300_000;
       const buffer = SpscRing.allocate(1 << 16);
       const consumer = startConsumer(buffer, 'spsc', 1, batch, useAsync);
       const verdict = message<Verdict>(consumer, 'done');
@@ -98,7 +98,7 @@ describe('SpscRing across worker_threads', () => {
 
 describe('MpscRing across worker_threads', () => {
   it('2 producer workers → main-thread consumer: per-producer order, no loss or duplication', async () => {
-    const count = SOAK ? 10_000_000 : 500_000;
+    const count = SOAK ? 10_000_000 : 200_000;
     const buffer = MpscRing.allocate(1 << 16);
     const start = new SharedArrayBuffer(4);
     const producers = [0, 1].map(
@@ -127,7 +127,7 @@ describe('MpscRing across worker_threads', () => {
   });
 
   it('2 producer workers → worker consumer blocking in recv', async () => {
-    const count = SOAK ? 10_000_000 : 300_000;
+    const count = SOAK ? 10_000_000 : 120_000;
     const buffer = MpscRing.allocate(1 << 14);
     const start = new SharedArrayBuffer(4);
     const consumer = startConsumer(buffer, 'mpsc', 2, true);
