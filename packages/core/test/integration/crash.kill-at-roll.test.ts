@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Queue } from '@annal/core';
-import { seededRandom, spawnNode, temporaryDirectory } from '@annal/test-utils';
+import { SOAK, seededRandom, spawnNode, temporaryDirectory, trialBudget } from '@annal/test-utils';
 import { fixturePath } from '../fixture-path.js';
 import { payloadOf } from '../queue-helpers.js';
 
-const SOAK = process.env['ANNAL_SOAK'] === '1';
 /** Records per one-second cycle: the child spends most of its time rolling. */
 const PER_CYCLE = 5;
 
@@ -70,12 +69,14 @@ describe('an appender killed with SIGKILL while it rolls cycle after cycle', () 
   ] as const)(
     'loses no committed record and appending continues (checksums %s, shared %s)',
     async (checksums, shared) => {
-      const trials = SOAK ? 300 : 12;
+      const budget = trialBudget({ min: 5, max: 12, seconds: 6, soak: 300 });
       const random = seededRandom(shared ? 7 : checksums === 'off' ? 5 : 6);
       const directory = temporaryDirectory();
       let checked: Checked | undefined;
       let total = 0;
-      for (let trial = 0; trial < trials; trial++) {
+      let trials = 0;
+      while (budget.more(trials)) {
+        const trial = trials++;
         const child = spawnNode(fixturePath('append-rolling.mjs'), [
           directory,
           checksums,

@@ -133,7 +133,7 @@ describe('shared appenders', () => {
 
   it('append from several worker threads and processes at once: no loss, no overlap', async () => {
     const directory = temporaryDirectory();
-    const perWriter = SOAK ? 200_000 : 20_000;
+    const perWriter = SOAK ? 200_000 : 8_000;
     await Promise.all([
       runWorker(directory, 0, perWriter),
       runWorker(directory, 1, perWriter),
