@@ -83,11 +83,12 @@ export function prepareIndexEntry(at: AppendPosition, sequence: number): void {
 }
 
 /**
- * After the record of `sequence` at block `offset` was published: its index entry, when it is an
- * indexed record and its range has a page.
+ * After the record of `sequence` at block `offset` was published: its index entry, when its range
+ * has a page. Only for an indexed record (`(sequence & at.indexMask) === 0`): the callers test
+ * that before the call, so that the call (not inlined) is made once per index spacing.
  */
 export function storeIndexEntry(at: AppendPosition, sequence: number, offset: number): void {
-  if ((sequence & at.indexMask) === 0 && at.indexPageWords !== undefined) {
+  if (at.indexPageWords !== undefined) {
     storeIndexPageEntry(
       at.indexPageWords,
       at.indexPageOffset,

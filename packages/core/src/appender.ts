@@ -471,7 +471,6 @@ export class Appender implements Disposable {
   /** Bookkeeping after a publish: index entry, end, waiters, sync. Returns the queue index. */
   #committed(at: AppendPosition, offset: number, frameLength: number): number {
     const sequence = at.sequence;
-    // Tested here, not only inside: the call (not inlined) is then made once per indexSpacing.
     if ((sequence & at.indexMask) === 0) storeIndexEntry(at, sequence, offset);
     at.position += frameLength;
     at.sequence = sequence + 1;
@@ -559,10 +558,9 @@ export class Appender implements Disposable {
 const textEncoder = new TextEncoder();
 
 /**
- * `Uint8Array.prototype.set`, called as `copyBytes.call(target, …)` on the per-record paths:
- * written `at.bytes.set(…)`, V8 11 (Node 20) kept the property load a generic LoadIC call in
- * appendSync's optimized code (seen with --print-opt-code), about 5 ns per record; the
- * function itself is the same.
+ * `Uint8Array.prototype.set`, called as `copyBytes.call(target, source, offset)` for the
+ * per-record copy: why directly, and why declared in each module that calls it, is
+ * docs/decisions/2026-12-05-direct-typed-array-set.md.
  */
 // eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call(target, …)
 const copyBytes = Uint8Array.prototype.set;

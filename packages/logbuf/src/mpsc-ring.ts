@@ -367,10 +367,9 @@ export class MpscRing {
 }
 
 /**
- * `Uint8Array.prototype.set`, called as `copyBytes.call(target, source, offset)` on the per-record
- * path: written `target.set(…)`, Node 20's V8 compiles the lookup of `set` to a generic LoadIC
- * call (seen with --print-opt-code, even in a two-line script). Declared in the module that calls
- * it: imported, it is not a constant to the compiler, and the call goes through a generic call.
+ * `Uint8Array.prototype.set`, called as `copyBytes.call(target, source, offset)` for the
+ * per-record copy: why directly, and why declared in each module that calls it, is
+ * docs/decisions/2026-12-05-direct-typed-array-set.md.
  */
 // eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call(target, …)
 const copyBytes = Uint8Array.prototype.set;
