@@ -12,14 +12,6 @@ const packageRoot = (path: string): string => fileURLToPath(new URL(path, import
  * put two copies of each package in a process that hands mappings and locks to worker threads,
  * and the core tests that do so fail then.
  */
-/**
- * Test files that run at once in the two packages with the most test time (core's, and cli's,
- * which mostly waits on the `annal` processes it starts). Vitest's default is one fewer than the
- * CPUs: on a two-vCPU machine one file at a time, and core's files alone then outlasted every
- * other package's by a minute, with a CPU idle, when turbo runs all packages' tests at once.
- */
-const TWO_WORKERS = 2;
-
 export default defineConfig({
   resolve: { conditions: ['@annal/source'] },
   test: {
@@ -51,7 +43,6 @@ export default defineConfig({
           name: 'core',
           root: packageRoot('./packages/core'),
           include: ['test/**/*.test.ts'],
-          maxWorkers: TWO_WORKERS,
         },
       },
       {
@@ -76,7 +67,6 @@ export default defineConfig({
           name: 'cli',
           root: packageRoot('./packages/cli'),
           include: ['test/**/*.test.ts'],
-          maxWorkers: TWO_WORKERS,
         },
       },
       {
